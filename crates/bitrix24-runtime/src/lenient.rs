@@ -167,7 +167,7 @@ fn conv_int(v: &Loose) -> Option<i64> {
 fn float_to_int(f: f64) -> Option<i64> {
     // 2^63 as f64; anything at or beyond it does not fit an i64.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    (f.is_finite() && f.fract() == 0.0 && f >= -LIMIT && f < LIMIT).then_some(f as i64)
+    (f.is_finite() && f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
 }
 
 fn conv_float(v: &Loose) -> Option<f64> {

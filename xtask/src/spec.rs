@@ -1,0 +1,179 @@
+//! The spec: one REST method described as data.
+//!
+//! This is the contract between extraction and code generation, and the thing
+//! maintainers read in pull requests. It holds facts only (names, types,
+//! required marks, allowed values, error codes, statuses, the page URL) and no
+//! prose from the docs. Field order here is the key order in the JSON files.
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::Type;
+
+/// REST API generation a method belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RestVersion {
+    /// The classic REST API (`/rest/<method>.json`).
+    #[serde(rename = "2")]
+    V2,
+    /// REST 3.0 (`/rest/api/<method>`).
+    #[serde(rename = "3")]
+    V3,
+}
+
+/// One REST method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodSpec {
+    /// Wire name, e.g. `landing.role.setRights`.
+    pub method: String,
+    /// REST API generation.
+    pub version: RestVersion,
+    /// Permission scopes as the page lists them (may be empty).
+    pub scopes: Vec<String>,
+    /// The page on the published docs site.
+    pub url: String,
+    /// The page sits in an outdated/deprecated folder or carries a deprecation note.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    /// The method returns pages of a list (`start`, `next`, `total`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paged: bool,
+    /// Top-level parameters in the docs' order.
+    pub params: Vec<Field>,
+    /// The `result` of a successful call, when the page describes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Field>,
+    /// Documented method-specific errors, in the docs' order.
+    pub errors: Vec<ErrorSpec>,
+    /// What the page did not say clearly, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A parameter, a result, or a field of a nested object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// Wire name exactly as documented.
+    pub name: String,
+    /// Marked as required.
+    pub required: bool,
+    /// The parsed type.
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Allowed values, when the docs list them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Fields of the object this type contains (for `object`, `object[]`, ...),
+    /// from the sub-table the docs link to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+}
+
+/// A documented error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorSpec {
+    /// The error code; `None` where the docs give an empty value.
+    pub code: Option<String>,
+    /// HTTP status, where given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+/// The errors any method can return, kept once for all methods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemErrors {
+    /// The page the table was read from.
+    pub url: String,
+    /// The errors, in the docs' order.
+    pub errors: Vec<ErrorSpec>,
+}
+
+/// Something the extractor had to guess or could not read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// What kind of gap this is.
+    pub kind: DiagnosticKind,
+    /// Where: a field path such as `params.fields.TITLE`, or a section name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub at: String,
+    /// A fact that explains it (a type name, an anchor), never docs prose.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// Kinds of diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticKind {
+    /// A type name outside the docs' vocabulary, kept as a reference.
+    UnknownType,
+    /// A parameter or field row with no type.
+    MissingType,
+    /// A parameter table found without the usual heading.
+    GuessedParamsTable,
+    /// No parameter section; the method is taken to have no parameters.
+    NoParamsSection,
+    /// No returned-data table; the result type comes from the example response.
+    ResultFromExample,
+    /// Neither a returned-data table nor an example response.
+    NoResult,
+    /// A link to a sub-table whose anchor is not on the page.
+    UnresolvedAnchor,
+    /// A documented error with an empty code.
+    ErrorWithoutCode,
+    /// An example response that is not valid JSON.
+    InvalidExampleJson,
+    /// A table row that could not be read.
+    UnreadableRow,
+    /// A sub-table linked in a cycle; nesting stopped there.
+    RecursiveType,
+}
+
+impl DiagnosticKind {
+    /// The snake_case name used in specs and summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownType => "unknown_type",
+            Self::MissingType => "missing_type",
+            Self::GuessedParamsTable => "guessed_params_table",
+            Self::NoParamsSection => "no_params_section",
+            Self::ResultFromExample => "result_from_example",
+            Self::NoResult => "no_result",
+            Self::UnresolvedAnchor => "unresolved_anchor",
+            Self::ErrorWithoutCode => "error_without_code",
+            Self::InvalidExampleJson => "invalid_example_json",
+            Self::UnreadableRow => "unreadable_row",
+            Self::RecursiveType => "recursive_type",
+        }
+    }
+}
+
+impl MethodSpec {
+    /// The spec's path under `specs/`: `<scope>/<method>.json`, with `@v3`
+    /// before the extension for REST 3.0 twins.
+    pub fn rel_path(&self) -> String {
+        let suffix = match self.version {
+            RestVersion::V2 => "",
+            RestVersion::V3 => "@v3",
+        };
+        format!("{}/{}{}.json", self.folder(), self.method, suffix)
+    }
+
+    /// The folder (and generated module) the method belongs to: its first
+    /// documented scope, else the first segment of its name.
+    pub fn folder(&self) -> String {
+        let raw = self
+            .scopes
+            .first()
+            .map(String::as_str)
+            .unwrap_or_else(|| self.method.split('.').next().unwrap_or("misc"));
+        crate::naming::folder_name(raw)
+    }
+}
+
+/// Serialize a value as the committed files are written: pretty, two-space
+/// indent, trailing newline.
+pub fn to_pretty_json<T: Serialize>(value: &T) -> String {
+    let mut out = serde_json::to_string_pretty(value).expect("spec types always serialize");
+    out.push('\n');
+    out
+}
