@@ -3,7 +3,17 @@
 //! Generated method types implement [`Method`] (and [`Paged`] for lists);
 //! [`lenient`] holds the serde helpers their result types decode with.
 
+mod auth;
+mod client;
+pub mod envelope;
+mod error;
 pub mod lenient;
+mod limits;
 mod method;
 
+pub use auth::{MemoryTokenStore, OAuthApp, Secret, TokenStore, Tokens, DEFAULT_TOKEN_URL};
+pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
+pub use envelope::{Meta, Time};
+pub use error::{codes, ApiError, Error, Result, SNIPPET_LEN};
+pub use limits::RateLimit;
 pub use method::{ApiVersion, ErrorCode, Method, Paged};

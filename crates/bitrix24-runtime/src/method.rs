@@ -75,6 +75,22 @@ pub trait Paged: Method {
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
 }
 
+/// A borrowed method is the same method, so `client.call(&m)` works too.
+impl<M: Method + ?Sized> Method for &M {
+    const NAME: &'static str = M::NAME;
+    const VERSION: ApiVersion = M::VERSION;
+    const IDEMPOTENT: bool = M::IDEMPOTENT;
+    type Output = M::Output;
+    type ErrorCode = M::ErrorCode;
+}
+
+impl<M: Paged + ?Sized> Paged for &M {
+    type Item = M::Item;
+    fn into_items(output: Self::Output) -> Vec<Self::Item> {
+        M::into_items(output)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,192 @@
+//! Credentials: secrets that never print, OAuth tokens and their store.
+
+use std::fmt;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+/// A string that must not leak: `Debug` and `Display` print `***`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself; use only to put it on the wire or in storage.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(v: String) -> Self {
+        Secret(v)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(v: &str) -> Self {
+        Secret(v.to_owned())
+    }
+}
+
+/// An OAuth token pair and where to use it, as the authorization server
+/// returns it. Serializable so a [`TokenStore`] can persist it as is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Tokens {
+    /// Goes in the `auth` field of each call; lives one hour.
+    pub access_token: Secret,
+    /// Exchanged for a new pair; rotates on every refresh.
+    pub refresh_token: Secret,
+    /// The portal's REST address, e.g. `https://portal.bitrix24.com/rest/`;
+    /// every call starts with it.
+    pub client_endpoint: String,
+    /// The authorization server's REST address, as last reported.
+    #[serde(default)]
+    pub server_endpoint: Option<String>,
+    /// Unix time the access token expires, as last reported.
+    #[serde(default)]
+    pub expires: Option<i64>,
+}
+
+impl Tokens {
+    /// A token pair for the portal at `client_endpoint`.
+    pub fn new(
+        access_token: impl Into<Secret>,
+        refresh_token: impl Into<Secret>,
+        client_endpoint: impl Into<String>,
+    ) -> Self {
+        Tokens {
+            access_token: access_token.into(),
+            refresh_token: refresh_token.into(),
+            client_endpoint: client_endpoint.into(),
+            server_endpoint: None,
+            expires: None,
+        }
+    }
+}
+
+/// Where tokens live between runs. The client reads it once when built and
+/// writes each new pair after a refresh, before using it.
+///
+/// Saving must be durable before it returns: the old refresh token is dead
+/// once the server has rotated it.
+pub trait TokenStore: Send + Sync {
+    /// The stored pair, if any.
+    fn load(&self) -> Result<Option<Tokens>, String>;
+    /// Replaces the stored pair.
+    fn save(&self, tokens: &Tokens) -> Result<(), String>;
+}
+
+/// A [`TokenStore`] that keeps the pair in memory only.
+#[derive(Debug, Default)]
+pub struct MemoryTokenStore(Mutex<Option<Tokens>>);
+
+impl MemoryTokenStore {
+    /// A store holding `tokens`.
+    pub fn new(tokens: Tokens) -> Self {
+        MemoryTokenStore(Mutex::new(Some(tokens)))
+    }
+
+    /// The pair held now.
+    pub fn get(&self) -> Option<Tokens> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl TokenStore for MemoryTokenStore {
+    fn load(&self) -> Result<Option<Tokens>, String> {
+        Ok(self.get())
+    }
+
+    fn save(&self, tokens: &Tokens) -> Result<(), String> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(tokens.clone());
+        Ok(())
+    }
+}
+
+/// The authorization server Bitrix24 applications refresh tokens at.
+pub const DEFAULT_TOKEN_URL: &str = "https://oauth.bitrix.info/oauth/token/";
+
+/// An OAuth application: its id and secret, and the token endpoint.
+#[derive(Debug, Clone)]
+pub struct OAuthApp {
+    /// `client_id` of the application.
+    pub client_id: String,
+    /// `client_secret` of the application; only ever sent to `token_url`.
+    pub client_secret: Secret,
+    /// Token endpoint, [`DEFAULT_TOKEN_URL`] unless changed.
+    pub token_url: String,
+}
+
+impl OAuthApp {
+    /// An application using the default authorization server.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        OAuthApp {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            token_url: DEFAULT_TOKEN_URL.to_owned(),
+        }
+    }
+
+    /// Uses another token endpoint (a loopback emulator in tests).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = url.into();
+        self
+    }
+}
+
+/// The token server's answer to a refresh.
+#[derive(Deserialize)]
+pub(crate) struct TokenResponse {
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub client_endpoint: Option<String>,
+    pub server_endpoint: Option<String>,
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    pub expires: Option<i64>,
+    #[serde(default)]
+    pub error: Option<serde_json::Value>,
+    #[serde(default)]
+    pub error_description: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let t = Tokens::new("acc-123", "ref-456", "https://p.example/rest/");
+        let printed = format!("{t:?} {}", t.access_token);
+        assert!(!printed.contains("acc-123") && !printed.contains("ref-456"));
+        let app = OAuthApp::new("id", "sec-789");
+        assert!(!format!("{app:?}").contains("sec-789"));
+    }
+
+    #[test]
+    fn memory_store_round_trip() {
+        let s = MemoryTokenStore::default();
+        assert_eq!(s.load(), Ok(None));
+        let t = Tokens::new("a", "r", "https://p.example/rest/");
+        s.save(&t).unwrap();
+        assert_eq!(s.get(), Some(t));
+    }
+}
