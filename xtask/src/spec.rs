@@ -126,6 +126,8 @@ pub enum DiagnosticKind {
     UnreadableRow,
     /// A sub-table linked in a cycle; nesting stopped there.
     RecursiveType,
+    /// Another page documents the same method; `detail` is its path.
+    DuplicatePage,
 }
 
 impl DiagnosticKind {
@@ -143,6 +145,7 @@ impl DiagnosticKind {
             Self::InvalidExampleJson => "invalid_example_json",
             Self::UnreadableRow => "unreadable_row",
             Self::RecursiveType => "recursive_type",
+            Self::DuplicatePage => "duplicate_page",
         }
     }
 }

@@ -1,0 +1,802 @@
+//! Step two of extraction: raw blocks → a [`MethodSpec`]. Sections are found
+//! by structure and heading words, tables by their header row; where this
+//! had to guess, the spec carries a diagnostic.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::dom::{Block, Cell, Line, RawPage};
+use super::{PageOutcome, SITE};
+use crate::spec::{Diagnostic, DiagnosticKind, ErrorSpec, Field, MethodSpec, RestVersion};
+use crate::types::Type;
+
+/// How deep linked sub-tables are followed.
+const MAX_NESTING: usize = 8;
+
+/// A cheap look at the raw HTML: could this be a method page? Pages that
+/// cannot are not parsed at all, which keeps regen fast.
+pub fn is_candidate(html: &str) -> bool {
+    let title = html
+        .find("<title>")
+        .and_then(|start| {
+            let rest = &html[start + 7..];
+            rest.find("</title>").map(|end| &rest[..end])
+        })
+        .unwrap_or_default();
+    title.split_whitespace().last().is_some_and(is_method_name) || html.contains("/rest/")
+}
+
+/// A REST method name: dotted, starting with a lowercase letter
+/// (`crm.deal.list`, `tasks.task.get`). Event (`ONCRMDEALADD`) and JS SDK
+/// (`BX24.getLang`) names do not match.
+pub fn is_method_name(s: &str) -> bool {
+    let mut parts = s.split('.');
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let first_ok = first.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut rest = 0;
+    for p in parts {
+        if p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return false;
+        }
+        rest += 1;
+    }
+    first_ok && rest > 0
+}
+
+/// Interpret a parsed page.
+pub fn interpret(rel_path: &str, raw: &RawPage) -> PageOutcome {
+    let Some(method) = method_name(raw) else {
+        return PageOutcome::default();
+    };
+    let mut cx = Context::new(raw);
+    let first_h2 = raw
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Heading { level: 2, .. }))
+        .unwrap_or(raw.blocks.len());
+    let intro = &raw.blocks[..first_h2];
+
+    let version = if raw.title.contains("v 3.0")
+        || intro
+            .iter()
+            .any(|b| matches!(b, Block::Note(t) if t.contains("REST 3.0")))
+    {
+        RestVersion::V3
+    } else {
+        RestVersion::V2
+    };
+    let deprecated = rel_path
+        .split('/')
+        .any(|seg| seg == "outdated" || seg == "deprecated")
+        || intro.iter().any(|b| match b {
+            Block::Note(t) => is_deprecation_note(t),
+            _ => false,
+        });
+    let scopes = scopes(intro);
+
+    let params = cx.params();
+    let (result, paged_by_result) = cx.result();
+    let paged = paged_by_result || params.iter().any(|p| p.name == "start");
+    let (errors, system_errors) = cx.errors();
+
+    let mut diagnostics: Vec<Diagnostic> = std::mem::take(&mut cx.diagnostics)
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    diagnostics.sort();
+
+    let url = format!("{SITE}{rel_path}");
+    PageOutcome {
+        spec: Some(MethodSpec {
+            method,
+            version,
+            scopes,
+            url,
+            deprecated,
+            paged,
+            params,
+            result,
+            errors,
+            diagnostics,
+        }),
+        system_errors,
+    }
+}
+
+/// The method name: the title's last word; else the one method a cURL
+/// example calls, when the page's introduction names it too and the page
+/// has a parameters section or says it takes none.
+fn method_name(raw: &RawPage) -> Option<String> {
+    if let Some(last) = raw.title.split_whitespace().last() {
+        if is_method_name(last) {
+            return Some(last.to_string());
+        }
+    }
+    let first_h2 = raw
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Heading { level: 2, .. }))
+        .unwrap_or(raw.blocks.len());
+    let intro_codes: Vec<&str> = raw.blocks[..first_h2]
+        .iter()
+        .filter_map(|b| match b {
+            Block::Para(l) => Some(l.codes.iter().map(String::as_str)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let has_params = raw.blocks.iter().any(|b| match b {
+        Block::Heading { text, .. } => is_params_heading(&text.to_ascii_lowercase()),
+        Block::Para(l) => says_no_params(&l.text),
+        _ => false,
+    });
+    if !has_params {
+        return None;
+    }
+    let mut found: Vec<String> = Vec::new();
+    for b in &raw.blocks {
+        if let Block::Code { text, .. } = b {
+            if !text.trim_start().starts_with("curl") {
+                continue;
+            }
+            for word in text.split_whitespace() {
+                let word = word.trim_matches(|c| c == '\'' || c == '"' || c == '\\');
+                if !word.contains("/rest/") {
+                    continue;
+                }
+                let tail = word.rsplit('/').next().unwrap_or_default();
+                let tail = tail.strip_suffix(".json").unwrap_or(tail);
+                if is_method_name(tail) && intro_codes.contains(&tail) && !found.iter().any(|f| f == tail) {
+                    found.push(tail.to_string());
+                }
+            }
+        }
+    }
+    (found.len() == 1).then(|| found.remove(0))
+}
+
+fn says_no_params(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("no parameters") || t.contains("without parameters")
+}
+
+fn is_deprecation_note(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    (t.contains("this method") || t.contains("the method"))
+        && (t.contains("deprecated")
+            || t.contains("is outdated")
+            || t.contains("no longer supported")
+            || t.contains("discontinued"))
+}
+
+fn scopes(intro: &[Block]) -> Vec<String> {
+    for b in intro {
+        if let Block::Quote(lines) = b {
+            for l in lines {
+                if l.text
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("scope")
+                {
+                    let mut out: Vec<String> = Vec::new();
+                    for c in &l.codes {
+                        for s in c.split(',') {
+                            let s = s.trim();
+                            if !s.is_empty() && !out.iter().any(|o| o == s) {
+                                out.push(s.to_string());
+                            }
+                        }
+                    }
+                    return out;
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// What kind of table a header row makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableKind {
+    /// Name/type | Description (maybe a separate Type column).
+    Params {
+        type_col: Option<usize>,
+    },
+    /// Code | Description, Value | Description: allowed values.
+    Values,
+    /// Status? | Code | ...: errors.
+    Errors {
+        code_col: usize,
+        status_col: Option<usize>,
+    },
+    Other,
+}
+
+fn header_words(row: &[Cell]) -> Vec<String> {
+    row.iter()
+        .map(|c| c.text().to_ascii_lowercase().replace('\n', " "))
+        .collect()
+}
+
+fn classify(rows: &[Vec<Cell>]) -> TableKind {
+    let Some(head) = rows.first() else {
+        return TableKind::Other;
+    };
+    let words = header_words(head);
+    let Some(first) = words.first() else {
+        return TableKind::Other;
+    };
+    let param_lead = ["name", "parameter", "field", "key", "option"]
+        .iter()
+        .any(|w| first.starts_with(w));
+    if param_lead {
+        if first.contains("type") {
+            return TableKind::Params { type_col: None };
+        }
+        if let Some(i) = words.iter().position(|w| w.trim() == "type") {
+            return TableKind::Params { type_col: Some(i) };
+        }
+    }
+    let code_col = words
+        .iter()
+        .position(|w| w.starts_with("code") || w.starts_with("error code"));
+    let status_col = words.iter().position(|w| w.contains("status"));
+    if let Some(code_col) = code_col {
+        let looks_like_errors = status_col.is_some()
+            || words
+                .iter()
+                .any(|w| w.contains("error") || w.contains("message"));
+        if looks_like_errors {
+            return TableKind::Errors {
+                code_col,
+                status_col,
+            };
+        }
+        if words.len() >= 2 {
+            return TableKind::Values;
+        }
+    }
+    if first.starts_with("value") && words.len() >= 2 {
+        return TableKind::Values;
+    }
+    TableKind::Other
+}
+
+struct Context<'a> {
+    raw: &'a RawPage,
+    /// Heading id → block index.
+    anchors: HashMap<&'a str, usize>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Context<'a> {
+    fn new(raw: &'a RawPage) -> Self {
+        let mut anchors = HashMap::new();
+        for (i, b) in raw.blocks.iter().enumerate() {
+            if let Block::Heading { id, .. } = b {
+                if !id.is_empty() {
+                    anchors.entry(id.as_str()).or_insert(i);
+                }
+            }
+        }
+        Self {
+            raw,
+            anchors,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn diag(&mut self, kind: DiagnosticKind, at: impl Into<String>, detail: impl Into<String>) {
+        self.diagnostics.push(Diagnostic {
+            kind,
+            at: at.into(),
+            detail: detail.into(),
+        });
+    }
+
+    fn blocks(&self) -> &'a [Block] {
+        &self.raw.blocks
+    }
+
+    /// Sections: (heading index, level, lowercased text) of every heading.
+    fn headings(&self) -> Vec<(usize, u8, String)> {
+        self.blocks()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| match b {
+                Block::Heading { level, text, .. } => Some((i, *level, text.to_ascii_lowercase())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The block range of the section a heading opens: up to the next heading
+    /// of the same or a higher level.
+    fn section(&self, start: usize) -> std::ops::Range<usize> {
+        let level = match &self.blocks()[start] {
+            Block::Heading { level, .. } => *level,
+            _ => return start..start,
+        };
+        let end = self.blocks()[start + 1..]
+            .iter()
+            .position(|b| matches!(b, Block::Heading { level: l, .. } if *l <= level))
+            .map_or(self.blocks().len(), |p| start + 1 + p);
+        start + 1..end
+    }
+
+    fn find_heading(&self, pred: impl Fn(u8, &str) -> bool) -> Option<usize> {
+        self.headings()
+            .into_iter()
+            .find(|(_, level, text)| pred(*level, text))
+            .map(|(i, _, _)| i)
+    }
+
+    fn tables_in(&self, range: std::ops::Range<usize>) -> Vec<(usize, &'a Vec<Vec<Cell>>)> {
+        let blocks = self.blocks();
+        range
+            .filter_map(|i| match &blocks[i] {
+                Block::Table(rows) => Some((i, rows)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn says_no_params(&self) -> bool {
+        self.blocks().iter().any(|b| match b {
+            Block::Para(l) => says_no_params(&l.text),
+            Block::Note(t) => says_no_params(t),
+            _ => false,
+        })
+    }
+
+    fn params(&mut self) -> Vec<Field> {
+        let section = self
+            .find_heading(|level, t| level == 2 && is_params_heading(t))
+            .or_else(|| self.find_heading(|level, t| level <= 3 && is_params_heading(t)));
+        let table = match section {
+            Some(h) => {
+                let range = self.section(h);
+                self.tables_in(range)
+                    .into_iter()
+                    .find(|(_, rows)| matches!(classify(rows), TableKind::Params { .. }))
+            }
+            None => None,
+        };
+        if let Some((idx, rows)) = table {
+            let mut visited = vec![idx];
+            return self.param_rows(rows, "params", &mut visited);
+        }
+        if section.is_some() || self.says_no_params() {
+            return Vec::new();
+        }
+        // A parameter table before any heading.
+        let first_h2 = self
+            .blocks()
+            .iter()
+            .position(|b| matches!(b, Block::Heading { level: 2, .. }))
+            .unwrap_or(self.blocks().len());
+        let guessed = self
+            .tables_in(0..first_h2)
+            .into_iter()
+            .find(|(_, rows)| matches!(classify(rows), TableKind::Params { .. }));
+        if let Some((idx, rows)) = guessed {
+            self.diag(DiagnosticKind::GuessedParamsTable, "params", "");
+            let mut visited = vec![idx];
+            return self.param_rows(rows, "params", &mut visited);
+        }
+        self.diag(DiagnosticKind::NoParamsSection, "params", "");
+        Vec::new()
+    }
+
+    /// Rows of a parameter-style table as fields, following sub-table links.
+    fn param_rows(
+        &mut self,
+        rows: &'a [Vec<Cell>],
+        at: &str,
+        visited: &mut Vec<usize>,
+    ) -> Vec<Field> {
+        let TableKind::Params { type_col } = classify(rows) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Field> = Vec::new();
+        for row in rows.iter().skip(1) {
+            let Some(name_cell) = row.first() else {
+                continue;
+            };
+            let Some((name, required, inline_type)) = name_and_mark(name_cell) else {
+                if row.iter().any(|c| !c.lines.is_empty()) {
+                    self.diag(DiagnosticKind::UnreadableRow, at, "");
+                }
+                continue;
+            };
+            let path = format!("{at}.{name}");
+            let type_text = match type_col {
+                Some(i) => row.get(i).map(Cell::text).unwrap_or_default(),
+                None => {
+                    let rest: Vec<&str> = name_cell
+                        .lines
+                        .iter()
+                        .skip(1)
+                        .map(|l| l.text.as_str())
+                        .collect();
+                    if rest.is_empty() {
+                        inline_type
+                    } else {
+                        rest.join("\n")
+                    }
+                }
+            };
+            let parsed = Type::parse(&type_text);
+            if type_text.trim().is_empty() {
+                self.diag(DiagnosticKind::MissingType, &path, "");
+            }
+            for u in &parsed.unknown {
+                self.diag(DiagnosticKind::UnknownType, &path, u.clone());
+            }
+            let desc = if row.len() > 1 { row.last() } else { None };
+            let mut values = desc.map(allowed_values).unwrap_or_default();
+            let mut fields = Vec::new();
+            let mut anchors: Vec<&str> = name_cell.anchors.iter().map(String::as_str).collect();
+            if let Some(d) = desc {
+                anchors.extend(d.anchors.iter().map(String::as_str));
+            }
+            for anchor in anchors {
+                let Some(&heading) = self.anchors.get(anchor) else {
+                    self.diag(DiagnosticKind::UnresolvedAnchor, &path, anchor);
+                    continue;
+                };
+                let Some((tidx, trows)) = self.anchor_table(heading) else {
+                    continue;
+                };
+                match classify(trows) {
+                    TableKind::Params { .. } if fields.is_empty() => {
+                        if visited.contains(&tidx) || visited.len() > MAX_NESTING {
+                            self.diag(DiagnosticKind::RecursiveType, &path, anchor);
+                            continue;
+                        }
+                        visited.push(tidx);
+                        fields = self.param_rows(trows, &path, visited);
+                        visited.pop();
+                    }
+                    TableKind::Values if values.is_empty() && !parsed.ty.has_object() => {
+                        values = table_values(trows);
+                    }
+                    _ => {}
+                }
+            }
+            if out.iter().any(|f| f.name == name) {
+                continue;
+            }
+            out.push(Field {
+                name,
+                required,
+                ty: parsed.ty,
+                values,
+                fields,
+            });
+        }
+        out
+    }
+
+    /// The first table a heading's section holds, before any sub-heading.
+    fn anchor_table(&self, heading: usize) -> Option<(usize, &'a Vec<Vec<Cell>>)> {
+        let blocks = self.blocks();
+        for (i, b) in blocks.iter().enumerate().skip(heading + 1) {
+            match b {
+                Block::Table(rows) => return Some((i, rows)),
+                Block::Heading { .. } => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The result field and whether the response is a paged list.
+    fn result(&mut self) -> (Option<Field>, bool) {
+        let returned = self.find_heading(|level, t| {
+            level <= 4
+                && (t.contains("returned data") || t == "response fields" || t == "result fields")
+        });
+        let response_section = self.find_heading(|level, t| {
+            level == 2
+                && (t.contains("response") || t.contains("returned data") || t.contains("result"))
+                && !t.contains("error")
+        });
+        let example = self.example_response(response_section);
+        let example_paged = example
+            .as_ref()
+            .is_some_and(|v| v.get("next").is_some() || v.get("total").is_some());
+
+        let table = returned.and_then(|h| {
+            self.tables_in(self.section(h))
+                .into_iter()
+                .find(|(_, rows)| matches!(classify(rows), TableKind::Params { .. }))
+        });
+        if let Some((idx, rows)) = table {
+            let mut visited = vec![idx];
+            let fields = self.param_rows(rows, "returned", &mut visited);
+            let paged =
+                example_paged || fields.iter().any(|f| f.name == "next" || f.name == "total");
+            if let Some(mut result) = fields.iter().find(|f| f.name == "result").cloned() {
+                result.required = true;
+                if result.fields.is_empty() && result.ty.has_object() {
+                    if let Some(v) = example.as_ref().and_then(|v| v.get("result")) {
+                        let (_, inferred) = super::infer::infer(v);
+                        result.fields = inferred;
+                    }
+                }
+                return (Some(result), paged);
+            }
+            let rest: Vec<Field> = fields
+                .into_iter()
+                .filter(|f| !matches!(f.name.as_str(), "time" | "total" | "next"))
+                .collect();
+            if !rest.is_empty() {
+                return (
+                    Some(Field {
+                        name: "result".to_string(),
+                        required: true,
+                        ty: Type::Object,
+                        values: Vec::new(),
+                        fields: rest,
+                    }),
+                    paged,
+                );
+            }
+        }
+        match example.as_ref().and_then(|v| v.get("result")) {
+            Some(v) => {
+                self.diag(DiagnosticKind::ResultFromExample, "result", "");
+                let (ty, fields) = super::infer::infer(v);
+                (
+                    Some(Field {
+                        name: "result".to_string(),
+                        required: true,
+                        ty,
+                        values: Vec::new(),
+                        fields,
+                    }),
+                    example_paged,
+                )
+            }
+            None => {
+                self.diag(DiagnosticKind::NoResult, "result", "");
+                (None, example_paged)
+            }
+        }
+    }
+
+    /// The example response: the first JSON code block with a top-level
+    /// `result`, in the response section if there is one, else anywhere
+    /// outside the error section.
+    fn example_response(&mut self, section: Option<usize>) -> Option<Value> {
+        let blocks = self.blocks();
+        let range = section.map_or(0..blocks.len(), |h| self.section(h));
+        let mut invalid = false;
+        for i in range {
+            if let Block::Code { lang, text } = &blocks[i] {
+                if !(lang.is_empty() || lang == "json" || lang == "js" || lang == "javascript") {
+                    continue;
+                }
+                if !text.contains("\"result\"") {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(text) {
+                    Ok(v) if v.get("result").is_some() => return Some(v),
+                    Ok(_) => {}
+                    Err(_) => invalid = true,
+                }
+            }
+        }
+        if invalid {
+            self.diag(DiagnosticKind::InvalidExampleJson, "result", "");
+        }
+        None
+    }
+
+    /// Method-specific errors, and the rows of the system-error table.
+    fn errors(&mut self) -> (Vec<ErrorSpec>, Vec<ErrorSpec>) {
+        let mut method_errors: Vec<ErrorSpec> = Vec::new();
+        let mut system: Vec<ErrorSpec> = Vec::new();
+        let headings = self.headings();
+        let error_sections: Vec<usize> = headings
+            .iter()
+            .filter(|(_, level, t)| *level == 2 && t.contains("error"))
+            .map(|(i, _, _)| *i)
+            .collect();
+        let ranges: Vec<std::ops::Range<usize>> = if error_sections.is_empty() {
+            headings
+                .iter()
+                .filter(|(_, level, t)| *level <= 4 && t.contains("error"))
+                .map(|(i, _, _)| self.section(*i))
+                .collect()
+        } else {
+            error_sections.iter().map(|&i| self.section(i)).collect()
+        };
+        let mut seen = BTreeSet::new();
+        for range in ranges {
+            let mut in_system = false;
+            for i in range {
+                match &self.blocks()[i] {
+                    Block::Heading { text, .. } => {
+                        in_system = text.to_ascii_lowercase().contains("system error");
+                    }
+                    Block::Table(rows) => {
+                        let Some((code_col, status_col)) = error_columns(rows) else {
+                            continue;
+                        };
+                        if !seen.insert(i) {
+                            continue;
+                        }
+                        for row in rows.iter().skip(1) {
+                            let spec = error_row(row, code_col, status_col);
+                            if in_system {
+                                if spec.code.is_some() && !system.contains(&spec) {
+                                    system.push(spec);
+                                }
+                                continue;
+                            }
+                            if spec.code.is_none() {
+                                self.diag(DiagnosticKind::ErrorWithoutCode, "errors", "");
+                            }
+                            if !method_errors.contains(&spec) {
+                                method_errors.push(spec);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (method_errors, system)
+    }
+}
+
+fn is_params_heading(t: &str) -> bool {
+    let t = t.trim();
+    t == "parameters"
+        || t == "method parameters"
+        || t == "request parameters"
+        || t == "call parameters"
+        || t == "input parameters"
+        || (t.ends_with("parameters") && t.starts_with("method"))
+}
+
+/// The name, the required mark and any type written on the name line.
+fn name_and_mark(cell: &Cell) -> Option<(String, bool, String)> {
+    let first: &Line = cell.lines.first()?;
+    let raw_name = first
+        .strong
+        .clone()
+        .or_else(|| first.leading_code.clone())
+        .unwrap_or_else(|| {
+            first
+                .text
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+    let required =
+        first.text.contains('*') || first.sup.as_deref().is_some_and(|s| s.contains('*'));
+    let name = raw_name
+        .trim()
+        .trim_end_matches('*')
+        .trim()
+        .trim_matches('`')
+        .trim()
+        .to_string();
+    if name.is_empty() {
+        return None;
+    }
+    let rest = first
+        .text
+        .replacen(raw_name.trim(), "", 1)
+        .replace('*', "")
+        .trim()
+        .to_string();
+    Some((name, required, rest))
+}
+
+/// Values listed after a "possible values" style marker in a description.
+fn allowed_values(cell: &Cell) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut lines = cell.lines.iter();
+    while let Some(line) = lines.next() {
+        let lower = line.text.to_ascii_lowercase();
+        let marker = [
+            "possible values",
+            "allowed values",
+            "acceptable values",
+            "available values",
+            "valid values",
+            "supported values",
+        ]
+        .iter()
+        .find_map(|m| lower.find(m).map(|p| p + m.len()));
+        let Some(pos) = marker else {
+            continue;
+        };
+        // Values on the marker line itself, after the colon.
+        let tail = &line.text[pos.min(line.text.len())..];
+        if tail.trim_start_matches(':').trim().len() > 0 {
+            for c in &line.codes {
+                if tail.contains(c.as_str()) && !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        for next in lines.by_ref() {
+            match &next.leading_code {
+                Some(c) => {
+                    if !out.contains(c) {
+                        out.push(c.clone());
+                    }
+                }
+                None => break,
+            }
+        }
+        break;
+    }
+    out
+}
+
+fn table_values(rows: &[Vec<Cell>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in rows.iter().skip(1) {
+        let Some(first) = row.first().and_then(|c| c.lines.first()) else {
+            continue;
+        };
+        let v = first
+            .leading_code
+            .clone()
+            .unwrap_or_else(|| first.text.clone());
+        if !v.is_empty() && !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The code and status columns of an error table: any table with a `Code`
+/// column inside an error section.
+fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>)> {
+    match classify(rows) {
+        TableKind::Errors { code_col, status_col } => Some((code_col, status_col)),
+        TableKind::Values => {
+            let words = header_words(rows.first()?);
+            let code_col = words.iter().position(|w| w.starts_with("code") || w.starts_with("error code"))?;
+            Some((code_col, words.iter().position(|w| w.contains("status"))))
+        }
+        _ => None,
+    }
+}
+
+fn error_row(row: &[Cell], code_col: usize, status_col: Option<usize>) -> ErrorSpec {
+    let code = row.get(code_col).and_then(|cell| {
+        let first = cell.lines.first()?;
+        let raw = first
+            .leading_code
+            .clone()
+            .or_else(|| first.codes.first().cloned())
+            .unwrap_or_else(|| first.text.clone());
+        let raw = raw.trim();
+        let lower = raw.to_ascii_lowercase();
+        if raw.is_empty() || lower.starts_with("empty") || raw == "-" || raw == "—" {
+            None
+        } else {
+            Some(raw.to_string())
+        }
+    });
+    let status = status_col.and_then(|i| row.get(i)).and_then(|c| {
+        c.text()
+            .split(|ch: char| !ch.is_ascii_digit())
+            .find_map(|w| w.parse::<u16>().ok().filter(|n| (100..600).contains(n)))
+    });
+    ErrorSpec { code, status }
+}
