@@ -302,13 +302,18 @@ fn check_scheme(url: &str, allow_http: bool, what: &str) -> Result<reqwest::Url>
 /// and REST 3.0 bases.
 fn webhook_auth(url: &str, allow_http: bool) -> Result<Auth> {
     let u = check_scheme(url, allow_http, "webhook URL")?;
-    let bad = || Error::Config("webhook URL must look like https://<portal>/rest/<user_id>/<code>/".into());
+    let bad = || {
+        Error::Config("webhook URL must look like https://<portal>/rest/<user_id>/<code>/".into())
+    };
     if u.query().is_some() || u.fragment().is_some() {
         return Err(bad());
     }
     let path = u.path();
     let at = path.rfind("/rest/").ok_or_else(bad)?;
-    let tail: Vec<&str> = path[at + 6..].split('/').filter(|s| !s.is_empty()).collect();
+    let tail: Vec<&str> = path[at + 6..]
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let [_user, code] = tail[..] else {
         return Err(bad());
     };
@@ -358,7 +363,7 @@ impl Call<'static> {
     }
 }
 
-/// Serializes a method's params to a JSON object.
+/// Serializes a method's params to a JSON object (`null` becomes `{}`).
 pub(crate) fn params_of<M: Method>(method: &M) -> Result<Value> {
     match serde_json::to_value(method) {
         Ok(Value::Null) => Ok(Value::Object(Default::default())),
@@ -372,6 +377,14 @@ pub(crate) fn params_of<M: Method>(method: &M) -> Result<Value> {
             message: e.to_string(),
         }),
     }
+}
+
+/// The JSON text of a params object.
+pub(crate) fn json_text(method: &str, params: &Value) -> Result<String> {
+    serde_json::to_string(params).map_err(|e| Error::Encode {
+        method: method.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 impl Client {
@@ -398,7 +411,10 @@ impl Client {
     /// Calls `method` and returns its decoded `result` with the envelope's
     /// [`Meta`] (`time`, `total`, `next`).
     pub async fn call_with_meta<M: Method>(&self, method: M) -> Result<(M::Output, Meta)> {
-        let params = params_of(&method)?;
+        let params = serde_json::to_string(&method).map_err(|e| Error::Encode {
+            method: M::NAME.to_owned(),
+            message: e.to_string(),
+        })?;
         self.execute(Call::of::<M>(), &params, |raw| {
             envelope::decode_result(M::NAME, raw.get())
         })
@@ -433,7 +449,11 @@ impl Client {
         };
         match &self.inner.auth {
             Auth::Webhook { v2, v3, code } => {
-                let base = if call.version == ApiVersion::V2 { v2 } else { v3 };
+                let base = if call.version == ApiVersion::V2 {
+                    v2
+                } else {
+                    v3
+                };
                 (
                     format!("{base}{}{suffix}", call.name),
                     None,
@@ -467,7 +487,7 @@ impl Client {
     pub(crate) async fn execute<T>(
         &self,
         call: Call<'_>,
-        params: &Value,
+        params: &str,
         decode: impl Fn(&RawValue) -> Result<T>,
     ) -> Result<(T, Meta)> {
         let inner = &*self.inner;
@@ -627,25 +647,30 @@ fn held_back(method: &str, wait: Duration) -> Error {
     })
 }
 
-fn encode_body(method: &str, params: &Value, token: Option<&Secret>) -> Result<Vec<u8>> {
-    let encoded = match (token, params) {
-        (None, p) => serde_json::to_vec(p),
-        (Some(t), Value::Object(m)) => {
-            let mut m = m.clone();
-            m.insert("auth".into(), Value::String(t.expose().to_owned()));
-            serde_json::to_vec(&m)
-        }
-        (Some(_), _) => {
+/// The request body: the params object, with `auth` added for OAuth.
+/// `params` is JSON text; `null` counts as `{}`.
+fn encode_body(method: &str, params: &str, token: Option<&Secret>) -> Result<Vec<u8>> {
+    let trimmed = params.trim();
+    let (open, rest) = match trimmed {
+        "null" | "" => ("{", "}"),
+        t if t.starts_with('{') => ("{", &t[1..]),
+        _ => {
             return Err(Error::Encode {
                 method: method.to_owned(),
                 message: "params must serialize to a JSON object".into(),
             })
         }
     };
-    encoded.map_err(|e| Error::Encode {
-        method: method.to_owned(),
-        message: e.to_string(),
-    })
+    let Some(token) = token else {
+        return Ok(format!("{open}{rest}").into_bytes());
+    };
+    let auth = Value::String(token.expose().to_owned()).to_string();
+    let sep = if rest.trim_start().starts_with('}') {
+        ""
+    } else {
+        ","
+    };
+    Ok(format!("{open}\"auth\":{auth}{sep}{rest}").into_bytes())
 }
 
 /// A key unique to this process and call: 1–255 printable ASCII characters.
@@ -680,8 +705,23 @@ mod tests {
     }
 
     #[test]
+    fn body_gets_auth() {
+        let t = Secret::new("tok");
+        let b = |p: &str, t: Option<&Secret>| {
+            String::from_utf8(encode_body("m", p, t).unwrap()).unwrap()
+        };
+        assert_eq!(b("{}", Some(&t)), r#"{"auth":"tok"}"#);
+        assert_eq!(b(r#"{"a":1}"#, Some(&t)), r#"{"auth":"tok","a":1}"#);
+        assert_eq!(b("null", None), "{}");
+        assert!(encode_body("m", "[1]", None).is_err());
+    }
+
+    #[test]
     fn v3_base_inserts_api() {
-        assert_eq!(v3_base("https://p.example/rest/"), "https://p.example/rest/api/");
+        assert_eq!(
+            v3_base("https://p.example/rest/"),
+            "https://p.example/rest/api/"
+        );
     }
 
     #[test]

@@ -91,6 +91,10 @@ pub(crate) fn parse<'a>(
         status,
         snippet: snippet(body, secrets),
     };
+    // Only an object is an envelope (serde would also take a list for a struct).
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(not_envelope());
+    }
     let raw: RawEnvelope<'a> = serde_json::from_slice(body).map_err(|_| not_envelope())?;
     if let Some(error) = raw.error.filter(|e| !e.is_null()) {
         return Err(api_error(method, status, error, raw.error_description).into());
@@ -147,7 +151,11 @@ pub(crate) fn api_error(
             };
             (code, message, validation)
         }
-        other => (text(other), description.map(text).unwrap_or_default(), Vec::new()),
+        other => (
+            text(other),
+            description.map(text).unwrap_or_default(),
+            Vec::new(),
+        ),
     };
     ApiError {
         method: method.to_owned(),
@@ -224,7 +232,10 @@ mod tests {
         assert_eq!(v, [1, 2]);
         assert_eq!((m.total, m.next), (Some(120), Some(50)));
         let t = m.time.unwrap();
-        assert_eq!((t.operating, t.operating_reset_at), (Some(3.3), Some(1778747792)));
+        assert_eq!(
+            (t.operating, t.operating_reset_at),
+            (Some(3.3), Some(1778747792))
+        );
     }
 
     #[test]
@@ -275,11 +286,18 @@ mod tests {
         struct Out {
             items: Vec<Item>,
         }
-        let e = decode::<Out>("crm.item.list", 200, br#"{"result":{"items":[{"ID":"1"},{"ID":"x"}]}}"#)
-            .unwrap_err();
+        let e = decode::<Out>(
+            "crm.item.list",
+            200,
+            br#"{"result":{"items":[{"ID":"1"},{"ID":"x"}]}}"#,
+        )
+        .unwrap_err();
         match e {
             Error::Decode { method, path, .. } => {
-                assert_eq!((method.as_str(), path.as_str()), ("crm.item.list", "result.items[1].ID"))
+                assert_eq!(
+                    (method.as_str(), path.as_str()),
+                    ("crm.item.list", "result.items[1].ID")
+                )
             }
             other => panic!("{other:?}"),
         }

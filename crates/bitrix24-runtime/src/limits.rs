@@ -168,7 +168,10 @@ mod tests {
             assert_eq!(b.reserve(), Duration::ZERO);
         }
         let w = b.reserve();
-        assert!(w > Duration::from_millis(90) && w <= Duration::from_millis(100), "{w:?}");
+        assert!(
+            w > Duration::from_millis(90) && w <= Duration::from_millis(100),
+            "{w:?}"
+        );
         let w2 = b.reserve();
         assert!(w2 > Duration::from_millis(190), "{w2:?}");
     }

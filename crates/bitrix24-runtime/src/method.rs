@@ -16,7 +16,7 @@ pub enum ApiVersion {
 /// One REST method: its parameters are `Self`, serialized as the JSON body.
 ///
 /// Generated code implements this for every documented method; the client,
-/// batch calls and paging all work through it.
+/// [`Batch`](crate::Batch) and paging all work through it.
 ///
 /// ```
 /// use bitrix24_runtime::{ApiVersion, Method};
