@@ -126,6 +126,8 @@ pub enum DiagnosticKind {
     UnreadableRow,
     /// A sub-table linked in a cycle; nesting stopped there.
     RecursiveType,
+    /// A parameter table with no header row.
+    HeaderlessTable,
     /// Another page documents the same method; `detail` is its path.
     DuplicatePage,
 }
@@ -146,6 +148,7 @@ impl DiagnosticKind {
             Self::UnreadableRow => "unreadable_row",
             Self::RecursiveType => "recursive_type",
             Self::DuplicatePage => "duplicate_page",
+            Self::HeaderlessTable => "headerless_table",
         }
     }
 }

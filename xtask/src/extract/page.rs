@@ -203,10 +203,9 @@ fn scopes(intro: &[Block]) -> Vec<String> {
 /// What kind of table a header row makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TableKind {
-    /// Name/type | Description (maybe a separate Type column).
-    Params {
-        type_col: Option<usize>,
-    },
+    /// Name/type | Description (maybe a separate Type column); `skip` is 0
+    /// for a table with no header row, else 1.
+    Params { type_col: Option<usize>, skip: usize },
     /// Code | Description, Value | Description: allowed values.
     Values,
     /// Status? | Code | ...: errors.
@@ -235,11 +234,17 @@ fn classify(rows: &[Vec<Cell>]) -> TableKind {
         .iter()
         .any(|w| first.starts_with(w));
     if param_lead {
-        if first.contains("type") {
-            return TableKind::Params { type_col: None };
+        if let Some(i) = words.iter().skip(1).position(|w| w.trim() == "type") {
+            return TableKind::Params {
+                type_col: Some(i + 1),
+                skip: 1,
+            };
         }
-        if let Some(i) = words.iter().position(|w| w.trim() == "type") {
-            return TableKind::Params { type_col: Some(i) };
+        if first.contains("type") || (words.len() >= 2 && !first.contains("error")) {
+            return TableKind::Params {
+                type_col: None,
+                skip: 1,
+            };
         }
     }
     let code_col = words
@@ -263,6 +268,18 @@ fn classify(rows: &[Vec<Cell>]) -> TableKind {
     }
     if first.starts_with("value") && words.len() >= 2 {
         return TableKind::Values;
+    }
+    // No header row: the first row already reads `**name**` over a type.
+    let first_cell = &head[0];
+    let headerless = first_cell.lines.len() >= 2
+        && first_cell.lines[0].strong.is_some()
+        && !first_cell.lines[1].codes.is_empty()
+        && head.len() >= 2;
+    if headerless {
+        return TableKind::Params {
+            type_col: None,
+            skip: 0,
+        };
     }
     TableKind::Other
 }
@@ -400,11 +417,14 @@ impl<'a> Context<'a> {
         at: &str,
         visited: &mut Vec<usize>,
     ) -> Vec<Field> {
-        let TableKind::Params { type_col } = classify(rows) else {
+        let TableKind::Params { type_col, skip } = classify(rows) else {
             return Vec::new();
         };
+        if skip == 0 {
+            self.diag(DiagnosticKind::HeaderlessTable, at, "");
+        }
         let mut out: Vec<Field> = Vec::new();
-        for row in rows.iter().skip(1) {
+        for row in rows.iter().skip(skip) {
             let Some(name_cell) = row.first() else {
                 continue;
             };
@@ -787,7 +807,7 @@ fn error_row(row: &[Cell], code_col: usize, status_col: Option<usize>) -> ErrorS
             .unwrap_or_else(|| first.text.clone());
         let raw = raw.trim();
         let lower = raw.to_ascii_lowercase();
-        if raw.is_empty() || lower.starts_with("empty") || raw == "-" || raw == "—" {
+        if raw.is_empty() || lower == "empty" || lower.starts_with("empty value") || raw == "-" || raw == "—" {
             None
         } else {
             Some(raw.to_string())
