@@ -489,6 +489,16 @@ impl<'a> Context<'a> {
                     _ => {}
                 }
             }
+            if fields.is_empty() && parsed.ty.has_object() {
+                let from = visited.last().copied().unwrap_or(0);
+                if let Some((tidx, trows)) = self.table_named(&name, from) {
+                    if !visited.contains(&tidx) && visited.len() <= MAX_NESTING {
+                        visited.push(tidx);
+                        fields = self.param_rows(trows, &path, visited);
+                        visited.pop();
+                    }
+                }
+            }
             if out.iter().any(|f| f.name == name) {
                 continue;
             }
@@ -501,6 +511,46 @@ impl<'a> Context<'a> {
             });
         }
         out
+    }
+
+    /// A parameter table under a heading that names a field: "Parameter
+    /// fields", "FIELDS Parameter", "Filter Parameters", "PLACEMENT_OPTIONS".
+    /// The nearest such heading after block `from` wins.
+    fn table_named(&self, name: &str, from: usize) -> Option<(usize, &'a Vec<Vec<Cell>>)> {
+        const FILLER: &[&str] = &[
+            "parameter", "parameters", "object", "objects", "field", "fields", "structure", "of", "the",
+            "description", "type", "array", "element", "elements", "item", "items", "format", "key", "keys",
+        ];
+        let wanted = name.to_ascii_lowercase();
+        for (i, b) in self.blocks().iter().enumerate().skip(from + 1) {
+            let Block::Heading { level, text, .. } = b else {
+                continue;
+            };
+            if *level < 3 {
+                continue;
+            }
+            let lower = text.to_ascii_lowercase();
+            let words: Vec<&str> = lower
+                .split(|c: char| c.is_whitespace() || c == '`' || c == '"')
+                .filter(|w| !w.is_empty())
+                .collect();
+            let Some(pos) = words.iter().position(|w| *w == wanted) else {
+                continue;
+            };
+            let others_filler = words
+                .iter()
+                .enumerate()
+                .all(|(j, w)| j == pos || FILLER.contains(w));
+            if !others_filler {
+                continue;
+            }
+            if let Some((tidx, rows)) = self.anchor_table(i) {
+                if matches!(classify(rows), TableKind::Params { .. }) {
+                    return Some((tidx, rows));
+                }
+            }
+        }
+        None
     }
 
     /// The first table a heading's section holds, before any sub-heading.
