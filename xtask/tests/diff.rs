@@ -215,3 +215,13 @@ fn git_revisions_give_the_same_report_as_folders() {
         .unwrap_or_default()
         .contains("neither a directory nor a git revision"));
 }
+
+#[test]
+fn the_workspace_specs_load() {
+    let root = xtask::workspace_root();
+    if !root.join("specs").is_dir() {
+        return;
+    }
+    let out = diff::run("specs", "specs", &root).unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(out.diff.methods.is_empty(), "{}", out.report);
+}
