@@ -62,12 +62,20 @@ impl LeakyBucket {
         let drained = now.duration_since(st.1).as_secs_f64() * self.limit.per_second;
         st.0 = (st.0 - drained).max(0.0) + 1.0;
         st.1 = now;
-        let over = st.0 - self.limit.burst.max(1.0);
+        let over = st.0 - self.capacity();
         if over > 0.0 {
             Duration::from_secs_f64(over / self.limit.per_second)
         } else {
             Duration::ZERO
         }
+    }
+
+    /// The bucket size the client aims for: the portal's burst less a
+    /// cushion of 25 ms worth of requests (at least one), because the portal
+    /// counts arrivals and network jitter bunches them up.
+    fn capacity(&self) -> f64 {
+        let cushion = (self.limit.per_second * 0.025).ceil().max(1.0);
+        (self.limit.burst - cushion).max(1.0)
     }
 
     /// Waits for a slot.
@@ -163,7 +171,7 @@ mod tests {
 
     #[test]
     fn bucket_lets_burst_through_then_paces() {
-        let b = LeakyBucket::new(RateLimit::new(10.0, 5.0));
+        let b = LeakyBucket::new(RateLimit::new(10.0, 6.0));
         for _ in 0..5 {
             assert_eq!(b.reserve(), Duration::ZERO);
         }
