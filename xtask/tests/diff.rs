@@ -225,3 +225,10 @@ fn the_workspace_specs_load() {
     let out = diff::run("specs", "specs", &root).unwrap_or_else(|e| panic!("{e:#}"));
     assert!(out.diff.methods.is_empty(), "{}", out.report);
 }
+
+#[test]
+fn order_of_constructor_arguments_and_other_order() {
+    let out = case("order");
+    assert!(out.is_breaking());
+    insta::assert_snapshot!(out.report);
+}

@@ -165,8 +165,18 @@ pub fn diff(old: &SpecTree, new: &SpecTree) -> SpecDiff {
                 (Status::Removed, o.folder(), vec![change], Vec::new())
             }
             (Some(o), Some(n)) => {
-                let changes = diff_method(o, n);
+                let mut changes = diff_method(o, n);
                 let diagnostics = diff_diagnostics(&o.diagnostics, &n.diagnostics);
+                if changes.is_empty() && diagnostics.is_empty() && o != n {
+                    // The safety net: no difference goes unreported.
+                    changes.push(Change {
+                        class: Class::Docs,
+                        at: String::new(),
+                        what: "changes with no effect on the generated code (order of fields, \
+                               values or errors; errors without a code)"
+                            .to_string(),
+                    });
+                }
                 if changes.is_empty() && diagnostics.is_empty() {
                     continue;
                 }
@@ -272,6 +282,7 @@ fn diff_method(o: &MethodSpec, n: &MethodSpec) -> Vec<Change> {
         out.push(Class::Docs, "", format!("docs URL → <{}>", n.url));
     }
     diff_fields(Side::Params, "params", &o.params, &n.params, &mut out);
+    diff_argument_order(&o.params, &n.params, &mut out);
     match (&o.result, &n.result) {
         (None, Some(r)) => out.push(
             Class::Breaking,
@@ -284,6 +295,34 @@ fn diff_method(o: &MethodSpec, n: &MethodSpec) -> Vec<Change> {
     }
     diff_errors("errors", &o.errors, &n.errors, &mut out);
     out.sorted()
+}
+
+/// Required params are the constructor's arguments, in the docs' order: the
+/// same arguments in another order break callers (or, worse, still compile).
+fn diff_argument_order(old: &[Field], new: &[Field], out: &mut Changes) {
+    let required = |fields: &[Field]| -> Vec<String> {
+        fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name.clone())
+            .collect()
+    };
+    let (o, n) = (required(old), required(new));
+    let (o_common, n_common): (Vec<_>, Vec<_>) = (
+        o.iter().filter(|name| n.contains(name)).collect(),
+        n.iter().filter(|name| o.contains(name)).collect(),
+    );
+    if o_common != n_common {
+        out.push(
+            Class::Breaking,
+            "params",
+            format!(
+                "constructor arguments reordered: {} → {}",
+                code_list(&o_common),
+                code_list(&n_common)
+            ),
+        );
+    }
 }
 
 /// Fields keyed by name; a repeated name gets `#2`, `#3`, ... so nothing is

@@ -148,7 +148,7 @@ fn legend(out: &mut String) {
          - **breaking**: code that compiled before may not compile now. A method, param, \
          result field, allowed value or error code went away, or a Rust type or signature \
          changed: any type change, a required flag flipped either way (constructor argument \
-         ↔ setter, `T` ↔ `Option<T>`), a new required param (a new constructor argument), \
+         ↔ setter, `T` ↔ `Option<T>`), a new required param (a new constructor argument), required params reordered (the constructor's arguments), \
          allowed values first listed or no longer listed (`String` ↔ enum), fields of an \
          object first described or no longer described, a result first described or no \
          longer described, a method moved to another module.\n\
