@@ -156,7 +156,7 @@ fn legend(out: &mut String) {
          field, an allowed value or error code (the enums are `#[non_exhaustive]`), a paged \
          list, a deprecation (a warning).\n\
          - docs: only doc comments change (docs URL, scopes, HTTP status of an error, the \
-         order of a union's types).\n\n\
+         order of a union's types, other reorderings).\n\n\
          Paths are dotted: `params.fields.TITLE` is the `TITLE` field of the `fields` param; \
          `result.ITEMS` a field of the result. Diagnostics (what the docs page did not say \
          clearly) are listed apart and are not classed.\n\n\
