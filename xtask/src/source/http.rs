@@ -1,0 +1,1 @@
+//! The published docs pages over HTTP (placeholder, filled in below).

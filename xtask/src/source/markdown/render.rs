@@ -1,0 +1,177 @@
+//! CommonMark to HTML with pulldown-cmark, the way the docs engine
+//! (markdown-it with `breaks: true`) renders it where extraction looks: soft
+//! line breaks become `<br />`, every heading gets an `id` (its `{#anchor}`,
+//! else a slug of its text), and the first level-1 heading is the title.
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// Heading ids used so far on a page, and the page title.
+#[derive(Debug, Default, Clone)]
+pub struct Ids {
+    used: HashMap<String, usize>,
+    /// The text of the page's first level-1 heading.
+    pub title: Option<String>,
+}
+
+impl Ids {
+    /// The id for a heading with this text: its slug, made unique on the
+    /// page by a `-1`, `-2`… suffix.
+    pub fn auto(&mut self, text: &str) -> String {
+        let base = slug(text);
+        match self.used.get_mut(&base) {
+            None => {
+                self.used.insert(base.clone(), 1);
+                base
+            }
+            Some(n) => {
+                let id = format!("{base}-{n}");
+                *n += 1;
+                self.used.insert(id.clone(), 1);
+                id
+            }
+        }
+    }
+
+    fn explicit(&mut self, id: &str) {
+        self.used.entry(id.to_string()).or_insert(1);
+    }
+}
+
+/// The engine's heading slug (the `slugify` package with the engine's
+/// options): a few symbols spelled out, `*+~.()'"!:@` and backticks
+/// removed, runs of white space and `-` made one `-`, lowercased.
+pub fn slug(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => s.push_str("and"),
+            '<' => s.push_str("less"),
+            '>' => s.push_str("greater"),
+            '|' => s.push_str("or"),
+            '$' => s.push_str("dollar"),
+            '%' => s.push_str("percent"),
+            '*' | '+' | '~' | '.' | '(' | ')' | '\'' | '"' | '!' | ':' | '@' | '`' | 'ь' => {}
+            c => s.push(c),
+        }
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut dash = false;
+    for ch in s.trim().chars() {
+        if ch.is_whitespace() || ch == '-' {
+            dash = true;
+            continue;
+        }
+        if dash && !out.is_empty() {
+            out.push('-');
+        }
+        dash = false;
+        out.extend(ch.to_lowercase());
+    }
+    out
+}
+
+/// Escape text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Render CommonMark `text` to HTML.
+pub fn markdown(text: &str, ids: &mut Ids) -> String {
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut heading: Option<(HeadingLevel, Option<CowStr<'_>>, Vec<CowStr<'_>>, Vec<Event<'_>>)> =
+        None;
+    for event in Parser::new_ext(text, options()) {
+        let event = match event {
+            Event::SoftBreak => Event::HardBreak,
+            e => e,
+        };
+        match (&mut heading, event) {
+            (None, Event::Start(Tag::Heading { level, id, classes, .. })) => {
+                heading = Some((level, id, classes, Vec::new()));
+            }
+            (Some(_), Event::End(TagEnd::Heading(end_level))) => {
+                let Some((level, id, classes, inner)) = heading.take() else {
+                    continue;
+                };
+                let text = plain_text(&inner);
+                let id = match id {
+                    Some(id) => {
+                        ids.explicit(&id);
+                        id
+                    }
+                    None => CowStr::from(ids.auto(&text)),
+                };
+                if level == HeadingLevel::H1 && ids.title.is_none() {
+                    ids.title = Some(text);
+                }
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(id),
+                    classes,
+                    attrs: Vec::new(),
+                }));
+                events.extend(inner);
+                events.push(Event::End(TagEnd::Heading(end_level)));
+            }
+            (Some((_, _, _, inner)), e) => inner.push(e),
+            (None, e) => events.push(e),
+        }
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    html::push_html(&mut out, events.into_iter());
+    out
+}
+
+/// The text of inline events (text and code spans), trimmed.
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_like_the_engine() {
+        assert_eq!(
+            slug("Set Role Permissions for the Site List landing.role.setRights"),
+            "set-role-permissions-for-the-site-list-landingrolesetrights"
+        );
+        assert_eq!(slug("August 20, 2026"), "august-20,-2026");
+        assert_eq!(slug("A - B"), "a-b");
+    }
+
+    #[test]
+    fn soft_breaks_become_br_and_headings_get_ids() {
+        let mut ids = Ids::default();
+        let html = markdown("# Title x.y\n\n## Params {#p}\n\n**a**\n`b`\n", &mut ids);
+        assert!(html.contains("<h1 id=\"title-xy\">"), "{html}");
+        assert!(html.contains("<h2 id=\"p\">Params</h2>"), "{html}");
+        assert!(html.contains("<br />"), "{html}");
+        assert_eq!(ids.title.as_deref(), Some("Title x.y"));
+    }
+}
