@@ -7,6 +7,7 @@ pub mod extract;
 pub mod naming;
 pub mod output;
 pub mod regen;
+pub mod source;
 pub mod spec;
 pub mod types;
 
