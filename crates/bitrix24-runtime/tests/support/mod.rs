@@ -523,7 +523,6 @@ fn substitute(v: &mut Value, results: &Map<String, Value>) {
                 .filter(|x| !x.is_empty())
                 .collect();
             let mut cur = Some(&Value::Object(results.clone()));
-            let owned;
             for seg in &segs {
                 cur = cur.and_then(|c| match c {
                     Value::Object(o) => o.get(*seg),
@@ -531,7 +530,7 @@ fn substitute(v: &mut Value, results: &Map<String, Value>) {
                     _ => None,
                 });
             }
-            owned = cur.cloned().unwrap_or(Value::Null);
+            let owned = cur.cloned().unwrap_or(Value::Null);
             *v = match owned {
                 Value::String(s) => Value::String(s),
                 Value::Null => Value::String(String::new()),
