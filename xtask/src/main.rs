@@ -20,6 +20,32 @@ struct Cli {
 enum Command {
     /// Read the docs and rewrite `specs/` (and the generated crate).
     Regen(RegenArgs),
+    /// Compare two spec trees (folders or git revisions) as a Markdown report;
+    /// exit 1 when anything breaks a caller.
+    Diff(DiffArgs),
+    /// Time regen's stages over the docs corpus (no files are written).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// The old side: a folder of specs, or a git revision (`REV` = `REV:specs`).
+    old: String,
+    /// The new side, likewise (e.g. `specs` for the working tree).
+    new: String,
+    /// Write the report to this file instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// Folder of HTML docs pages [default: as for regen]
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// How many timed runs.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +68,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Regen(args) => run_regen(&args),
+        Command::Diff(args) => run_diff(&args),
+        Command::Bench(args) => run_bench(&args),
     };
     match result {
         Ok(code) => code,
@@ -91,5 +119,54 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
     if !args.quiet {
         eprintln!("specs/: {} files changed", changes.len());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
+    let outcome = xtask::diff::run(&args.old, &args.new, &xtask::workspace_root())?;
+    match &args.out {
+        Some(path) => output::write_atomic(path, outcome.report.as_bytes())?,
+        None => print!("{}", outcome.report),
+    }
+    eprintln!("{}", outcome.summary());
+    Ok(outcome.exit_code())
+}
+
+/// Wall time of each regen stage, best and median of `runs`.
+fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
+    let html = args.html.clone().unwrap_or_else(|| xtask::docs_root().join("html"));
+    let runs = args.runs.max(1);
+    let mut read = Vec::new();
+    let mut extract = Vec::new();
+    let mut serialize = Vec::new();
+    let mut total = Vec::new();
+    let mut specs = 0;
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        let pages = regen::read_html_dir(&html)?;
+        let t1 = Instant::now();
+        let ex = regen::extract_pages(&pages, &indicatif::ProgressBar::hidden());
+        let t2 = Instant::now();
+        let tree = regen::spec_tree(&ex);
+        let t3 = Instant::now();
+        specs = tree.len();
+        read.push(t1 - t0);
+        extract.push(t2 - t1);
+        serialize.push(t3 - t2);
+        total.push(t3 - t0);
+    }
+    let show = |name: &str, v: &mut Vec<std::time::Duration>| {
+        v.sort();
+        println!(
+            "{name:<10} best {:>7.3}s  median {:>7.3}s",
+            v[0].as_secs_f64(),
+            v[v.len() / 2].as_secs_f64()
+        );
+    };
+    println!("regen of {} ({specs} spec files, {runs} runs, {} threads)", html.display(), rayon::current_num_threads());
+    show("read", &mut read);
+    show("extract", &mut extract);
+    show("serialize", &mut serialize);
+    show("total", &mut total);
     Ok(ExitCode::SUCCESS)
 }

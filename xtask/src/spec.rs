@@ -71,8 +71,13 @@ pub struct Field {
 /// A documented error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorSpec {
-    /// The error code; `None` where the docs give an empty value.
+    /// The error code; `None` where the docs give an empty value, or where
+    /// the server sends an empty `error` and only a message.
     pub code: Option<String>,
+    /// The literal `error_description` the server sends, for errors the
+    /// docs identify by message rather than code (older CRM methods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// HTTP status, where given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,

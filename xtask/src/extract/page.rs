@@ -711,7 +711,7 @@ impl<'a> Context<'a> {
                                 }
                                 continue;
                             }
-                            if spec.code.is_none() {
+                            if spec.code.is_none() && spec.message.is_none() {
                                 self.diag(DiagnosticKind::ErrorWithoutCode, "errors", "");
                             }
                             if !method_errors.contains(&spec) {
@@ -848,25 +848,34 @@ fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>)> {
 }
 
 fn error_row(row: &[Cell], code_col: usize, status_col: Option<usize>) -> ErrorSpec {
-    let code = row.get(code_col).and_then(|cell| {
-        let first = cell.lines.first()?;
-        let raw = first
-            .leading_code
-            .clone()
-            .or_else(|| first.codes.first().cloned())
-            .unwrap_or_else(|| first.text.clone());
-        let raw = raw.trim();
-        let lower = raw.to_ascii_lowercase();
-        if raw.is_empty() || lower == "empty" || lower.starts_with("empty value") || raw == "-" || raw == "—" {
-            None
-        } else {
-            Some(raw.to_string())
-        }
-    });
+    let raw = row
+        .get(code_col)
+        .and_then(|cell| {
+            let first = cell.lines.first()?;
+            Some(
+                first
+                    .leading_code
+                    .clone()
+                    .or_else(|| first.codes.first().cloned())
+                    .unwrap_or_else(|| first.text.clone()),
+            )
+        })
+        .unwrap_or_default();
+    let raw = raw.trim();
+    let lower = raw.to_ascii_lowercase();
+    let empty = raw.is_empty() || lower == "empty" || lower.starts_with("empty ") || raw == "-" || raw == "—";
+    let (code, message) = if empty {
+        (None, None)
+    } else if raw.contains(char::is_whitespace) {
+        // A message in the code column: the server sends an empty `error`.
+        (None, Some(raw.to_string()))
+    } else {
+        (Some(raw.to_string()), None)
+    };
     let status = status_col.and_then(|i| row.get(i)).and_then(|c| {
         c.text()
             .split(|ch: char| !ch.is_ascii_digit())
             .find_map(|w| w.parse::<u16>().ok().filter(|n| (100..600).contains(n)))
     });
-    ErrorSpec { code, status }
+    ErrorSpec { code, message, status }
 }
