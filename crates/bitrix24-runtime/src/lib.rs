@@ -1,7 +1,39 @@
-//! Runtime for the typed Bitrix24 REST SDK.
+//! Runtime for the typed Bitrix24 REST SDK: the client, auth, limits,
+//! batch, paging and lenient decoding. It knows no individual method:
+//! generated method types implement [`Method`] (and [`Paged`] for lists),
+//! and their result types decode with the helpers in [`lenient`].
 //!
-//! Generated method types implement [`Method`] (and [`Paged`] for lists);
-//! [`lenient`] holds the serde helpers their result types decode with.
+//! ```no_run
+//! # async fn run() -> bitrix24_runtime::Result<()> {
+//! use bitrix24_runtime::{lenient, ApiVersion, Batch, Client, Method};
+//!
+//! /// `user.current`, as the generator would write it.
+//! #[derive(serde::Serialize)]
+//! struct UserCurrent {}
+//!
+//! #[derive(serde::Deserialize)]
+//! struct User {
+//!     #[serde(rename = "ID", deserialize_with = "lenient::int")]
+//!     id: i64,
+//! }
+//!
+//! impl Method for UserCurrent {
+//!     const NAME: &'static str = "user.current";
+//!     const VERSION: ApiVersion = ApiVersion::V2;
+//!     const IDEMPOTENT: bool = true;
+//!     type Output = User;
+//!     type ErrorCode = String;
+//! }
+//!
+//! let b24 = Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+//! let me = b24.call(UserCurrent {}).await?;
+//!
+//! let mut batch = Batch::new();
+//! let again = batch.push(UserCurrent {})?;
+//! let results = b24.batch(batch).await;
+//! assert_eq!(results.get(&again)?.id, me.id);
+//! # Ok(()) }
+//! ```
 
 mod auth;
 mod batch;
