@@ -28,3 +28,4 @@ pub fn docs_root() -> PathBuf {
     }
 }
 pub mod diff;
+pub mod codegen;

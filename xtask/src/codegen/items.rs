@@ -1,0 +1,824 @@
+//! The items of one method: its params type, nested types, enums, result,
+//! error codes and trait impls.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Result};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::docs;
+use super::rust_type::{self, Ty};
+use crate::naming::{camel_ident, snake_ident};
+use crate::spec::{Field, MethodSpec, RestVersion};
+use crate::types::{Scalar, Type};
+
+/// Which way a type travels: parameters are written, results are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Params,
+    Result,
+}
+
+/// Everything generated for one method.
+pub struct MethodItems {
+    /// The wire name, for messages.
+    pub method: String,
+    /// Module path under the scope module (`["role"]`, `["v3", "task"]`).
+    pub namespace: Vec<String>,
+    /// The method type (`SetRights`).
+    pub type_name: String,
+    /// Items in the namespace module: the method type and its impls.
+    pub items: Vec<TokenStream>,
+    /// The method's own module (`set_rights`).
+    pub module: String,
+    /// Its doc lines.
+    pub module_doc: Vec<String>,
+    /// Its items: result, error codes, nested types, trait impls.
+    pub module_items: Vec<TokenStream>,
+}
+
+/// One field of a generated struct.
+struct FieldDef {
+    wire: String,
+    ident: Ident,
+    /// The stored type (with `Option`/`BTreeMap` applied).
+    ty: Ty,
+    /// A constructor argument.
+    ctor: bool,
+    /// Free keys (`<siteId>`): a map written inline.
+    placeholder: bool,
+    doc: Vec<String>,
+}
+
+/// Type names used in a method's module, and the items defining them.
+struct Defs<'a> {
+    spec: &'a MethodSpec,
+    names: BTreeMap<String, String>,
+    items: Vec<TokenStream>,
+    /// Fields of result structs, for `Paged`.
+    result_fields: BTreeMap<String, Vec<(Ident, Ty)>>,
+}
+
+/// Type names a top-level parameter must not take; such a parameter's type
+/// gets `Param` appended.
+const RESERVED: &[&str] = &["Output", "Error", "Item", "Data"];
+
+/// Read-only verbs (first word of a method's last segment): safe to repeat.
+const READ_ONLY: &[&str] = &[
+    "get", "list", "fields", "is", "has", "search", "check", "count", "find", "current", "info",
+    "version", "select", "export",
+];
+
+/// Keys like `<siteId>`, `{id}` or `UF_*` stand for any key.
+fn is_placeholder(name: &str) -> bool {
+    let n = name.trim();
+    (n.starts_with('<') && n.ends_with('>'))
+        || (n.starts_with('{') && n.ends_with('}'))
+        || n.contains('*')
+}
+
+/// The module path, type name and module name of a method in its scope.
+fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
+    let folder = spec.folder();
+    let mut segs: Vec<&str> = spec.method.split('.').filter(|s| !s.is_empty()).collect();
+    if segs.len() > 1 && segs.first().is_some_and(|f| crate::naming::folder_name(f) == folder) {
+        segs.remove(0);
+    }
+    let last = segs.pop().unwrap_or(spec.method.as_str());
+    let mut namespace: Vec<String> = segs.iter().map(|s| snake_ident(s)).collect();
+    if spec.version == RestVersion::V3 {
+        namespace.insert(0, "v3".to_string());
+    }
+    (namespace, camel_ident(last), snake_ident(last))
+}
+
+/// Generates one method.
+pub fn method(spec: &MethodSpec) -> Result<MethodItems> {
+    let (namespace, type_name, module) = place(spec);
+    let module_ident = format_ident!("{}", module);
+    let mut defs = Defs {
+        spec,
+        names: BTreeMap::new(),
+        items: Vec::new(),
+        result_fields: BTreeMap::new(),
+    };
+    defs.claim("Error", "the error codes")?;
+    let error = defs.error_codes()?;
+
+    let params = defs.fields(&spec.params, "", "params", Side::Params)?;
+    let output = defs.output()?;
+    let mut module_items = vec![error];
+    module_items.append(&mut defs.items);
+    module_items.extend(output.items);
+
+    let head = docs::method_head(spec);
+    let type_ident = format_ident!("{}", type_name);
+    let mut doc = head.clone();
+    doc.push(String::new());
+    doc.push(params_summary(&spec.params));
+    doc.push(String::new());
+    doc.push(format!(
+        "Result: {} ([`{module}::Output`]). Errors: {} ([`{module}::Error`]).",
+        spec.result
+            .as_ref()
+            .map(|r| docs::code(&r.ty.to_string()))
+            .unwrap_or_else(|| "not described".to_string()),
+        error_summary(spec),
+    ));
+    if spec.paged {
+        doc.push(String::new());
+        doc.push("A paged list (`start`, `next`, `total`).".to_string());
+    }
+    if spec.deprecated {
+        doc.push(String::new());
+        doc.push("Deprecated in the docs.".to_string());
+    }
+    let items = vec![params_struct(&type_ident, &doc, &params, Some(&module_ident), true)];
+
+    let name = &spec.method;
+    let version = match spec.version {
+        RestVersion::V2 => quote!(V2),
+        RestVersion::V3 => quote!(V3),
+    };
+    let first_word = crate::naming::words(&module).into_iter().next().unwrap_or_default();
+    let idempotent = READ_ONLY.contains(&first_word.as_str());
+    module_items.push(quote! {
+        impl ::bitrix24_runtime::Method for super::#type_ident {
+            const NAME: &'static str = #name;
+            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::#version;
+            const IDEMPOTENT: bool = #idempotent;
+            type Output = Output;
+            type ErrorCode = Error;
+        }
+    });
+    if spec.paged {
+        if let Some(paged) = paged_impl(&type_ident, &output.ty, &defs.result_fields) {
+            module_items.push(paged);
+        }
+    }
+
+    let mut module_doc = vec![format!("Types of {}.", docs::code(&spec.method))];
+    module_doc.extend(head.into_iter().skip(1));
+    Ok(MethodItems {
+        method: spec.method.clone(),
+        namespace,
+        type_name,
+        items,
+        module,
+        module_doc,
+        module_items,
+    })
+}
+
+fn params_summary(params: &[Field]) -> String {
+    if params.is_empty() {
+        return "No parameters.".to_string();
+    }
+    let names = |req: bool| {
+        let v: Vec<&str> = params
+            .iter()
+            .filter(|p| p.required == req)
+            .map(|p| p.name.as_str())
+            .collect();
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            docs::code_list(v)
+        }
+    };
+    format!("Required: {}. Optional: {}.", names(true), names(false))
+}
+
+fn error_summary(spec: &MethodSpec) -> String {
+    let codes = unique_codes(spec);
+    if codes.is_empty() {
+        "none documented".to_string()
+    } else {
+        docs::code_list(codes.iter().map(|(c, _)| c.as_str()))
+    }
+}
+
+/// Documented codes in the docs' order, each with its statuses.
+fn unique_codes(spec: &MethodSpec) -> Vec<(String, Vec<u16>)> {
+    let mut out: Vec<(String, Vec<u16>)> = Vec::new();
+    for e in &spec.errors {
+        let Some(code) = e.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let pos = match out.iter().position(|(c, _)| c == code) {
+            Some(p) => p,
+            None => {
+                out.push((code.to_string(), Vec::new()));
+                out.len() - 1
+            }
+        };
+        if let Some(s) = e.status {
+            if !out[pos].1.contains(&s) {
+                out[pos].1.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The `Paged` impl, when the result is a list or an object holding one list.
+fn paged_impl(
+    type_ident: &Ident,
+    output: &Ty,
+    result_fields: &BTreeMap<String, Vec<(Ident, Ty)>>,
+) -> Option<TokenStream> {
+    let (item, body) = match output {
+        Ty::Vec(inner) => (inner.output_tokens(), quote!(output)),
+        Ty::Option(inner) => match &**inner {
+            Ty::Vec(inner) => (inner.output_tokens(), quote!(output.unwrap_or_default())),
+            _ => return None,
+        },
+        Ty::Named(name) => {
+            let fields = result_fields.get(name)?;
+            let lists: Vec<&(Ident, Ty)> = fields
+                .iter()
+                .filter(|(_, t)| matches!(t, Ty::Vec(_)))
+                .collect();
+            match lists.as_slice() {
+                [(ident, Ty::Vec(inner))] => (inner.tokens(None), quote!(output.#ident)),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(quote! {
+        impl ::bitrix24_runtime::Paged for super::#type_ident {
+            type Item = #item;
+            fn into_items(output: Output) -> ::std::vec::Vec<#item> {
+                #body
+            }
+        }
+    })
+}
+
+impl Defs<'_> {
+    fn claim(&mut self, name: &str, origin: &str) -> Result<()> {
+        if let Some(prev) = self.names.get(name) {
+            bail!(
+                "{}: the Rust type name `{name}` of {origin} collides with {prev}",
+                self.spec.method
+            );
+        }
+        self.names.insert(name.to_string(), origin.to_string());
+        Ok(())
+    }
+
+    /// The error-code enum, or an alias of the system errors when the page
+    /// documents none.
+    fn error_codes(&self) -> Result<TokenStream> {
+        let codes = unique_codes(self.spec);
+        let no_code: Vec<String> = self
+            .spec
+            .errors
+            .iter()
+            .filter(|e| e.code.as_deref().is_none_or(|c| c.trim().is_empty()))
+            .map(|e| e.status.map_or("no status".to_string(), |s| format!("HTTP {s}")))
+            .collect();
+        let mut doc = vec![format!(
+            "Error codes of {}; the codes any method can return are in [`crate::SystemError`].",
+            docs::code(&self.spec.method)
+        )];
+        if !no_code.is_empty() {
+            doc.push(String::new());
+            doc.push(format!(
+                "The docs also list errors without a code: {}.",
+                no_code.join(", ")
+            ));
+        }
+        if codes.is_empty() {
+            let doc = docs::attrs(&doc);
+            return Ok(quote! {
+                #doc
+                pub type Error = crate::SystemError;
+            });
+        }
+        let variants: Vec<(String, String, Vec<String>)> = codes
+            .into_iter()
+            .map(|(code, statuses)| {
+                let mut line = docs::code(&code);
+                if !statuses.is_empty() {
+                    let s: Vec<String> = statuses.iter().map(|s| format!("HTTP {s}")).collect();
+                    line.push_str(&format!(" ({})", s.join(", ")));
+                }
+                (code.clone(), code, vec![line])
+            })
+            .collect();
+        let tokens = string_enum("Error", &doc, &variants, &self.spec.method)?;
+        Ok(quote! {
+            #tokens
+            error_code!(Error);
+        })
+    }
+
+    /// The fields of a struct (or the top-level params).
+    fn fields(
+        &mut self,
+        fields: &[Field],
+        parent: &str,
+        path: &str,
+        side: Side,
+    ) -> Result<Vec<FieldDef>> {
+        let mut out = Vec::new();
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        for f in fields {
+            let (ident, taken) = unique(snake_ident(&f.name), "_", &seen);
+            seen.insert(ident.clone(), &f.name);
+            let mut camel = format!("{parent}{}", camel_ident(&f.name));
+            if parent.is_empty() && RESERVED.contains(&camel.as_str()) {
+                camel.push_str("Param");
+            }
+            let fpath = format!("{path}.{}", f.name);
+            let ty = self.ty(&f.ty, f, &camel, &fpath, side)?;
+            let placeholder = is_placeholder(&f.name);
+            let stored = if placeholder {
+                Ty::Map(Box::new(ty))
+            } else {
+                match side {
+                    Side::Params if f.required => ty,
+                    Side::Params => ty.optional(),
+                    Side::Result if ty.absorbs_null() => ty,
+                    Side::Result => ty.optional(),
+                }
+            };
+            let req_word = match side {
+                Side::Params => "required",
+                Side::Result => "required in the docs",
+            };
+            let mut doc = docs::field(f, req_word);
+            if let Some(base) = taken {
+                doc.push(String::new());
+                doc.push(renamed_note(&base, &seen, &ident));
+            }
+            if placeholder {
+                doc.push(String::new());
+                doc.push("Stands for any key: one entry per key.".to_string());
+            }
+            out.push(FieldDef {
+                wire: f.name.clone(),
+                ident: format_ident!("{}", ident),
+                ty: stored,
+                ctor: side == Side::Params && f.required && !placeholder,
+                placeholder,
+                doc,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The Rust type of a docs type at one field, defining nested types.
+    fn ty(&mut self, t: &Type, f: &Field, name: &str, path: &str, side: Side) -> Result<Ty> {
+        Ok(match t {
+            Type::Scalar(s) if !f.values.is_empty() && rust_type::enum_like(*s) => {
+                self.enum_def(f, name, path)?
+            }
+            Type::Scalar(s) => rust_type::scalar(*s),
+            Type::Object if !f.fields.is_empty() => self.struct_def(f, name, path, side)?,
+            Type::Object => Ty::Value,
+            Type::Any | Type::Null if !f.values.is_empty() => self.enum_def(f, name, path)?,
+            Type::Any | Type::Null => Ty::Value,
+            Type::Array(inner) => Ty::Vec(Box::new(self.ty(inner, f, name, path, side)?)),
+            Type::Ref(_) if !f.fields.is_empty() => self.struct_def(f, name, path, side)?,
+            Type::Ref(r) => rust_type::reference(r),
+            Type::Union(vs) => {
+                let non_null: Vec<&Type> = vs.iter().filter(|v| **v != Type::Null).collect();
+                let ty = match non_null.as_slice() {
+                    [] => Ty::Value,
+                    [one] => self.ty(one, f, name, path, side)?,
+                    many => {
+                        let object = many
+                            .iter()
+                            .find(|v| v.has_object() || matches!(v, Type::Ref(_)))
+                            .filter(|_| !f.fields.is_empty());
+                        match object {
+                            Some(v) => self.ty(v, f, name, path, side)?,
+                            None => self.scalar_union(many, f, name, path)?,
+                        }
+                    }
+                };
+                if non_null.len() < vs.len() {
+                    ty.optional()
+                } else {
+                    ty
+                }
+            }
+        })
+    }
+
+    /// `integer | string` and the like: an enum for listed values, a number
+    /// for numbers, a string when a string is allowed, else any value.
+    fn scalar_union(&mut self, vs: &[&Type], f: &Field, name: &str, path: &str) -> Result<Ty> {
+        let scalars: Option<Vec<Scalar>> = vs
+            .iter()
+            .map(|v| match v {
+                Type::Scalar(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        let Some(scalars) = scalars else {
+            return Ok(Ty::Value);
+        };
+        if !f.values.is_empty() && scalars.iter().all(|s| rust_type::enum_like(*s)) {
+            return self.enum_def(f, name, path);
+        }
+        let tys: Vec<Ty> = scalars.iter().map(|s| rust_type::scalar(*s)).collect();
+        Ok(if tys.iter().all(|t| matches!(t, Ty::Int | Ty::Float)) {
+            Ty::Float
+        } else if tys.contains(&Ty::Str) && !tys.contains(&Ty::Value) {
+            Ty::Str
+        } else {
+            Ty::Value
+        })
+    }
+
+    fn enum_def(&mut self, f: &Field, name: &str, path: &str) -> Result<Ty> {
+        self.claim(name, &format!("the values of `{path}`"))?;
+        let mut variants: Vec<(String, String, Vec<String>)> = Vec::new();
+        for v in &f.values {
+            if variants.iter().any(|(w, _, _)| w == v) {
+                continue;
+            }
+            variants.push((v.clone(), v.clone(), vec![docs::code(v)]));
+        }
+        let doc = vec![format!(
+            "Allowed values of {} in {}.",
+            docs::code(path),
+            docs::code(&self.spec.method)
+        )];
+        self.items
+            .push(string_enum(name, &doc, &variants, &self.spec.method)?);
+        Ok(Ty::Named(name.to_string()))
+    }
+
+    fn struct_def(&mut self, f: &Field, name: &str, path: &str, side: Side) -> Result<Ty> {
+        self.claim(name, &format!("the object `{path}`"))?;
+        let fields = self.fields(&f.fields, name, path, side)?;
+        let mut doc = vec![format!(
+            "The object {} of {}: {}.",
+            docs::code(path),
+            docs::code(&self.spec.method),
+            docs::code(&f.ty.to_string())
+        )];
+        doc.push(String::new());
+        doc.push(format!("Docs: <{}>", self.spec.url));
+        let ident = format_ident!("{}", name);
+        let item = match side {
+            Side::Params => params_struct(&ident, &doc, &fields, None, false),
+            Side::Result => {
+                self.result_fields.insert(
+                    name.to_string(),
+                    fields.iter().map(|f| (f.ident.clone(), f.ty.clone())).collect(),
+                );
+                result_struct(&ident, &doc, &fields)
+            }
+        };
+        self.items.push(item);
+        Ok(Ty::Named(name.to_string()))
+    }
+
+    /// The result type: a struct named `Output` for an object, `Item` for the
+    /// elements of a list, `Data` inside anything else; `Output` is an alias
+    /// when it is not the struct itself.
+    fn output(&mut self) -> Result<Output> {
+        let Some(result) = &self.spec.result else {
+            self.claim("Output", "the result type")?;
+            return Ok(Output::alias(Ty::Value, "not described on the page"));
+        };
+        let non_null = |t: &Type| match t {
+            Type::Union(vs) => {
+                let nn: Vec<&Type> = vs.iter().filter(|v| **v != Type::Null).collect();
+                nn.len() == 1 && nn.len() == vs.len()
+            }
+            _ => true,
+        };
+        let root = match &result.ty {
+            Type::Array(_) => "Item",
+            Type::Union(vs) if vs.iter().all(|v| matches!(v, Type::Array(_) | Type::Null)) => {
+                "Item"
+            }
+            t if non_null(t) => "Output",
+            _ => "Data",
+        };
+        let ty = self.ty(&result.ty, result, root, "result", Side::Result)?;
+        if ty == Ty::Named("Output".to_string()) {
+            return Ok(Output {
+                ty,
+                items: Vec::new(),
+            });
+        }
+        self.claim("Output", "the result type")?;
+        let described = docs::code(&result.ty.to_string());
+        Ok(Output::alias(ty, &described))
+    }
+}
+
+/// The result type of a method and the alias item naming it.
+struct Output {
+    ty: Ty,
+    items: Vec<TokenStream>,
+}
+
+impl Output {
+    fn alias(ty: Ty, described: &str) -> Output {
+        let doc = docs::attrs(&[format!("The `result` of the call: {described}.")]);
+        let tokens = ty.output_tokens();
+        Output {
+            ty,
+            items: vec![quote! {
+                #doc
+                pub type Output = #tokens;
+            }],
+        }
+    }
+}
+
+/// `name`, or when another wire name already took it, `name` with the
+/// first free number (`sort`, `sort_2`): two wire names that differ only in
+/// case or separators stay distinct, numbered in the docs' order. Returns
+/// the name and, when numbered, the base name.
+fn unique(name: String, sep: &str, seen: &BTreeMap<String, &str>) -> (String, Option<String>) {
+    if !seen.contains_key(&name) {
+        return (name, None);
+    }
+    let numbered = (2..)
+        .map(|i| format!("{name}{sep}{i}"))
+        .find(|n| !seen.contains_key(n))
+        .unwrap_or_default();
+    (numbered, Some(name))
+}
+
+fn renamed_note(base: &str, seen: &BTreeMap<String, &str>, ident: &str) -> String {
+    let prev = seen.get(base).copied().unwrap_or_default();
+    format!(
+        "Rust name `{ident}`: `{base}` is the wire name {}.",
+        docs::code(prev)
+    )
+}
+
+/// A string enum: the enum with its `Unknown(String)` variant, and the
+/// `string_enum!` impls.
+pub(super) fn string_enum(
+    name: &str,
+    doc: &[String],
+    values: &[(String, String, Vec<String>)],
+    _method: &str,
+) -> Result<TokenStream> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut variants = Vec::new();
+    let mut pairs = Vec::new();
+    for (wire, _, vdoc) in values {
+        let mut v = camel_ident(wire);
+        if v == "Unknown" {
+            v.push_str("Value");
+        }
+        let (v, taken) = unique(v, "", &seen);
+        seen.insert(v.clone(), wire);
+        let mut vdoc = vdoc.clone();
+        if let Some(base) = taken {
+            vdoc.push(String::new());
+            vdoc.push(renamed_note(&base, &seen, &v));
+        }
+        let vi = format_ident!("{}", v);
+        let vdoc = docs::attrs(&vdoc);
+        variants.push(quote!(#vdoc #vi,));
+        pairs.push(quote!(#vi = #wire));
+    }
+    let ident = format_ident!("{}", name);
+    let doc = docs::attrs(doc);
+    Ok(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #ident {
+            #(#variants)*
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(#ident { #(#pairs),* });
+    })
+}
+
+/// The argument type and conversion for a value set through `new` or a
+/// setter: `impl Into<T>`, or any iterable of `impl Into<E>` for lists.
+fn arg(ty: &Ty, prefix: Option<&Ident>, value: &Ident) -> (TokenStream, TokenStream) {
+    match ty {
+        Ty::Vec(inner) => {
+            let inner = inner.tokens(prefix);
+            (
+                quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#inner>>),
+                quote!(#value.into_iter().map(::std::convert::Into::into).collect()),
+            )
+        }
+        other => {
+            let t = other.tokens(prefix);
+            (
+                quote!(impl ::std::convert::Into<#t>),
+                quote!(#value.into()),
+            )
+        }
+    }
+}
+
+/// A struct of parameters: fields, `new` with the required ones, setters
+/// for the rest, `Serialize`, and `Deserialize` under a test feature.
+fn params_struct(
+    ident: &Ident,
+    doc: &[String],
+    fields: &[FieldDef],
+    prefix: Option<&Ident>,
+    is_method: bool,
+) -> TokenStream {
+    let doc = docs::attrs(doc);
+    let decls = fields.iter().map(|f| {
+        let d = docs::attrs(&f.doc);
+        let i = &f.ident;
+        let t = f.ty.tokens(prefix);
+        quote!(#d pub #i: #t,)
+    });
+    let ctor: Vec<&FieldDef> = fields.iter().filter(|f| f.ctor).collect();
+    let derive = if ctor.is_empty() {
+        quote!(#[derive(Debug, Clone, Default)])
+    } else {
+        quote!(#[derive(Debug, Clone)])
+    };
+    let args = ctor.iter().map(|f| {
+        let (t, _) = arg(&f.ty, prefix, &f.ident);
+        let i = &f.ident;
+        quote!(#i: #t)
+    });
+    let inits = fields.iter().map(|f| {
+        let i = &f.ident;
+        if f.ctor {
+            let (_, conv) = arg(&f.ty, prefix, &f.ident);
+            quote!(#i: #conv)
+        } else {
+            quote!(#i: ::std::default::Default::default())
+        }
+    });
+    let what = if is_method { "call" } else { "object" };
+    let new_doc = if ctor.is_empty() {
+        format!(" The {what}; every parameter is optional.")
+    } else {
+        let names: Vec<&str> = ctor.iter().map(|f| f.wire.as_str()).collect();
+        format!(
+            " The {what} with its required parameters: {}.",
+            docs::code_list(names)
+        )
+    };
+    let too_many = (ctor.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let value = format_ident!("value");
+    let setters = fields.iter().filter(|f| !f.ctor).map(|f| {
+        let i = &f.ident;
+        let setter = if i == "new" { format_ident!("new_") } else { i.clone() };
+        let wire = docs::code(&f.wire);
+        match &f.ty {
+            Ty::Map(inner) => {
+                let (t, conv) = arg(inner, prefix, &value);
+                let d = format!(" Adds an entry for {wire} under `key`.");
+                quote! {
+                    #[doc = #d]
+                    pub fn #setter(mut self, key: impl ::std::convert::Into<::std::string::String>, value: #t) -> Self {
+                        self.#i.insert(key.into(), #conv);
+                        self
+                    }
+                }
+            }
+            Ty::Option(inner) => {
+                let (t, conv) = arg(inner, prefix, &value);
+                let d = format!(" Sets {wire}.");
+                quote! {
+                    #[doc = #d]
+                    pub fn #setter(mut self, value: #t) -> Self {
+                        self.#i = ::std::option::Option::Some(#conv);
+                        self
+                    }
+                }
+            }
+            other => {
+                let (t, conv) = arg(other, prefix, &value);
+                let d = format!(" Sets {wire}.");
+                quote! {
+                    #[doc = #d]
+                    pub fn #setter(mut self, value: #t) -> Self {
+                        self.#i = #conv;
+                        self
+                    }
+                }
+            }
+        }
+    });
+    let ser = serialize_impl(ident, fields);
+    let de = from_value_impl(ident, fields);
+    quote! {
+        #doc
+        #derive
+        #[non_exhaustive]
+        pub struct #ident {
+            #(#decls)*
+        }
+
+        impl #ident {
+            #[doc = #new_doc]
+            #too_many
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits,)* }
+            }
+
+            #(#setters)*
+        }
+
+        #ser
+
+        #[cfg(feature = "deserialize-params")]
+        #de
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(#ident);
+    }
+}
+
+fn serialize_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
+    if fields.is_empty() {
+        return quote! {
+            impl ::serde::Serialize for #ident {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                }
+            }
+        };
+    }
+    let entries = fields.iter().map(|f| {
+        let i = &f.ident;
+        let w = &f.wire;
+        match &f.ty {
+            _ if f.placeholder => quote!(crate::support::rest_entries(&mut map, &self.#i)?;),
+            Ty::Option(_) => quote!(crate::support::opt_entry(&mut map, #w, &self.#i)?;),
+            _ => quote!(map.serialize_entry(#w, &self.#i)?;),
+        }
+    });
+    quote! {
+        impl ::serde::Serialize for #ident {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                #(#entries)*
+                map.end()
+            }
+        }
+    }
+}
+
+/// Lenient decoding of a struct: each field taken out by its wire name,
+/// free keys (`<siteId>`) last.
+fn from_value_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
+    let named = fields.iter().filter(|f| !f.placeholder).map(|f| {
+        let i = &f.ident;
+        let w = &f.wire;
+        quote!(#i: object.field(#w)?,)
+    });
+    let rest = fields.iter().filter(|f| f.placeholder).map(|f| {
+        let i = &f.ident;
+        quote!(#i: object.rest()?,)
+    });
+    let binding = if fields.is_empty() {
+        quote!(let _ = crate::support::Object::new(value)?;)
+    } else {
+        quote!(let mut object = crate::support::Object::new(value)?;)
+    };
+    quote! {
+        impl crate::support::FromValue for #ident {
+            fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
+                #binding
+                ::std::result::Result::Ok(Self { #(#named)* #(#rest)* })
+            }
+        }
+    }
+}
+
+/// A result struct: public fields, lenient `Deserialize`.
+fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef]) -> TokenStream {
+    let doc = docs::attrs(doc);
+    let decls = fields.iter().map(|f| {
+        let d = docs::attrs(&f.doc);
+        let i = &f.ident;
+        let t = f.ty.tokens(None);
+        quote!(#d pub #i: #t,)
+    });
+    let de = from_value_impl(ident, fields);
+    quote! {
+        #doc
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct #ident {
+            #(#decls)*
+        }
+
+        #de
+        deserialize_via_from_value!(#ident);
+    }
+}

@@ -1,0 +1,169 @@
+//! How the docs' types become Rust types: one table for scalars and
+//! references, used for parameters and results alike.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::types::{Reference, Scalar};
+
+/// A Rust type in generated code, before it is written out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `i64`
+    Int,
+    /// `f64`
+    Float,
+    /// `bool`
+    Bool,
+    /// `String`
+    Str,
+    /// `serde_json::Value`: anything the docs do not pin down.
+    Value,
+    /// A struct or enum generated in the method's module.
+    Named(String),
+    /// `Vec<T>`
+    Vec(Box<Ty>),
+    /// `Option<T>`
+    Option(Box<Ty>),
+    /// `BTreeMap<String, T>`: an object with free keys (`<siteId>`).
+    Map(Box<Ty>),
+}
+
+impl Ty {
+    /// The type as written in the method's module (`prefix` is `None`) or in
+    /// the module around it (`prefix` is the method's module).
+    pub fn tokens(&self, prefix: Option<&Ident>) -> TokenStream {
+        match self {
+            Ty::Int => quote!(i64),
+            Ty::Float => quote!(f64),
+            Ty::Bool => quote!(bool),
+            Ty::Str => quote!(::std::string::String),
+            Ty::Value => quote!(::serde_json::Value),
+            Ty::Named(name) => {
+                let name = format_ident!("{}", name);
+                match prefix {
+                    Some(p) => quote!(#p::#name),
+                    None => quote!(#name),
+                }
+            }
+            Ty::Vec(inner) => {
+                let inner = inner.tokens(prefix);
+                quote!(::std::vec::Vec<#inner>)
+            }
+            Ty::Option(inner) => {
+                let inner = inner.tokens(prefix);
+                quote!(::std::option::Option<#inner>)
+            }
+            Ty::Map(inner) => {
+                let inner = inner.tokens(prefix);
+                quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            }
+        }
+    }
+
+    /// The type of a whole `result`: scalars become the runtime's lenient
+    /// newtypes, since no field attribute can reach the top level.
+    pub fn output_tokens(&self) -> TokenStream {
+        match self {
+            Ty::Int => quote!(::bitrix24_runtime::lenient::Int),
+            Ty::Float => quote!(::bitrix24_runtime::lenient::Float),
+            Ty::Bool => quote!(::bitrix24_runtime::lenient::Bool),
+            Ty::Str => quote!(::bitrix24_runtime::lenient::Str),
+            Ty::Vec(inner) => {
+                let inner = inner.output_tokens();
+                quote!(::std::vec::Vec<#inner>)
+            }
+            Ty::Option(inner) => {
+                let inner = inner.output_tokens();
+                quote!(::std::option::Option<#inner>)
+            }
+            Ty::Map(inner) => {
+                let inner = inner.output_tokens();
+                quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            }
+            Ty::Value | Ty::Named(_) => self.tokens(None),
+        }
+    }
+
+    /// Decodes from `null` without an `Option` around it (empty list, map or
+    /// `Value::Null`).
+    pub fn absorbs_null(&self) -> bool {
+        matches!(self, Ty::Value | Ty::Vec(_) | Ty::Map(_) | Ty::Option(_))
+    }
+
+    /// `Option<self>`, unless it already is one.
+    pub fn optional(self) -> Ty {
+        match self {
+            Ty::Option(_) => self,
+            other => Ty::Option(Box::new(other)),
+        }
+    }
+}
+
+/// The Rust type of a scalar without allowed values.
+pub fn scalar(s: Scalar) -> Ty {
+    match s {
+        Scalar::Integer => Ty::Int,
+        Scalar::Double => Ty::Float,
+        Scalar::Boolean => Ty::Bool,
+        // Dates and timestamps stay as sent: formats vary between methods.
+        Scalar::String
+        | Scalar::Text
+        | Scalar::Char
+        | Scalar::Enum
+        | Scalar::Date
+        | Scalar::Datetime
+        | Scalar::Timestamp => Ty::Str,
+        // An ID or a file description; a JavaScript handler.
+        Scalar::File | Scalar::Callable => Ty::Value,
+    }
+}
+
+/// Whether allowed values of a scalar become a string enum.
+pub fn enum_like(s: Scalar) -> bool {
+    matches!(
+        s,
+        Scalar::String | Scalar::Text | Scalar::Char | Scalar::Enum | Scalar::Boolean
+    )
+}
+
+/// CRM objects whose references are integer identifiers.
+const ID_REFERENCES: &[&str] = &[
+    "user",
+    "crm_company",
+    "crm_contact",
+    "crm_deal",
+    "crm_lead",
+    "crm_quote",
+    "crm_invoice",
+    "crm_smart_invoice",
+    "crm_item",
+    "crm_activity",
+    "crm_category",
+    "department",
+    "sonet_group",
+    "task",
+];
+
+/// Directories whose references are string codes (`STATUS_ID`, currency).
+const CODE_REFERENCES: &[&str] = &["crm", "crm_status", "crm_currency", "crm_entity_type"];
+
+/// The one table for references: a field named `id` (`sale_order.id`) or a
+/// known identifier type is an integer, a directory code a string, anything
+/// else (a whole documented object) stays `serde_json::Value`.
+pub fn reference(r: &Reference) -> Ty {
+    if let Some(field) = &r.field {
+        let f = field.to_ascii_lowercase();
+        if f == "id" || f.ends_with("_id") {
+            return Ty::Int;
+        }
+        return Ty::Value;
+    }
+    if ID_REFERENCES.contains(&r.name.as_str()) {
+        Ty::Int
+    } else if CODE_REFERENCES.contains(&r.name.as_str()) {
+        Ty::Str
+    } else {
+        Ty::Value
+    }
+}
