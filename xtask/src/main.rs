@@ -140,6 +140,7 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
     let mut extract = Vec::new();
     let mut serialize = Vec::new();
     let mut total = Vec::new();
+    let mut parse_only = Vec::new();
     let mut specs = 0;
     for _ in 0..runs {
         let t0 = Instant::now();
@@ -154,11 +155,23 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
         extract.push(t2 - t1);
         serialize.push(t3 - t2);
         total.push(t3 - t0);
+        // For reference: HTML parsing alone, of the same candidate pages.
+        let t4 = Instant::now();
+        let parsed = {
+            use rayon::prelude::*;
+            pages
+                .par_iter()
+                .filter(|p| xtask::extract::page::is_candidate(&p.html))
+                .map(|p| scraper::Html::parse_document(&p.html).tree.nodes().count())
+                .sum::<usize>()
+        };
+        std::hint::black_box(parsed);
+        parse_only.push(t4.elapsed());
     }
     let show = |name: &str, v: &mut Vec<std::time::Duration>| {
         v.sort();
         println!(
-            "{name:<10} best {:>7.3}s  median {:>7.3}s",
+            "{name:<20} best {:>7.3}s  median {:>7.3}s",
             v[0].as_secs_f64(),
             v[v.len() / 2].as_secs_f64()
         );
@@ -168,5 +181,6 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
     show("extract", &mut extract);
     show("serialize", &mut serialize);
     show("total", &mut total);
+    show("(html5 parse alone)", &mut parse_only);
     Ok(ExitCode::SUCCESS)
 }

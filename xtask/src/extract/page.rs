@@ -17,14 +17,18 @@ const MAX_NESTING: usize = 8;
 /// A cheap look at the raw HTML: could this be a method page? Pages that
 /// cannot are not parsed at all, which keeps regen fast.
 pub fn is_candidate(html: &str) -> bool {
-    let title = html
-        .find("<title>")
+    title_names_method(html) || html.contains("/rest/")
+}
+
+/// Whether the raw `<title>` ends in a method name.
+pub fn title_names_method(html: &str) -> bool {
+    html.find("<title>")
         .and_then(|start| {
             let rest = &html[start + 7..];
             rest.find("</title>").map(|end| &rest[..end])
         })
-        .unwrap_or_default();
-    title.split_whitespace().last().is_some_and(is_method_name) || html.contains("/rest/")
+        .and_then(|t| t.split_whitespace().last())
+        .is_some_and(is_method_name)
 }
 
 /// A REST method name: dotted, starting with a lowercase letter
