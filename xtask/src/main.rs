@@ -56,9 +56,18 @@ struct RegenArgs {
     /// Where specs are written [default: <workspace>/specs]
     #[arg(long)]
     specs: Option<PathBuf>,
+    /// Where the generated crate is written [default: <workspace>/crates/bitrix24]
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Write nothing; exit 1 and list the files that would change.
     #[arg(long)]
     check: bool,
+    /// Only docs → specs/; leave the generated crate alone.
+    #[arg(long, conflicts_with = "code_only")]
+    specs_only: bool,
+    /// Only specs/ → the generated crate; do not read the docs.
+    #[arg(long)]
+    code_only: bool,
     /// Print no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -82,42 +91,74 @@ fn main() -> ExitCode {
 
 fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let html = args
-        .html
-        .clone()
-        .unwrap_or_else(|| xtask::docs_root().join("html"));
-    let specs_dir = args
-        .specs
-        .clone()
-        .unwrap_or_else(|| xtask::workspace_root().join("specs"));
+    let root = xtask::workspace_root();
+    let html = args.html.clone().unwrap_or_else(|| xtask::docs_root().join("html"));
+    let specs_dir = args.specs.clone().unwrap_or_else(|| root.join("specs"));
+    let crate_dir = args.out.clone().unwrap_or_else(|| root.join("crates/bitrix24"));
+    let mut changes: Vec<(String, output::Change)> = Vec::new();
 
-    let pages = regen::read_html_dir(&html)?;
-    let bar = regen::progress(pages.len(), "extract");
-    let ex = regen::extract_pages(&pages, &bar);
-    bar.finish_and_clear();
-    let tree = regen::spec_tree(&ex);
-    let changes = output::sync(&specs_dir, &tree, regen::is_spec_file, args.check)?;
+    // Stage 1: docs → specs (in memory, then synced).
+    let (specs, system) = if args.code_only {
+        regen::load_specs(&specs_dir)?
+    } else {
+        let pages = regen::read_html_dir(&html)?;
+        let bar = regen::progress(pages.len(), "extract");
+        let ex = regen::extract_pages(&pages, &bar);
+        bar.finish_and_clear();
+        let tree = regen::spec_tree(&ex);
+        // Generate the code before writing anything, so that a spec that
+        // cannot become Rust leaves both trees untouched.
+        let code = if args.specs_only {
+            None
+        } else {
+            Some(xtask::codegen::generate(&ex.specs, &ex.system)?)
+        };
+        for c in output::sync(&specs_dir, &tree, regen::is_spec_file, args.check)? {
+            changes.push(("specs".into(), c));
+        }
+        if !args.quiet {
+            eprint!("{}", ex.stats.summary(ex.specs.len()));
+        }
+        if let Some(code) = code {
+            for c in output::sync(&crate_dir, &code, is_generated_file, args.check)? {
+                changes.push(("crates/bitrix24".into(), c));
+            }
+        }
+        return finish(args, &changes, started);
+    };
+    // Stage 2 alone: specs → code.
+    let code = xtask::codegen::generate(&specs, &system)?;
+    for c in output::sync(&crate_dir, &code, is_generated_file, args.check)? {
+        changes.push(("crates/bitrix24".into(), c));
+    }
+    finish(args, &changes, started)
+}
 
+/// Files regen owns in the generated crate: its manifest and `src/`.
+fn is_generated_file(rel: &std::path::Path) -> bool {
+    rel == std::path::Path::new("Cargo.toml") || rel.starts_with("src")
+}
+
+fn finish(args: &RegenArgs, changes: &[(String, output::Change)], started: Instant) -> Result<ExitCode> {
     if !args.quiet {
-        eprint!("{}", ex.stats.summary(ex.specs.len()));
         eprintln!("took {:.2}s", started.elapsed().as_secs_f64());
     }
     if args.check {
         if changes.is_empty() {
-            eprintln!("specs/ is up to date with {}", html.display());
+            eprintln!("specs/ and the generated crate are up to date");
             return Ok(ExitCode::SUCCESS);
         }
-        for c in &changes {
-            eprintln!("{c}");
+        for (tree, c) in changes {
+            eprintln!("{tree}: {c}");
         }
         eprintln!(
-            "specs/ is stale: {} files differ; run `cargo xtask regen` to update",
+            "{} generated files are stale: run `cargo xtask regen` and commit the result",
             changes.len()
         );
         return Ok(ExitCode::FAILURE);
     }
     if !args.quiet {
-        eprintln!("specs/: {} files changed", changes.len());
+        eprintln!("{} files changed", changes.len());
     }
     Ok(ExitCode::SUCCESS)
 }
