@@ -363,10 +363,8 @@ impl LineBuilder {
                     }
                 }
                 self.line.codes.extend(first_code);
-                if name == "strong" || name == "b" {
-                    if self.line.strong.is_none() {
-                        self.line.strong = Some(normalize(&text));
-                    }
+                if (name == "strong" || name == "b") && self.line.strong.is_none() {
+                    self.line.strong = Some(normalize(&text));
                 }
             }
         }

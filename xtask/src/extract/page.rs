@@ -798,7 +798,7 @@ fn allowed_values(cell: &Cell) -> Vec<String> {
         };
         // Values on the marker line itself, after the colon.
         let tail = &line.text[pos.min(line.text.len())..];
-        if tail.trim_start_matches(':').trim().len() > 0 {
+        if !tail.trim_start_matches(':').trim().is_empty() {
             for c in &line.codes {
                 if tail.contains(c.as_str()) && !out.contains(c) {
                     out.push(c.clone());
