@@ -42,6 +42,18 @@ fn markdown_and_html_give_identical_specs() {
     let from_html = spec_tree(&extract_pages(&html, &hidden));
     let from_md = spec_tree(&extract_pages(&md, &hidden));
 
+    // PARITY_DUMP=dir writes both trees there, to diff by hand.
+    if let Some(dir) = std::env::var_os("PARITY_DUMP") {
+        let dir = PathBuf::from(dir);
+        for (side, tree) in [("html", &from_html), ("md", &from_md)] {
+            for (path, text) in tree {
+                let file = dir.join(side).join(path);
+                std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+                std::fs::write(file, text).expect("write");
+            }
+        }
+    }
+
     let mut identical = 0;
     let mut differing: Vec<String> = Vec::new();
     for (path, html_spec) in &from_html {
@@ -84,4 +96,17 @@ fn first_difference(a: &str, b: &str) -> String {
         al[from..(i + 3).min(al.len())].join("\n        "),
         bl[from..(i + 3).min(bl.len())].join("\n        ")
     )
+}
+
+/// `RENDER_PAGE=api-reference/x/y.md` prints that page as the Markdown
+/// source renders it (a debugging aid; does nothing without the variable).
+#[test]
+fn render_one_page() {
+    let Some(rel) = std::env::var_os("RENDER_PAGE") else {
+        return;
+    };
+    let Some(root) = corpus() else { return };
+    let rel = rel.to_string_lossy().into_owned();
+    let page = xtask::source::markdown::render_file(&root.join("md"), &rel).expect("render");
+    println!("{}", page.html);
 }

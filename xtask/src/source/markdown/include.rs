@@ -55,11 +55,19 @@ impl Fence {
         Some(Fence { ch, len })
     }
 
-    /// Whether `line` closes this fence.
+    /// Whether `line` closes this fence. Text after the fence counts too,
+    /// as the docs engine's table plugin has it: a fence closed by
+    /// "``` ||" ends both the code and the table row.
     pub(crate) fn closes(self, line: &str) -> bool {
-        let t = line.trim();
-        t.chars().take_while(|&c| c == self.ch).count() >= self.len
-            && t.chars().all(|c| c == self.ch)
+        self.close_len(line).is_some()
+    }
+
+    /// If `line` closes this fence, the byte length of its indentation and
+    /// fence run (where the rest of the line starts).
+    pub(crate) fn close_len(self, line: &str) -> Option<usize> {
+        let t = line.trim_start();
+        let run = t.chars().take_while(|&c| c == self.ch).count();
+        (run >= self.len).then(|| line.len() - t.len() + run)
     }
 }
 

@@ -38,10 +38,15 @@ pub fn render_blocks(text: &str, ids: &mut Ids) -> String {
             continue;
         }
         let indent = &line[..line.len() - line.trim_start().len()];
-        let html = if line.trim() == "#|" {
+        let html = if line.trim() == "#|" && opens_block(lines[..i - 1].last().copied()) {
             let end = block_end(&lines, i, |l| table_depth(l));
             let body = dedent(&lines[i..end.min(lines.len())], indent.len());
             i = end + 1;
+            // The engine loses a line that follows `|#` without a blank
+            // line between them; so do we.
+            if lines.get(i).is_some_and(|l| !l.trim().is_empty()) {
+                i += 1;
+            }
             Some(table(&body, ids))
         } else if let Some((tag, args)) = directive(line) {
             let end_tag = match tag {
@@ -79,7 +84,7 @@ pub fn render_blocks(text: &str, ids: &mut Ids) -> String {
                 md.push_str("\n\n");
                 blocks.push(html);
             }
-            None => push(&mut md, strip_attrs(line)),
+            None => push(&mut md, &superscripts(strip_attrs(line))),
         }
     }
     let mut html = render::markdown(&md, ids);
@@ -100,6 +105,55 @@ fn push(md: &mut String, line: &str) {
     md.push('\n');
 }
 
+/// `^x^` (markdown-it-sup) as `<sup>x</sup>`, outside code spans; the
+/// text inside is escaped so that a `*` in it is no emphasis mark.
+fn superscripts(line: &str) -> String {
+    if !line.contains('^') {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut rest = line;
+    while let Some(pos) = rest.find(['`', '^']) {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        if tail.starts_with('`') {
+            let run = tail.chars().take_while(|&c| c == '`').count();
+            let fence = &tail[..run];
+            match tail[run..].find(fence) {
+                Some(end) => {
+                    out.push_str(&tail[..run + end + run]);
+                    rest = &tail[run + end + run..];
+                }
+                None => {
+                    out.push_str(fence);
+                    rest = &tail[run..];
+                }
+            }
+            continue;
+        }
+        let inner_end = tail[1..].find('^').map(|e| e + 1);
+        match inner_end {
+            Some(end) if end > 1 && !tail[1..end].contains(char::is_whitespace) => {
+                out.push_str("<sup>");
+                for c in tail[1..end].chars() {
+                    if c.is_ascii_punctuation() {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push_str("</sup>");
+                rest = &tail[end + 1..];
+            }
+            _ => {
+                out.push('^');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Drop a trailing `{.class}` attribute block from a line.
 fn strip_attrs(line: &str) -> &str {
     let t = line.trim_end();
@@ -115,6 +169,20 @@ fn strip_attrs(line: &str) -> &str {
         }
     }
     line
+}
+
+/// Whether a `#|` after `prev` opens a table: the engine's table rule
+/// does not interrupt a paragraph, so after a line of paragraph text the
+/// `#|` is text.
+fn opens_block(prev: Option<&str>) -> bool {
+    let Some(prev) = prev else { return true };
+    let t = prev.trim();
+    t.is_empty()
+        || t.starts_with('#')
+        || t == "|#"
+        || t.starts_with("```")
+        || t.starts_with("~~~")
+        || directive(prev).is_some()
 }
 
 /// How a line changes the nesting of `#| … |#`.
@@ -166,36 +234,43 @@ fn dedent(lines: &[&str], n: usize) -> String {
     out
 }
 
-/// Rows of cells of a `#| … |#` table body.
+/// Rows of cells of a `#| … |#` table body, split the way the engine's
+/// table plugin splits them: `||` opens and closes a row, `|` parts cells,
+/// `\|` is no separator, and a run of three backticks anywhere toggles a
+/// code stretch in which pipes are text (fences and ```inline``` code).
+/// Nested tables are left whole inside their cell.
 pub fn table_rows(body: &str) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut cells: Vec<String> = Vec::new();
     let mut in_row = false;
+    let mut in_code = false;
     let mut cell_start = 0;
-    let mut fence: Option<Fence> = None;
     let mut nested = 0;
     let mut line_start = 0;
     for line in body.split_inclusive('\n') {
         let start = line_start;
         line_start += line.len();
-        if let Some(f) = fence {
-            if f.closes(line) {
-                fence = None;
+        if !in_code {
+            let d = table_depth(line);
+            if nested > 0 || d > 0 {
+                nested += d;
+                // Still follow code stretches, then skip the line.
+                in_code ^= line.matches("```").count() % 2 == 1;
+                continue;
             }
-            continue;
-        }
-        if let Some(f) = Fence::open(line) {
-            fence = Some(f);
-            continue;
-        }
-        let d = table_depth(line);
-        if nested > 0 || d > 0 {
-            nested += d;
-            continue;
         }
         let bytes = line.as_bytes();
         let mut k = 0;
         while k < bytes.len() {
+            if bytes[k..].starts_with(b"```") {
+                in_code = !in_code;
+                k += 3;
+                continue;
+            }
+            if in_code {
+                k += 1;
+                continue;
+            }
             match bytes[k] {
                 b'\\' => k += 2,
                 b'|' if bytes.get(k + 1) == Some(&b'|') => {
@@ -221,7 +296,7 @@ pub fn table_rows(body: &str) -> Vec<Vec<String>> {
         }
     }
     if in_row {
-        cells.push(body[cell_start.min(body.len())..].to_string());
+        cells.push(body.get(cell_start..).unwrap_or_default().to_string());
         rows.push(cells);
     }
     rows
@@ -382,6 +457,13 @@ fn inline(text: &str, ids: &mut Ids) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn superscripts_outside_code() {
+        assert_eq!(superscripts("**id^*^**"), "**id<sup>\\*</sup>**");
+        assert_eq!(superscripts("`a^b^` x^2^"), "`a^b^` x<sup>2</sup>");
+        assert_eq!(superscripts("a ^ b ^ c"), "a ^ b ^ c");
+    }
 
     #[test]
     fn splits_rows_and_cells() {
