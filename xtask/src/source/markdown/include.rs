@@ -33,11 +33,36 @@ fn strip_front_matter(text: &str) -> &str {
     text
 }
 
-/// A fenced code block's opening: its character and length.
+/// A fenced code block's opening: its character, length and indentation.
 #[derive(Clone, Copy)]
 pub(crate) struct Fence {
     ch: char,
     len: usize,
+    indent: usize,
+}
+
+/// Follows fenced code through lines.
+#[derive(Default)]
+pub(crate) struct Fences(Option<Fence>);
+
+impl Fences {
+    /// Whether `line` is code: it opens, continues or closes a fenced
+    /// block. A line indented less than the opening fence ends the block
+    /// first (the list item holding it ended, as in the docs engine).
+    pub(crate) fn code_line(&mut self, line: &str) -> bool {
+        if let Some(f) = self.0 {
+            let indent = line.len() - line.trim_start().len();
+            if line.trim().is_empty() || indent >= f.indent {
+                if f.closes(line) {
+                    self.0 = None;
+                }
+                return true;
+            }
+            self.0 = None;
+        }
+        self.0 = Fence::open(line);
+        self.0.is_some()
+    }
 }
 
 impl Fence {
@@ -52,7 +77,8 @@ impl Fence {
         if len < 3 || (ch == '`' && t[len..].contains('`')) {
             return None;
         }
-        Some(Fence { ch, len })
+        let indent = line.len() - t.len();
+        Some(Fence { ch, len, indent })
     }
 
     /// Whether `line` closes this fence. Text after the fence counts too,
@@ -81,15 +107,12 @@ pub(crate) fn directive(line: &str) -> Option<(&str, &str)> {
 }
 
 fn expand_into(root: &Path, rel: &str, text: &str, indent: &str, depth: usize, out: &mut String) {
-    let mut fence: Option<Fence> = None;
+    let mut fences = Fences::default();
     // Nesting of `{% if %}`: for each level, whether its branch is kept.
     let mut ifs: Vec<bool> = Vec::new();
     for line in text.lines() {
         let keep = ifs.iter().all(|&k| k);
-        if let Some(f) = fence {
-            if f.closes(line) {
-                fence = None;
-            }
+        if fences.code_line(line) {
             if keep {
                 push_line(out, indent, line);
             }
@@ -123,7 +146,6 @@ fn expand_into(root: &Path, rel: &str, text: &str, indent: &str, depth: usize, o
         if !keep {
             continue;
         }
-        fence = Fence::open(line);
         push_line(out, indent, line);
     }
 }

@@ -79,7 +79,7 @@ pub fn render_page(root: &Path, rel: &str, text: &str) -> String {
     let expanded = include::expand(root, rel, text);
     let mut ids = render::Ids::default();
     let body = yfm::render_blocks(&expanded, &mut ids);
-    let title = ids.title.clone().unwrap_or_default();
+    let title = render::first_h1_text(&body).unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body><main class=\"yfm\">\n{}\n</main></body></html>\n",
         render::escape(&title),

@@ -7,12 +7,10 @@ use std::collections::HashMap;
 
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-/// Heading ids used so far on a page, and the page title.
+/// Heading ids used so far on a page.
 #[derive(Debug, Default, Clone)]
 pub struct Ids {
     used: HashMap<String, usize>,
-    /// The text of the page's first level-1 heading.
-    pub title: Option<String>,
 }
 
 impl Ids {
@@ -40,7 +38,7 @@ impl Ids {
 }
 
 /// The engine's heading slug (the `slugify` package with the engine's
-/// options): a few symbols spelled out, `*+~.()'"!:@` and backticks
+/// options): a few symbols spelled out, `*+~.()'"!:@#` and backticks
 /// removed, runs of white space and `-` made one `-`, lowercased.
 pub fn slug(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
@@ -52,7 +50,7 @@ pub fn slug(text: &str) -> String {
             '|' => s.push_str("or"),
             '$' => s.push_str("dollar"),
             '%' => s.push_str("percent"),
-            '*' | '+' | '~' | '.' | '(' | ')' | '\'' | '"' | '!' | ':' | '@' | '`' | 'ь' => {}
+            '*' | '+' | '~' | '.' | '(' | ')' | '\'' | '"' | '!' | ':' | '@' | '`' | '#' | 'ь' => {}
             c => s.push(c),
         }
     }
@@ -70,6 +68,33 @@ pub fn slug(text: &str) -> String {
         out.extend(ch.to_lowercase());
     }
     out
+}
+
+/// The text of the first `<h1>` of rendered HTML (the page title), tags
+/// removed and entities decoded.
+pub fn first_h1_text(html: &str) -> Option<String> {
+    let start = html.find("<h1")?;
+    let rest = &html[start..];
+    let open_end = rest.find('>')? + 1;
+    let close = rest.find("</h1>")?;
+    let inner = rest.get(open_end..close)?;
+    let mut text = String::with_capacity(inner.len());
+    let mut in_tag = false;
+    for ch in inner.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    Some(text.trim().to_string())
 }
 
 /// Escape text for HTML.
@@ -101,6 +126,8 @@ pub fn markdown(text: &str, ids: &mut Ids) -> String {
     for event in Parser::new_ext(text, options()) {
         let event = match event {
             Event::SoftBreak => Event::HardBreak,
+            Event::InlineHtml(h) if !is_known_tag(&h) => Event::Text(h),
+            Event::Html(h) if !is_known_tag(&h) => Event::Text(h),
             e => e,
         };
         match (&mut heading, event) {
@@ -119,9 +146,6 @@ pub fn markdown(text: &str, ids: &mut Ids) -> String {
                     }
                     None => CowStr::from(ids.auto(&text)),
                 };
-                if level == HeadingLevel::H1 && ids.title.is_none() {
-                    ids.title = Some(text);
-                }
                 events.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(id),
@@ -138,6 +162,32 @@ pub fn markdown(text: &str, ids: &mut Ids) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     html::push_html(&mut out, events.into_iter());
     out
+}
+
+/// HTML elements the engine's sanitizer lets through; any other tag
+/// (`<selector>`, `<Site ID>` in the docs' prose) is shown as text.
+const KNOWN_TAGS: &[&str] = &[
+    "a", "abbr", "audio", "b", "blockquote", "br", "button", "caption", "cite", "code", "col",
+    "colgroup", "dd", "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "form",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "input", "ins", "kbd", "label",
+    "li", "link", "mark", "meta", "ol", "option", "p", "pre", "q", "s", "samp", "script",
+    "section", "select", "small", "source", "span", "strike", "strong", "style", "sub", "summary",
+    "sup", "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "tr", "u", "ul", "video",
+];
+
+/// Whether raw HTML starts with a known element's tag (or is a comment).
+fn is_known_tag(html: &str) -> bool {
+    let t = html.trim_start();
+    if t.starts_with("<!--") || !t.starts_with('<') {
+        return true;
+    }
+    let name: String = t[1..]
+        .trim_start_matches('/')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    KNOWN_TAGS.contains(&name.as_str())
 }
 
 /// The text of inline events (text and code spans), trimmed.
@@ -174,6 +224,5 @@ mod tests {
         assert!(html.contains("<h1 id=\"title-xy\">"), "{html}");
         assert!(html.contains("<h2 id=\"p\">Params</h2>"), "{html}");
         assert!(html.contains("<br />"), "{html}");
-        assert_eq!(ids.title.as_deref(), Some("Title x.y"));
     }
 }

@@ -7,7 +7,7 @@
 //! parts are rendered recursively, and the placeholder is swapped for the
 //! HTML after CommonMark rendering. Code fences are left alone.
 
-use super::include::{directive, Fence};
+use super::include::{directive, Fences};
 use super::render::{self, escape, Ids};
 
 /// The placeholder paragraph for the n-th construct.
@@ -20,20 +20,12 @@ pub fn render_blocks(text: &str, ids: &mut Ids) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut md = String::with_capacity(text.len());
     let mut blocks: Vec<String> = Vec::new();
-    let mut fence: Option<Fence> = None;
+    let mut fences = Fences::default();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
         i += 1;
-        if let Some(f) = fence {
-            if f.closes(line) {
-                fence = None;
-            }
-            push(&mut md, line);
-            continue;
-        }
-        if let Some(f) = Fence::open(line) {
-            fence = Some(f);
+        if fences.code_line(line) {
             push(&mut md, line);
             continue;
         }
@@ -199,16 +191,9 @@ fn table_depth(line: &str) -> i32 {
 /// skipped. An unclosed block runs to the end.
 fn block_end(lines: &[&str], start: usize, step: impl Fn(&str) -> i32) -> usize {
     let mut depth = 1;
-    let mut fence: Option<Fence> = None;
+    let mut fences = Fences::default();
     for (k, line) in lines.iter().enumerate().skip(start) {
-        if let Some(f) = fence {
-            if f.closes(line) {
-                fence = None;
-            }
-            continue;
-        }
-        if let Some(f) = Fence::open(line) {
-            fence = Some(f);
+        if fences.code_line(line) {
             continue;
         }
         depth += step(line);
@@ -339,9 +324,9 @@ fn cell_text(cell: &str) -> String {
 /// The tabs of a `{% list tabs %}` body: (title, content).
 fn tab_items(body: &str) -> Vec<(String, String)> {
     let mut items: Vec<(String, Vec<&str>)> = Vec::new();
-    let mut fence: Option<Fence> = None;
+    let mut fences = Fences::default();
     for line in body.lines() {
-        if fence.is_none() {
+        if !fences.code_line(line) {
             let t = line.trim_start();
             let at_margin = line.len() - t.len() == 0;
             if at_margin {
@@ -350,11 +335,6 @@ fn tab_items(body: &str) -> Vec<(String, String)> {
                     continue;
                 }
             }
-        }
-        match fence {
-            Some(f) if f.closes(line) => fence = None,
-            Some(_) => {}
-            None => fence = Fence::open(line),
         }
         if let Some((_, content)) = items.last_mut() {
             content.push(line);
