@@ -343,12 +343,12 @@ fn tab_items(body: &str) -> Vec<(String, String)> {
     items
         .into_iter()
         .map(|(title, lines)| {
+            // The first line sets the item's indentation; lazy lines with
+            // less stay as they are.
             let indent = lines
                 .iter()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| l.len() - l.trim_start().len())
-                .min()
-                .unwrap_or(0);
+                .find(|l| !l.trim().is_empty())
+                .map_or(0, |l| l.len() - l.trim_start().len());
             (title, dedent(&lines, indent))
         })
         .collect()
