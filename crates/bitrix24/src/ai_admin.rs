@@ -226,7 +226,7 @@ pub mod ai {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
         pub mod register {
             /// Error codes of `ai.engine.register`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ENGINE_REGISTER_ERROR_NAME`
@@ -267,7 +267,7 @@ pub mod ai {
             );
             error_code!(Error);
             /// Allowed values of `params.category` in `ai.engine.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Category {
                 /// `text`
@@ -286,7 +286,7 @@ pub mod ai {
                 }
             );
             /// Allowed values of `params.settings.model_context_type` in `ai.engine.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsModelContextType {
                 /// `token`

@@ -83,7 +83,6 @@ pub mod access {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | boolean`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::Name {
@@ -93,6 +92,7 @@ pub mod access {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
 }
 /// Methods under `app`.
@@ -138,7 +138,7 @@ pub mod app {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
     pub mod info {
         /// Error codes of `app.info`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -197,7 +197,6 @@ pub mod app {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Info {
             const NAME: &'static str = "app.info";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -205,6 +204,7 @@ pub mod app {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `app::option`.
     pub mod option {
@@ -318,7 +318,7 @@ pub mod app {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
         pub mod get {
             /// Error codes of `app.option.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `AccessException`
@@ -350,7 +350,6 @@ pub mod app {
                     })
                 }
             }
-            deserialize_via_from_value!(Data);
             /// The `result` of the call: `object | string | null`.
             pub type Output = ::std::option::Option<Data>;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -360,13 +359,14 @@ pub mod app {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Data);
         }
         /// Types of `app.option.set`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
         pub mod set {
             /// Error codes of `app.option.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ArgumentNullException`
@@ -443,7 +443,7 @@ pub mod feature {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
     pub mod get {
         /// Error codes of `feature.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CODE_EMPTY`
@@ -472,7 +472,6 @@ pub mod feature {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "feature.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -480,6 +479,7 @@ pub mod feature {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `method`.
@@ -840,7 +840,7 @@ pub mod user {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
         pub mod get {
             /// Error codes of `user.option.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `AccessException`
@@ -872,7 +872,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(Data);
             /// The `result` of the call: `object | string | null`.
             pub type Output = ::std::option::Option<Data>;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -882,13 +881,14 @@ pub mod user {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Data);
         }
         /// Types of `user.option.set`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
         pub mod set {
             /// Error codes of `user.option.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ArgumentNullException`

@@ -315,7 +315,7 @@ pub mod connector {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
     pub mod add {
         /// Error codes of `biconnector.connector.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_FIELDS_NOT_PROVIDED`
@@ -479,7 +479,6 @@ pub mod connector {
                 ::std::result::Result::Ok(Self { id: object.field("id")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "biconnector.connector.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -487,13 +486,14 @@ pub mod connector {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.connector.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
     pub mod delete {
         /// Error codes of `biconnector.connector.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -564,7 +564,6 @@ pub mod connector {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFields);
         /// The object `result` of `biconnector.connector.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
@@ -584,7 +583,6 @@ pub mod connector {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "biconnector.connector.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -592,13 +590,14 @@ pub mod connector {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.connector.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
     pub mod get {
         /// Error codes of `biconnector.connector.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -641,7 +640,6 @@ pub mod connector {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItemSettings);
         /// The object `result.item` of `biconnector.connector.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
@@ -691,7 +689,6 @@ pub mod connector {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItem);
         /// The object `result` of `biconnector.connector.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
@@ -711,7 +708,6 @@ pub mod connector {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "biconnector.connector.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -719,13 +715,14 @@ pub mod connector {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.connector.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
     pub mod list {
         /// Error codes of `biconnector.connector.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_SELECT_TYPE`
@@ -769,7 +766,7 @@ pub mod connector {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
     pub mod update {
         /// Error codes of `biconnector.connector.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -1304,7 +1301,7 @@ pub mod dataset {
         /// Error codes of `biconnector.dataset.add`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_FIELDS_NOT_PROVIDED`
@@ -1500,7 +1497,6 @@ pub mod dataset {
                 ::std::result::Result::Ok(Self { id: object.field("id")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "biconnector.dataset.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1508,6 +1504,7 @@ pub mod dataset {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.dataset.delete`.
     ///
@@ -1516,7 +1513,7 @@ pub mod dataset {
         /// Error codes of `biconnector.dataset.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -1584,7 +1581,6 @@ pub mod dataset {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFields);
         /// The object `result` of `biconnector.dataset.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
@@ -1604,7 +1600,6 @@ pub mod dataset {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "biconnector.dataset.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1612,6 +1607,7 @@ pub mod dataset {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
         /// `biconnector.dataset.fields.update`: REST 2, scope `biconnector`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
@@ -1705,7 +1701,7 @@ pub mod dataset {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
         pub mod update {
             /// Error codes of `biconnector.dataset.fields.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `VALIDATION_ID_NOT_PROVIDED`
@@ -1774,7 +1770,7 @@ pub mod dataset {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
     pub mod get {
         /// Error codes of `biconnector.dataset.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -1826,7 +1822,6 @@ pub mod dataset {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItemFields);
         /// The object `result.item` of `biconnector.dataset.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
@@ -1879,7 +1874,6 @@ pub mod dataset {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItem);
         /// The object `result` of `biconnector.dataset.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
@@ -1899,7 +1893,6 @@ pub mod dataset {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "biconnector.dataset.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1907,13 +1900,14 @@ pub mod dataset {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.dataset.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
     pub mod list {
         /// Error codes of `biconnector.dataset.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_SELECT_TYPE`
@@ -1956,7 +1950,7 @@ pub mod dataset {
         /// Error codes of `biconnector.dataset.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -2368,7 +2362,7 @@ pub mod source {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
     pub mod add {
         /// Error codes of `biconnector.source.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_FIELDS_NOT_PROVIDED`
@@ -2501,7 +2495,6 @@ pub mod source {
                 ::std::result::Result::Ok(Self { id: object.field("id")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "biconnector.source.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2509,13 +2502,14 @@ pub mod source {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.source.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
     pub mod delete {
         /// Error codes of `biconnector.source.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -2585,7 +2579,6 @@ pub mod source {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFields);
         /// The object `result` of `biconnector.source.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
@@ -2605,7 +2598,6 @@ pub mod source {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "biconnector.source.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2613,13 +2605,14 @@ pub mod source {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.source.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
     pub mod get {
         /// Error codes of `biconnector.source.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`
@@ -2683,7 +2676,6 @@ pub mod source {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItemConnection);
         /// The object `result.item.settings` of `biconnector.source.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -2715,7 +2707,6 @@ pub mod source {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItemSettings);
         /// The object `result.item` of `biconnector.source.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -2741,7 +2732,6 @@ pub mod source {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItem);
         /// The object `result` of `biconnector.source.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -2761,7 +2751,6 @@ pub mod source {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "biconnector.source.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2769,13 +2758,14 @@ pub mod source {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `biconnector.source.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
     pub mod list {
         /// Error codes of `biconnector.source.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_SELECT_TYPE`
@@ -2816,7 +2806,7 @@ pub mod source {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
     pub mod update {
         /// Error codes of `biconnector.source.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `VALIDATION_ID_NOT_PROVIDED`

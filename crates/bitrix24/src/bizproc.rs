@@ -386,7 +386,7 @@ pub mod activity {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
     pub mod add {
         /// Error codes of `bizproc.activity.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -414,7 +414,7 @@ pub mod activity {
         );
         error_code!(Error);
         /// Allowed values of `params.USE_SUBSCRIPTION` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseSubscription {
             /// `Y`
@@ -426,7 +426,7 @@ pub mod activity {
         }
         string_enum!(UseSubscription { Y = "Y", N = "N" });
         /// Allowed values of `params.PROPERTIES.Required` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PropertiesRequired {
             /// `Y`
@@ -438,7 +438,7 @@ pub mod activity {
         }
         string_enum!(PropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.PROPERTIES.Multiple` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PropertiesMultiple {
             /// `Y`
@@ -585,7 +585,7 @@ pub mod activity {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Properties);
         /// Allowed values of `params.RETURN_PROPERTIES.Required` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ReturnPropertiesRequired {
             /// `Y`
@@ -597,7 +597,7 @@ pub mod activity {
         }
         string_enum!(ReturnPropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.RETURN_PROPERTIES.Multiple` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ReturnPropertiesMultiple {
             /// `Y`
@@ -744,7 +744,7 @@ pub mod activity {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ReturnProperties);
         /// Allowed values of `params.USE_PLACEMENT` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UsePlacement {
             /// `Y`
@@ -770,7 +770,7 @@ pub mod activity {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
     pub mod delete {
         /// Error codes of `bizproc.activity.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -803,7 +803,7 @@ pub mod activity {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
     pub mod list {
         /// Error codes of `bizproc.activity.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -830,7 +830,7 @@ pub mod activity {
         /// Error codes of `bizproc.activity.log`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_EMPTY_LOG_MESSAGE`
@@ -860,7 +860,7 @@ pub mod activity {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
     pub mod update {
         /// Error codes of `bizproc.activity.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -885,7 +885,7 @@ pub mod activity {
         );
         error_code!(Error);
         /// Allowed values of `params.FIELDS.USE_SUBSCRIPTION` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUseSubscription {
             /// `Y`
@@ -897,7 +897,7 @@ pub mod activity {
         }
         string_enum!(FieldsUseSubscription { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.PROPERTIES.Required` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPropertiesRequired {
             /// `Y`
@@ -909,7 +909,7 @@ pub mod activity {
         }
         string_enum!(FieldsPropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.PROPERTIES.Multiple` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPropertiesMultiple {
             /// `Y`
@@ -1056,7 +1056,7 @@ pub mod activity {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsProperties);
         /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Required` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsReturnPropertiesRequired {
             /// `Y`
@@ -1068,7 +1068,7 @@ pub mod activity {
         }
         string_enum!(FieldsReturnPropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Multiple` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsReturnPropertiesMultiple {
             /// `Y`
@@ -1215,7 +1215,7 @@ pub mod activity {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsReturnProperties);
         /// Allowed values of `params.FIELDS.USE_PLACEMENT` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUsePlacement {
             /// `Y`
@@ -1526,7 +1526,7 @@ pub mod event {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html>
     pub mod send {
         /// Error codes of `bizproc.event.send`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -1879,7 +1879,7 @@ pub mod robot {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
     pub mod add {
         /// Error codes of `bizproc.robot.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -1907,7 +1907,7 @@ pub mod robot {
         );
         error_code!(Error);
         /// Allowed values of `params.USE_SUBSCRIPTION` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseSubscription {
             /// `Y`
@@ -1919,7 +1919,7 @@ pub mod robot {
         }
         string_enum!(UseSubscription { Y = "Y", N = "N" });
         /// Allowed values of `params.PROPERTIES.Required` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PropertiesRequired {
             /// `Y`
@@ -1931,7 +1931,7 @@ pub mod robot {
         }
         string_enum!(PropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.PROPERTIES.Multiple` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PropertiesMultiple {
             /// `Y`
@@ -2078,7 +2078,7 @@ pub mod robot {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Properties);
         /// Allowed values of `params.RETURN_PROPERTIES.Required` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ReturnPropertiesRequired {
             /// `Y`
@@ -2090,7 +2090,7 @@ pub mod robot {
         }
         string_enum!(ReturnPropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.RETURN_PROPERTIES.Multiple` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ReturnPropertiesMultiple {
             /// `Y`
@@ -2237,7 +2237,7 @@ pub mod robot {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ReturnProperties);
         /// Allowed values of `params.USE_PLACEMENT` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UsePlacement {
             /// `Y`
@@ -2263,7 +2263,7 @@ pub mod robot {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
     pub mod delete {
         /// Error codes of `bizproc.robot.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -2296,7 +2296,7 @@ pub mod robot {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
     pub mod list {
         /// Error codes of `bizproc.robot.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -2321,7 +2321,7 @@ pub mod robot {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
     pub mod update {
         /// Error codes of `bizproc.robot.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -2346,7 +2346,7 @@ pub mod robot {
         );
         error_code!(Error);
         /// Allowed values of `params.FIELDS.USE_SUBSCRIPTION` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUseSubscription {
             /// `Y`
@@ -2358,7 +2358,7 @@ pub mod robot {
         }
         string_enum!(FieldsUseSubscription { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.PROPERTIES.Required` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPropertiesRequired {
             /// `Y`
@@ -2370,7 +2370,7 @@ pub mod robot {
         }
         string_enum!(FieldsPropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.PROPERTIES.Multiple` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPropertiesMultiple {
             /// `Y`
@@ -2517,7 +2517,7 @@ pub mod robot {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsProperties);
         /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Required` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsReturnPropertiesRequired {
             /// `Y`
@@ -2529,7 +2529,7 @@ pub mod robot {
         }
         string_enum!(FieldsReturnPropertiesRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Multiple` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsReturnPropertiesMultiple {
             /// `Y`
@@ -2676,7 +2676,7 @@ pub mod robot {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsReturnProperties);
         /// Allowed values of `params.FIELDS.USE_PLACEMENT` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUsePlacement {
             /// `Y`
@@ -3145,7 +3145,7 @@ pub mod task {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html>
     pub mod complete {
         /// Error codes of `bizproc.task.complete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_TASK_VALIDATION`
@@ -3183,7 +3183,7 @@ pub mod task {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
     pub mod delegate {
         /// Error codes of `bizproc.task.delegate`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_TASK_VALIDATION`
@@ -3216,7 +3216,7 @@ pub mod task {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
     pub mod list {
         /// Error codes of `bizproc.task.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -3232,7 +3232,7 @@ pub mod task {
         );
         error_code!(Error);
         /// Allowed values of `params.FILTER.ACTIVITY` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterActivity {
             /// `ApproveActivity`
@@ -3252,7 +3252,7 @@ pub mod task {
             RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
         );
         /// Allowed values of `params.FILTER.PARAMETERS.CommentRequired` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterParametersCommentRequired {
             /// `N`
@@ -3270,7 +3270,7 @@ pub mod task {
             FilterParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
         /// Allowed values of `params.FILTER.PARAMETERS.ShowComment` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterParametersShowComment {
             /// `N`
@@ -3778,7 +3778,7 @@ pub mod task {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
         /// Allowed values of `params.ORDER.ACTIVITY` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OrderActivity {
             /// `ApproveActivity`
@@ -3798,7 +3798,7 @@ pub mod task {
             RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
         );
         /// Allowed values of `params.ORDER.PARAMETERS.CommentRequired` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OrderParametersCommentRequired {
             /// `N`
@@ -3816,7 +3816,7 @@ pub mod task {
             OrderParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
         /// Allowed values of `params.ORDER.PARAMETERS.ShowComment` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OrderParametersShowComment {
             /// `N`
@@ -4612,7 +4612,7 @@ pub mod workflow {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
     pub mod instances {
         /// Error codes of `bizproc.workflow.instances`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 403)
@@ -4662,7 +4662,6 @@ pub mod workflow {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Instances {
             const NAME: &'static str = "bizproc.workflow.instances";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4670,13 +4669,14 @@ pub mod workflow {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `bizproc.workflow.kill`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
     pub mod kill {
         /// Error codes of `bizproc.workflow.kill`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 403)
@@ -4708,7 +4708,7 @@ pub mod workflow {
         /// Error codes of `bizproc.workflow.start`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: HTTP 400.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_WRONG_WORKFLOW_ID` (HTTP 400)
@@ -5019,7 +5019,7 @@ pub mod workflow {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-add.html>
         pub mod add {
             /// Error codes of `bizproc.workflow.template.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -5049,7 +5049,7 @@ pub mod workflow {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
         pub mod delete {
             /// Error codes of `bizproc.workflow.template.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -5079,7 +5079,7 @@ pub mod workflow {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
         pub mod list {
             /// Error codes of `bizproc.workflow.template.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -5090,7 +5090,7 @@ pub mod workflow {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// Allowed values of `params.FILTER.MODULE_ID` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterModuleId {
                 /// `crm`
@@ -5104,7 +5104,7 @@ pub mod workflow {
             }
             string_enum!(FilterModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
             /// Allowed values of `params.FILTER.IS_MODIFIED` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterIsModified {
                 /// `Y`
@@ -5372,7 +5372,7 @@ pub mod workflow {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
             /// Allowed values of `params.ORDER.MODULE_ID` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OrderModuleId {
                 /// `crm`
@@ -5386,7 +5386,7 @@ pub mod workflow {
             }
             string_enum!(OrderModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
             /// Allowed values of `params.ORDER.IS_MODIFIED` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OrderIsModified {
                 /// `Y`
@@ -5674,7 +5674,7 @@ pub mod workflow {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
         pub mod update {
             /// Error codes of `bizproc.workflow.template.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -5811,7 +5811,7 @@ pub mod workflow {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
     pub mod terminate {
         /// Error codes of `bizproc.workflow.terminate`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 403)

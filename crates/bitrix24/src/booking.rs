@@ -312,7 +312,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html>
         pub mod add {
             /// Error codes of `booking.v1.booking.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1018`
@@ -626,7 +626,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
             pub mod list {
                 /// Error codes of `booking.v1.booking.client.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1021`
@@ -660,7 +660,6 @@ pub mod v1 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "booking.v1.booking.client.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -668,13 +667,14 @@ pub mod v1 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `booking.v1.booking.client.set`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-set.html>
             pub mod set {
                 /// Error codes of `booking.v1.booking.client.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -703,7 +703,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-unset.html>
             pub mod unset {
                 /// Error codes of `booking.v1.booking.client.unset`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1021`
@@ -731,7 +731,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html>
         pub mod createfromwaitlist {
             /// Error codes of `booking.v1.booking.createfromwaitlist`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1038`
@@ -895,7 +895,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-delete.html>
         pub mod delete {
             /// Error codes of `booking.v1.booking.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -1070,7 +1070,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html>
             pub mod list {
                 /// Error codes of `booking.v1.booking.externalData.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1021`
@@ -1107,7 +1107,6 @@ pub mod v1 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "booking.v1.booking.externalData.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1115,13 +1114,14 @@ pub mod v1 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `booking.v1.booking.externalData.set`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-set.html>
             pub mod set {
                 /// Error codes of `booking.v1.booking.externalData.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -1150,7 +1150,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-unset.html>
             pub mod unset {
                 /// Error codes of `booking.v1.booking.externalData.unset`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1021`
@@ -1178,7 +1178,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
         pub mod get {
             /// Error codes of `booking.v1.booking.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1021`
@@ -1221,7 +1221,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "booking.v1.booking.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1229,13 +1228,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.booking.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
         pub mod list {
             /// Error codes of `booking.v1.booking.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1018`
@@ -1419,7 +1419,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "booking.v1.booking.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1427,13 +1426,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.booking.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html>
         pub mod update {
             /// Error codes of `booking.v1.booking.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1019`
@@ -1686,7 +1686,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputClientType);
             /// The object `result` of `booking.v1.clienttype.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking-v1-clienttype-list.html>
@@ -1706,7 +1705,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "booking.v1.clienttype.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1714,6 +1712,7 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v1::resource`.
@@ -1967,7 +1966,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html>
         pub mod add {
             /// Error codes of `booking.v1.resource.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -1989,7 +1988,7 @@ pub mod v1 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.isMain` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsMain {
                 /// `Y`
@@ -2001,7 +2000,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsMain { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsInfoNotificationOn {
                 /// `Y`
@@ -2013,7 +2012,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeInfo {
                 /// `inanimate`
@@ -2027,7 +2026,7 @@ pub mod v1 {
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
             /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsConfirmationNotificationOn {
                 /// `Y`
@@ -2039,7 +2038,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeConfirmation {
                 /// `inanimate`
@@ -2054,7 +2053,7 @@ pub mod v1 {
                 "animate" }
             );
             /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsReminderNotificationOn {
                 /// `Y`
@@ -2066,7 +2065,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeReminder {
                 /// `base`
@@ -2076,7 +2075,7 @@ pub mod v1 {
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
             /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsFeedbackNotificationOn {
                 /// `Y`
@@ -2088,7 +2087,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeFeedback {
                 /// `inanimate`
@@ -2103,7 +2102,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsDelayedNotificationOn {
                 /// `Y`
@@ -2115,7 +2114,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeDelayed {
                 /// `inanimate`
@@ -2601,7 +2600,6 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "booking.v1.resource.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2609,13 +2607,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.resource.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-delete.html>
         pub mod delete {
             /// Error codes of `booking.v1.resource.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -2642,7 +2641,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
         pub mod get {
             /// Error codes of `booking.v1.resource.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1009`
@@ -2655,7 +2654,7 @@ pub mod v1 {
             string_enum!(Error { N1009 = "1009", N100 = "100" });
             error_code!(Error);
             /// Allowed values of `result.isConfirmationNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsConfirmationNotificationOn {
                 /// `Y`
@@ -2667,7 +2666,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isDelayedNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsDelayedNotificationOn {
                 /// `Y`
@@ -2679,7 +2678,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isFeedbackNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsFeedbackNotificationOn {
                 /// `Y`
@@ -2691,7 +2690,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isInfoNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsInfoNotificationOn {
                 /// `Y`
@@ -2703,7 +2702,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isMain` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsMain {
                 /// `Y`
@@ -2715,7 +2714,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsMain { Y = "Y", N = "N" });
             /// Allowed values of `result.isReminderNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsReminderNotificationOn {
                 /// `Y`
@@ -2727,7 +2726,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.templateTypeConfirmation` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeConfirmation {
                 /// `inanimate`
@@ -2742,7 +2741,7 @@ pub mod v1 {
                 "animate" }
             );
             /// Allowed values of `result.templateTypeDelayed` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeDelayed {
                 /// `inanimate`
@@ -2757,7 +2756,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `result.templateTypeFeedback` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeFeedback {
                 /// `inanimate`
@@ -2772,7 +2771,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `result.templateTypeInfo` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeInfo {
                 /// `inanimate`
@@ -2786,7 +2785,7 @@ pub mod v1 {
                 OutputTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
             /// Allowed values of `result.templateTypeReminder` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeReminder {
                 /// `base`
@@ -2928,7 +2927,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "booking.v1.resource.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2936,13 +2934,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.resource.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
         pub mod list {
             /// Error codes of `booking.v1.resource.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -2953,7 +2952,7 @@ pub mod v1 {
             string_enum!(Error { N100 = "100" });
             error_code!(Error);
             /// Allowed values of `params.FILTER.isMain` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterIsMain {
                 /// `Y`
@@ -3135,7 +3134,7 @@ pub mod v1 {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
             /// Allowed values of `result.isConfirmationNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsConfirmationNotificationOn {
                 /// `Y`
@@ -3147,7 +3146,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isDelayedNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsDelayedNotificationOn {
                 /// `Y`
@@ -3159,7 +3158,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isFeedbackNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsFeedbackNotificationOn {
                 /// `Y`
@@ -3171,7 +3170,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isInfoNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsInfoNotificationOn {
                 /// `Y`
@@ -3183,7 +3182,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.isMain` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsMain {
                 /// `Y`
@@ -3195,7 +3194,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsMain { Y = "Y", N = "N" });
             /// Allowed values of `result.isReminderNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsReminderNotificationOn {
                 /// `Y`
@@ -3207,7 +3206,7 @@ pub mod v1 {
             }
             string_enum!(OutputIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.templateTypeConfirmation` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeConfirmation {
                 /// `inanimate`
@@ -3222,7 +3221,7 @@ pub mod v1 {
                 "animate" }
             );
             /// Allowed values of `result.templateTypeDelayed` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeDelayed {
                 /// `inanimate`
@@ -3237,7 +3236,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `result.templateTypeFeedback` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeFeedback {
                 /// `inanimate`
@@ -3252,7 +3251,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `result.templateTypeInfo` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeInfo {
                 /// `inanimate`
@@ -3266,7 +3265,7 @@ pub mod v1 {
                 OutputTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
             /// Allowed values of `result.templateTypeReminder` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputTemplateTypeReminder {
                 /// `base`
@@ -3408,7 +3407,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "booking.v1.resource.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3416,6 +3414,7 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v1::resource::slots`.
         pub mod slots {
@@ -3572,7 +3571,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-list.html>
             pub mod list {
                 /// Error codes of `booking.v1.resource.slots.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1009`
@@ -3585,7 +3584,7 @@ pub mod v1 {
                 string_enum!(Error { N1009 = "1009", N100 = "100" });
                 error_code!(Error);
                 /// Allowed values of `result.weekDays` in `booking.v1.resource.slots.list`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum OutputWeekDays {
                     /// `"Mon"`
@@ -3645,7 +3644,6 @@ pub mod v1 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "booking.v1.resource.slots.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3653,13 +3651,14 @@ pub mod v1 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `booking.v1.resource.slots.set`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-set.html>
             pub mod set {
                 /// Error codes of `booking.v1.resource.slots.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1009`
@@ -3688,7 +3687,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-unset.html>
             pub mod unset {
                 /// Error codes of `booking.v1.resource.slots.unset`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1009`
@@ -3716,7 +3715,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-update.html>
         pub mod update {
             /// Error codes of `booking.v1.resource.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -3735,7 +3734,7 @@ pub mod v1 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.isMain` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsMain {
                 /// `Y`
@@ -3747,7 +3746,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsMain { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsInfoNotificationOn {
                 /// `Y`
@@ -3759,7 +3758,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeInfo {
                 /// `inanimate`
@@ -3773,7 +3772,7 @@ pub mod v1 {
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
             /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsConfirmationNotificationOn {
                 /// `Y`
@@ -3785,7 +3784,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeConfirmation {
                 /// `inanimate`
@@ -3800,7 +3799,7 @@ pub mod v1 {
                 "animate" }
             );
             /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsReminderNotificationOn {
                 /// `Y`
@@ -3812,7 +3811,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeReminder {
                 /// `base`
@@ -3822,7 +3821,7 @@ pub mod v1 {
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
             /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsFeedbackNotificationOn {
                 /// `Y`
@@ -3834,7 +3833,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeFeedback {
                 /// `inanimate`
@@ -3849,7 +3848,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsDelayedNotificationOn {
                 /// `Y`
@@ -3861,7 +3860,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeDelayed {
                 /// `inanimate`
@@ -4602,7 +4601,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html>
         pub mod add {
             /// Error codes of `booking.v1.resourceType.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -4619,7 +4618,7 @@ pub mod v1 {
             string_enum!(Error { N0 = "0", N100 = "100", N422 = "422", N1010 = "1010" });
             error_code!(Error);
             /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsInfoNotificationOn {
                 /// `Y`
@@ -4631,7 +4630,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeInfo {
                 /// `inanimate`
@@ -4645,7 +4644,7 @@ pub mod v1 {
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
             /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsConfirmationNotificationOn {
                 /// `Y`
@@ -4657,7 +4656,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeConfirmation {
                 /// `inanimate`
@@ -4672,7 +4671,7 @@ pub mod v1 {
                 "animate" }
             );
             /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsReminderNotificationOn {
                 /// `Y`
@@ -4684,7 +4683,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeReminder {
                 /// `base`
@@ -4694,7 +4693,7 @@ pub mod v1 {
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
             /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsFeedbackNotificationOn {
                 /// `Y`
@@ -4706,7 +4705,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeFeedback {
                 /// `inanimate`
@@ -4721,7 +4720,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsDelayedNotificationOn {
                 /// `Y`
@@ -4733,7 +4732,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeDelayed {
                 /// `inanimate`
@@ -5187,7 +5186,6 @@ pub mod v1 {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "booking.v1.resourceType.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5195,13 +5193,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.resourceType.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-delete.html>
         pub mod delete {
             /// Error codes of `booking.v1.resourceType.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -5228,7 +5227,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-get.html>
         pub mod get {
             /// Error codes of `booking.v1.resourceType.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -5336,7 +5335,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputResourceType);
             /// The object `result` of `booking.v1.resourceType.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-get.html>
@@ -5356,7 +5354,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "booking.v1.resourceType.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5364,13 +5361,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.resourceType.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
         pub mod list {
             /// Error codes of `booking.v1.resourceType.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -5643,7 +5641,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputResource);
             /// The object `result` of `booking.v1.resourceType.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
@@ -5663,7 +5660,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "booking.v1.resourceType.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5671,13 +5667,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.resourceType.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html>
         pub mod update {
             /// Error codes of `booking.v1.resourceType.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1007`
@@ -5696,7 +5693,7 @@ pub mod v1 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsInfoNotificationOn {
                 /// `Y`
@@ -5708,7 +5705,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeInfo {
                 /// `inanimate`
@@ -5722,7 +5719,7 @@ pub mod v1 {
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
             /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsConfirmationNotificationOn {
                 /// `Y`
@@ -5734,7 +5731,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeConfirmation {
                 /// `inanimate`
@@ -5749,7 +5746,7 @@ pub mod v1 {
                 "animate" }
             );
             /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsReminderNotificationOn {
                 /// `Y`
@@ -5761,7 +5758,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeReminder {
                 /// `base`
@@ -5771,7 +5768,7 @@ pub mod v1 {
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
             /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsFeedbackNotificationOn {
                 /// `Y`
@@ -5783,7 +5780,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeFeedback {
                 /// `inanimate`
@@ -5798,7 +5795,7 @@ pub mod v1 {
                 }
             );
             /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsDelayedNotificationOn {
                 /// `Y`
@@ -5810,7 +5807,7 @@ pub mod v1 {
             }
             string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTemplateTypeDelayed {
                 /// `inanimate`
@@ -6554,7 +6551,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html>
         pub mod add {
             /// Error codes of `booking.v1.waitlist.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -6770,7 +6767,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
             pub mod list {
                 /// Error codes of `booking.v1.waitlist.client.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1040`
@@ -6804,7 +6801,6 @@ pub mod v1 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "booking.v1.waitlist.client.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6812,13 +6808,14 @@ pub mod v1 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `booking.v1.waitlist.client.set`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-set.html>
             pub mod set {
                 /// Error codes of `booking.v1.waitlist.client.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -6847,7 +6844,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-unset.html>
             pub mod unset {
                 /// Error codes of `booking.v1.waitlist.client.unset`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1040`
@@ -6875,7 +6872,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-createfrombooking.html>
         pub mod createfrombooking {
             /// Error codes of `booking.v1.waitlist.createfrombooking`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1037`
@@ -6902,7 +6899,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-delete.html>
         pub mod delete {
             /// Error codes of `booking.v1.waitlist.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -7079,7 +7076,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html>
             pub mod list {
                 /// Error codes of `booking.v1.waitlist.externalData.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1040`
@@ -7116,7 +7113,6 @@ pub mod v1 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "booking.v1.waitlist.externalData.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7124,13 +7120,14 @@ pub mod v1 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `booking.v1.waitlist.externalData.set`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-set.html>
             pub mod set {
                 /// Error codes of `booking.v1.waitlist.externalData.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -7159,7 +7156,7 @@ pub mod v1 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-unset.html>
             pub mod unset {
                 /// Error codes of `booking.v1.waitlist.externalData.unset`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `1040`
@@ -7187,7 +7184,7 @@ pub mod v1 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
         pub mod get {
             /// Error codes of `booking.v1.waitlist.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1040`
@@ -7221,7 +7218,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "booking.v1.waitlist.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7229,13 +7225,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.waitlist.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
         pub mod list {
             /// Error codes of `booking.v1.waitlist.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -7318,7 +7315,6 @@ pub mod v1 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "booking.v1.waitlist.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7326,13 +7322,14 @@ pub mod v1 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `booking.v1.waitlist.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html>
         pub mod update {
             /// Error codes of `booking.v1.waitlist.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `1040`

@@ -73,7 +73,7 @@ pub mod accessibility {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `result.IMPORTANCE` in `calendar.accessibility.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputImportance {
             /// `high`
@@ -150,7 +150,6 @@ pub mod accessibility {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "calendar.accessibility.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -158,6 +157,7 @@ pub mod accessibility {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `event`.
@@ -1085,7 +1085,7 @@ pub mod event {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.auto_detect_section` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum AutoDetectSection {
             /// `Y`
@@ -1097,7 +1097,7 @@ pub mod event {
         }
         string_enum!(AutoDetectSection { Y = "Y", N = "N" });
         /// Allowed values of `params.skip_time` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipTime {
             /// `Y`
@@ -1109,7 +1109,7 @@ pub mod event {
         }
         string_enum!(SkipTime { Y = "Y", N = "N" });
         /// Allowed values of `params.private_event` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PrivateEvent {
             /// `Y`
@@ -1220,7 +1220,7 @@ pub mod event {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Rrule);
         /// Allowed values of `params.is_meeting` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IsMeeting {
             /// `Y`
@@ -1545,7 +1545,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeeting);
         /// The object `result.REMIND` of `calendar.event.getbyid`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1568,7 +1567,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRemind);
         /// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1591,7 +1589,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRruleByday);
         /// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1626,7 +1623,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRrule);
         /// The object `result.RELATIONS` of `calendar.event.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1649,7 +1645,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRelations);
         /// The object `result.ATTENDEE_LIST` of `calendar.event.getbyid`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1675,7 +1670,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAttendeeList);
         /// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1698,7 +1692,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAttendeesEntityList);
         /// The object `result` of `calendar.event.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1886,7 +1879,6 @@ pub mod event {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getbyid {
             const NAME: &'static str = "calendar.event.getbyid";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1894,6 +1886,7 @@ pub mod event {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `calendar.event.update`.
     ///
@@ -1904,7 +1897,7 @@ pub mod event {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.skip_time` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipTime {
             /// `Y`
@@ -1916,7 +1909,7 @@ pub mod event {
         }
         string_enum!(SkipTime { Y = "Y", N = "N" });
         /// Allowed values of `params.private_event` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PrivateEvent {
             /// `Y`
@@ -1928,7 +1921,7 @@ pub mod event {
         }
         string_enum!(PrivateEvent { Y = "Y", N = "N" });
         /// Allowed values of `params.recurrence_mode` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum RecurrenceMode {
             /// `this`
@@ -2041,7 +2034,7 @@ pub mod event {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Rrule);
         /// Allowed values of `params.is_meeting` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IsMeeting {
             /// `Y`
@@ -2256,7 +2249,7 @@ pub mod meeting {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `result` in `calendar.meeting.status.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Output {
                 /// `Y`
@@ -2276,6 +2269,7 @@ pub mod meeting {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `calendar.meeting.status.set`.
         ///
@@ -2286,7 +2280,7 @@ pub mod meeting {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.status` in `calendar.meeting.status.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Status {
                 /// `Y`
@@ -3074,7 +3068,7 @@ pub mod section {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.type` in `calendar.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `user`
@@ -3086,7 +3080,7 @@ pub mod section {
         }
         string_enum!(Type { User = "user", Group = "group" });
         /// Allowed values of `params.export.ALLOW` in `calendar.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ExportAllow {
             /// `true`
@@ -3098,7 +3092,7 @@ pub mod section {
         }
         string_enum!(ExportAllow { True = "true", False = "false" });
         /// Allowed values of `params.export.SET` in `calendar.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ExportSet {
             /// `all`
@@ -3229,7 +3223,7 @@ pub mod section {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.type` in `calendar.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `user`
@@ -3241,7 +3235,7 @@ pub mod section {
         }
         string_enum!(Type { User = "user", Group = "group" });
         /// Allowed values of `params.export.SET` in `calendar.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ExportSet {
             /// `all`
@@ -3461,7 +3455,6 @@ pub mod settings {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "calendar.settings.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3469,6 +3462,7 @@ pub mod settings {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `user`.
@@ -3582,7 +3576,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDefaultSections);
             /// The object `result.defaultReminders.fullDay` of `calendar.user.settings.get`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
@@ -3605,7 +3598,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDefaultRemindersFullDay);
             /// The object `result.defaultReminders.withTime` of `calendar.user.settings.get`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
@@ -3628,7 +3620,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDefaultRemindersWithTime);
             /// The object `result.defaultReminders` of `calendar.user.settings.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
@@ -3651,7 +3642,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDefaultReminders);
             /// The object `result` of `calendar.user.settings.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
@@ -3731,7 +3721,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "calendar.user.settings.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3739,6 +3728,7 @@ pub mod user {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `calendar.user.settings.set`.
         ///
@@ -3749,7 +3739,7 @@ pub mod user {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.settings.view` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsView {
                 /// `day`
@@ -3768,7 +3758,7 @@ pub mod user {
                 }
             );
             /// Allowed values of `params.settings.collapseOffHours` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsCollapseOffHours {
                 /// `Y`
@@ -3780,7 +3770,7 @@ pub mod user {
             }
             string_enum!(SettingsCollapseOffHours { Y = "Y", N = "N" });
             /// Allowed values of `params.settings.showWeekNumbers` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsShowWeekNumbers {
                 /// `Y`
@@ -3792,7 +3782,7 @@ pub mod user {
             }
             string_enum!(SettingsShowWeekNumbers { Y = "Y", N = "N" });
             /// Allowed values of `params.settings.showTasks` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsShowTasks {
                 /// `Y`
@@ -3804,7 +3794,7 @@ pub mod user {
             }
             string_enum!(SettingsShowTasks { Y = "Y", N = "N" });
             /// Allowed values of `params.settings.syncTasks` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsSyncTasks {
                 /// `Y`
@@ -3816,7 +3806,7 @@ pub mod user {
             }
             string_enum!(SettingsSyncTasks { Y = "Y", N = "N" });
             /// Allowed values of `params.settings.showCompletedTasks` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsShowCompletedTasks {
                 /// `Y`

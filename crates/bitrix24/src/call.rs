@@ -359,7 +359,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `call.followup.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
@@ -379,7 +378,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "call.followup.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -387,6 +385,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `call.followup.field.list`.
             ///
@@ -419,7 +418,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `call.followup.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
@@ -439,7 +437,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "call.followup.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -447,6 +444,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `call.followup.get`.
@@ -456,7 +454,7 @@ pub mod v3 {
             /// Error codes of `call.followup.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.mentionFormat` in `call.followup.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum MentionFormat {
                 /// `bb`
@@ -595,7 +593,7 @@ pub mod v3 {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
             /// Allowed values of `params.order.startDate` in `call.followup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OrderStartDate {
                 /// `asc`
@@ -770,7 +768,7 @@ pub mod v3 {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Pagination);
             /// Allowed values of `params.mentionFormat` in `call.followup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum MentionFormat {
                 /// `bb`
@@ -811,7 +809,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItemsParticipants);
             /// The object `result.items.overview.actionItems` of `call.followup.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -834,7 +831,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItemsOverviewActionItems);
             /// The object `result.items.overview` of `call.followup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -857,7 +853,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItemsOverview);
             /// The object `result.items` of `call.followup.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -886,7 +881,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItems);
             /// The object `result.afterCursor` of `call.followup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -909,7 +903,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputAfterCursor);
             /// The object `result` of `call.followup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -935,7 +928,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "call.followup.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -943,6 +935,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

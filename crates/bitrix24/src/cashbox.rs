@@ -346,7 +346,7 @@ pub mod sale {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
         pub mod add {
             /// Error codes of `sale.cashbox.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -506,7 +506,7 @@ pub mod sale {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(OfdSettings);
             /// Allowed values of `params.ACTIVE` in `sale.cashbox.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Active {
                 /// `Y`
@@ -518,7 +518,7 @@ pub mod sale {
             }
             string_enum!(Active { Y = "Y", N = "N" });
             /// Allowed values of `params.USE_OFFLINE` in `sale.cashbox.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum UseOffline {
                 /// `Y`
@@ -710,7 +710,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-check-apply.html>
             pub mod apply {
                 /// Error codes of `sale.cashbox.check.apply`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -746,7 +746,7 @@ pub mod sale {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
         pub mod delete {
             /// Error codes of `sale.cashbox.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -1001,7 +1001,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
             pub mod add {
                 /// Error codes of `sale.cashbox.handler.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1023,7 +1023,7 @@ pub mod sale {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.SUPPORTS_FFD105` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SupportsFfd105 {
                     /// `Y`
@@ -1035,7 +1035,7 @@ pub mod sale {
                 }
                 string_enum!(SupportsFfd105 { Y = "Y", N = "N" });
                 /// Allowed values of `params.SETTINGS.HTTP_VERSION` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsHttpVersion {
                     /// `1.0`
@@ -1047,7 +1047,7 @@ pub mod sale {
                 }
                 string_enum!(SettingsHttpVersion { N10 = "1.0", N11 = "1.1" });
                 /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.TYPE` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsConfigItemsType {
                     /// `STRING`
@@ -1068,7 +1068,7 @@ pub mod sale {
                     "Y/N", Enum = "ENUM", Date = "DATE" }
                 );
                 /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.REQUIRED` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsConfigItemsRequired {
                     /// `Y`
@@ -1080,7 +1080,7 @@ pub mod sale {
                 }
                 string_enum!(SettingsConfigItemsRequired { Y = "Y", N = "N" });
                 /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.DISABLED` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsConfigItemsDisabled {
                     /// `Y`
@@ -1092,7 +1092,7 @@ pub mod sale {
                 }
                 string_enum!(SettingsConfigItemsDisabled { Y = "Y", N = "N" });
                 /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.MULTIPLE` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsConfigItemsMultiple {
                     /// `Y`
@@ -1104,7 +1104,7 @@ pub mod sale {
                 }
                 string_enum!(SettingsConfigItemsMultiple { Y = "Y", N = "N" });
                 /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.MULTILINE` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsConfigItemsMultiline {
                     /// `Y`
@@ -1116,7 +1116,7 @@ pub mod sale {
                 }
                 string_enum!(SettingsConfigItemsMultiline { Y = "Y", N = "N" });
                 /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.TIME` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsConfigItemsTime {
                     /// `Y`
@@ -1399,7 +1399,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
             pub mod delete {
                 /// Error codes of `sale.cashbox.handler.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1435,7 +1435,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
             pub mod list {
                 /// Error codes of `sale.cashbox.handler.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1460,7 +1460,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
             pub mod update {
                 /// Error codes of `sale.cashbox.handler.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1499,7 +1499,7 @@ pub mod sale {
             /// Error codes of `sale.cashbox.list`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: HTTP 400.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -1524,7 +1524,7 @@ pub mod sale {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
         pub mod update {
             /// Error codes of `sale.cashbox.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -1687,7 +1687,7 @@ pub mod sale {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsOfdSettings);
             /// Allowed values of `params.FIELDS.USE_OFFLINE` in `sale.cashbox.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUseOffline {
                 /// `Y`

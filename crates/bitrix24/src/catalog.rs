@@ -225,7 +225,7 @@ pub mod catalog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get.html>
     pub mod get {
         /// Error codes of `catalog.catalog.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -287,7 +287,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalog);
         /// The object `result` of `catalog.catalog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get.html>
@@ -307,7 +306,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.catalog.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -315,13 +313,14 @@ pub mod catalog {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.catalog.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.catalog.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -359,7 +358,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogIblockId);
         /// The object `result.catalog.iblockTypeId` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -388,7 +386,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogIblockTypeId);
         /// The object `result.catalog.id` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -417,7 +414,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogId);
         /// The object `result.catalog.lid` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -446,7 +442,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogLid);
         /// The object `result.catalog.name` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -475,7 +470,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogName);
         /// The object `result.catalog.productIblockId` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -504,7 +498,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogProductIblockId);
         /// The object `result.catalog.skuPropertyId` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -533,7 +526,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogSkuPropertyId);
         /// The object `result.catalog.subscription` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -562,7 +554,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogSubscription);
         /// The object `result.catalog.vatId` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -591,7 +582,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogVatId);
         /// The object `result.catalog` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -635,7 +625,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalog);
         /// The object `result` of `catalog.catalog.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get-fields.html>
@@ -655,7 +644,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.catalog.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -663,13 +651,14 @@ pub mod catalog {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.catalog.isOffers`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-is-offers.html>
     pub mod is_offers {
         /// Error codes of `catalog.catalog.isOffers`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -703,7 +692,7 @@ pub mod catalog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html>
     pub mod list {
         /// Error codes of `catalog.catalog.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -763,7 +752,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCatalogs);
         /// The object `result` of `catalog.catalog.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html>
@@ -783,7 +771,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.catalog.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -797,6 +784,8 @@ pub mod catalog {
                 output.catalogs
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputCatalogs);
     }
 }
 /// Methods under `document`.
@@ -1440,7 +1429,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
     pub mod add {
         /// Error codes of `catalog.document.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -1451,7 +1440,7 @@ pub mod document {
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.docType` in `catalog.document.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDocType {
             /// `A`
@@ -1681,7 +1670,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocument);
         /// The object `result` of `catalog.document.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
@@ -1701,7 +1689,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.document.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1709,13 +1696,14 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.document.cancel`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-cancel.html>
     pub mod cancel {
         /// Error codes of `catalog.document.cancel`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -1740,7 +1728,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-cancel-list.html>
     pub mod cancel_list {
         /// Error codes of `catalog.document.cancelList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -1765,7 +1753,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-conduct.html>
     pub mod conduct {
         /// Error codes of `catalog.document.conduct`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -1790,7 +1778,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-conduct-list.html>
     pub mod conduct_list {
         /// Error codes of `catalog.document.conductList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -1815,7 +1803,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-confirm.html>
     pub mod confirm {
         /// Error codes of `catalog.document.confirm`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -1842,7 +1830,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-delete.html>
     pub mod delete {
         /// Error codes of `catalog.document.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -1867,7 +1855,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-delete-list.html>
     pub mod delete_list {
         /// Error codes of `catalog.document.deleteList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -2204,7 +2192,7 @@ pub mod document {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-add.html>
         pub mod add {
             /// Error codes of `catalog.document.element.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DOCUMENT_RIGHTS`
@@ -2360,7 +2348,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElement);
             /// The object `result` of `catalog.document.element.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-add.html>
@@ -2380,7 +2367,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "catalog.document.element.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2388,13 +2374,14 @@ pub mod document {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.document.element.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-delete.html>
         pub mod delete {
             /// Error codes of `catalog.document.element.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DOCUMENT_RIGHTS`
@@ -2426,7 +2413,7 @@ pub mod document {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-element-fields.html>
         pub mod fields {
             /// Error codes of `catalog.document.element.fields`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DOCUMENT_RIGHTS`
@@ -2473,7 +2460,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(ItemId);
             /// The object `result` of `catalog.document.element.fields`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-element-fields.html>
@@ -2491,7 +2477,6 @@ pub mod document {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Item);
             /// The `result` of the call: `object[]`.
             pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Fields {
@@ -2501,13 +2486,14 @@ pub mod document {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `catalog.document.element.getFields`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
         pub mod get_fields {
             /// Error codes of `catalog.document.element.getFields`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DOCUMENT_RIGHTS`
@@ -2549,7 +2535,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElementAmount);
             /// The object `result.documentElement.docId` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2578,7 +2563,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElementDocId);
             /// The object `result.documentElement.elementId` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2607,7 +2591,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElementElementId);
             /// The object `result.documentElement.id` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2636,7 +2619,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElementId);
             /// The object `result.documentElement.purchasingPrice` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2665,7 +2647,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElementPurchasingPrice);
             /// The object `result.documentElement.storeFrom` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2694,7 +2675,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElementStoreFrom);
             /// The object `result.documentElement.storeTo` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2723,7 +2703,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElementStoreTo);
             /// The object `result.documentElement` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2763,7 +2742,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElement);
             /// The object `result` of `catalog.document.element.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-get-fields.html>
@@ -2783,7 +2761,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::GetFields {
                 const NAME: &'static str = "catalog.document.element.getFields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2791,13 +2768,14 @@ pub mod document {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.document.element.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html>
         pub mod list {
             /// Error codes of `catalog.document.element.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DOCUMENT_RIGHTS`
@@ -2848,7 +2826,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElements);
             /// The object `result` of `catalog.document.element.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html>
@@ -2868,7 +2845,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "catalog.document.element.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2884,13 +2860,15 @@ pub mod document {
                     output.document_elements
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputDocumentElements);
         }
         /// Types of `catalog.document.element.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-update.html>
         pub mod update {
             /// Error codes of `catalog.document.element.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DOCUMENT_RIGHTS`
@@ -3033,7 +3011,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentElement);
             /// The object `result` of `catalog.document.element.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-update.html>
@@ -3053,7 +3030,6 @@ pub mod document {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "catalog.document.element.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3061,6 +3037,7 @@ pub mod document {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `catalog.document.fields`.
@@ -3068,7 +3045,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-fields.html>
     pub mod fields {
         /// Error codes of `catalog.document.fields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -3115,7 +3092,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(ItemId);
         /// The object `result` of `catalog.document.fields`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-fields.html>
@@ -3133,7 +3109,6 @@ pub mod document {
                 ::std::result::Result::Ok(Self { id: object.field("id")? })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Fields {
@@ -3143,13 +3118,14 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `catalog.document.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.document.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -3187,7 +3163,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentCommentary);
         /// The object `result.document.createdBy` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3216,7 +3191,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentCreatedBy);
         /// The object `result.document.currency` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3245,7 +3219,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentCurrency);
         /// The object `result.document.dateCreate` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3274,7 +3247,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentDateCreate);
         /// The object `result.document.dateDocument` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3303,7 +3275,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentDateDocument);
         /// The object `result.document.dateModify` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3332,7 +3303,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentDateModify);
         /// The object `result.document.dateStatus` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3361,7 +3331,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentDateStatus);
         /// The object `result.document.docNumber` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3390,7 +3359,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentDocNumber);
         /// The object `result.document.docType` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3419,7 +3387,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentDocType);
         /// The object `result.document.id` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3448,7 +3415,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentId);
         /// The object `result.document.modifiedBy` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3477,7 +3443,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentModifiedBy);
         /// The object `result.document.responsibleId` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3506,7 +3471,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentResponsibleId);
         /// The object `result.document.siteId` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3535,7 +3499,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentSiteId);
         /// The object `result.document.status` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3564,7 +3527,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentStatus);
         /// The object `result.document.statusBy` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3593,7 +3555,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentStatusBy);
         /// The object `result.document.title` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3622,7 +3583,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentTitle);
         /// The object `result.document.total` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3651,7 +3611,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentTotal);
         /// The object `result.document` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3719,7 +3678,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocument);
         /// The object `result` of `catalog.document.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-get-fields.html>
@@ -3739,7 +3697,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.document.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3747,13 +3704,14 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.document.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html>
     pub mod list {
         /// Error codes of `catalog.document.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -3816,7 +3774,7 @@ pub mod document {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-mode-status.html>
         pub mod status {
             /// Error codes of `catalog.document.mode.status`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -3827,7 +3785,7 @@ pub mod document {
             string_enum!(Error { N0 = "0" });
             error_code!(Error);
             /// Allowed values of `result` in `catalog.document.mode.status`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Output {
                 /// `'Y'`
@@ -3845,6 +3803,7 @@ pub mod document {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `catalog.document.unconfirm`.
@@ -3852,7 +3811,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-unconfirm.html>
     pub mod unconfirm {
         /// Error codes of `catalog.document.unconfirm`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -3879,7 +3838,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html>
     pub mod update {
         /// Error codes of `catalog.document.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -4098,7 +4057,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocument);
         /// The object `result` of `catalog.document.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html>
@@ -4118,7 +4076,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.document.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4126,6 +4083,7 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `documentcontractor`.
@@ -4354,7 +4312,7 @@ pub mod documentcontractor {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-add.html>
     pub mod add {
         /// Error codes of `catalog.documentcontractor.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -4447,7 +4405,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentContractor);
         /// The object `result` of `catalog.documentcontractor.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-add.html>
@@ -4467,7 +4424,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.documentcontractor.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4475,13 +4431,14 @@ pub mod documentcontractor {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.documentcontractor.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-delete.html>
     pub mod delete {
         /// Error codes of `catalog.documentcontractor.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -4506,7 +4463,7 @@ pub mod documentcontractor {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.documentcontractor.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -4544,7 +4501,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentContractorDocumentId);
         /// The object `result.documentContractor.entityId` of `catalog.documentcontractor.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
@@ -4573,7 +4529,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentContractorEntityId);
         /// The object `result.documentContractor.entityTypeId` of `catalog.documentcontractor.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
@@ -4602,7 +4557,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentContractorEntityTypeId);
         /// The object `result.documentContractor.id` of `catalog.documentcontractor.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
@@ -4631,7 +4585,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentContractorId);
         /// The object `result.documentContractor` of `catalog.documentcontractor.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
@@ -4662,7 +4615,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentContractor);
         /// The object `result` of `catalog.documentcontractor.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-get-fields.html>
@@ -4682,7 +4634,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.documentcontractor.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4690,13 +4641,14 @@ pub mod documentcontractor {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.documentcontractor.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-list.html>
     pub mod list {
         /// Error codes of `catalog.documentcontractor.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -4728,7 +4680,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentContractor);
         /// The object `result` of `catalog.documentcontractor.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-list.html>
@@ -4748,7 +4699,6 @@ pub mod documentcontractor {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.documentcontractor.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4762,6 +4712,8 @@ pub mod documentcontractor {
                 output.document_contractor
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputDocumentContractor);
     }
 }
 /// Methods under `enum_`.
@@ -4866,7 +4818,6 @@ pub mod enum_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputEnum);
         /// The object `result` of `catalog.enum.getRoundTypes`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-round-types.html>
@@ -4886,7 +4837,6 @@ pub mod enum_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetRoundTypes {
             const NAME: &'static str = "catalog.enum.getRoundTypes";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4894,6 +4844,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.enum.getStoreDocumentTypes`.
     ///
@@ -4923,7 +4874,6 @@ pub mod enum_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputEnum);
         /// The object `result` of `catalog.enum.getStoreDocumentTypes`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-store-document-types.html>
@@ -4943,7 +4893,6 @@ pub mod enum_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetStoreDocumentTypes {
             const NAME: &'static str = "catalog.enum.getStoreDocumentTypes";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4951,6 +4900,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `extra`.
@@ -5136,7 +5086,7 @@ pub mod extra {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get.html>
     pub mod get {
         /// Error codes of `catalog.extra.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -5180,7 +5130,6 @@ pub mod extra {
                 })
             }
         }
-        deserialize_via_from_value!(OutputExtra);
         /// The object `result` of `catalog.extra.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get.html>
@@ -5200,7 +5149,6 @@ pub mod extra {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.extra.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5208,13 +5156,14 @@ pub mod extra {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.extra.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.extra.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -5254,7 +5203,6 @@ pub mod extra {
                 })
             }
         }
-        deserialize_via_from_value!(OutputExtraId);
         /// The object `result.extra.name` of `catalog.extra.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
@@ -5283,7 +5231,6 @@ pub mod extra {
                 })
             }
         }
-        deserialize_via_from_value!(OutputExtraName);
         /// The object `result.extra.percentage` of `catalog.extra.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
@@ -5312,7 +5259,6 @@ pub mod extra {
                 })
             }
         }
-        deserialize_via_from_value!(OutputExtraPercentage);
         /// The object `result.extra` of `catalog.extra.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
@@ -5338,7 +5284,6 @@ pub mod extra {
                 })
             }
         }
-        deserialize_via_from_value!(OutputExtra);
         /// The object `result` of `catalog.extra.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get-fields.html>
@@ -5358,7 +5303,6 @@ pub mod extra {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.extra.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5366,13 +5310,14 @@ pub mod extra {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.extra.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-list.html>
     pub mod list {
         /// Error codes of `catalog.extra.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -5715,7 +5660,7 @@ pub mod measure {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-add.html>
     pub mod add {
         /// Error codes of `catalog.measure.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -5737,7 +5682,7 @@ pub mod measure {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.isDefault` in `catalog.measure.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsDefault {
             /// `Y`
@@ -5892,7 +5837,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasure);
         /// The object `result` of `catalog.measure.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-add.html>
@@ -5912,7 +5856,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.measure.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5920,13 +5863,14 @@ pub mod measure {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.measure.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-delete.html>
     pub mod delete {
         /// Error codes of `catalog.measure.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -5960,7 +5904,7 @@ pub mod measure {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get.html>
     pub mod get {
         /// Error codes of `catalog.measure.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -6016,7 +5960,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasure);
         /// The object `result` of `catalog.measure.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get.html>
@@ -6036,7 +5979,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.measure.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6044,13 +5986,14 @@ pub mod measure {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.measure.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.measure.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -6090,7 +6033,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasureCode);
         /// The object `result.measure.id` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6119,7 +6061,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasureId);
         /// The object `result.measure.isDefault` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6148,7 +6089,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasureIsDefault);
         /// The object `result.measure.measureTitle` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6177,7 +6117,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasureMeasureTitle);
         /// The object `result.measure.symbol` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6206,7 +6145,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasureSymbol);
         /// The object `result.measure.symbolIntl` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6235,7 +6173,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasureSymbolIntl);
         /// The object `result.measure.symbolLetterIntl` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6264,7 +6201,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasureSymbolLetterIntl);
         /// The object `result.measure` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6302,7 +6238,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasure);
         /// The object `result` of `catalog.measure.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get-fields.html>
@@ -6322,7 +6257,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.measure.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6330,13 +6264,14 @@ pub mod measure {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.measure.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-list.html>
     pub mod list {
         /// Error codes of `catalog.measure.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -6363,7 +6298,7 @@ pub mod measure {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-update.html>
     pub mod update {
         /// Error codes of `catalog.measure.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -6388,7 +6323,7 @@ pub mod measure {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.isDefault` in `catalog.measure.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsDefault {
             /// `Y`
@@ -6557,7 +6492,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeasure);
         /// The object `result` of `catalog.measure.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-update.html>
@@ -6577,7 +6511,6 @@ pub mod measure {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.measure.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6585,6 +6518,7 @@ pub mod measure {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `price`.
@@ -6950,7 +6884,7 @@ pub mod price {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-add.html>
     pub mod add {
         /// Error codes of `catalog.price.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -7068,7 +7002,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPrice);
         /// The object `result` of `catalog.price.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-add.html>
@@ -7088,7 +7021,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.price.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7096,6 +7028,7 @@ pub mod price {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.price.delete`.
     ///
@@ -7104,7 +7037,7 @@ pub mod price {
         /// Error codes of `catalog.price.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -7135,7 +7068,7 @@ pub mod price {
         /// Error codes of `catalog.price.get`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -7192,7 +7125,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPrice);
         /// The object `result` of `catalog.price.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get.html>
@@ -7212,7 +7144,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.price.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7220,13 +7151,14 @@ pub mod price {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.price.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.price.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -7266,7 +7198,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceCatalogGroupId);
         /// The object `result.price.currency` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7295,7 +7226,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceCurrency);
         /// The object `result.price.extraId` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7324,7 +7254,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceExtraId);
         /// The object `result.price.id` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7353,7 +7282,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceId);
         /// The object `result.price.price` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7382,7 +7310,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPricePrice);
         /// The object `result.price.priceScale` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7411,7 +7338,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPricePriceScale);
         /// The object `result.price.productId` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7440,7 +7366,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceProductId);
         /// The object `result.price.quantityFrom` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7469,7 +7394,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceQuantityFrom);
         /// The object `result.price.quantityTo` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7498,7 +7422,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceQuantityTo);
         /// The object `result.price.timestampX` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7527,7 +7450,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTimestampX);
         /// The object `result.price` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7574,7 +7496,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPrice);
         /// The object `result` of `catalog.price.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get-fields.html>
@@ -7594,7 +7515,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.price.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7602,13 +7522,14 @@ pub mod price {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.price.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-list.html>
     pub mod list {
         /// Error codes of `catalog.price.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -7651,7 +7572,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPrices);
         /// The object `result` of `catalog.price.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-list.html>
@@ -7671,7 +7591,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.price.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7685,13 +7604,15 @@ pub mod price {
                 output.prices
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPrices);
     }
     /// Types of `catalog.price.modify`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html>
     pub mod modify {
         /// Error codes of `catalog.price.modify`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -7846,7 +7767,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPrices);
         /// The object `result` of `catalog.price.modify`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html>
@@ -7866,7 +7786,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Modify {
             const NAME: &'static str = "catalog.price.modify";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7874,6 +7793,7 @@ pub mod price {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.price.update`.
     ///
@@ -7882,7 +7802,7 @@ pub mod price {
         /// Error codes of `catalog.price.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -7993,7 +7913,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPrice);
         /// The object `result` of `catalog.price.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-update.html>
@@ -8013,7 +7932,6 @@ pub mod price {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.price.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8021,6 +7939,7 @@ pub mod price {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `price_type`.
@@ -8343,7 +8262,7 @@ pub mod price_type {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-add.html>
     pub mod add {
         /// Error codes of `catalog.priceType.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -8358,7 +8277,7 @@ pub mod price_type {
         string_enum!(Error { N200040300020 = "200040300020", N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.base` in `catalog.priceType.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsBase {
             /// `Y`
@@ -8488,7 +8407,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceType);
         /// The object `result` of `catalog.priceType.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-add.html>
@@ -8508,7 +8426,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.priceType.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8516,13 +8433,14 @@ pub mod price_type {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceType.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-delete.html>
     pub mod delete {
         /// Error codes of `catalog.priceType.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -8558,7 +8476,7 @@ pub mod price_type {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get.html>
     pub mod get {
         /// Error codes of `catalog.priceType.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -8620,7 +8538,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceType);
         /// The object `result` of `catalog.priceType.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get.html>
@@ -8640,7 +8557,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.priceType.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8648,13 +8564,14 @@ pub mod price_type {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceType.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.priceType.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -8694,7 +8611,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeBase);
         /// The object `result.priceType.createdBy` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8723,7 +8639,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeCreatedBy);
         /// The object `result.priceType.dateCreate` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8752,7 +8667,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeDateCreate);
         /// The object `result.priceType.id` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8781,7 +8695,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeId);
         /// The object `result.priceType.modifiedBy` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8810,7 +8723,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeModifiedBy);
         /// The object `result.priceType.name` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8839,7 +8751,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeName);
         /// The object `result.priceType.sort` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8868,7 +8779,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeSort);
         /// The object `result.priceType.timestampX` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8897,7 +8807,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeTimestampX);
         /// The object `result.priceType.xmlId` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8926,7 +8835,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeXmlId);
         /// The object `result.priceType` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8970,7 +8878,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceType);
         /// The object `result` of `catalog.priceType.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get-fields.html>
@@ -8990,7 +8897,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.priceType.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8998,13 +8904,14 @@ pub mod price_type {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceType.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-list.html>
     pub mod list {
         /// Error codes of `catalog.priceType.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -9031,7 +8938,7 @@ pub mod price_type {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-update.html>
     pub mod update {
         /// Error codes of `catalog.priceType.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -9051,7 +8958,7 @@ pub mod price_type {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.base` in `catalog.priceType.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsBase {
             /// `Y`
@@ -9181,7 +9088,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceType);
         /// The object `result` of `catalog.priceType.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-update.html>
@@ -9201,7 +9107,6 @@ pub mod price_type {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.priceType.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9209,6 +9114,7 @@ pub mod price_type {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `price_type_group`.
@@ -9437,7 +9343,7 @@ pub mod price_type_group {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-add.html>
     pub mod add {
         /// Error codes of `catalog.priceTypeGroup.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -9452,7 +9358,7 @@ pub mod price_type_group {
         string_enum!(Error { N200040300020 = "200040300020", N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.access` in `catalog.priceTypeGroup.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsAccess {
             /// `Y`
@@ -9548,7 +9454,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeGroup);
         /// The object `result` of `catalog.priceTypeGroup.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-add.html>
@@ -9568,7 +9473,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.priceTypeGroup.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9576,13 +9480,14 @@ pub mod price_type_group {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceTypeGroup.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-delete.html>
     pub mod delete {
         /// Error codes of `catalog.priceTypeGroup.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -9611,7 +9516,7 @@ pub mod price_type_group {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.priceTypeGroup.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -9649,7 +9554,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeGroupAccess);
         /// The object `result.priceTypeGroup.catalogGroupId` of `catalog.priceTypeGroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
@@ -9678,7 +9582,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeGroupCatalogGroupId);
         /// The object `result.priceTypeGroup.groupId` of `catalog.priceTypeGroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
@@ -9707,7 +9610,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeGroupGroupId);
         /// The object `result.priceTypeGroup.id` of `catalog.priceTypeGroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
@@ -9736,7 +9638,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeGroupId);
         /// The object `result.priceTypeGroup` of `catalog.priceTypeGroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
@@ -9767,7 +9668,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeGroup);
         /// The object `result` of `catalog.priceTypeGroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-get-fields.html>
@@ -9787,7 +9687,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.priceTypeGroup.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9795,13 +9694,14 @@ pub mod price_type_group {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceTypeGroup.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-list.html>
     pub mod list {
         /// Error codes of `catalog.priceTypeGroup.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -9839,7 +9739,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeGroups);
         /// The object `result` of `catalog.priceTypeGroup.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-list.html>
@@ -9859,7 +9758,6 @@ pub mod price_type_group {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.priceTypeGroup.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9873,6 +9771,8 @@ pub mod price_type_group {
                 output.price_type_groups
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPriceTypeGroups);
     }
 }
 /// Methods under `price_type_lang`.
@@ -10233,7 +10133,7 @@ pub mod price_type_lang {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-add.html>
     pub mod add {
         /// Error codes of `catalog.priceTypeLang.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -10339,7 +10239,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLang);
         /// The object `result` of `catalog.priceTypeLang.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-add.html>
@@ -10359,7 +10258,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.priceTypeLang.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10367,13 +10265,14 @@ pub mod price_type_lang {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceTypeLang.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-delete.html>
     pub mod delete {
         /// Error codes of `catalog.priceTypeLang.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -10407,7 +10306,7 @@ pub mod price_type_lang {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get.html>
     pub mod get {
         /// Error codes of `catalog.priceTypeLang.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -10454,7 +10353,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLang);
         /// The object `result` of `catalog.priceTypeLang.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get.html>
@@ -10474,7 +10372,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.priceTypeLang.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10482,13 +10379,14 @@ pub mod price_type_lang {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceTypeLang.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.priceTypeLang.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -10528,7 +10426,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLangCatalogGroupId);
         /// The object `result.priceTypeLang.id` of `catalog.priceTypeLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
@@ -10557,7 +10454,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLangId);
         /// The object `result.priceTypeLang.lang` of `catalog.priceTypeLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
@@ -10586,7 +10482,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLangLang);
         /// The object `result.priceTypeLang.name` of `catalog.priceTypeLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
@@ -10615,7 +10510,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLangName);
         /// The object `result.priceTypeLang` of `catalog.priceTypeLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
@@ -10646,7 +10540,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLang);
         /// The object `result` of `catalog.priceTypeLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-fields.html>
@@ -10666,7 +10559,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.priceTypeLang.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10674,13 +10566,14 @@ pub mod price_type_lang {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.priceTypeLang.getLanguages`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-languages.html>
     pub mod get_languages {
         /// Error codes of `catalog.priceTypeLang.getLanguages`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -10717,7 +10610,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLanguages);
         /// The object `result` of `catalog.priceTypeLang.getLanguages`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-languages.html>
@@ -10737,7 +10629,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetLanguages {
             const NAME: &'static str = "catalog.priceTypeLang.getLanguages";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10751,13 +10642,15 @@ pub mod price_type_lang {
                 output.languages
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputLanguages);
     }
     /// Types of `catalog.priceTypeLang.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-list.html>
     pub mod list {
         /// Error codes of `catalog.priceTypeLang.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -10791,7 +10684,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLangs);
         /// The object `result` of `catalog.priceTypeLang.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-list.html>
@@ -10811,7 +10703,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.priceTypeLang.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10825,13 +10716,15 @@ pub mod price_type_lang {
                 output.price_type_langs
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPriceTypeLangs);
     }
     /// Types of `catalog.priceTypeLang.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-update.html>
     pub mod update {
         /// Error codes of `catalog.priceTypeLang.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -10964,7 +10857,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPriceTypeLang);
         /// The object `result` of `catalog.priceTypeLang.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-update.html>
@@ -10984,7 +10876,6 @@ pub mod price_type_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.priceTypeLang.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10992,6 +10883,7 @@ pub mod price_type_lang {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `product`.
@@ -11369,7 +11261,7 @@ pub mod product {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
     pub mod add {
         /// Error codes of `catalog.product.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300050`
@@ -11396,7 +11288,7 @@ pub mod product {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -11408,7 +11300,7 @@ pub mod product {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.previewTextType` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPreviewTextType {
             /// `text`
@@ -11420,7 +11312,7 @@ pub mod product {
         }
         string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
         /// Allowed values of `params.fields.detailTextType` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDetailTextType {
             /// `text`
@@ -12036,7 +11928,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementDetailPicture);
         /// The object `result.element.previewPicture` of `catalog.product.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -12062,7 +11953,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementPreviewPicture);
         /// The object `result.element.property258` of `catalog.product.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -12085,7 +11975,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementProperty258);
         /// The object `result.element.property259` of `catalog.product.add`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -12108,7 +11997,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementProperty259);
         /// The object `result.element` of `catalog.product.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -12242,7 +12130,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElement);
         /// The object `result` of `catalog.product.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -12262,7 +12149,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.product.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12270,13 +12156,14 @@ pub mod product {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.product.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-delete.html>
     pub mod delete {
         /// Error codes of `catalog.product.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300040`
@@ -12310,7 +12197,7 @@ pub mod product {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-download.html>
     pub mod download {
         /// Error codes of `catalog.product.download`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -12392,7 +12279,7 @@ pub mod product {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
     pub mod get {
         /// Error codes of `catalog.product.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300000`
@@ -12438,7 +12325,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductDetailPicture);
         /// The object `result.product.previewPicture` of `catalog.product.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
@@ -12464,7 +12350,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPreviewPicture);
         /// The object `result.product.property258` of `catalog.product.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
@@ -12487,7 +12372,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductProperty258);
         /// The object `result.product.property259` of `catalog.product.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
@@ -12510,7 +12394,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductProperty259);
         /// The object `result.product` of `catalog.product.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
@@ -12644,7 +12527,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProduct);
         /// The object `result` of `catalog.product.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
@@ -12664,7 +12546,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.product.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12672,13 +12553,14 @@ pub mod product {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.product.getFieldsByFilter`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
     pub mod get_fields_by_filter {
         /// Error codes of `catalog.product.getFieldsByFilter`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -12764,7 +12646,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductActive);
         /// The object `result.product.available` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -12796,7 +12677,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductAvailable);
         /// The object `result.product.bundle` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -12828,7 +12708,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductBundle);
         /// The object `result.product.canBuyZero` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -12860,7 +12739,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductCanBuyZero);
         /// The object `result.product.code` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -12892,7 +12770,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductCode);
         /// The object `result.product.createdBy` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -12924,7 +12801,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductCreatedBy);
         /// The object `result.product.dateActiveFrom` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -12956,7 +12832,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductDateActiveFrom);
         /// The object `result.product.dateActiveTo` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -12988,7 +12863,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductDateActiveTo);
         /// The object `result.product.dateCreate` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13020,7 +12894,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductDateCreate);
         /// The object `result.product.detailPicture` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13052,7 +12925,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductDetailPicture);
         /// The object `result.product.detailText` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13084,7 +12956,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductDetailText);
         /// The object `result.product.detailTextType` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13116,7 +12987,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductDetailTextType);
         /// The object `result.product.height` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13148,7 +13018,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductHeight);
         /// The object `result.product.iblockId` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13180,7 +13049,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductIblockId);
         /// The object `result.product.iblockSectionId` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13212,7 +13080,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductIblockSectionId);
         /// The object `result.product.id` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13244,7 +13111,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductId);
         /// The object `result.product.length` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13276,7 +13142,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductLength);
         /// The object `result.product.measure` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13308,7 +13173,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductMeasure);
         /// The object `result.product.modifiedBy` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13340,7 +13204,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductModifiedBy);
         /// The object `result.product.name` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13372,7 +13235,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductName);
         /// The object `result.product.negativeAmountTrace` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13404,7 +13266,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductNegativeAmountTrace);
         /// The object `result.product.previewPicture` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13436,7 +13297,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPreviewPicture);
         /// The object `result.product.previewText` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13468,7 +13328,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPreviewText);
         /// The object `result.product.previewTextType` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13500,7 +13359,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPreviewTextType);
         /// The object `result.product.priceType` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13532,7 +13390,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPriceType);
         /// The object `result.product.property258` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13576,7 +13433,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductProperty258);
         /// The object `result.product.property259` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13620,7 +13476,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductProperty259);
         /// The object `result.product.purchasingCurrency` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13652,7 +13507,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPurchasingCurrency);
         /// The object `result.product.purchasingPrice` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13684,7 +13538,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPurchasingPrice);
         /// The object `result.product.quantity` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13716,7 +13569,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductQuantity);
         /// The object `result.product.quantityReserved` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13748,7 +13600,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductQuantityReserved);
         /// The object `result.product.quantityTrace` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13780,7 +13631,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductQuantityTrace);
         /// The object `result.product.sort` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13812,7 +13662,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductSort);
         /// The object `result.product.subscribe` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13844,7 +13693,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductSubscribe);
         /// The object `result.product.timestampX` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13876,7 +13724,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductTimestampX);
         /// The object `result.product.type` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13908,7 +13755,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductType);
         /// The object `result.product.vatId` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13940,7 +13786,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductVatId);
         /// The object `result.product.vatIncluded` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -13972,7 +13817,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductVatIncluded);
         /// The object `result.product.weight` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -14004,7 +13848,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductWeight);
         /// The object `result.product.width` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -14036,7 +13879,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductWidth);
         /// The object `result.product.xmlId` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -14068,7 +13910,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductXmlId);
         /// The object `result.product` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -14212,7 +14053,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProduct);
         /// The object `result` of `catalog.product.getFieldsByFilter`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -14232,7 +14072,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFieldsByFilter {
             const NAME: &'static str = "catalog.product.getFieldsByFilter";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14240,13 +14079,14 @@ pub mod product {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.product.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
     pub mod list {
         /// Error codes of `catalog.product.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -14283,7 +14123,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductsDetailPicture);
         /// The object `result.products.previewPicture` of `catalog.product.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
@@ -14309,7 +14148,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductsPreviewPicture);
         /// The object `result.products.property258` of `catalog.product.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
@@ -14332,7 +14170,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductsProperty258);
         /// The object `result.products.property259` of `catalog.product.list`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
@@ -14355,7 +14192,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductsProperty259);
         /// The object `result.products` of `catalog.product.list`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
@@ -14504,7 +14340,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProducts);
         /// The object `result` of `catalog.product.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
@@ -14524,7 +14359,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.product.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14538,6 +14372,8 @@ pub mod product {
                 output.products
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProducts);
     }
     /// Methods under `product::offer`.
     pub mod offer {
@@ -14911,7 +14747,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
         pub mod add {
             /// Error codes of `catalog.product.offer.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300050`
@@ -14938,7 +14774,7 @@ pub mod product {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.active` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -14950,7 +14786,7 @@ pub mod product {
             }
             string_enum!(FieldsActive { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.barcodeMulti` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsBarcodeMulti {
                 /// `Y`
@@ -14962,7 +14798,7 @@ pub mod product {
             }
             string_enum!(FieldsBarcodeMulti { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.canBuyZero` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsCanBuyZero {
                 /// `Y`
@@ -14974,7 +14810,7 @@ pub mod product {
             }
             string_enum!(FieldsCanBuyZero { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.previewTextType` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPreviewTextType {
                 /// `text`
@@ -14986,7 +14822,7 @@ pub mod product {
             }
             string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.detailTextType` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsDetailTextType {
                 /// `text`
@@ -14998,7 +14834,7 @@ pub mod product {
             }
             string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.subscribe` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsSubscribe {
                 /// `Y`
@@ -15012,7 +14848,7 @@ pub mod product {
             }
             string_enum!(FieldsSubscribe { Y = "Y", N = "N", D = "D" });
             /// Allowed values of `params.fields.vatIncluded` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsVatIncluded {
                 /// `Y`
@@ -15024,7 +14860,7 @@ pub mod product {
             }
             string_enum!(FieldsVatIncluded { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.quantityTrace` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsQuantityTrace {
                 /// `Y`
@@ -15038,7 +14874,7 @@ pub mod product {
             }
             string_enum!(FieldsQuantityTrace { Y = "Y", N = "N", D = "D" });
             /// Allowed values of `params.fields.recurSchemeType` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsRecurSchemeType {
                 /// `H`
@@ -15063,7 +14899,7 @@ pub mod product {
                 "S", Y = "Y" }
             );
             /// Allowed values of `params.fields.withoutOrder` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsWithoutOrder {
                 /// `Y`
@@ -15739,7 +15575,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDetailPicture);
             /// The object `result.offer.parentId` of `catalog.product.offer.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -15762,7 +15597,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferParentId);
             /// The object `result.offer.previewPicture` of `catalog.product.offer.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -15788,7 +15622,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPreviewPicture);
             /// The object `result.offer.property261` of `catalog.product.offer.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -15811,7 +15644,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty261);
             /// The object `result.offer.property262` of `catalog.product.offer.add`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -15834,7 +15666,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty262);
             /// The object `result.offer` of `catalog.product.offer.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -15971,7 +15802,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffer);
             /// The object `result` of `catalog.product.offer.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -15991,7 +15821,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "catalog.product.offer.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15999,13 +15828,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.offer.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-delete.html>
         pub mod delete {
             /// Error codes of `catalog.product.offer.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300040`
@@ -16039,7 +15869,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-download.html>
         pub mod download {
             /// Error codes of `catalog.product.offer.download`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -16052,7 +15882,7 @@ pub mod product {
             string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
             error_code!(Error);
             /// Allowed values of `params.fields.fieldName` in `catalog.product.offer.download`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsFieldName {
                 /// `DETAIL_PICTURE`
@@ -16140,7 +15970,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
         pub mod get {
             /// Error codes of `catalog.product.offer.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300000`
@@ -16186,7 +16016,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDetailPicture);
             /// The object `result.offer.parentId` of `catalog.product.offer.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
@@ -16209,7 +16038,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferParentId);
             /// The object `result.offer.previewPicture` of `catalog.product.offer.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
@@ -16235,7 +16063,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPreviewPicture);
             /// The object `result.offer.property261` of `catalog.product.offer.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
@@ -16258,7 +16085,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty261);
             /// The object `result.offer.property262` of `catalog.product.offer.get`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
@@ -16281,7 +16107,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty262);
             /// The object `result.offer` of `catalog.product.offer.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
@@ -16418,7 +16243,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffer);
             /// The object `result` of `catalog.product.offer.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
@@ -16438,7 +16262,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "catalog.product.offer.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16446,13 +16269,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.offer.getFieldsByFilter`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
         pub mod get_fields_by_filter {
             /// Error codes of `catalog.product.offer.getFieldsByFilter`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -16540,7 +16364,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferActive);
             /// The object `result.offer.available` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16572,7 +16395,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferAvailable);
             /// The object `result.offer.bundle` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16604,7 +16426,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferBundle);
             /// The object `result.offer.canBuyZero` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16636,7 +16457,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferCanBuyZero);
             /// The object `result.offer.code` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16668,7 +16488,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferCode);
             /// The object `result.offer.createdBy` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16700,7 +16519,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferCreatedBy);
             /// The object `result.offer.dateActiveFrom` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16732,7 +16550,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDateActiveFrom);
             /// The object `result.offer.dateActiveTo` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16764,7 +16581,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDateActiveTo);
             /// The object `result.offer.dateCreate` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16796,7 +16612,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDateCreate);
             /// The object `result.offer.detailPicture` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16828,7 +16643,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDetailPicture);
             /// The object `result.offer.detailText` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16860,7 +16674,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDetailText);
             /// The object `result.offer.detailTextType` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16892,7 +16705,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDetailTextType);
             /// The object `result.offer.height` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16924,7 +16736,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferHeight);
             /// The object `result.offer.iblockId` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16956,7 +16767,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferIblockId);
             /// The object `result.offer.iblockSectionId` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -16988,7 +16798,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferIblockSectionId);
             /// The object `result.offer.id` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17020,7 +16829,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferId);
             /// The object `result.offer.length` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17052,7 +16860,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferLength);
             /// The object `result.offer.measure` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17084,7 +16891,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferMeasure);
             /// The object `result.offer.modifiedBy` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17116,7 +16922,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferModifiedBy);
             /// The object `result.offer.name` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17148,7 +16953,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferName);
             /// The object `result.offer.negativeAmountTrace` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17180,7 +16984,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferNegativeAmountTrace);
             /// The object `result.offer.parentId` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17224,7 +17027,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferParentId);
             /// The object `result.offer.previewPicture` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17256,7 +17058,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPreviewPicture);
             /// The object `result.offer.previewText` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17288,7 +17089,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPreviewText);
             /// The object `result.offer.previewTextType` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17320,7 +17120,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPreviewTextType);
             /// The object `result.offer.priceType` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17352,7 +17151,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPriceType);
             /// The object `result.offer.property261` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17396,7 +17194,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty261);
             /// The object `result.offer.property262` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17440,7 +17237,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty262);
             /// The object `result.offer.purchasingCurrency` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17472,7 +17268,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPurchasingCurrency);
             /// The object `result.offer.purchasingPrice` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17504,7 +17299,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPurchasingPrice);
             /// The object `result.offer.quantity` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17536,7 +17330,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferQuantity);
             /// The object `result.offer.quantityReserved` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17568,7 +17361,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferQuantityReserved);
             /// The object `result.offer.quantityTrace` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17600,7 +17392,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferQuantityTrace);
             /// The object `result.offer.sort` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17632,7 +17423,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferSort);
             /// The object `result.offer.subscribe` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17664,7 +17454,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferSubscribe);
             /// The object `result.offer.timestampX` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17696,7 +17485,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferTimestampX);
             /// The object `result.offer.type` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17728,7 +17516,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferType);
             /// The object `result.offer.vatId` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17760,7 +17547,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferVatId);
             /// The object `result.offer.vatIncluded` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17792,7 +17578,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferVatIncluded);
             /// The object `result.offer.weight` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17824,7 +17609,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferWeight);
             /// The object `result.offer.width` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17856,7 +17640,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferWidth);
             /// The object `result.offer.xmlId` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -17888,7 +17671,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferXmlId);
             /// The object `result.offer` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -18037,7 +17819,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffer);
             /// The object `result` of `catalog.product.offer.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -18057,7 +17838,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::GetFieldsByFilter {
                 const NAME: &'static str = "catalog.product.offer.getFieldsByFilter";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18065,13 +17845,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.offer.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
         pub mod list {
             /// Error codes of `catalog.product.offer.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -18108,7 +17889,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffersDetailPicture);
             /// The object `result.offers.parentId` of `catalog.product.offer.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
@@ -18131,7 +17911,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffersParentId);
             /// The object `result.offers.previewPicture` of `catalog.product.offer.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
@@ -18157,7 +17936,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffersPreviewPicture);
             /// The object `result.offers` of `catalog.product.offer.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
@@ -18303,7 +18081,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffers);
             /// The object `result` of `catalog.product.offer.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
@@ -18323,7 +18100,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "catalog.product.offer.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18337,13 +18113,15 @@ pub mod product {
                     output.offers
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputOffers);
         }
         /// Types of `catalog.product.offer.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
         pub mod update {
             /// Error codes of `catalog.product.offer.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300043`
@@ -18370,7 +18148,7 @@ pub mod product {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.active` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -18382,7 +18160,7 @@ pub mod product {
             }
             string_enum!(FieldsActive { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.barcodeMulti` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsBarcodeMulti {
                 /// `Y`
@@ -18394,7 +18172,7 @@ pub mod product {
             }
             string_enum!(FieldsBarcodeMulti { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.canBuyZero` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsCanBuyZero {
                 /// `Y`
@@ -18406,7 +18184,7 @@ pub mod product {
             }
             string_enum!(FieldsCanBuyZero { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.previewTextType` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPreviewTextType {
                 /// `text`
@@ -18418,7 +18196,7 @@ pub mod product {
             }
             string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.detailTextType` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsDetailTextType {
                 /// `text`
@@ -18430,7 +18208,7 @@ pub mod product {
             }
             string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.subscribe` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsSubscribe {
                 /// `Y`
@@ -18444,7 +18222,7 @@ pub mod product {
             }
             string_enum!(FieldsSubscribe { Y = "Y", N = "N", D = "D" });
             /// Allowed values of `params.fields.vatIncluded` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsVatIncluded {
                 /// `Y`
@@ -18456,7 +18234,7 @@ pub mod product {
             }
             string_enum!(FieldsVatIncluded { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.quantityTrace` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsQuantityTrace {
                 /// `Y`
@@ -18470,7 +18248,7 @@ pub mod product {
             }
             string_enum!(FieldsQuantityTrace { Y = "Y", N = "N", D = "D" });
             /// Allowed values of `params.fields.recurSchemeType` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsRecurSchemeType {
                 /// `H`
@@ -18495,7 +18273,7 @@ pub mod product {
                 "S", Y = "Y" }
             );
             /// Allowed values of `params.fields.withoutOrder` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsWithoutOrder {
                 /// `Y`
@@ -19171,7 +18949,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferDetailPicture);
             /// The object `result.offer.parentId` of `catalog.product.offer.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
@@ -19194,7 +18971,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferParentId);
             /// The object `result.offer.previewPicture` of `catalog.product.offer.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
@@ -19220,7 +18996,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferPreviewPicture);
             /// The object `result.offer.property261` of `catalog.product.offer.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
@@ -19243,7 +19018,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty261);
             /// The object `result.offer.property262` of `catalog.product.offer.update`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
@@ -19266,7 +19040,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOfferProperty262);
             /// The object `result.offer` of `catalog.product.offer.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
@@ -19403,7 +19176,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOffer);
             /// The object `result` of `catalog.product.offer.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
@@ -19423,7 +19195,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "catalog.product.offer.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19431,6 +19202,7 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `product::service`.
@@ -19805,7 +19577,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
         pub mod add {
             /// Error codes of `catalog.product.service.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300050`
@@ -19832,7 +19604,7 @@ pub mod product {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.active` in `catalog.product.service.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -19844,7 +19616,7 @@ pub mod product {
             }
             string_enum!(FieldsActive { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.previewTextType` in `catalog.product.service.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPreviewTextType {
                 /// `text`
@@ -19856,7 +19628,7 @@ pub mod product {
             }
             string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.detailTextType` in `catalog.product.service.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsDetailTextType {
                 /// `text`
@@ -19868,7 +19640,7 @@ pub mod product {
             }
             string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.vatIncluded` in `catalog.product.service.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsVatIncluded {
                 /// `Y`
@@ -20283,7 +20055,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDetailPicture);
             /// The object `result.service.previewPicture` of `catalog.product.service.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
@@ -20309,7 +20080,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicePreviewPicture);
             /// The object `result.service.property258` of `catalog.product.service.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
@@ -20332,7 +20102,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty258);
             /// The object `result.service.property259` of `catalog.product.service.add`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
@@ -20355,7 +20124,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty259);
             /// The object `result.service` of `catalog.product.service.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
@@ -20453,7 +20221,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputService);
             /// The object `result` of `catalog.product.service.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
@@ -20473,7 +20240,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "catalog.product.service.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20481,13 +20247,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.service.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-delete.html>
         pub mod delete {
             /// Error codes of `catalog.product.service.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300040`
@@ -20521,7 +20288,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-download.html>
         pub mod download {
             /// Error codes of `catalog.product.service.download`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -20534,7 +20301,7 @@ pub mod product {
             string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
             error_code!(Error);
             /// Allowed values of `params.fields.fieldName` in `catalog.product.service.download`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsFieldName {
                 /// `DETAIL_PICTURE`
@@ -20622,7 +20389,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
         pub mod get {
             /// Error codes of `catalog.product.service.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300000`
@@ -20668,7 +20435,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDetailPicture);
             /// The object `result.service.previewPicture` of `catalog.product.service.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
@@ -20694,7 +20460,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicePreviewPicture);
             /// The object `result.service.property258` of `catalog.product.service.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
@@ -20717,7 +20482,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty258);
             /// The object `result.service.property259` of `catalog.product.service.get`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
@@ -20740,7 +20504,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty259);
             /// The object `result.service` of `catalog.product.service.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
@@ -20838,7 +20601,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputService);
             /// The object `result` of `catalog.product.service.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
@@ -20858,7 +20620,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "catalog.product.service.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20866,13 +20627,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.service.getFieldsByFilter`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
         pub mod get_fields_by_filter {
             /// Error codes of `catalog.product.service.getFieldsByFilter`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -20960,7 +20722,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceActive);
             /// The object `result.service.available` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -20992,7 +20753,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceAvailable);
             /// The object `result.service.bundle` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21024,7 +20784,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceBundle);
             /// The object `result.service.code` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21056,7 +20815,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceCode);
             /// The object `result.service.createdBy` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21088,7 +20846,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceCreatedBy);
             /// The object `result.service.dateActiveFrom` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21120,7 +20877,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDateActiveFrom);
             /// The object `result.service.dateActiveTo` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21152,7 +20908,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDateActiveTo);
             /// The object `result.service.dateCreate` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21184,7 +20939,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDateCreate);
             /// The object `result.service.detailPicture` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21216,7 +20970,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDetailPicture);
             /// The object `result.service.detailText` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21248,7 +21001,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDetailText);
             /// The object `result.service.detailTextType` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21280,7 +21032,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDetailTextType);
             /// The object `result.service.iblockId` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21312,7 +21063,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceIblockId);
             /// The object `result.service.iblockSectionId` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21344,7 +21094,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceIblockSectionId);
             /// The object `result.service.id` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21376,7 +21125,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceId);
             /// The object `result.service.modifiedBy` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21408,7 +21156,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceModifiedBy);
             /// The object `result.service.name` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21440,7 +21187,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceName);
             /// The object `result.service.previewPicture` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21472,7 +21218,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicePreviewPicture);
             /// The object `result.service.previewText` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21504,7 +21249,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicePreviewText);
             /// The object `result.service.previewTextType` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21536,7 +21280,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicePreviewTextType);
             /// The object `result.service.priceType` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21568,7 +21311,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicePriceType);
             /// The object `result.service.property258` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21612,7 +21354,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty258);
             /// The object `result.service.property259` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21656,7 +21397,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty259);
             /// The object `result.service.sort` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21688,7 +21428,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceSort);
             /// The object `result.service.timestampX` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21720,7 +21459,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceTimestampX);
             /// The object `result.service.type` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21752,7 +21490,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceType);
             /// The object `result.service.vatId` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21784,7 +21521,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceVatId);
             /// The object `result.service.vatIncluded` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21816,7 +21552,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceVatIncluded);
             /// The object `result.service.xmlId` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21848,7 +21583,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceXmlId);
             /// The object `result.service` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21953,7 +21687,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputService);
             /// The object `result` of `catalog.product.service.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -21973,7 +21706,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::GetFieldsByFilter {
                 const NAME: &'static str = "catalog.product.service.getFieldsByFilter";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21981,13 +21713,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.service.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
         pub mod list {
             /// Error codes of `catalog.product.service.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -22024,7 +21757,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicesDetailPicture);
             /// The object `result.services.previewPicture` of `catalog.product.service.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
@@ -22050,7 +21782,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicesPreviewPicture);
             /// The object `result.services` of `catalog.product.service.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
@@ -22142,7 +21873,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServices);
             /// The object `result` of `catalog.product.service.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
@@ -22162,7 +21892,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "catalog.product.service.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22176,13 +21905,15 @@ pub mod product {
                     output.services
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputServices);
         }
         /// Types of `catalog.product.service.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
         pub mod update {
             /// Error codes of `catalog.product.service.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300043`
@@ -22209,7 +21940,7 @@ pub mod product {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.active` in `catalog.product.service.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -22221,7 +21952,7 @@ pub mod product {
             }
             string_enum!(FieldsActive { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.previewTextType` in `catalog.product.service.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPreviewTextType {
                 /// `text`
@@ -22233,7 +21964,7 @@ pub mod product {
             }
             string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.detailTextType` in `catalog.product.service.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsDetailTextType {
                 /// `text`
@@ -22245,7 +21976,7 @@ pub mod product {
             }
             string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.vatIncluded` in `catalog.product.service.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsVatIncluded {
                 /// `Y`
@@ -22660,7 +22391,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceDetailPicture);
             /// The object `result.service.previewPicture` of `catalog.product.service.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
@@ -22686,7 +22416,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServicePreviewPicture);
             /// The object `result.service.property258` of `catalog.product.service.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
@@ -22709,7 +22438,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty258);
             /// The object `result.service.property259` of `catalog.product.service.update`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
@@ -22732,7 +22460,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServiceProperty259);
             /// The object `result.service` of `catalog.product.service.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
@@ -22830,7 +22557,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputService);
             /// The object `result` of `catalog.product.service.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
@@ -22850,7 +22576,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "catalog.product.service.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22858,6 +22583,7 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `product::sku`.
@@ -23232,7 +22958,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
         pub mod add {
             /// Error codes of `catalog.product.sku.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300050`
@@ -23259,7 +22985,7 @@ pub mod product {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.active` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -23271,7 +22997,7 @@ pub mod product {
             }
             string_enum!(FieldsActive { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.canBuyZero` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsCanBuyZero {
                 /// `Y`
@@ -23283,7 +23009,7 @@ pub mod product {
             }
             string_enum!(FieldsCanBuyZero { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.previewTextType` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPreviewTextType {
                 /// `text`
@@ -23295,7 +23021,7 @@ pub mod product {
             }
             string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.detailTextType` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsDetailTextType {
                 /// `text`
@@ -23307,7 +23033,7 @@ pub mod product {
             }
             string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.subscribe` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsSubscribe {
                 /// `Y`
@@ -23321,7 +23047,7 @@ pub mod product {
             }
             string_enum!(FieldsSubscribe { Y = "Y", N = "N", D = "D" });
             /// Allowed values of `params.fields.vatIncluded` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsVatIncluded {
                 /// `Y`
@@ -23857,7 +23583,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDetailPicture);
             /// The object `result.sku.previewPicture` of `catalog.product.sku.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
@@ -23883,7 +23608,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPreviewPicture);
             /// The object `result.sku.property258` of `catalog.product.sku.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
@@ -23906,7 +23630,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty258);
             /// The object `result.sku.property259` of `catalog.product.sku.add`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
@@ -23929,7 +23652,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty259);
             /// The object `result.sku` of `catalog.product.sku.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
@@ -24057,7 +23779,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSku);
             /// The object `result` of `catalog.product.sku.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
@@ -24075,7 +23796,6 @@ pub mod product {
                     ::std::result::Result::Ok(Self { sku: object.field("sku")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "catalog.product.sku.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24083,13 +23803,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.sku.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-delete.html>
         pub mod delete {
             /// Error codes of `catalog.product.sku.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300040`
@@ -24123,7 +23844,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-download.html>
         pub mod download {
             /// Error codes of `catalog.product.sku.download`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -24136,7 +23857,7 @@ pub mod product {
             string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
             error_code!(Error);
             /// Allowed values of `params.fields.fieldName` in `catalog.product.sku.download`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsFieldName {
                 /// `DETAIL_PICTURE`
@@ -24224,7 +23945,7 @@ pub mod product {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
         pub mod get {
             /// Error codes of `catalog.product.sku.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300000`
@@ -24270,7 +23991,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDetailPicture);
             /// The object `result.sku.previewPicture` of `catalog.product.sku.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
@@ -24296,7 +24016,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPreviewPicture);
             /// The object `result.sku.property258` of `catalog.product.sku.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
@@ -24319,7 +24038,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty258);
             /// The object `result.sku.property259` of `catalog.product.sku.get`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
@@ -24342,7 +24060,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty259);
             /// The object `result.sku` of `catalog.product.sku.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
@@ -24470,7 +24187,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSku);
             /// The object `result` of `catalog.product.sku.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
@@ -24488,7 +24204,6 @@ pub mod product {
                     ::std::result::Result::Ok(Self { sku: object.field("sku")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "catalog.product.sku.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24496,13 +24211,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.sku.getFieldsByFilter`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
         pub mod get_fields_by_filter {
             /// Error codes of `catalog.product.sku.getFieldsByFilter`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -24590,7 +24306,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuActive);
             /// The object `result.sku.available` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24622,7 +24337,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuAvailable);
             /// The object `result.sku.bundle` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24654,7 +24368,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuBundle);
             /// The object `result.sku.canBuyZero` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24686,7 +24399,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuCanBuyZero);
             /// The object `result.sku.code` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24718,7 +24430,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuCode);
             /// The object `result.sku.createdBy` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24750,7 +24461,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuCreatedBy);
             /// The object `result.sku.dateActiveFrom` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24782,7 +24492,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDateActiveFrom);
             /// The object `result.sku.dateActiveTo` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24814,7 +24523,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDateActiveTo);
             /// The object `result.sku.dateCreate` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24846,7 +24554,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDateCreate);
             /// The object `result.sku.detailPicture` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24878,7 +24585,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDetailPicture);
             /// The object `result.sku.detailText` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24910,7 +24616,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDetailText);
             /// The object `result.sku.detailTextType` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24942,7 +24647,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDetailTextType);
             /// The object `result.sku.height` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -24974,7 +24678,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuHeight);
             /// The object `result.sku.iblockId` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25006,7 +24709,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuIblockId);
             /// The object `result.sku.iblockSectionId` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25038,7 +24740,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuIblockSectionId);
             /// The object `result.sku.id` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25070,7 +24771,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuId);
             /// The object `result.sku.length` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25102,7 +24802,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuLength);
             /// The object `result.sku.measure` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25134,7 +24833,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuMeasure);
             /// The object `result.sku.modifiedBy` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25166,7 +24864,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuModifiedBy);
             /// The object `result.sku.name` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25198,7 +24895,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuName);
             /// The object `result.sku.previewPicture` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25230,7 +24926,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPreviewPicture);
             /// The object `result.sku.previewText` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25262,7 +24957,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPreviewText);
             /// The object `result.sku.previewTextType` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25294,7 +24988,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPreviewTextType);
             /// The object `result.sku.priceType` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25326,7 +25019,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPriceType);
             /// The object `result.sku.property258` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25370,7 +25062,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty258);
             /// The object `result.sku.property259` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25414,7 +25105,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty259);
             /// The object `result.sku.purchasingCurrency` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25446,7 +25136,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPurchasingCurrency);
             /// The object `result.sku.purchasingPrice` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25478,7 +25167,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPurchasingPrice);
             /// The object `result.sku.quantity` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25510,7 +25198,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuQuantity);
             /// The object `result.sku.sort` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25542,7 +25229,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuSort);
             /// The object `result.sku.subscribe` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25574,7 +25260,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuSubscribe);
             /// The object `result.sku.timestampX` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25606,7 +25291,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuTimestampX);
             /// The object `result.sku.type` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25638,7 +25322,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuType);
             /// The object `result.sku.vatId` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25670,7 +25353,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuVatId);
             /// The object `result.sku.vatIncluded` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25702,7 +25384,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuVatIncluded);
             /// The object `result.sku.weight` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25734,7 +25415,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuWeight);
             /// The object `result.sku.width` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25766,7 +25446,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuWidth);
             /// The object `result.sku.xmlId` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25798,7 +25477,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuXmlId);
             /// The object `result.sku` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25931,7 +25609,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSku);
             /// The object `result` of `catalog.product.sku.getFieldsByFilter`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
@@ -25949,7 +25626,6 @@ pub mod product {
                     ::std::result::Result::Ok(Self { sku: object.field("sku")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::GetFieldsByFilter {
                 const NAME: &'static str = "catalog.product.sku.getFieldsByFilter";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25957,13 +25633,14 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `catalog.product.sku.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
         pub mod list {
             /// Error codes of `catalog.product.sku.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300010`
@@ -26000,7 +25677,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUnitsDetailPicture);
             /// The object `result.units.previewPicture` of `catalog.product.sku.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
@@ -26026,7 +25702,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUnitsPreviewPicture);
             /// The object `result.units.property258` of `catalog.product.sku.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
@@ -26049,7 +25724,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUnitsProperty258);
             /// The object `result.units.property259` of `catalog.product.sku.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
@@ -26072,7 +25746,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUnitsProperty259);
             /// The object `result.units` of `catalog.product.sku.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
@@ -26200,7 +25873,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUnits);
             /// The object `result` of `catalog.product.sku.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
@@ -26220,7 +25892,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "catalog.product.sku.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26234,13 +25905,15 @@ pub mod product {
                     output.units
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputUnits);
         }
         /// Types of `catalog.product.sku.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
         pub mod update {
             /// Error codes of `catalog.product.sku.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `200040300043`
@@ -26267,7 +25940,7 @@ pub mod product {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.active` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -26279,7 +25952,7 @@ pub mod product {
             }
             string_enum!(FieldsActive { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.canBuyZero` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsCanBuyZero {
                 /// `Y`
@@ -26291,7 +25964,7 @@ pub mod product {
             }
             string_enum!(FieldsCanBuyZero { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.previewTextType` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPreviewTextType {
                 /// `text`
@@ -26303,7 +25976,7 @@ pub mod product {
             }
             string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.detailTextType` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsDetailTextType {
                 /// `text`
@@ -26315,7 +25988,7 @@ pub mod product {
             }
             string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
             /// Allowed values of `params.fields.subscribe` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsSubscribe {
                 /// `Y`
@@ -26329,7 +26002,7 @@ pub mod product {
             }
             string_enum!(FieldsSubscribe { Y = "Y", N = "N", D = "D" });
             /// Allowed values of `params.fields.vatIncluded` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsVatIncluded {
                 /// `Y`
@@ -26865,7 +26538,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuDetailPicture);
             /// The object `result.sku.previewPicture` of `catalog.product.sku.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
@@ -26891,7 +26563,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuPreviewPicture);
             /// The object `result.sku.property258` of `catalog.product.sku.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
@@ -26914,7 +26585,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty258);
             /// The object `result.sku.property259` of `catalog.product.sku.update`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
@@ -26937,7 +26607,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSkuProperty259);
             /// The object `result.sku` of `catalog.product.sku.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
@@ -27065,7 +26734,6 @@ pub mod product {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSku);
             /// The object `result` of `catalog.product.sku.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
@@ -27083,7 +26751,6 @@ pub mod product {
                     ::std::result::Result::Ok(Self { sku: object.field("sku")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "catalog.product.sku.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27091,6 +26758,7 @@ pub mod product {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `catalog.product.update`.
@@ -27098,7 +26766,7 @@ pub mod product {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
     pub mod update {
         /// Error codes of `catalog.product.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300043`
@@ -27125,7 +26793,7 @@ pub mod product {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -27137,7 +26805,7 @@ pub mod product {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.previewTextType` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPreviewTextType {
             /// `text`
@@ -27149,7 +26817,7 @@ pub mod product {
         }
         string_enum!(FieldsPreviewTextType { Text = "text", Html = "html" });
         /// Allowed values of `params.fields.detailTextType` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDetailTextType {
             /// `text`
@@ -27765,7 +27433,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementDetailPicture);
         /// The object `result.element.previewPicture` of `catalog.product.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
@@ -27791,7 +27458,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementPreviewPicture);
         /// The object `result.element.property258` of `catalog.product.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
@@ -27814,7 +27480,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementProperty258);
         /// The object `result.element.property259` of `catalog.product.update`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
@@ -27837,7 +27502,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElementProperty259);
         /// The object `result.element` of `catalog.product.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
@@ -27971,7 +27635,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(OutputElement);
         /// The object `result` of `catalog.product.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
@@ -27991,7 +27654,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.product.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27999,6 +27661,7 @@ pub mod product {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `product_image`.
@@ -28272,7 +27935,7 @@ pub mod product_image {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-add.html>
     pub mod add {
         /// Error codes of `catalog.productImage.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -28379,7 +28042,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImage);
         /// The object `result` of `catalog.productImage.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-add.html>
@@ -28399,7 +28061,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.productImage.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28407,13 +28068,14 @@ pub mod product_image {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productImage.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-delete.html>
     pub mod delete {
         /// Error codes of `catalog.productImage.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -28442,7 +28104,7 @@ pub mod product_image {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get.html>
     pub mod get {
         /// Error codes of `catalog.productImage.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -28493,7 +28155,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImage);
         /// The object `result` of `catalog.productImage.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get.html>
@@ -28513,7 +28174,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.productImage.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28521,13 +28181,14 @@ pub mod product_image {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productImage.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.productImage.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -28567,7 +28228,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImageCreateTime);
         /// The object `result.productImage.detailUrl` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28596,7 +28256,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImageDetailUrl);
         /// The object `result.productImage.downloadUrl` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28625,7 +28284,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImageDownloadUrl);
         /// The object `result.productImage.id` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28654,7 +28312,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImageId);
         /// The object `result.productImage.name` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28683,7 +28340,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImageName);
         /// The object `result.productImage.productId` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28712,7 +28368,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImageProductId);
         /// The object `result.productImage.type` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28741,7 +28396,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImageType);
         /// The object `result.productImage` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28779,7 +28433,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImage);
         /// The object `result` of `catalog.productImage.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get-fields.html>
@@ -28799,7 +28452,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.productImage.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28807,13 +28459,14 @@ pub mod product_image {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productImage.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-list.html>
     pub mod list {
         /// Error codes of `catalog.productImage.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -28864,7 +28517,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductImages);
         /// The object `result` of `catalog.productImage.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-list.html>
@@ -28884,7 +28536,6 @@ pub mod product_image {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.productImage.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28898,6 +28549,8 @@ pub mod product_image {
                 output.product_images
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProductImages);
     }
 }
 /// Methods under `product_property`.
@@ -29220,7 +28873,7 @@ pub mod product_property {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
     pub mod add {
         /// Error codes of `catalog.productProperty.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -29231,7 +28884,7 @@ pub mod product_property {
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.propertyType` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPropertyType {
             /// `N`
@@ -29253,7 +28906,7 @@ pub mod product_property {
             FieldsPropertyType { N = "N", S = "S", L = "L", F = "F", E = "E", G = "G" }
         );
         /// Allowed values of `params.fields.active` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -29265,7 +28918,7 @@ pub mod product_property {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.listType` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsListType {
             /// `L`
@@ -29277,7 +28930,7 @@ pub mod product_property {
         }
         string_enum!(FieldsListType { L = "L", C = "C" });
         /// Allowed values of `params.fields.multiple` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsMultiple {
             /// `Y`
@@ -29289,7 +28942,7 @@ pub mod product_property {
         }
         string_enum!(FieldsMultiple { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.withDescription` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsWithDescription {
             /// `Y`
@@ -29301,7 +28954,7 @@ pub mod product_property {
         }
         string_enum!(FieldsWithDescription { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.searchable` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSearchable {
             /// `Y`
@@ -29313,7 +28966,7 @@ pub mod product_property {
         }
         string_enum!(FieldsSearchable { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.filtrable` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsFiltrable {
             /// `Y`
@@ -29325,7 +28978,7 @@ pub mod product_property {
         }
         string_enum!(FieldsFiltrable { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.isRequired` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsRequired {
             /// `Y`
@@ -29692,7 +29345,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyUserTypeSettings);
         /// The object `result.productProperty` of `catalog.productProperty.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
@@ -29783,7 +29435,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductProperty);
         /// The object `result` of `catalog.productProperty.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
@@ -29803,7 +29454,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.productProperty.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29811,6 +29461,7 @@ pub mod product_property {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productProperty.delete`.
     ///
@@ -29819,7 +29470,7 @@ pub mod product_property {
         /// Error codes of `catalog.productProperty.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: HTTP 400.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -29846,7 +29497,7 @@ pub mod product_property {
         /// Error codes of `catalog.productProperty.get`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: HTTP 400.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -29887,7 +29538,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyUserTypeSettings);
         /// The object `result.productProperty` of `catalog.productProperty.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get.html>
@@ -29978,7 +29628,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductProperty);
         /// The object `result` of `catalog.productProperty.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get.html>
@@ -29998,7 +29647,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.productProperty.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30006,13 +29654,14 @@ pub mod product_property {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productProperty.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.productProperty.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -30037,7 +29686,7 @@ pub mod product_property {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-list.html>
     pub mod list {
         /// Error codes of `catalog.productProperty.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -30066,7 +29715,7 @@ pub mod product_property {
         /// Error codes of `catalog.productProperty.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: HTTP 400.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -30079,7 +29728,7 @@ pub mod product_property {
         string_enum!(Error { N0 = "0", N100 = "100" });
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -30091,7 +29740,7 @@ pub mod product_property {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.listType` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsListType {
             /// `L`
@@ -30103,7 +29752,7 @@ pub mod product_property {
         }
         string_enum!(FieldsListType { L = "L", C = "C" });
         /// Allowed values of `params.fields.multiple` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsMultiple {
             /// `Y`
@@ -30115,7 +29764,7 @@ pub mod product_property {
         }
         string_enum!(FieldsMultiple { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.withDescription` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsWithDescription {
             /// `Y`
@@ -30127,7 +29776,7 @@ pub mod product_property {
         }
         string_enum!(FieldsWithDescription { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.searchable` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSearchable {
             /// `Y`
@@ -30139,7 +29788,7 @@ pub mod product_property {
         }
         string_enum!(FieldsSearchable { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.filtrable` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsFiltrable {
             /// `Y`
@@ -30151,7 +29800,7 @@ pub mod product_property {
         }
         string_enum!(FieldsFiltrable { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.isRequired` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsRequired {
             /// `Y`
@@ -30589,7 +30238,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductProperty);
         /// The object `result` of `catalog.productProperty.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-update.html>
@@ -30609,7 +30257,6 @@ pub mod product_property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.productProperty.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30617,6 +30264,7 @@ pub mod product_property {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `product_property_enum`.
@@ -30939,7 +30587,7 @@ pub mod product_property_enum {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-add.html>
     pub mod add {
         /// Error codes of `catalog.productPropertyEnum.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -30952,7 +30600,7 @@ pub mod product_property_enum {
         string_enum!(Error { N0 = "0", BxInvalidValue = "BX_INVALID_VALUE" });
         error_code!(Error);
         /// Allowed values of `params.fields.def` in `catalog.productPropertyEnum.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDef {
             /// `Y`
@@ -31074,7 +30722,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnum);
         /// The object `result` of `catalog.productPropertyEnum.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-add.html>
@@ -31094,7 +30741,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.productPropertyEnum.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31102,13 +30748,14 @@ pub mod product_property_enum {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertyEnum.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-delete.html>
     pub mod delete {
         /// Error codes of `catalog.productPropertyEnum.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -31135,7 +30782,7 @@ pub mod product_property_enum {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get.html>
     pub mod get {
         /// Error codes of `catalog.productPropertyEnum.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -31181,7 +30828,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnum);
         /// The object `result` of `catalog.productPropertyEnum.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get.html>
@@ -31201,7 +30847,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.productPropertyEnum.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31209,13 +30854,14 @@ pub mod product_property_enum {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertyEnum.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.productPropertyEnum.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -31253,7 +30899,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnumDef);
         /// The object `result.productPropertyEnum.id` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -31282,7 +30927,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnumId);
         /// The object `result.productPropertyEnum.propertyId` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -31311,7 +30955,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnumPropertyId);
         /// The object `result.productPropertyEnum.sort` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -31340,7 +30983,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnumSort);
         /// The object `result.productPropertyEnum.value` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -31369,7 +31011,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnumValue);
         /// The object `result.productPropertyEnum.xmlId` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -31398,7 +31039,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnumXmlId);
         /// The object `result.productPropertyEnum` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -31433,7 +31073,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnum);
         /// The object `result` of `catalog.productPropertyEnum.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get-fields.html>
@@ -31453,7 +31092,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.productPropertyEnum.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31461,13 +31099,14 @@ pub mod product_property_enum {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertyEnum.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-list.html>
     pub mod list {
         /// Error codes of `catalog.productPropertyEnum.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -31513,7 +31152,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnums);
         /// The object `result` of `catalog.productPropertyEnum.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-list.html>
@@ -31533,7 +31171,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.productPropertyEnum.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31549,13 +31186,15 @@ pub mod product_property_enum {
                 output.product_property_enums
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProductPropertyEnums);
     }
     /// Types of `catalog.productPropertyEnum.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-update.html>
     pub mod update {
         /// Error codes of `catalog.productPropertyEnum.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -31568,7 +31207,7 @@ pub mod product_property_enum {
         string_enum!(Error { N0 = "0", N100 = "100" });
         error_code!(Error);
         /// Allowed values of `params.fields.def` in `catalog.productPropertyEnum.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDef {
             /// `Y`
@@ -31690,7 +31329,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyEnum);
         /// The object `result` of `catalog.productPropertyEnum.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-update.html>
@@ -31710,7 +31348,6 @@ pub mod product_property_enum {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.productPropertyEnum.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31718,6 +31355,7 @@ pub mod product_property_enum {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `product_property_feature`.
@@ -32044,7 +31682,7 @@ pub mod product_property_feature {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-add.html>
     pub mod add {
         /// Error codes of `catalog.productPropertyFeature.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -32055,7 +31693,7 @@ pub mod product_property_feature {
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.isEnabled` in `catalog.productPropertyFeature.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsEnabled {
             /// `Y`
@@ -32160,7 +31798,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeature);
         /// The object `result` of `catalog.productPropertyFeature.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-add.html>
@@ -32182,7 +31819,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.productPropertyFeature.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32190,13 +31826,14 @@ pub mod product_property_feature {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertyFeature.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get.html>
     pub mod get {
         /// Error codes of `catalog.productPropertyFeature.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -32239,7 +31876,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeature);
         /// The object `result` of `catalog.productPropertyFeature.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get.html>
@@ -32261,7 +31897,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.productPropertyFeature.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32269,13 +31904,14 @@ pub mod product_property_feature {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertyFeature.getAvailableFeaturesByProperty`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-available-features-by-property.html>
     pub mod get_available_features_by_property {
         /// Error codes of `catalog.productPropertyFeature.getAvailableFeaturesByProperty`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -32312,7 +31948,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFeatures);
         /// The object `result` of `catalog.productPropertyFeature.getAvailableFeaturesByProperty`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-available-features-by-property.html>
@@ -32332,7 +31967,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetAvailableFeaturesByProperty {
             const NAME: &'static str = "catalog.productPropertyFeature.getAvailableFeaturesByProperty";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32340,13 +31974,14 @@ pub mod product_property_feature {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertyFeature.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.productPropertyFeature.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -32384,7 +32019,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeatureFeatureId);
         /// The object `result.productPropertyFeature.id` of `catalog.productPropertyFeature.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
@@ -32413,7 +32047,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeatureId);
         /// The object `result.productPropertyFeature.isEnabled` of `catalog.productPropertyFeature.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
@@ -32442,7 +32075,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeatureIsEnabled);
         /// The object `result.productPropertyFeature.moduleId` of `catalog.productPropertyFeature.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
@@ -32471,7 +32103,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeatureModuleId);
         /// The object `result.productPropertyFeature.propertyId` of `catalog.productPropertyFeature.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
@@ -32500,7 +32131,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeaturePropertyId);
         /// The object `result.productPropertyFeature` of `catalog.productPropertyFeature.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
@@ -32534,7 +32164,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeature);
         /// The object `result` of `catalog.productPropertyFeature.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get-fields.html>
@@ -32556,7 +32185,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.productPropertyFeature.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32564,13 +32192,14 @@ pub mod product_property_feature {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertyFeature.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-list.html>
     pub mod list {
         /// Error codes of `catalog.productPropertyFeature.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -32613,7 +32242,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeatures);
         /// The object `result` of `catalog.productPropertyFeature.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-list.html>
@@ -32635,7 +32263,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.productPropertyFeature.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32651,13 +32278,15 @@ pub mod product_property_feature {
                 output.product_property_features
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProductPropertyFeatures);
     }
     /// Types of `catalog.productPropertyFeature.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-update.html>
     pub mod update {
         /// Error codes of `catalog.productPropertyFeature.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -32668,7 +32297,7 @@ pub mod product_property_feature {
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.isEnabled` in `catalog.productPropertyFeature.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsEnabled {
             /// `Y`
@@ -32773,7 +32402,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertyFeature);
         /// The object `result` of `catalog.productPropertyFeature.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-update.html>
@@ -32795,7 +32423,6 @@ pub mod product_property_feature {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.productPropertyFeature.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32803,6 +32430,7 @@ pub mod product_property_feature {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `product_property_section`.
@@ -33009,7 +32637,7 @@ pub mod product_property_section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-get.html>
     pub mod get {
         /// Error codes of `catalog.productPropertySection.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -33052,7 +32680,6 @@ pub mod product_property_section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertySection);
         /// The object `result` of `catalog.productPropertySection.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-get.html>
@@ -33074,7 +32701,6 @@ pub mod product_property_section {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.productPropertySection.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33082,13 +32708,14 @@ pub mod product_property_section {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.productPropertySection.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-list.html>
     pub mod list {
         /// Error codes of `catalog.productPropertySection.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -33131,7 +32758,6 @@ pub mod product_property_section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertySections);
         /// The object `result` of `catalog.productPropertySection.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-list.html>
@@ -33153,7 +32779,6 @@ pub mod product_property_section {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.productPropertySection.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33169,13 +32794,15 @@ pub mod product_property_section {
                 output.product_property_sections
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProductPropertySections);
     }
     /// Types of `catalog.productPropertySection.set`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-set.html>
     pub mod set {
         /// Error codes of `catalog.productPropertySection.set`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -33188,7 +32815,7 @@ pub mod product_property_section {
         string_enum!(Error { N0 = "0", N100 = "100" });
         error_code!(Error);
         /// Allowed values of `params.fields.smartFilter` in `catalog.productPropertySection.set`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSmartFilter {
             /// `Y`
@@ -33200,7 +32827,7 @@ pub mod product_property_section {
         }
         string_enum!(FieldsSmartFilter { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.displayType` in `catalog.productPropertySection.set`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDisplayType {
             /// `F`
@@ -33214,7 +32841,7 @@ pub mod product_property_section {
         }
         string_enum!(FieldsDisplayType { F = "F", K = "K", P = "P" });
         /// Allowed values of `params.fields.displayExpanded` in `catalog.productPropertySection.set`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDisplayExpanded {
             /// `Y`
@@ -33360,7 +32987,6 @@ pub mod product_property_section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProductPropertySection);
         /// The object `result` of `catalog.productPropertySection.set`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-set.html>
@@ -33382,7 +33008,6 @@ pub mod product_property_section {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Set {
             const NAME: &'static str = "catalog.productPropertySection.set";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33390,6 +33015,7 @@ pub mod product_property_section {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `ratio`.
@@ -33575,7 +33201,7 @@ pub mod ratio {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get.html>
     pub mod get {
         /// Error codes of `catalog.ratio.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -33617,7 +33243,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRatio);
         /// The object `result` of `catalog.ratio.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get.html>
@@ -33637,7 +33262,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.ratio.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33645,13 +33269,14 @@ pub mod ratio {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.ratio.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.ratio.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -33691,7 +33316,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRatioId);
         /// The object `result.ratio.isDefault` of `catalog.ratio.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
@@ -33720,7 +33344,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRatioIsDefault);
         /// The object `result.ratio.productId` of `catalog.ratio.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
@@ -33749,7 +33372,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRatioProductId);
         /// The object `result.ratio.ratio` of `catalog.ratio.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
@@ -33778,7 +33400,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRatioRatio);
         /// The object `result.ratio` of `catalog.ratio.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
@@ -33807,7 +33428,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRatio);
         /// The object `result` of `catalog.ratio.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get-fields.html>
@@ -33827,7 +33447,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.ratio.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33835,13 +33454,14 @@ pub mod ratio {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.ratio.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-list.html>
     pub mod list {
         /// Error codes of `catalog.ratio.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -33881,7 +33501,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRatios);
         /// The object `result` of `catalog.ratio.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-list.html>
@@ -33901,7 +33520,6 @@ pub mod ratio {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.ratio.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33915,6 +33533,8 @@ pub mod ratio {
                 output.ratios
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputRatios);
     }
 }
 /// Methods under `rounding_rule`.
@@ -34237,7 +33857,7 @@ pub mod rounding_rule {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-add.html>
     pub mod add {
         /// Error codes of `catalog.roundingRule.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -34357,7 +33977,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRule);
         /// The object `result` of `catalog.roundingRule.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-add.html>
@@ -34377,7 +33996,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.roundingRule.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34385,13 +34003,14 @@ pub mod rounding_rule {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.roundingRule.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-delete.html>
     pub mod delete {
         /// Error codes of `catalog.roundingRule.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -34425,7 +34044,7 @@ pub mod rounding_rule {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get.html>
     pub mod get {
         /// Error codes of `catalog.roundingRule.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -34487,7 +34106,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRule);
         /// The object `result` of `catalog.roundingRule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get.html>
@@ -34507,7 +34125,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.roundingRule.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34515,13 +34132,14 @@ pub mod rounding_rule {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.roundingRule.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.roundingRule.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -34561,7 +34179,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleCatalogGroupId);
         /// The object `result.roundingRule.createdBy` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34590,7 +34207,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleCreatedBy);
         /// The object `result.roundingRule.dateCreate` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34619,7 +34235,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleDateCreate);
         /// The object `result.roundingRule.dateModify` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34648,7 +34263,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleDateModify);
         /// The object `result.roundingRule.id` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34677,7 +34291,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleId);
         /// The object `result.roundingRule.modifiedBy` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34706,7 +34319,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleModifiedBy);
         /// The object `result.roundingRule.price` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34735,7 +34347,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRulePrice);
         /// The object `result.roundingRule.roundPrecision` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34764,7 +34375,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleRoundPrecision);
         /// The object `result.roundingRule.roundType` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34793,7 +34403,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRuleRoundType);
         /// The object `result.roundingRule` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34839,7 +34448,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRule);
         /// The object `result` of `catalog.roundingRule.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get-fields.html>
@@ -34859,7 +34467,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.roundingRule.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34867,13 +34474,14 @@ pub mod rounding_rule {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.roundingRule.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-list.html>
     pub mod list {
         /// Error codes of `catalog.roundingRule.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -34900,7 +34508,7 @@ pub mod rounding_rule {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-update.html>
     pub mod update {
         /// Error codes of `catalog.roundingRule.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -35025,7 +34633,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRoundingRule);
         /// The object `result` of `catalog.roundingRule.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-update.html>
@@ -35045,7 +34652,6 @@ pub mod rounding_rule {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.roundingRule.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35053,6 +34659,7 @@ pub mod rounding_rule {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `section`.
@@ -35375,7 +34982,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-add.html>
     pub mod add {
         /// Error codes of `catalog.section.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300040`
@@ -35590,7 +35197,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSection);
         /// The object `result` of `catalog.section.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-add.html>
@@ -35610,7 +35216,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.section.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35618,13 +35223,14 @@ pub mod section {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.section.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-delete.html>
     pub mod delete {
         /// Error codes of `catalog.section.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300050`
@@ -35660,7 +35266,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get.html>
     pub mod get {
         /// Error codes of `catalog.section.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300040`
@@ -35725,7 +35331,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSection);
         /// The object `result` of `catalog.section.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get.html>
@@ -35745,7 +35350,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.section.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35753,13 +35357,14 @@ pub mod section {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.section.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.section.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -35797,7 +35402,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionActive);
         /// The object `result.section.code` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -35826,7 +35430,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionCode);
         /// The object `result.section.description` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -35855,7 +35458,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionDescription);
         /// The object `result.section.descriptionType` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -35884,7 +35486,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionDescriptionType);
         /// The object `result.section.iblockId` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -35913,7 +35514,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionIblockId);
         /// The object `result.section.iblockSectionId` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -35942,7 +35542,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionIblockSectionId);
         /// The object `result.section.id` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -35971,7 +35570,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionId);
         /// The object `result.section.name` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -36000,7 +35598,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionName);
         /// The object `result.section.sort` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -36029,7 +35626,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionSort);
         /// The object `result.section.xmlId` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -36058,7 +35654,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSectionXmlId);
         /// The object `result.section` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -36105,7 +35700,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSection);
         /// The object `result` of `catalog.section.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get-fields.html>
@@ -36125,7 +35719,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.section.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36133,13 +35726,14 @@ pub mod section {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.section.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-list.html>
     pub mod list {
         /// Error codes of `catalog.section.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300030`
@@ -36166,7 +35760,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-update.html>
     pub mod update {
         /// Error codes of `catalog.section.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300040`
@@ -36383,7 +35977,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSection);
         /// The object `result` of `catalog.section.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-update.html>
@@ -36403,7 +35996,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.section.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36411,6 +36003,7 @@ pub mod section {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `store`.
@@ -36733,7 +36326,7 @@ pub mod store {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
     pub mod add {
         /// Error codes of `catalog.store.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -36748,7 +36341,7 @@ pub mod store {
         string_enum!(Error { N200040300020 = "200040300020", N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `catalog.store.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -36760,7 +36353,7 @@ pub mod store {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.issuingCenter` in `catalog.store.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIssuingCenter {
             /// `Y`
@@ -37050,7 +36643,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreImageId);
         /// The object `result.store` of `catalog.store.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
@@ -37124,7 +36716,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStore);
         /// The object `result` of `catalog.store.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
@@ -37144,7 +36735,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.store.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37152,13 +36742,14 @@ pub mod store {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.store.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-delete.html>
     pub mod delete {
         /// Error codes of `catalog.store.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -37192,7 +36783,7 @@ pub mod store {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get.html>
     pub mod get {
         /// Error codes of `catalog.store.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -37233,7 +36824,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreImageId);
         /// The object `result.store` of `catalog.store.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get.html>
@@ -37307,7 +36897,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStore);
         /// The object `result` of `catalog.store.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get.html>
@@ -37327,7 +36916,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.store.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37335,13 +36923,14 @@ pub mod store {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.store.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.store.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -37381,7 +36970,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreActive);
         /// The object `result.store.address` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37410,7 +36998,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreAddress);
         /// The object `result.store.code` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37439,7 +37026,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreCode);
         /// The object `result.store.dateCreate` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37468,7 +37054,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreDateCreate);
         /// The object `result.store.dateModify` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37497,7 +37082,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreDateModify);
         /// The object `result.store.description` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37526,7 +37110,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreDescription);
         /// The object `result.store.email` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37555,7 +37138,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreEmail);
         /// The object `result.store.gpsN` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37584,7 +37166,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreGpsN);
         /// The object `result.store.gpsS` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37613,7 +37194,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreGpsS);
         /// The object `result.store.id` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37642,7 +37222,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreId);
         /// The object `result.store.imageId` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37671,7 +37250,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreImageId);
         /// The object `result.store.issuingCenter` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37700,7 +37278,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreIssuingCenter);
         /// The object `result.store.modifiedBy` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37729,7 +37306,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreModifiedBy);
         /// The object `result.store.phone` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37758,7 +37334,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStorePhone);
         /// The object `result.store.schedule` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37787,7 +37362,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreSchedule);
         /// The object `result.store.sort` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37816,7 +37390,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreSort);
         /// The object `result.store.title` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37845,7 +37418,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreTitle);
         /// The object `result.store.userId` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37874,7 +37446,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreUserId);
         /// The object `result.store.xmlId` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37903,7 +37474,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreXmlId);
         /// The object `result.store` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37977,7 +37547,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStore);
         /// The object `result` of `catalog.store.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get-fields.html>
@@ -37997,7 +37566,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.store.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38005,13 +37573,14 @@ pub mod store {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.store.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html>
     pub mod list {
         /// Error codes of `catalog.store.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -38045,7 +37614,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoresImageId);
         /// The object `result.stores` of `catalog.store.list`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html>
@@ -38119,7 +37687,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStores);
         /// The object `result` of `catalog.store.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html>
@@ -38139,7 +37706,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.store.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38153,13 +37719,15 @@ pub mod store {
                 output.stores
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputStores);
     }
     /// Types of `catalog.store.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-update.html>
     pub mod update {
         /// Error codes of `catalog.store.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -38179,7 +37747,7 @@ pub mod store {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `catalog.store.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -38191,7 +37759,7 @@ pub mod store {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.issuingCenter` in `catalog.store.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIssuingCenter {
             /// `Y`
@@ -38487,7 +38055,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreImageId);
         /// The object `result.store` of `catalog.store.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-update.html>
@@ -38561,7 +38128,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStore);
         /// The object `result` of `catalog.store.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-update.html>
@@ -38581,7 +38147,6 @@ pub mod store {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.store.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38589,6 +38154,7 @@ pub mod store {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `storeproduct`.
@@ -38776,7 +38342,7 @@ pub mod storeproduct {
         /// Error codes of `catalog.storeproduct.get`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -38821,7 +38387,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProduct);
         /// The object `result` of `catalog.storeproduct.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get.html>
@@ -38841,7 +38406,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "catalog.storeproduct.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38849,13 +38413,14 @@ pub mod storeproduct {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.storeproduct.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.storeproduct.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -38895,7 +38460,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProductAmount);
         /// The object `result.storeProduct.id` of `catalog.storeproduct.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
@@ -38924,7 +38488,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProductId);
         /// The object `result.storeProduct.productId` of `catalog.storeproduct.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
@@ -38953,7 +38516,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProductProductId);
         /// The object `result.storeProduct.quantityReserved` of `catalog.storeproduct.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
@@ -38982,7 +38544,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProductQuantityReserved);
         /// The object `result.storeProduct.storeId` of `catalog.storeproduct.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
@@ -39011,7 +38572,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProductStoreId);
         /// The object `result.storeProduct` of `catalog.storeproduct.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
@@ -39045,7 +38605,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProduct);
         /// The object `result` of `catalog.storeproduct.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get-fields.html>
@@ -39065,7 +38624,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.storeproduct.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39073,13 +38631,14 @@ pub mod storeproduct {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.storeproduct.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-list.html>
     pub mod list {
         /// Error codes of `catalog.storeproduct.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -39119,7 +38678,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStoreProducts);
         /// The object `result` of `catalog.storeproduct.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-list.html>
@@ -39139,7 +38697,6 @@ pub mod storeproduct {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "catalog.storeproduct.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39153,6 +38710,8 @@ pub mod storeproduct {
                 output.store_products
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputStoreProducts);
     }
 }
 /// Methods under `userfield`.
@@ -39301,7 +38860,7 @@ pub mod userfield {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
         pub mod list {
             /// Error codes of `catalog.userfield.document.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -39336,7 +38895,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocuments);
             /// The object `result` of `catalog.userfield.document.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
@@ -39356,7 +38914,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "catalog.userfield.document.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39370,13 +38927,15 @@ pub mod userfield {
                     output.documents
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputDocuments);
         }
         /// Types of `catalog.userfield.document.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-update.html>
         pub mod update {
             /// Error codes of `catalog.userfield.document.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -39467,7 +39026,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocument);
             /// The object `result` of `catalog.userfield.document.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-update.html>
@@ -39487,7 +39045,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "catalog.userfield.document.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39495,6 +39052,7 @@ pub mod userfield {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -39818,7 +39376,7 @@ pub mod vat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-add.html>
     pub mod add {
         /// Error codes of `catalog.vat.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -39833,7 +39391,7 @@ pub mod vat {
         string_enum!(Error { N200040300020 = "200040300020", N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `catalog.vat.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -39952,7 +39510,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVat);
         /// The object `result` of `catalog.vat.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-add.html>
@@ -39970,7 +39527,6 @@ pub mod vat {
                 ::std::result::Result::Ok(Self { vat: object.field("vat")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "catalog.vat.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39978,13 +39534,14 @@ pub mod vat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.vat.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-delete.html>
     pub mod delete {
         /// Error codes of `catalog.vat.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -40018,7 +39575,7 @@ pub mod vat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get.html>
     pub mod get {
         /// Error codes of `catalog.vat.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -40052,7 +39609,7 @@ pub mod vat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
     pub mod get_fields {
         /// Error codes of `catalog.vat.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -40092,7 +39649,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVatActive);
         /// The object `result.vat.id` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -40121,7 +39677,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVatId);
         /// The object `result.vat.name` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -40150,7 +39705,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVatName);
         /// The object `result.vat.rate` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -40179,7 +39733,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVatRate);
         /// The object `result.vat.sort` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -40208,7 +39761,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVatSort);
         /// The object `result.vat.timestampX` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -40237,7 +39789,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVatTimestampX);
         /// The object `result.vat` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -40272,7 +39823,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVat);
         /// The object `result` of `catalog.vat.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get-fields.html>
@@ -40290,7 +39840,6 @@ pub mod vat {
                 ::std::result::Result::Ok(Self { vat: object.field("vat")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "catalog.vat.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40298,13 +39847,14 @@ pub mod vat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `catalog.vat.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-list.html>
     pub mod list {
         /// Error codes of `catalog.vat.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -40331,7 +39881,7 @@ pub mod vat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-update.html>
     pub mod update {
         /// Error codes of `catalog.vat.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -40351,7 +39901,7 @@ pub mod vat {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `catalog.vat.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -40470,7 +40020,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVat);
         /// The object `result` of `catalog.vat.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-update.html>
@@ -40488,7 +40037,6 @@ pub mod vat {
                 ::std::result::Result::Ok(Self { vat: object.field("vat")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "catalog.vat.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40496,5 +40044,6 @@ pub mod vat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }

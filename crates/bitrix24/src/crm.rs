@@ -538,7 +538,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-add.html>
         pub mod add {
             /// Error codes of `crm.activity.badge.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -581,7 +581,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputBadge);
             /// The object `result` of `crm.activity.badge.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-add.html>
@@ -601,7 +600,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.activity.badge.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -609,13 +607,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.badge.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-delete.html>
         pub mod delete {
             /// Error codes of `crm.activity.badge.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -644,7 +643,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-get.html>
         pub mod get {
             /// Error codes of `crm.activity.badge.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -686,7 +685,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputBadge);
             /// The object `result` of `crm.activity.badge.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-get.html>
@@ -706,7 +704,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.activity.badge.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -714,13 +711,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.badge.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html>
         pub mod list {
             /// Error codes of `crm.activity.badge.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -982,7 +980,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-add.html>
         pub mod add {
             /// Error codes of `crm.activity.binding.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -1019,7 +1017,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-delete.html>
         pub mod delete {
             /// Error codes of `crm.activity.binding.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -1059,7 +1057,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-list.html>
         pub mod list {
             /// Error codes of `crm.activity.binding.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -1086,7 +1084,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-move.html>
         pub mod move_ {
             /// Error codes of `crm.activity.binding.move`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -1181,7 +1179,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-call-get-transcript.html>
         pub mod get_transcript {
             /// Error codes of `crm.activity.call.getTranscript`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `NOT_FOUND` (HTTP 400)
@@ -1214,7 +1212,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::GetTranscript {
                 const NAME: &'static str = "crm.activity.call.getTranscript";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1222,6 +1219,7 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `activity::communication`.
@@ -1302,7 +1300,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.activity.communication.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1310,6 +1307,7 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `activity::configurable`.
@@ -1488,7 +1486,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html>
         pub mod add {
             /// Error codes of `crm.activity.configurable.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -1547,7 +1545,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
         pub mod get {
             /// Error codes of `crm.activity.configurable.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -1607,7 +1605,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityFields);
             /// The object `result.activity.layout.icon` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1627,7 +1624,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutIcon);
             /// The object `result.activity.layout.header.tags.status2` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1650,7 +1646,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutHeaderTagsStatus2);
             /// The object `result.activity.layout.header.tags` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1672,7 +1667,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutHeaderTags);
             /// The object `result.activity.layout.header` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1695,7 +1689,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutHeader);
             /// The object `result.activity.layout.body.logo.action` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1718,7 +1711,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutBodyLogoAction);
             /// The object `result.activity.layout.body.logo` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1741,7 +1733,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutBodyLogo);
             /// The object `result.activity.layout.body.blocks.client` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1764,7 +1755,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutBodyBlocksClient);
             /// The object `result.activity.layout.body.blocks.responsible` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1788,7 +1778,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutBodyBlocksResponsible);
             /// The object `result.activity.layout.body.blocks` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1813,7 +1802,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutBodyBlocks);
             /// The object `result.activity.layout.body` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1836,7 +1824,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutBody);
             /// The object `result.activity.layout.footer.buttons.startCall` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1863,7 +1850,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutFooterButtonsStartCall);
             /// The object `result.activity.layout.footer.buttons` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1885,7 +1871,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutFooterButtons);
             /// The object `result.activity.layout.footer.menu.items` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1908,7 +1893,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutFooterMenuItems);
             /// The object `result.activity.layout.footer.menu` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1931,7 +1915,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutFooterMenu);
             /// The object `result.activity.layout.footer` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1954,7 +1937,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayoutFooter);
             /// The object `result.activity.layout` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -1983,7 +1965,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivityLayout);
             /// The object `result.activity` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -2015,7 +1996,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActivity);
             /// The object `result` of `crm.activity.configurable.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
@@ -2035,7 +2015,6 @@ pub mod activity {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.activity.configurable.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2043,13 +2022,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.configurable.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-update.html>
         pub mod update {
             /// Error codes of `crm.activity.configurable.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -2281,7 +2261,6 @@ pub mod activity {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.activity.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2289,6 +2268,7 @@ pub mod activity {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.activity.get`.
     ///
@@ -2431,7 +2411,6 @@ pub mod activity {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.activity.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2439,6 +2418,7 @@ pub mod activity {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `activity::layout`.
     pub mod layout {
@@ -2632,7 +2612,7 @@ pub mod activity {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/layout-blocks/crm-activity-layout-blocks-delete.html>
             pub mod delete {
                 /// Error codes of `crm.activity.layout.blocks.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ERROR_WRONG_CONTEXT`
@@ -2667,7 +2647,7 @@ pub mod activity {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/layout-blocks/crm-activity-layout-blocks-get.html>
             pub mod get {
                 /// Error codes of `crm.activity.layout.blocks.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ERROR_WRONG_CONTEXT`
@@ -2702,7 +2682,7 @@ pub mod activity {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/layout-blocks/crm-activity-layout-blocks-set.html>
             pub mod set {
                 /// Error codes of `crm.activity.layout.blocks.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ERROR_WRONG_CONTEXT`
@@ -3337,7 +3317,7 @@ pub mod activity {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-add.html>
         pub mod add {
             /// Error codes of `crm.activity.todo.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -3376,7 +3356,6 @@ pub mod activity {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.activity.todo.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3384,13 +3363,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.todo.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update.html>
         pub mod update {
             /// Error codes of `crm.activity.todo.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -3435,7 +3415,6 @@ pub mod activity {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "crm.activity.todo.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3443,13 +3422,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.todo.updateColor`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-color.html>
         pub mod update_color {
             /// Error codes of `crm.activity.todo.updateColor`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -3491,7 +3471,6 @@ pub mod activity {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::UpdateColor {
                 const NAME: &'static str = "crm.activity.todo.updateColor";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3499,13 +3478,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.todo.updateDeadline`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-deadline.html>
         pub mod update_deadline {
             /// Error codes of `crm.activity.todo.updateDeadline`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -3547,7 +3527,6 @@ pub mod activity {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::UpdateDeadline {
                 const NAME: &'static str = "crm.activity.todo.updateDeadline";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3555,13 +3534,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.todo.updateDescription`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-description.html>
         pub mod update_description {
             /// Error codes of `crm.activity.todo.updateDescription`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -3600,7 +3580,6 @@ pub mod activity {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::UpdateDescription {
                 const NAME: &'static str = "crm.activity.todo.updateDescription";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3608,13 +3587,14 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.activity.todo.updateResponsibleUser`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-responsible-user.html>
         pub mod update_responsible_user {
             /// Error codes of `crm.activity.todo.updateResponsibleUser`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -3657,7 +3637,6 @@ pub mod activity {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::UpdateResponsibleUser {
                 const NAME: &'static str = "crm.activity.todo.updateResponsibleUser";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3665,6 +3644,7 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `activity::type_`.
@@ -3800,7 +3780,7 @@ pub mod activity {
             /// Error codes of `crm.activity.type.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status, no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -3920,7 +3900,7 @@ pub mod activity {
             /// Error codes of `crm.activity.type.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status, no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -3952,7 +3932,7 @@ pub mod activity {
             /// Error codes of `crm.activity.type.list`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status, no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -4555,7 +4535,6 @@ pub mod address {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.address.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4563,6 +4542,7 @@ pub mod address {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.address.list`.
     ///
@@ -5509,7 +5489,7 @@ pub mod automatedsolution {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-add.html>
     pub mod add {
         /// Error codes of `crm.automatedsolution.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -5609,7 +5589,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAutomatedSolution);
         /// The object `result` of `crm.automatedsolution.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-add.html>
@@ -5629,7 +5608,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "crm.automatedsolution.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5637,13 +5615,14 @@ pub mod automatedsolution {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.automatedsolution.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-delete.html>
     pub mod delete {
         /// Error codes of `crm.automatedsolution.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -5713,7 +5692,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(OutputId);
         /// The object `result.title` of `crm.automatedsolution.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-fields.html>
@@ -5754,7 +5732,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTitle);
         /// The object `result.typeIds` of `crm.automatedsolution.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-fields.html>
@@ -5795,7 +5772,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeIds);
         /// The object `result` of `crm.automatedsolution.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-fields.html>
@@ -5821,7 +5797,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.automatedsolution.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5829,13 +5804,14 @@ pub mod automatedsolution {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.automatedsolution.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-get.html>
     pub mod get {
         /// Error codes of `crm.automatedsolution.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -5872,7 +5848,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAutomatedSolution);
         /// The object `result` of `crm.automatedsolution.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-get.html>
@@ -5892,7 +5867,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.automatedsolution.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5900,13 +5874,14 @@ pub mod automatedsolution {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.automatedsolution.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-list.html>
     pub mod list {
         /// Error codes of `crm.automatedsolution.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -5946,7 +5921,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAutomatedSolutions);
         /// The object `result` of `crm.automatedsolution.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-list.html>
@@ -5966,7 +5940,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.automatedsolution.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5980,13 +5953,15 @@ pub mod automatedsolution {
                 output.automated_solutions
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputAutomatedSolutions);
     }
     /// Types of `crm.automatedsolution.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-update.html>
     pub mod update {
         /// Error codes of `crm.automatedsolution.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -6092,7 +6067,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAutomatedSolution);
         /// The object `result` of `crm.automatedsolution.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-update.html>
@@ -6112,7 +6086,6 @@ pub mod automatedsolution {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "crm.automatedsolution.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6120,6 +6093,7 @@ pub mod automatedsolution {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `automation`.
@@ -6189,7 +6163,7 @@ pub mod automation {
         /// Error codes of `crm.automation.trigger`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -6363,7 +6337,7 @@ pub mod automation {
             /// Error codes of `crm.automation.trigger.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -6390,7 +6364,7 @@ pub mod automation {
             /// Error codes of `crm.automation.trigger.execute`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -6417,7 +6391,7 @@ pub mod automation {
             /// Error codes of `crm.automation.trigger.list`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -6449,7 +6423,6 @@ pub mod automation {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.automation.trigger.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6457,6 +6430,7 @@ pub mod automation {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -6763,7 +6737,7 @@ pub mod calllist {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-add.html>
     pub mod add {
         /// Error codes of `crm.calllist.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT` (HTTP 400)
@@ -6802,7 +6776,7 @@ pub mod calllist {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-get.html>
     pub mod get {
         /// Error codes of `crm.calllist.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT` (HTTP 400)
@@ -6850,7 +6824,6 @@ pub mod calllist {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.calllist.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6858,6 +6831,7 @@ pub mod calllist {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `calllist::items`.
     pub mod items {
@@ -6924,7 +6898,7 @@ pub mod calllist {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-items-get.html>
         pub mod get {
             /// Error codes of `crm.calllist.items.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_ARGUMENT` (HTTP 400)
@@ -6959,7 +6933,7 @@ pub mod calllist {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-list.html>
     pub mod list {
         /// Error codes of `crm.calllist.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -7000,7 +6974,7 @@ pub mod calllist {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-update.html>
     pub mod update {
         /// Error codes of `crm.calllist.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT` (HTTP 400)
@@ -7194,7 +7168,6 @@ pub mod catalog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.catalog.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7202,6 +7175,7 @@ pub mod catalog {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.catalog.get`.
     ///
@@ -7553,7 +7527,7 @@ pub mod category {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html>
     pub mod add {
         /// Error codes of `crm.category.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND`
@@ -7667,7 +7641,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCategory);
         /// The object `result` of `crm.category.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html>
@@ -7687,7 +7660,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "crm.category.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7695,13 +7667,14 @@ pub mod category {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.category.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-delete.html>
     pub mod delete {
         /// Error codes of `crm.category.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND`
@@ -7740,7 +7713,7 @@ pub mod category {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-fields.html>
     pub mod fields {
         /// Error codes of `crm.category.fields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND`
@@ -7798,7 +7771,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.category.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7806,13 +7778,14 @@ pub mod category {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.category.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-get.html>
     pub mod get {
         /// Error codes of `crm.category.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND`
@@ -7866,7 +7839,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCategory);
         /// The object `result` of `crm.category.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-get.html>
@@ -7886,7 +7858,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.category.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7894,13 +7865,14 @@ pub mod category {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.category.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html>
     pub mod list {
         /// Error codes of `crm.category.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND`
@@ -7952,7 +7924,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCategories);
         /// The object `result` of `crm.category.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html>
@@ -7972,7 +7943,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.category.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7986,13 +7956,15 @@ pub mod category {
                 output.categories
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputCategories);
     }
     /// Types of `crm.category.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-update.html>
     pub mod update {
         /// Error codes of `crm.category.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND`
@@ -8109,7 +8081,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCategory);
         /// The object `result` of `crm.category.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-update.html>
@@ -8129,7 +8100,6 @@ pub mod category {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "crm.category.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8137,6 +8107,7 @@ pub mod category {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `company`.
@@ -8501,7 +8472,7 @@ pub mod company {
         /// Error codes of `crm.company.add`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -8512,7 +8483,7 @@ pub mod company {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `params.fields.OPENED` in `crm.company.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -8524,7 +8495,7 @@ pub mod company {
         }
         string_enum!(FieldsOpened { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.UTM_MEDIUM` in `crm.company.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtmMedium {
             /// `CPC`
@@ -8536,7 +8507,7 @@ pub mod company {
         }
         string_enum!(FieldsUtmMedium { Cpc = "CPC", Cpm = "CPM" });
         /// Allowed values of `params.fields.IS_MY_COMPANY` in `crm.company.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsMyCompany {
             /// `Y`
@@ -9067,7 +9038,7 @@ pub mod company {
             /// Error codes of `crm.company.contact.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -9078,7 +9049,7 @@ pub mod company {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// Allowed values of `params.fields.IS_PRIMARY` in `crm.company.contact.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsPrimary {
                 /// `Y`
@@ -9174,7 +9145,7 @@ pub mod company {
             /// Error codes of `crm.company.contact.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -9237,7 +9208,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSort);
             /// The object `result.IS_PRIMARY` of `crm.company.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/contacts/crm-company-contact-fields.html>
@@ -9275,7 +9245,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputIsPrimary);
             /// The object `result.CONTACT_ID` of `crm.company.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/contacts/crm-company-contact-fields.html>
@@ -9313,7 +9282,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputContactId);
             /// The object `result` of `crm.company.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/contacts/crm-company-contact-fields.html>
@@ -9339,7 +9307,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.company.contact.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9347,6 +9314,7 @@ pub mod company {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `company::contact::items`.
         pub mod items {
@@ -9497,7 +9465,7 @@ pub mod company {
                 /// Error codes of `crm.company.contact.items.delete`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -9524,7 +9492,7 @@ pub mod company {
                 /// Error codes of `crm.company.contact.items.get`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -9535,7 +9503,7 @@ pub mod company {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// Allowed values of `result.IS_PRIMARY` in `crm.company.contact.items.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemIsPrimary {
                     /// `Y`
@@ -9576,7 +9544,6 @@ pub mod company {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `company_contact_binding[]`.
                 pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -9586,6 +9553,7 @@ pub mod company {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.company.contact.items.set`.
             ///
@@ -9594,7 +9562,7 @@ pub mod company {
                 /// Error codes of `crm.company.contact.items.set`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -9605,7 +9573,7 @@ pub mod company {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// Allowed values of `params.items.IS_PRIMARY` in `crm.company.contact.items.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemsIsPrimary {
                     /// `Y`
@@ -10001,7 +9969,7 @@ pub mod company {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.company.details.configuration.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `P`
@@ -10013,7 +9981,7 @@ pub mod company {
                 }
                 string_enum!(Scope { P = "P", C = "C" });
                 /// Allowed values of `result.elements.optionFlags` in `crm.company.details.configuration.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemElementsOptionFlags {
                     /// `"1"`
@@ -10046,7 +10014,6 @@ pub mod company {
                         })
                     }
                 }
-                deserialize_via_from_value!(ItemElementsOptions);
                 /// The object `result.elements` of `crm.company.details.configuration.get`: `section_element[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/custom-form/crm-company-details-configuration-get.html>
@@ -10074,7 +10041,6 @@ pub mod company {
                         })
                     }
                 }
-                deserialize_via_from_value!(ItemElements);
                 /// The object `result` of `crm.company.details.configuration.get`: `section[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/custom-form/crm-company-details-configuration-get.html>
@@ -10103,7 +10069,6 @@ pub mod company {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `section[]`.
                 pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -10113,6 +10078,7 @@ pub mod company {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.company.details.configuration.reset`.
             ///
@@ -10123,7 +10089,7 @@ pub mod company {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.company.details.configuration.reset`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `P`
@@ -10153,7 +10119,7 @@ pub mod company {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.company.details.configuration.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `P`
@@ -10407,7 +10373,7 @@ pub mod company {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `result.OPENED` in `crm.company.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputOpened {
             /// `Y`
@@ -10419,7 +10385,7 @@ pub mod company {
         }
         string_enum!(OutputOpened { Y = "Y", N = "N" });
         /// Allowed values of `result.IS_MY_COMPANY` in `crm.company.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsMyCompany {
             /// `Y`
@@ -10431,7 +10397,7 @@ pub mod company {
         }
         string_enum!(OutputIsMyCompany { Y = "Y", N = "N" });
         /// Allowed values of `result.UTM_MEDIUM` in `crm.company.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputUtmMedium {
             /// `CPC`
@@ -10587,7 +10553,6 @@ pub mod company {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.company.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10595,6 +10560,7 @@ pub mod company {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.company.get`.
     ///
@@ -10779,7 +10745,6 @@ pub mod company {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.company.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10787,6 +10752,7 @@ pub mod company {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.company.list`.
     ///
@@ -10824,7 +10790,6 @@ pub mod company {
                 })
             }
         }
-        deserialize_via_from_value!(ItemPhone);
         /// The object `result` of `crm.company.list`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-list.html>
@@ -10853,7 +10818,6 @@ pub mod company {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::List {
@@ -10869,6 +10833,7 @@ pub mod company {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.company.update`.
     ///
@@ -10877,7 +10842,7 @@ pub mod company {
         /// Error codes of `crm.company.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -10888,7 +10853,7 @@ pub mod company {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `params.fields.OPENED` in `crm.company.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -10900,7 +10865,7 @@ pub mod company {
         }
         string_enum!(FieldsOpened { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.UTM_MEDIUM` in `crm.company.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtmMedium {
             /// `CPC`
@@ -11580,7 +11545,7 @@ pub mod company {
             /// Error codes of `crm.company.userfield.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -11591,7 +11556,7 @@ pub mod company {
             string_enum!(Error { ErrorCore = "ERROR_CORE" });
             error_code!(Error);
             /// Allowed values of `params.fields.USER_TYPE_ID` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUserTypeId {
                 /// `string`
@@ -11638,7 +11603,7 @@ pub mod company {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.fields.MULTIPLE` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMultiple {
                 /// `Y`
@@ -11650,7 +11615,7 @@ pub mod company {
             }
             string_enum!(FieldsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.MANDATORY` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -11662,7 +11627,7 @@ pub mod company {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -11737,7 +11702,7 @@ pub mod company {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -11836,7 +11801,7 @@ pub mod company {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -11848,7 +11813,7 @@ pub mod company {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -11860,7 +11825,7 @@ pub mod company {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.company.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -12196,7 +12161,7 @@ pub mod company {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-delete.html>
         pub mod delete {
             /// Error codes of `crm.company.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -12227,7 +12192,7 @@ pub mod company {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-get.html>
         pub mod get {
             /// Error codes of `crm.company.userfield.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `403`
@@ -12277,7 +12242,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result.EDIT_FORM_LABEL` of `crm.company.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-get.html>
@@ -12354,7 +12318,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEditFormLabel);
             /// The object `result.LIST_COLUMN_LABEL` of `crm.company.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-get.html>
@@ -12431,7 +12394,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListColumnLabel);
             /// The object `result.LIST_FILTER_LABEL` of `crm.company.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-get.html>
@@ -12508,7 +12470,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListFilterLabel);
             /// The object `result.ERROR_MESSAGE` of `crm.company.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-get.html>
@@ -12585,7 +12546,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputErrorMessage);
             /// The object `result.HELP_MESSAGE` of `crm.company.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-get.html>
@@ -12662,7 +12622,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputHelpMessage);
             /// The object `result` of `crm.company.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-get.html>
@@ -12733,7 +12692,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.company.userfield.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12741,13 +12699,14 @@ pub mod company {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.company.userfield.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-list.html>
         pub mod list {
             /// Error codes of `crm.company.userfield.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -12758,7 +12717,7 @@ pub mod company {
             string_enum!(Error { N400 = "400" });
             error_code!(Error);
             /// Allowed values of `params.filter.USER_TYPE_ID` in `crm.company.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterUserTypeId {
                 /// `string`
@@ -12805,7 +12764,7 @@ pub mod company {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.filter.MULTIPLE` in `crm.company.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMultiple {
                 /// `Y`
@@ -12817,7 +12776,7 @@ pub mod company {
             }
             string_enum!(FilterMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.MANDATORY` in `crm.company.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMandatory {
                 /// `Y`
@@ -12829,7 +12788,7 @@ pub mod company {
             }
             string_enum!(FilterMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.SHOW_FILTER` in `crm.company.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowFilter {
                 /// `N`
@@ -12845,7 +12804,7 @@ pub mod company {
             }
             string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
             /// Allowed values of `params.filter.SHOW_IN_LIST` in `crm.company.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowInList {
                 /// `Y`
@@ -12857,7 +12816,7 @@ pub mod company {
             }
             string_enum!(FilterShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.EDIT_IN_LIST` in `crm.company.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterEditInList {
                 /// `Y`
@@ -12869,7 +12828,7 @@ pub mod company {
             }
             string_enum!(FilterEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.IS_SEARCHABLE` in `crm.company.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterIsSearchable {
                 /// `Y`
@@ -13119,7 +13078,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.company.userfield.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-list.html>
@@ -13190,7 +13148,6 @@ pub mod company {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.company.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13198,13 +13155,14 @@ pub mod company {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.company.userfield.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-update.html>
         pub mod update {
             /// Error codes of `crm.company.userfield.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -13224,7 +13182,7 @@ pub mod company {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.MANDATORY` in `crm.company.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -13236,7 +13194,7 @@ pub mod company {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.company.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -13311,7 +13269,7 @@ pub mod company {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.company.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -13410,7 +13368,7 @@ pub mod company {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.company.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -13422,7 +13380,7 @@ pub mod company {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.company.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -13434,7 +13392,7 @@ pub mod company {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.company.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -14084,7 +14042,7 @@ pub mod contact {
         /// Error codes of `crm.contact.add`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -14095,7 +14053,7 @@ pub mod contact {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `params.fields.OPENED` in `crm.contact.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -14107,7 +14065,7 @@ pub mod contact {
         }
         string_enum!(FieldsOpened { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.EXPORT` in `crm.contact.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsExport {
             /// `Y`
@@ -14119,7 +14077,7 @@ pub mod contact {
         }
         string_enum!(FieldsExport { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.UTM_MEDIUM` in `crm.contact.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtmMedium {
             /// `CPC`
@@ -14579,7 +14537,7 @@ pub mod contact {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.params.REGISTER_SONET_EVENT` in `crm.contact.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterSonetEvent {
             /// `Y`
@@ -14591,7 +14549,7 @@ pub mod contact {
         }
         string_enum!(ParamsRegisterSonetEvent { Y = "Y", N = "N" });
         /// Allowed values of `params.params.IMPORT` in `crm.contact.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsImport {
             /// `Y`
@@ -14837,7 +14795,7 @@ pub mod contact {
             /// Error codes of `crm.contact.company.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -14848,7 +14806,7 @@ pub mod contact {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// Allowed values of `params.fields.IS_PRIMARY` in `crm.contact.company.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsPrimary {
                 /// `Y`
@@ -14944,7 +14902,7 @@ pub mod contact {
             /// Error codes of `crm.contact.company.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -15007,7 +14965,6 @@ pub mod contact {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSort);
             /// The object `result.IS_PRIMARY` of `crm.contact.company.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/company/crm-contact-company-fields.html>
@@ -15045,7 +15002,6 @@ pub mod contact {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputIsPrimary);
             /// The object `result.COMPANY_ID` of `crm.contact.company.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/company/crm-contact-company-fields.html>
@@ -15083,7 +15039,6 @@ pub mod contact {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputCompanyId);
             /// The object `result` of `crm.contact.company.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/company/crm-contact-company-fields.html>
@@ -15109,7 +15064,6 @@ pub mod contact {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.contact.company.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15117,6 +15071,7 @@ pub mod contact {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `contact::company::items`.
         pub mod items {
@@ -15267,7 +15222,7 @@ pub mod contact {
                 /// Error codes of `crm.contact.company.items.delete`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -15294,7 +15249,7 @@ pub mod contact {
                 /// Error codes of `crm.contact.company.items.get`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -15305,7 +15260,7 @@ pub mod contact {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// Allowed values of `result.IS_PRIMARY` in `crm.contact.company.items.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemIsPrimary {
                     /// `Y`
@@ -15346,7 +15301,6 @@ pub mod contact {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `contact_company_binding[]`.
                 pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -15356,6 +15310,7 @@ pub mod contact {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.contact.company.items.set`.
             ///
@@ -15364,7 +15319,7 @@ pub mod contact {
                 /// Error codes of `crm.contact.company.items.set`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -15375,7 +15330,7 @@ pub mod contact {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// Allowed values of `params.items.IS_PRIMARY` in `crm.contact.company.items.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemsIsPrimary {
                     /// `Y`
@@ -15481,7 +15436,7 @@ pub mod contact {
         /// Error codes of `crm.contact.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -15795,7 +15750,6 @@ pub mod contact {
                         })
                     }
                 }
-                deserialize_via_from_value!(ItemElements);
                 /// The object `result` of `crm.contact.details.configuration.get`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/custom-form/crm-contact-details-configuration-get.html>
@@ -15824,7 +15778,6 @@ pub mod contact {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `object[]`.
                 pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -15834,6 +15787,7 @@ pub mod contact {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.contact.details.configuration.reset`.
             ///
@@ -15862,7 +15816,7 @@ pub mod contact {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.data.elements.options.isPayButtonVisible` in `crm.contact.details.configuration.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum DataParamElementsOptionsIsPayButtonVisible {
                     /// `'true'`
@@ -15877,7 +15831,7 @@ pub mod contact {
                     "'false'" }
                 );
                 /// Allowed values of `params.data.elements.options.isPaymentDocumentsVisible` in `crm.contact.details.configuration.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum DataParamElementsOptionsIsPaymentDocumentsVisible {
                     /// `'true'`
@@ -16183,7 +16137,7 @@ pub mod contact {
         /// Error codes of `crm.contact.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `result.OPENED` in `crm.contact.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputOpened {
             /// `Y`
@@ -16195,7 +16149,7 @@ pub mod contact {
         }
         string_enum!(OutputOpened { Y = "Y", N = "N" });
         /// Allowed values of `result.EXPORT` in `crm.contact.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputExport {
             /// `Y`
@@ -16207,7 +16161,7 @@ pub mod contact {
         }
         string_enum!(OutputExport { Y = "Y", N = "N" });
         /// Allowed values of `result.HAS_PHONE` in `crm.contact.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputHasPhone {
             /// `Y`
@@ -16219,7 +16173,7 @@ pub mod contact {
         }
         string_enum!(OutputHasPhone { Y = "Y", N = "N" });
         /// Allowed values of `result.HAS_EMAIL` in `crm.contact.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputHasEmail {
             /// `Y`
@@ -16231,7 +16185,7 @@ pub mod contact {
         }
         string_enum!(OutputHasEmail { Y = "Y", N = "N" });
         /// Allowed values of `result.HAS_IMOL` in `crm.contact.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputHasImol {
             /// `Y`
@@ -16243,7 +16197,7 @@ pub mod contact {
         }
         string_enum!(OutputHasImol { Y = "Y", N = "N" });
         /// Allowed values of `result.UTM_MEDIUM` in `crm.contact.fields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputUtmMedium {
             /// `CPC`
@@ -16399,7 +16353,6 @@ pub mod contact {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.contact.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16407,6 +16360,7 @@ pub mod contact {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.contact.get`.
     ///
@@ -16415,7 +16369,7 @@ pub mod contact {
         /// Error codes of `crm.contact.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `result.EXPORT` in `crm.contact.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputExport {
             /// `Y`
@@ -16427,7 +16381,7 @@ pub mod contact {
         }
         string_enum!(OutputExport { Y = "Y", N = "N" });
         /// Allowed values of `result.HAS_PHONE` in `crm.contact.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputHasPhone {
             /// `Y`
@@ -16439,7 +16393,7 @@ pub mod contact {
         }
         string_enum!(OutputHasPhone { Y = "Y", N = "N" });
         /// Allowed values of `result.HAS_EMAIL` in `crm.contact.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputHasEmail {
             /// `Y`
@@ -16451,7 +16405,7 @@ pub mod contact {
         }
         string_enum!(OutputHasEmail { Y = "Y", N = "N" });
         /// Allowed values of `result.HAS_IMOL` in `crm.contact.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputHasImol {
             /// `Y`
@@ -16463,7 +16417,7 @@ pub mod contact {
         }
         string_enum!(OutputHasImol { Y = "Y", N = "N" });
         /// Allowed values of `result.OPENED` in `crm.contact.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputOpened {
             /// `Y`
@@ -16475,7 +16429,7 @@ pub mod contact {
         }
         string_enum!(OutputOpened { Y = "Y", N = "N" });
         /// Allowed values of `result.UTM_MEDIUM` in `crm.contact.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputUtmMedium {
             /// `CPC`
@@ -16625,7 +16579,6 @@ pub mod contact {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.contact.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16633,6 +16586,7 @@ pub mod contact {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.contact.list`.
     ///
@@ -16665,7 +16619,7 @@ pub mod contact {
         /// Error codes of `crm.contact.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -16676,7 +16630,7 @@ pub mod contact {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `params.fields.OPENED` in `crm.contact.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -16688,7 +16642,7 @@ pub mod contact {
         }
         string_enum!(FieldsOpened { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.EXPORT` in `crm.contact.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsExport {
             /// `Y`
@@ -16700,7 +16654,7 @@ pub mod contact {
         }
         string_enum!(FieldsExport { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.UTM_MEDIUM` in `crm.contact.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtmMedium {
             /// `CPC`
@@ -17147,7 +17101,7 @@ pub mod contact {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.params.REGISTER_SONET_EVENT` in `crm.contact.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterSonetEvent {
             /// `Y`
@@ -17159,7 +17113,7 @@ pub mod contact {
         }
         string_enum!(ParamsRegisterSonetEvent { Y = "Y", N = "N" });
         /// Allowed values of `params.params.REGISTER_HISTORY_EVENT` in `crm.contact.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterHistoryEvent {
             /// `Y`
@@ -17511,7 +17465,7 @@ pub mod contact {
             /// Error codes of `crm.contact.userfield.add`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.fields.USER_TYPE_ID` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUserTypeId {
                 /// `string`
@@ -17558,7 +17512,7 @@ pub mod contact {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.fields.MULTIPLE` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMultiple {
                 /// `Y`
@@ -17570,7 +17524,7 @@ pub mod contact {
             }
             string_enum!(FieldsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.MANDATORY` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -17582,7 +17536,7 @@ pub mod contact {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -17657,7 +17611,7 @@ pub mod contact {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -17756,7 +17710,7 @@ pub mod contact {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -17768,7 +17722,7 @@ pub mod contact {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -17780,7 +17734,7 @@ pub mod contact {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.contact.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -18118,7 +18072,7 @@ pub mod contact {
             /// Error codes of `crm.contact.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_NOT_FOUND`
@@ -18145,7 +18099,7 @@ pub mod contact {
             /// Error codes of `crm.contact.userfield.get`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_NOT_FOUND`
@@ -18156,7 +18110,7 @@ pub mod contact {
             string_enum!(Error { ErrorNotFound = "ERROR_NOT_FOUND" });
             error_code!(Error);
             /// Allowed values of `result.USER_TYPE_ID` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputUserTypeId {
                 /// `string`
@@ -18203,7 +18157,7 @@ pub mod contact {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `result.MULTIPLE` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputMultiple {
                 /// `Y`
@@ -18215,7 +18169,7 @@ pub mod contact {
             }
             string_enum!(OutputMultiple { Y = "Y", N = "N" });
             /// Allowed values of `result.MANDATORY` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputMandatory {
                 /// `Y`
@@ -18227,7 +18181,7 @@ pub mod contact {
             }
             string_enum!(OutputMandatory { Y = "Y", N = "N" });
             /// Allowed values of `result.SHOW_FILTER` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputShowFilter {
                 /// `N`
@@ -18243,7 +18197,7 @@ pub mod contact {
             }
             string_enum!(OutputShowFilter { N = "N", I = "I", E = "E", S = "S" });
             /// Allowed values of `result.SHOW_IN_LIST` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputShowInList {
                 /// `Y`
@@ -18255,7 +18209,7 @@ pub mod contact {
             }
             string_enum!(OutputShowInList { Y = "Y", N = "N" });
             /// Allowed values of `result.EDIT_IN_LIST` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputEditInList {
                 /// `Y`
@@ -18267,7 +18221,7 @@ pub mod contact {
             }
             string_enum!(OutputEditInList { Y = "Y", N = "N" });
             /// Allowed values of `result.IS_SEARCHABLE` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputIsSearchable {
                 /// `Y`
@@ -18309,9 +18263,8 @@ pub mod contact {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// Allowed values of `result.LIST.DEF` in `crm.contact.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputListDef {
                 /// `Y`
@@ -18352,7 +18305,6 @@ pub mod contact {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputList);
             /// The object `result` of `crm.contact.userfield.get`: `userfield`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
@@ -18445,7 +18397,6 @@ pub mod contact {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.contact.userfield.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18453,6 +18404,7 @@ pub mod contact {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.contact.userfield.list`.
         ///
@@ -18463,7 +18415,7 @@ pub mod contact {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.filter.USER_TYPE_ID` in `crm.contact.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterUserTypeId {
                 /// `string`
@@ -18510,7 +18462,7 @@ pub mod contact {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.filter.SHOW_FILTER` in `crm.contact.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowFilter {
                 /// `N`
@@ -18758,7 +18710,7 @@ pub mod contact {
             /// Error codes of `crm.contact.userfield.update`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_NOT_FOUND`
@@ -18773,7 +18725,7 @@ pub mod contact {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.MANDATORY` in `crm.contact.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -18785,7 +18737,7 @@ pub mod contact {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.contact.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -18860,7 +18812,7 @@ pub mod contact {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEL` in `crm.contact.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDel {
                 /// `Y`
@@ -18872,7 +18824,7 @@ pub mod contact {
             }
             string_enum!(FieldsListDel { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.LIST.DEF` in `crm.contact.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -18999,7 +18951,7 @@ pub mod contact {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.contact.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -19011,7 +18963,7 @@ pub mod contact {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.contact.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -19023,7 +18975,7 @@ pub mod contact {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.contact.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -19365,7 +19317,7 @@ pub mod ctrigger {
         /// Error codes of `ctrigger.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -19689,7 +19641,7 @@ pub mod currency {
         /// Error codes of `crm.currency.add`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -19700,7 +19652,7 @@ pub mod currency {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `params.fields.BASE` in `crm.currency.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsBase {
             /// `Y`
@@ -20070,7 +20022,7 @@ pub mod currency {
         /// Error codes of `crm.currency.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CODE`
@@ -20135,7 +20087,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCurrency);
         /// The object `result.AMOUNT_CNT` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20173,7 +20124,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAmountCnt);
         /// The object `result.AMOUNT` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20211,7 +20161,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAmount);
         /// The object `result.BASE` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20249,7 +20198,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBase);
         /// The object `result.SORT` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20287,7 +20235,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSort);
         /// The object `result.DATE_UPDATE` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20325,7 +20272,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDateUpdate);
         /// The object `result.LID` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20363,7 +20309,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLid);
         /// The object `result.FORMAT_STRING` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20401,7 +20346,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFormatString);
         /// The object `result.FULL_NAME` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20439,7 +20383,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFullName);
         /// The object `result.DEC_POINT` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20477,7 +20420,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDecPoint);
         /// The object `result.THOUSANDS_SEP` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20515,7 +20457,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputThousandsSep);
         /// The object `result.DECIMALS` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20553,7 +20494,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDecimals);
         /// The object `result.LANG` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20591,7 +20531,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLang);
         /// The object `result` of `crm.currency.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-fields.html>
@@ -20647,7 +20586,6 @@ pub mod currency {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.currency.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20655,6 +20593,7 @@ pub mod currency {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.currency.get`.
     ///
@@ -20960,7 +20899,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFullName);
             /// The object `result.FORMAT_STRING` of `crm.currency.localizations.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-fields.html>
@@ -20998,7 +20936,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFormatString);
             /// The object `result.DEC_POINT` of `crm.currency.localizations.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-fields.html>
@@ -21036,7 +20973,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDecPoint);
             /// The object `result.THOUSANDS_VARIANT` of `crm.currency.localizations.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-fields.html>
@@ -21074,7 +21010,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputThousandsVariant);
             /// The object `result.THOUSANDS_SEP` of `crm.currency.localizations.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-fields.html>
@@ -21112,7 +21047,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputThousandsSep);
             /// The object `result.DECIMALS` of `crm.currency.localizations.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-fields.html>
@@ -21150,7 +21084,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDecimals);
             /// The object `result.HIDE_ZERO` of `crm.currency.localizations.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-fields.html>
@@ -21188,7 +21121,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputHideZero);
             /// The object `result` of `crm.currency.localizations.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-fields.html>
@@ -21226,7 +21158,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.currency.localizations.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21234,6 +21165,7 @@ pub mod currency {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.currency.localizations.get`.
         ///
@@ -21280,7 +21212,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEn);
             /// The object `result.de` of `crm.currency.localizations.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-get.html>
@@ -21318,7 +21249,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDe);
             /// The object `result` of `crm.currency.localizations.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/localizations/crm-currency-localizations-get.html>
@@ -21341,7 +21271,6 @@ pub mod currency {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.currency.localizations.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21349,6 +21278,7 @@ pub mod currency {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.currency.localizations.set`.
         ///
@@ -21376,7 +21306,7 @@ pub mod currency {
         /// Error codes of `crm.currency.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CODE`
@@ -21387,7 +21317,7 @@ pub mod currency {
         string_enum!(Error { ErrorCode = "ERROR_CODE" });
         error_code!(Error);
         /// Allowed values of `params.fields.BASE` in `crm.currency.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsBase {
             /// `Y`
@@ -21988,7 +21918,7 @@ pub mod deal {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.fields.IS_RECURRING` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsRecurring {
             /// `Y`
@@ -22000,7 +21930,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsRecurring { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.IS_RETURN_CUSTOMER` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsReturnCustomer {
             /// `Y`
@@ -22012,7 +21942,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsReturnCustomer { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.IS_REPEATED_APPROACH` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsRepeatedApproach {
             /// `Y`
@@ -22024,7 +21954,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsRepeatedApproach { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.IS_MANUAL_OPPORTUNITY` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsManualOpportunity {
             /// `Y`
@@ -22036,7 +21966,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsManualOpportunity { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.OPENED` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -22048,7 +21978,7 @@ pub mod deal {
         }
         string_enum!(FieldsOpened { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.CLOSED` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsClosed {
             /// `Y`
@@ -22060,7 +21990,7 @@ pub mod deal {
         }
         string_enum!(FieldsClosed { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.UTM_MEDIUM` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtmMedium {
             /// `CPC`
@@ -22591,7 +22521,7 @@ pub mod deal {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.params.REGISTER_SONET_EVENT` in `crm.deal.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterSonetEvent {
             /// `Y`
@@ -22818,7 +22748,7 @@ pub mod deal {
             /// Error codes of `crm.deal.contact.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -22829,7 +22759,7 @@ pub mod deal {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// Allowed values of `params.fields.IS_PRIMARY` in `crm.deal.contact.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsPrimary {
                 /// `Y`
@@ -22925,7 +22855,7 @@ pub mod deal {
             /// Error codes of `crm.deal.contact.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -23031,7 +22961,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSort);
             /// The object `result.IS_PRIMARY` of `crm.deal.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-fields.html>
@@ -23069,7 +22998,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputIsPrimary);
             /// The object `result.CONTACT_ID` of `crm.deal.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-fields.html>
@@ -23107,7 +23035,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputContactId);
             /// The object `result` of `crm.deal.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-fields.html>
@@ -23133,7 +23060,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.deal.contact.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -23141,6 +23067,7 @@ pub mod deal {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `deal::contact::items`.
         pub mod items {
@@ -23291,7 +23218,7 @@ pub mod deal {
                 /// Error codes of `crm.deal.contact.items.delete`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -23318,7 +23245,7 @@ pub mod deal {
                 /// Error codes of `crm.deal.contact.items.get`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -23329,7 +23256,7 @@ pub mod deal {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// Allowed values of `result.IS_PRIMARY` in `crm.deal.contact.items.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemIsPrimary {
                     /// `Y`
@@ -23370,7 +23297,6 @@ pub mod deal {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `deal_contact_binding[]`.
                 pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -23380,6 +23306,7 @@ pub mod deal {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.deal.contact.items.set`.
             ///
@@ -23388,7 +23315,7 @@ pub mod deal {
                 /// Error codes of `crm.deal.contact.items.set`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -23403,7 +23330,7 @@ pub mod deal {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.items.IS_PRIMARY` in `crm.deal.contact.items.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemsIsPrimary {
                     /// `Y`
@@ -23909,7 +23836,7 @@ pub mod deal {
                 /// The docs also list errors without a code: HTTP 400.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.deal.details.configuration.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `P`
@@ -24001,7 +23928,6 @@ pub mod deal {
                         })
                     }
                 }
-                deserialize_via_from_value!(ItemElements);
                 /// The object `result` of `crm.deal.details.configuration.get`: `section[] | null`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/custom-form/crm-deal-details-configuration-get.html>
@@ -24030,7 +23956,6 @@ pub mod deal {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `section[] | null`.
                 pub type Output = ::std::option::Option<::std::vec::Vec<Item>>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -24040,6 +23965,7 @@ pub mod deal {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.deal.details.configuration.reset`.
             ///
@@ -24050,7 +23976,7 @@ pub mod deal {
                 /// The docs also list errors without a code: HTTP 400.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.deal.details.configuration.reset`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `P`
@@ -24136,7 +24062,7 @@ pub mod deal {
                 /// The docs also list errors without a code: HTTP 400.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.deal.details.configuration.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `P`
@@ -24407,7 +24333,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputId);
         /// The object `result.TITLE` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24445,7 +24370,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTitle);
         /// The object `result.TYPE_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24486,7 +24410,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeId);
         /// The object `result.CATEGORY_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24524,7 +24447,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCategoryId);
         /// The object `result.STAGE_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24565,7 +24487,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStageId);
         /// The object `result.STAGE_SEMANTIC_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24603,7 +24524,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStageSemanticId);
         /// The object `result.IS_NEW` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24641,7 +24561,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputIsNew);
         /// The object `result.IS_RECURRING` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24679,7 +24598,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputIsRecurring);
         /// The object `result.IS_RETURN_CUSTOMER` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24717,7 +24635,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputIsReturnCustomer);
         /// The object `result.IS_REPEATED_APPROACH` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24755,7 +24672,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputIsRepeatedApproach);
         /// The object `result.PROBABILITY` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24793,7 +24709,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProbability);
         /// The object `result.CURRENCY_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24831,7 +24746,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCurrencyId);
         /// The object `result.OPPORTUNITY` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24869,7 +24783,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOpportunity);
         /// The object `result.IS_MANUAL_OPPORTUNITY` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24907,7 +24820,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputIsManualOpportunity);
         /// The object `result.TAX_VALUE` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24945,7 +24857,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTaxValue);
         /// The object `result.COMPANY_ID.settings` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -24965,7 +24876,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCompanyIdSettings);
         /// The object `result.COMPANY_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25006,7 +24916,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCompanyId);
         /// The object `result.CONTACT_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25047,7 +24956,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputContactId);
         /// The object `result.CONTACT_IDS` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25085,7 +24993,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputContactIds);
         /// The object `result.QUOTE_ID.settings` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25105,7 +25012,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputQuoteIdSettings);
         /// The object `result.QUOTE_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25146,7 +25052,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputQuoteId);
         /// The object `result.BEGINDATE` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25184,7 +25089,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBegindate);
         /// The object `result.CLOSEDATE` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25222,7 +25126,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputClosedate);
         /// The object `result.OPENED` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25260,7 +25163,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOpened);
         /// The object `result.CLOSED` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25298,7 +25200,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputClosed);
         /// The object `result.COMMENTS` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25336,7 +25237,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputComments);
         /// The object `result.ASSIGNED_BY_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25374,7 +25274,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAssignedById);
         /// The object `result.CREATED_BY_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25412,7 +25311,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCreatedById);
         /// The object `result.MODIFY_BY_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25450,7 +25348,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputModifyById);
         /// The object `result.MOVED_BY_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25488,7 +25385,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMovedById);
         /// The object `result.DATE_CREATE` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25526,7 +25422,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDateCreate);
         /// The object `result.DATE_MODIFY` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25564,7 +25459,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDateModify);
         /// The object `result.MOVED_TIME` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25602,7 +25496,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMovedTime);
         /// The object `result.SOURCE_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25643,7 +25536,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSourceId);
         /// The object `result.SOURCE_DESCRIPTION` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25681,7 +25573,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSourceDescription);
         /// The object `result.LEAD_ID.settings` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25701,7 +25592,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLeadIdSettings);
         /// The object `result.LEAD_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25742,7 +25632,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLeadId);
         /// The object `result.ADDITIONAL_INFO` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25780,7 +25669,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAdditionalInfo);
         /// The object `result.LOCATION_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25818,7 +25706,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLocationId);
         /// The object `result.ORIGINATOR_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25856,7 +25743,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOriginatorId);
         /// The object `result.ORIGIN_ID` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25894,7 +25780,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOriginId);
         /// The object `result.UTM_SOURCE` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25932,7 +25817,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputUtmSource);
         /// The object `result.UTM_MEDIUM` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -25970,7 +25854,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputUtmMedium);
         /// The object `result.UTM_CAMPAIGN` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -26008,7 +25891,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputUtmCampaign);
         /// The object `result.UTM_CONTENT` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -26046,7 +25928,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputUtmContent);
         /// The object `result.UTM_TERM` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -26084,7 +25965,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputUtmTerm);
         /// The object `result.LAST_ACTIVITY_TIME` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -26122,7 +26002,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLastActivityTime);
         /// The object `result.LAST_ACTIVITY_BY` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -26160,7 +26039,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLastActivityBy);
         /// The object `result` of `crm.deal.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html>
@@ -26312,7 +26190,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.deal.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26320,6 +26197,7 @@ pub mod deal {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.deal.get`.
     ///
@@ -26330,7 +26208,7 @@ pub mod deal {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `result.STAGE_SEMANTIC_ID` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputStageSemanticId {
             /// `P`
@@ -26344,7 +26222,7 @@ pub mod deal {
         }
         string_enum!(OutputStageSemanticId { P = "P", S = "S", F = "F" });
         /// Allowed values of `result.IS_NEW` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsNew {
             /// `Y`
@@ -26356,7 +26234,7 @@ pub mod deal {
         }
         string_enum!(OutputIsNew { Y = "Y", N = "N" });
         /// Allowed values of `result.IS_RECURRING` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsRecurring {
             /// `Y`
@@ -26368,7 +26246,7 @@ pub mod deal {
         }
         string_enum!(OutputIsRecurring { Y = "Y", N = "N" });
         /// Allowed values of `result.IS_RETURN_CUSTOMER` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsReturnCustomer {
             /// `Y`
@@ -26380,7 +26258,7 @@ pub mod deal {
         }
         string_enum!(OutputIsReturnCustomer { Y = "Y", N = "N" });
         /// Allowed values of `result.IS_REPEATED_APPROACH` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsRepeatedApproach {
             /// `Y`
@@ -26392,7 +26270,7 @@ pub mod deal {
         }
         string_enum!(OutputIsRepeatedApproach { Y = "Y", N = "N" });
         /// Allowed values of `result.IS_MANUAL_OPPORTUNITY` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsManualOpportunity {
             /// `Y`
@@ -26404,7 +26282,7 @@ pub mod deal {
         }
         string_enum!(OutputIsManualOpportunity { Y = "Y", N = "N" });
         /// Allowed values of `result.OPENED` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputOpened {
             /// `Y`
@@ -26416,7 +26294,7 @@ pub mod deal {
         }
         string_enum!(OutputOpened { Y = "Y", N = "N" });
         /// Allowed values of `result.CLOSED` in `crm.deal.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputClosed {
             /// `Y`
@@ -26597,7 +26475,6 @@ pub mod deal {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.deal.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26605,6 +26482,7 @@ pub mod deal {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.deal.list`.
     ///
@@ -26746,7 +26624,7 @@ pub mod deal {
             /// Error codes of `crm.deal.productrows.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `result.TAX_INCLUDED` in `crm.deal.productrows.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ItemTaxIncluded {
                 /// `Y`
@@ -26758,7 +26636,7 @@ pub mod deal {
             }
             string_enum!(ItemTaxIncluded { Y = "Y", N = "N" });
             /// Allowed values of `result.CUSTOMIZED` in `crm.deal.productrows.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ItemCustomized {
                 /// `Y`
@@ -26875,7 +26753,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(Item);
             /// The `result` of the call: `productrow[]`.
             pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -26885,6 +26762,7 @@ pub mod deal {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.deal.productrows.set`.
         ///
@@ -26893,7 +26771,7 @@ pub mod deal {
             /// Error codes of `crm.deal.productrows.set`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.rows.TAX_INCLUDED` in `crm.deal.productrows.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum RowsTaxIncluded {
                 /// `Y`
@@ -27531,7 +27409,7 @@ pub mod deal {
             /// The docs also list errors without a code: no status, no status, no status, no status, no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.fields.ACTIVE` in `crm.deal.recurring.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -27945,7 +27823,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Expose {
                 const NAME: &'static str = "crm.deal.recurring.expose";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27953,6 +27830,7 @@ pub mod deal {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.deal.recurring.fields`.
         ///
@@ -28009,7 +27887,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputParams);
             /// The object `result` of `crm.deal.recurring.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-fields.html>
@@ -28065,7 +27942,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.deal.recurring.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28073,6 +27949,7 @@ pub mod deal {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.deal.recurring.get`.
         ///
@@ -28083,7 +27960,7 @@ pub mod deal {
             /// The docs also list errors without a code: no status, no status, no status, no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `result.ACTIVE` in `crm.deal.recurring.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputActive {
                 /// `Y`
@@ -28141,7 +28018,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputParams);
             /// The object `result` of `crm.deal.recurring.get`: `recurring_deal`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-get.html>
@@ -28199,7 +28075,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.deal.recurring.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28207,6 +28082,7 @@ pub mod deal {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.deal.recurring.list`.
         ///
@@ -28241,7 +28117,7 @@ pub mod deal {
             /// The docs also list errors without a code: no status, no status, no status, no status, no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.fields.ACTIVE` in `crm.deal.recurring.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -28610,7 +28486,7 @@ pub mod deal {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.fields.IS_RECURRING` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsRecurring {
             /// `Y`
@@ -28622,7 +28498,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsRecurring { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.IS_RETURN_CUSTOMER` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsReturnCustomer {
             /// `Y`
@@ -28634,7 +28510,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsReturnCustomer { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.IS_REPEATED_APPROACH` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsRepeatedApproach {
             /// `Y`
@@ -28646,7 +28522,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsRepeatedApproach { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.IS_MANUAL_OPPORTUNITY` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsManualOpportunity {
             /// `Y`
@@ -28658,7 +28534,7 @@ pub mod deal {
         }
         string_enum!(FieldsIsManualOpportunity { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.OPENED` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -28670,7 +28546,7 @@ pub mod deal {
         }
         string_enum!(FieldsOpened { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.CLOSED` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsClosed {
             /// `Y`
@@ -28682,7 +28558,7 @@ pub mod deal {
         }
         string_enum!(FieldsClosed { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.UTM_MEDIUM` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtmMedium {
             /// `CPC`
@@ -29190,7 +29066,7 @@ pub mod deal {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.params.REGISTER_SONET_EVENT` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterSonetEvent {
             /// `Y`
@@ -29202,7 +29078,7 @@ pub mod deal {
         }
         string_enum!(ParamsRegisterSonetEvent { Y = "Y", N = "N" });
         /// Allowed values of `params.params.REGISTER_HISTORY_EVENT` in `crm.deal.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterHistoryEvent {
             /// `Y`
@@ -29554,7 +29430,7 @@ pub mod deal {
             /// Error codes of `crm.deal.userfield.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -29565,7 +29441,7 @@ pub mod deal {
             string_enum!(Error { ErrorCore = "ERROR_CORE" });
             error_code!(Error);
             /// Allowed values of `params.fields.USER_TYPE_ID` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUserTypeId {
                 /// `string`
@@ -29612,7 +29488,7 @@ pub mod deal {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.fields.MULTIPLE` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMultiple {
                 /// `Y`
@@ -29624,7 +29500,7 @@ pub mod deal {
             }
             string_enum!(FieldsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.MANDATORY` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -29636,7 +29512,7 @@ pub mod deal {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -29711,7 +29587,7 @@ pub mod deal {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -29810,7 +29686,7 @@ pub mod deal {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -29822,7 +29698,7 @@ pub mod deal {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -29834,7 +29710,7 @@ pub mod deal {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.deal.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -30170,7 +30046,7 @@ pub mod deal {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-delete.html>
         pub mod delete {
             /// Error codes of `crm.deal.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -30201,7 +30077,7 @@ pub mod deal {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.html>
         pub mod get {
             /// Error codes of `crm.deal.userfield.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `403`
@@ -30251,7 +30127,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result.EDIT_FORM_LABEL` of `crm.deal.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.html>
@@ -30331,7 +30206,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEditFormLabel);
             /// The object `result.LIST_COLUMN_LABEL` of `crm.deal.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.html>
@@ -30411,7 +30285,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListColumnLabel);
             /// The object `result.LIST_FILTER_LABEL` of `crm.deal.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.html>
@@ -30491,7 +30364,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListFilterLabel);
             /// The object `result.ERROR_MESSAGE` of `crm.deal.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.html>
@@ -30571,7 +30443,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputErrorMessage);
             /// The object `result.HELP_MESSAGE` of `crm.deal.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.html>
@@ -30651,7 +30522,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputHelpMessage);
             /// The object `result` of `crm.deal.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-get.html>
@@ -30722,7 +30592,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.deal.userfield.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30730,13 +30599,14 @@ pub mod deal {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.deal.userfield.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.html>
         pub mod list {
             /// Error codes of `crm.deal.userfield.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -30747,7 +30617,7 @@ pub mod deal {
             string_enum!(Error { N400 = "400" });
             error_code!(Error);
             /// Allowed values of `params.filter.USER_TYPE_ID` in `crm.deal.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterUserTypeId {
                 /// `string`
@@ -30794,7 +30664,7 @@ pub mod deal {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.filter.MULTIPLE` in `crm.deal.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMultiple {
                 /// `Y`
@@ -30806,7 +30676,7 @@ pub mod deal {
             }
             string_enum!(FilterMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.MANDATORY` in `crm.deal.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMandatory {
                 /// `Y`
@@ -30818,7 +30688,7 @@ pub mod deal {
             }
             string_enum!(FilterMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.SHOW_FILTER` in `crm.deal.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowFilter {
                 /// `N`
@@ -30834,7 +30704,7 @@ pub mod deal {
             }
             string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
             /// Allowed values of `params.filter.SHOW_IN_LIST` in `crm.deal.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowInList {
                 /// `Y`
@@ -30846,7 +30716,7 @@ pub mod deal {
             }
             string_enum!(FilterShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.EDIT_IN_LIST` in `crm.deal.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterEditInList {
                 /// `Y`
@@ -30858,7 +30728,7 @@ pub mod deal {
             }
             string_enum!(FilterEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.IS_SEARCHABLE` in `crm.deal.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterIsSearchable {
                 /// `Y`
@@ -31108,7 +30978,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.deal.userfield.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.html>
@@ -31179,7 +31048,6 @@ pub mod deal {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.deal.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31187,13 +31055,14 @@ pub mod deal {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.deal.userfield.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-update.html>
         pub mod update {
             /// Error codes of `crm.deal.userfield.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -31213,7 +31082,7 @@ pub mod deal {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.MANDATORY` in `crm.deal.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -31225,7 +31094,7 @@ pub mod deal {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.deal.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -31300,7 +31169,7 @@ pub mod deal {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.deal.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -31399,7 +31268,7 @@ pub mod deal {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.deal.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -31411,7 +31280,7 @@ pub mod deal {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.deal.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -31423,7 +31292,7 @@ pub mod deal {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.deal.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -32266,7 +32135,6 @@ pub mod dealcategory {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.dealcategory.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32274,6 +32142,7 @@ pub mod dealcategory {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.dealcategory.get`.
     ///
@@ -32859,7 +32728,7 @@ pub mod documentgenerator {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-add.html>
         pub mod add {
             /// Error codes of `crm.documentgenerator.document.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -32990,7 +32859,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocument);
             /// The object `result` of `crm.documentgenerator.document.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-add.html>
@@ -33010,7 +32878,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.documentgenerator.document.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33018,6 +32885,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.document.delete`.
         ///
@@ -33026,7 +32894,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.document.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -33060,7 +32928,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.document.enablepublicurl`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -33096,7 +32964,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Enablepublicurl {
                 const NAME: &'static str = "crm.documentgenerator.document.enablepublicurl";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33104,6 +32971,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.document.get`.
         ///
@@ -33112,7 +32980,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.document.get`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `DOCGEN_ACCESS_ERROR`
@@ -33247,7 +33115,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocument);
             /// The object `result` of `crm.documentgenerator.document.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get.html>
@@ -33267,7 +33134,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.documentgenerator.document.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33275,6 +33141,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.document.getfields`.
         ///
@@ -33283,7 +33150,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.document.getfields`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -33523,7 +33390,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocumentFields);
             /// The object `result` of `crm.documentgenerator.document.getfields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get-fields.html>
@@ -33543,7 +33409,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Getfields {
                 const NAME: &'static str = "crm.documentgenerator.document.getfields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33551,6 +33416,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.document.list`.
         ///
@@ -33559,7 +33425,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.document.list`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -34344,7 +34210,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocuments);
             /// The object `result` of `crm.documentgenerator.document.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-list.html>
@@ -34364,7 +34229,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.documentgenerator.document.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34378,13 +34242,15 @@ pub mod documentgenerator {
                     output.documents
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputDocuments);
         }
         /// Types of `crm.documentgenerator.document.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-update.html>
         pub mod update {
             /// Error codes of `crm.documentgenerator.document.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -34513,7 +34379,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocument);
             /// The object `result` of `crm.documentgenerator.document.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-update.html>
@@ -34533,7 +34398,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "crm.documentgenerator.document.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34541,6 +34405,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.document.upload`.
         ///
@@ -34549,7 +34414,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.document.upload`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -34786,7 +34651,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDocument);
             /// The object `result` of `crm.documentgenerator.document.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-upload.html>
@@ -34806,7 +34670,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Upload {
                 const NAME: &'static str = "crm.documentgenerator.document.upload";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34814,6 +34677,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `documentgenerator::numerator`.
@@ -35055,7 +34919,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.numerator.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -35226,7 +35090,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.documentgenerator.numerator.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-add.html>
@@ -35258,7 +35121,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.documentgenerator.numerator.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35266,6 +35128,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.numerator.delete`.
         ///
@@ -35274,7 +35137,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.numerator.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -35305,7 +35168,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.numerator.get`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -35356,7 +35219,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.documentgenerator.numerator.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-get.html>
@@ -35388,7 +35250,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.documentgenerator.numerator.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35396,6 +35257,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.numerator.list`.
         ///
@@ -35442,7 +35304,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.documentgenerator.numerator.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-list.html>
@@ -35471,7 +35332,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.documentgenerator.numerator.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35479,6 +35339,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.numerator.update`.
         ///
@@ -35487,7 +35348,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.numerator.update`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -35673,7 +35534,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.documentgenerator.numerator.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-update.html>
@@ -35705,7 +35565,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "crm.documentgenerator.numerator.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35713,6 +35572,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `documentgenerator::template`.
@@ -36073,7 +35933,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.template.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -36278,7 +36138,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.documentgenerator.template.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36286,6 +36145,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.template.delete`.
         ///
@@ -36294,7 +36154,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.template.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -36323,7 +36183,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.template.get`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -36399,7 +36259,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.documentgenerator.template.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36407,6 +36266,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.template.getfields`.
         ///
@@ -36415,7 +36275,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.template.getfields`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `DOCGEN_ACCESS_ERROR`
@@ -37068,7 +36928,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Getfields {
                 const NAME: &'static str = "crm.documentgenerator.template.getfields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37076,6 +36935,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.template.list`.
         ///
@@ -37084,7 +36944,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.template.list`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `DOCGEN_ACCESS_ERROR`
@@ -37131,7 +36991,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTemplatesN39);
             /// The object `result.templates.37` of `crm.documentgenerator.template.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-list.html>
@@ -37169,7 +37028,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTemplatesN37);
             /// The object `result.templates` of `crm.documentgenerator.template.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-list.html>
@@ -37192,7 +37050,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTemplates);
             /// The object `result` of `crm.documentgenerator.template.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-list.html>
@@ -37212,7 +37069,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.documentgenerator.template.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37220,6 +37076,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.documentgenerator.template.update`.
         ///
@@ -37228,7 +37085,7 @@ pub mod documentgenerator {
             /// Error codes of `crm.documentgenerator.template.update`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -37481,7 +37338,6 @@ pub mod documentgenerator {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "crm.documentgenerator.template.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37489,6 +37345,7 @@ pub mod documentgenerator {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -37571,7 +37428,7 @@ pub mod duplicate {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/duplicates/crm-duplicate-find-by-comm.html>
     pub mod findbycomm {
         /// Error codes of `crm.duplicate.findbycomm`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `403`
@@ -37584,7 +37441,7 @@ pub mod duplicate {
         string_enum!(Error { N403 = "403", N400 = "400" });
         error_code!(Error);
         /// Allowed values of `params.type` in `crm.duplicate.findbycomm`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `EMAIL`
@@ -37596,7 +37453,7 @@ pub mod duplicate {
         }
         string_enum!(Type { Email = "EMAIL", Phone = "PHONE" });
         /// Allowed values of `params.entity_type` in `crm.duplicate.findbycomm`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum EntityType {
             /// `LEAD`
@@ -37636,7 +37493,6 @@ pub mod duplicate {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Findbycomm {
             const NAME: &'static str = "crm.duplicate.findbycomm";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37644,6 +37500,7 @@ pub mod duplicate {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `duplicate::volatile_type`.
     pub mod volatile_type {
@@ -37843,7 +37700,7 @@ pub mod duplicate {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html>
         pub mod fields {
             /// Error codes of `crm.duplicate.volatileType.fields`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -37878,7 +37735,6 @@ pub mod duplicate {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.duplicate.volatileType.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37886,13 +37742,14 @@ pub mod duplicate {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.duplicate.volatileType.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-list.html>
         pub mod list {
             /// Error codes of `crm.duplicate.volatileType.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -37927,7 +37784,6 @@ pub mod duplicate {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.duplicate.volatileType.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37935,13 +37791,14 @@ pub mod duplicate {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.duplicate.volatileType.register`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-register.html>
         pub mod register {
             /// Error codes of `crm.duplicate.volatileType.register`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `FIELD_NOT_FOUND`
@@ -37975,7 +37832,6 @@ pub mod duplicate {
                     ::std::result::Result::Ok(Self { id: object.field("id")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Register {
                 const NAME: &'static str = "crm.duplicate.volatileType.register";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37983,13 +37839,14 @@ pub mod duplicate {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.duplicate.volatileType.unregister`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-unregister.html>
         pub mod unregister {
             /// Error codes of `crm.duplicate.volatileType.unregister`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `TYPE_IS_NOT_ASSIGNED`
@@ -38066,7 +37923,7 @@ pub mod entity {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/duplicates/crm-entity-merge-batch.html>
     pub mod merge_batch {
         /// Error codes of `crm.entity.mergeBatch`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `403`
@@ -38135,7 +37992,7 @@ pub mod entity {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
         /// Allowed values of `result.STATUS` in `crm.entity.mergeBatch`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputStatus {
             /// `SUCCESS`
@@ -38174,7 +38031,6 @@ pub mod entity {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::MergeBatch {
             const NAME: &'static str = "crm.entity.mergeBatch";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38182,6 +38038,7 @@ pub mod entity {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `enum_`.
@@ -38704,7 +38561,6 @@ pub mod enum_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.enum.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38712,6 +38568,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.enum.getorderownertypes`.
     ///
@@ -39369,7 +39226,6 @@ pub mod invoice {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.invoice.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39377,6 +39233,7 @@ pub mod invoice {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.invoice.get`.
     ///
@@ -39891,7 +39748,6 @@ pub mod invoice {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.invoice.recurring.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39899,6 +39755,7 @@ pub mod invoice {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.invoice.recurring.get`.
         ///
@@ -40296,7 +40153,6 @@ pub mod invoice {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.invoice.status.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40304,6 +40160,7 @@ pub mod invoice {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.invoice.status.get`.
         ///
@@ -41320,7 +41177,7 @@ pub mod item {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
     pub mod add {
         /// Error codes of `crm.item.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -41346,7 +41203,7 @@ pub mod item {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.isManualOpportunity` in `crm.item.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsManualOpportunity {
             /// `Y`
@@ -41358,7 +41215,7 @@ pub mod item {
         }
         string_enum!(FieldsIsManualOpportunity { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.opened` in `crm.item.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -41863,7 +41720,7 @@ pub mod item {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.useOriginalUfNames` in `crm.item.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseOriginalUfNames {
             /// `Y`
@@ -42091,7 +41948,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItem);
         /// The object `result` of `crm.item.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
@@ -42111,7 +41967,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "crm.item.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -42119,13 +41974,14 @@ pub mod item {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.item.batchImport`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-batch-import.html>
     pub mod batch_import {
         /// Error codes of `crm.item.batchImport`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND` (HTTP 400)
@@ -42157,7 +42013,7 @@ pub mod item {
         );
         error_code!(Error);
         /// Allowed values of `params.useOriginalUfNames` in `crm.item.batchImport`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseOriginalUfNames {
             /// `Y`
@@ -42185,7 +42041,6 @@ pub mod item {
                 ::std::result::Result::Ok(Self { id: object.field("id")? })
             }
         }
-        deserialize_via_from_value!(OutputItemsItem);
         /// The object `result.items` of `crm.item.batchImport`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-batch-import.html>
@@ -42205,7 +42060,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItems);
         /// The object `result` of `crm.item.batchImport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-batch-import.html>
@@ -42225,7 +42079,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::BatchImport {
             const NAME: &'static str = "crm.item.batchImport";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -42233,13 +42086,14 @@ pub mod item {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.item.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-delete.html>
     pub mod delete {
         /// Error codes of `crm.item.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user`
@@ -42393,7 +42247,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-get.html>
         pub mod get {
             /// Error codes of `crm.item.delivery.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -42406,7 +42260,7 @@ pub mod item {
             string_enum!(Error { N0 = "0", N100 = "100" });
             error_code!(Error);
             /// Allowed values of `result.deducted` in `crm.item.delivery.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputDeducted {
                 /// `Y`
@@ -42459,7 +42313,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.item.delivery.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -42467,13 +42320,14 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.item.delivery.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html>
         pub mod list {
             /// Error codes of `crm.item.delivery.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -42844,7 +42698,7 @@ pub mod item {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.item.details.configuration.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `'P'`
@@ -42880,7 +42734,6 @@ pub mod item {
                         })
                     }
                 }
-                deserialize_via_from_value!(ItemElements);
                 /// The object `result` of `crm.item.details.configuration.get`: `section[] | null`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html>
@@ -42909,7 +42762,6 @@ pub mod item {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `section[] | null`.
                 pub type Output = ::std::option::Option<::std::vec::Vec<Item>>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -42919,6 +42771,7 @@ pub mod item {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.item.details.configuration.reset`.
             ///
@@ -42929,7 +42782,7 @@ pub mod item {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.item.details.configuration.reset`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `'P'`
@@ -43220,7 +43073,7 @@ pub mod item {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(DataParam);
                 /// Allowed values of `params.scope` in `crm.item.details.configuration.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `'P'`
@@ -43248,7 +43101,7 @@ pub mod item {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html>
     pub mod get {
         /// Error codes of `crm.item.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -43266,7 +43119,7 @@ pub mod item {
         );
         error_code!(Error);
         /// Allowed values of `params.useOriginalUfNames` in `crm.item.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseOriginalUfNames {
             /// `Y`
@@ -43305,7 +43158,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItemFm);
         /// The object `result.item` of `crm.item.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html>
@@ -43553,7 +43405,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItem);
         /// The object `result` of `crm.item.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html>
@@ -43573,7 +43424,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.item.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -43581,13 +43431,14 @@ pub mod item {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.item.import`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-import.html>
     pub mod import {
         /// Error codes of `crm.item.import`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `NOT_FOUND` (HTTP 400)
@@ -43616,7 +43467,7 @@ pub mod item {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.isManualOpportunity` in `crm.item.import`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsManualOpportunity {
             /// `Y`
@@ -43628,7 +43479,7 @@ pub mod item {
         }
         string_enum!(FieldsIsManualOpportunity { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.opened` in `crm.item.import`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -44116,7 +43967,7 @@ pub mod item {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.useOriginalUfNames` in `crm.item.import`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseOriginalUfNames {
             /// `Y`
@@ -44144,7 +43995,6 @@ pub mod item {
                 ::std::result::Result::Ok(Self { id: object.field("id")? })
             }
         }
-        deserialize_via_from_value!(OutputItem);
         /// The object `result` of `crm.item.import`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-import.html>
@@ -44164,7 +44014,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Import {
             const NAME: &'static str = "crm.item.import";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -44172,13 +44021,14 @@ pub mod item {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.item.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html>
     pub mod list {
         /// Error codes of `crm.item.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -44196,7 +44046,7 @@ pub mod item {
         );
         error_code!(Error);
         /// Allowed values of `params.useOriginalUfNames` in `crm.item.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseOriginalUfNames {
             /// `Y`
@@ -44250,7 +44100,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItems);
         /// The object `result` of `crm.item.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html>
@@ -44270,7 +44119,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.item.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -44284,6 +44132,8 @@ pub mod item {
                 output.items
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputItems);
     }
     /// Methods under `item::payment`.
     pub mod payment {
@@ -44641,7 +44491,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-add.html>
         pub mod add {
             /// Error codes of `crm.item.payment.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -44668,7 +44518,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-delete.html>
         pub mod delete {
             /// Error codes of `crm.item.payment.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -44914,7 +44764,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-add.html>
             pub mod add {
                 /// Error codes of `crm.item.payment.delivery.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -44941,7 +44791,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-delete.html>
             pub mod delete {
                 /// Error codes of `crm.item.payment.delivery.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -44968,7 +44818,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-list.html>
             pub mod list {
                 /// Error codes of `crm.item.payment.delivery.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -44995,7 +44845,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-set-delivery.html>
             pub mod set_delivery {
                 /// Error codes of `crm.item.payment.delivery.setDelivery`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -45023,7 +44873,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-get.html>
         pub mod get {
             /// Error codes of `crm.item.payment.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -45050,7 +44900,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-list.html>
         pub mod list {
             /// Error codes of `crm.item.payment.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -45077,7 +44927,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-pay.html>
         pub mod pay {
             /// Error codes of `crm.item.payment.pay`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -45329,7 +45179,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-add.html>
             pub mod add {
                 /// Error codes of `crm.item.payment.product.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -45356,7 +45206,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-delete.html>
             pub mod delete {
                 /// Error codes of `crm.item.payment.product.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -45383,7 +45233,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-list.html>
             pub mod list {
                 /// Error codes of `crm.item.payment.product.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -45410,7 +45260,7 @@ pub mod item {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/products-in-payment/crm-item-payment-product-set-quantity.html>
             pub mod set_quantity {
                 /// Error codes of `crm.item.payment.product.setQuantity`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -45438,7 +45288,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-unpay.html>
         pub mod unpay {
             /// Error codes of `crm.item.payment.unpay`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -45465,7 +45315,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/crm-item-payment-update.html>
         pub mod update {
             /// Error codes of `crm.item.payment.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -45478,7 +45328,7 @@ pub mod item {
             string_enum!(Error { N0 = "0", N100 = "100" });
             error_code!(Error);
             /// Allowed values of `params.fields.paid` in `crm.item.payment.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPaid {
                 /// `Y`
@@ -45980,7 +45830,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-add.html>
         pub mod add {
             /// Error codes of `crm.item.productrow.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ENTITY_TYPE_NOT_SUPPORTED`
@@ -46003,7 +45853,7 @@ pub mod item {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.taxIncluded` in `crm.item.productrow.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTaxIncluded {
                 /// `Y`
@@ -46310,7 +46160,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputProductRow);
             /// The object `result` of `crm.item.productrow.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-add.html>
@@ -46330,7 +46179,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.item.productrow.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -46338,13 +46186,14 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.item.productrow.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-delete.html>
         pub mod delete {
             /// Error codes of `crm.item.productrow.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ENTITY_TYPE_NOT_SUPPORTED`
@@ -46381,7 +46230,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
         pub mod fields {
             /// Error codes of `crm.item.productrow.fields`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -46428,7 +46277,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsId);
             /// The object `result.fields.ownerId` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46466,7 +46314,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsOwnerId);
             /// The object `result.fields.ownerType` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46504,7 +46351,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsOwnerType);
             /// The object `result.fields.productId` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46542,7 +46388,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsProductId);
             /// The object `result.fields.productName` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46580,7 +46425,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsProductName);
             /// The object `result.fields.price` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46618,7 +46462,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsPrice);
             /// The object `result.fields.priceExclusive` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46656,7 +46499,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsPriceExclusive);
             /// The object `result.fields.priceNetto` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46694,7 +46536,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsPriceNetto);
             /// The object `result.fields.priceBrutto` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46732,7 +46573,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsPriceBrutto);
             /// The object `result.fields.quantity` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46770,7 +46610,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsQuantity);
             /// The object `result.fields.discountTypeId` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46808,7 +46647,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDiscountTypeId);
             /// The object `result.fields.discountRate` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46846,7 +46684,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDiscountRate);
             /// The object `result.fields.discountSum` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46884,7 +46721,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDiscountSum);
             /// The object `result.fields.taxRate` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46922,7 +46758,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsTaxRate);
             /// The object `result.fields.taxIncluded` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46960,7 +46795,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsTaxIncluded);
             /// The object `result.fields.customized` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -46998,7 +46832,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsCustomized);
             /// The object `result.fields.measureCode` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -47036,7 +46869,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsMeasureCode);
             /// The object `result.fields.measureName` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -47074,7 +46906,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsMeasureName);
             /// The object `result.fields.sort` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -47112,7 +46943,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsSort);
             /// The object `result.fields.type` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -47150,7 +46980,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsType);
             /// The object `result.fields.storeId` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -47188,7 +47017,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsStoreId);
             /// The object `result.fields` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -47268,7 +47096,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFields);
             /// The object `result` of `crm.item.productrow.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-fields.html>
@@ -47288,7 +47115,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.item.productrow.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -47296,13 +47122,14 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.item.productrow.get`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-get.html>
         pub mod get {
             /// Error codes of `crm.item.productrow.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ENTITY_TYPE_NOT_SUPPORTED`
@@ -47409,7 +47236,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputProductRow);
             /// The object `result` of `crm.item.productrow.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-get.html>
@@ -47429,7 +47255,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.item.productrow.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -47437,13 +47262,14 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.item.productrow.getAvailableForPayment`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-get-available-for-payment.html>
         pub mod get_available_for_payment {
             /// Error codes of `crm.item.productrow.getAvailableForPayment`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -47541,7 +47367,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputProductRows);
             /// The object `result` of `crm.item.productrow.getAvailableForPayment`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-get-available-for-payment.html>
@@ -47561,7 +47386,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::GetAvailableForPayment {
                 const NAME: &'static str = "crm.item.productrow.getAvailableForPayment";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -47569,13 +47393,14 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.item.productrow.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-list.html>
         pub mod list {
             /// Error codes of `crm.item.productrow.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -47679,7 +47504,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputProductRows);
             /// The object `result` of `crm.item.productrow.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-list.html>
@@ -47699,7 +47523,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.item.productrow.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -47713,13 +47536,15 @@ pub mod item {
                     output.product_rows
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputProductRows);
         }
         /// Types of `crm.item.productrow.set`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-set.html>
         pub mod set {
             /// Error codes of `crm.item.productrow.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ENTITY_TYPE_NOT_SUPPORTED`
@@ -47742,7 +47567,7 @@ pub mod item {
             );
             error_code!(Error);
             /// Allowed values of `params.productRows.taxIncluded` in `crm.item.productrow.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ProductRowsTaxIncluded {
                 /// `Y`
@@ -48036,7 +47861,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputProductRows);
             /// The object `result` of `crm.item.productrow.set`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-set.html>
@@ -48056,7 +47880,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Set {
                 const NAME: &'static str = "crm.item.productrow.set";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -48064,13 +47887,14 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.item.productrow.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-update.html>
         pub mod update {
             /// Error codes of `crm.item.productrow.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ENTITY_TYPE_NOT_SUPPORTED`
@@ -48095,7 +47919,7 @@ pub mod item {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.taxIncluded` in `crm.item.productrow.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsTaxIncluded {
                 /// `Y`
@@ -48389,7 +48213,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputProductRow);
             /// The object `result` of `crm.item.productrow.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-update.html>
@@ -48409,7 +48232,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "crm.item.productrow.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -48417,6 +48239,7 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `crm.item.update`.
@@ -48426,7 +48249,7 @@ pub mod item {
         /// Error codes of `crm.item.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: HTTP 400.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -48452,7 +48275,7 @@ pub mod item {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.isManualOpportunity` in `crm.item.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsManualOpportunity {
             /// `Y`
@@ -48464,7 +48287,7 @@ pub mod item {
         }
         string_enum!(FieldsIsManualOpportunity { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.opened` in `crm.item.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -48969,7 +48792,7 @@ pub mod item {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.useOriginalUfNames` in `crm.item.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UseOriginalUfNames {
             /// `Y`
@@ -49197,7 +49020,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(OutputItem);
         /// The object `result` of `crm.item.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-update.html>
@@ -49217,7 +49039,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "crm.item.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -49225,6 +49046,7 @@ pub mod item {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `lead`.
@@ -49596,7 +49418,7 @@ pub mod lead {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.fields.OPENED` in `crm.lead.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -50437,7 +50259,7 @@ pub mod lead {
             /// Error codes of `crm.lead.contact.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -50532,7 +50354,7 @@ pub mod lead {
             /// Error codes of `crm.lead.contact.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -50640,7 +50462,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSort);
             /// The object `result.IS_PRIMARY` of `crm.lead.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-fields.html>
@@ -50678,7 +50499,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputIsPrimary);
             /// The object `result.CONTACT_ID` of `crm.lead.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-fields.html>
@@ -50716,7 +50536,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputContactId);
             /// The object `result` of `crm.lead.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-fields.html>
@@ -50742,7 +50561,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.lead.contact.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -50750,6 +50568,7 @@ pub mod lead {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `lead::contact::items`.
         pub mod items {
@@ -50895,7 +50714,7 @@ pub mod lead {
                 /// Error codes of `crm.lead.contact.items.delete`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -50926,7 +50745,7 @@ pub mod lead {
                 /// Error codes of `crm.lead.contact.items.get`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -50957,7 +50776,7 @@ pub mod lead {
                 /// Error codes of `crm.lead.contact.items.set`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -51392,7 +51211,7 @@ pub mod lead {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.lead.details.configuration.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `'P'`
@@ -51486,7 +51305,6 @@ pub mod lead {
                         })
                     }
                 }
-                deserialize_via_from_value!(ItemElements);
                 /// The object `result` of `crm.lead.details.configuration.get`: `section[] | null`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-get.html>
@@ -51515,7 +51333,6 @@ pub mod lead {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `section[] | null`.
                 pub type Output = ::std::option::Option<::std::vec::Vec<Item>>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -51525,6 +51342,7 @@ pub mod lead {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.lead.details.configuration.reset`.
             ///
@@ -51535,7 +51353,7 @@ pub mod lead {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.scope` in `crm.lead.details.configuration.reset`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `'P'`
@@ -51772,7 +51590,7 @@ pub mod lead {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(DataParam);
                 /// Allowed values of `params.scope` in `crm.lead.details.configuration.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Scope {
                     /// `'P'`
@@ -52046,7 +51864,6 @@ pub mod lead {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.lead.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -52054,6 +51871,7 @@ pub mod lead {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.lead.get`.
     ///
@@ -52239,7 +52057,6 @@ pub mod lead {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.lead.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -52247,6 +52064,7 @@ pub mod lead {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.lead.list`.
     ///
@@ -52386,7 +52204,7 @@ pub mod lead {
             /// Error codes of `crm.lead.productrows.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `result.TAX_INCLUDED` in `crm.lead.productrows.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ItemTaxIncluded {
                 /// `Y`
@@ -52398,7 +52216,7 @@ pub mod lead {
             }
             string_enum!(ItemTaxIncluded { Y = "Y", N = "N" });
             /// Allowed values of `result.CUSTOMIZED` in `crm.lead.productrows.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ItemCustomized {
                 /// `Y`
@@ -52515,7 +52333,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(Item);
             /// The `result` of the call: `productrow[]`.
             pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -52525,6 +52342,7 @@ pub mod lead {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.lead.productrows.set`.
         ///
@@ -52533,7 +52351,7 @@ pub mod lead {
             /// Error codes of `crm.lead.productrows.set`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.rows.TAX_INCLUDED` in `crm.lead.productrows.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum RowsTaxIncluded {
                 /// `Y`
@@ -53443,7 +53261,7 @@ pub mod lead {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.params.REGISTER_SONET_EVENT` in `crm.lead.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterSonetEvent {
             /// `Y`
@@ -53774,7 +53592,7 @@ pub mod lead {
             /// Error codes of `crm.lead.userfield.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -53785,7 +53603,7 @@ pub mod lead {
             string_enum!(Error { ErrorCore = "ERROR_CORE" });
             error_code!(Error);
             /// Allowed values of `params.fields.USER_TYPE_ID` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUserTypeId {
                 /// `string`
@@ -53832,7 +53650,7 @@ pub mod lead {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.fields.MULTIPLE` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMultiple {
                 /// `Y`
@@ -53844,7 +53662,7 @@ pub mod lead {
             }
             string_enum!(FieldsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.MANDATORY` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -53856,7 +53674,7 @@ pub mod lead {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -53931,7 +53749,7 @@ pub mod lead {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -54030,7 +53848,7 @@ pub mod lead {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -54042,7 +53860,7 @@ pub mod lead {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -54054,7 +53872,7 @@ pub mod lead {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.lead.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -54390,7 +54208,7 @@ pub mod lead {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-delete.html>
         pub mod delete {
             /// Error codes of `crm.lead.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -54421,7 +54239,7 @@ pub mod lead {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
         pub mod get {
             /// Error codes of `crm.lead.userfield.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `403`
@@ -54471,7 +54289,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result.EDIT_FORM_LABEL` of `crm.lead.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
@@ -54551,7 +54368,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEditFormLabel);
             /// The object `result.LIST_COLUMN_LABEL` of `crm.lead.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
@@ -54631,7 +54447,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListColumnLabel);
             /// The object `result.LIST_FILTER_LABEL` of `crm.lead.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
@@ -54711,7 +54526,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListFilterLabel);
             /// The object `result.ERROR_MESSAGE` of `crm.lead.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
@@ -54791,7 +54605,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputErrorMessage);
             /// The object `result.HELP_MESSAGE` of `crm.lead.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
@@ -54871,7 +54684,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputHelpMessage);
             /// The object `result` of `crm.lead.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-get.html>
@@ -54942,7 +54754,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.lead.userfield.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -54950,13 +54761,14 @@ pub mod lead {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.lead.userfield.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
         pub mod list {
             /// Error codes of `crm.lead.userfield.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -54967,7 +54779,7 @@ pub mod lead {
             string_enum!(Error { N400 = "400" });
             error_code!(Error);
             /// Allowed values of `params.filter.USER_TYPE_ID` in `crm.lead.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterUserTypeId {
                 /// `string`
@@ -55014,7 +54826,7 @@ pub mod lead {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.filter.MULTIPLE` in `crm.lead.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMultiple {
                 /// `Y`
@@ -55026,7 +54838,7 @@ pub mod lead {
             }
             string_enum!(FilterMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.MANDATORY` in `crm.lead.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMandatory {
                 /// `Y`
@@ -55038,7 +54850,7 @@ pub mod lead {
             }
             string_enum!(FilterMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.SHOW_FILTER` in `crm.lead.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowFilter {
                 /// `N`
@@ -55054,7 +54866,7 @@ pub mod lead {
             }
             string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
             /// Allowed values of `params.filter.SHOW_IN_LIST` in `crm.lead.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowInList {
                 /// `Y`
@@ -55066,7 +54878,7 @@ pub mod lead {
             }
             string_enum!(FilterShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.EDIT_IN_LIST` in `crm.lead.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterEditInList {
                 /// `Y`
@@ -55078,7 +54890,7 @@ pub mod lead {
             }
             string_enum!(FilterEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.IS_SEARCHABLE` in `crm.lead.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterIsSearchable {
                 /// `Y`
@@ -55328,7 +55140,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.lead.userfield.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-list.html>
@@ -55399,7 +55210,6 @@ pub mod lead {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.lead.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -55407,13 +55217,14 @@ pub mod lead {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.lead.userfield.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-update.html>
         pub mod update {
             /// Error codes of `crm.lead.userfield.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -55433,7 +55244,7 @@ pub mod lead {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.MANDATORY` in `crm.lead.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -55445,7 +55256,7 @@ pub mod lead {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.lead.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -55520,7 +55331,7 @@ pub mod lead {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.lead.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -55619,7 +55430,7 @@ pub mod lead {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.lead.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -55631,7 +55442,7 @@ pub mod lead {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.lead.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -55643,7 +55454,7 @@ pub mod lead {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.lead.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -56381,7 +56192,6 @@ pub mod multifield {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.multifield.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -56389,6 +56199,7 @@ pub mod multifield {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `orderentity`.
@@ -56619,7 +56430,7 @@ pub mod orderentity {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html>
     pub mod add {
         /// Error codes of `crm.orderentity.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -56718,7 +56529,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDealOrder);
         /// The object `result` of `crm.orderentity.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html>
@@ -56738,7 +56548,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "crm.orderentity.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -56746,13 +56555,14 @@ pub mod orderentity {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.orderentity.deleteByFilter`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-delete-by-filter.html>
     pub mod delete_by_filter {
         /// Error codes of `crm.orderentity.deleteByFilter`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -56841,7 +56651,7 @@ pub mod orderentity {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-get-fields.html>
     pub mod get_fields {
         /// Error codes of `crm.orderentity.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -56879,7 +56689,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEntityOrderId);
         /// The object `result.orderEntity.ownerId` of `crm.orderentity.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-get-fields.html>
@@ -56908,7 +56717,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEntityOwnerId);
         /// The object `result.orderEntity.ownerTypeId` of `crm.orderentity.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-get-fields.html>
@@ -56937,7 +56745,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEntityOwnerTypeId);
         /// The object `result.orderEntity` of `crm.orderentity.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-get-fields.html>
@@ -56963,7 +56770,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEntity);
         /// The object `result` of `crm.orderentity.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-get-fields.html>
@@ -56983,7 +56789,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "crm.orderentity.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -56991,13 +56796,14 @@ pub mod orderentity {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.orderentity.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-list.html>
     pub mod list {
         /// Error codes of `crm.orderentity.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -57033,7 +56839,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEntity);
         /// The object `result` of `crm.orderentity.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-list.html>
@@ -57053,7 +56858,6 @@ pub mod orderentity {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.orderentity.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -57067,6 +56871,8 @@ pub mod orderentity {
                 output.order_entity
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputOrderEntity);
     }
 }
 /// Methods under `paysystem`.
@@ -57771,7 +57577,6 @@ pub mod product {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.product.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -57779,6 +57584,7 @@ pub mod product {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.product.get`.
     ///
@@ -59360,7 +59166,7 @@ pub mod quote {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.fields.OPENED` in `crm.quote.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -59629,7 +59435,7 @@ pub mod quote {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.params.IMPORT` in `crm.quote.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsImport {
             /// `Y`
@@ -59852,7 +59658,7 @@ pub mod quote {
             /// Error codes of `crm.quote.contact.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -59863,7 +59669,7 @@ pub mod quote {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// Allowed values of `params.fields.IS_PRIMARY` in `crm.quote.contact.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsPrimary {
                 /// `Y`
@@ -59959,7 +59765,7 @@ pub mod quote {
             /// Error codes of `crm.quote.contact.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -60065,7 +59871,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSort);
             /// The object `result.IS_PRIMARY` of `crm.quote.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-fields.html>
@@ -60103,7 +59908,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputIsPrimary);
             /// The object `result.CONTACT_ID` of `crm.quote.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-fields.html>
@@ -60141,7 +59945,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputContactId);
             /// The object `result` of `crm.quote.contact.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-fields.html>
@@ -60167,7 +59970,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.quote.contact.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -60175,6 +59977,7 @@ pub mod quote {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `quote::contact::items`.
         pub mod items {
@@ -60325,7 +60128,7 @@ pub mod quote {
                 /// Error codes of `crm.quote.contact.items.delete`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -60352,7 +60155,7 @@ pub mod quote {
                 /// Error codes of `crm.quote.contact.items.get`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -60363,7 +60166,7 @@ pub mod quote {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// Allowed values of `result.IS_PRIMARY` in `crm.quote.contact.items.get`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemIsPrimary {
                     /// `Y`
@@ -60404,7 +60207,6 @@ pub mod quote {
                         })
                     }
                 }
-                deserialize_via_from_value!(Item);
                 /// The `result` of the call: `quote_contact_binding[]`.
                 pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -60414,6 +60216,7 @@ pub mod quote {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `crm.quote.contact.items.set`.
             ///
@@ -60422,7 +60225,7 @@ pub mod quote {
                 /// Error codes of `crm.quote.contact.items.set`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -60437,7 +60240,7 @@ pub mod quote {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.items.IS_PRIMARY` in `crm.quote.contact.items.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum ItemsIsPrimary {
                     /// `Y`
@@ -60543,7 +60346,7 @@ pub mod quote {
         /// Error codes of `crm.quote.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -60771,7 +60574,6 @@ pub mod quote {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.quote.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -60779,6 +60581,7 @@ pub mod quote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.quote.list`.
     ///
@@ -60822,7 +60625,6 @@ pub mod quote {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::List {
@@ -60838,6 +60640,7 @@ pub mod quote {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Methods under `quote::productrows`.
     pub mod productrows {
@@ -61056,7 +60859,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(Item);
             /// The `result` of the call: `productrow[]`.
             pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -61066,6 +60868,7 @@ pub mod quote {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.quote.productrows.set`.
         ///
@@ -61326,7 +61129,7 @@ pub mod quote {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.fields.OPENED` in `crm.quote.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsOpened {
             /// `Y`
@@ -61616,7 +61419,7 @@ pub mod quote {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `params.params.REGISTER_HISTORY_EVENT` in `crm.quote.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsRegisterHistoryEvent {
             /// `Y`
@@ -61949,7 +61752,7 @@ pub mod quote {
             /// Error codes of `crm.quote.userfield.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -61960,7 +61763,7 @@ pub mod quote {
             string_enum!(Error { ErrorCore = "ERROR_CORE" });
             error_code!(Error);
             /// Allowed values of `params.fields.USER_TYPE_ID` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUserTypeId {
                 /// `string`
@@ -62007,7 +61810,7 @@ pub mod quote {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.fields.MULTIPLE` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMultiple {
                 /// `Y`
@@ -62019,7 +61822,7 @@ pub mod quote {
             }
             string_enum!(FieldsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.MANDATORY` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -62031,7 +61834,7 @@ pub mod quote {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -62106,7 +61909,7 @@ pub mod quote {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -62205,7 +62008,7 @@ pub mod quote {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -62217,7 +62020,7 @@ pub mod quote {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -62229,7 +62032,7 @@ pub mod quote {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.quote.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -62565,7 +62368,7 @@ pub mod quote {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-delete.html>
         pub mod delete {
             /// Error codes of `crm.quote.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -62596,7 +62399,7 @@ pub mod quote {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
         pub mod get {
             /// Error codes of `crm.quote.userfield.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `403`
@@ -62646,7 +62449,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result.EDIT_FORM_LABEL` of `crm.quote.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
@@ -62723,7 +62525,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEditFormLabel);
             /// The object `result.LIST_COLUMN_LABEL` of `crm.quote.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
@@ -62800,7 +62601,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListColumnLabel);
             /// The object `result.LIST_FILTER_LABEL` of `crm.quote.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
@@ -62877,7 +62677,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListFilterLabel);
             /// The object `result.ERROR_MESSAGE` of `crm.quote.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
@@ -62954,7 +62753,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputErrorMessage);
             /// The object `result.HELP_MESSAGE` of `crm.quote.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
@@ -63031,7 +62829,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputHelpMessage);
             /// The object `result` of `crm.quote.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-get.html>
@@ -63102,7 +62899,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.quote.userfield.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -63110,13 +62906,14 @@ pub mod quote {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.quote.userfield.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
         pub mod list {
             /// Error codes of `crm.quote.userfield.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -63127,7 +62924,7 @@ pub mod quote {
             string_enum!(Error { N400 = "400" });
             error_code!(Error);
             /// Allowed values of `params.filter.USER_TYPE_ID` in `crm.quote.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterUserTypeId {
                 /// `string`
@@ -63174,7 +62971,7 @@ pub mod quote {
                 "iblock_element", Crm = "crm" }
             );
             /// Allowed values of `params.filter.MULTIPLE` in `crm.quote.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMultiple {
                 /// `Y`
@@ -63186,7 +62983,7 @@ pub mod quote {
             }
             string_enum!(FilterMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.MANDATORY` in `crm.quote.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMandatory {
                 /// `Y`
@@ -63198,7 +62995,7 @@ pub mod quote {
             }
             string_enum!(FilterMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.SHOW_FILTER` in `crm.quote.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowFilter {
                 /// `N`
@@ -63214,7 +63011,7 @@ pub mod quote {
             }
             string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
             /// Allowed values of `params.filter.SHOW_IN_LIST` in `crm.quote.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowInList {
                 /// `Y`
@@ -63226,7 +63023,7 @@ pub mod quote {
             }
             string_enum!(FilterShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.EDIT_IN_LIST` in `crm.quote.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterEditInList {
                 /// `Y`
@@ -63238,7 +63035,7 @@ pub mod quote {
             }
             string_enum!(FilterEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.IS_SEARCHABLE` in `crm.quote.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterIsSearchable {
                 /// `Y`
@@ -63488,7 +63285,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `crm.quote.userfield.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-list.html>
@@ -63559,7 +63355,6 @@ pub mod quote {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.quote.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -63567,13 +63362,14 @@ pub mod quote {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.quote.userfield.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-update.html>
         pub mod update {
             /// Error codes of `crm.quote.userfield.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -63593,7 +63389,7 @@ pub mod quote {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.MANDATORY` in `crm.quote.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -63605,7 +63401,7 @@ pub mod quote {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.quote.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -63680,7 +63476,7 @@ pub mod quote {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsSettings);
             /// Allowed values of `params.fields.LIST.DEF` in `crm.quote.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsListDef {
                 /// `Y`
@@ -63779,7 +63575,7 @@ pub mod quote {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsList);
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.quote.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -63791,7 +63587,7 @@ pub mod quote {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.quote.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -63803,7 +63599,7 @@ pub mod quote {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.quote.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -65204,7 +65000,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.requisite.bankdetail.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -65212,6 +65007,7 @@ pub mod requisite {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.requisite.bankdetail.get`.
         ///
@@ -65334,7 +65130,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.requisite.bankdetail.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -65342,6 +65137,7 @@ pub mod requisite {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.requisite.bankdetail.list`.
         ///
@@ -67188,7 +66984,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.requisite.link.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -67196,6 +66991,7 @@ pub mod requisite {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.requisite.link.get`.
         ///
@@ -67239,7 +67035,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.requisite.link.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -67247,6 +67042,7 @@ pub mod requisite {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.requisite.link.list`.
         ///
@@ -67655,7 +67451,7 @@ pub mod requisite {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-list.html>
     pub mod list {
         /// Error codes of `crm.requisite.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -68713,7 +68509,6 @@ pub mod requisite {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Fields {
                     const NAME: &'static str = "crm.requisite.preset.field.fields";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -68721,6 +68516,7 @@ pub mod requisite {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `crm.requisite.preset.field.get`.
             ///
@@ -68761,7 +68557,6 @@ pub mod requisite {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.requisite.preset.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -68769,6 +68564,7 @@ pub mod requisite {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `crm.requisite.preset.field.list`.
             ///
@@ -68949,7 +68745,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.requisite.preset.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -68957,6 +68752,7 @@ pub mod requisite {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.requisite.preset.get`.
         ///
@@ -69015,7 +68811,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.requisite.preset.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -69023,6 +68818,7 @@ pub mod requisite {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.requisite.preset.list`.
         ///
@@ -69677,7 +69473,7 @@ pub mod requisite {
             /// Error codes of `crm.requisite.userfield.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -69688,7 +69484,7 @@ pub mod requisite {
             string_enum!(Error { ErrorCore = "ERROR_CORE" });
             error_code!(Error);
             /// Allowed values of `params.fields.MULTIPLE` in `crm.requisite.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMultiple {
                 /// `Y`
@@ -69700,7 +69496,7 @@ pub mod requisite {
             }
             string_enum!(FieldsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.MANDATORY` in `crm.requisite.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -69712,7 +69508,7 @@ pub mod requisite {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `crm.requisite.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `N`
@@ -69728,7 +69524,7 @@ pub mod requisite {
             }
             string_enum!(FieldsShowFilter { N = "N", I = "I", E = "E", S = "S" });
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `crm.requisite.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -69740,7 +69536,7 @@ pub mod requisite {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `crm.requisite.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -69752,7 +69548,7 @@ pub mod requisite {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `crm.requisite.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -70075,7 +69871,7 @@ pub mod requisite {
             /// Error codes of `crm.requisite.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -70102,7 +69898,7 @@ pub mod requisite {
             /// Error codes of `crm.requisite.userfield.get`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_NOT_FOUND`
@@ -70146,7 +69942,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result.EDIT_FORM_LABEL` of `crm.requisite.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-get.html>
@@ -70169,7 +69964,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEditFormLabel);
             /// The object `result.LIST_COLUMN_LABEL` of `crm.requisite.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-get.html>
@@ -70192,7 +69986,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListColumnLabel);
             /// The object `result.LIST_FILTER_LABEL` of `crm.requisite.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-get.html>
@@ -70215,7 +70008,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListFilterLabel);
             /// The object `result.ERROR_MESSAGE` of `crm.requisite.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-get.html>
@@ -70238,7 +70030,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputErrorMessage);
             /// The object `result.HELP_MESSAGE` of `crm.requisite.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-get.html>
@@ -70261,7 +70052,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputHelpMessage);
             /// The object `result` of `crm.requisite.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-get.html>
@@ -70332,7 +70122,6 @@ pub mod requisite {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.requisite.userfield.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -70340,6 +70129,7 @@ pub mod requisite {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.requisite.userfield.list`.
         ///
@@ -70348,7 +70138,7 @@ pub mod requisite {
             /// Error codes of `crm.requisite.userfield.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.filter.MULTIPLE` in `crm.requisite.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMultiple {
                 /// `Y`
@@ -70360,7 +70150,7 @@ pub mod requisite {
             }
             string_enum!(FilterMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.MANDATORY` in `crm.requisite.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterMandatory {
                 /// `Y`
@@ -70372,7 +70162,7 @@ pub mod requisite {
             }
             string_enum!(FilterMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.SHOW_FILTER` in `crm.requisite.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowFilter {
                 /// `N`
@@ -70388,7 +70178,7 @@ pub mod requisite {
             }
             string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
             /// Allowed values of `params.filter.SHOW_IN_LIST` in `crm.requisite.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterShowInList {
                 /// `Y`
@@ -70400,7 +70190,7 @@ pub mod requisite {
             }
             string_enum!(FilterShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.EDIT_IN_LIST` in `crm.requisite.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterEditInList {
                 /// `Y`
@@ -70412,7 +70202,7 @@ pub mod requisite {
             }
             string_enum!(FilterEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.filter.IS_SEARCHABLE` in `crm.requisite.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterIsSearchable {
                 /// `Y`
@@ -70919,7 +70709,7 @@ pub mod stagehistory {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html>
     pub mod list {
         /// Error codes of `crm.stagehistory.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -71262,7 +71052,7 @@ pub mod status {
         /// Error codes of `crm.status.add`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: HTTP 400.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE` (HTTP 400)
@@ -71378,7 +71168,7 @@ pub mod status {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-delete.html>
     pub mod delete {
         /// Error codes of `crm.status.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -71488,7 +71278,7 @@ pub mod status {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-items.html>
         pub mod items {
             /// Error codes of `crm.status.entity.items`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `400`
@@ -71580,7 +71370,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.status.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -71588,13 +71377,14 @@ pub mod status {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.status.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-get.html>
     pub mod get {
         /// Error codes of `crm.status.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -71650,7 +71440,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.status.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -71658,13 +71447,14 @@ pub mod status {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.status.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html>
     pub mod list {
         /// Error codes of `crm.status.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -71695,7 +71485,7 @@ pub mod status {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-update.html>
     pub mod update {
         /// Error codes of `crm.status.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -71968,7 +71758,7 @@ pub mod timeline {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.fields.ENTITY_TYPE` in `crm.timeline.bindings.bind`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEntityType {
                 /// `lead`
@@ -72060,7 +71850,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-fields.html>
         pub mod fields {
             /// Error codes of `crm.timeline.bindings.fields`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -72071,7 +71861,7 @@ pub mod timeline {
             string_enum!(Error { N0 = "0" });
             error_code!(Error);
             /// Allowed values of `result.ENTITY_TYPE` in `crm.timeline.bindings.fields`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputEntityType {
                 /// `lead`
@@ -72118,7 +71908,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.timeline.bindings.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -72126,6 +71915,7 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.bindings.list`.
         ///
@@ -72160,7 +71950,7 @@ pub mod timeline {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.fields.ENTITY_TYPE` in `crm.timeline.bindings.unbind`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEntityType {
                 /// `lead`
@@ -72608,7 +72398,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-add.html>
         pub mod add {
             /// Error codes of `crm.timeline.comment.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `OWNER_NOT_FOUND`
@@ -72713,7 +72503,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-delete.html>
         pub mod delete {
             /// Error codes of `crm.timeline.comment.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -72750,7 +72540,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-fields.html>
         pub mod fields {
             /// Error codes of `crm.timeline.comment.fields`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -72797,7 +72587,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.timeline.comment.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -72805,6 +72594,7 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.comment.get`.
         ///
@@ -72836,7 +72626,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesN1Image);
             /// The object `result.FILES.1` of `crm.timeline.comment.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -72886,7 +72675,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesN1);
             /// The object `result.FILES.2.image` of `crm.timeline.comment.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -72909,7 +72697,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesN2Image);
             /// The object `result.FILES.2` of `crm.timeline.comment.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -72959,7 +72746,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesN2);
             /// The object `result.FILES` of `crm.timeline.comment.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -72982,7 +72768,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFiles);
             /// The object `result` of `crm.timeline.comment.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -73020,7 +72805,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.timeline.comment.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -73028,6 +72812,7 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.comment.list`.
         ///
@@ -73058,7 +72843,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-update.html>
         pub mod update {
             /// Error codes of `crm.timeline.comment.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `OWNER_NOT_FOUND`
@@ -73337,7 +73122,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-add.html>
         pub mod add {
             /// Error codes of `crm.timeline.icon.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -73384,7 +73169,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.timeline.icon.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -73392,13 +73176,14 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.icon.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-delete.html>
         pub mod delete {
             /// Error codes of `crm.timeline.icon.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -73432,7 +73217,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-get.html>
         pub mod get {
             /// Error codes of `crm.timeline.icon.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `NOT_FOUND`
@@ -73471,7 +73256,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputIcon);
             /// The object `result` of `crm.timeline.icon.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-get.html>
@@ -73491,7 +73275,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.timeline.icon.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -73499,13 +73282,14 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.icon.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-list.html>
         pub mod list {
             /// Error codes of `crm.timeline.icon.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -73540,7 +73324,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputIcons);
             /// The object `result` of `crm.timeline.icon.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-list.html>
@@ -73560,7 +73343,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.timeline.icon.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -73574,6 +73356,8 @@ pub mod timeline {
                     output.icons
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputIcons);
         }
     }
     /// Methods under `timeline::item`.
@@ -73701,7 +73485,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/actions/crm-timeline-item-pin.html>
         pub mod pin {
             /// Error codes of `crm.timeline.item.pin`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -73740,7 +73524,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/actions/crm-timeline-item-unpin.html>
         pub mod unpin {
             /// Error codes of `crm.timeline.item.unpin`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -73965,7 +73749,7 @@ pub mod timeline {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-delete.html>
             pub mod delete {
                 /// Error codes of `crm.timeline.layout.blocks.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ERROR_WRONG_CONTEXT`
@@ -74004,7 +73788,6 @@ pub mod timeline {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Delete {
                     const NAME: &'static str = "crm.timeline.layout.blocks.delete";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74012,13 +73795,14 @@ pub mod timeline {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `crm.timeline.layout.blocks.get`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-get.html>
             pub mod get {
                 /// Error codes of `crm.timeline.layout.blocks.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ERROR_WRONG_CONTEXT`
@@ -74057,7 +73841,6 @@ pub mod timeline {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.timeline.layout.blocks.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74065,13 +73848,14 @@ pub mod timeline {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `crm.timeline.layout.blocks.set`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/layout-blocks/crm-timeline-layout-blocks-set.html>
             pub mod set {
                 /// Error codes of `crm.timeline.layout.blocks.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ERROR_WRONG_CONTEXT`
@@ -74115,7 +73899,6 @@ pub mod timeline {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Set {
                     const NAME: &'static str = "crm.timeline.layout.blocks.set";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74123,6 +73906,7 @@ pub mod timeline {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
     }
@@ -74336,7 +74120,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-add.html>
         pub mod add {
             /// Error codes of `crm.timeline.logmessage.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -74456,7 +74240,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.timeline.logmessage.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74464,13 +74247,14 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.logmessage.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-delete.html>
         pub mod delete {
             /// Error codes of `crm.timeline.logmessage.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -74506,7 +74290,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-get.html>
         pub mod get {
             /// Error codes of `crm.timeline.logmessage.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `NOT_FOUND`
@@ -74554,7 +74338,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputLogMessage);
             /// The object `result` of `crm.timeline.logmessage.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-get.html>
@@ -74574,7 +74357,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.timeline.logmessage.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74582,13 +74364,14 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.logmessage.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-list.html>
         pub mod list {
             /// Error codes of `crm.timeline.logmessage.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -74801,7 +74584,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-add.html>
         pub mod add {
             /// Error codes of `crm.timeline.logo.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -74848,7 +74631,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "crm.timeline.logo.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74856,13 +74638,14 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.logo.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-delete.html>
         pub mod delete {
             /// Error codes of `crm.timeline.logo.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -74896,7 +74679,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-get.html>
         pub mod get {
             /// Error codes of `crm.timeline.logo.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `NOT_FOUND`
@@ -74935,7 +74718,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputLogo);
             /// The object `result` of `crm.timeline.logo.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-get.html>
@@ -74955,7 +74737,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.timeline.logo.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74963,13 +74744,14 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.logo.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-list.html>
         pub mod list {
             /// Error codes of `crm.timeline.logo.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -75004,7 +74786,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputLogos);
             /// The object `result` of `crm.timeline.logo.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-list.html>
@@ -75024,7 +74805,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.timeline.logo.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -75038,6 +74818,8 @@ pub mod timeline {
                     output.logos
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputLogos);
         }
     }
     /// Methods under `timeline::note`.
@@ -75248,7 +75030,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/note/crm-timeline-note-delete.html>
         pub mod delete {
             /// Error codes of `crm.timeline.note.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -75282,7 +75064,7 @@ pub mod timeline {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/note/crm-timeline-note-get.html>
         pub mod get {
             /// Error codes of `crm.timeline.note.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -75332,7 +75114,6 @@ pub mod timeline {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.timeline.note.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -75340,13 +75121,14 @@ pub mod timeline {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `crm.timeline.note.save`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/note/crm-timeline-note-save.html>
         pub mod save {
             /// Error codes of `crm.timeline.note.save`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -75489,7 +75271,7 @@ pub mod tracking {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/tracking/crm-tracking-trace-add.html>
         pub mod add {
             /// Error codes of `crm.tracking.trace.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE` (HTTP 400)
@@ -75500,7 +75282,7 @@ pub mod tracking {
             string_enum!(Error { ErrorCore = "ERROR_CORE" });
             error_code!(Error);
             /// Allowed values of `params.ENTITIES.TYPE` in `crm.tracking.trace.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum EntitiesType {
                 /// `COMPANY`
@@ -75586,7 +75368,7 @@ pub mod tracking {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/tracking/crm-tracking-trace-delete.html>
         pub mod delete {
             /// Error codes of `crm.tracking.trace.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE` (HTTP 400)
@@ -75961,7 +75743,7 @@ pub mod type_ {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
     pub mod add {
         /// Error codes of `crm.type.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `INVALID_ARG_VALUE` (HTTP 400)
@@ -76399,7 +76181,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelationsParent);
         /// The object `result.type.relations.child` of `crm.type.add`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
@@ -76425,7 +76206,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelationsChild);
         /// The object `result.type.relations` of `crm.type.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
@@ -76448,7 +76228,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelations);
         /// The object `result.type.linkedUserFields` of `crm.type.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
@@ -76480,7 +76259,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeLinkedUserFields);
         /// The object `result.type` of `crm.type.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
@@ -76587,7 +76365,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputType);
         /// The object `result` of `crm.type.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
@@ -76607,7 +76384,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "crm.type.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -76615,13 +76391,14 @@ pub mod type_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.type.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-delete.html>
     pub mod delete {
         /// Error codes of `crm.type.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -76655,7 +76432,7 @@ pub mod type_ {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
     pub mod fields {
         /// Error codes of `crm.type.fields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -76710,7 +76487,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsId);
         /// The object `result.fields.title` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -76751,7 +76527,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsTitle);
         /// The object `result.fields.code` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -76792,7 +76567,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsCode);
         /// The object `result.fields.createdBy` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -76833,7 +76607,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsCreatedBy);
         /// The object `result.fields.entityTypeId` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -76874,7 +76647,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsEntityTypeId);
         /// The object `result.fields.customSectionId` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -76915,7 +76687,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsCustomSectionId);
         /// The object `result.fields.isCategoriesEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -76956,7 +76727,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsCategoriesEnabled);
         /// The object `result.fields.isStagesEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -76997,7 +76767,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsStagesEnabled);
         /// The object `result.fields.isBeginCloseDatesEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77038,7 +76807,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsBeginCloseDatesEnabled);
         /// The object `result.fields.isClientEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77079,7 +76847,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsClientEnabled);
         /// The object `result.fields.isUseInUserfieldEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77120,7 +76887,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsUseInUserfieldEnabled);
         /// The object `result.fields.isLinkWithProductsEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77161,7 +76927,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsLinkWithProductsEnabled);
         /// The object `result.fields.isMycompanyEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77202,7 +76967,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsMycompanyEnabled);
         /// The object `result.fields.isDocumentsEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77243,7 +77007,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsDocumentsEnabled);
         /// The object `result.fields.isSourceEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77284,7 +77047,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsSourceEnabled);
         /// The object `result.fields.isObserversEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77325,7 +77087,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsObserversEnabled);
         /// The object `result.fields.isRecyclebinEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77366,7 +77127,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsRecyclebinEnabled);
         /// The object `result.fields.isAutomationEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77407,7 +77167,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsAutomationEnabled);
         /// The object `result.fields.isBizProcEnabled` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77448,7 +77207,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsBizProcEnabled);
         /// The object `result.fields.isSetOpenPermissions` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77489,7 +77247,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsIsSetOpenPermissions);
         /// The object `result.fields.createdTime` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77530,7 +77287,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsCreatedTime);
         /// The object `result.fields.updatedTime` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77571,7 +77327,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsUpdatedTime);
         /// The object `result.fields.updatedBy` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77612,7 +77367,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFieldsUpdatedBy);
         /// The object `result.fields` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77721,7 +77475,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputFields);
         /// The object `result` of `crm.type.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-fields.html>
@@ -77741,7 +77494,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.type.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -77749,13 +77501,14 @@ pub mod type_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.type.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html>
     pub mod get {
         /// Error codes of `crm.type.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -77797,7 +77550,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelationsParent);
         /// The object `result.type.relations.child` of `crm.type.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html>
@@ -77823,7 +77575,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelationsChild);
         /// The object `result.type.relations` of `crm.type.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html>
@@ -77846,7 +77597,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelations);
         /// The object `result.type.linkedUserFields` of `crm.type.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html>
@@ -77878,7 +77628,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeLinkedUserFields);
         /// The object `result.type` of `crm.type.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html>
@@ -77988,7 +77737,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputType);
         /// The object `result` of `crm.type.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html>
@@ -78008,7 +77756,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.type.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -78016,13 +77763,14 @@ pub mod type_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.type.getByEntityTypeId`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get-by-entity-type-id.html>
     pub mod get_by_entity_type_id {
         /// Error codes of `crm.type.getByEntityTypeId`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -78064,7 +77812,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelationsParent);
         /// The object `result.type.relations.child` of `crm.type.getByEntityTypeId`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get-by-entity-type-id.html>
@@ -78090,7 +77837,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelationsChild);
         /// The object `result.type.relations` of `crm.type.getByEntityTypeId`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get-by-entity-type-id.html>
@@ -78113,7 +77859,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelations);
         /// The object `result.type.linkedUserFields` of `crm.type.getByEntityTypeId`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get-by-entity-type-id.html>
@@ -78145,7 +77890,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeLinkedUserFields);
         /// The object `result.type` of `crm.type.getByEntityTypeId`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get-by-entity-type-id.html>
@@ -78255,7 +77999,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputType);
         /// The object `result` of `crm.type.getByEntityTypeId`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get-by-entity-type-id.html>
@@ -78275,7 +78018,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetByEntityTypeId {
             const NAME: &'static str = "crm.type.getByEntityTypeId";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -78283,13 +78025,14 @@ pub mod type_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.type.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-list.html>
     pub mod list {
         /// Error codes of `crm.type.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `allowed_only_intranet_user` (HTTP 403)
@@ -78406,7 +78149,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypes);
         /// The object `result` of `crm.type.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-list.html>
@@ -78426,7 +78168,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.type.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -78440,13 +78181,15 @@ pub mod type_ {
                 output.types
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputTypes);
     }
     /// Types of `crm.type.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
     pub mod update {
         /// Error codes of `crm.type.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 400)
@@ -78870,7 +78613,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelationsChild);
         /// The object `result.type.relations` of `crm.type.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
@@ -78893,7 +78635,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeRelations);
         /// The object `result.type.linkedUserFields` of `crm.type.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
@@ -78925,7 +78666,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTypeLinkedUserFields);
         /// The object `result.type` of `crm.type.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
@@ -79035,7 +78775,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(OutputType);
         /// The object `result` of `crm.type.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html>
@@ -79055,7 +78794,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "crm.type.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -79063,6 +78801,7 @@ pub mod type_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `userfield`.
@@ -79214,7 +78953,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.userfield.enumeration.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -79222,6 +78960,7 @@ pub mod userfield {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `crm.userfield.fields`.
@@ -79303,7 +79042,6 @@ pub mod userfield {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.userfield.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -79311,6 +79049,7 @@ pub mod userfield {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `userfield::settings`.
     pub mod settings {
@@ -79387,7 +79126,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDefaultValue);
             /// The object `result.PRECISION` of `crm.userfield.settings.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-settings-fields.html>
@@ -79410,7 +79148,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputPrecision);
             /// The object `result` of `crm.userfield.settings.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-settings-fields.html>
@@ -79433,7 +79170,6 @@ pub mod userfield {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "crm.userfield.settings.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -79441,6 +79177,7 @@ pub mod userfield {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `crm.userfield.types`.
@@ -79778,7 +79515,7 @@ pub mod vat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-add.html>
     pub mod add {
         /// Error codes of `crm.vat.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -79875,7 +79612,7 @@ pub mod vat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-delete.html>
     pub mod delete {
         /// Error codes of `crm.vat.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -79935,7 +79672,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.vat.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -79943,13 +79679,14 @@ pub mod vat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.vat.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-get.html>
     pub mod get {
         /// Error codes of `crm.vat.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -79990,7 +79727,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "crm.vat.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -79998,13 +79734,14 @@ pub mod vat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.vat.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-list.html>
     pub mod list {
         /// Error codes of `crm.vat.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -80039,7 +79776,6 @@ pub mod vat {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.vat.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -80047,13 +79783,14 @@ pub mod vat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `crm.vat.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-update.html>
     pub mod update {
         /// Error codes of `crm.vat.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`

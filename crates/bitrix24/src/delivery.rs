@@ -393,7 +393,7 @@ pub mod sale {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
                 pub mod add {
                     /// Error codes of `sale.delivery.extra.service.add`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ERROR_CHECK_FAILURE` (HTTP 400)
@@ -415,7 +415,7 @@ pub mod sale {
                     );
                     error_code!(Error);
                     /// Allowed values of `params.TYPE` in `sale.delivery.extra.service.add`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Type {
                         /// `enum`
@@ -432,7 +432,7 @@ pub mod sale {
                         "quantity" }
                     );
                     /// Allowed values of `params.ACTIVE` in `sale.delivery.extra.service.add`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Active {
                         /// `Y`
@@ -521,7 +521,7 @@ pub mod sale {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
                 pub mod delete {
                     /// Error codes of `sale.delivery.extra.service.delete`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ERROR_EXTRA_SERVICE_NOT_FOUND` (HTTP 400)
@@ -557,7 +557,7 @@ pub mod sale {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
                 pub mod get {
                     /// Error codes of `sale.delivery.extra.service.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
@@ -590,7 +590,7 @@ pub mod sale {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
                 pub mod update {
                     /// Error codes of `sale.delivery.extra.service.update`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ERROR_CHECK_FAILURE` (HTTP 400)
@@ -612,7 +612,7 @@ pub mod sale {
                     );
                     error_code!(Error);
                     /// Allowed values of `params.ACTIVE` in `sale.delivery.extra.service.update`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Active {
                         /// `Y`
@@ -948,7 +948,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-delete.html>
             pub mod delete {
                 /// Error codes of `sale.delivery.request.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
@@ -989,7 +989,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
             pub mod sendmessage {
                 /// Error codes of `sale.delivery.request.sendmessage`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
@@ -1035,7 +1035,7 @@ pub mod sale {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.ADDRESSEE` in `sale.delivery.request.sendmessage`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Addressee {
                     /// `MANAGER`
@@ -1047,7 +1047,7 @@ pub mod sale {
                 }
                 string_enum!(Addressee { Manager = "MANAGER", Recipient = "RECIPIENT" });
                 /// Allowed values of `params.MESSAGE.STATUS.SEMANTIC` in `sale.delivery.request.sendmessage`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum MessageStatusSemantic {
                     /// `success`
@@ -1210,7 +1210,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
             pub mod update {
                 /// Error codes of `sale.delivery.request.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
@@ -1270,7 +1270,7 @@ pub mod sale {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.FINALIZE` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Finalize {
                     /// `Y`
@@ -1282,7 +1282,7 @@ pub mod sale {
                 }
                 string_enum!(Finalize { Y = "Y", N = "N" });
                 /// Allowed values of `params.STATUS.SEMANTIC` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum StatusSemantic {
                     /// `process`
@@ -1348,7 +1348,7 @@ pub mod sale {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Status);
                 /// Allowed values of `params.PROPERTIES.TAGS` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum PropertiesTags {
                     /// `phone`
@@ -1427,7 +1427,7 @@ pub mod sale {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Properties);
                 /// Allowed values of `params.OVERWRITE_PROPERTIES` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum OverwriteProperties {
                     /// `Y`

@@ -336,7 +336,7 @@ deserialize_via_from_value!(Update);
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-add.html>
 pub mod add {
     /// Error codes of `department.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE`
@@ -404,7 +404,7 @@ pub mod department {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
     pub mod delete {
         /// Error codes of `department.department.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -462,7 +462,6 @@ pub mod fields {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Fields {
         const NAME: &'static str = "department.fields";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -470,6 +469,7 @@ pub mod fields {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `department.get`.
 ///
@@ -505,7 +505,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(Item);
     /// The `result` of the call: `department[]`.
     pub type Output = ::std::vec::Vec<Item>;
     impl ::bitrix24_runtime::Method for super::Get {
@@ -521,13 +520,14 @@ pub mod get {
             output
         }
     }
+    deserialize_via_from_value!(Item);
 }
 /// Types of `department.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-update.html>
 pub mod update {
     /// Error codes of `department.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE`

@@ -49,7 +49,7 @@ pub mod attached_object {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/attached-object/disk-attached-object-get.html>
     pub mod get {
         /// Error codes of `disk.attachedObject.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_NOT_FOUND`
@@ -109,7 +109,6 @@ pub mod attached_object {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.attachedObject.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -117,6 +116,7 @@ pub mod attached_object {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `file`.
@@ -794,7 +794,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-copy-to.html>
     pub mod copy_to {
         /// Error codes of `disk.file.copyTo`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -831,7 +831,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-delete.html>
     pub mod delete {
         /// Error codes of `disk.file.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -865,7 +865,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get.html>
     pub mod get {
         /// Error codes of `disk.file.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -897,7 +897,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-external-link.html>
     pub mod get_external_link {
         /// Error codes of `disk.file.getExternalLink`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -945,7 +945,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
     pub mod get_versions {
         /// Error codes of `disk.file.getVersions`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -983,7 +983,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-mark-deleted.html>
     pub mod mark_deleted {
         /// Error codes of `disk.file.markDeleted`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -1015,7 +1015,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-move-to.html>
     pub mod move_to {
         /// Error codes of `disk.file.moveTo`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -1052,7 +1052,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-rename.html>
     pub mod rename {
         /// Error codes of `disk.file.rename`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -1088,7 +1088,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore.html>
     pub mod restore {
         /// Error codes of `disk.file.restore`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -1120,7 +1120,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-restore-from-version.html>
     pub mod restore_from_version {
         /// Error codes of `disk.file.restoreFromVersion`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -1157,7 +1157,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html>
     pub mod search {
         /// Error codes of `disk.file.search`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -1258,7 +1258,7 @@ pub mod file {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-upload-version.html>
     pub mod upload_version {
         /// Error codes of `disk.file.uploadVersion`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2015,7 +2015,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-add-subfolder.html>
     pub mod add_sub_folder {
         /// Error codes of `disk.folder.addSubFolder`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2049,7 +2049,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-copy-to.html>
     pub mod copy_to {
         /// Error codes of `disk.folder.copyTo`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2083,7 +2083,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-delete-tree.html>
     pub mod delete_tree {
         /// Error codes of `disk.folder.deleteTree`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2117,7 +2117,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get.html>
     pub mod get {
         /// Error codes of `disk.folder.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2149,7 +2149,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
     pub mod get_children {
         /// Error codes of `disk.folder.getChildren`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2184,7 +2184,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-external-link.html>
     pub mod get_external_link {
         /// Error codes of `disk.folder.getExternalLink`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2232,7 +2232,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-mark-deleted.html>
     pub mod mark_deleted {
         /// Error codes of `disk.folder.markDeleted`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2268,7 +2268,7 @@ pub mod folder {
         /// Error codes of `disk.folder.moveTo`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2302,7 +2302,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-rename.html>
     pub mod rename {
         /// Error codes of `disk.folder.rename`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2334,7 +2334,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-restore.html>
     pub mod restore {
         /// Error codes of `disk.folder.restore`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2366,7 +2366,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-share-to-user.html>
     pub mod share_to_user {
         /// Error codes of `disk.folder.shareToUser`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2384,7 +2384,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// Allowed values of `params.taskName` in `disk.folder.shareToUser`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum TaskName {
             /// `disk_access_read`
@@ -2418,7 +2418,7 @@ pub mod folder {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html>
     pub mod upload_file {
         /// Error codes of `disk.folder.uploadFile`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2441,7 +2441,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// Allowed values of `params.generateUniqueName` in `disk.folder.uploadFile`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum GenerateUniqueName {
             /// `true`
@@ -3078,7 +3078,7 @@ pub mod storage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-add-folder.html>
     pub mod add_folder {
         /// Error codes of `disk.storage.addFolder`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -3112,7 +3112,7 @@ pub mod storage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get.html>
     pub mod get {
         /// Error codes of `disk.storage.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -3144,7 +3144,7 @@ pub mod storage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
     pub mod get_children {
         /// Error codes of `disk.storage.getChildren`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -3195,7 +3195,7 @@ pub mod storage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-for-app.html>
     pub mod get_for_app {
         /// Error codes of `disk.storage.getForApp`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -3264,7 +3264,7 @@ pub mod storage {
         /// Error codes of `disk.storage.rename`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_NOT_FOUND`
@@ -3295,7 +3295,7 @@ pub mod storage {
         /// Error codes of `disk.storage.uploadFile`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -3318,7 +3318,7 @@ pub mod storage {
         );
         error_code!(Error);
         /// Allowed values of `params.generateUniqueName` in `disk.storage.uploadFile`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum GenerateUniqueName {
             /// `true`
@@ -3388,7 +3388,7 @@ pub mod version {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/version/disk-version-get.html>
     pub mod get {
         /// Error codes of `disk.version.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`

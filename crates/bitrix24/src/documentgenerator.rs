@@ -473,7 +473,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
     pub mod add {
         /// Error codes of `documentgenerator.document.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -696,7 +696,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentValues);
         /// The object `result.document` of `documentgenerator.document.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
@@ -767,7 +766,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocument);
         /// The object `result` of `documentgenerator.document.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
@@ -787,7 +785,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "documentgenerator.document.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -795,13 +792,14 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.document.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-delete.html>
     pub mod delete {
         /// Error codes of `documentgenerator.document.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -828,7 +826,7 @@ pub mod document {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-enable-public-url.html>
     pub mod enablepublicurl {
         /// Error codes of `documentgenerator.document.enablepublicurl`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -859,7 +857,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Enablepublicurl {
             const NAME: &'static str = "documentgenerator.document.enablepublicurl";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -867,13 +864,14 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.document.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
     pub mod get {
         /// Error codes of `documentgenerator.document.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -915,7 +913,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentValues);
         /// The object `result.document.publicUrlView` of `documentgenerator.document.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -935,7 +932,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentPublicUrlView);
         /// The object `result.document` of `documentgenerator.document.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -1051,7 +1047,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocument);
         /// The object `result` of `documentgenerator.document.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -1071,7 +1066,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "documentgenerator.document.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1079,13 +1073,14 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.document.getfields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
     pub mod getfields {
         /// Error codes of `documentgenerator.document.getfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -1098,7 +1093,7 @@ pub mod document {
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `result.documentFields.required` in `documentgenerator.document.getfields`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputDocumentFieldsRequired {
             /// `Y`
@@ -1148,7 +1143,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentFields);
         /// The object `result` of `documentgenerator.document.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
@@ -1168,7 +1162,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfields {
             const NAME: &'static str = "documentgenerator.document.getfields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1176,13 +1169,14 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.document.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
     pub mod list {
         /// Error codes of `documentgenerator.document.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -1783,7 +1777,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "documentgenerator.document.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1797,13 +1790,14 @@ pub mod document {
                 output.documents
             }
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.document.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
     pub mod update {
         /// Error codes of `documentgenerator.document.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -2042,7 +2036,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentValues);
         /// The object `result.document.publicUrlView` of `documentgenerator.document.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -2062,7 +2055,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocumentPublicUrlView);
         /// The object `result.document` of `documentgenerator.document.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -2163,7 +2155,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(OutputDocument);
         /// The object `result` of `documentgenerator.document.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -2183,7 +2174,6 @@ pub mod document {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "documentgenerator.document.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2191,6 +2181,7 @@ pub mod document {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `numerator`.
@@ -2430,7 +2421,7 @@ pub mod numerator {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
     pub mod add {
         /// Error codes of `documentgenerator.numerator.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -2443,7 +2434,7 @@ pub mod numerator {
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator.isDirectNumeration` in `documentgenerator.numerator.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration {
             /// `0`
@@ -2749,9 +2740,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(
-            OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
-        );
         /// The object `result.numerator.settings` of `documentgenerator.numerator.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -2774,7 +2762,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(OutputNumeratorSettings);
         /// The object `result.numerator` of `documentgenerator.numerator.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -2806,7 +2793,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(OutputNumerator);
         /// The object `result` of `documentgenerator.numerator.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -2826,7 +2812,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "documentgenerator.numerator.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2834,13 +2819,14 @@ pub mod numerator {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.numerator.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-delete.html>
     pub mod delete {
         /// Error codes of `documentgenerator.numerator.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -2871,7 +2857,7 @@ pub mod numerator {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
     pub mod get {
         /// Error codes of `documentgenerator.numerator.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -2921,9 +2907,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(
-            OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
-        );
         /// The object `result.numerator.settings` of `documentgenerator.numerator.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -2946,7 +2929,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(OutputNumeratorSettings);
         /// The object `result.numerator` of `documentgenerator.numerator.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -2978,7 +2960,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(OutputNumerator);
         /// The object `result` of `documentgenerator.numerator.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -2998,7 +2979,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "documentgenerator.numerator.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3006,13 +2986,14 @@ pub mod numerator {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.numerator.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
     pub mod list {
         /// Error codes of `documentgenerator.numerator.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -3041,7 +3022,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "documentgenerator.numerator.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3055,13 +3035,14 @@ pub mod numerator {
                 output.numerators
             }
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.numerator.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
     pub mod update {
         /// Error codes of `documentgenerator.numerator.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -3078,7 +3059,7 @@ pub mod numerator {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator.isDirectNumeration` in `documentgenerator.numerator.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration {
             /// `0`
@@ -3397,9 +3378,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(
-            OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
-        );
         /// The object `result.settings` of `documentgenerator.numerator.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -3422,7 +3400,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(OutputSettings);
         /// The object `result` of `documentgenerator.numerator.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -3454,7 +3431,6 @@ pub mod numerator {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "documentgenerator.numerator.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3462,6 +3438,7 @@ pub mod numerator {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `region`.
@@ -3685,7 +3662,7 @@ pub mod region {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
     pub mod add {
         /// Error codes of `documentgenerator.region.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -3848,7 +3825,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRegion);
         /// The object `result` of `documentgenerator.region.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
@@ -3868,7 +3844,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "documentgenerator.region.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3876,13 +3851,14 @@ pub mod region {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.region.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-delete.html>
     pub mod delete {
         /// Error codes of `documentgenerator.region.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BX_ERROR` (HTTP 400)
@@ -3911,7 +3887,7 @@ pub mod region {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
     pub mod get {
         /// Error codes of `documentgenerator.region.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -3960,7 +3936,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRegion);
         /// The object `result` of `documentgenerator.region.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
@@ -3980,7 +3955,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "documentgenerator.region.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3988,13 +3962,14 @@ pub mod region {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.region.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
     pub mod list {
         /// Error codes of `documentgenerator.region.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -4041,7 +4016,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRegions);
         /// The object `result` of `documentgenerator.region.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
@@ -4061,7 +4035,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "documentgenerator.region.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4069,13 +4042,14 @@ pub mod region {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.region.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
     pub mod update {
         /// Error codes of `documentgenerator.region.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -4242,7 +4216,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRegion);
         /// The object `result` of `documentgenerator.region.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
@@ -4262,7 +4235,6 @@ pub mod region {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "documentgenerator.region.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4270,6 +4242,7 @@ pub mod region {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `role`.
@@ -4566,7 +4539,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
     pub mod add {
         /// Error codes of `documentgenerator.role.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -4586,7 +4559,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.permissions.SETTINGS.MODIFY` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsSettingsModify {
             /// `""`
@@ -4649,7 +4622,7 @@ pub mod role {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsPermissionsSettings);
         /// Allowed values of `params.fields.permissions.TEMPLATES.MODIFY` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsTemplatesModify {
             /// `""`
@@ -4719,7 +4692,7 @@ pub mod role {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsPermissionsTemplates);
         /// Allowed values of `params.fields.permissions.DOCUMENTS.MODIFY` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsModify {
             /// `""`
@@ -4731,7 +4704,7 @@ pub mod role {
         }
         string_enum!(FieldsPermissionsDocumentsModify { Empty = "\"\"", X = "X" });
         /// Allowed values of `params.fields.permissions.DOCUMENTS.VIEW` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsView {
             /// `""`
@@ -4951,7 +4924,7 @@ pub mod role {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsSettingsModify {
             /// `""`
@@ -4983,9 +4956,8 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsSettings);
         /// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsTemplatesModify {
             /// `""`
@@ -5024,9 +4996,8 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsTemplates);
         /// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsModify {
             /// `""`
@@ -5038,7 +5009,7 @@ pub mod role {
         }
         string_enum!(OutputRolePermissionsDocumentsModify { Empty = "\"\"", X = "X" });
         /// Allowed values of `result.role.permissions.documents.view` in `documentgenerator.role.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsView {
             /// `""`
@@ -5075,7 +5046,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsDocuments);
         /// The object `result.role.permissions` of `documentgenerator.role.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -5101,7 +5071,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissions);
         /// The object `result.role` of `documentgenerator.role.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -5130,7 +5099,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRole);
         /// The object `result` of `documentgenerator.role.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -5150,7 +5118,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "documentgenerator.role.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5158,13 +5125,14 @@ pub mod role {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.role.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-delete.html>
     pub mod delete {
         /// Error codes of `documentgenerator.role.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -5195,7 +5163,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-fill-accesses.html>
     pub mod fillaccesses {
         /// Error codes of `documentgenerator.role.fillaccesses`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BX_EMPTY_REQUIRED` (HTTP 400)
@@ -5227,7 +5195,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
     pub mod get {
         /// Error codes of `documentgenerator.role.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -5244,7 +5212,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsSettingsModify {
             /// `""`
@@ -5276,9 +5244,8 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsSettings);
         /// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsTemplatesModify {
             /// `""`
@@ -5317,9 +5284,8 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsTemplates);
         /// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsModify {
             /// `""`
@@ -5331,7 +5297,7 @@ pub mod role {
         }
         string_enum!(OutputRolePermissionsDocumentsModify { Empty = "\"\"", X = "X" });
         /// Allowed values of `result.role.permissions.documents.view` in `documentgenerator.role.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsView {
             /// `""`
@@ -5368,7 +5334,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsDocuments);
         /// The object `result.role.permissions` of `documentgenerator.role.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -5394,7 +5359,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissions);
         /// The object `result.role` of `documentgenerator.role.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -5423,7 +5387,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRole);
         /// The object `result` of `documentgenerator.role.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -5443,7 +5406,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "documentgenerator.role.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5451,13 +5413,14 @@ pub mod role {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.role.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html>
     pub mod list {
         /// Error codes of `documentgenerator.role.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -5488,7 +5451,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "documentgenerator.role.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5502,13 +5464,14 @@ pub mod role {
                 output.roles
             }
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.role.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
     pub mod update {
         /// Error codes of `documentgenerator.role.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -5525,7 +5488,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.permissions.SETTINGS.MODIFY` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsSettingsModify {
             /// `""`
@@ -5588,7 +5551,7 @@ pub mod role {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsPermissionsSettings);
         /// Allowed values of `params.fields.permissions.TEMPLATES.MODIFY` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsTemplatesModify {
             /// `""`
@@ -5658,7 +5621,7 @@ pub mod role {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsPermissionsTemplates);
         /// Allowed values of `params.fields.permissions.DOCUMENTS.MODIFY` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsModify {
             /// `""`
@@ -5670,7 +5633,7 @@ pub mod role {
         }
         string_enum!(FieldsPermissionsDocumentsModify { Empty = "\"\"", X = "X" });
         /// Allowed values of `params.fields.permissions.DOCUMENTS.VIEW` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsView {
             /// `""`
@@ -5898,7 +5861,7 @@ pub mod role {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsSettingsModify {
             /// `""`
@@ -5930,9 +5893,8 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsSettings);
         /// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsTemplatesModify {
             /// `""`
@@ -5971,9 +5933,8 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsTemplates);
         /// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsModify {
             /// `""`
@@ -5985,7 +5946,7 @@ pub mod role {
         }
         string_enum!(OutputRolePermissionsDocumentsModify { Empty = "\"\"", X = "X" });
         /// Allowed values of `result.role.permissions.documents.view` in `documentgenerator.role.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsView {
             /// `""`
@@ -6022,7 +5983,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissionsDocuments);
         /// The object `result.role.permissions` of `documentgenerator.role.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -6048,7 +6008,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRolePermissions);
         /// The object `result.role` of `documentgenerator.role.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -6077,7 +6036,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRole);
         /// The object `result` of `documentgenerator.role.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -6097,7 +6055,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "documentgenerator.role.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6105,6 +6062,7 @@ pub mod role {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `template`.
@@ -6422,7 +6380,7 @@ pub mod template {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
     pub mod add {
         /// Error codes of `documentgenerator.template.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -6435,7 +6393,7 @@ pub mod template {
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.users` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUsers {
             /// `U{id}`
@@ -6467,7 +6425,7 @@ pub mod template {
             "SG{id}_E", SgIdK = "SG{id}_K" }
         );
         /// Allowed values of `params.fields.active` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -6479,7 +6437,7 @@ pub mod template {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.withStamps` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsWithStamps {
             /// `Y`
@@ -6630,7 +6588,7 @@ pub mod template {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `result.template.active` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateActive {
             /// `Y`
@@ -6642,7 +6600,7 @@ pub mod template {
         }
         string_enum!(OutputTemplateActive { Y = "Y", N = "N" });
         /// Allowed values of `result.template.withStamps` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateWithStamps {
             /// `Y`
@@ -6654,7 +6612,7 @@ pub mod template {
         }
         string_enum!(OutputTemplateWithStamps { Y = "Y", N = "N" });
         /// Allowed values of `result.template.isDeleted` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateIsDeleted {
             /// `Y`
@@ -6735,7 +6693,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTemplate);
         /// The object `result` of `documentgenerator.template.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -6755,7 +6712,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "documentgenerator.template.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6763,13 +6719,14 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.template.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-delete.html>
     pub mod delete {
         /// Error codes of `documentgenerator.template.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -6796,7 +6753,7 @@ pub mod template {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
     pub mod get {
         /// Error codes of `documentgenerator.template.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -6809,7 +6766,7 @@ pub mod template {
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `result.template.active` in `documentgenerator.template.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateActive {
             /// `Y`
@@ -6821,7 +6778,7 @@ pub mod template {
         }
         string_enum!(OutputTemplateActive { Y = "Y", N = "N" });
         /// Allowed values of `result.template.withStamps` in `documentgenerator.template.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateWithStamps {
             /// `Y`
@@ -6833,7 +6790,7 @@ pub mod template {
         }
         string_enum!(OutputTemplateWithStamps { Y = "Y", N = "N" });
         /// Allowed values of `result.template.isDeleted` in `documentgenerator.template.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateIsDeleted {
             /// `Y`
@@ -6911,7 +6868,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTemplate);
         /// The object `result` of `documentgenerator.template.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -6931,7 +6887,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "documentgenerator.template.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6939,13 +6894,14 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.template.getfields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
     pub mod getfields {
         /// Error codes of `documentgenerator.template.getfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -6994,7 +6950,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTemplateFields);
         /// The object `result` of `documentgenerator.template.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
@@ -7014,7 +6969,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfields {
             const NAME: &'static str = "documentgenerator.template.getfields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7022,13 +6976,14 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.template.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
     pub mod list {
         /// Error codes of `documentgenerator.template.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0` (HTTP 400)
@@ -7039,7 +6994,7 @@ pub mod template {
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.order.active` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OrderActive {
             /// `Y`
@@ -7051,7 +7006,7 @@ pub mod template {
         }
         string_enum!(OrderActive { Y = "Y", N = "N" });
         /// Allowed values of `params.order.withStamps` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OrderWithStamps {
             /// `Y`
@@ -7261,7 +7216,7 @@ pub mod template {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
         /// Allowed values of `params.filter.active` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterActive {
             /// `Y`
@@ -7273,7 +7228,7 @@ pub mod template {
         }
         string_enum!(FilterActive { Y = "Y", N = "N" });
         /// Allowed values of `params.filter.withStamps` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterWithStamps {
             /// `Y`
@@ -7483,7 +7438,7 @@ pub mod template {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
         /// Allowed values of `result.templates.active` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplatesActive {
             /// `Y`
@@ -7495,7 +7450,7 @@ pub mod template {
         }
         string_enum!(OutputTemplatesActive { Y = "Y", N = "N" });
         /// Allowed values of `result.templates.withStamps` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplatesWithStamps {
             /// `Y`
@@ -7507,7 +7462,7 @@ pub mod template {
         }
         string_enum!(OutputTemplatesWithStamps { Y = "Y", N = "N" });
         /// Allowed values of `result.templates.isDeleted` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplatesIsDeleted {
             /// `Y`
@@ -7519,7 +7474,7 @@ pub mod template {
         }
         string_enum!(OutputTemplatesIsDeleted { Y = "Y", N = "N" });
         /// Allowed values of `result.templates.isDefault` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplatesIsDefault {
             /// `Y`
@@ -7620,7 +7575,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTemplates);
         /// The object `result` of `documentgenerator.template.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -7640,7 +7594,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "documentgenerator.template.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7648,13 +7601,14 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `documentgenerator.template.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
     pub mod update {
         /// Error codes of `documentgenerator.template.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100` (HTTP 400)
@@ -7667,7 +7621,7 @@ pub mod template {
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.fields.users` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUsers {
             /// `U{id}`
@@ -7699,7 +7653,7 @@ pub mod template {
             "SG{id}_E", SgIdK = "SG{id}_K" }
         );
         /// Allowed values of `params.fields.active` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -7711,7 +7665,7 @@ pub mod template {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.withStamps` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsWithStamps {
             /// `Y`
@@ -7900,7 +7854,7 @@ pub mod template {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
         /// Allowed values of `result.template.active` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateActive {
             /// `Y`
@@ -7912,7 +7866,7 @@ pub mod template {
         }
         string_enum!(OutputTemplateActive { Y = "Y", N = "N" });
         /// Allowed values of `result.template.withStamps` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateWithStamps {
             /// `Y`
@@ -7924,7 +7878,7 @@ pub mod template {
         }
         string_enum!(OutputTemplateWithStamps { Y = "Y", N = "N" });
         /// Allowed values of `result.template.isDeleted` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemplateIsDeleted {
             /// `Y`
@@ -8005,7 +7959,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTemplate);
         /// The object `result` of `documentgenerator.template.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -8025,7 +7978,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "documentgenerator.template.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8033,5 +7985,6 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }

@@ -310,7 +310,7 @@ deserialize_via_from_value!(Update);
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-add.html>
 pub mod add {
     /// Error codes of `entity.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_ENTITY_ALREADY_EXISTS`
@@ -344,7 +344,7 @@ pub mod add {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-delete.html>
 pub mod delete {
     /// Error codes of `entity.delete`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_ARGUMENT`
@@ -379,7 +379,7 @@ pub mod delete {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
 pub mod get {
     /// Error codes of `entity.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_ARGUMENT`
@@ -424,7 +424,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(OutputObject);
     /// The object `result` of `entity.get`: `result`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
@@ -447,7 +446,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "entity.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -455,6 +453,7 @@ pub mod get {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `item`.
 pub mod item {
@@ -917,7 +916,7 @@ pub mod item {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-add.html>
     pub mod add {
         /// Error codes of `entity.item.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -952,7 +951,7 @@ pub mod item {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
     pub mod delete {
         /// Error codes of `entity.item.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -989,7 +988,7 @@ pub mod item {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
     pub mod get {
         /// Error codes of `entity.item.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -1626,7 +1625,6 @@ pub mod item {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `item[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1642,6 +1640,7 @@ pub mod item {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Methods under `item::property`.
     pub mod property {
@@ -1954,7 +1953,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-add.html>
         pub mod add {
             /// Error codes of `entity.item.property.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_ARGUMENT`
@@ -1995,7 +1994,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
         pub mod delete {
             /// Error codes of `entity.item.property.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_ARGUMENT`
@@ -2033,7 +2032,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
         pub mod get {
             /// Error codes of `entity.item.property.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_ARGUMENT`
@@ -2081,7 +2080,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputObject);
             /// The object `result` of `entity.item.property.get`: `result`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
@@ -2104,7 +2102,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "entity.item.property.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2112,13 +2109,14 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `entity.item.property.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
         pub mod update {
             /// Error codes of `entity.item.property.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_ARGUMENT`
@@ -2160,7 +2158,7 @@ pub mod item {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
     pub mod update {
         /// Error codes of `entity.item.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2198,7 +2196,7 @@ pub mod item {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
 pub mod rights {
     /// Error codes of `entity.rights`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_ARGUMENT`
@@ -2234,7 +2232,6 @@ pub mod rights {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Rights {
         const NAME: &'static str = "entity.rights";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2242,6 +2239,7 @@ pub mod rights {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `section`.
 pub mod section {
@@ -2695,7 +2693,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-add.html>
     pub mod add {
         /// Error codes of `entity.section.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2730,7 +2728,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
     pub mod delete {
         /// Error codes of `entity.section.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -2767,7 +2765,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
     pub mod get {
         /// Error codes of `entity.section.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -3329,7 +3327,6 @@ pub mod section {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `section[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
@@ -3345,13 +3342,14 @@ pub mod section {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `entity.section.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
     pub mod update {
         /// Error codes of `entity.section.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -3389,7 +3387,7 @@ pub mod section {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-update.html>
 pub mod update {
     /// Error codes of `entity.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_ENTITY_NOT_FOUND`

@@ -220,7 +220,7 @@ deserialize_via_from_value!(Unbind);
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-bind.html>
 pub mod bind {
     /// Error codes of `event.bind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_EVENT_NOT_FOUND` (HTTP 400)
@@ -279,7 +279,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "event.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -287,6 +286,7 @@ pub mod get {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `offline`.
 pub mod offline {
@@ -623,7 +623,7 @@ pub mod offline {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-clear.html>
     pub mod clear {
         /// Error codes of `event.offline.clear`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 403)
@@ -648,7 +648,7 @@ pub mod offline {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
     pub mod error {
         /// Error codes of `event.offline.error`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 403)
@@ -673,7 +673,7 @@ pub mod offline {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
     pub mod get {
         /// Error codes of `event.offline.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 403)
@@ -717,7 +717,6 @@ pub mod offline {
                 })
             }
         }
-        deserialize_via_from_value!(OutputEvents);
         /// The object `result` of `event.offline.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
@@ -740,7 +739,6 @@ pub mod offline {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "event.offline.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -748,13 +746,14 @@ pub mod offline {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `event.offline.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
     pub mod list {
         /// Error codes of `event.offline.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 403)
@@ -804,7 +803,6 @@ pub mod offline {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "event.offline.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -812,6 +810,7 @@ pub mod offline {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Types of `event.unbind`.
@@ -819,7 +818,7 @@ pub mod offline {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-unbind.html>
 pub mod unbind {
     /// Error codes of `event.unbind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ACCESS_DENIED` (HTTP 403)
@@ -848,7 +847,6 @@ pub mod unbind {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Unbind {
         const NAME: &'static str = "event.unbind";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -856,4 +854,5 @@ pub mod unbind {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }

@@ -147,7 +147,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Count {
                 const NAME: &'static str = "humanresources.employee.count";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -155,6 +154,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::employee::field`.
         pub mod field {
@@ -334,7 +334,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `humanresources.employee.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
@@ -354,7 +353,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "humanresources.employee.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -362,6 +360,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `humanresources.employee.field.list`.
             ///
@@ -418,7 +417,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `humanresources.employee.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
@@ -438,7 +436,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "humanresources.employee.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -446,6 +443,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `humanresources.employee.multidepartment`.
@@ -476,7 +474,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEmployeesDepartments);
             /// The object `result.employees` of `humanresources.employee.multidepartment`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
@@ -505,7 +502,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEmployees);
             /// The object `result` of `humanresources.employee.multidepartment`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
@@ -528,7 +524,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Multidepartment {
                 const NAME: &'static str = "humanresources.employee.multidepartment";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -542,6 +537,8 @@ pub mod v3 {
                     output.employees
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputEmployees);
         }
         /// Types of `humanresources.employee.subordinates`.
         ///
@@ -577,7 +574,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputDepartments);
             /// The object `result` of `humanresources.employee.subordinates`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
@@ -600,7 +596,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Subordinates {
                 const NAME: &'static str = "humanresources.employee.subordinates";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -608,6 +603,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v3::humanresourses`.
@@ -716,7 +712,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItemsDepartments);
                 /// The object `result.items` of `humanresourses.employee.search`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
@@ -754,7 +749,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `humanresourses.employee.search`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
@@ -774,7 +768,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Search {
                     const NAME: &'static str = "humanresourses.employee.search";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -782,6 +775,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
     }
@@ -1504,7 +1498,7 @@ pub mod v3 {
             /// Error codes of `humanresources.node.add`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.type` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Type {
                 /// `DEPARTMENT`
@@ -1516,7 +1510,7 @@ pub mod v3 {
             }
             string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
             /// Allowed values of `params.colorName` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ColorName {
                 /// `blue`
@@ -1714,7 +1708,7 @@ pub mod v3 {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(UserIds);
             /// Allowed values of `params.moveUsersToNode` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum MoveUsersToNode {
                 /// `true`
@@ -1726,7 +1720,7 @@ pub mod v3 {
             }
             string_enum!(MoveUsersToNode { True = "true", False = "false" });
             /// Allowed values of `params.createChat` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum CreateChat {
                 /// `true`
@@ -1738,7 +1732,7 @@ pub mod v3 {
             }
             string_enum!(CreateChat { True = "true", False = "false" });
             /// Allowed values of `params.createChannel` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum CreateChannel {
                 /// `true`
@@ -1750,7 +1744,7 @@ pub mod v3 {
             }
             string_enum!(CreateChannel { True = "true", False = "false" });
             /// Allowed values of `params.createCollab` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum CreateCollab {
                 /// `true`
@@ -1762,7 +1756,7 @@ pub mod v3 {
             }
             string_enum!(CreateCollab { True = "true", False = "false" });
             /// Allowed values of `params.settings.BUSINESS_PROC_AUTHORITY` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsBusinessProcAuthority {
                 /// `HEAD`
@@ -1789,7 +1783,7 @@ pub mod v3 {
                 TeamEmployee = "TEAM_EMPLOYEE" }
             );
             /// Allowed values of `params.settings.REPORTS_AUTHORITY` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsReportsAuthority {
                 /// `HEAD`
@@ -1936,7 +1930,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputMembers);
             /// The object `result` of `humanresources.node.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
@@ -1992,7 +1985,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "humanresources.node.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2000,6 +1992,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `humanresources.node.children`.
         ///
@@ -2059,7 +2052,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItems);
             /// The object `result` of `humanresources.node.children`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
@@ -2079,7 +2071,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Children {
                 const NAME: &'static str = "humanresources.node.children";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2087,6 +2078,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::node::communication`.
         pub mod communication {
@@ -2269,7 +2261,7 @@ pub mod v3 {
                 /// Error codes of `humanresources.node.communication.edit`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.communicationType` in `humanresources.node.communication.edit`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum CommunicationType {
                     /// `CHAT`
@@ -2286,7 +2278,7 @@ pub mod v3 {
                     "COLLAB" }
                 );
                 /// Allowed values of `params.createDefault` in `humanresources.node.communication.edit`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum CreateDefault {
                     /// `true`
@@ -2298,7 +2290,7 @@ pub mod v3 {
                 }
                 string_enum!(CreateDefault { True = "true", False = "false" });
                 /// Allowed values of `params.withChildren` in `humanresources.node.communication.edit`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum WithChildren {
                     /// `true`
@@ -2328,7 +2320,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Edit {
                     const NAME: &'static str = "humanresources.node.communication.edit";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2336,6 +2327,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `humanresources.node.communication.list`.
             ///
@@ -2389,7 +2381,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputChannels);
                 /// The object `result.chats` of `humanresources.node.communication.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
@@ -2436,7 +2427,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputChats);
                 /// The object `result.collabs` of `humanresources.node.communication.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
@@ -2477,7 +2467,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCollabs);
                 /// The object `result` of `humanresources.node.communication.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
@@ -2512,7 +2501,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "humanresources.node.communication.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2520,6 +2508,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `humanresources.node.count`.
@@ -2550,7 +2539,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Count {
                 const NAME: &'static str = "humanresources.node.count";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2558,6 +2546,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `humanresources.node.edit`.
         ///
@@ -2566,7 +2555,7 @@ pub mod v3 {
             /// Error codes of `humanresources.node.edit`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.colorName` in `humanresources.node.edit`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ColorName {
                 /// `blue`
@@ -2640,7 +2629,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Edit {
                 const NAME: &'static str = "humanresources.node.edit";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2648,6 +2636,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::node::field`.
         pub mod field {
@@ -2803,7 +2792,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `humanresources.node.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
@@ -2823,7 +2811,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "humanresources.node.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2831,6 +2818,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `humanresources.node.field.list`.
             ///
@@ -2869,7 +2857,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `humanresources.node.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
@@ -2889,7 +2876,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "humanresources.node.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2897,6 +2883,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `humanresources.node.get`.
@@ -2939,7 +2926,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItemMembers);
             /// The object `result.item` of `humanresources.node.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -2995,7 +2981,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `humanresources.node.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -3015,7 +3000,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "humanresources.node.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3023,6 +3007,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `humanresources.node.list`.
         ///
@@ -3031,7 +3016,7 @@ pub mod v3 {
             /// Error codes of `humanresources.node.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.type` in `humanresources.node.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Type {
                 /// `DEPARTMENT`
@@ -3094,7 +3079,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItems);
             /// The object `result` of `humanresources.node.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
@@ -3114,7 +3098,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "humanresources.node.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3122,6 +3105,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::node::member`.
         pub mod member {
@@ -3382,7 +3366,7 @@ pub mod v3 {
                 /// Error codes of `humanresources.node.member.add`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.role` in `humanresources.node.member.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Role {
                     /// `MEMBER_HEAD`
@@ -3417,7 +3401,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Add {
                     const NAME: &'static str = "humanresources.node.member.add";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3425,6 +3408,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Methods under `v3::node::member::field`.
             pub mod field {
@@ -3586,7 +3570,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItem);
                     /// The object `result` of `humanresources.node.member.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
@@ -3606,7 +3589,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "humanresources.node.member.field.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3614,6 +3596,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `humanresources.node.member.field.list`.
                 ///
@@ -3655,7 +3638,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItems);
                     /// The object `result` of `humanresources.node.member.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
@@ -3675,7 +3657,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "humanresources.node.member.field.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3683,6 +3664,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Types of `humanresources.node.member.move`.
@@ -3692,7 +3674,7 @@ pub mod v3 {
                 /// Error codes of `humanresources.node.member.move`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.role` in `humanresources.node.member.move`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Role {
                     /// `MEMBER_HEAD`
@@ -3727,7 +3709,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Move {
                     const NAME: &'static str = "humanresources.node.member.move";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3735,6 +3716,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `humanresources.node.member.remove`.
             ///
@@ -3764,7 +3746,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputFailed);
                 /// The object `result` of `humanresources.node.member.remove`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
@@ -3787,7 +3768,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Remove {
                     const NAME: &'static str = "humanresources.node.member.remove";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3795,6 +3775,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `humanresources.node.member.set`.
             ///
@@ -3997,7 +3978,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Set {
                     const NAME: &'static str = "humanresources.node.member.set";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4005,6 +3985,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `humanresources.node.move`.
@@ -4065,7 +4046,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Move {
                 const NAME: &'static str = "humanresources.node.move";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4073,6 +4053,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `humanresources.node.search`.
         ///
@@ -4081,7 +4062,7 @@ pub mod v3 {
             /// Error codes of `humanresources.node.search`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.type` in `humanresources.node.search`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Type {
                 /// `DEPARTMENT`
@@ -4144,7 +4125,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItems);
             /// The object `result` of `humanresources.node.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
@@ -4164,7 +4144,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Search {
                 const NAME: &'static str = "humanresources.node.search";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4172,6 +4151,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

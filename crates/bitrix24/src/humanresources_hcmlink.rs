@@ -219,7 +219,7 @@ pub mod humanresources {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
             pub mod add {
                 /// Error codes of `humanresources.hcmlink.company.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -333,7 +333,7 @@ pub mod humanresources {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
             pub mod delete {
                 /// Error codes of `humanresources.hcmlink.company.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `510`
@@ -365,7 +365,7 @@ pub mod humanresources {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
             pub mod list {
                 /// Error codes of `humanresources.hcmlink.company.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -397,7 +397,7 @@ pub mod humanresources {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
             pub mod update {
                 /// Error codes of `humanresources.hcmlink.company.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `510`
@@ -578,7 +578,7 @@ pub mod humanresources {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
                 pub mod list {
                     /// Error codes of `humanresources.hcmlink.company.user.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ACCESS_DENIED`
@@ -760,7 +760,7 @@ pub mod humanresources {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
             pub mod list {
                 /// Error codes of `humanresources.hcmlink.employee.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `510`
@@ -794,7 +794,7 @@ pub mod humanresources {
                 /// Error codes of `humanresources.hcmlink.employee.set`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -812,7 +812,7 @@ pub mod humanresources {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.employee.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum JobFieldsStatus {
                     /// `IN_PROGRESS`
@@ -964,7 +964,7 @@ pub mod humanresources {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Job);
                 /// Allowed values of `result.status` in `humanresources.hcmlink.employee.set`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum OutputStatus {
                     /// `ok`
@@ -999,7 +999,6 @@ pub mod humanresources {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Set {
                     const NAME: &'static str = "humanresources.hcmlink.employee.set";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1007,6 +1006,7 @@ pub mod humanresources {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Methods under `humanresources::hcmlink::field`.
@@ -1092,7 +1092,7 @@ pub mod humanresources {
                     /// Error codes of `humanresources.hcmlink.field.value.set`; the codes any method can return are in [`crate::SystemError`].
                     ///
                     /// The docs also list errors without a code: no status.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -1110,7 +1110,7 @@ pub mod humanresources {
                     );
                     error_code!(Error);
                     /// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.field.value.set`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum JobFieldsStatus {
                         /// `IN_PROGRESS`
@@ -1262,7 +1262,7 @@ pub mod humanresources {
                     #[cfg(feature = "deserialize-params")]
                     deserialize_via_from_value!(Job);
                     /// Allowed values of `result.status` in `humanresources.hcmlink.field.value.set`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum OutputStatus {
                         /// `ok`
@@ -1297,7 +1297,6 @@ pub mod humanresources {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Set {
                         const NAME: &'static str = "humanresources.hcmlink.field.value.set";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1305,6 +1304,7 @@ pub mod humanresources {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
         }
@@ -1412,7 +1412,7 @@ pub mod humanresources {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
                 pub mod get {
                     /// Error codes of `humanresources.hcmlink.job.status.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -1448,7 +1448,6 @@ pub mod humanresources {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "humanresources.hcmlink.job.status.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1456,6 +1455,7 @@ pub mod humanresources {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Types of `humanresources.hcmlink.job.update`.
@@ -1463,7 +1463,7 @@ pub mod humanresources {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
             pub mod update {
                 /// Error codes of `humanresources.hcmlink.job.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -1481,7 +1481,7 @@ pub mod humanresources {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.fields.status` in `humanresources.hcmlink.job.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsStatus {
                     /// `IN_PROGRESS`

@@ -797,7 +797,7 @@ pub mod chat {
         /// Error codes of `im.chat.add`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.COLOR` in `im.chat.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Color {
             /// `RED`
@@ -842,7 +842,7 @@ pub mod chat {
             Sand = "SAND", Marengo = "MARENGO", Gray = "GRAY", Graphite = "GRAPHITE" }
         );
         /// Allowed values of `params.ENTITY_TYPE` in `im.chat.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum EntityType {
             /// `VIDEOCONF`
@@ -877,7 +877,7 @@ pub mod chat {
             SonetGroup = "SONET_GROUP", Tasks = "TASKS", Call = "CALL" }
         );
         /// Allowed values of `params.COPILOT_MAIN_ROLE` in `im.chat.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum CopilotMainRole {
             /// `copilot_assistant`
@@ -903,7 +903,7 @@ pub mod chat {
         /// Error codes of `im.chat.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.ENTITY_TYPE` in `im.chat.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum EntityType {
             /// `VIDEOCONF`
@@ -957,7 +957,6 @@ pub mod chat {
                 ::std::result::Result::Ok(Self { id: object.field("ID")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.chat.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -965,13 +964,14 @@ pub mod chat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `im.chat.leave`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-leave.html>
     pub mod leave {
         /// Error codes of `im.chat.leave`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1003,7 +1003,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-chat-mute.html>
     pub mod mute {
         /// Error codes of `im.chat.mute`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -1035,7 +1035,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-set-owner.html>
     pub mod set_owner {
         /// Error codes of `im.chat.setOwner`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1072,7 +1072,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-update-avatar.html>
     pub mod update_avatar {
         /// Error codes of `im.chat.updateAvatar`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1111,7 +1111,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-update-color.html>
     pub mod update_color {
         /// Error codes of `im.chat.updateColor`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1134,7 +1134,7 @@ pub mod chat {
         );
         error_code!(Error);
         /// Allowed values of `params.COLOR` in `im.chat.updateColor`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Color {
             /// `RED`
@@ -1193,7 +1193,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-update/im-chat-update-title.html>
     pub mod update_title {
         /// Error codes of `im.chat.updateTitle`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1393,7 +1393,7 @@ pub mod chat {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-user-add.html>
         pub mod add {
             /// Error codes of `im.chat.user.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY`
@@ -1425,7 +1425,7 @@ pub mod chat {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-user-delete.html>
         pub mod delete {
             /// Error codes of `im.chat.user.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY`
@@ -1462,7 +1462,7 @@ pub mod chat {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-chat-user-list.html>
         pub mod list {
             /// Error codes of `im.chat.user.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY`
@@ -1566,7 +1566,6 @@ pub mod counters {
                 })
             }
         }
-        deserialize_via_from_value!(OutputType);
         /// The object `result.CHAT_MUTED` of `im.counters.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
@@ -1589,7 +1588,6 @@ pub mod counters {
                 })
             }
         }
-        deserialize_via_from_value!(OutputChatMuted);
         /// The object `result.DIALOG` of `im.counters.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
@@ -1607,7 +1605,6 @@ pub mod counters {
                 ::std::result::Result::Ok(Self { n547: object.field("547")? })
             }
         }
-        deserialize_via_from_value!(OutputDialog);
         /// The object `result` of `im.counters.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
@@ -1645,7 +1642,6 @@ pub mod counters {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.counters.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1653,6 +1649,7 @@ pub mod counters {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `department`.
@@ -1805,7 +1802,7 @@ pub mod department {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-colleagues-list.html>
         pub mod list {
             /// Error codes of `im.department.colleagues.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_ERROR` (HTTP 403)
@@ -1816,7 +1813,7 @@ pub mod department {
             string_enum!(Error { AccessError = "ACCESS_ERROR" });
             error_code!(Error);
             /// Allowed values of `params.USER_DATA` in `im.department.colleagues.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum UserData {
                 /// `Y`
@@ -1915,7 +1912,7 @@ pub mod department {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
         pub mod get {
             /// Error codes of `im.department.employees.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ID_EMPTY` (HTTP 400)
@@ -1928,7 +1925,7 @@ pub mod department {
             string_enum!(Error { IdEmpty = "ID_EMPTY", AccessError = "ACCESS_ERROR" });
             error_code!(Error);
             /// Allowed values of `params.USER_DATA` in `im.department.employees.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum UserData {
                 /// `Y`
@@ -1961,7 +1958,6 @@ pub mod department {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputPhones);
             /// The object `result` of `im.department.employees.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
@@ -2062,7 +2058,6 @@ pub mod department {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.department.employees.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2070,6 +2065,7 @@ pub mod department {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `im.department.get`.
@@ -2077,7 +2073,7 @@ pub mod department {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
     pub mod get {
         /// Error codes of `im.department.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `INVALID_FORMAT` (HTTP 400)
@@ -2092,7 +2088,7 @@ pub mod department {
         );
         error_code!(Error);
         /// Allowed values of `params.USER_DATA` in `im.department.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UserData {
             /// `Y`
@@ -2184,7 +2180,7 @@ pub mod department {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
         pub mod get {
             /// Error codes of `im.department.managers.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ID_EMPTY` (HTTP 400)
@@ -2197,7 +2193,7 @@ pub mod department {
             string_enum!(Error { IdEmpty = "ID_EMPTY", AccessError = "ACCESS_ERROR" });
             error_code!(Error);
             /// Allowed values of `params.USER_DATA` in `im.department.managers.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum UserData {
                 /// `Y`
@@ -2230,7 +2226,6 @@ pub mod department {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputPhones);
             /// The object `result` of `im.department.managers.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
@@ -2331,7 +2326,6 @@ pub mod department {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.department.managers.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2339,6 +2333,7 @@ pub mod department {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -2547,7 +2542,7 @@ pub mod dialog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
     pub mod get {
         /// Error codes of `im.dialog.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `DIALOG_ID_EMPTY` (HTTP 400)
@@ -2610,7 +2605,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestrictions);
         /// The object `result.entity_link` of `im.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -2636,7 +2630,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputEntityLink);
         /// The object `result.permissions` of `im.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -2671,7 +2664,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPermissions);
         /// The object `result.last_message_views` of `im.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -2697,7 +2689,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLastMessageViews);
         /// The object `result` of `im.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -2828,7 +2819,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.dialog.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2836,6 +2826,7 @@ pub mod dialog {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `dialog::messages`.
     pub mod messages {
@@ -3055,7 +3046,7 @@ pub mod dialog {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
         pub mod get {
             /// Error codes of `im.dialog.messages.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `DIALOG_ID_EMPTY` (HTTP 400)
@@ -3103,7 +3094,6 @@ pub mod dialog {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.dialog.messages.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3111,13 +3101,14 @@ pub mod dialog {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `im.dialog.messages.search`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
         pub mod search {
             /// Error codes of `im.dialog.messages.search`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY`
@@ -3153,7 +3144,6 @@ pub mod dialog {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsersPhones);
             /// The object `result.users` of `im.dialog.messages.search`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -3254,7 +3244,6 @@ pub mod dialog {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsers);
             /// The object `result.tariffRestrictions` of `im.dialog.messages.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -3275,7 +3264,6 @@ pub mod dialog {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTariffRestrictions);
             /// The object `result.messages` of `im.dialog.messages.search`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -3344,7 +3332,6 @@ pub mod dialog {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputMessages);
             /// The object `result` of `im.dialog.messages.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -3388,7 +3375,6 @@ pub mod dialog {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Search {
                 const NAME: &'static str = "im.dialog.messages.search";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3396,6 +3382,7 @@ pub mod dialog {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `im.dialog.read`.
@@ -3403,7 +3390,7 @@ pub mod dialog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-read.html>
     pub mod read {
         /// Error codes of `im.dialog.read`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `DIALOG_ID_EMPTY` (HTTP 400)
@@ -3441,7 +3428,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Read {
             const NAME: &'static str = "im.dialog.read";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3449,6 +3435,7 @@ pub mod dialog {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
         /// `im.dialog.read.all`: REST 2, scope `im`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-dialog-read-all.html>
@@ -3507,7 +3494,7 @@ pub mod dialog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-unread.html>
     pub mod unread {
         /// Error codes of `im.dialog.unread`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MESSAGE_ID_ERROR` (HTTP 400)
@@ -3655,7 +3642,7 @@ pub mod dialog {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-dialog-users-list.html>
         pub mod list {
             /// Error codes of `im.dialog.users.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `DIALOG_ID_EMPTY`
@@ -3691,7 +3678,7 @@ pub mod dialog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-writing.html>
     pub mod writing {
         /// Error codes of `im.dialog.writing`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `DIALOG_ID_EMPTY`
@@ -3931,7 +3918,7 @@ pub mod disk {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
         pub mod commit {
             /// Error codes of `im.disk.file.commit`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -3954,7 +3941,7 @@ pub mod disk {
             );
             error_code!(Error);
             /// Allowed values of `params.SILENT_MODE` in `im.disk.file.commit`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SilentMode {
                 /// `Y`
@@ -3966,7 +3953,7 @@ pub mod disk {
             }
             string_enum!(SilentMode { Y = "Y", N = "N" });
             /// Allowed values of `params.AS_FILE` in `im.disk.file.commit`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum AsFile {
                 /// `Y`
@@ -3999,7 +3986,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesUploadIdImage);
             /// The object `result.FILES.upload{id}.viewerAttrs` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4043,7 +4029,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesUploadIdViewerAttrs);
             /// The object `result.FILES.upload{id}.mediaUrl.preview` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4061,7 +4046,6 @@ pub mod disk {
                     ::std::result::Result::Ok(Self { n250: object.field("250")? })
                 }
             }
-            deserialize_via_from_value!(OutputFilesUploadIdMediaUrlPreview);
             /// The object `result.FILES.upload{id}.mediaUrl` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4081,7 +4065,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesUploadIdMediaUrl);
             /// The object `result.FILES.upload{id}` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4158,7 +4141,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesUploadId);
             /// The object `result.FILES` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4178,7 +4160,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFiles);
             /// The object `result.FILE_MODELS.upload{id}.links` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4204,7 +4185,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFileModelsUploadIdLinks);
             /// The object `result.FILE_MODELS.upload{id}` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4284,7 +4264,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFileModelsUploadId);
             /// The object `result.FILE_MODELS` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4304,7 +4283,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFileModels);
             /// The object `result` of `im.disk.file.commit`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -4333,7 +4311,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Commit {
                 const NAME: &'static str = "im.disk.file.commit";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4341,13 +4318,14 @@ pub mod disk {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `im.disk.file.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-delete.html>
         pub mod delete {
             /// Error codes of `im.disk.file.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -4376,7 +4354,7 @@ pub mod disk {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-save.html>
         pub mod save {
             /// Error codes of `im.disk.file.save`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `FILE_ID_EMPTY` (HTTP 400)
@@ -4413,7 +4391,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFolder);
             /// The object `result.file` of `im.disk.file.save`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-save.html>
@@ -4436,7 +4413,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFile);
             /// The object `result` of `im.disk.file.save`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-save.html>
@@ -4459,7 +4435,6 @@ pub mod disk {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Save {
                 const NAME: &'static str = "im.disk.file.save";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4467,6 +4442,7 @@ pub mod disk {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `disk::folder`.
@@ -4531,7 +4507,7 @@ pub mod disk {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-folder-get.html>
         pub mod get {
             /// Error codes of `im.disk.folder.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -4565,7 +4541,6 @@ pub mod disk {
                     ::std::result::Result::Ok(Self { id: object.field("ID")? })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.disk.folder.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4573,6 +4548,7 @@ pub mod disk {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -5072,7 +5048,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-add.html>
     pub mod add {
         /// Error codes of `im.message.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MESSAGE_EMPTY`
@@ -5112,7 +5088,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.SYSTEM` in `im.message.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum System {
             /// `Y`
@@ -5124,7 +5100,7 @@ pub mod message {
         }
         string_enum!(System { Y = "Y", N = "N" });
         /// Allowed values of `params.URL_PREVIEW` in `im.message.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UrlPreview {
             /// `Y`
@@ -5150,7 +5126,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-command.html>
     pub mod command {
         /// Error codes of `im.message.command`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MESSAGE_ID_ERROR`
@@ -5184,7 +5160,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-delete.html>
     pub mod delete {
         /// Error codes of `im.message.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MESSAGE_ID_ERROR`
@@ -5214,7 +5190,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-like.html>
     pub mod like {
         /// Error codes of `im.message.like`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MESSAGE_ID_ERROR`
@@ -5230,7 +5206,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.ACTION` in `im.message.like`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Action {
             /// `auto`
@@ -5258,7 +5234,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-share.html>
     pub mod share {
         /// Error codes of `im.message.share`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MESSAGE_ID_ERROR`
@@ -5279,7 +5255,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.TYPE` in `im.message.share`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `CHAT`
@@ -5311,7 +5287,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-message-update.html>
     pub mod update {
         /// Error codes of `im.message.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MESSAGE_ID_ERROR`
@@ -5342,7 +5318,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.URL_PREVIEW` in `im.message.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UrlPreview {
             /// `Y`
@@ -5369,7 +5345,7 @@ pub mod message {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify.html>
 pub mod notify {
     /// Error codes of `im.notify`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_AUTH_TYPE`
@@ -5392,7 +5368,7 @@ pub mod notify {
     );
     error_code!(Error);
     /// Allowed values of `params.TYPE` in `im.notify`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Type {
         /// `USER`
@@ -5773,7 +5749,7 @@ pub mod notify {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-answer.html>
     pub mod answer {
         /// Error codes of `im.notify.answer`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ID_ERROR`
@@ -5806,7 +5782,6 @@ pub mod notify {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Answer {
             const NAME: &'static str = "im.notify.answer";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5814,13 +5789,14 @@ pub mod notify {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `im.notify.confirm`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-confirm.html>
     pub mod confirm {
         /// Error codes of `im.notify.confirm`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ID_ERROR`
@@ -5853,7 +5829,6 @@ pub mod notify {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Confirm {
             const NAME: &'static str = "im.notify.confirm";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5861,13 +5836,14 @@ pub mod notify {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `im.notify.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-delete.html>
     pub mod delete {
         /// Error codes of `im.notify.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `PARAMS_ERROR`
@@ -5896,7 +5872,7 @@ pub mod notify {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
     pub mod get {
         /// Error codes of `im.notify.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `LAST_ID_AND_LAST_TYPE`
@@ -5942,7 +5918,6 @@ pub mod notify {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.notify.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5950,6 +5925,7 @@ pub mod notify {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `notify::history`.
     pub mod history {
@@ -6159,7 +6135,7 @@ pub mod notify {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
         pub mod search {
             /// Error codes of `im.notify.history.search`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `SEARCH_TEXT_ERROR`
@@ -6202,7 +6178,6 @@ pub mod notify {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Search {
                 const NAME: &'static str = "im.notify.history.search";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6210,6 +6185,7 @@ pub mod notify {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `notify::personal`.
@@ -6337,7 +6313,7 @@ pub mod notify {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-personal-add.html>
         pub mod add {
             /// Error codes of `im.notify.personal.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE`
@@ -6511,7 +6487,6 @@ pub mod notify {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::All {
                 const NAME: &'static str = "im.notify.read.all";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6519,13 +6494,14 @@ pub mod notify {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `im.notify.read.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-read-list.html>
         pub mod list {
             /// Error codes of `im.notify.read.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `PARAMS_ERROR`
@@ -6615,7 +6591,6 @@ pub mod notify {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.notify.schema.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6623,6 +6598,7 @@ pub mod notify {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `notify::system`.
@@ -6750,7 +6726,7 @@ pub mod notify {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-system-add.html>
         pub mod add {
             /// Error codes of `im.notify.system.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE`
@@ -7326,7 +7302,7 @@ pub mod recent {
         /// Error codes of `im.recent.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.SKIP_OPENLINES` in `im.recent.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipOpenlines {
             /// `Y`
@@ -7338,7 +7314,7 @@ pub mod recent {
         }
         string_enum!(SkipOpenlines { Y = "Y", N = "N" });
         /// Allowed values of `params.SKIP_CHAT` in `im.recent.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipChat {
             /// `Y`
@@ -7350,7 +7326,7 @@ pub mod recent {
         }
         string_enum!(SkipChat { Y = "Y", N = "N" });
         /// Allowed values of `params.SKIP_DIALOG` in `im.recent.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipDialog {
             /// `Y`
@@ -7362,7 +7338,7 @@ pub mod recent {
         }
         string_enum!(SkipDialog { Y = "Y", N = "N" });
         /// Allowed values of `params.ONLY_OPENLINES` in `im.recent.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OnlyOpenlines {
             /// `Y`
@@ -7388,7 +7364,7 @@ pub mod recent {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-recent-hide.html>
     pub mod hide {
         /// Error codes of `im.recent.hide`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `DIALOG_ID_EMPTY` (HTTP 400)
@@ -7415,7 +7391,7 @@ pub mod recent {
         /// Error codes of `im.recent.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.SKIP_OPENLINES` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipOpenlines {
             /// `Y`
@@ -7427,7 +7403,7 @@ pub mod recent {
         }
         string_enum!(SkipOpenlines { Y = "Y", N = "N" });
         /// Allowed values of `params.SKIP_DIALOG` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipDialog {
             /// `Y`
@@ -7439,7 +7415,7 @@ pub mod recent {
         }
         string_enum!(SkipDialog { Y = "Y", N = "N" });
         /// Allowed values of `params.SKIP_CHAT` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipChat {
             /// `Y`
@@ -7451,7 +7427,7 @@ pub mod recent {
         }
         string_enum!(SkipChat { Y = "Y", N = "N" });
         /// Allowed values of `params.UNREAD_ONLY` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UnreadOnly {
             /// `Y`
@@ -7463,7 +7439,7 @@ pub mod recent {
         }
         string_enum!(UnreadOnly { Y = "Y", N = "N" });
         /// Allowed values of `params.PARSE_TEXT` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParseText {
             /// `Y`
@@ -7475,7 +7451,7 @@ pub mod recent {
         }
         string_enum!(ParseText { Y = "Y", N = "N" });
         /// Allowed values of `params.GET_ORIGINAL_TEXT` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum GetOriginalText {
             /// `Y`
@@ -7487,7 +7463,7 @@ pub mod recent {
         }
         string_enum!(GetOriginalText { Y = "Y", N = "N" });
         /// Allowed values of `params.SKIP_UNDISTRIBUTED_OPENLINES` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipUndistributedOpenlines {
             /// `Y`
@@ -7499,7 +7475,7 @@ pub mod recent {
         }
         string_enum!(SkipUndistributedOpenlines { Y = "Y", N = "N" });
         /// Allowed values of `params.ONLY_COPILOT` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OnlyCopilot {
             /// `Y`
@@ -7511,7 +7487,7 @@ pub mod recent {
         }
         string_enum!(OnlyCopilot { Y = "Y", N = "N" });
         /// Allowed values of `params.ONLY_CHANNEL` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OnlyChannel {
             /// `Y`
@@ -7523,7 +7499,7 @@ pub mod recent {
         }
         string_enum!(OnlyChannel { Y = "Y", N = "N" });
         /// Allowed values of `params.CAN_MANAGE_MESSAGES` in `im.recent.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum CanManageMessages {
             /// `Y`
@@ -7562,7 +7538,6 @@ pub mod recent {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCopilot);
         /// The object `result` of `im.recent.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -7595,7 +7570,6 @@ pub mod recent {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "im.recent.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7603,13 +7577,14 @@ pub mod recent {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `im.recent.pin`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-recent-pin.html>
     pub mod pin {
         /// Error codes of `im.recent.pin`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `DIALOG_ID_EMPTY` (HTTP 400)
@@ -7638,7 +7613,7 @@ pub mod recent {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/special-operations/im-recent-unread.html>
     pub mod unread {
         /// Error codes of `im.recent.unread`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `DIALOG_ID_EMPTY`
@@ -7734,7 +7709,6 @@ pub mod revision {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.revision.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7742,6 +7716,7 @@ pub mod revision {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `search`.
@@ -7841,7 +7816,7 @@ pub mod search {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
         pub mod list {
             /// Error codes of `im.search.chat.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `FIND_SHORT`
@@ -7957,7 +7932,7 @@ pub mod search {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html>
         pub mod list {
             /// Error codes of `im.search.department.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `FIND_SHORT`
@@ -7968,7 +7943,7 @@ pub mod search {
             string_enum!(Error { FindShort = "FIND_SHORT" });
             error_code!(Error);
             /// Allowed values of `params.USER_DATA` in `im.search.department.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum UserData {
                 /// `Y`
@@ -8192,7 +8167,7 @@ pub mod search {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-add.html>
         pub mod add {
             /// Error codes of `im.search.last.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `DIALOG_ID_EMPTY`
@@ -8217,7 +8192,7 @@ pub mod search {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-delete.html>
         pub mod delete {
             /// Error codes of `im.search.last.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `DIALOG_ID_EMPTY`
@@ -8244,7 +8219,7 @@ pub mod search {
             /// Error codes of `im.search.last.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.SKIP_OPENLINES` in `im.search.last.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SkipOpenlines {
                 /// `Y`
@@ -8256,7 +8231,7 @@ pub mod search {
             }
             string_enum!(SkipOpenlines { Y = "Y", N = "N" });
             /// Allowed values of `params.SKIP_CHAT` in `im.search.last.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SkipChat {
                 /// `Y`
@@ -8268,7 +8243,7 @@ pub mod search {
             }
             string_enum!(SkipChat { Y = "Y", N = "N" });
             /// Allowed values of `params.SKIP_DIALOG` in `im.search.last.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SkipDialog {
                 /// `Y`
@@ -8379,7 +8354,7 @@ pub mod search {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
         pub mod list {
             /// Error codes of `im.search.user.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `FIND_SHORT`
@@ -8390,7 +8365,7 @@ pub mod search {
             string_enum!(Error { FindShort = "FIND_SHORT" });
             error_code!(Error);
             /// Allowed values of `params.BUSINESS` in `im.search.user.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Business {
                 /// `Y`
@@ -8426,7 +8401,6 @@ pub mod search {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputPhones);
             /// The object `result` of `im.search.user.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
@@ -8506,7 +8480,6 @@ pub mod search {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.search.user.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8520,6 +8493,7 @@ pub mod search {
                     output.departments
                 }
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -8595,7 +8569,7 @@ pub mod user {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-get.html>
     pub mod get {
         /// Error codes of `im.user.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ID_EMPTY`
@@ -8613,7 +8587,7 @@ pub mod user {
         );
         error_code!(Error);
         /// Allowed values of `params.AVATAR_HR` in `im.user.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum AvatarHr {
             /// `Y`
@@ -8649,7 +8623,6 @@ pub mod user {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPhones);
         /// The object `result` of `im.user.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-get.html>
@@ -8750,7 +8723,6 @@ pub mod user {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.user.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8758,6 +8730,7 @@ pub mod user {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `user::list`.
     pub mod list {
@@ -8839,7 +8812,7 @@ pub mod user {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-list-get.html>
         pub mod get {
             /// Error codes of `im.user.list.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `INVALID_FORMAT`
@@ -8850,7 +8823,7 @@ pub mod user {
             string_enum!(Error { InvalidFormat = "INVALID_FORMAT" });
             error_code!(Error);
             /// Allowed values of `params.AVATAR_HR` in `im.user.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum AvatarHr {
                 /// `Y`
@@ -8886,7 +8859,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(DataPhones);
             /// The object `result` of `im.user.list.get`: `object | array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-list-get.html>
@@ -8987,7 +8959,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(Data);
             /// The `result` of the call: `object | array`.
             pub type Output = Data;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -8997,6 +8968,7 @@ pub mod user {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Data);
         }
     }
     /// Methods under `user::status`.
@@ -9089,7 +9061,7 @@ pub mod user {
             /// Error codes of `im.user.status.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `result` in `im.user.status.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Data {
                 /// `online`
@@ -9115,6 +9087,7 @@ pub mod user {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Data);
         }
         /// Methods under `user::status::idle`.
         pub mod idle {
@@ -9240,7 +9213,7 @@ pub mod user {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-status-set.html>
         pub mod set {
             /// Error codes of `im.user.status.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `STATUS_ERROR`
@@ -9251,7 +9224,7 @@ pub mod user {
             string_enum!(Error { StatusError = "STATUS_ERROR" });
             error_code!(Error);
             /// Allowed values of `params.STATUS` in `im.user.status.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Status {
                 /// `online`
@@ -9463,7 +9436,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEvents);
             /// The object `result` of `im.v2.Event.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/event-get.html>
@@ -9489,7 +9461,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.v2.Event.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9497,6 +9468,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `im.v2.Event.subscribe`.
         ///
@@ -9644,7 +9616,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-download.html>
         pub mod download {
             /// Error codes of `im.v2.File.download`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `FILE_NOT_FOUND`
@@ -9677,7 +9649,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Download {
                 const NAME: &'static str = "im.v2.File.download";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9685,13 +9656,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `im.v2.File.upload`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
         pub mod upload {
             /// Error codes of `im.v2.File.upload`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `FILE_EMPTY`
@@ -9826,7 +9798,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFileViewerAttrs);
             /// The object `result.file.mediaUrl.preview` of `im.v2.File.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
@@ -9844,7 +9815,6 @@ pub mod v2 {
                     ::std::result::Result::Ok(Self { n250: object.field("250")? })
                 }
             }
-            deserialize_via_from_value!(OutputFileMediaUrlPreview);
             /// The object `result.file.mediaUrl` of `im.v2.File.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
@@ -9864,7 +9834,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFileMediaUrl);
             /// The object `result.file` of `im.v2.File.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
@@ -9941,7 +9910,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFile);
             /// The object `result` of `im.v2.File.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
@@ -9970,7 +9938,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Upload {
                 const NAME: &'static str = "im.v2.File.upload";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9978,6 +9945,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

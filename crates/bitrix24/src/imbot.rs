@@ -700,7 +700,7 @@ pub mod app {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-register.html>
     pub mod register {
         /// Error codes of `imbot.app.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BOT_ID_ERROR`
@@ -741,7 +741,7 @@ pub mod app {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-unregister.html>
     pub mod unregister {
         /// Error codes of `imbot.app.unregister`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_APP_ID_ERROR`
@@ -773,7 +773,7 @@ pub mod app {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/outdated/create-app/imbot-app-update.html>
     pub mod update {
         /// Error codes of `imbot.app.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_APP_ID_ERROR`
@@ -848,7 +848,7 @@ pub mod bot {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html>
     pub mod list {
         /// Error codes of `imbot.bot.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE`
@@ -886,7 +886,6 @@ pub mod bot {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "imbot.bot.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -894,6 +893,7 @@ pub mod bot {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `chat`.
@@ -1689,7 +1689,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-add.html>
     pub mod add {
         /// Error codes of `imbot.chat.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `INVALID_FORMAT`
@@ -1709,7 +1709,7 @@ pub mod chat {
         );
         error_code!(Error);
         /// Allowed values of `params.TYPE` in `imbot.chat.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `OPEN`
@@ -1721,7 +1721,7 @@ pub mod chat {
         }
         string_enum!(Type { Open = "OPEN", Chat = "CHAT" });
         /// Allowed values of `params.COLOR` in `imbot.chat.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Color {
             /// `RED`
@@ -1780,7 +1780,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-get.html>
     pub mod get {
         /// Error codes of `imbot.chat.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `AUTHORIZE_ERROR`
@@ -1811,7 +1811,6 @@ pub mod chat {
                 ::std::result::Result::Ok(Self { id: object.field("ID")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "imbot.chat.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1819,13 +1818,14 @@ pub mod chat {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `imbot.chat.leave`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-leave.html>
     pub mod leave {
         /// Error codes of `imbot.chat.leave`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1862,7 +1862,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-send-typing.html>
     pub mod send_typing {
         /// Error codes of `imbot.chat.sendTyping`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BOT_ID_ERROR`
@@ -1894,7 +1894,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-manager.html>
     pub mod set_manager {
         /// Error codes of `imbot.chat.setManager`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1917,7 +1917,7 @@ pub mod chat {
         );
         error_code!(Error);
         /// Allowed values of `params.IS_MANAGER` in `imbot.chat.setManager`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IsManager {
             /// `Y`
@@ -1943,7 +1943,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-set-owner.html>
     pub mod set_owner {
         /// Error codes of `imbot.chat.setOwner`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -1982,7 +1982,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.html>
     pub mod update_avatar {
         /// Error codes of `imbot.chat.updateAvatar`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -2023,7 +2023,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-color.html>
     pub mod update_color {
         /// Error codes of `imbot.chat.updateColor`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -2048,7 +2048,7 @@ pub mod chat {
         );
         error_code!(Error);
         /// Allowed values of `params.COLOR` in `imbot.chat.updateColor`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Color {
             /// `RED`
@@ -2107,7 +2107,7 @@ pub mod chat {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-update-title.html>
     pub mod update_title {
         /// Error codes of `imbot.chat.updateTitle`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY`
@@ -2387,7 +2387,7 @@ pub mod chat {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-add.html>
         pub mod add {
             /// Error codes of `imbot.chat.user.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY`
@@ -2424,7 +2424,7 @@ pub mod chat {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-delete.html>
         pub mod delete {
             /// Error codes of `imbot.chat.user.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY`
@@ -2463,7 +2463,7 @@ pub mod chat {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-chat-user-list.html>
         pub mod list {
             /// Error codes of `imbot.chat.user.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY`
@@ -2906,7 +2906,7 @@ pub mod command {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-answer.html>
     pub mod answer {
         /// Error codes of `imbot.command.answer`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `COMMAND_ID_ERROR`
@@ -2955,7 +2955,7 @@ pub mod command {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-register.html>
     pub mod register {
         /// Error codes of `imbot.command.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `EVENT_COMMAND_ADD_ERROR`
@@ -2994,7 +2994,7 @@ pub mod command {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-unregister.html>
     pub mod unregister {
         /// Error codes of `imbot.command.unregister`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `COMMAND_ID_ERROR`
@@ -3026,7 +3026,7 @@ pub mod command {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html>
     pub mod update {
         /// Error codes of `imbot.command.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `COMMAND_ID_ERROR`
@@ -3224,7 +3224,7 @@ pub mod dialog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
     pub mod get {
         /// Error codes of `imbot.dialog.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `DIALOG_ID_EMPTY`
@@ -3281,7 +3281,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestrictions);
         /// The object `result.entity_link` of `imbot.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3307,7 +3306,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputEntityLink);
         /// The object `result.permissions` of `imbot.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3342,7 +3340,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPermissions);
         /// The object `result.readed_list` of `imbot.dialog.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3371,7 +3368,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputReadedList);
         /// The object `result.last_message_views.first_viewers` of `imbot.dialog.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3397,7 +3393,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLastMessageViewsFirstViewers);
         /// The object `result.last_message_views` of `imbot.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3423,7 +3418,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLastMessageViews);
         /// The object `result` of `imbot.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3554,7 +3548,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "imbot.dialog.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3562,6 +3555,7 @@ pub mod dialog {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `message`.
@@ -4074,7 +4068,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-add.html>
     pub mod add {
         /// Error codes of `imbot.message.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BOT_ID_ERROR`
@@ -4112,7 +4106,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.SYSTEM` in `imbot.message.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum System {
             /// `Y`
@@ -4124,7 +4118,7 @@ pub mod message {
         }
         string_enum!(System { Y = "Y", N = "N" });
         /// Allowed values of `params.URL_PREVIEW` in `imbot.message.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UrlPreview {
             /// `Y`
@@ -4136,7 +4130,7 @@ pub mod message {
         }
         string_enum!(UrlPreview { Y = "Y", N = "N" });
         /// Allowed values of `params.SKIP_CONNECTOR` in `imbot.message.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipConnector {
             /// `Y`
@@ -4162,7 +4156,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-delete.html>
     pub mod delete {
         /// Error codes of `imbot.message.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BOT_ID_ERROR`
@@ -4182,7 +4176,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.COMPLETE` in `imbot.message.delete`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Complete {
             /// `Y`
@@ -4208,7 +4202,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-like.html>
     pub mod like {
         /// Error codes of `imbot.message.like`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BOT_ID_ERROR`
@@ -4228,7 +4222,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.ACTION` in `imbot.message.like`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Action {
             /// `auto`
@@ -4256,7 +4250,7 @@ pub mod message {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/imbot-message-update.html>
     pub mod update {
         /// Error codes of `imbot.message.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `BOT_ID_ERROR`
@@ -4291,7 +4285,7 @@ pub mod message {
         );
         error_code!(Error);
         /// Allowed values of `params.URL_PREVIEW` in `imbot.message.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum UrlPreview {
             /// `Y`
@@ -4303,7 +4297,7 @@ pub mod message {
         }
         string_enum!(UrlPreview { Y = "Y", N = "N" });
         /// Allowed values of `params.SKIP_CONNECTOR` in `imbot.message.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum SkipConnector {
             /// `Y`
@@ -4330,7 +4324,7 @@ pub mod message {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-register.html>
 pub mod register {
     /// Error codes of `imbot.register`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_AUTH_TYPE`
@@ -4369,7 +4363,7 @@ pub mod register {
     );
     error_code!(Error);
     /// Allowed values of `params.TYPE` in `imbot.register`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Type {
         /// `B`
@@ -4385,7 +4379,7 @@ pub mod register {
     }
     string_enum!(Type { B = "B", O = "O", H = "H", S = "S" });
     /// Allowed values of `params.OPENLINE` in `imbot.register`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Openline {
         /// `Y`
@@ -4397,7 +4391,7 @@ pub mod register {
     }
     string_enum!(Openline { Y = "Y", N = "N" });
     /// Allowed values of `params.PROPERTIES.PERSONAL_GENDER` in `imbot.register`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum PropertiesPersonalGender {
         /// `M`
@@ -4573,7 +4567,7 @@ pub mod register {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-unregister.html>
 pub mod unregister {
     /// Error codes of `imbot.unregister`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_AUTH_TYPE`
@@ -4610,7 +4604,7 @@ pub mod unregister {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-update.html>
 pub mod update {
     /// Error codes of `imbot.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_AUTH_TYPE`
@@ -4649,7 +4643,7 @@ pub mod update {
     );
     error_code!(Error);
     /// Allowed values of `params.FIELDS.PROPERTIES.PERSONAL_GENDER` in `imbot.update`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FieldsPropertiesPersonalGender {
         /// `M`
@@ -5024,7 +5018,6 @@ pub mod v2 {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::V2 {
         const NAME: &'static str = "imbot.v2";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5032,6 +5025,7 @@ pub mod v2 {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
     /// Methods under `v2::bot`.
     pub mod bot {
         /// `imbot.v2.Bot.get`: REST 2, scope `imbot`.
@@ -5368,7 +5362,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
         pub mod get {
             /// Error codes of `imbot.v2.Bot.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -5443,7 +5437,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputBot);
             /// The object `result.users` of `imbot.v2.Bot.get`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
@@ -5475,7 +5468,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsers);
             /// The object `result` of `imbot.v2.Bot.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
@@ -5498,7 +5490,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imbot.v2.Bot.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5506,13 +5497,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Bot.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
         pub mod list {
             /// Error codes of `imbot.v2.Bot.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -5580,7 +5572,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputBots);
             /// The object `result.users` of `imbot.v2.Bot.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
@@ -5612,7 +5603,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsers);
             /// The object `result` of `imbot.v2.Bot.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
@@ -5638,7 +5628,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "imbot.v2.Bot.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5646,13 +5635,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Bot.register`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
         pub mod register {
             /// Error codes of `imbot.v2.Bot.register`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -5695,7 +5685,7 @@ pub mod v2 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.properties.gender` in `imbot.v2.Bot.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPropertiesGender {
                 /// `M`
@@ -5821,7 +5811,7 @@ pub mod v2 {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsProperties);
             /// Allowed values of `params.fields.eventMode` in `imbot.v2.Bot.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEventMode {
                 /// `fetch`
@@ -5833,7 +5823,7 @@ pub mod v2 {
             }
             string_enum!(FieldsEventMode { Fetch = "fetch", Webhook = "webhook" });
             /// Allowed values of `params.fields.isHidden` in `imbot.v2.Bot.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsHidden {
                 /// `true`
@@ -5845,7 +5835,7 @@ pub mod v2 {
             }
             string_enum!(FieldsIsHidden { True = "true", False = "false" });
             /// Allowed values of `params.fields.isReactionsEnabled` in `imbot.v2.Bot.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsReactionsEnabled {
                 /// `true`
@@ -5857,7 +5847,7 @@ pub mod v2 {
             }
             string_enum!(FieldsIsReactionsEnabled { True = "true", False = "false" });
             /// Allowed values of `params.fields.isSupportOpenline` in `imbot.v2.Bot.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSupportOpenline {
                 /// `true`
@@ -5869,7 +5859,7 @@ pub mod v2 {
             }
             string_enum!(FieldsIsSupportOpenline { True = "true", False = "false" });
             /// Allowed values of `params.fields.backgroundId` in `imbot.v2.Bot.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsBackgroundId {
                 /// `null`
@@ -6119,7 +6109,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputBot);
             /// The object `result.users` of `imbot.v2.Bot.register`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
@@ -6199,7 +6188,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsers);
             /// The object `result` of `imbot.v2.Bot.register`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
@@ -6222,7 +6210,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Register {
                 const NAME: &'static str = "imbot.v2.Bot.register";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6230,13 +6217,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Bot.unregister`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-unregister.html>
         pub mod unregister {
             /// Error codes of `imbot.v2.Bot.unregister`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -6277,7 +6265,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Unregister {
                 const NAME: &'static str = "imbot.v2.Bot.unregister";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6285,13 +6272,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Bot.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
         pub mod update {
             /// Error codes of `imbot.v2.Bot.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -6326,7 +6314,7 @@ pub mod v2 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.properties.gender` in `imbot.v2.Bot.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsPropertiesGender {
                 /// `M`
@@ -6458,7 +6446,7 @@ pub mod v2 {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsProperties);
             /// Allowed values of `params.fields.isHidden` in `imbot.v2.Bot.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsHidden {
                 /// `true`
@@ -6470,7 +6458,7 @@ pub mod v2 {
             }
             string_enum!(FieldsIsHidden { True = "true", False = "false" });
             /// Allowed values of `params.fields.isReactionsEnabled` in `imbot.v2.Bot.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsReactionsEnabled {
                 /// `true`
@@ -6482,7 +6470,7 @@ pub mod v2 {
             }
             string_enum!(FieldsIsReactionsEnabled { True = "true", False = "false" });
             /// Allowed values of `params.fields.isSupportOpenline` in `imbot.v2.Bot.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSupportOpenline {
                 /// `true`
@@ -6494,7 +6482,7 @@ pub mod v2 {
             }
             string_enum!(FieldsIsSupportOpenline { True = "true", False = "false" });
             /// Allowed values of `params.fields.backgroundId` in `imbot.v2.Bot.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsBackgroundId {
                 /// `null`
@@ -6729,7 +6717,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputBot);
             /// The object `result.users` of `imbot.v2.Bot.update`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
@@ -6761,7 +6748,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsers);
             /// The object `result` of `imbot.v2.Bot.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
@@ -6784,7 +6770,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "imbot.v2.Bot.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6792,6 +6777,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v2::chat`.
@@ -7148,7 +7134,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
         pub mod add {
             /// Error codes of `imbot.v2.Chat.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -7169,7 +7155,7 @@ pub mod v2 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.color` in `imbot.v2.Chat.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsColor {
                 /// `red`
@@ -7475,7 +7461,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputChat);
             /// The object `result.users` of `imbot.v2.Chat.add`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
@@ -7555,7 +7540,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsers);
             /// The object `result` of `imbot.v2.Chat.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
@@ -7578,7 +7562,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "imbot.v2.Chat.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7586,13 +7569,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Chat.get`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
         pub mod get {
             /// Error codes of `imbot.v2.Chat.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -7738,7 +7722,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputChat);
             /// The object `result` of `imbot.v2.Chat.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
@@ -7758,7 +7741,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imbot.v2.Chat.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7766,6 +7748,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v2::chat::input_action`.
         pub mod input_action {
@@ -7874,7 +7857,7 @@ pub mod v2 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.html>
             pub mod notify {
                 /// Error codes of `imbot.v2.Chat.InputAction.notify`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -7898,7 +7881,7 @@ pub mod v2 {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.statusMessageCode` in `imbot.v2.Chat.InputAction.notify`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum StatusMessageCode {
                     /// `IMBOT_AGENT_ACTION_THINKING`
@@ -7959,7 +7942,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Notify {
                     const NAME: &'static str = "imbot.v2.Chat.InputAction.notify";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7967,6 +7949,7 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `imbot.v2.Chat.leave`.
@@ -7974,7 +7957,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-leave.html>
         pub mod leave {
             /// Error codes of `imbot.v2.Chat.leave`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -8015,7 +7998,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Leave {
                 const NAME: &'static str = "imbot.v2.Chat.leave";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8023,6 +8005,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v2::chat::manager`.
         pub mod manager {
@@ -8185,7 +8168,7 @@ pub mod v2 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-add.html>
             pub mod add {
                 /// Error codes of `imbot.v2.Chat.Manager.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -8229,7 +8212,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Add {
                     const NAME: &'static str = "imbot.v2.Chat.Manager.add";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8237,13 +8219,14 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imbot.v2.Chat.Manager.delete`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-delete.html>
             pub mod delete {
                 /// Error codes of `imbot.v2.Chat.Manager.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -8287,7 +8270,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Delete {
                     const NAME: &'static str = "imbot.v2.Chat.Manager.delete";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8295,6 +8277,7 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Methods under `v2::chat::message`.
@@ -8757,7 +8740,7 @@ pub mod v2 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-delete.html>
             pub mod delete {
                 /// Error codes of `imbot.v2.Chat.Message.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -8781,7 +8764,7 @@ pub mod v2 {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.complete` in `imbot.v2.Chat.Message.delete`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Complete {
                     /// `true`
@@ -8811,7 +8794,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Delete {
                     const NAME: &'static str = "imbot.v2.Chat.Message.delete";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8819,13 +8801,14 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imbot.v2.Chat.Message.get`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
             pub mod get {
                 /// Error codes of `imbot.v2.Chat.Message.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -8894,7 +8877,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputMessage);
                 /// The object `result.user` of `imbot.v2.Chat.Message.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
@@ -8926,7 +8908,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputUser);
                 /// The object `result` of `imbot.v2.Chat.Message.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
@@ -8949,7 +8930,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "imbot.v2.Chat.Message.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8957,13 +8937,14 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imbot.v2.Chat.Message.getContext`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
             pub mod get_context {
                 /// Error codes of `imbot.v2.Chat.Message.getContext`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -9037,7 +9018,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputMessages);
                 /// The object `result.users` of `imbot.v2.Chat.Message.getContext`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
@@ -9069,7 +9049,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputUsers);
                 /// The object `result` of `imbot.v2.Chat.Message.getContext`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
@@ -9098,7 +9077,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::GetContext {
                     const NAME: &'static str = "imbot.v2.Chat.Message.getContext";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9106,6 +9084,7 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Methods under `v2::chat::message::reaction`.
             pub mod reaction {
@@ -9270,7 +9249,7 @@ pub mod v2 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.html>
                 pub mod add {
                     /// Error codes of `imbot.v2.Chat.Message.Reaction.add`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -9299,7 +9278,7 @@ pub mod v2 {
                     );
                     error_code!(Error);
                     /// Allowed values of `params.reaction` in `imbot.v2.Chat.Message.Reaction.add`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Reaction {
                         /// `like`
@@ -9448,7 +9427,6 @@ pub mod v2 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Add {
                         const NAME: &'static str = "imbot.v2.Chat.Message.Reaction.add";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9456,13 +9434,14 @@ pub mod v2 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `imbot.v2.Chat.Message.Reaction.delete`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-delete.html>
                 pub mod delete {
                     /// Error codes of `imbot.v2.Chat.Message.Reaction.delete`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -9506,7 +9485,6 @@ pub mod v2 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Delete {
                         const NAME: &'static str = "imbot.v2.Chat.Message.Reaction.delete";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9514,6 +9492,7 @@ pub mod v2 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Types of `imbot.v2.Chat.Message.read`.
@@ -9521,7 +9500,7 @@ pub mod v2 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-read.html>
             pub mod read {
                 /// Error codes of `imbot.v2.Chat.Message.read`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -9574,7 +9553,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Read {
                     const NAME: &'static str = "imbot.v2.Chat.Message.read";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9582,13 +9560,14 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imbot.v2.Chat.Message.send`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-send.html>
             pub mod send {
                 /// Error codes of `imbot.v2.Chat.Message.send`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -9617,7 +9596,7 @@ pub mod v2 {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.fields.system` in `imbot.v2.Chat.Message.send`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsSystem {
                     /// `true`
@@ -9629,7 +9608,7 @@ pub mod v2 {
                 }
                 string_enum!(FieldsSystem { True = "true", False = "false" });
                 /// Allowed values of `params.fields.urlPreview` in `imbot.v2.Chat.Message.send`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsUrlPreview {
                     /// `true`
@@ -9831,7 +9810,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Send {
                     const NAME: &'static str = "imbot.v2.Chat.Message.send";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9839,13 +9817,14 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imbot.v2.Chat.Message.update`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-update.html>
             pub mod update {
                 /// Error codes of `imbot.v2.Chat.Message.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -9869,7 +9848,7 @@ pub mod v2 {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.fields.urlPreview` in `imbot.v2.Chat.Message.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsUrlPreview {
                     /// `Y`
@@ -10006,7 +9985,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Update {
                     const NAME: &'static str = "imbot.v2.Chat.Message.update";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10014,6 +9992,7 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `imbot.v2.Chat.setOwner`.
@@ -10021,7 +10000,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-set-owner.html>
         pub mod set_owner {
             /// Error codes of `imbot.v2.Chat.setOwner`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -10062,7 +10041,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::SetOwner {
                 const NAME: &'static str = "imbot.v2.Chat.setOwner";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10070,6 +10048,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v2::chat::text_field`.
         pub mod text_field {
@@ -10157,7 +10136,7 @@ pub mod v2 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-text-field-enabled.html>
             pub mod enabled {
                 /// Error codes of `imbot.v2.Chat.TextField.enabled`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -10199,7 +10178,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Enabled {
                     const NAME: &'static str = "imbot.v2.Chat.TextField.enabled";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10207,6 +10185,7 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `imbot.v2.Chat.update`.
@@ -10214,7 +10193,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-update.html>
         pub mod update {
             /// Error codes of `imbot.v2.Chat.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -10237,7 +10216,7 @@ pub mod v2 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.color` in `imbot.v2.Chat.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsColor {
                 /// `red`
@@ -10395,7 +10374,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "imbot.v2.Chat.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10403,6 +10381,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v2::chat::user`.
         pub mod user {
@@ -10649,7 +10628,7 @@ pub mod v2 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-add.html>
             pub mod add {
                 /// Error codes of `imbot.v2.Chat.User.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -10691,7 +10670,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Add {
                     const NAME: &'static str = "imbot.v2.Chat.User.add";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10699,13 +10677,14 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imbot.v2.Chat.User.delete`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-delete.html>
             pub mod delete {
                 /// Error codes of `imbot.v2.Chat.User.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -10747,7 +10726,6 @@ pub mod v2 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Delete {
                     const NAME: &'static str = "imbot.v2.Chat.User.delete";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10755,13 +10733,14 @@ pub mod v2 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imbot.v2.Chat.User.list`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
             pub mod list {
                 /// Error codes of `imbot.v2.Chat.User.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -11156,7 +11135,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-answer.html>
         pub mod answer {
             /// Error codes of `imbot.v2.Command.answer`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -11179,7 +11158,7 @@ pub mod v2 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.system` in `imbot.v2.Command.answer`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsSystem {
                 /// `true`
@@ -11191,7 +11170,7 @@ pub mod v2 {
             }
             string_enum!(FieldsSystem { True = "true", False = "false" });
             /// Allowed values of `params.fields.urlPreview` in `imbot.v2.Command.answer`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUrlPreview {
                 /// `true`
@@ -11340,7 +11319,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Answer {
                 const NAME: &'static str = "imbot.v2.Command.answer";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11348,13 +11326,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Command.list`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html>
         pub mod list {
             /// Error codes of `imbot.v2.Command.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -11420,7 +11399,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputCommands);
             /// The object `result` of `imbot.v2.Command.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html>
@@ -11440,7 +11418,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "imbot.v2.Command.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11448,13 +11425,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Command.register`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
         pub mod register {
             /// Error codes of `imbot.v2.Command.register`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -11486,7 +11464,7 @@ pub mod v2 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.common` in `imbot.v2.Command.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsCommon {
                 /// `true`
@@ -11498,7 +11476,7 @@ pub mod v2 {
             }
             string_enum!(FieldsCommon { True = "true", False = "false" });
             /// Allowed values of `params.fields.hidden` in `imbot.v2.Command.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsHidden {
                 /// `true`
@@ -11510,7 +11488,7 @@ pub mod v2 {
             }
             string_enum!(FieldsHidden { True = "true", False = "false" });
             /// Allowed values of `params.fields.extranetSupport` in `imbot.v2.Command.register`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsExtranetSupport {
                 /// `true`
@@ -11673,7 +11651,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputCommand);
             /// The object `result` of `imbot.v2.Command.register`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
@@ -11693,7 +11670,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Register {
                 const NAME: &'static str = "imbot.v2.Command.register";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11701,13 +11677,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Command.unregister`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-unregister.html>
         pub mod unregister {
             /// Error codes of `imbot.v2.Command.unregister`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -11748,7 +11725,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Unregister {
                 const NAME: &'static str = "imbot.v2.Command.unregister";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11756,13 +11732,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.Command.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
         pub mod update {
             /// Error codes of `imbot.v2.Command.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -11793,7 +11770,7 @@ pub mod v2 {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.common` in `imbot.v2.Command.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsCommon {
                 /// `true`
@@ -11805,7 +11782,7 @@ pub mod v2 {
             }
             string_enum!(FieldsCommon { True = "true", False = "false" });
             /// Allowed values of `params.fields.hidden` in `imbot.v2.Command.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsHidden {
                 /// `true`
@@ -11817,7 +11794,7 @@ pub mod v2 {
             }
             string_enum!(FieldsHidden { True = "true", False = "false" });
             /// Allowed values of `params.fields.extranetSupport` in `imbot.v2.Command.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsExtranetSupport {
                 /// `true`
@@ -11986,7 +11963,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputCommand);
             /// The object `result` of `imbot.v2.Command.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
@@ -12006,7 +11982,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "imbot.v2.Command.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12014,6 +11989,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v2::event`.
@@ -12118,7 +12094,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
         pub mod get {
             /// Error codes of `imbot.v2.Event.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -12173,7 +12149,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputEvents);
             /// The object `result` of `imbot.v2.Event.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
@@ -12199,7 +12174,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imbot.v2.Event.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12207,6 +12181,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v2::file`.
@@ -12354,7 +12329,7 @@ pub mod v2 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-download.html>
         pub mod download {
             /// Error codes of `imbot.v2.File.download`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -12398,7 +12373,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Download {
                 const NAME: &'static str = "imbot.v2.File.download";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12406,13 +12380,14 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `imbot.v2.File.upload`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
         pub mod upload {
             /// Error codes of `imbot.v2.File.upload`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `BOT_TOKEN_NOT_SPECIFIED`
@@ -12540,7 +12515,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFile);
             /// The object `result` of `imbot.v2.File.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
@@ -12569,7 +12543,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Upload {
                 const NAME: &'static str = "imbot.v2.File.upload";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12577,6 +12550,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v2::revision`.
@@ -12651,7 +12625,6 @@ pub mod v2 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imbot.v2.Revision.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12659,6 +12632,7 @@ pub mod v2 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

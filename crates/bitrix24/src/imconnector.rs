@@ -88,7 +88,7 @@ pub mod chat {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
         pub mod set {
             /// Error codes of `imconnector.chat.name.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `NOT_ACTIVE_LINE` (HTTP 400)
@@ -130,7 +130,6 @@ pub mod chat {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Set {
                 const NAME: &'static str = "imconnector.chat.name.set";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -138,6 +137,7 @@ pub mod chat {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

@@ -217,7 +217,7 @@ pub mod bot {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-finish.html>
         pub mod finish {
             /// Error codes of `imopenlines.bot.session.finish`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -324,7 +324,7 @@ pub mod bot {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-message-send.html>
             pub mod send {
                 /// Error codes of `imopenlines.bot.session.message.send`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -340,7 +340,7 @@ pub mod bot {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.NAME` in `imopenlines.bot.session.message.send`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Name {
                     /// `WELCOME`
@@ -367,7 +367,7 @@ pub mod bot {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-operator.html>
         pub mod operator {
             /// Error codes of `imopenlines.bot.session.operator`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -399,7 +399,7 @@ pub mod bot {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chat-bots/imopenlines-bot-session-transfer.html>
         pub mod transfer {
             /// Error codes of `imopenlines.bot.session.transfer`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -427,7 +427,7 @@ pub mod bot {
             );
             error_code!(Error);
             /// Allowed values of `params.LEAVE` in `imopenlines.bot.session.transfer`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Leave {
                 /// `Y`
@@ -687,7 +687,7 @@ pub mod config {
         /// Error codes of `imopenlines.config.add`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.PARAMS.ACTIVE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsActive {
             /// `Y`
@@ -699,7 +699,7 @@ pub mod config {
         }
         string_enum!(ParamsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.QUEUE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsQueue {
             /// `ENTITY_TYPE`
@@ -711,7 +711,7 @@ pub mod config {
         }
         string_enum!(ParamsQueue { EntityType = "ENTITY_TYPE", EntityId = "ENTITY_ID" });
         /// Allowed values of `params.PARAMS.QUEUE_TYPE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsQueueType {
             /// `evenly`
@@ -727,7 +727,7 @@ pub mod config {
             ParamsQueueType { Evenly = "evenly", Strictly = "strictly", All = "all" }
         );
         /// Allowed values of `params.PARAMS.WELCOME_MESSAGE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWelcomeMessage {
             /// `Y`
@@ -739,7 +739,7 @@ pub mod config {
         }
         string_enum!(ParamsWelcomeMessage { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.WORKTIME_ENABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWorktimeEnable {
             /// `Y`
@@ -751,7 +751,7 @@ pub mod config {
         }
         string_enum!(ParamsWorktimeEnable { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.CRM` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCrm {
             /// `Y`
@@ -763,7 +763,7 @@ pub mod config {
         }
         string_enum!(ParamsCrm { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.VOTE_MESSAGE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsVoteMessage {
             /// `Y`
@@ -775,7 +775,7 @@ pub mod config {
         }
         string_enum!(ParamsVoteMessage { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.CRM_CREATE_THIRD` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCrmCreateThird {
             /// `Y`
@@ -787,7 +787,7 @@ pub mod config {
         }
         string_enum!(ParamsCrmCreateThird { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.CRM_CHAT_TRACKER` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCrmChatTracker {
             /// `Y`
@@ -799,7 +799,7 @@ pub mod config {
         }
         string_enum!(ParamsCrmChatTracker { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.CRM_FORWARD` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCrmForward {
             /// `Y`
@@ -811,7 +811,7 @@ pub mod config {
         }
         string_enum!(ParamsCrmForward { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.CRM_TRANSFER_CHANGE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCrmTransferChange {
             /// `Y`
@@ -823,7 +823,7 @@ pub mod config {
         }
         string_enum!(ParamsCrmTransferChange { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.TYPE_MAX_CHAT` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsTypeMaxChat {
             /// `answered`
@@ -840,7 +840,7 @@ pub mod config {
             Closed = "closed" }
         );
         /// Allowed values of `params.PARAMS.CATEGORY_ENABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCategoryEnable {
             /// `Y`
@@ -852,7 +852,7 @@ pub mod config {
         }
         string_enum!(ParamsCategoryEnable { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.WELCOME_BOT_ENABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWelcomeBotEnable {
             /// `Y`
@@ -864,7 +864,7 @@ pub mod config {
         }
         string_enum!(ParamsWelcomeBotEnable { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.WELCOME_BOT_JOIN` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWelcomeBotJoin {
             /// `first`
@@ -876,7 +876,7 @@ pub mod config {
         }
         string_enum!(ParamsWelcomeBotJoin { First = "first", Always = "always" });
         /// Allowed values of `params.PARAMS.WELCOME_BOT_LEFT` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWelcomeBotLeft {
             /// `queue`
@@ -888,7 +888,7 @@ pub mod config {
         }
         string_enum!(ParamsWelcomeBotLeft { Queue = "queue", Close = "close" });
         /// Allowed values of `params.PARAMS.CHECK_AVAILABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCheckAvailable {
             /// `Y`
@@ -900,7 +900,7 @@ pub mod config {
         }
         string_enum!(ParamsCheckAvailable { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.WATCH_TYPING` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWatchTyping {
             /// `Y`
@@ -912,7 +912,7 @@ pub mod config {
         }
         string_enum!(ParamsWatchTyping { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsSendWelcomeEachSession {
             /// `Y`
@@ -924,7 +924,7 @@ pub mod config {
         }
         string_enum!(ParamsSendWelcomeEachSession { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.OPERATOR_DATA` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsOperatorData {
             /// `profile`
@@ -940,7 +940,7 @@ pub mod config {
             ParamsOperatorData { Profile = "profile", Queue = "queue", Hide = "hide" }
         );
         /// Allowed values of `params.PARAMS.NO_ANSWER_RULE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsNoAnswerRule {
             /// `none`
@@ -952,7 +952,7 @@ pub mod config {
         }
         string_enum!(ParamsNoAnswerRule { None = "none", Text = "text" });
         /// Allowed values of `params.PARAMS.WORKTIME_DAYOFF` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWorktimeDayoff {
             /// `MO`
@@ -977,7 +977,7 @@ pub mod config {
             Sa = "SA", Su = "SU" }
         );
         /// Allowed values of `params.PARAMS.WORKTIME_DAYOFF_RULE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWorktimeDayoffRule {
             /// `none`
@@ -989,7 +989,7 @@ pub mod config {
         }
         string_enum!(ParamsWorktimeDayoffRule { None = "none", Text = "text" });
         /// Allowed values of `params.PARAMS.CLOSE_RULE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsCloseRule {
             /// `none`
@@ -1001,7 +1001,7 @@ pub mod config {
         }
         string_enum!(ParamsCloseRule { None = "none", Text = "text" });
         /// Allowed values of `params.PARAMS.VOTE_CLOSING_DELAY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsVoteClosingDelay {
             /// `Y`
@@ -1013,7 +1013,7 @@ pub mod config {
         }
         string_enum!(ParamsVoteClosingDelay { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.VOTE_BEFORE_FINISH` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsVoteBeforeFinish {
             /// `Y`
@@ -1025,7 +1025,7 @@ pub mod config {
         }
         string_enum!(ParamsVoteBeforeFinish { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.AUTO_CLOSE_RULE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsAutoCloseRule {
             /// `none`
@@ -1037,7 +1037,7 @@ pub mod config {
         }
         string_enum!(ParamsAutoCloseRule { None = "none", Text = "text" });
         /// Allowed values of `params.PARAMS.TEMPORARY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsTemporary {
             /// `Y`
@@ -1049,7 +1049,7 @@ pub mod config {
         }
         string_enum!(ParamsTemporary { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsKpiFirstAnswerAlert {
             /// `Y`
@@ -1061,7 +1061,7 @@ pub mod config {
         }
         string_enum!(ParamsKpiFirstAnswerAlert { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsKpiFurtherAnswerAlert {
             /// `Y`
@@ -1073,7 +1073,7 @@ pub mod config {
         }
         string_enum!(ParamsKpiFurtherAnswerAlert { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsKpiCheckOperatorActivity {
             /// `Y`
@@ -1085,7 +1085,7 @@ pub mod config {
         }
         string_enum!(ParamsKpiCheckOperatorActivity { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.USE_WELCOME_FORM` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsUseWelcomeForm {
             /// `Y`
@@ -1097,7 +1097,7 @@ pub mod config {
         }
         string_enum!(ParamsUseWelcomeForm { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.WELCOME_FORM_DELAY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWelcomeFormDelay {
             /// `Y`
@@ -1109,7 +1109,7 @@ pub mod config {
         }
         string_enum!(ParamsWelcomeFormDelay { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.CONFIRM_CLOSE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsConfirmClose {
             /// `Y`
@@ -1121,7 +1121,7 @@ pub mod config {
         }
         string_enum!(ParamsConfirmClose { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsIgnoreWelcomeFormResponsible {
             /// `Y`
@@ -2617,7 +2617,7 @@ pub mod config {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-delete.html>
     pub mod delete {
         /// Error codes of `imopenlines.config.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CONFIG_ID_EMPTY` (HTTP 400)
@@ -2647,7 +2647,7 @@ pub mod config {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
     pub mod get {
         /// Error codes of `imopenlines.config.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CONFIG_ID_EMPTY` (HTTP 400)
@@ -2658,7 +2658,7 @@ pub mod config {
         string_enum!(Error { ConfigIdEmpty = "CONFIG_ID_EMPTY" });
         error_code!(Error);
         /// Allowed values of `params.WITH_QUEUE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum WithQueue {
             /// `Y`
@@ -2670,7 +2670,7 @@ pub mod config {
         }
         string_enum!(WithQueue { Y = "Y", N = "N" });
         /// Allowed values of `params.SHOW_OFFLINE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ShowOffline {
             /// `Y`
@@ -2682,7 +2682,7 @@ pub mod config {
         }
         string_enum!(ShowOffline { Y = "Y", N = "N" });
         /// Allowed values of `result.ACTIVE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputActive {
             /// `Y`
@@ -2694,7 +2694,7 @@ pub mod config {
         }
         string_enum!(OutputActive { Y = "Y", N = "N" });
         /// Allowed values of `result.CRM` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputCrm {
             /// `Y`
@@ -2706,7 +2706,7 @@ pub mod config {
         }
         string_enum!(OutputCrm { Y = "Y", N = "N" });
         /// Allowed values of `result.CRM_CREATE_THIRD` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputCrmCreateThird {
             /// `Y`
@@ -2718,7 +2718,7 @@ pub mod config {
         }
         string_enum!(OutputCrmCreateThird { Y = "Y", N = "N" });
         /// Allowed values of `result.CRM_FORWARD` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputCrmForward {
             /// `Y`
@@ -2730,7 +2730,7 @@ pub mod config {
         }
         string_enum!(OutputCrmForward { Y = "Y", N = "N" });
         /// Allowed values of `result.CRM_CHAT_TRACKER` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputCrmChatTracker {
             /// `Y`
@@ -2742,7 +2742,7 @@ pub mod config {
         }
         string_enum!(OutputCrmChatTracker { Y = "Y", N = "N" });
         /// Allowed values of `result.CRM_TRANSFER_CHANGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputCrmTransferChange {
             /// `Y`
@@ -2754,7 +2754,7 @@ pub mod config {
         }
         string_enum!(OutputCrmTransferChange { Y = "Y", N = "N" });
         /// Allowed values of `result.CHECK_AVAILABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputCheckAvailable {
             /// `Y`
@@ -2766,7 +2766,7 @@ pub mod config {
         }
         string_enum!(OutputCheckAvailable { Y = "Y", N = "N" });
         /// Allowed values of `result.WATCH_TYPING` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputWatchTyping {
             /// `Y`
@@ -2778,7 +2778,7 @@ pub mod config {
         }
         string_enum!(OutputWatchTyping { Y = "Y", N = "N" });
         /// Allowed values of `result.WELCOME_BOT_ENABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputWelcomeBotEnable {
             /// `Y`
@@ -2790,7 +2790,7 @@ pub mod config {
         }
         string_enum!(OutputWelcomeBotEnable { Y = "Y", N = "N" });
         /// Allowed values of `result.WELCOME_MESSAGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputWelcomeMessage {
             /// `Y`
@@ -2802,7 +2802,7 @@ pub mod config {
         }
         string_enum!(OutputWelcomeMessage { Y = "Y", N = "N" });
         /// Allowed values of `result.VOTE_MESSAGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputVoteMessage {
             /// `Y`
@@ -2814,7 +2814,7 @@ pub mod config {
         }
         string_enum!(OutputVoteMessage { Y = "Y", N = "N" });
         /// Allowed values of `result.VOTE_BEFORE_FINISH` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputVoteBeforeFinish {
             /// `Y`
@@ -2826,7 +2826,7 @@ pub mod config {
         }
         string_enum!(OutputVoteBeforeFinish { Y = "Y", N = "N" });
         /// Allowed values of `result.VOTE_CLOSING_DELAY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputVoteClosingDelay {
             /// `Y`
@@ -2838,7 +2838,7 @@ pub mod config {
         }
         string_enum!(OutputVoteClosingDelay { Y = "Y", N = "N" });
         /// Allowed values of `result.AGREEMENT_MESSAGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputAgreementMessage {
             /// `Y`
@@ -2850,7 +2850,7 @@ pub mod config {
         }
         string_enum!(OutputAgreementMessage { Y = "Y", N = "N" });
         /// Allowed values of `result.CATEGORY_ENABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputCategoryEnable {
             /// `Y`
@@ -2862,7 +2862,7 @@ pub mod config {
         }
         string_enum!(OutputCategoryEnable { Y = "Y", N = "N" });
         /// Allowed values of `result.WORKTIME_ENABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputWorktimeEnable {
             /// `Y`
@@ -2874,7 +2874,7 @@ pub mod config {
         }
         string_enum!(OutputWorktimeEnable { Y = "Y", N = "N" });
         /// Allowed values of `result.TEMPORARY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputTemporary {
             /// `Y`
@@ -2886,7 +2886,7 @@ pub mod config {
         }
         string_enum!(OutputTemporary { Y = "Y", N = "N" });
         /// Allowed values of `result.XML_ID` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputXmlId {
             /// `string`
@@ -2898,7 +2898,7 @@ pub mod config {
         }
         string_enum!(OutputXmlId { String = "string", Null = "null" });
         /// Allowed values of `result.QUEUE_FULL.USER_NAME` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputQueueFullUserName {
             /// `string`
@@ -2910,7 +2910,7 @@ pub mod config {
         }
         string_enum!(OutputQueueFullUserName { String = "string", Null = "null" });
         /// Allowed values of `result.QUEUE_FULL.USER_WORK_POSITION` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputQueueFullUserWorkPosition {
             /// `string`
@@ -2924,7 +2924,7 @@ pub mod config {
             OutputQueueFullUserWorkPosition { String = "string", Null = "null" }
         );
         /// Allowed values of `result.QUEUE_FULL.USER_AVATAR` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputQueueFullUserAvatar {
             /// `string`
@@ -2983,9 +2983,8 @@ pub mod config {
                 })
             }
         }
-        deserialize_via_from_value!(OutputQueueFull);
         /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputQueueUsersFieldsUserName {
             /// `string`
@@ -2999,7 +2998,7 @@ pub mod config {
             OutputQueueUsersFieldsUserName { String = "string", Null = "null" }
         );
         /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_WORK_POSITION` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputQueueUsersFieldsUserWorkPosition {
             /// `string`
@@ -3013,7 +3012,7 @@ pub mod config {
             OutputQueueUsersFieldsUserWorkPosition { String = "string", Null = "null" }
         );
         /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_AVATAR` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputQueueUsersFieldsUserAvatar {
             /// `string`
@@ -3062,9 +3061,8 @@ pub mod config {
                 })
             }
         }
-        deserialize_via_from_value!(OutputQueueUsersFields);
         /// Allowed values of `result.QUEUE_ONLINE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputQueueOnline {
             /// `Y`
@@ -3076,7 +3074,7 @@ pub mod config {
         }
         string_enum!(OutputQueueOnline { Y = "Y", N = "N" });
         /// Allowed values of `result.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputKpiFirstAnswerAlert {
             /// `Y`
@@ -3088,7 +3086,7 @@ pub mod config {
         }
         string_enum!(OutputKpiFirstAnswerAlert { Y = "Y", N = "N" });
         /// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputKpiFirstAnswerList {
             /// `array`
@@ -3100,7 +3098,7 @@ pub mod config {
         }
         string_enum!(OutputKpiFirstAnswerList { Array = "array", Null = "null" });
         /// Allowed values of `result.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputKpiFurtherAnswerAlert {
             /// `Y`
@@ -3112,7 +3110,7 @@ pub mod config {
         }
         string_enum!(OutputKpiFurtherAnswerAlert { Y = "Y", N = "N" });
         /// Allowed values of `result.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputKpiFurtherAnswerList {
             /// `array`
@@ -3124,7 +3122,7 @@ pub mod config {
         }
         string_enum!(OutputKpiFurtherAnswerList { Array = "array", Null = "null" });
         /// Allowed values of `result.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputKpiCheckOperatorActivity {
             /// `Y`
@@ -3136,7 +3134,7 @@ pub mod config {
         }
         string_enum!(OutputKpiCheckOperatorActivity { Y = "Y", N = "N" });
         /// Allowed values of `result.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputSendNotificationEmptyQueue {
             /// `Y`
@@ -3148,7 +3146,7 @@ pub mod config {
         }
         string_enum!(OutputSendNotificationEmptyQueue { Y = "Y", N = "N" });
         /// Allowed values of `result.USE_WELCOME_FORM` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputUseWelcomeForm {
             /// `Y`
@@ -3160,7 +3158,7 @@ pub mod config {
         }
         string_enum!(OutputUseWelcomeForm { Y = "Y", N = "N" });
         /// Allowed values of `result.WELCOME_FORM_DELAY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputWelcomeFormDelay {
             /// `Y`
@@ -3172,7 +3170,7 @@ pub mod config {
         }
         string_enum!(OutputWelcomeFormDelay { Y = "Y", N = "N" });
         /// Allowed values of `result.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputSendWelcomeEachSession {
             /// `Y`
@@ -3184,7 +3182,7 @@ pub mod config {
         }
         string_enum!(OutputSendWelcomeEachSession { Y = "Y", N = "N" });
         /// Allowed values of `result.CONFIRM_CLOSE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputConfirmClose {
             /// `Y`
@@ -3196,7 +3194,7 @@ pub mod config {
         }
         string_enum!(OutputConfirmClose { Y = "Y", N = "N" });
         /// Allowed values of `result.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIgnoreWelcomeFormResponsible {
             /// `Y`
@@ -3579,7 +3577,6 @@ pub mod config {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "imopenlines.config.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3587,6 +3584,7 @@ pub mod config {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `config::list`.
     pub mod list {
@@ -3661,7 +3659,7 @@ pub mod config {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
         pub mod get {
             /// Error codes of `imopenlines.config.list.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `INVALID_FORMAT` (HTTP 400)
@@ -3672,7 +3670,7 @@ pub mod config {
             string_enum!(Error { InvalidFormat = "INVALID_FORMAT" });
             error_code!(Error);
             /// Allowed values of `params.PARAMS.order.ACTIVE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderActive {
                 /// `Y`
@@ -3684,7 +3682,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderActive { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CRM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderCrm {
                 /// `Y`
@@ -3696,7 +3694,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderCrm { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderCrmCreateThird {
                 /// `Y`
@@ -3708,7 +3706,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderCrmCreateThird { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CRM_FORWARD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderCrmForward {
                 /// `Y`
@@ -3720,7 +3718,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderCrmForward { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderCrmChatTracker {
                 /// `Y`
@@ -3732,7 +3730,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderCrmChatTracker { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderCrmTransferChange {
                 /// `Y`
@@ -3744,7 +3742,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderCrmTransferChange { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderCheckAvailable {
                 /// `Y`
@@ -3756,7 +3754,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderCheckAvailable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.WATCH_TYPING` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderWatchTyping {
                 /// `Y`
@@ -3768,7 +3766,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderWatchTyping { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderWelcomeBotEnable {
                 /// `Y`
@@ -3780,7 +3778,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderWelcomeBotEnable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderWelcomeMessage {
                 /// `Y`
@@ -3792,7 +3790,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderWelcomeMessage { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.VOTE_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderVoteMessage {
                 /// `Y`
@@ -3804,7 +3802,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderVoteMessage { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderVoteBeforeFinish {
                 /// `Y`
@@ -3816,7 +3814,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderVoteBeforeFinish { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderVoteClosingDelay {
                 /// `Y`
@@ -3828,7 +3826,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderVoteClosingDelay { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderAgreementMessage {
                 /// `Y`
@@ -3840,7 +3838,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderAgreementMessage { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderCategoryEnable {
                 /// `Y`
@@ -3852,7 +3850,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderCategoryEnable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderWorktimeEnable {
                 /// `Y`
@@ -3864,7 +3862,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderWorktimeEnable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.TEMPORARY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderTemporary {
                 /// `Y`
@@ -3876,7 +3874,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderTemporary { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.XML_ID` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderXmlId {
                 /// `string`
@@ -3888,7 +3886,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderXmlId { String = "string", Null = "null" });
             /// Allowed values of `params.PARAMS.order.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderQueueUsersFieldsUserName {
                 /// `string`
@@ -3902,7 +3900,7 @@ pub mod config {
                 ParamsOrderQueueUsersFieldsUserName { String = "string", Null = "null" }
             );
             /// Allowed values of `params.PARAMS.order.QUEUE_USERS_FIELDS.USER_WORK_POSITION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderQueueUsersFieldsUserWorkPosition {
                 /// `string`
@@ -3917,7 +3915,7 @@ pub mod config {
                 "null" }
             );
             /// Allowed values of `params.PARAMS.order.QUEUE_USERS_FIELDS.USER_AVATAR` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderQueueUsersFieldsUserAvatar {
                 /// `string`
@@ -4048,7 +4046,7 @@ pub mod config {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsOrderQueueUsersFields);
             /// Allowed values of `params.PARAMS.order.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderKpiFirstAnswerAlert {
                 /// `Y`
@@ -4060,7 +4058,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderKpiFirstAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderKpiFirstAnswerList {
                 /// `array`
@@ -4074,7 +4072,7 @@ pub mod config {
                 ParamsOrderKpiFirstAnswerList { Array = "array", Null = "null" }
             );
             /// Allowed values of `params.PARAMS.order.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderKpiFurtherAnswerAlert {
                 /// `Y`
@@ -4086,7 +4084,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderKpiFurtherAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderKpiFurtherAnswerList {
                 /// `array`
@@ -4100,7 +4098,7 @@ pub mod config {
                 ParamsOrderKpiFurtherAnswerList { Array = "array", Null = "null" }
             );
             /// Allowed values of `params.PARAMS.order.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderKpiCheckOperatorActivity {
                 /// `Y`
@@ -4112,7 +4110,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderKpiCheckOperatorActivity { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderSendNotificationEmptyQueue {
                 /// `Y`
@@ -4124,7 +4122,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderSendNotificationEmptyQueue { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderUseWelcomeForm {
                 /// `Y`
@@ -4136,7 +4134,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderUseWelcomeForm { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderWelcomeFormDelay {
                 /// `Y`
@@ -4148,7 +4146,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderWelcomeFormDelay { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderSendWelcomeEachSession {
                 /// `Y`
@@ -4160,7 +4158,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderSendWelcomeEachSession { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderConfirmClose {
                 /// `Y`
@@ -4172,7 +4170,7 @@ pub mod config {
             }
             string_enum!(ParamsOrderConfirmClose { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsOrderIgnoreWelcomeFormResponsible {
                 /// `Y`
@@ -5927,7 +5925,7 @@ pub mod config {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsOrder);
             /// Allowed values of `params.PARAMS.filter.ACTIVE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterActive {
                 /// `Y`
@@ -5939,7 +5937,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterActive { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CRM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterCrm {
                 /// `Y`
@@ -5951,7 +5949,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterCrm { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterCrmCreateThird {
                 /// `Y`
@@ -5963,7 +5961,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterCrmCreateThird { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CRM_FORWARD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterCrmForward {
                 /// `Y`
@@ -5975,7 +5973,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterCrmForward { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterCrmChatTracker {
                 /// `Y`
@@ -5987,7 +5985,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterCrmChatTracker { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterCrmTransferChange {
                 /// `Y`
@@ -5999,7 +5997,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterCrmTransferChange { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterCheckAvailable {
                 /// `Y`
@@ -6011,7 +6009,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterCheckAvailable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.WATCH_TYPING` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterWatchTyping {
                 /// `Y`
@@ -6023,7 +6021,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterWatchTyping { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterWelcomeBotEnable {
                 /// `Y`
@@ -6035,7 +6033,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterWelcomeBotEnable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterWelcomeMessage {
                 /// `Y`
@@ -6047,7 +6045,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterWelcomeMessage { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.VOTE_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterVoteMessage {
                 /// `Y`
@@ -6059,7 +6057,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterVoteMessage { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterVoteBeforeFinish {
                 /// `Y`
@@ -6071,7 +6069,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterVoteBeforeFinish { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterVoteClosingDelay {
                 /// `Y`
@@ -6083,7 +6081,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterVoteClosingDelay { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterAgreementMessage {
                 /// `Y`
@@ -6095,7 +6093,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterAgreementMessage { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterCategoryEnable {
                 /// `Y`
@@ -6107,7 +6105,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterCategoryEnable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterWorktimeEnable {
                 /// `Y`
@@ -6119,7 +6117,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterWorktimeEnable { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.TEMPORARY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterTemporary {
                 /// `Y`
@@ -6131,7 +6129,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterTemporary { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.XML_ID` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterXmlId {
                 /// `string`
@@ -6143,7 +6141,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterXmlId { String = "string", Null = "null" });
             /// Allowed values of `params.PARAMS.filter.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterQueueUsersFieldsUserName {
                 /// `string`
@@ -6157,7 +6155,7 @@ pub mod config {
                 ParamsFilterQueueUsersFieldsUserName { String = "string", Null = "null" }
             );
             /// Allowed values of `params.PARAMS.filter.QUEUE_USERS_FIELDS.USER_WORK_POSITION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterQueueUsersFieldsUserWorkPosition {
                 /// `string`
@@ -6172,7 +6170,7 @@ pub mod config {
                 "null" }
             );
             /// Allowed values of `params.PARAMS.filter.QUEUE_USERS_FIELDS.USER_AVATAR` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterQueueUsersFieldsUserAvatar {
                 /// `string`
@@ -6305,7 +6303,7 @@ pub mod config {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsFilterQueueUsersFields);
             /// Allowed values of `params.PARAMS.filter.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterKpiFirstAnswerAlert {
                 /// `Y`
@@ -6317,7 +6315,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterKpiFirstAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterKpiFirstAnswerList {
                 /// `array`
@@ -6331,7 +6329,7 @@ pub mod config {
                 ParamsFilterKpiFirstAnswerList { Array = "array", Null = "null" }
             );
             /// Allowed values of `params.PARAMS.filter.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterKpiFurtherAnswerAlert {
                 /// `Y`
@@ -6343,7 +6341,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterKpiFurtherAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterKpiFurtherAnswerList {
                 /// `array`
@@ -6357,7 +6355,7 @@ pub mod config {
                 ParamsFilterKpiFurtherAnswerList { Array = "array", Null = "null" }
             );
             /// Allowed values of `params.PARAMS.filter.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterKpiCheckOperatorActivity {
                 /// `Y`
@@ -6369,7 +6367,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterKpiCheckOperatorActivity { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterSendNotificationEmptyQueue {
                 /// `Y`
@@ -6381,7 +6379,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterSendNotificationEmptyQueue { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterUseWelcomeForm {
                 /// `Y`
@@ -6393,7 +6391,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterUseWelcomeForm { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterWelcomeFormDelay {
                 /// `Y`
@@ -6405,7 +6403,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterWelcomeFormDelay { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterSendWelcomeEachSession {
                 /// `Y`
@@ -6417,7 +6415,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterSendWelcomeEachSession { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterConfirmClose {
                 /// `Y`
@@ -6429,7 +6427,7 @@ pub mod config {
             }
             string_enum!(ParamsFilterConfirmClose { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsFilterIgnoreWelcomeFormResponsible {
                 /// `Y`
@@ -8287,7 +8285,7 @@ pub mod config {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Params);
             /// Allowed values of `params.OPTIONS.QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OptionsQueue {
                 /// `Y`
@@ -8299,7 +8297,7 @@ pub mod config {
             }
             string_enum!(OptionsQueue { Y = "Y", N = "N" });
             /// Allowed values of `params.OPTIONS.CONFIG_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OptionsConfigQueue {
                 /// `Y`
@@ -8474,7 +8472,6 @@ pub mod config {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imopenlines.config.path.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8482,6 +8479,7 @@ pub mod config {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `imopenlines.config.update`.
@@ -8489,7 +8487,7 @@ pub mod config {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-update.html>
     pub mod update {
         /// Error codes of `imopenlines.config.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CONFIG_ID_EMPTY` (HTTP 400)
@@ -8649,7 +8647,7 @@ pub mod crm {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get.html>
         pub mod get {
             /// Error codes of `imopenlines.crm.chat.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -8665,7 +8663,7 @@ pub mod crm {
             );
             error_code!(Error);
             /// Allowed values of `params.CRM_ENTITY_TYPE` in `imopenlines.crm.chat.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum CrmEntityType {
                 /// `lead`
@@ -8684,7 +8682,7 @@ pub mod crm {
                 Contact = "contact" }
             );
             /// Allowed values of `params.ACTIVE_ONLY` in `imopenlines.crm.chat.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ActiveOnly {
                 /// `Y`
@@ -8710,7 +8708,7 @@ pub mod crm {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get-last-id.html>
         pub mod get_last_id {
             /// Error codes of `imopenlines.crm.chat.getLastId`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CRM_CHAT_EMPTY_CRM_DATA` (HTTP 400)
@@ -8726,7 +8724,7 @@ pub mod crm {
             );
             error_code!(Error);
             /// Allowed values of `params.CRM_ENTITY_TYPE` in `imopenlines.crm.chat.getLastId`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum CrmEntityType {
                 /// `lead`
@@ -8903,7 +8901,7 @@ pub mod crm {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-user-add.html>
             pub mod add {
                 /// Error codes of `imopenlines.crm.chat.user.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -8929,7 +8927,7 @@ pub mod crm {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.CRM_ENTITY_TYPE` in `imopenlines.crm.chat.user.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum CrmEntityType {
                     /// `lead`
@@ -8962,7 +8960,7 @@ pub mod crm {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-user-delete.html>
             pub mod delete {
                 /// Error codes of `imopenlines.crm.chat.user.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -8997,7 +8995,7 @@ pub mod crm {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.CRM_ENTITY_TYPE` in `imopenlines.crm.chat.user.delete`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum CrmEntityType {
                     /// `lead`
@@ -9077,7 +9075,7 @@ pub mod crm {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-crm-lead-create.html>
         pub mod create {
             /// Error codes of `imopenlines.crm.lead.create`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID` (HTTP 400)
@@ -9188,7 +9186,7 @@ pub mod crm {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/messages/imopenlines-crm-message-add.html>
         pub mod add {
             /// Error codes of `imopenlines.crm.message.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_NOT_IN_CRM`
@@ -9312,7 +9310,7 @@ pub mod dialog {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
     pub mod get {
         /// Error codes of `imopenlines.dialog.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `IM_NOT_INSTALLED` (HTTP 400)
@@ -9369,7 +9367,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestrictions);
         /// The object `result.entity_link` of `imopenlines.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -9395,7 +9392,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputEntityLink);
         /// The object `result.permissions` of `imopenlines.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -9430,7 +9426,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPermissions);
         /// The object `result.last_message_views` of `imopenlines.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -9456,7 +9451,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLastMessageViews);
         /// The object `result` of `imopenlines.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -9587,7 +9581,6 @@ pub mod dialog {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "imopenlines.dialog.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9595,6 +9588,7 @@ pub mod dialog {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `imconnector`.
@@ -9971,7 +9965,7 @@ pub mod imconnector {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-activate.html>
     pub mod activate {
         /// Error codes of `imconnector.activate`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -10063,7 +10057,7 @@ pub mod imconnector {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-connector-data-set.html>
             pub mod set {
                 /// Error codes of `imconnector.connector.data.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -10250,7 +10244,7 @@ pub mod imconnector {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
         pub mod messages {
             /// Error codes of `imconnector.delete.messages`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -10289,7 +10283,6 @@ pub mod imconnector {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputData);
             /// The object `result` of `imconnector.delete.messages`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
@@ -10312,7 +10305,6 @@ pub mod imconnector {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Messages {
                 const NAME: &'static str = "imconnector.delete.messages";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10320,6 +10312,7 @@ pub mod imconnector {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `imconnector.list`.
@@ -10327,7 +10320,7 @@ pub mod imconnector {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-list.html>
     pub mod list {
         /// Error codes of `imconnector.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -10369,7 +10362,6 @@ pub mod imconnector {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "imconnector.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10377,13 +10369,14 @@ pub mod imconnector {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `imconnector.register`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-register.html>
     pub mod register {
         /// Error codes of `imconnector.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `APPLICATION_REGISTRATION_ERROR_POINT` (HTTP 200)
@@ -10612,7 +10605,6 @@ pub mod imconnector {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Register {
             const NAME: &'static str = "imconnector.register";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10620,6 +10612,7 @@ pub mod imconnector {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `imconnector::send`.
     pub mod send {
@@ -10692,7 +10685,7 @@ pub mod imconnector {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
         pub mod messages {
             /// Error codes of `imconnector.send.messages`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -10735,7 +10728,6 @@ pub mod imconnector {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputData);
             /// The object `result` of `imconnector.send.messages`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -10758,7 +10750,6 @@ pub mod imconnector {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Messages {
                 const NAME: &'static str = "imconnector.send.messages";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10766,6 +10757,7 @@ pub mod imconnector {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `imconnector::send::status`.
         pub mod status {
@@ -10902,7 +10894,7 @@ pub mod imconnector {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html>
             pub mod delivery {
                 /// Error codes of `imconnector.send.status.delivery`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -10942,7 +10934,6 @@ pub mod imconnector {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Delivery {
                     const NAME: &'static str = "imconnector.send.status.delivery";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10950,13 +10941,14 @@ pub mod imconnector {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `imconnector.send.status.reading`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html>
             pub mod reading {
                 /// Error codes of `imconnector.send.status.reading`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -10996,7 +10988,6 @@ pub mod imconnector {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Reading {
                     const NAME: &'static str = "imconnector.send.status.reading";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11004,6 +10995,7 @@ pub mod imconnector {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
     }
@@ -11012,7 +11004,7 @@ pub mod imconnector {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-status.html>
     pub mod status {
         /// Error codes of `imconnector.status`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -11057,7 +11049,6 @@ pub mod imconnector {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Status {
             const NAME: &'static str = "imconnector.status";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11065,13 +11056,14 @@ pub mod imconnector {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `imconnector.unregister`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-unregister.html>
     pub mod unregister {
         /// Error codes of `imconnector.unregister`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `APPLICATION_UNREGISTRATION_ERROR` (HTTP 200)
@@ -11169,7 +11161,7 @@ pub mod imconnector {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
         pub mod messages {
             /// Error codes of `imconnector.update.messages`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -11208,7 +11200,6 @@ pub mod imconnector {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputData);
             /// The object `result` of `imconnector.update.messages`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
@@ -11231,7 +11222,6 @@ pub mod imconnector {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Messages {
                 const NAME: &'static str = "imconnector.update.messages";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11239,6 +11229,7 @@ pub mod imconnector {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -11304,7 +11295,7 @@ pub mod message {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/messages/imopenlines-message-quick-save.html>
         pub mod save {
             /// Error codes of `imopenlines.message.quick.save`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID`
@@ -11394,7 +11385,7 @@ pub mod message {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-message-session-start.html>
         pub mod start {
             /// Error codes of `imopenlines.message.session.start`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID` (HTTP 400)
@@ -11475,7 +11466,7 @@ pub mod network {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-network-join.html>
     pub mod join {
         /// Error codes of `imopenlines.network.join`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CODE` (HTTP 400)
@@ -11609,7 +11600,7 @@ pub mod network {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-network-message-add.html>
         pub mod add {
             /// Error codes of `imopenlines.network.message.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -11959,7 +11950,7 @@ pub mod operator {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-another-finish.html>
         pub mod finish {
             /// Error codes of `imopenlines.operator.another.finish`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID` (HTTP 400)
@@ -11994,7 +11985,7 @@ pub mod operator {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-answer.html>
     pub mod answer {
         /// Error codes of `imopenlines.operator.answer`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID` (HTTP 400)
@@ -12028,7 +12019,7 @@ pub mod operator {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-finish.html>
     pub mod finish {
         /// Error codes of `imopenlines.operator.finish`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID` (HTTP 400)
@@ -12062,7 +12053,7 @@ pub mod operator {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-skip.html>
     pub mod skip {
         /// Error codes of `imopenlines.operator.skip`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID` (HTTP 400)
@@ -12099,7 +12090,7 @@ pub mod operator {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-spam.html>
     pub mod spam {
         /// Error codes of `imopenlines.operator.spam`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID` (HTTP 400)
@@ -12133,7 +12124,7 @@ pub mod operator {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/operators/imopenlines-operator-transfer.html>
     pub mod transfer {
         /// Error codes of `imopenlines.operator.transfer`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -12235,7 +12226,6 @@ pub mod revision {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "imopenlines.revision.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12243,6 +12233,7 @@ pub mod revision {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `session`.
@@ -12496,7 +12487,7 @@ pub mod session {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-head-vote.html>
         pub mod vote {
             /// Error codes of `imopenlines.session.head.vote`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `EMPTY_SESSION_ID` (HTTP 400)
@@ -12591,7 +12582,7 @@ pub mod session {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
         pub mod get {
             /// Error codes of `imopenlines.session.history.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `MISSING_REQUIRED_PARAM`
@@ -12648,7 +12639,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputMessageMessageId);
             /// The object `result.message` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12671,7 +12661,6 @@ pub mod session {
                     ::std::result::Result::Ok(Self { message_id: object.rest()? })
                 }
             }
-            deserialize_via_from_value!(OutputMessage);
             /// The object `result.usersMessage` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12691,7 +12680,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsersMessage);
             /// The object `result.users.<userId>` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12756,7 +12744,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUsersUserId);
             /// The object `result.users` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12779,7 +12766,6 @@ pub mod session {
                     ::std::result::Result::Ok(Self { user_id: object.rest()? })
                 }
             }
-            deserialize_via_from_value!(OutputUsers);
             /// The object `result.openlines` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12799,7 +12785,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOpenlines);
             /// The object `result.userInGroup.<departmentId>` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12822,7 +12807,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUserInGroupDepartmentId);
             /// The object `result.userInGroup` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12847,7 +12831,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUserInGroup);
             /// The object `result.chat.<chatId>` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12924,7 +12907,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputChatChatId);
             /// The object `result.chat` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12947,7 +12929,6 @@ pub mod session {
                     ::std::result::Result::Ok(Self { chat_id: object.rest()? })
                 }
             }
-            deserialize_via_from_value!(OutputChat);
             /// The object `result.userBlockChat` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12970,7 +12951,6 @@ pub mod session {
                     ::std::result::Result::Ok(Self { chat_id: object.rest()? })
                 }
             }
-            deserialize_via_from_value!(OutputUserBlockChat);
             /// The object `result.userInChat` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -12993,7 +12973,6 @@ pub mod session {
                     ::std::result::Result::Ok(Self { chat_id: object.rest()? })
                 }
             }
-            deserialize_via_from_value!(OutputUserInChat);
             /// The object `result.files.<fileId>` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -13070,7 +13049,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFilesFileId);
             /// The object `result.files` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -13093,7 +13071,6 @@ pub mod session {
                     ::std::result::Result::Ok(Self { file_id: object.rest()? })
                 }
             }
-            deserialize_via_from_value!(OutputFiles);
             /// The object `result` of `imopenlines.session.history.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -13161,7 +13138,6 @@ pub mod session {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imopenlines.session.history.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13169,6 +13145,7 @@ pub mod session {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `imopenlines.session.intercept`.
@@ -13176,7 +13153,7 @@ pub mod session {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-intercept.html>
     pub mod intercept {
         /// Error codes of `imopenlines.session.intercept`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -13205,7 +13182,7 @@ pub mod session {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-join.html>
     pub mod join {
         /// Error codes of `imopenlines.session.join`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID` (HTTP 400)
@@ -13431,7 +13408,7 @@ pub mod session {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-mode-pin.html>
         pub mod pin {
             /// Error codes of `imopenlines.session.mode.pin`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID_EMPTY` (HTTP 400)
@@ -13483,7 +13460,7 @@ pub mod session {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-mode-silent.html>
         pub mod silent {
             /// Error codes of `imopenlines.session.mode.silent`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHAT_ID` (HTTP 400)
@@ -13534,7 +13511,7 @@ pub mod session {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-open.html>
     pub mod open {
         /// Error codes of `imopenlines.session.open`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED` (HTTP 400)
@@ -13563,7 +13540,6 @@ pub mod session {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Open {
             const NAME: &'static str = "imopenlines.session.open";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13571,13 +13547,14 @@ pub mod session {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `imopenlines.session.start`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-start.html>
     pub mod start {
         /// Error codes of `imopenlines.session.start`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `CHAT_ID` (HTTP 400)

@@ -1478,7 +1478,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-add-card.html>
     pub mod addcard {
         /// Error codes of `landing.block.addcard`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -1501,7 +1501,7 @@ pub mod block {
         );
         error_code!(Error);
         /// Allowed values of `params.preventHistory` in `landing.block.addcard`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PreventHistory {
             /// `true`
@@ -1527,7 +1527,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-anchor.html>
     pub mod change_anchor {
         /// Error codes of `landing.block.changeAnchor`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -1550,7 +1550,7 @@ pub mod block {
         );
         error_code!(Error);
         /// Allowed values of `params.data` in `landing.block.changeAnchor`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataParam {
             /// `a`
@@ -1571,7 +1571,7 @@ pub mod block {
             "faq.v2", Tab1 = "Tab:1" }
         );
         /// Allowed values of `params.preventHistory` in `landing.block.changeAnchor`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PreventHistory {
             /// `true`
@@ -1597,7 +1597,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-node-name.html>
     pub mod change_node_name {
         /// Error codes of `landing.block.changeNodeName`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -1690,7 +1690,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-clone-card.html>
     pub mod clonecard {
         /// Error codes of `landing.block.clonecard`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -1713,7 +1713,7 @@ pub mod block {
         );
         error_code!(Error);
         /// Allowed values of `params.preventHistory` in `landing.block.clonecard`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PreventHistory {
             /// `true`
@@ -1739,7 +1739,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content-from-repository.html>
     pub mod get_content_from_repository {
         /// Error codes of `landing.block.getContentFromRepository`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -1768,7 +1768,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html>
     pub mod getbyid {
         /// Error codes of `landing.block.getbyid`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -1917,7 +1917,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(OutputMeta);
         /// The object `result` of `landing.block.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html>
@@ -1961,7 +1960,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getbyid {
             const NAME: &'static str = "landing.block.getbyid";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1969,13 +1967,14 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.block.getcontent`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
     pub mod getcontent {
         /// Error codes of `landing.block.getcontent`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -1996,7 +1995,7 @@ pub mod block {
         );
         error_code!(Error);
         /// Allowed values of `params.editMode` in `landing.block.getcontent`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum EditMode {
             /// `true`
@@ -2008,7 +2007,7 @@ pub mod block {
         }
         string_enum!(EditMode { True = "true", False = "false" });
         /// Allowed values of `params.params.wrapper_show` in `landing.block.getcontent`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsWrapperShow {
             /// `true`
@@ -2020,7 +2019,7 @@ pub mod block {
         }
         string_enum!(ParamsWrapperShow { True = "true", False = "false" });
         /// Allowed values of `params.params.force_unactive` in `landing.block.getcontent`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsForceUnactive {
             /// `true`
@@ -2102,7 +2101,7 @@ pub mod block {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
         /// Allowed values of `result.access` in `landing.block.getcontent`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputAccess {
             /// `A`
@@ -2188,7 +2187,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getcontent {
             const NAME: &'static str = "landing.block.getcontent";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2196,13 +2194,14 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.block.getlist`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
     pub mod getlist {
         /// Error codes of `landing.block.getlist`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -2345,7 +2344,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(ItemMeta);
         /// The object `result` of `landing.block.getlist`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
@@ -2389,7 +2387,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
@@ -2399,13 +2396,14 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.block.getmanifest`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
     pub mod getmanifest {
         /// Error codes of `landing.block.getmanifest`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -2501,7 +2499,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBlock);
         /// The object `result.assets` of `landing.block.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -2533,7 +2530,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAssets);
         /// The object `result` of `landing.block.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -2586,7 +2582,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getmanifest {
             const NAME: &'static str = "landing.block.getmanifest";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2594,13 +2589,14 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.block.getmanifestfile`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
     pub mod getmanifestfile {
         /// Error codes of `landing.block.getmanifestfile`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -2651,7 +2647,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | array`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::Getmanifestfile {
@@ -2661,13 +2656,14 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.block.getrepository`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-repository.html>
     pub mod getrepository {
         /// Error codes of `landing.block.getrepository`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -2747,7 +2743,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(DataItems);
         /// The object `result` of `landing.block.getrepository`: `object | boolean`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-repository.html>
@@ -2788,7 +2783,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | boolean`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::Getrepository {
@@ -2798,13 +2792,14 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.block.removecard`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-remove-card.html>
     pub mod removecard {
         /// Error codes of `landing.block.removecard`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -2827,7 +2822,7 @@ pub mod block {
         );
         error_code!(Error);
         /// Allowed values of `params.preventHistory` in `landing.block.removecard`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum PreventHistory {
             /// `true`
@@ -2853,7 +2848,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
     pub mod update_cards {
         /// Error codes of `landing.block.updateCards`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -3018,7 +3013,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-styles.html>
     pub mod update_styles {
         /// Error codes of `landing.block.updateStyles`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -3138,7 +3133,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html>
     pub mod updateattrs {
         /// Error codes of `landing.block.updateattrs`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -3225,7 +3220,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-content.html>
     pub mod updatecontent {
         /// Error codes of `landing.block.updatecontent`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -3260,7 +3255,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html>
     pub mod updatenodes {
         /// Error codes of `landing.block.updatenodes`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -3404,7 +3399,7 @@ pub mod block {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-upload-file.html>
     pub mod uploadfile {
         /// Error codes of `landing.block.uploadfile`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -3511,7 +3506,6 @@ pub mod block {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Uploadfile {
             const NAME: &'static str = "landing.block.uploadfile";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3519,6 +3513,7 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `demos`.
@@ -3802,7 +3797,7 @@ pub mod demos {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html>
     pub mod get_list {
         /// Error codes of `landing.demos.getList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -3822,7 +3817,7 @@ pub mod demos {
         );
         error_code!(Error);
         /// Allowed values of `params.params.filter.TYPE` in `landing.demos.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsFilterType {
             /// `page`
@@ -3843,7 +3838,7 @@ pub mod demos {
             Group = "group", Mainpage = "mainpage" }
         );
         /// Allowed values of `params.params.filter.TPL_TYPE` in `landing.demos.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsFilterTplType {
             /// `S`
@@ -4167,7 +4162,7 @@ pub mod demos {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ParamsFilter);
         /// Allowed values of `params.params.order.TYPE` in `landing.demos.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsOrderType {
             /// `page`
@@ -4188,7 +4183,7 @@ pub mod demos {
             Group = "group", Mainpage = "mainpage" }
         );
         /// Allowed values of `params.params.order.TPL_TYPE` in `landing.demos.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParamsOrderTplType {
             /// `S`
@@ -4628,7 +4623,7 @@ pub mod demos {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
         /// Allowed values of `result.TYPE` in `landing.demos.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ItemType {
             /// `page`
@@ -4649,7 +4644,7 @@ pub mod demos {
             "group", Mainpage = "mainpage" }
         );
         /// Allowed values of `result.TPL_TYPE` in `landing.demos.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ItemTplType {
             /// `S`
@@ -4740,7 +4735,6 @@ pub mod demos {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
@@ -4750,13 +4744,14 @@ pub mod demos {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.demos.getPageList`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
     pub mod get_page_list {
         /// Error codes of `landing.demos.getPageList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -4779,7 +4774,7 @@ pub mod demos {
         );
         error_code!(Error);
         /// Allowed values of `params.type` in `landing.demos.getPageList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `page`
@@ -4800,7 +4795,7 @@ pub mod demos {
             "group", Mainpage = "mainpage" }
         );
         /// Allowed values of `params.filter.DATA.type` in `landing.demos.getPageList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterDataType {
             /// `page`
@@ -5476,7 +5471,7 @@ pub mod demos {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
         /// Allowed values of `result.DATA.type` in `landing.demos.getPageList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataDataType {
             /// `page`
@@ -5598,7 +5593,6 @@ pub mod demos {
                 })
             }
         }
-        deserialize_via_from_value!(DataData);
         /// The object `result` of `landing.demos.getPageList`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -5666,7 +5660,6 @@ pub mod demos {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | array`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::GetPageList {
@@ -5676,13 +5669,14 @@ pub mod demos {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.demos.getSiteList`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
     pub mod get_site_list {
         /// Error codes of `landing.demos.getSiteList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -5705,7 +5699,7 @@ pub mod demos {
         );
         error_code!(Error);
         /// Allowed values of `params.type` in `landing.demos.getSiteList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `page`
@@ -5726,7 +5720,7 @@ pub mod demos {
             "group", Mainpage = "mainpage" }
         );
         /// Allowed values of `params.filter.DATA.type` in `landing.demos.getSiteList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterDataType {
             /// `page`
@@ -6325,7 +6319,7 @@ pub mod demos {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
         /// Allowed values of `result.DATA.type` in `landing.demos.getSiteList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataDataType {
             /// `page`
@@ -6432,7 +6426,6 @@ pub mod demos {
                 })
             }
         }
-        deserialize_via_from_value!(DataData);
         /// The object `result` of `landing.demos.getSiteList`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
@@ -6500,7 +6493,6 @@ pub mod demos {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | array`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::GetSiteList {
@@ -6510,13 +6502,14 @@ pub mod demos {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.demos.register`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
     pub mod register {
         /// Error codes of `landing.demos.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -6539,7 +6532,7 @@ pub mod demos {
         );
         error_code!(Error);
         /// Allowed values of `params.data.type` in `landing.demos.register`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataParamType {
             /// `page`
@@ -6560,7 +6553,7 @@ pub mod demos {
             Group = "group", Mainpage = "mainpage" }
         );
         /// Allowed values of `params.data.tpl_type` in `landing.demos.register`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataParamTplType {
             /// `S`
@@ -6572,7 +6565,7 @@ pub mod demos {
         }
         string_enum!(DataParamTplType { S = "S", P = "P" });
         /// Allowed values of `params.data.items.type` in `landing.demos.register`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataParamItemsType {
             /// `page`
@@ -6593,7 +6586,7 @@ pub mod demos {
             Group = "group", Mainpage = "mainpage" }
         );
         /// Allowed values of `params.data.items.tpl_type` in `landing.demos.register`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataParamItemsTplType {
             /// `S`
@@ -7328,7 +7321,7 @@ pub mod demos {
         /// Error codes of `landing.demos.unregister`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -9274,7 +9267,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html>
     pub mod add {
         /// Error codes of `landing.landing.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -9302,7 +9295,7 @@ pub mod landing {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.SITEMAP` in `landing.landing.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSitemap {
             /// `Y`
@@ -9314,7 +9307,7 @@ pub mod landing {
         }
         string_enum!(FieldsSitemap { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.FOLDER` in `landing.landing.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsFolder {
             /// `Y`
@@ -9518,7 +9511,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add-by-template.html>
     pub mod add_by_template {
         /// Error codes of `landing.landing.addByTemplate`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -9613,7 +9606,7 @@ pub mod landing {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsPrepareBlocksData);
         /// Allowed values of `params.fields.ADD_IN_MENU` in `landing.landing.addByTemplate`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsAddInMenu {
             /// `Y`
@@ -9806,7 +9799,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html>
     pub mod addblock {
         /// Error codes of `landing.landing.addblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -9832,7 +9825,7 @@ pub mod landing {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.ACTIVE` in `landing.landing.addblock`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -10006,7 +9999,6 @@ pub mod landing {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `integer | object`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::Addblock {
@@ -10016,13 +10008,14 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.landing.copy`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-copy.html>
     pub mod copy {
         /// Error codes of `landing.landing.copy`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `LANDING_NOT_EXIST`
@@ -10054,7 +10047,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html>
     pub mod copyblock {
         /// Error codes of `landing.landing.copyblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10138,7 +10131,7 @@ pub mod landing {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
         /// Allowed values of `result.content.access` in `landing.landing.copyblock`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataContentAccess {
             /// `A`
@@ -10224,7 +10217,6 @@ pub mod landing {
                 })
             }
         }
-        deserialize_via_from_value!(DataContent);
         /// The object `result` of `landing.landing.copyblock`: `integer | object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html>
@@ -10247,7 +10239,6 @@ pub mod landing {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `integer | object`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::Copyblock {
@@ -10257,13 +10248,14 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.landing.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-delete.html>
     pub mod delete {
         /// Error codes of `landing.landing.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10302,7 +10294,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-delete-block.html>
     pub mod deleteblock {
         /// Error codes of `landing.landing.deleteblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10337,7 +10329,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-down-block.html>
     pub mod downblock {
         /// Error codes of `landing.landing.downblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10377,7 +10369,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-favorite-block.html>
     pub mod favorite_block {
         /// Error codes of `landing.landing.favoriteBlock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10504,7 +10496,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
     pub mod get_list {
         /// Error codes of `landing.landing.getList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -10707,7 +10699,6 @@ pub mod landing {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
@@ -10717,13 +10708,14 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.landing.getadditionalfields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-additional-fields.html>
     pub mod getadditionalfields {
         /// Error codes of `landing.landing.getadditionalfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10762,7 +10754,6 @@ pub mod landing {
                 ::std::result::Result::Ok(Self { field_code: object.rest()? })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | array`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::Getadditionalfields {
@@ -10772,13 +10763,14 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.landing.getpreview`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-preview.html>
     pub mod getpreview {
         /// Error codes of `landing.landing.getpreview`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10808,7 +10800,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-public-url.html>
     pub mod getpublicurl {
         /// Error codes of `landing.landing.getpublicurl`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10845,7 +10837,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-hide-block.html>
     pub mod hideblock {
         /// Error codes of `landing.landing.hideblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10880,7 +10872,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-delete.html>
     pub mod mark_delete {
         /// Error codes of `landing.landing.markDelete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10920,7 +10912,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-mark-undelete.html>
     pub mod mark_un_delete {
         /// Error codes of `landing.landing.markUnDelete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10954,7 +10946,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-deleted-block.html>
     pub mod markdeletedblock {
         /// Error codes of `landing.landing.markdeletedblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -10991,7 +10983,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-mark-undeleted-block.html>
     pub mod markundeletedblock {
         /// Error codes of `landing.landing.markundeletedblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11028,7 +11020,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-move.html>
     pub mod move_ {
         /// Error codes of `landing.landing.move`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11070,7 +11062,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html>
     pub mod moveblock {
         /// Error codes of `landing.landing.moveblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11154,7 +11146,7 @@ pub mod landing {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
         /// Allowed values of `result.content.access` in `landing.landing.moveblock`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum DataContentAccess {
             /// `A`
@@ -11240,7 +11232,6 @@ pub mod landing {
                 })
             }
         }
-        deserialize_via_from_value!(DataContent);
         /// The object `result` of `landing.landing.moveblock`: `integer | object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html>
@@ -11263,7 +11254,6 @@ pub mod landing {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `integer | object`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::Moveblock {
@@ -11273,13 +11263,14 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.landing.publication`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-publication.html>
     pub mod publication {
         /// Error codes of `landing.landing.publication`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11340,7 +11331,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-remove-entities.html>
     pub mod remove_entities {
         /// Error codes of `landing.landing.removeEntities`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11493,7 +11484,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-resolve-id-by-public-url.html>
     pub mod resolve_id_by_public_url {
         /// Error codes of `landing.landing.resolveIdByPublicUrl`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11527,7 +11518,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-show-block.html>
     pub mod showblock {
         /// Error codes of `landing.landing.showblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11562,7 +11553,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-unfavorite-block.html>
     pub mod un_favorite_block {
         /// Error codes of `landing.landing.unFavoriteBlock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11596,7 +11587,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-unpublic.html>
     pub mod unpublic {
         /// Error codes of `landing.landing.unpublic`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11633,7 +11624,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-up-block.html>
     pub mod upblock {
         /// Error codes of `landing.landing.upblock`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11673,7 +11664,7 @@ pub mod landing {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
     pub mod update {
         /// Error codes of `landing.landing.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -11708,7 +11699,7 @@ pub mod landing {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.SITEMAP` in `landing.landing.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSitemap {
             /// `Y`
@@ -11720,7 +11711,7 @@ pub mod landing {
         }
         string_enum!(FieldsSitemap { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.FOLDER` in `landing.landing.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsFolder {
             /// `Y`
@@ -12218,7 +12209,7 @@ pub mod repo {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-check-content.html>
     pub mod check_content {
         /// Error codes of `landing.repo.checkContent`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -12259,7 +12250,6 @@ pub mod repo {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::CheckContent {
             const NAME: &'static str = "landing.repo.checkContent";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12267,13 +12257,14 @@ pub mod repo {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.repo.getList`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
     pub mod get_list {
         /// Error codes of `landing.repo.getList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -12955,7 +12946,6 @@ pub mod repo {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
@@ -12965,13 +12955,14 @@ pub mod repo {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.repo.register`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-register.html>
     pub mod register {
         /// Error codes of `landing.repo.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -13141,7 +13132,7 @@ pub mod repo {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/landing-repo-unbind.html>
     pub mod unbind {
         /// Error codes of `landing.repo.unbind`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS` (HTTP 400)
@@ -13175,7 +13166,7 @@ pub mod repo {
         /// Error codes of `landing.repo.unregister`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -13401,7 +13392,7 @@ pub mod repowidget {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-debug.html>
     pub mod debug {
         /// Error codes of `landing.repowidget.debug`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `APP_NOT_FOUND`
@@ -14105,7 +14096,6 @@ pub mod repowidget {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "landing.repowidget.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14113,13 +14103,14 @@ pub mod repowidget {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.repowidget.register`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html>
     pub mod register {
         /// Error codes of `landing.repowidget.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `REQUIRED_FIELD_NO_EXISTS`
@@ -14733,7 +14724,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-enable.html>
     pub mod enable {
         /// Error codes of `landing.role.enable`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -14753,7 +14744,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `params.scope` in `landing.role.enable`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Scope {
             /// `GROUP`
@@ -14783,7 +14774,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-list.html>
     pub mod get_list {
         /// Error codes of `landing.role.getList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -14801,7 +14792,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `params.scope` in `landing.role.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Scope {
             /// `GROUP`
@@ -14817,7 +14808,7 @@ pub mod role {
             Scope { Group = "GROUP", Knowledge = "KNOWLEDGE", Mainpage = "MAINPAGE" }
         );
         /// Allowed values of `result.XML_ID` in `landing.role.getList`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ItemXmlId {
             /// `ADMIN`
@@ -14855,7 +14846,6 @@ pub mod role {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
@@ -14865,13 +14855,14 @@ pub mod role {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.role.getRights`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-rights.html>
     pub mod get_rights {
         /// Error codes of `landing.role.getRights`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -14894,7 +14885,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `params.scope` in `landing.role.getRights`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Scope {
             /// `GROUP`
@@ -14924,7 +14915,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-is-enabled.html>
     pub mod is_enabled {
         /// Error codes of `landing.role.isEnabled`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -14956,7 +14947,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-access-codes.html>
     pub mod set_access_codes {
         /// Error codes of `landing.role.setAccessCodes`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -14981,7 +14972,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `params.scope` in `landing.role.setAccessCodes`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Scope {
             /// `GROUP`
@@ -15011,7 +15002,7 @@ pub mod role {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-set-rights.html>
     pub mod set_rights {
         /// Error codes of `landing.role.setRights`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -15034,7 +15025,7 @@ pub mod role {
         );
         error_code!(Error);
         /// Allowed values of `params.scope` in `landing.role.setRights`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Scope {
             /// `GROUP`
@@ -15050,7 +15041,7 @@ pub mod role {
             Scope { Group = "GROUP", Knowledge = "KNOWLEDGE", Mainpage = "MAINPAGE" }
         );
         /// Allowed values of `params.rights.0` in `landing.role.setRights`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum RightsN0 {
             /// `denied`
@@ -15153,7 +15144,7 @@ pub mod role {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Rights);
         /// Allowed values of `params.additional` in `landing.role.setRights`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Additional {
             /// `menu24`
@@ -16779,7 +16770,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add.html>
     pub mod add {
         /// Error codes of `landing.site.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -16951,7 +16942,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add-folder.html>
     pub mod add_folder {
         /// Error codes of `landing.site.addFolder`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -17063,7 +17054,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-group.html>
     pub mod binding_to_group {
         /// Error codes of `landing.site.bindingToGroup`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -17095,7 +17086,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-binding-to-menu.html>
     pub mod binding_to_menu {
         /// Error codes of `landing.site.bindingToMenu`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -17127,7 +17118,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-delete.html>
     pub mod delete {
         /// Error codes of `landing.site.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -17169,7 +17160,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
     pub mod full_export {
         /// Error codes of `landing.site.fullExport`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -17395,7 +17386,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataFields);
         /// The object `result.layout` of `landing.site.fullExport`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17418,7 +17408,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataLayout);
         /// The object `result.items.<page_code>.fields` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17444,7 +17433,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataItemsPageCodeFields);
         /// The object `result.items.<page_code>.layout` of `landing.site.fullExport`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17467,7 +17455,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataItemsPageCodeLayout);
         /// The object `result.items.<page_code>.items.#block<id>.repo_block` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17490,7 +17477,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataItemsPageCodeItemsHashBlockIdRepoBlock);
         /// The object `result.items.<page_code>.items.#block<id>` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17542,7 +17528,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataItemsPageCodeItemsHashBlockId);
         /// The object `result.items.<page_code>.items` of `landing.site.fullExport`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17562,7 +17547,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataItemsPageCodeItems);
         /// The object `result.items.<page_code>` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17621,7 +17605,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(DataItemsPageCode);
         /// The object `result.items` of `landing.site.fullExport`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17644,7 +17627,6 @@ pub mod site {
                 ::std::result::Result::Ok(Self { page_code: object.rest()? })
             }
         }
-        deserialize_via_from_value!(DataItems);
         /// The object `result` of `landing.site.fullExport`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -17712,7 +17694,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | array`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::FullExport {
@@ -17722,13 +17703,14 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.site.getFolders`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-folders.html>
     pub mod get_folders {
         /// Error codes of `landing.site.getFolders`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -17990,7 +17972,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetFolders {
@@ -18000,13 +17981,14 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.site.getGroupBindings`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-group-bindings.html>
     pub mod get_group_bindings {
         /// Error codes of `landing.site.getGroupBindings`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `TYPE_ERROR`
@@ -18049,7 +18031,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetGroupBindings {
@@ -18059,13 +18040,14 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.site.getList`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
     pub mod get_list {
         /// Error codes of `landing.site.getList`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -18241,7 +18223,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
@@ -18251,13 +18232,14 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.site.getMenuBindings`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-menu-bindings.html>
     pub mod get_menu_bindings {
         /// Error codes of `landing.site.getMenuBindings`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `TYPE_ERROR`
@@ -18300,7 +18282,6 @@ pub mod site {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::GetMenuBindings {
@@ -18310,13 +18291,14 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.site.getPreview`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-preview.html>
     pub mod get_preview {
         /// Error codes of `landing.site.getPreview`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS` (HTTP 400)
@@ -18345,7 +18327,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-public-url.html>
     pub mod get_public_url {
         /// Error codes of `landing.site.getPublicUrl`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18386,7 +18368,6 @@ pub mod site {
                 ::std::result::Result::Ok(Self { site_id: object.rest()? })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `string | object | array`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::GetPublicUrl {
@@ -18396,13 +18377,14 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.site.getRights`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-get-rights.html>
     pub mod get_rights {
         /// Error codes of `landing.site.getRights`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -18434,7 +18416,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-additional-fields.html>
     pub mod getadditionalfields {
         /// Error codes of `landing.site.getadditionalfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18475,7 +18457,6 @@ pub mod site {
                 ::std::result::Result::Ok(Self { field_code: object.rest()? })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | array | null`.
         pub type Output = ::std::option::Option<Data>;
         impl ::bitrix24_runtime::Method for super::Getadditionalfields {
@@ -18485,13 +18466,14 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.site.markDelete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-delete.html>
     pub mod mark_delete {
         /// Error codes of `landing.site.markDelete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18528,7 +18510,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-delete.html>
     pub mod mark_folder_delete {
         /// Error codes of `landing.site.markFolderDelete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18565,7 +18547,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-folder-undelete.html>
     pub mod mark_folder_un_delete {
         /// Error codes of `landing.site.markFolderUnDelete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18599,7 +18581,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-mark-undelete.html>
     pub mod mark_un_delete {
         /// Error codes of `landing.site.markUnDelete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18636,7 +18618,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication.html>
     pub mod publication {
         /// Error codes of `landing.site.publication`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18696,7 +18678,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-publication-folder.html>
     pub mod publication_folder {
         /// Error codes of `landing.site.publicationFolder`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18730,7 +18712,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/extended-model/landing-site-set-rights.html>
     pub mod set_rights {
         /// Error codes of `landing.site.setRights`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -18750,7 +18732,7 @@ pub mod site {
         );
         error_code!(Error);
         /// Allowed values of `params.rights.<ACCESS_CODE>` in `landing.site.setRights`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum RightsAccessCode {
             /// `denied`
@@ -18850,7 +18832,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic-folder.html>
     pub mod un_public_folder {
         /// Error codes of `landing.site.unPublicFolder`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18884,7 +18866,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-group.html>
     pub mod unbinding_from_group {
         /// Error codes of `landing.site.unbindingFromGroup`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18916,7 +18898,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-unbinding-from-menu.html>
     pub mod unbinding_from_menu {
         /// Error codes of `landing.site.unbindingFromMenu`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18948,7 +18930,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-unpublic.html>
     pub mod unpublic {
         /// Error codes of `landing.site.unpublic`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -18982,7 +18964,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update.html>
     pub mod update {
         /// Error codes of `landing.site.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -19203,7 +19185,7 @@ pub mod site {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update-folder.html>
     pub mod update_folder {
         /// Error codes of `landing.site.updateFolder`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -19623,7 +19605,7 @@ pub mod syspage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-delete-for-landing.html>
     pub mod delete_for_landing {
         /// Error codes of `landing.syspage.deleteForLanding`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -19652,7 +19634,7 @@ pub mod syspage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-delete-for-site.html>
     pub mod delete_for_site {
         /// Error codes of `landing.syspage.deleteForSite`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -19681,7 +19663,7 @@ pub mod syspage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get.html>
     pub mod get {
         /// Error codes of `landing.syspage.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -19715,7 +19697,7 @@ pub mod syspage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get-special-page.html>
     pub mod get_special_page {
         /// Error codes of `landing.syspage.getSpecialPage`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -19735,7 +19717,7 @@ pub mod syspage {
         );
         error_code!(Error);
         /// Allowed values of `params.type` in `landing.syspage.getSpecialPage`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `mainpage`
@@ -19777,7 +19759,7 @@ pub mod syspage {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-set.html>
     pub mod set {
         /// Error codes of `landing.syspage.set`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -19795,7 +19777,7 @@ pub mod syspage {
         );
         error_code!(Error);
         /// Allowed values of `params.type` in `landing.syspage.set`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `mainpage`
@@ -20091,7 +20073,7 @@ pub mod template {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-landing-ref.html>
     pub mod get_landing_ref {
         /// Error codes of `landing.template.getLandingRef`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -20127,7 +20109,6 @@ pub mod template {
                 ::std::result::Result::Ok(Self { area_id: object.rest()? })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | boolean`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::GetLandingRef {
@@ -20137,13 +20118,14 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.template.getSiteRef`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-site-ref.html>
     pub mod get_site_ref {
         /// Error codes of `landing.template.getSiteRef`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -20179,7 +20161,6 @@ pub mod template {
                 ::std::result::Result::Ok(Self { area_id: object.rest()? })
             }
         }
-        deserialize_via_from_value!(Data);
         /// The `result` of the call: `object | boolean`.
         pub type Output = Data;
         impl ::bitrix24_runtime::Method for super::GetSiteRef {
@@ -20189,13 +20170,14 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.template.getlist`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
     pub mod getlist {
         /// Error codes of `landing.template.getlist`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -20347,7 +20329,6 @@ pub mod template {
                 })
             }
         }
-        deserialize_via_from_value!(Item);
         /// The `result` of the call: `object[]`.
         pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
@@ -20357,13 +20338,14 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.template.setLandingRef`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-landing-ref.html>
     pub mod set_landing_ref {
         /// Error codes of `landing.template.setLandingRef`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`
@@ -20445,7 +20427,7 @@ pub mod template {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-site-ref.html>
     pub mod set_site_ref {
         /// Error codes of `landing.template.setSiteRef`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `MISSING_PARAMS`

@@ -28,7 +28,7 @@ mod support;
 /// Error codes any method can return.
 ///
 /// Docs: <https://apidocs.bitrix24.com/error-codes.html>
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SystemError {
     /// `INTERNAL_SERVER_ERROR` (HTTP 500)

@@ -396,7 +396,7 @@ deserialize_via_from_value!(Update);
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
 pub mod add {
     /// Error codes of `lists.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -417,7 +417,7 @@ pub mod add {
     );
     error_code!(Error);
     /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum IblockTypeId {
         /// `lists`
@@ -434,7 +434,7 @@ pub mod add {
         = "lists_socnet" }
     );
     /// Allowed values of `params.MESSAGES` in `lists.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Messages {
         /// `ELEMENTS_NAME`
@@ -482,7 +482,7 @@ pub mod add {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-delete.html>
 pub mod delete {
     /// Error codes of `lists.delete`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -500,7 +500,7 @@ pub mod delete {
     );
     error_code!(Error);
     /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.delete`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum IblockTypeId {
         /// `lists`
@@ -935,7 +935,7 @@ pub mod element {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
     pub mod add {
         /// Error codes of `lists.element.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -962,7 +962,7 @@ pub mod element {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -993,7 +993,7 @@ pub mod element {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
     pub mod delete {
         /// Error codes of `lists.element.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1017,7 +1017,7 @@ pub mod element {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.delete`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -1048,7 +1048,7 @@ pub mod element {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
     pub mod get {
         /// Error codes of `lists.element.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1067,7 +1067,7 @@ pub mod element {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -1184,7 +1184,7 @@ pub mod element {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
             pub mod url {
                 /// Error codes of `lists.element.get.file.url`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1206,7 +1206,7 @@ pub mod element {
                 );
                 error_code!(Error);
                 /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.get.file.url`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum IblockTypeId {
                     /// `lists`
@@ -1239,7 +1239,7 @@ pub mod element {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
     pub mod update {
         /// Error codes of `lists.element.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1266,7 +1266,7 @@ pub mod element {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -1585,7 +1585,7 @@ pub mod field {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
     pub mod add {
         /// Error codes of `lists.field.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1606,7 +1606,7 @@ pub mod field {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -1637,7 +1637,7 @@ pub mod field {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
     pub mod delete {
         /// Error codes of `lists.field.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1656,7 +1656,7 @@ pub mod field {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.delete`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -1687,7 +1687,7 @@ pub mod field {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
     pub mod get {
         /// Error codes of `lists.field.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1706,7 +1706,7 @@ pub mod field {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -1810,7 +1810,7 @@ pub mod field {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
         pub mod get {
             /// Error codes of `lists.field.type.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1829,7 +1829,7 @@ pub mod field {
             );
             error_code!(Error);
             /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.type.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum IblockTypeId {
                 /// `lists`
@@ -1861,7 +1861,7 @@ pub mod field {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
     pub mod update {
         /// Error codes of `lists.field.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1882,7 +1882,7 @@ pub mod field {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -1914,7 +1914,7 @@ pub mod field {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
 pub mod get {
     /// Error codes of `lists.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -1930,7 +1930,7 @@ pub mod get {
     );
     error_code!(Error);
     /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.get`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum IblockTypeId {
         /// `lists`
@@ -2383,7 +2383,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
     pub mod add {
         /// Error codes of `lists.section.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -2401,7 +2401,7 @@ pub mod section {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -2432,7 +2432,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
     pub mod delete {
         /// Error codes of `lists.section.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -2453,7 +2453,7 @@ pub mod section {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.delete`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -2484,7 +2484,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
     pub mod get {
         /// Error codes of `lists.section.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -2500,7 +2500,7 @@ pub mod section {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -2537,7 +2537,7 @@ pub mod section {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
     pub mod update {
         /// Error codes of `lists.section.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -2558,7 +2558,7 @@ pub mod section {
         );
         error_code!(Error);
         /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IblockTypeId {
             /// `lists`
@@ -2590,7 +2590,7 @@ pub mod section {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
 pub mod update {
     /// Error codes of `lists.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_REQUIRED_PARAMETERS_MISSING`
@@ -2611,7 +2611,7 @@ pub mod update {
     );
     error_code!(Error);
     /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.update`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum IblockTypeId {
         /// `lists`
@@ -2628,7 +2628,7 @@ pub mod update {
         = "lists_socnet" }
     );
     /// Allowed values of `params.MESSAGES` in `lists.update`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Messages {
         /// `ELEMENTS_NAME`

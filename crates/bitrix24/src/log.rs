@@ -284,7 +284,6 @@ pub mod blogcomment {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "log.blogcomment.user.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -292,6 +291,7 @@ pub mod blogcomment {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }
@@ -957,7 +957,7 @@ pub mod blogpost {
         /// Error codes of `log.blogpost.add`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR`
@@ -979,7 +979,7 @@ pub mod blogpost {
         );
         error_code!(Error);
         /// Allowed values of `params.DEST` in `log.blogpost.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Dest {
             /// `SG<X>`
@@ -995,7 +995,7 @@ pub mod blogpost {
         }
         string_enum!(Dest { SgX = "SG<X>", UX = "U<X>", Ua = "UA", DrX = "DR<X>" });
         /// Allowed values of `params.IMPORTANT` in `log.blogpost.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Important {
             /// `Y`
@@ -1007,7 +1007,7 @@ pub mod blogpost {
         }
         string_enum!(Important { Y = "Y", N = "N" });
         /// Allowed values of `params.PARSE_PREVIEW` in `log.blogpost.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ParsePreview {
             /// `Y`
@@ -1033,7 +1033,7 @@ pub mod blogpost {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
     pub mod delete {
         /// Error codes of `log.blogpost.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `100`
@@ -1064,7 +1064,7 @@ pub mod blogpost {
         /// Error codes of `log.blogpost.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.LOG_RIGHTS` in `log.blogpost.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum LogRights {
             /// `SG<X>`
@@ -1168,7 +1168,7 @@ pub mod blogpost {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// Allowed values of `params.DEST` in `log.blogpost.share`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Dest {
             /// `SG<X>`
@@ -1200,7 +1200,7 @@ pub mod blogpost {
         /// Error codes of `log.blogpost.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR`
@@ -1217,7 +1217,7 @@ pub mod blogpost {
         );
         error_code!(Error);
         /// Allowed values of `params.DEST` in `log.blogpost.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Dest {
             /// `SG<X>`
@@ -1233,7 +1233,7 @@ pub mod blogpost {
         }
         string_enum!(Dest { SgX = "SG<X>", UX = "U<X>", Ua = "UA", DrX = "DR<X>" });
         /// Allowed values of `params.IMPORTANT` in `log.blogpost.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Important {
             /// `Y`

@@ -3,7 +3,9 @@
 //! The macros generated modules use for string enums and error codes.
 /// The impls of a generated string enum (the enum itself is written out in
 /// the module, with its `Unknown(String)` variant): `as_str`, an infallible
-/// `parse`, `From<&str>`, `Display`, `Serialize` and lenient `Deserialize`.
+/// `parse`, `From<&str>`, `Display`, `Serialize` and lenient decoding
+/// (`Deserialize` only where a type is decoded on its own, through
+/// [`deserialize_via_from_value!`]).
 macro_rules! string_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
         impl $name { #[doc = " The wire value."] pub fn as_str(& self) -> & str { match
@@ -11,16 +13,12 @@ macro_rules! string_enum {
         " Parses a wire value; an unknown value is kept in `Unknown`."] pub fn parse(s :
         & str) -> Self { match s { $($wire => Self::$variant,)* _ => Self::Unknown(s
         .to_owned()), } } } impl ::std::convert::From <& str > for $name { fn from(s : &
-        str) -> Self { Self::parse(s) } } impl ::std::convert::From
-        <::std::string::String > for $name { fn from(s : ::std::string::String) -> Self {
-        Self::parse(& s) } } impl ::std::fmt::Display for $name { fn fmt(& self, f : &
-        mut ::std::fmt::Formatter <'_ >) -> ::std::fmt::Result { f.write_str(self
-        .as_str()) } } impl ::serde::Serialize for $name { fn serialize < S :
-        ::serde::Serializer > (& self, s : S) -> ::std::result::Result < S::Ok, S::Error
-        > { s.serialize_str(self.as_str()) } } impl crate ::support::FromValue for $name
-        { fn from_value(v : ::serde_json::Value) -> ::std::result::Result < Self,
-        ::serde_json::Error > { ::bitrix24_runtime::lenient::string(v).map(| s |
-        Self::parse(& s)) } } deserialize_via_from_value!($name);
+        str) -> Self { Self::parse(s) } } impl ::serde::Serialize for $name { fn
+        serialize < S : ::serde::Serializer > (& self, s : S) -> ::std::result::Result <
+        S::Ok, S::Error > { s.serialize_str(self.as_str()) } } impl crate
+        ::support::FromValue for $name { fn from_value(v : ::serde_json::Value) ->
+        ::std::result::Result < Self, ::serde_json::Error > {
+        ::bitrix24_runtime::lenient::string(v).map(| s | Self::parse(& s)) } }
     };
 }
 /// `bitrix24_runtime::ErrorCode` for a [`string_enum!`] of error codes.

@@ -435,7 +435,7 @@ deserialize_via_from_value!(Update);
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-add.html>
 pub mod add {
     /// Error codes of `mailservice.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE` (HTTP 400)
@@ -446,7 +446,7 @@ pub mod add {
     string_enum!(Error { ErrorCore = "ERROR_CORE" });
     error_code!(Error);
     /// Allowed values of `params.ACTIVE` in `mailservice.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Active {
         /// `Y`
@@ -458,7 +458,7 @@ pub mod add {
     }
     string_enum!(Active { Y = "Y", N = "N" });
     /// Allowed values of `params.ENCRYPTION` in `mailservice.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Encryption {
         /// `Y`
@@ -484,7 +484,7 @@ pub mod add {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-delete.html>
 pub mod delete {
     /// Error codes of `mailservice.delete`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE` (HTTP 400)
@@ -556,7 +556,6 @@ pub mod fields {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Fields {
         const NAME: &'static str = "mailservice.fields";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -564,13 +563,14 @@ pub mod fields {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `mailservice.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
 pub mod get {
     /// Error codes of `mailservice.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE` (HTTP 400)
@@ -644,7 +644,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "mailservice.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -652,13 +651,14 @@ pub mod get {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `mailservice.list`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html>
 pub mod list {
     /// Error codes of `mailservice.list`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE` (HTTP 400)
@@ -732,7 +732,6 @@ pub mod list {
             })
         }
     }
-    deserialize_via_from_value!(Item);
     /// The `result` of the call: `object[]`.
     pub type Output = ::std::vec::Vec<Item>;
     impl ::bitrix24_runtime::Method for super::List {
@@ -742,13 +741,14 @@ pub mod list {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Item);
 }
 /// Types of `mailservice.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-update.html>
 pub mod update {
     /// Error codes of `mailservice.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE` (HTTP 400)
@@ -759,7 +759,7 @@ pub mod update {
     string_enum!(Error { ErrorCore = "ERROR_CORE" });
     error_code!(Error);
     /// Allowed values of `params.ACTIVE` in `mailservice.update`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Active {
         /// `Y`
@@ -771,7 +771,7 @@ pub mod update {
     }
     string_enum!(Active { Y = "Y", N = "N" });
     /// Allowed values of `params.ENCRYPTION` in `mailservice.update`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Encryption {
         /// `Y`

@@ -434,7 +434,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `main.eventlog.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
@@ -454,7 +453,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "main.eventlog.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -462,6 +460,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `main.eventlog.field.list`.
             ///
@@ -506,7 +505,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `main.eventlog.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
@@ -526,7 +524,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "main.eventlog.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -534,6 +531,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `main.eventlog.get`.
@@ -597,7 +595,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `main.eventlog.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
@@ -617,7 +614,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "main.eventlog.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -625,6 +621,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `main.eventlog.list`.
         ///

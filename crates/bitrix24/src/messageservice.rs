@@ -71,7 +71,7 @@ pub mod message {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-message-status-update.html>
         pub mod update {
             /// Error codes of `messageservice.message.status.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_SENDER_VALIDATION_FAILURE`
@@ -93,7 +93,7 @@ pub mod message {
             );
             error_code!(Error);
             /// Allowed values of `params.STATUS` in `messageservice.message.status.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Status {
                 /// `queued`
@@ -373,7 +373,7 @@ pub mod sender {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-add.html>
     pub mod add {
         /// Error codes of `messageservice.sender.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_SENDER_VALIDATION_FAILURE`
@@ -409,7 +409,7 @@ pub mod sender {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
     pub mod delete {
         /// Error codes of `messageservice.sender.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_SENDER_VALIDATION_FAILURE`
@@ -442,7 +442,7 @@ pub mod sender {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
     pub mod list {
         /// Error codes of `messageservice.sender.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -467,7 +467,7 @@ pub mod sender {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
     pub mod update {
         /// Error codes of `messageservice.sender.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_SENDER_CODE_REQUIRED`

@@ -379,7 +379,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `note.collection.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
@@ -399,7 +398,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "note.collection.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -407,6 +405,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `note.collection.archive`.
         ///
@@ -433,7 +432,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Archive {
                 const NAME: &'static str = "note.collection.archive";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -441,6 +439,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `note.collection.delete`.
         ///
@@ -467,7 +466,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Delete {
                 const NAME: &'static str = "note.collection.delete";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -475,6 +473,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::collection::field`.
         pub mod field {
@@ -630,7 +629,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `note.collection.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
@@ -650,7 +648,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "note.collection.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -658,6 +655,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `note.collection.field.list`.
             ///
@@ -696,7 +694,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `note.collection.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
@@ -716,7 +713,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "note.collection.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -724,6 +720,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `note.collection.get`.
@@ -772,7 +769,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `note.collection.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
@@ -792,7 +788,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "note.collection.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -800,6 +795,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `note.collection.list`.
         ///
@@ -961,7 +957,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItems);
             /// The object `result.nextCursor` of `note.collection.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
@@ -984,7 +979,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputNextCursor);
             /// The object `result` of `note.collection.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
@@ -1007,7 +1001,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "note.collection.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1015,6 +1008,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `note.collection.update`.
         ///
@@ -1103,7 +1097,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `note.collection.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
@@ -1123,7 +1116,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "note.collection.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1131,6 +1123,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v3::document`.
@@ -1485,7 +1478,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Archive {
                 const NAME: &'static str = "note.document.archive";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1493,6 +1485,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `note.document.delete`.
         ///
@@ -1519,7 +1512,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Delete {
                 const NAME: &'static str = "note.document.delete";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1527,6 +1519,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::document::field`.
         pub mod field {
@@ -1682,7 +1675,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `note.document.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
@@ -1702,7 +1694,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "note.document.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1710,6 +1701,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `note.document.field.list`.
             ///
@@ -1748,7 +1740,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `note.document.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
@@ -1768,7 +1759,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "note.document.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1776,6 +1766,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `note.document.get`.
@@ -2016,7 +2007,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItem);
                     /// The object `result` of `note.document.search.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
@@ -2036,7 +2026,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "note.document.search.field.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2044,6 +2033,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `note.document.search.field.list`.
                 ///
@@ -2082,7 +2072,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItems);
                     /// The object `result` of `note.document.search.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
@@ -2102,7 +2091,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "note.document.search.field.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2110,6 +2098,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Types of `note.document.search.list`.
@@ -2204,7 +2193,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `note.document.search.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
@@ -2227,7 +2215,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "note.document.search.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2235,6 +2222,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Methods under `v3::document::tree`.
@@ -2444,7 +2432,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItem);
                     /// The object `result` of `note.document.tree.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
@@ -2464,7 +2451,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "note.document.tree.field.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2472,6 +2458,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `note.document.tree.field.list`.
                 ///
@@ -2510,7 +2497,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItems);
                     /// The object `result` of `note.document.tree.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
@@ -2530,7 +2516,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "note.document.tree.field.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2538,6 +2523,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Types of `note.document.tree.list`.
@@ -2580,7 +2566,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItemsChildren);
                 /// The object `result.items` of `note.document.tree.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
@@ -2615,7 +2600,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `note.document.tree.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
@@ -2638,7 +2622,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "note.document.tree.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2646,6 +2629,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `note.document.update`.
@@ -2655,7 +2639,7 @@ pub mod v3 {
             /// Error codes of `note.document.update`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// Allowed values of `params.fields.markdown` in `note.document.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMarkdown {
                 /// `align`
@@ -2738,7 +2722,7 @@ pub mod v3 {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
             /// Allowed values of `params.overwrite` in `note.document.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Overwrite {
                 /// `true`
@@ -2795,7 +2779,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `note.document.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
@@ -2815,7 +2798,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "note.document.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2823,6 +2805,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `v3::file`.
@@ -2982,7 +2965,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `note.file.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
@@ -3002,7 +2984,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "note.file.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3010,6 +2991,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::file::field`.
         pub mod field {
@@ -3165,7 +3147,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `note.file.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
@@ -3185,7 +3166,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "note.file.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3193,6 +3173,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `note.file.field.list`.
             ///
@@ -3231,7 +3212,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `note.file.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
@@ -3251,7 +3231,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "note.file.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3259,6 +3238,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `note.file.get`.
@@ -3304,7 +3284,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `note.file.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
@@ -3324,7 +3303,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "note.file.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3332,6 +3310,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

@@ -354,7 +354,7 @@ pub mod sale {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html>
         pub mod add {
             /// Error codes of `sale.paysystem.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -378,7 +378,7 @@ pub mod sale {
             );
             error_code!(Error);
             /// Allowed values of `params.ACTIVE` in `sale.paysystem.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Active {
                 /// `Y`
@@ -390,7 +390,7 @@ pub mod sale {
             }
             string_enum!(Active { Y = "Y", N = "N" });
             /// Allowed values of `params.NEW_WINDOW` in `sale.paysystem.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum NewWindow {
                 /// `Y`
@@ -416,7 +416,7 @@ pub mod sale {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
         pub mod delete {
             /// Error codes of `sale.paysystem.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -649,7 +649,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
             pub mod add {
                 /// Error codes of `sale.paysystem.handler.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1139,7 +1139,7 @@ pub mod sale {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(SettingsIframeData);
                 /// Allowed values of `params.SETTINGS.CLIENT_TYPE` in `sale.paysystem.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SettingsClientType {
                     /// `b2c`
@@ -1296,7 +1296,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
             pub mod delete {
                 /// Error codes of `sale.paysystem.handler.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1332,7 +1332,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
             pub mod list {
                 /// Error codes of `sale.paysystem.handler.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1357,7 +1357,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
             pub mod update {
                 /// Error codes of `sale.paysystem.handler.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1486,7 +1486,7 @@ pub mod sale {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
         pub mod list {
             /// Error codes of `sale.paysystem.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CHECK_FAILURE` (HTTP 400)
@@ -1652,7 +1652,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-pay-invoice.html>
             pub mod invoice {
                 /// Error codes of `sale.paysystem.pay.invoice`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1691,7 +1691,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
             pub mod payment {
                 /// Error codes of `sale.paysystem.pay.payment`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1850,7 +1850,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
             pub mod get {
                 /// Error codes of `sale.paysystem.settings.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -1898,7 +1898,6 @@ pub mod sale {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "sale.paysystem.settings.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1906,6 +1905,7 @@ pub mod sale {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Methods under `sale::paysystem::settings::invoice`.
             pub mod invoice {
@@ -1996,7 +1996,7 @@ pub mod sale {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
                 pub mod get {
                     /// Error codes of `sale.paysystem.settings.invoice.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ACCESS_DENIED` (HTTP 403)
@@ -2047,7 +2047,6 @@ pub mod sale {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "sale.paysystem.settings.invoice.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2055,6 +2054,7 @@ pub mod sale {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Methods under `sale::paysystem::settings::payment`.
@@ -2118,7 +2118,7 @@ pub mod sale {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
                 pub mod get {
                     /// Error codes of `sale.paysystem.settings.payment.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ACCESS_DENIED` (HTTP 403)
@@ -2169,7 +2169,6 @@ pub mod sale {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "sale.paysystem.settings.payment.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2177,6 +2176,7 @@ pub mod sale {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Types of `sale.paysystem.settings.update`.
@@ -2184,7 +2184,7 @@ pub mod sale {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
             pub mod update {
                 /// Error codes of `sale.paysystem.settings.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED` (HTTP 403)
@@ -2281,7 +2281,7 @@ pub mod sale {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
         pub mod update {
             /// Error codes of `sale.paysystem.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -2305,7 +2305,7 @@ pub mod sale {
             );
             error_code!(Error);
             /// Allowed values of `params.FIELDS.ACTIVE` in `sale.paysystem.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsActive {
                 /// `Y`
@@ -2317,7 +2317,7 @@ pub mod sale {
             }
             string_enum!(FieldsActive { Y = "Y", N = "N" });
             /// Allowed values of `params.FIELDS.NEW_WINDOW` in `sale.paysystem.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsNewWindow {
                 /// `Y`

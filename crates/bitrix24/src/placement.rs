@@ -301,7 +301,7 @@ deserialize_via_from_value!(Unbind);
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-bind.html>
 pub mod bind {
     /// Error codes of `placement.bind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_PLACEMENT_MAX_COUNT` (HTTP 200)
@@ -325,7 +325,7 @@ pub mod bind {
     );
     error_code!(Error);
     /// Allowed values of `result` in `placement.bind`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Output {
         /// `True`
@@ -343,13 +343,14 @@ pub mod bind {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `placement.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-get.html>
 pub mod get {
     /// Error codes of `placement.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -374,7 +375,7 @@ pub mod get {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-list.html>
 pub mod list {
     /// Error codes of `placement.list`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -399,7 +400,7 @@ pub mod list {
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-unbind.html>
 pub mod unbind {
     /// Error codes of `placement.unbind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -435,7 +436,6 @@ pub mod unbind {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Unbind {
         const NAME: &'static str = "placement.unbind";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -443,6 +443,7 @@ pub mod unbind {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `userfieldtype`.
 pub mod userfieldtype {
@@ -721,7 +722,7 @@ pub mod userfieldtype {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-add.html>
     pub mod add {
         /// Error codes of `userfieldtype.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -750,7 +751,7 @@ pub mod userfieldtype {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
     pub mod delete {
         /// Error codes of `userfieldtype.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT`
@@ -808,7 +809,6 @@ pub mod userfieldtype {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "userfieldtype.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -816,13 +816,14 @@ pub mod userfieldtype {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `userfieldtype.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
     pub mod update {
         /// Error codes of `userfieldtype.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`

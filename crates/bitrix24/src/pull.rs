@@ -76,7 +76,7 @@ pub mod application {
         /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
         pub mod get {
             /// Error codes of `pull.application.config.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -141,7 +141,6 @@ pub mod application {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputServer);
             /// The object `result.channels` of `pull.application.config.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -173,7 +172,6 @@ pub mod application {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputChannels);
             /// The object `result` of `pull.application.config.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -211,7 +209,6 @@ pub mod application {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "pull.application.config.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -219,6 +216,7 @@ pub mod application {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `application::event`.
@@ -314,7 +312,7 @@ pub mod application {
         /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-event-add.html>
         pub mod add {
             /// Error codes of `pull.application.event.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE` (HTTP 403)
@@ -420,7 +418,7 @@ pub mod application {
         /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-push-add.html>
         pub mod add {
             /// Error codes of `pull.application.push.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `WRONG_AUTH_TYPE` (HTTP 403)

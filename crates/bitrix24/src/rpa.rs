@@ -1471,7 +1471,6 @@ pub mod stage {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "rpa.stage.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1479,6 +1478,7 @@ pub mod stage {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `rpa.stage.update`.
     ///
@@ -2127,7 +2127,7 @@ pub mod timeline {
         /// Error codes of `rpa.timeline.updateIsFixed`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.isFixed` in `rpa.timeline.updateIsFixed`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IsFixed {
             /// `Y`
@@ -2526,7 +2526,6 @@ pub mod type_ {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "rpa.type.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2534,6 +2533,7 @@ pub mod type_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `rpa.type.list`.
     ///

@@ -463,7 +463,7 @@ pub mod basketitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
     pub mod add {
         /// Error codes of `sale.basketitem.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200140400007`
@@ -490,7 +490,7 @@ pub mod basketitem {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.customPrice` in `sale.basketitem.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsCustomPrice {
             /// `Y`
@@ -502,7 +502,7 @@ pub mod basketitem {
         }
         string_enum!(FieldsCustomPrice { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.canBuy` in `sale.basketitem.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsCanBuy {
             /// `Y`
@@ -514,7 +514,7 @@ pub mod basketitem {
         }
         string_enum!(FieldsCanBuy { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.vatIncluded` in `sale.basketitem.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsVatIncluded {
             /// `Y`
@@ -817,7 +817,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketItem);
         /// The object `result` of `sale.basketitem.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
@@ -837,7 +836,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.basketitem.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -845,13 +843,14 @@ pub mod basketitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.basketitem.addCatalogProduct`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add-catalog-product.html>
     pub mod add_catalog_product {
         /// Error codes of `sale.basketitem.addCatalogProduct`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200140400006`
@@ -1113,7 +1112,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketItem);
         /// The object `result` of `sale.basketitem.addCatalogProduct`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add-catalog-product.html>
@@ -1133,7 +1131,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::AddCatalogProduct {
             const NAME: &'static str = "sale.basketitem.addCatalogProduct";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1141,13 +1138,14 @@ pub mod basketitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.basketitem.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-delete.html>
     pub mod delete {
         /// Error codes of `sale.basketitem.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200140400001`
@@ -1181,7 +1179,7 @@ pub mod basketitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get.html>
     pub mod get {
         /// Error codes of `sale.basketitem.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200140400001`
@@ -1291,7 +1289,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketItem);
         /// The object `result` of `sale.basketitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get.html>
@@ -1311,7 +1308,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.basketitem.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1319,13 +1315,14 @@ pub mod basketitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.basketitem.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.basketitem.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -1352,7 +1349,7 @@ pub mod basketitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
     pub mod get_fields_catalog_product {
         /// Error codes of `sale.basketitem.getFieldsCatalogProduct`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -1379,7 +1376,7 @@ pub mod basketitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
     pub mod list {
         /// Error codes of `sale.basketitem.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -1425,7 +1422,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketItems);
         /// The object `result` of `sale.basketitem.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
@@ -1445,7 +1441,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.basketitem.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1459,13 +1454,15 @@ pub mod basketitem {
                 output.basket_items
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputBasketItems);
     }
     /// Types of `sale.basketitem.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update.html>
     pub mod update {
         /// Error codes of `sale.basketitem.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200140400001`
@@ -1492,7 +1489,7 @@ pub mod basketitem {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.canBuy` in `sale.basketitem.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsCanBuy {
             /// `Y`
@@ -1504,7 +1501,7 @@ pub mod basketitem {
         }
         string_enum!(FieldsCanBuy { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.vatIncluded` in `sale.basketitem.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsVatIncluded {
             /// `Y`
@@ -1851,7 +1848,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketItem);
         /// The object `result` of `sale.basketitem.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update.html>
@@ -1871,7 +1867,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.basketitem.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1879,13 +1874,14 @@ pub mod basketitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.basketitem.updateCatalogProduct`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update-catalog-product.html>
     pub mod update_catalog_product {
         /// Error codes of `sale.basketitem.updateCatalogProduct`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200140400006`
@@ -2071,7 +2067,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketItem);
         /// The object `result` of `sale.basketitem.updateCatalogProduct`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-update-catalog-product.html>
@@ -2091,7 +2086,6 @@ pub mod basketitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::UpdateCatalogProduct {
             const NAME: &'static str = "sale.basketitem.updateCatalogProduct";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2099,6 +2093,7 @@ pub mod basketitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `basketproperties`.
@@ -2423,7 +2418,7 @@ pub mod basketproperties {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-add.html>
     pub mod add {
         /// Error codes of `sale.basketproperties.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -2565,7 +2560,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketProperty);
         /// The object `result` of `sale.basketproperties.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-add.html>
@@ -2585,7 +2579,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.basketproperties.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2593,13 +2586,14 @@ pub mod basketproperties {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.basketproperties.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-delete.html>
     pub mod delete {
         /// Error codes of `sale.basketproperties.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200140400001`
@@ -2633,7 +2627,7 @@ pub mod basketproperties {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get.html>
     pub mod get {
         /// Error codes of `sale.basketproperties.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200240400003`
@@ -2689,7 +2683,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketProperty);
         /// The object `result` of `sale.basketproperties.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get.html>
@@ -2709,7 +2702,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.basketproperties.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2717,13 +2709,14 @@ pub mod basketproperties {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.basketproperties.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.basketproperties.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -2763,7 +2756,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketPropertiesBasketId);
         /// The object `result.basketProperties.code` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2792,7 +2784,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketPropertiesCode);
         /// The object `result.basketProperties.id` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2821,7 +2812,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketPropertiesId);
         /// The object `result.basketProperties.name` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2850,7 +2840,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketPropertiesName);
         /// The object `result.basketProperties.sort` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2879,7 +2868,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketPropertiesSort);
         /// The object `result.basketProperties.value` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2908,7 +2896,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketPropertiesValue);
         /// The object `result.basketProperties.xmlId` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2937,7 +2924,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketPropertiesXmlId);
         /// The object `result.basketProperties` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2975,7 +2961,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketProperties);
         /// The object `result` of `sale.basketproperties.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2995,7 +2980,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.basketproperties.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3003,13 +2987,14 @@ pub mod basketproperties {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.basketproperties.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
     pub mod list {
         /// Error codes of `sale.basketproperties.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -3052,7 +3037,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketProperties);
         /// The object `result` of `sale.basketproperties.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
@@ -3072,7 +3056,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.basketproperties.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3086,13 +3069,15 @@ pub mod basketproperties {
                 output.basket_properties
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputBasketProperties);
     }
     /// Types of `sale.basketproperties.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-update.html>
     pub mod update {
         /// Error codes of `sale.basketproperties.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `20004030001`
@@ -3241,7 +3226,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBasketProperty);
         /// The object `result` of `sale.basketproperties.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-update.html>
@@ -3261,7 +3245,6 @@ pub mod basketproperties {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.basketproperties.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3269,6 +3252,7 @@ pub mod basketproperties {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `business_value_person_domain`.
@@ -3501,7 +3485,7 @@ pub mod business_value_person_domain {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-add.html>
     pub mod add {
         /// Error codes of `sale.businessValuePersonDomain.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201250000001`
@@ -3586,7 +3570,7 @@ pub mod business_value_person_domain {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-delete-by-filter.html>
     pub mod delete_by_filter {
         /// Error codes of `sale.businessValuePersonDomain.deleteByFilter`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201450000002`
@@ -3674,7 +3658,7 @@ pub mod business_value_person_domain {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.businessValuePersonDomain.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -3714,7 +3698,6 @@ pub mod business_value_person_domain {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBusinessValuePersonDomainDomain);
         /// The object `result.businessValuePersonDomain.personTypeId` of `sale.businessValuePersonDomain.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
@@ -3743,7 +3726,6 @@ pub mod business_value_person_domain {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBusinessValuePersonDomainPersonTypeId);
         /// The object `result.businessValuePersonDomain` of `sale.businessValuePersonDomain.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
@@ -3768,7 +3750,6 @@ pub mod business_value_person_domain {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBusinessValuePersonDomain);
         /// The object `result` of `sale.businessValuePersonDomain.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
@@ -3791,7 +3772,6 @@ pub mod business_value_person_domain {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.businessValuePersonDomain.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3799,13 +3779,14 @@ pub mod business_value_person_domain {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.businessValuePersonDomain.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
     pub mod list {
         /// Error codes of `sale.businessValuePersonDomain.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -3818,7 +3799,7 @@ pub mod business_value_person_domain {
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.select` in `sale.businessValuePersonDomain.list`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Select {
             /// `personTypeId`
@@ -3848,7 +3829,6 @@ pub mod business_value_person_domain {
                 })
             }
         }
-        deserialize_via_from_value!(OutputBusinessValuePersonDomains);
         /// The object `result` of `sale.businessValuePersonDomain.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
@@ -3871,7 +3851,6 @@ pub mod business_value_person_domain {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.businessValuePersonDomain.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3887,6 +3866,8 @@ pub mod business_value_person_domain {
                 output.business_value_person_domains
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputBusinessValuePersonDomains);
     }
 }
 /// Methods under `delivery`.
@@ -4270,7 +4251,7 @@ pub mod delivery {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
     pub mod add {
         /// Error codes of `sale.delivery.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CHECK_FAILURE` (HTTP 400)
@@ -4291,7 +4272,7 @@ pub mod delivery {
         );
         error_code!(Error);
         /// Allowed values of `params.ACTIVE` in `sale.delivery.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Active {
             /// `Y`
@@ -4391,7 +4372,6 @@ pub mod delivery {
                 })
             }
         }
-        deserialize_via_from_value!(OutputParent);
         /// The object `result.profiles` of `sale.delivery.add`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
@@ -4432,7 +4412,6 @@ pub mod delivery {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProfiles);
         /// The object `result` of `sale.delivery.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
@@ -4455,7 +4434,6 @@ pub mod delivery {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.delivery.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4463,6 +4441,7 @@ pub mod delivery {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Methods under `delivery::config`.
     pub mod config {
@@ -4574,7 +4553,7 @@ pub mod delivery {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-get.html>
         pub mod get {
             /// Error codes of `sale.delivery.config.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
@@ -4614,7 +4593,6 @@ pub mod delivery {
                     })
                 }
             }
-            deserialize_via_from_value!(Item);
             /// The `result` of the call: `object[]`.
             pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -4624,13 +4602,14 @@ pub mod delivery {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `sale.delivery.config.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-update.html>
         pub mod update {
             /// Error codes of `sale.delivery.config.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
@@ -4715,7 +4694,7 @@ pub mod delivery {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-delete.html>
     pub mod delete {
         /// Error codes of `sale.delivery.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
@@ -4750,7 +4729,7 @@ pub mod delivery {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html>
     pub mod getlist {
         /// Error codes of `sale.delivery.getlist`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CHECK_FAILURE` (HTTP 400)
@@ -5073,7 +5052,7 @@ pub mod delivery {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html>
         pub mod add {
             /// Error codes of `sale.delivery.handler.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CHECK_FAILURE` (HTTP 400)
@@ -5094,7 +5073,7 @@ pub mod delivery {
             );
             error_code!(Error);
             /// Allowed values of `params.SETTINGS.HAS_CALLBACK_TRACKING_SUPPORT` in `sale.delivery.handler.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsHasCallbackTrackingSupport {
                 /// `Y`
@@ -5106,7 +5085,7 @@ pub mod delivery {
             }
             string_enum!(SettingsHasCallbackTrackingSupport { Y = "Y", N = "N" });
             /// Allowed values of `params.SETTINGS.CONFIG.TYPE` in `sale.delivery.handler.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsConfigType {
                 /// `STRING`
@@ -5407,7 +5386,7 @@ pub mod delivery {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-delete.html>
         pub mod delete {
             /// Error codes of `sale.delivery.handler.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
@@ -5442,7 +5421,7 @@ pub mod delivery {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
         pub mod list {
             /// Error codes of `sale.delivery.handler.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED` (HTTP 403)
@@ -5467,7 +5446,7 @@ pub mod delivery {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
         pub mod update {
             /// Error codes of `sale.delivery.handler.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
@@ -5491,7 +5470,7 @@ pub mod delivery {
             );
             error_code!(Error);
             /// Allowed values of `params.SETTINGS.HAS_CALLBACK_TRACKING_SUPPORT` in `sale.delivery.handler.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsHasCallbackTrackingSupport {
                 /// `Y`
@@ -5503,7 +5482,7 @@ pub mod delivery {
             }
             string_enum!(SettingsHasCallbackTrackingSupport { Y = "Y", N = "N" });
             /// Allowed values of `params.SETTINGS.CONFIG.TYPE` in `sale.delivery.handler.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum SettingsConfigType {
                 /// `STRING`
@@ -5801,7 +5780,7 @@ pub mod delivery {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-update.html>
     pub mod update {
         /// Error codes of `sale.delivery.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CHECK_FAILURE` (HTTP 400)
@@ -5822,7 +5801,7 @@ pub mod delivery {
         );
         error_code!(Error);
         /// Allowed values of `params.ACTIVE` in `sale.delivery.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Active {
             /// `Y`
@@ -6164,7 +6143,7 @@ pub mod order {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
     pub mod add {
         /// Error codes of `sale.order.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -6733,7 +6712,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrder);
         /// The object `result` of `sale.order.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -6753,7 +6731,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.order.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6761,13 +6738,14 @@ pub mod order {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.order.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-delete.html>
     pub mod delete {
         /// Error codes of `sale.order.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `SALE_ORDER_CANCEL_PAYMENT_EXIST_ACTIVE`
@@ -6804,7 +6782,7 @@ pub mod order {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
     pub mod get {
         /// Error codes of `sale.order.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -6860,7 +6838,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderBasketItemsProperties);
         /// The object `result.order.basketItems.reservations` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -6898,7 +6875,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderBasketItemsReservations);
         /// The object `result.order.basketItems` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7041,7 +7017,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderBasketItems);
         /// The object `result.order.clients` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7079,7 +7054,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderClients);
         /// The object `result.order.payments` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7228,7 +7202,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderPayments);
         /// The object `result.order.propertyValues` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7263,7 +7236,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderPropertyValues);
         /// The object `result.order.requisiteLink` of `sale.order.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7292,7 +7264,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderRequisiteLink);
         /// The object `result.order.shipments.shipmentItems` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7330,7 +7301,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderShipmentsShipmentItems);
         /// The object `result.order.shipments` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7485,7 +7455,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderShipments);
         /// The object `result.order.tradeBindings` of `sale.order.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7523,7 +7492,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderTradeBindings);
         /// The object `result.order` of `sale.order.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7690,7 +7658,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrder);
         /// The object `result` of `sale.order.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get.html>
@@ -7710,7 +7677,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.order.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7718,13 +7684,14 @@ pub mod order {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.order.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.order.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -7764,7 +7731,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderAccountNumber);
         /// The object `result.order.additionalInfo` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7793,7 +7759,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderAdditionalInfo);
         /// The object `result.order.affiliateId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7822,7 +7787,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderAffiliateId);
         /// The object `result.order.canceled` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7851,7 +7815,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderCanceled);
         /// The object `result.order.comments` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7880,7 +7843,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderComments);
         /// The object `result.order.companyId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7909,7 +7871,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderCompanyId);
         /// The object `result.order.currency` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7938,7 +7899,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderCurrency);
         /// The object `result.order.dateCanceled` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7967,7 +7927,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDateCanceled);
         /// The object `result.order.dateInsert` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7996,7 +7955,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDateInsert);
         /// The object `result.order.dateLock` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8025,7 +7983,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDateLock);
         /// The object `result.order.dateMarked` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8054,7 +8011,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDateMarked);
         /// The object `result.order.dateStatus` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8083,7 +8039,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDateStatus);
         /// The object `result.order.dateUpdate` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8112,7 +8067,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDateUpdate);
         /// The object `result.order.deducted` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8141,7 +8095,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDeducted);
         /// The object `result.order.discountValue` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8170,7 +8123,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderDiscountValue);
         /// The object `result.order.empCanceledId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8199,7 +8151,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEmpCanceledId);
         /// The object `result.order.empMarkedId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8228,7 +8179,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEmpMarkedId);
         /// The object `result.order.empStatusId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8257,7 +8207,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderEmpStatusId);
         /// The object `result.order.externalOrder` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8286,7 +8235,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderExternalOrder);
         /// The object `result.order.id` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8315,7 +8263,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderId);
         /// The object `result.order.id1c` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8344,7 +8291,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderId1c);
         /// The object `result.order.lid` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8373,7 +8319,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderLid);
         /// The object `result.order.lockedBy` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8402,7 +8347,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderLockedBy);
         /// The object `result.order.marked` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8431,7 +8375,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderMarked);
         /// The object `result.order.orderTopic` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8460,7 +8403,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderOrderTopic);
         /// The object `result.order.payed` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8489,7 +8431,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderPayed);
         /// The object `result.order.personTypeId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8518,7 +8459,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderPersonTypeId);
         /// The object `result.order.personTypeXmlId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8547,7 +8487,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderPersonTypeXmlId);
         /// The object `result.order.price` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8576,7 +8515,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderPrice);
         /// The object `result.order.reasonCanceled` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8605,7 +8543,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderReasonCanceled);
         /// The object `result.order.reasonMarked` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8634,7 +8571,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderReasonMarked);
         /// The object `result.order.recountFlag` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8663,7 +8599,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderRecountFlag);
         /// The object `result.order.recurringId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8692,7 +8627,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderRecurringId);
         /// The object `result.order.responsibleId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8721,7 +8655,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderResponsibleId);
         /// The object `result.order.statusId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8750,7 +8683,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderStatusId);
         /// The object `result.order.statusXmlId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8779,7 +8711,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderStatusXmlId);
         /// The object `result.order.taxValue` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8808,7 +8739,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderTaxValue);
         /// The object `result.order.updated1c` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8837,7 +8767,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderUpdated1c);
         /// The object `result.order.userDescription` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8866,7 +8795,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderUserDescription);
         /// The object `result.order.userId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8895,7 +8823,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderUserId);
         /// The object `result.order.version` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8924,7 +8851,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderVersion);
         /// The object `result.order.version1c` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8953,7 +8879,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderVersion1c);
         /// The object `result.order.xmlId` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -8982,7 +8907,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrderXmlId);
         /// The object `result.order` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -9128,7 +9052,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrder);
         /// The object `result` of `sale.order.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -9148,7 +9071,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.order.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9156,13 +9078,14 @@ pub mod order {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.order.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-list.html>
     pub mod list {
         /// Error codes of `sale.order.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -9189,7 +9112,7 @@ pub mod order {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
     pub mod update {
         /// Error codes of `sale.order.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200540400001`
@@ -9359,7 +9282,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(OutputOrder);
         /// The object `result` of `sale.order.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
@@ -9379,7 +9301,6 @@ pub mod order {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.order.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9387,6 +9308,7 @@ pub mod order {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `payment`.
@@ -9709,7 +9631,7 @@ pub mod payment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-add.html>
     pub mod add {
         /// Error codes of `sale.payment.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -10403,7 +10325,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPayment);
         /// The object `result` of `sale.payment.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-add.html>
@@ -10423,7 +10344,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.payment.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10431,13 +10351,14 @@ pub mod payment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.payment.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-delete.html>
     pub mod delete {
         /// Error codes of `sale.payment.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200640400001`
@@ -10471,7 +10392,7 @@ pub mod payment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get.html>
     pub mod get {
         /// Error codes of `sale.payment.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200640400001`
@@ -10638,7 +10559,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPayment);
         /// The object `result` of `sale.payment.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get.html>
@@ -10658,7 +10578,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.payment.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10666,13 +10585,14 @@ pub mod payment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.payment.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.payment.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0`
@@ -10710,7 +10630,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentAccountNumber);
         /// The object `result.payment.comments` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10739,7 +10658,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentComments);
         /// The object `result.payment.companyId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10768,7 +10686,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentCompanyId);
         /// The object `result.payment.currency` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10797,7 +10714,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentCurrency);
         /// The object `result.payment.dateBill` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10826,7 +10742,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentDateBill);
         /// The object `result.payment.dateMarked` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10855,7 +10770,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentDateMarked);
         /// The object `result.payment.datePaid` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10884,7 +10798,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentDatePaid);
         /// The object `result.payment.datePayBefore` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10913,7 +10826,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentDatePayBefore);
         /// The object `result.payment.dateResponsibleId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10942,7 +10854,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentDateResponsibleId);
         /// The object `result.payment.empMarkedId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -10971,7 +10882,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentEmpMarkedId);
         /// The object `result.payment.empPaidId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11000,7 +10910,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentEmpPaidId);
         /// The object `result.payment.empResponsibleId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11029,7 +10938,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentEmpResponsibleId);
         /// The object `result.payment.empReturnId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11058,7 +10966,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentEmpReturnId);
         /// The object `result.payment.externalPayment` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11087,7 +10994,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentExternalPayment);
         /// The object `result.payment.id` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11116,7 +11022,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentId);
         /// The object `result.payment.id1c` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11145,7 +11050,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentId1c);
         /// The object `result.payment.isReturn` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11174,7 +11078,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentIsReturn);
         /// The object `result.payment.marked` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11203,7 +11106,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentMarked);
         /// The object `result.payment.orderId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11232,7 +11134,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentOrderId);
         /// The object `result.payment.paid` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11261,7 +11162,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPaid);
         /// The object `result.payment.payReturnComment` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11290,7 +11190,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPayReturnComment);
         /// The object `result.payment.payReturnDate` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11319,7 +11218,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPayReturnDate);
         /// The object `result.payment.payReturnNum` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11348,7 +11246,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPayReturnNum);
         /// The object `result.payment.paySystemId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11377,7 +11274,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPaySystemId);
         /// The object `result.payment.paySystemIsCash` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11406,7 +11302,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPaySystemIsCash);
         /// The object `result.payment.paySystemName` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11435,7 +11330,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPaySystemName);
         /// The object `result.payment.paySystemXmlId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11464,7 +11358,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPaySystemXmlId);
         /// The object `result.payment.payVoucherDate` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11493,7 +11386,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPayVoucherDate);
         /// The object `result.payment.payVoucherNum` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11522,7 +11414,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPayVoucherNum);
         /// The object `result.payment.priceCod` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11551,7 +11442,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPriceCod);
         /// The object `result.payment.psCurrency` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11580,7 +11470,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsCurrency);
         /// The object `result.payment.psInvoiceId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11609,7 +11498,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsInvoiceId);
         /// The object `result.payment.psResponseDate` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11638,7 +11526,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsResponseDate);
         /// The object `result.payment.psStatus` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11667,7 +11554,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsStatus);
         /// The object `result.payment.psStatusCode` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11696,7 +11582,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsStatusCode);
         /// The object `result.payment.psStatusDescription` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11725,7 +11610,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsStatusDescription);
         /// The object `result.payment.psStatusMessage` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11754,7 +11638,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsStatusMessage);
         /// The object `result.payment.psSum` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11783,7 +11666,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentPsSum);
         /// The object `result.payment.reasonMarked` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11812,7 +11694,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentReasonMarked);
         /// The object `result.payment.responsibleId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11841,7 +11722,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentResponsibleId);
         /// The object `result.payment.sum` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11870,7 +11750,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentSum);
         /// The object `result.payment.updated1c` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11899,7 +11778,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentUpdated1c);
         /// The object `result.payment.version1c` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11928,7 +11806,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentVersion1c);
         /// The object `result.payment.xmlId` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -11957,7 +11834,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentXmlId);
         /// The object `result.payment` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -12110,7 +11986,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPayment);
         /// The object `result` of `sale.payment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -12130,7 +12005,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.payment.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12138,13 +12012,14 @@ pub mod payment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.payment.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html>
     pub mod list {
         /// Error codes of `sale.payment.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -12171,7 +12046,7 @@ pub mod payment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
     pub mod update {
         /// Error codes of `sale.payment.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200640400001`
@@ -12338,7 +12213,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPayment);
         /// The object `result` of `sale.payment.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
@@ -12358,7 +12232,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.payment.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12366,6 +12239,7 @@ pub mod payment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `payment_item_shipment`.
@@ -12688,7 +12562,7 @@ pub mod payment_item_shipment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-add.html>
     pub mod add {
         /// Error codes of `sale.paymentItemShipment.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201250000001`
@@ -12805,7 +12679,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipment);
         /// The object `result` of `sale.paymentItemShipment.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-add.html>
@@ -12825,7 +12698,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.paymentItemShipment.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12833,13 +12705,14 @@ pub mod payment_item_shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.paymentItemShipment.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-delete.html>
     pub mod delete {
         /// Error codes of `sale.paymentItemShipment.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -12873,7 +12746,7 @@ pub mod payment_item_shipment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get.html>
     pub mod get {
         /// Error codes of `sale.paymentItemShipment.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -12923,7 +12796,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipment);
         /// The object `result` of `sale.paymentItemShipment.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get.html>
@@ -12943,7 +12815,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.paymentItemShipment.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12951,13 +12822,14 @@ pub mod payment_item_shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.paymentItemShipment.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.paymentItemShipment.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -12997,7 +12869,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipmentDateInsert);
         /// The object `result.paymentItemShipment.id` of `sale.paymentItemShipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -13026,7 +12897,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipmentId);
         /// The object `result.paymentItemShipment.paymentId` of `sale.paymentItemShipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -13055,7 +12925,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipmentPaymentId);
         /// The object `result.paymentItemShipment.shipmentId` of `sale.paymentItemShipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -13084,7 +12953,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipmentShipmentId);
         /// The object `result.paymentItemShipment.xmlId` of `sale.paymentItemShipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -13113,7 +12981,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipmentXmlId);
         /// The object `result.paymentItemShipment` of `sale.paymentItemShipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -13145,7 +13012,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipment);
         /// The object `result` of `sale.paymentItemShipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -13165,7 +13031,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.paymentItemShipment.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13173,13 +13038,14 @@ pub mod payment_item_shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.paymentItemShipment.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
     pub mod list {
         /// Error codes of `sale.paymentItemShipment.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -13222,7 +13088,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemsShipment);
         /// The object `result` of `sale.paymentItemShipment.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
@@ -13242,7 +13107,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.paymentItemShipment.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13258,13 +13122,15 @@ pub mod payment_item_shipment {
                 output.payment_items_shipment
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPaymentItemsShipment);
     }
     /// Types of `sale.paymentItemShipment.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-update.html>
     pub mod update {
         /// Error codes of `sale.paymentItemShipment.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -13363,7 +13229,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemShipment);
         /// The object `result` of `sale.paymentItemShipment.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-update.html>
@@ -13383,7 +13248,6 @@ pub mod payment_item_shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.paymentItemShipment.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13391,6 +13255,7 @@ pub mod payment_item_shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `paymentitembasket`.
@@ -13713,7 +13578,7 @@ pub mod paymentitembasket {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-add.html>
     pub mod add {
         /// Error codes of `sale.paymentitembasket.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201250000001`
@@ -13843,7 +13708,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasket);
         /// The object `result` of `sale.paymentitembasket.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-add.html>
@@ -13863,7 +13727,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.paymentitembasket.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13871,13 +13734,14 @@ pub mod paymentitembasket {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.paymentitembasket.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-delete.html>
     pub mod delete {
         /// Error codes of `sale.paymentitembasket.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -13911,7 +13775,7 @@ pub mod paymentitembasket {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get.html>
     pub mod get {
         /// Error codes of `sale.paymentitembasket.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -13964,7 +13828,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasket);
         /// The object `result` of `sale.paymentitembasket.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get.html>
@@ -13984,7 +13847,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.paymentitembasket.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13992,13 +13854,14 @@ pub mod paymentitembasket {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.paymentitembasket.getfields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
     pub mod getfields {
         /// Error codes of `sale.paymentitembasket.getfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -14038,7 +13901,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasketBasketId);
         /// The object `result.paymentItemBasket.dateInsert` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -14067,7 +13929,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasketDateInsert);
         /// The object `result.paymentItemBasket.id` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -14096,7 +13957,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasketId);
         /// The object `result.paymentItemBasket.paymentId` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -14125,7 +13985,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasketPaymentId);
         /// The object `result.paymentItemBasket.quantity` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -14154,7 +14013,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasketQuantity);
         /// The object `result.paymentItemBasket.xmlId` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -14183,7 +14041,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasketXmlId);
         /// The object `result.paymentItemBasket` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -14218,7 +14075,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasket);
         /// The object `result` of `sale.paymentitembasket.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -14238,7 +14094,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfields {
             const NAME: &'static str = "sale.paymentitembasket.getfields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14246,13 +14101,14 @@ pub mod paymentitembasket {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.paymentitembasket.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
     pub mod list {
         /// Error codes of `sale.paymentitembasket.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -14298,7 +14154,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemsBasket);
         /// The object `result` of `sale.paymentitembasket.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
@@ -14318,7 +14173,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.paymentitembasket.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14332,13 +14186,15 @@ pub mod paymentitembasket {
                 output.payment_items_basket
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPaymentItemsBasket);
     }
     /// Types of `sale.paymentitembasket.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-update.html>
     pub mod update {
         /// Error codes of `sale.paymentitembasket.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -14445,7 +14301,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPaymentItemBasket);
         /// The object `result` of `sale.paymentitembasket.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-update.html>
@@ -14465,7 +14320,6 @@ pub mod paymentitembasket {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.paymentitembasket.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14473,6 +14327,7 @@ pub mod paymentitembasket {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `persontype`.
@@ -14795,7 +14650,7 @@ pub mod persontype {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-add.html>
     pub mod add {
         /// Error codes of `sale.persontype.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200750000005`
@@ -14943,7 +14798,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonType);
         /// The object `result` of `sale.persontype.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-add.html>
@@ -14963,7 +14817,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.persontype.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14971,13 +14824,14 @@ pub mod persontype {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.persontype.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-delete.html>
     pub mod delete {
         /// Error codes of `sale.persontype.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200750000003`
@@ -15016,7 +14870,7 @@ pub mod persontype {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get.html>
     pub mod get {
         /// Error codes of `sale.persontype.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200740400001`
@@ -15069,7 +14923,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonType);
         /// The object `result` of `sale.persontype.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get.html>
@@ -15089,7 +14942,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.persontype.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15097,13 +14949,14 @@ pub mod persontype {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.persontype.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.persontype.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -15143,7 +14996,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonTypeActive);
         /// The object `result.personType.code` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -15172,7 +15024,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonTypeCode);
         /// The object `result.personType.id` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -15201,7 +15052,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonTypeId);
         /// The object `result.personType.name` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -15230,7 +15080,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonTypeName);
         /// The object `result.personType.sort` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -15259,7 +15108,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonTypeSort);
         /// The object `result.personType.xmlId` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -15288,7 +15136,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonTypeXmlId);
         /// The object `result.personType` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -15323,7 +15170,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonType);
         /// The object `result` of `sale.persontype.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -15343,7 +15189,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.persontype.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15351,13 +15196,14 @@ pub mod persontype {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.persontype.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-list.html>
     pub mod list {
         /// Error codes of `sale.persontype.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -15384,7 +15230,7 @@ pub mod persontype {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-update.html>
     pub mod update {
         /// Error codes of `sale.persontype.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200740400001`
@@ -15532,7 +15378,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPersonType);
         /// The object `result` of `sale.persontype.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-update.html>
@@ -15552,7 +15397,6 @@ pub mod persontype {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.persontype.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15560,6 +15404,7 @@ pub mod persontype {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `property`.
@@ -15891,7 +15736,7 @@ pub mod property {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
     pub mod add {
         /// Error codes of `sale.property.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200850000005`
@@ -15933,7 +15778,7 @@ pub mod property {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.type` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsType {
             /// `STRING`
@@ -15960,7 +15805,7 @@ pub mod property {
             File = "FILE", Date = "DATE", Location = "LOCATION", Address = "ADDRESS" }
         );
         /// Allowed values of `params.fields.active` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -15972,7 +15817,7 @@ pub mod property {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.util` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtil {
             /// `Y`
@@ -15984,7 +15829,7 @@ pub mod property {
         }
         string_enum!(FieldsUtil { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.userProps` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUserProps {
             /// `Y`
@@ -15996,7 +15841,7 @@ pub mod property {
         }
         string_enum!(FieldsUserProps { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.isFiltered` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsFiltered {
             /// `Y`
@@ -16008,7 +15853,7 @@ pub mod property {
         }
         string_enum!(FieldsIsFiltered { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.required` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsRequired {
             /// `Y`
@@ -16020,7 +15865,7 @@ pub mod property {
         }
         string_enum!(FieldsRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.multiple` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsMultiple {
             /// `Y`
@@ -16032,7 +15877,7 @@ pub mod property {
         }
         string_enum!(FieldsMultiple { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.settings.multiline` in `sale.property.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSettingsMultiline {
             /// `Y`
@@ -16408,7 +16253,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettings);
         /// The object `result.property` of `sale.property.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
@@ -16509,7 +16353,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.property.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html>
@@ -16529,7 +16372,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.property.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16537,13 +16379,14 @@ pub mod property {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.property.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-delete.html>
     pub mod delete {
         /// Error codes of `sale.property.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200840400001`
@@ -16582,7 +16425,7 @@ pub mod property {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get.html>
     pub mod get {
         /// Error codes of `sale.property.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200840400001`
@@ -16701,7 +16544,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.property.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get.html>
@@ -16721,7 +16563,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.property.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16729,13 +16570,14 @@ pub mod property {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.property.getfieldsbytype`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
     pub mod getfieldsbytype {
         /// Error codes of `sale.property.getfieldsbytype`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -16748,7 +16590,7 @@ pub mod property {
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.type` in `sale.property.getfieldsbytype`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `STRING`
@@ -16802,7 +16644,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyActive);
         /// The object `result.property.code` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -16831,7 +16672,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyCode);
         /// The object `result.property.defaultValue` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -16860,7 +16700,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyDefaultValue);
         /// The object `result.property.description` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -16889,7 +16728,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyDescription);
         /// The object `result.property.id` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -16918,7 +16756,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyId);
         /// The object `result.property.isFiltered` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -16947,7 +16784,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyIsFiltered);
         /// The object `result.property.multiple` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -16976,7 +16812,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyMultiple);
         /// The object `result.property.name` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17005,7 +16840,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyName);
         /// The object `result.property.personTypeId` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17034,7 +16868,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyPersonTypeId);
         /// The object `result.property.propsGroupId` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17063,7 +16896,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyPropsGroupId);
         /// The object `result.property.required` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17092,7 +16924,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyRequired);
         /// The object `result.property.settings.fields.max` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17121,7 +16952,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFieldsMax);
         /// The object `result.property.settings.fields.min` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17150,7 +16980,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFieldsMin);
         /// The object `result.property.settings.fields.step` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17179,7 +17008,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFieldsStep);
         /// The object `result.property.settings.fields` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17205,7 +17033,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFields);
         /// The object `result.property.settings` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17237,7 +17064,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettings);
         /// The object `result.property.sort` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17266,7 +17092,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySort);
         /// The object `result.property.type` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17295,7 +17120,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyType);
         /// The object `result.property.userProps` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17324,7 +17148,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyUserProps);
         /// The object `result.property.util` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17353,7 +17176,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyUtil);
         /// The object `result.property.xmlId` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17382,7 +17204,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyXmlId);
         /// The object `result.property` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17450,7 +17271,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.property.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -17470,7 +17290,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfieldsbytype {
             const NAME: &'static str = "sale.property.getfieldsbytype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17478,13 +17297,14 @@ pub mod property {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.property.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
     pub mod list {
         /// Error codes of `sale.property.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -17593,7 +17413,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperties);
         /// The object `result` of `sale.property.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
@@ -17613,7 +17432,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.property.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17627,13 +17445,15 @@ pub mod property {
                 output.properties
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProperties);
     }
     /// Types of `sale.property.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-update.html>
     pub mod update {
         /// Error codes of `sale.property.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200840400001`
@@ -17675,7 +17495,7 @@ pub mod property {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `sale.property.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -17687,7 +17507,7 @@ pub mod property {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.util` in `sale.property.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtil {
             /// `Y`
@@ -17699,7 +17519,7 @@ pub mod property {
         }
         string_enum!(FieldsUtil { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.userProps` in `sale.property.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUserProps {
             /// `Y`
@@ -17711,7 +17531,7 @@ pub mod property {
         }
         string_enum!(FieldsUserProps { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.isFiltered` in `sale.property.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsFiltered {
             /// `Y`
@@ -17723,7 +17543,7 @@ pub mod property {
         }
         string_enum!(FieldsIsFiltered { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.required` in `sale.property.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsRequired {
             /// `Y`
@@ -17735,7 +17555,7 @@ pub mod property {
         }
         string_enum!(FieldsRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.multiple` in `sale.property.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsMultiple {
             /// `Y`
@@ -17975,7 +17795,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettings);
         /// The object `result.property` of `sale.property.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-update.html>
@@ -18076,7 +17895,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.property.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-update.html>
@@ -18096,7 +17914,6 @@ pub mod property {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.property.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18104,6 +17921,7 @@ pub mod property {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `property_relation`.
@@ -18334,7 +18152,7 @@ pub mod property_relation {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-add.html>
     pub mod add {
         /// Error codes of `sale.propertyRelation.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201650000001`
@@ -18435,7 +18253,6 @@ pub mod property_relation {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyRelation);
         /// The object `result` of `sale.propertyRelation.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-add.html>
@@ -18455,7 +18272,6 @@ pub mod property_relation {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.propertyRelation.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18463,13 +18279,14 @@ pub mod property_relation {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertyRelation.deleteByFilter`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-delete-by-filter.html>
     pub mod delete_by_filter {
         /// Error codes of `sale.propertyRelation.deleteByFilter`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201640400004`
@@ -18558,7 +18375,7 @@ pub mod property_relation {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.propertyRelation.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -18598,7 +18415,6 @@ pub mod property_relation {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyRelationEntityId);
         /// The object `result.propertyRelation.entityType` of `sale.propertyRelation.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -18627,7 +18443,6 @@ pub mod property_relation {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyRelationEntityType);
         /// The object `result.propertyRelation.propertyId` of `sale.propertyRelation.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -18656,7 +18471,6 @@ pub mod property_relation {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyRelationPropertyId);
         /// The object `result.propertyRelation` of `sale.propertyRelation.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -18682,7 +18496,6 @@ pub mod property_relation {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyRelation);
         /// The object `result` of `sale.propertyRelation.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -18702,7 +18515,6 @@ pub mod property_relation {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.propertyRelation.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18710,13 +18522,14 @@ pub mod property_relation {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertyRelation.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-list.html>
     pub mod list {
         /// Error codes of `sale.propertyRelation.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -19049,7 +18862,7 @@ pub mod propertygroup {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-add.html>
     pub mod add {
         /// Error codes of `sale.propertygroup.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200950000006`
@@ -19155,7 +18968,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroup);
         /// The object `result` of `sale.propertygroup.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-add.html>
@@ -19175,7 +18987,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.propertygroup.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19183,13 +18994,14 @@ pub mod propertygroup {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertygroup.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-delete.html>
     pub mod delete {
         /// Error codes of `sale.propertygroup.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200940400001`
@@ -19223,7 +19035,7 @@ pub mod propertygroup {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get.html>
     pub mod get {
         /// Error codes of `sale.propertygroup.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200940400001`
@@ -19270,7 +19082,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroup);
         /// The object `result` of `sale.propertygroup.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get.html>
@@ -19290,7 +19101,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.propertygroup.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19298,13 +19108,14 @@ pub mod propertygroup {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertygroup.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.propertygroup.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -19344,7 +19155,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroupId);
         /// The object `result.propertyGroup.name` of `sale.propertygroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -19373,7 +19183,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroupName);
         /// The object `result.propertyGroup.personTypeId` of `sale.propertygroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -19402,7 +19211,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroupPersonTypeId);
         /// The object `result.propertyGroup.sort` of `sale.propertygroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -19431,7 +19239,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroupSort);
         /// The object `result.propertyGroup` of `sale.propertygroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -19460,7 +19267,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroup);
         /// The object `result` of `sale.propertygroup.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -19480,7 +19286,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.propertygroup.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19488,13 +19293,14 @@ pub mod propertygroup {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertygroup.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
     pub mod list {
         /// Error codes of `sale.propertygroup.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -19534,7 +19340,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroups);
         /// The object `result` of `sale.propertygroup.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
@@ -19554,7 +19359,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.propertygroup.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19568,13 +19372,15 @@ pub mod propertygroup {
                 output.property_groups
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPropertyGroups);
     }
     /// Types of `sale.propertygroup.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>
     pub mod update {
         /// Error codes of `sale.propertygroup.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200940400001`
@@ -19623,7 +19429,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyGroup);
         /// The object `result` of `sale.propertygroup.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>
@@ -19643,7 +19448,6 @@ pub mod propertygroup {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.propertygroup.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19651,6 +19455,7 @@ pub mod propertygroup {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `propertyvalue`.
@@ -19920,7 +19725,7 @@ pub mod propertyvalue {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-delete.html>
     pub mod delete {
         /// Error codes of `sale.propertyvalue.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201040400001`
@@ -19954,7 +19759,7 @@ pub mod propertyvalue {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get.html>
     pub mod get {
         /// Error codes of `sale.propertyvalue.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201040400001`
@@ -20004,7 +19809,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValue);
         /// The object `result` of `sale.propertyvalue.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get.html>
@@ -20024,7 +19828,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.propertyvalue.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20032,13 +19835,14 @@ pub mod propertyvalue {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertyvalue.getfields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
     pub mod getfields {
         /// Error codes of `sale.propertyvalue.getfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -20078,7 +19882,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueCode);
         /// The object `result.propertyValue.id` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20107,7 +19910,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueId);
         /// The object `result.propertyValue.name` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20136,7 +19938,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueName);
         /// The object `result.propertyValue.orderId` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20165,7 +19966,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueOrderId);
         /// The object `result.propertyValue.orderPropsId` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20194,7 +19994,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueOrderPropsId);
         /// The object `result.propertyValue.orderPropsXmlId` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20223,7 +20022,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueOrderPropsXmlId);
         /// The object `result.propertyValue.value` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20252,7 +20050,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueValue);
         /// The object `result.propertyValue` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20292,7 +20089,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValue);
         /// The object `result` of `sale.propertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -20312,7 +20108,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfields {
             const NAME: &'static str = "sale.propertyvalue.getfields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20320,13 +20115,14 @@ pub mod propertyvalue {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertyvalue.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
     pub mod list {
         /// Error codes of `sale.propertyvalue.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -20375,7 +20171,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValues);
         /// The object `result` of `sale.propertyvalue.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
@@ -20395,7 +20190,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.propertyvalue.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20409,13 +20203,15 @@ pub mod propertyvalue {
                 output.property_values
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPropertyValues);
     }
     /// Types of `sale.propertyvalue.modify`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
     pub mod modify {
         /// Error codes of `sale.propertyvalue.modify`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -20556,7 +20352,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValues);
         /// The object `result` of `sale.propertyvalue.modify`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-modify.html>
@@ -20576,7 +20371,6 @@ pub mod propertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Modify {
             const NAME: &'static str = "sale.propertyvalue.modify";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20584,6 +20378,7 @@ pub mod propertyvalue {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `propertyvariant`.
@@ -20896,7 +20691,7 @@ pub mod propertyvariant {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-add.html>
     pub mod add {
         /// Error codes of `sale.propertyvariant.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201550000003`
@@ -21032,7 +20827,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariant);
         /// The object `result` of `sale.propertyvariant.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-add.html>
@@ -21052,7 +20846,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.propertyvariant.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21060,13 +20853,14 @@ pub mod propertyvariant {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertyvariant.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-delete.html>
     pub mod delete {
         /// Error codes of `sale.propertyvariant.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201540400001`
@@ -21100,7 +20894,7 @@ pub mod propertyvariant {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get.html>
     pub mod get {
         /// Error codes of `sale.propertyvariant.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201540400001`
@@ -21153,7 +20947,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariant);
         /// The object `result` of `sale.propertyvariant.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get.html>
@@ -21173,7 +20966,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.propertyvariant.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21181,13 +20973,14 @@ pub mod propertyvariant {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertyvariant.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.propertyvariant.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -21227,7 +21020,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariantDescription);
         /// The object `result.propertyVariant.id` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21256,7 +21048,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariantId);
         /// The object `result.propertyVariant.name` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21285,7 +21076,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariantName);
         /// The object `result.propertyVariant.orderPropsId` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21314,7 +21104,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariantOrderPropsId);
         /// The object `result.propertyVariant.sort` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21343,7 +21132,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariantSort);
         /// The object `result.propertyVariant.value` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21372,7 +21160,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariantValue);
         /// The object `result.propertyVariant.xnlId` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21401,7 +21188,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariantXnlId);
         /// The object `result.propertyVariant` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21439,7 +21225,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariant);
         /// The object `result` of `sale.propertyvariant.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -21459,7 +21244,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.propertyvariant.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21467,13 +21251,14 @@ pub mod propertyvariant {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.propertyvariant.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
     pub mod list {
         /// Error codes of `sale.propertyvariant.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -21513,7 +21298,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariants);
         /// The object `result` of `sale.propertyvariant.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
@@ -21533,7 +21317,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.propertyvariant.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21547,13 +21330,15 @@ pub mod propertyvariant {
                 output.property_variants
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPropertyVariants);
     }
     /// Types of `sale.propertyvariant.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-update.html>
     pub mod update {
         /// Error codes of `sale.propertyvariant.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201540400001`
@@ -21683,7 +21468,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyVariant);
         /// The object `result` of `sale.propertyvariant.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-update.html>
@@ -21703,7 +21487,6 @@ pub mod propertyvariant {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.propertyvariant.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21711,6 +21494,7 @@ pub mod propertyvariant {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `shipment`.
@@ -22033,7 +21817,7 @@ pub mod shipment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-add.html>
     pub mod add {
         /// Error codes of `sale.shipment.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -22056,7 +21840,7 @@ pub mod shipment {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.allowDelivery` in `sale.shipment.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsAllowDelivery {
             /// `Y`
@@ -22068,7 +21852,7 @@ pub mod shipment {
         }
         string_enum!(FieldsAllowDelivery { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.deducted` in `sale.shipment.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDeducted {
             /// `Y`
@@ -22387,7 +22171,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipment);
         /// The object `result` of `sale.shipment.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-add.html>
@@ -22407,7 +22190,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.shipment.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22415,13 +22197,14 @@ pub mod shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipment.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-delete.html>
     pub mod delete {
         /// Error codes of `sale.shipment.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201140400001`
@@ -22458,7 +22241,7 @@ pub mod shipment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
     pub mod get {
         /// Error codes of `sale.shipment.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201140400001`
@@ -22514,7 +22297,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentShipmentItems);
         /// The object `result.shipment` of `sale.shipment.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
@@ -22669,7 +22451,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipment);
         /// The object `result` of `sale.shipment.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
@@ -22689,7 +22470,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.shipment.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22697,13 +22477,14 @@ pub mod shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipment.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.shipment.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -22743,7 +22524,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentAccountNumber);
         /// The object `result.shipment.allowDelivery` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22772,7 +22552,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentAllowDelivery);
         /// The object `result.shipment.basePriceDelivery` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22801,7 +22580,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentBasePriceDelivery);
         /// The object `result.shipment.canceled` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22830,7 +22608,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentCanceled);
         /// The object `result.shipment.comments` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22859,7 +22636,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentComments);
         /// The object `result.shipment.companyId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22888,7 +22664,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentCompanyId);
         /// The object `result.shipment.currency` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22917,7 +22692,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentCurrency);
         /// The object `result.shipment.customPriceDelivery` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22946,7 +22720,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentCustomPriceDelivery);
         /// The object `result.shipment.dateAllowDelivery` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -22975,7 +22748,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDateAllowDelivery);
         /// The object `result.shipment.dateCanceled` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23004,7 +22776,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDateCanceled);
         /// The object `result.shipment.dateDeducted` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23033,7 +22804,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDateDeducted);
         /// The object `result.shipment.dateInsert` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23062,7 +22832,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDateInsert);
         /// The object `result.shipment.dateMarked` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23091,7 +22860,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDateMarked);
         /// The object `result.shipment.dateResponsibleId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23120,7 +22888,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDateResponsibleId);
         /// The object `result.shipment.deducted` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23149,7 +22916,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDeducted);
         /// The object `result.shipment.deliveryDocDate` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23178,7 +22944,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDeliveryDocDate);
         /// The object `result.shipment.deliveryDocNum` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23207,7 +22972,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDeliveryDocNum);
         /// The object `result.shipment.deliveryId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23236,7 +23000,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDeliveryId);
         /// The object `result.shipment.deliveryName` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23265,7 +23028,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDeliveryName);
         /// The object `result.shipment.deliveryXmlId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23294,7 +23056,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDeliveryXmlId);
         /// The object `result.shipment.discountPrice` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23323,7 +23084,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentDiscountPrice);
         /// The object `result.shipment.empAllowDeliveryId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23352,7 +23112,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentEmpAllowDeliveryId);
         /// The object `result.shipment.empCanceledId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23381,7 +23140,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentEmpCanceledId);
         /// The object `result.shipment.empDeductedId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23410,7 +23168,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentEmpDeductedId);
         /// The object `result.shipment.empMarkedId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23439,7 +23196,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentEmpMarkedId);
         /// The object `result.shipment.empResponsibleId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23468,7 +23224,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentEmpResponsibleId);
         /// The object `result.shipment.externalDelivery` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23497,7 +23252,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentExternalDelivery);
         /// The object `result.shipment.id` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23526,7 +23280,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentId);
         /// The object `result.shipment.id1c` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23555,7 +23308,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentId1c);
         /// The object `result.shipment.marked` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23584,7 +23336,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentMarked);
         /// The object `result.shipment.orderId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23613,7 +23364,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentOrderId);
         /// The object `result.shipment.priceDelivery` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23642,7 +23392,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentPriceDelivery);
         /// The object `result.shipment.reasonMarked` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23671,7 +23420,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentReasonMarked);
         /// The object `result.shipment.reasonUndoDeducted` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23700,7 +23448,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentReasonUndoDeducted);
         /// The object `result.shipment.responsibleId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23729,7 +23476,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentResponsibleId);
         /// The object `result.shipment.statusId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23758,7 +23504,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentStatusId);
         /// The object `result.shipment.statusXmlId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23787,7 +23532,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentStatusXmlId);
         /// The object `result.shipment.system` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23816,7 +23560,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentSystem);
         /// The object `result.shipment.trackingDescription` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23845,7 +23588,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentTrackingDescription);
         /// The object `result.shipment.trackingLastCheck` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23874,7 +23616,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentTrackingLastCheck);
         /// The object `result.shipment.trackingNumber` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23903,7 +23644,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentTrackingNumber);
         /// The object `result.shipment.trackingStatus` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23932,7 +23672,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentTrackingStatus);
         /// The object `result.shipment.updated1c` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23961,7 +23700,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentUpdated1c);
         /// The object `result.shipment.version1c` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -23990,7 +23728,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentVersion1c);
         /// The object `result.shipment.xmlId` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -24019,7 +23756,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentXmlId);
         /// The object `result.shipment` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -24189,7 +23925,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipment);
         /// The object `result` of `sale.shipment.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -24209,7 +23944,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.shipment.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24217,13 +23951,14 @@ pub mod shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipment.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
     pub mod list {
         /// Error codes of `sale.shipment.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -24386,7 +24121,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipments);
         /// The object `result` of `sale.shipment.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
@@ -24406,7 +24140,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.shipment.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24420,13 +24153,15 @@ pub mod shipment {
                 output.shipments
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputShipments);
     }
     /// Types of `sale.shipment.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-update.html>
     pub mod update {
         /// Error codes of `sale.shipment.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201140400001`
@@ -24448,7 +24183,7 @@ pub mod shipment {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.allowDelivery` in `sale.shipment.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsAllowDelivery {
             /// `Y`
@@ -24460,7 +24195,7 @@ pub mod shipment {
         }
         string_enum!(FieldsAllowDelivery { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.deducted` in `sale.shipment.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsDeducted {
             /// `Y`
@@ -24835,7 +24570,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipment);
         /// The object `result` of `sale.shipment.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-update.html>
@@ -24855,7 +24589,6 @@ pub mod shipment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.shipment.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24863,6 +24596,7 @@ pub mod shipment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `shipmentitem`.
@@ -25144,7 +24878,7 @@ pub mod shipmentitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-add.html>
     pub mod add {
         /// Error codes of `sale.shipmentitem.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201250000001`
@@ -25273,7 +25007,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItem);
         /// The object `result` of `sale.shipmentitem.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-add.html>
@@ -25293,7 +25026,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.shipmentitem.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25301,13 +25033,14 @@ pub mod shipmentitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipmentitem.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-delete.html>
     pub mod delete {
         /// Error codes of `sale.shipmentitem.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -25341,7 +25074,7 @@ pub mod shipmentitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
     pub mod getfields {
         /// Error codes of `sale.shipmentitem.getfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -25381,7 +25114,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItemBasketId);
         /// The object `result.shipmentItem.dateInsert` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25410,7 +25142,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItemDateInsert);
         /// The object `result.shipmentItem.id` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25439,7 +25170,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItemId);
         /// The object `result.shipmentItem.orderDeliveryId` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25468,7 +25198,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItemOrderDeliveryId);
         /// The object `result.shipmentItem.quantity` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25497,7 +25226,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItemQuantity);
         /// The object `result.shipmentItem.reservedQuantity` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25526,7 +25254,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItemReservedQuantity);
         /// The object `result.shipmentItem.xmlId` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25555,7 +25282,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItemXmlId);
         /// The object `result.shipmentItem` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25597,7 +25323,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItem);
         /// The object `result` of `sale.shipmentitem.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -25617,7 +25342,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfields {
             const NAME: &'static str = "sale.shipmentitem.getfields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25625,13 +25349,14 @@ pub mod shipmentitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipmentitem.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
     pub mod list {
         /// Error codes of `sale.shipmentitem.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -25680,7 +25405,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItems);
         /// The object `result` of `sale.shipmentitem.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
@@ -25700,7 +25424,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.shipmentitem.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25714,13 +25437,15 @@ pub mod shipmentitem {
                 output.shipment_items
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputShipmentItems);
     }
     /// Types of `sale.shipmentitem.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-update.html>
     pub mod update {
         /// Error codes of `sale.shipmentitem.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201240400001`
@@ -25830,7 +25555,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShipmentItem);
         /// The object `result` of `sale.shipmentitem.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-update.html>
@@ -25850,7 +25574,6 @@ pub mod shipmentitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.shipmentitem.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25858,6 +25581,7 @@ pub mod shipmentitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `shipmentproperty`.
@@ -26189,7 +25913,7 @@ pub mod shipmentproperty {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
     pub mod add {
         /// Error codes of `sale.shipmentproperty.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200850000005`
@@ -26231,7 +25955,7 @@ pub mod shipmentproperty {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.type` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsType {
             /// `STRING`
@@ -26258,7 +25982,7 @@ pub mod shipmentproperty {
             File = "FILE", Date = "DATE", Location = "LOCATION", Address = "ADDRESS" }
         );
         /// Allowed values of `params.fields.active` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -26270,7 +25994,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.util` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtil {
             /// `Y`
@@ -26282,7 +26006,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsUtil { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.userProps` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUserProps {
             /// `Y`
@@ -26294,7 +26018,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsUserProps { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.isFiltered` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsFiltered {
             /// `Y`
@@ -26306,7 +26030,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsIsFiltered { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.required` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsRequired {
             /// `Y`
@@ -26318,7 +26042,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.multiple` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsMultiple {
             /// `Y`
@@ -26330,7 +26054,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsMultiple { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.settings.multiline` in `sale.shipmentproperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsSettingsMultiline {
             /// `Y`
@@ -26706,7 +26430,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettings);
         /// The object `result.property` of `sale.shipmentproperty.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
@@ -26807,7 +26530,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.shipmentproperty.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
@@ -26827,7 +26549,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.shipmentproperty.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26835,13 +26556,14 @@ pub mod shipmentproperty {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipmentproperty.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-delete.html>
     pub mod delete {
         /// Error codes of `sale.shipmentproperty.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200840400001`
@@ -26880,7 +26602,7 @@ pub mod shipmentproperty {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
     pub mod get {
         /// Error codes of `sale.shipmentproperty.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200840400001`
@@ -26999,7 +26721,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.shipmentproperty.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
@@ -27019,7 +26740,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.shipmentproperty.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27027,13 +26747,14 @@ pub mod shipmentproperty {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipmentproperty.getfieldsbytype`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
     pub mod getfieldsbytype {
         /// Error codes of `sale.shipmentproperty.getfieldsbytype`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -27046,7 +26767,7 @@ pub mod shipmentproperty {
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
         /// Allowed values of `params.type` in `sale.shipmentproperty.getfieldsbytype`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Type {
             /// `STRING`
@@ -27100,7 +26821,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyActive);
         /// The object `result.property.code` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27129,7 +26849,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyCode);
         /// The object `result.property.defaultValue` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27158,7 +26877,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyDefaultValue);
         /// The object `result.property.description` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27187,7 +26905,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyDescription);
         /// The object `result.property.id` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27216,7 +26933,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyId);
         /// The object `result.property.isFiltered` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27245,7 +26961,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyIsFiltered);
         /// The object `result.property.multiple` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27274,7 +26989,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyMultiple);
         /// The object `result.property.name` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27303,7 +27017,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyName);
         /// The object `result.property.personTypeId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27332,7 +27045,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyPersonTypeId);
         /// The object `result.property.propsGroupId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27361,7 +27073,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyPropsGroupId);
         /// The object `result.property.required` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27390,7 +27101,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyRequired);
         /// The object `result.property.settings.fields.max` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27419,7 +27129,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFieldsMax);
         /// The object `result.property.settings.fields.min` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27448,7 +27157,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFieldsMin);
         /// The object `result.property.settings.fields.step` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27477,7 +27185,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFieldsStep);
         /// The object `result.property.settings.fields` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27503,7 +27210,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettingsFields);
         /// The object `result.property.settings` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27535,7 +27241,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettings);
         /// The object `result.property.sort` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27564,7 +27269,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySort);
         /// The object `result.property.type` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27593,7 +27297,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyType);
         /// The object `result.property.userProps` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27622,7 +27325,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyUserProps);
         /// The object `result.property.util` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27651,7 +27353,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyUtil);
         /// The object `result.property.xmlId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27680,7 +27381,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyXmlId);
         /// The object `result.property` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27748,7 +27448,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.shipmentproperty.getfieldsbytype`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -27768,7 +27467,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfieldsbytype {
             const NAME: &'static str = "sale.shipmentproperty.getfieldsbytype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27776,13 +27474,14 @@ pub mod shipmentproperty {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipmentproperty.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
     pub mod list {
         /// Error codes of `sale.shipmentproperty.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -27891,7 +27590,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperties);
         /// The object `result` of `sale.shipmentproperty.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
@@ -27911,7 +27609,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.shipmentproperty.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27925,13 +27622,15 @@ pub mod shipmentproperty {
                 output.properties
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputProperties);
     }
     /// Types of `sale.shipmentproperty.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
     pub mod update {
         /// Error codes of `sale.shipmentproperty.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200840400001`
@@ -27973,7 +27672,7 @@ pub mod shipmentproperty {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.active` in `sale.shipmentproperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsActive {
             /// `Y`
@@ -27985,7 +27684,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.util` in `sale.shipmentproperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUtil {
             /// `Y`
@@ -27997,7 +27696,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsUtil { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.userProps` in `sale.shipmentproperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUserProps {
             /// `Y`
@@ -28009,7 +27708,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsUserProps { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.isFiltered` in `sale.shipmentproperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsFiltered {
             /// `Y`
@@ -28021,7 +27720,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsIsFiltered { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.required` in `sale.shipmentproperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsRequired {
             /// `Y`
@@ -28033,7 +27732,7 @@ pub mod shipmentproperty {
         }
         string_enum!(FieldsRequired { Y = "Y", N = "N" });
         /// Allowed values of `params.fields.multiple` in `sale.shipmentproperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsMultiple {
             /// `Y`
@@ -28273,7 +27972,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertySettings);
         /// The object `result.property` of `sale.shipmentproperty.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
@@ -28374,7 +28072,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(OutputProperty);
         /// The object `result` of `sale.shipmentproperty.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
@@ -28394,7 +28091,6 @@ pub mod shipmentproperty {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.shipmentproperty.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28402,6 +28098,7 @@ pub mod shipmentproperty {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `shipmentpropertyvalue`.
@@ -28671,7 +28368,7 @@ pub mod shipmentpropertyvalue {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-propertyvalue-delete.html>
     pub mod delete {
         /// Error codes of `sale.shipmentpropertyvalue.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201040400001`
@@ -28705,7 +28402,7 @@ pub mod shipmentpropertyvalue {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get.html>
     pub mod get {
         /// Error codes of `sale.shipmentpropertyvalue.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201040400001`
@@ -28755,7 +28452,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValue);
         /// The object `result` of `sale.shipmentpropertyvalue.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get.html>
@@ -28775,7 +28471,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.shipmentpropertyvalue.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28783,13 +28478,14 @@ pub mod shipmentpropertyvalue {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipmentpropertyvalue.getfields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
     pub mod getfields {
         /// Error codes of `sale.shipmentpropertyvalue.getfields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -28829,7 +28525,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueCode);
         /// The object `result.propertyValue.id` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -28858,7 +28553,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueId);
         /// The object `result.propertyValue.name` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -28887,7 +28581,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueName);
         /// The object `result.propertyValue.shipmentId` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -28916,7 +28609,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueShipmentId);
         /// The object `result.propertyValue.shipmentPropsId` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -28945,7 +28637,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueShipmentPropsId);
         /// The object `result.propertyValue.shipmentPropsXmlId` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -28974,7 +28665,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueShipmentPropsXmlId);
         /// The object `result.propertyValue.value` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -29003,7 +28693,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValueValue);
         /// The object `result.propertyValue` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -29045,7 +28734,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValue);
         /// The object `result` of `sale.shipmentpropertyvalue.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -29065,7 +28753,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getfields {
             const NAME: &'static str = "sale.shipmentpropertyvalue.getfields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29073,13 +28760,14 @@ pub mod shipmentpropertyvalue {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.shipmentpropertyvalue.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
     pub mod list {
         /// Error codes of `sale.shipmentpropertyvalue.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -29128,7 +28816,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValues);
         /// The object `result` of `sale.shipmentpropertyvalue.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
@@ -29148,7 +28835,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.shipmentpropertyvalue.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29162,13 +28848,15 @@ pub mod shipmentpropertyvalue {
                 output.property_values
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputPropertyValues);
     }
     /// Types of `sale.shipmentpropertyvalue.modify`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
     pub mod modify {
         /// Error codes of `sale.shipmentpropertyvalue.modify`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300020`
@@ -29362,7 +29050,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPropertyValues);
         /// The object `result` of `sale.shipmentpropertyvalue.modify`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html>
@@ -29382,7 +29069,6 @@ pub mod shipmentpropertyvalue {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Modify {
             const NAME: &'static str = "sale.shipmentpropertyvalue.modify";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29390,6 +29076,7 @@ pub mod shipmentpropertyvalue {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `status`.
@@ -29712,7 +29399,7 @@ pub mod status {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-add.html>
     pub mod add {
         /// Error codes of `sale.status.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201350000001`
@@ -29739,7 +29426,7 @@ pub mod status {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.notify` in `sale.status.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsNotify {
             /// `Y`
@@ -29884,7 +29571,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatus);
         /// The object `result` of `sale.status.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-add.html>
@@ -29904,7 +29590,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.status.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29912,13 +29597,14 @@ pub mod status {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.status.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-delete.html>
     pub mod delete {
         /// Error codes of `sale.status.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201340400001`
@@ -29954,7 +29640,7 @@ pub mod status {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get.html>
     pub mod get {
         /// Error codes of `sale.status.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201340400001`
@@ -30007,7 +29693,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatus);
         /// The object `result` of `sale.status.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get.html>
@@ -30027,7 +29712,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sale.status.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30035,13 +29719,14 @@ pub mod status {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.status.getFields`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.status.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -30081,7 +29766,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusColor);
         /// The object `result.status.id` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -30110,7 +29794,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusId);
         /// The object `result.status.notify` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -30139,7 +29822,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusNotify);
         /// The object `result.status.sort` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -30168,7 +29850,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusSort);
         /// The object `result.status.type` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -30197,7 +29878,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusType);
         /// The object `result.status.xmlId` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -30226,7 +29906,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusXmlId);
         /// The object `result.status` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -30261,7 +29940,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatus);
         /// The object `result` of `sale.status.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -30281,7 +29959,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.status.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30289,13 +29966,14 @@ pub mod status {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.status.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
     pub mod list {
         /// Error codes of `sale.status.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -30341,7 +30019,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatuses);
         /// The object `result` of `sale.status.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
@@ -30361,7 +30038,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.status.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30375,13 +30051,15 @@ pub mod status {
                 output.statuses
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputStatuses);
     }
     /// Types of `sale.status.update`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-update.html>
     pub mod update {
         /// Error codes of `sale.status.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201340400001`
@@ -30410,7 +30088,7 @@ pub mod status {
         );
         error_code!(Error);
         /// Allowed values of `params.fields.notify` in `sale.status.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsNotify {
             /// `Y`
@@ -30547,7 +30225,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatus);
         /// The object `result` of `sale.status.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-update.html>
@@ -30567,7 +30244,6 @@ pub mod status {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "sale.status.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30575,6 +30251,7 @@ pub mod status {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `status_lang`.
@@ -30843,7 +30520,7 @@ pub mod status_lang {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-add.html>
     pub mod add {
         /// Error codes of `sale.statusLang.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201750000003`
@@ -30960,7 +30637,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusLang);
         /// The object `result` of `sale.statusLang.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-add.html>
@@ -30980,7 +30656,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "sale.statusLang.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30988,13 +30663,14 @@ pub mod status_lang {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.statusLang.deleteByFilter`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-delete-by-filter.html>
     pub mod delete_by_filter {
         /// Error codes of `sale.statusLang.deleteByFilter`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `201740400001`
@@ -31085,7 +30761,7 @@ pub mod status_lang {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.statusLang.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -31125,7 +30801,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusLangDescription);
         /// The object `result.statusLang.lid` of `sale.statusLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -31154,7 +30829,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusLangLid);
         /// The object `result.statusLang.name` of `sale.statusLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -31183,7 +30857,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusLangName);
         /// The object `result.statusLang.statusId` of `sale.statusLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -31212,7 +30885,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusLangStatusId);
         /// The object `result.statusLang` of `sale.statusLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -31241,7 +30913,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusLang);
         /// The object `result` of `sale.statusLang.getFields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -31261,7 +30932,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "sale.statusLang.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31269,13 +30939,14 @@ pub mod status_lang {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sale.statusLang.getListLangs`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-list-langs.html>
     pub mod get_list_langs {
         /// Error codes of `sale.statusLang.getListLangs`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -31312,7 +30983,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputLangs);
         /// The object `result` of `sale.statusLang.getListLangs`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-list-langs.html>
@@ -31332,7 +31002,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetListLangs {
             const NAME: &'static str = "sale.statusLang.getListLangs";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31346,13 +31015,15 @@ pub mod status_lang {
                 output.langs
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputLangs);
     }
     /// Types of `sale.statusLang.list`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
     pub mod list {
         /// Error codes of `sale.statusLang.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -31392,7 +31063,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(OutputStatusLangs);
         /// The object `result` of `sale.statusLang.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
@@ -31412,7 +31082,6 @@ pub mod status_lang {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.statusLang.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31426,6 +31095,8 @@ pub mod status_lang {
                 output.status_langs
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputStatusLangs);
     }
 }
 /// Methods under `trade_binding`.
@@ -31570,7 +31241,7 @@ pub mod trade_binding {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.tradeBinding.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -31597,7 +31268,7 @@ pub mod trade_binding {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
     pub mod list {
         /// Error codes of `sale.tradeBinding.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -31631,7 +31302,6 @@ pub mod trade_binding {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTradeBindings);
         /// The object `result` of `sale.tradeBinding.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
@@ -31651,7 +31321,6 @@ pub mod trade_binding {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.tradeBinding.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31665,6 +31334,8 @@ pub mod trade_binding {
                 output.trade_bindings
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputTradeBindings);
     }
 }
 /// Methods under `trade_platform`.
@@ -31805,7 +31476,7 @@ pub mod trade_platform {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-get-fields.html>
     pub mod get_fields {
         /// Error codes of `sale.tradePlatform.getFields`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -31830,7 +31501,7 @@ pub mod trade_platform {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-list.html>
     pub mod list {
         /// Error codes of `sale.tradePlatform.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200040300010`
@@ -31862,7 +31533,6 @@ pub mod trade_platform {
                 })
             }
         }
-        deserialize_via_from_value!(OutputTradePlatforms);
         /// The object `result` of `sale.tradePlatform.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-list.html>
@@ -31882,7 +31552,6 @@ pub mod trade_platform {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "sale.tradePlatform.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31896,5 +31565,7 @@ pub mod trade_platform {
                 output.trade_platforms
             }
         }
+        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputTradePlatforms);
     }
 }

@@ -49,7 +49,7 @@ pub mod payment {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
     pub mod get_public_url {
         /// Error codes of `salescenter.payment.getPublicUrl`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `200640400001`
@@ -88,7 +88,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(OutputPayment);
         /// The object `result` of `salescenter.payment.getPublicUrl`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
@@ -108,7 +107,6 @@ pub mod payment {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetPublicUrl {
             const NAME: &'static str = "salescenter.payment.getPublicUrl";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -116,5 +114,6 @@ pub mod payment {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }

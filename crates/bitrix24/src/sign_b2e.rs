@@ -109,7 +109,7 @@ pub mod sign {
                     /// Error codes of `sign.b2e.company.provider.list`; the codes any method can return are in [`crate::SystemError`].
                     ///
                     /// The docs also list errors without a code: no status.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ACCESS_DENIED`
@@ -271,7 +271,7 @@ pub mod sign {
                 /// Error codes of `sign.b2e.document.get`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -313,7 +313,6 @@ pub mod sign {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "sign.b2e.document.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -321,6 +320,7 @@ pub mod sign {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `sign.b2e.document.send`.
             ///
@@ -329,7 +329,7 @@ pub mod sign {
                 /// Error codes of `sign.b2e.document.send`; the codes any method can return are in [`crate::SystemError`].
                 ///
                 /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -400,7 +400,7 @@ pub mod sign {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(FieldsCompany);
                 /// Allowed values of `params.fields.responsible.role` in `sign.b2e.document.send`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsResponsibleRole {
                     /// `signer`
@@ -687,7 +687,6 @@ pub mod sign {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Send {
                     const NAME: &'static str = "sign.b2e.document.send";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -695,6 +694,7 @@ pub mod sign {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Methods under `sign::b2e::hcmlink`.
@@ -750,7 +750,7 @@ pub mod sign {
                     /// Error codes of `sign.b2e.hcmlink.document.get`; the codes any method can return are in [`crate::SystemError`].
                     ///
                     /// The docs also list errors without a code: HTTP 200.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ACCESS_DENIED` (HTTP 403)
@@ -808,7 +808,6 @@ pub mod sign {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputDocument);
                     /// The object `result` of `sign.b2e.hcmlink.document.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
@@ -834,7 +833,6 @@ pub mod sign {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "sign.b2e.hcmlink.document.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -842,6 +840,7 @@ pub mod sign {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
         }

@@ -163,7 +163,7 @@ pub mod api {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
         pub mod get {
             /// Error codes of `socialnetwork.api.workgroup.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `SONET_CONTROLLER_WORKGROUP_EMPTY`
@@ -278,7 +278,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputAvatarTypes);
             /// The object `result.AVATAR_DATA` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -301,7 +300,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputAvatarData);
             /// The object `result.OWNER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -327,7 +325,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputOwnerData);
             /// The object `result.SUBJECT_DATA` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -350,7 +347,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSubjectData);
             /// The object `result.ACTIONS` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -391,7 +387,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputActions);
             /// The object `result.USER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -417,7 +412,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputUserData);
             /// The object `result.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -461,7 +455,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListOfMembers);
             /// The object `result.FEATURES` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -493,7 +486,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFeatures);
             /// The object `result.LIST_OF_MEMBERS_AWAITING_INVITE` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -519,7 +511,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputListOfMembersAwaitingInvite);
             /// The object `result.GROUP_MEMBERS_LIST` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -548,7 +539,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputGroupMembersList);
             /// The object `result.COUNTERS` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -571,7 +561,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputCounters);
             /// The object `result.ADDITIONAL_DATA` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -594,7 +583,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputAdditionalData);
             /// The object `result` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -773,7 +761,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "socialnetwork.api.workgroup.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -781,6 +768,7 @@ pub mod api {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `socialnetwork.api.workgroup.list`.
         ///
@@ -1217,7 +1205,7 @@ pub mod api {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
             /// Allowed values of `params.params.IS_ADMIN` in `socialnetwork.api.workgroup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsIsAdmin {
                 /// `Y`
@@ -1227,7 +1215,7 @@ pub mod api {
             }
             string_enum!(ParamsIsAdmin { Y = "Y" });
             /// Allowed values of `params.params.shouldSelectDialogId` in `socialnetwork.api.workgroup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsShouldSelectDialogId {
                 /// `Y`
@@ -1402,7 +1390,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputWorkgroupsAdditionalData);
             /// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -1445,7 +1432,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputWorkgroups);
             /// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -1465,7 +1451,6 @@ pub mod api {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "socialnetwork.api.workgroup.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1479,6 +1464,8 @@ pub mod api {
                     output.workgroups
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputWorkgroups);
         }
     }
 }

@@ -690,7 +690,7 @@ pub mod sonet_group {
         /// Error codes of `sonet_group.create`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_IMAGE_ID`
@@ -701,7 +701,7 @@ pub mod sonet_group {
         string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
         error_code!(Error);
         /// Allowed values of `params.VISIBLE` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Visible {
             /// `Y`
@@ -713,7 +713,7 @@ pub mod sonet_group {
         }
         string_enum!(Visible { Y = "Y", N = "N" });
         /// Allowed values of `params.OPENED` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Opened {
             /// `Y`
@@ -725,7 +725,7 @@ pub mod sonet_group {
         }
         string_enum!(Opened { Y = "Y", N = "N" });
         /// Allowed values of `params.CLOSED` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Closed {
             /// `Y`
@@ -737,7 +737,7 @@ pub mod sonet_group {
         }
         string_enum!(Closed { Y = "Y", N = "N" });
         /// Allowed values of `params.INITIATE_PERMS` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum InitiatePerms {
             /// `A`
@@ -751,7 +751,7 @@ pub mod sonet_group {
         }
         string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
         /// Allowed values of `params.PROJECT` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Project {
             /// `Y`
@@ -862,7 +862,7 @@ pub mod sonet_group {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.OPERATION` in `sonet_group.feature.access`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Operation {
                 /// `FEATURE`
@@ -889,7 +889,7 @@ pub mod sonet_group {
         /// Error codes of `sonet_group.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.FILTER.ACTIVE` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterActive {
             /// `Y`
@@ -901,7 +901,7 @@ pub mod sonet_group {
         }
         string_enum!(FilterActive { Y = "Y", N = "N" });
         /// Allowed values of `params.FILTER.VISIBLE` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterVisible {
             /// `Y`
@@ -913,7 +913,7 @@ pub mod sonet_group {
         }
         string_enum!(FilterVisible { Y = "Y", N = "N" });
         /// Allowed values of `params.FILTER.OPENED` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterOpened {
             /// `Y`
@@ -925,7 +925,7 @@ pub mod sonet_group {
         }
         string_enum!(FilterOpened { Y = "Y", N = "N" });
         /// Allowed values of `params.FILTER.CLOSED` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterClosed {
             /// `Y`
@@ -937,7 +937,7 @@ pub mod sonet_group {
         }
         string_enum!(FilterClosed { Y = "Y", N = "N" });
         /// Allowed values of `params.FILTER.IS_EXTRANET` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FilterIsExtranet {
             /// `Y`
@@ -1136,7 +1136,7 @@ pub mod sonet_group {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
         /// Allowed values of `params.IS_ADMIN` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum IsAdmin {
             /// `Y`
@@ -1215,7 +1215,6 @@ pub mod sonet_group {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sonet_group.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1223,6 +1222,7 @@ pub mod sonet_group {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `sonet_group.setowner`.
     ///
@@ -1249,7 +1249,7 @@ pub mod sonet_group {
         /// Error codes of `sonet_group.update`; the codes any method can return are in [`crate::SystemError`].
         ///
         /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_IMAGE_ID`
@@ -1260,7 +1260,7 @@ pub mod sonet_group {
         string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
         error_code!(Error);
         /// Allowed values of `params.VISIBLE` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Visible {
             /// `Y`
@@ -1272,7 +1272,7 @@ pub mod sonet_group {
         }
         string_enum!(Visible { Y = "Y", N = "N" });
         /// Allowed values of `params.OPENED` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Opened {
             /// `Y`
@@ -1284,7 +1284,7 @@ pub mod sonet_group {
         }
         string_enum!(Opened { Y = "Y", N = "N" });
         /// Allowed values of `params.CLOSED` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Closed {
             /// `Y`
@@ -1296,7 +1296,7 @@ pub mod sonet_group {
         }
         string_enum!(Closed { Y = "Y", N = "N" });
         /// Allowed values of `params.INITIATE_PERMS` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum InitiatePerms {
             /// `A`
@@ -1804,7 +1804,7 @@ pub mod sonet_group {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.ROLE` in `sonet_group.user.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Role {
                 /// `E`

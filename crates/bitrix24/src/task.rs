@@ -544,7 +544,7 @@ pub mod checklistitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-add.html>
     pub mod add {
         /// Error codes of `task.checklistitem.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -555,7 +555,7 @@ pub mod checklistitem {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `params.FIELDS.IS_COMPLETE` in `task.checklistitem.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsComplete {
             /// `Y`
@@ -567,7 +567,7 @@ pub mod checklistitem {
         }
         string_enum!(FieldsIsComplete { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.IS_IMPORTANT` in `task.checklistitem.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsImportant {
             /// `Y`
@@ -697,7 +697,7 @@ pub mod checklistitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-complete.html>
     pub mod complete {
         /// Error codes of `task.checklistitem.complete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -722,7 +722,7 @@ pub mod checklistitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-delete.html>
     pub mod delete {
         /// Error codes of `task.checklistitem.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -747,7 +747,7 @@ pub mod checklistitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
     pub mod get {
         /// Error codes of `task.checklistitem.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -758,7 +758,7 @@ pub mod checklistitem {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `result.IS_COMPLETE` in `task.checklistitem.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsComplete {
             /// `Y`
@@ -770,7 +770,7 @@ pub mod checklistitem {
         }
         string_enum!(OutputIsComplete { Y = "Y", N = "N" });
         /// Allowed values of `result.IS_IMPORTANT` in `task.checklistitem.get`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputIsImportant {
             /// `Y`
@@ -815,7 +815,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAttachments);
         /// The object `result` of `task.checklistitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
@@ -872,7 +871,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "task.checklistitem.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -880,13 +878,14 @@ pub mod checklistitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `task.checklistitem.getlist`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
     pub mod getlist {
         /// Error codes of `task.checklistitem.getlist`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -934,7 +933,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetmanifest);
         /// The object `result.REST: available methods.get.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -957,7 +955,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetParams);
         /// The object `result.REST: available methods.get` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -984,7 +981,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGet);
         /// The object `result.REST: available methods.getlist.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1007,7 +1003,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetlistParams);
         /// The object `result.REST: available methods.getlist` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1040,7 +1035,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetlist);
         /// The object `result.REST: available methods.add.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1063,7 +1057,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsAddParams);
         /// The object `result.REST: available methods.add` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1089,7 +1082,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsAdd);
         /// The object `result.REST: available methods.update.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1112,7 +1104,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsUpdateParams);
         /// The object `result.REST: available methods.update` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1138,7 +1129,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsUpdate);
         /// The object `result.REST: available methods.delete.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1161,7 +1151,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsDeleteParams);
         /// The object `result.REST: available methods.delete` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1187,7 +1176,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsDelete);
         /// The object `result.REST: available methods.complete.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1210,7 +1198,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsCompleteParams);
         /// The object `result.REST: available methods.complete` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1236,7 +1223,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsComplete);
         /// The object `result.REST: available methods.renew.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1259,7 +1245,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsRenewParams);
         /// The object `result.REST: available methods.renew` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1285,7 +1270,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsRenew);
         /// The object `result.REST: available methods.moveafteritem.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1309,7 +1293,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsMoveafteritemParams);
         /// The object `result.REST: available methods.moveafteritem` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1335,7 +1318,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsMoveafteritem);
         /// The object `result.REST: available methods.isactionallowed.params` of `task.checklistitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1359,7 +1341,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsIsactionallowedParams);
         /// The object `result.REST: available methods.isactionallowed` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1385,7 +1366,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsIsactionallowed);
         /// The object `result.REST: available methods` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1438,7 +1418,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethods);
         /// The object `result` of `task.checklistitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1493,7 +1472,6 @@ pub mod checklistitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getmanifest {
             const NAME: &'static str = "task.checklistitem.getmanifest";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1501,13 +1479,14 @@ pub mod checklistitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `task.checklistitem.isactionallowed`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-is-action-allowed.html>
     pub mod isactionallowed {
         /// Error codes of `task.checklistitem.isactionallowed`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -1532,7 +1511,7 @@ pub mod checklistitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-move-after-item.html>
     pub mod moveafteritem {
         /// Error codes of `task.checklistitem.moveafteritem`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -1557,7 +1536,7 @@ pub mod checklistitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-renew.html>
     pub mod renew {
         /// Error codes of `task.checklistitem.renew`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -1582,7 +1561,7 @@ pub mod checklistitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-update.html>
     pub mod update {
         /// Error codes of `task.checklistitem.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -1593,7 +1572,7 @@ pub mod checklistitem {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// Allowed values of `params.FIELDS.IS_COMPLETE` in `task.checklistitem.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsComplete {
             /// `Y`
@@ -1605,7 +1584,7 @@ pub mod checklistitem {
         }
         string_enum!(FieldsIsComplete { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.IS_IMPORTANT` in `task.checklistitem.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsIsImportant {
             /// `Y`
@@ -2227,7 +2206,7 @@ pub mod commentitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-add.html>
     pub mod add {
         /// Error codes of `task.commentitem.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -2341,7 +2320,7 @@ pub mod commentitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-delete.html>
     pub mod delete {
         /// Error codes of `task.commentitem.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -2366,7 +2345,7 @@ pub mod commentitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
     pub mod get {
         /// Error codes of `task.commentitem.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -2410,7 +2389,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAttachedObjectsN973);
         /// The object `result.ATTACHED_OBJECTS.975` of `task.commentitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
@@ -2445,7 +2423,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAttachedObjectsN975);
         /// The object `result.ATTACHED_OBJECTS` of `task.commentitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
@@ -2468,7 +2445,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAttachedObjects);
         /// The object `result` of `task.commentitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
@@ -2509,7 +2485,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "task.commentitem.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2517,13 +2492,14 @@ pub mod commentitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `task.commentitem.getlist`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
     pub mod getlist {
         /// Error codes of `task.commentitem.getlist`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -2571,7 +2547,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetmanifest);
         /// The object `result.REST: available methods.getlist.params` of `task.commentitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2594,7 +2569,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetlistParams);
         /// The object `result.REST: available methods.getlist` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2627,7 +2601,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetlist);
         /// The object `result.REST: available methods.get.params` of `task.commentitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2650,7 +2623,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetParams);
         /// The object `result.REST: available methods.get` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2677,7 +2649,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGet);
         /// The object `result.REST: available methods.add.params` of `task.commentitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2700,7 +2671,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsAddParams);
         /// The object `result.REST: available methods.add` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2726,7 +2696,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsAdd);
         /// The object `result.REST: available methods.update.params` of `task.commentitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2749,7 +2718,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsUpdateParams);
         /// The object `result.REST: available methods.update` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2775,7 +2743,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsUpdate);
         /// The object `result.REST: available methods.delete.params` of `task.commentitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2798,7 +2765,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsDeleteParams);
         /// The object `result.REST: available methods.delete` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2824,7 +2790,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsDelete);
         /// The object `result.REST: available methods.isactionallowed.params` of `task.commentitem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2848,7 +2813,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsIsactionallowedParams);
         /// The object `result.REST: available methods.isactionallowed` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2874,7 +2838,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsIsactionallowed);
         /// The object `result.REST: available methods` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2916,7 +2879,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethods);
         /// The object `result` of `task.commentitem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -2977,7 +2939,6 @@ pub mod commentitem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getmanifest {
             const NAME: &'static str = "task.commentitem.getmanifest";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2985,13 +2946,14 @@ pub mod commentitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `task.commentitem.isactionallowed`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-is-action-allowed.html>
     pub mod isactionallowed {
         /// Error codes of `task.commentitem.isactionallowed`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -3016,7 +2978,7 @@ pub mod commentitem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-update.html>
     pub mod update {
         /// Error codes of `task.commentitem.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -3222,7 +3184,7 @@ pub mod dependence {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/task-dependence-add.html>
     pub mod add {
         /// Error codes of `task.dependence.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ILLEGAL_NEW_LINK`
@@ -3252,7 +3214,7 @@ pub mod dependence {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/task-dependence-delete.html>
     pub mod delete {
         /// Error codes of `task.dependence.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ILLEGAL_NEW_LINK`
@@ -3706,7 +3668,7 @@ pub mod elapseditem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-add.html>
     pub mod add {
         /// Error codes of `task.elapseditem.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0x000001`
@@ -3799,7 +3761,7 @@ pub mod elapseditem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-delete.html>
     pub mod delete {
         /// Error codes of `task.elapseditem.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0x000001`
@@ -3833,7 +3795,7 @@ pub mod elapseditem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get.html>
     pub mod get {
         /// Error codes of `task.elapseditem.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0x000001`
@@ -3898,7 +3860,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "task.elapseditem.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3906,13 +3867,14 @@ pub mod elapseditem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `task.elapseditem.getlist`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-list.html>
     pub mod getlist {
         /// Error codes of `task.elapseditem.getlist`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0x100002`
@@ -4171,7 +4133,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetmanifest);
         /// The object `result.REST: available methods.getlist.params` of `task.elapseditem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4194,7 +4155,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetlistParams);
         /// The object `result.REST: available methods.getlist` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4227,7 +4187,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetlist);
         /// The object `result.REST: available methods.get.params` of `task.elapseditem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4250,7 +4209,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGetParams);
         /// The object `result.REST: available methods.get` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4277,7 +4235,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsGet);
         /// The object `result.REST: available methods.add.params` of `task.elapseditem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4300,7 +4257,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsAddParams);
         /// The object `result.REST: available methods.add` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4326,7 +4282,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsAdd);
         /// The object `result.REST: available methods.update.params` of `task.elapseditem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4349,7 +4304,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsUpdateParams);
         /// The object `result.REST: available methods.update` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4375,7 +4329,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsUpdate);
         /// The object `result.REST: available methods.delete.params` of `task.elapseditem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4398,7 +4351,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsDeleteParams);
         /// The object `result.REST: available methods.delete` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4424,7 +4376,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsDelete);
         /// The object `result.REST: available methods.isactionallowed.params` of `task.elapseditem.getmanifest`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4448,7 +4399,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsIsactionallowedParams);
         /// The object `result.REST: available methods.isactionallowed` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4474,7 +4424,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethodsIsactionallowed);
         /// The object `result.REST: available methods` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4516,7 +4465,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(OutputRestAvailableMethods);
         /// The object `result` of `task.elapseditem.getmanifest`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -4580,7 +4528,6 @@ pub mod elapseditem {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Getmanifest {
             const NAME: &'static str = "task.elapseditem.getmanifest";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4588,6 +4535,7 @@ pub mod elapseditem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `task.elapseditem.isActionAllowed`.
     ///
@@ -4610,7 +4558,7 @@ pub mod elapseditem {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-update.html>
     pub mod update {
         /// Error codes of `task.elapseditem.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `0x000001`
@@ -6405,7 +6353,7 @@ pub mod item {
         /// Error codes of `task.item.getdescription`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.FORMAT` in `task.item.getdescription`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Format {
             /// `1`
@@ -6871,7 +6819,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-add.html>
         pub mod add {
             /// Error codes of `task.item.userfield.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE` (HTTP 400)
@@ -6882,7 +6830,7 @@ pub mod item {
             string_enum!(Error { ErrorCore = "ERROR_CORE" });
             error_code!(Error);
             /// Allowed values of `params.PARAMS.USER_TYPE_ID` in `task.item.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsUserTypeId {
                 /// `string`
@@ -6963,7 +6911,7 @@ pub mod item {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsEditFormLabel);
             /// Allowed values of `params.PARAMS.MULTIPLE` in `task.item.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsMultiple {
                 /// `Y`
@@ -6975,7 +6923,7 @@ pub mod item {
             }
             string_enum!(ParamsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.MANDATORY` in `task.item.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ParamsMandatory {
                 /// `Y`
@@ -7211,7 +7159,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-delete.html>
         pub mod delete {
             /// Error codes of `task.item.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE` (HTTP 400)
@@ -7240,7 +7188,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
         pub mod get {
             /// Error codes of `task.item.userfield.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE` (HTTP 400)
@@ -7255,7 +7203,7 @@ pub mod item {
             );
             error_code!(Error);
             /// Allowed values of `result.MULTIPLE` in `task.item.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputMultiple {
                 /// `Y`
@@ -7267,7 +7215,7 @@ pub mod item {
             }
             string_enum!(OutputMultiple { Y = "Y", N = "N" });
             /// Allowed values of `result.MANDATORY` in `task.item.userfield.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum OutputMandatory {
                 /// `Y`
@@ -7312,7 +7260,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result` of `task.item.userfield.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
@@ -7387,7 +7334,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "task.item.userfield.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7395,6 +7341,7 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `task.item.userfield.getfields`.
         ///
@@ -7475,7 +7422,6 @@ pub mod item {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Getfields {
                 const NAME: &'static str = "task.item.userfield.getfields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7483,6 +7429,7 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `task.item.userfield.getlist`.
         ///
@@ -7533,7 +7480,7 @@ pub mod item {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-update.html>
         pub mod update {
             /// Error codes of `task.item.userfield.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE` (HTTP 400)
@@ -7610,7 +7557,7 @@ pub mod item {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(DataParamEditFormLabel);
             /// Allowed values of `params.DATA.MULTIPLE` in `task.item.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum DataParamMultiple {
                 /// `Y`
@@ -7622,7 +7569,7 @@ pub mod item {
             }
             string_enum!(DataParamMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.DATA.MANDATORY` in `task.item.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum DataParamMandatory {
                 /// `Y`
@@ -8445,7 +8392,7 @@ pub mod stages {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-add.html>
     pub mod add {
         /// Error codes of `task.stages.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `EMPTY_TITLE`
@@ -8564,7 +8511,7 @@ pub mod stages {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-delete.html>
     pub mod delete {
         /// Error codes of `task.stages.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -8598,7 +8545,7 @@ pub mod stages {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-get.html>
     pub mod get {
         /// Error codes of `task.stages.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -8654,7 +8601,6 @@ pub mod stages {
                 })
             }
         }
-        deserialize_via_from_value!(OutputN5);
         /// The object `result.6` of `task.stages.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-get.html>
@@ -8701,7 +8647,6 @@ pub mod stages {
                 })
             }
         }
-        deserialize_via_from_value!(OutputN6);
         /// The object `result` of `task.stages.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-get.html>
@@ -8724,7 +8669,6 @@ pub mod stages {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "task.stages.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8732,13 +8676,14 @@ pub mod stages {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `task.stages.movetask`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-move-task.html>
     pub mod movetask {
         /// Error codes of `task.stages.movetask`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED_MOVE`
@@ -8770,7 +8715,7 @@ pub mod stages {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-update.html>
     pub mod update {
         /// Error codes of `task.stages.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_DENIED`
@@ -9024,7 +8969,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-add.html>
                 pub mod add {
                     /// Error codes of `tasks.api.scrum.backlog.add`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -9129,7 +9074,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Add {
                         const NAME: &'static str = "tasks.api.scrum.backlog.add";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9137,13 +9081,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.backlog.delete`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-delete.html>
                 pub mod delete {
                     /// Error codes of `tasks.api.scrum.backlog.delete`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -9168,7 +9113,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get.html>
                 pub mod get {
                     /// Error codes of `tasks.api.scrum.backlog.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -9206,7 +9151,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "tasks.api.scrum.backlog.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9214,6 +9158,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.backlog.getFields`.
                 ///
@@ -9246,7 +9191,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::GetFields {
                         const NAME: &'static str = "tasks.api.scrum.backlog.getFields";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9254,13 +9198,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.backlog.update`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-update.html>
                 pub mod update {
                     /// Error codes of `tasks.api.scrum.backlog.update`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `100`
@@ -9388,7 +9333,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Update {
                         const NAME: &'static str = "tasks.api.scrum.backlog.update";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9396,6 +9340,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Methods under `tasks::api::scrum::epic`.
@@ -9741,7 +9686,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-add.html>
                 pub mod add {
                     /// Error codes of `tasks.api.scrum.epic.add`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -9921,7 +9866,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Add {
                         const NAME: &'static str = "tasks.api.scrum.epic.add";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9929,13 +9873,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.epic.delete`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-delete.html>
                 pub mod delete {
                     /// Error codes of `tasks.api.scrum.epic.delete`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -9962,7 +9907,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-get.html>
                 pub mod get {
                     /// Error codes of `tasks.api.scrum.epic.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10014,7 +9959,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "tasks.api.scrum.epic.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10022,6 +9966,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.epic.getFields`.
                 ///
@@ -10066,7 +10011,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::GetFields {
                         const NAME: &'static str = "tasks.api.scrum.epic.getFields";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10074,13 +10018,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.epic.list`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-list.html>
                 pub mod list {
                     /// Error codes of `tasks.api.scrum.epic.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10127,7 +10072,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "tasks.api.scrum.epic.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10135,13 +10079,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.epic.update`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-update.html>
                 pub mod update {
                     /// Error codes of `tasks.api.scrum.epic.update`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10190,7 +10135,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Update {
                         const NAME: &'static str = "tasks.api.scrum.epic.update";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10198,6 +10142,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Methods under `tasks::api::scrum::kanban`.
@@ -10547,7 +10492,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-add-stage.html>
                 pub mod add_stage {
                     /// Error codes of `tasks.api.scrum.kanban.addStage`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10558,7 +10503,7 @@ pub mod tasks {
                     string_enum!(Error { N0 = "0" });
                     error_code!(Error);
                     /// Allowed values of `params.fields.type` in `tasks.api.scrum.kanban.addStage`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum FieldsType {
                         /// `NEW`
@@ -10679,7 +10624,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-add-task.html>
                 pub mod add_task {
                     /// Error codes of `tasks.api.scrum.kanban.addTask`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10704,7 +10649,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-delete-stage.html>
                 pub mod delete_stage {
                     /// Error codes of `tasks.api.scrum.kanban.deleteStage`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10729,7 +10674,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-delete-task.html>
                 pub mod delete_task {
                     /// Error codes of `tasks.api.scrum.kanban.deleteTask`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10774,7 +10719,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputFieldsName);
                     /// The object `result.fields.sort` of `tasks.api.scrum.kanban.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -10794,7 +10738,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputFieldsSort);
                     /// The object `result.fields.type` of `tasks.api.scrum.kanban.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -10814,7 +10757,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputFieldsType);
                     /// The object `result.fields.sprintId` of `tasks.api.scrum.kanban.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -10834,7 +10776,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputFieldsSprintId);
                     /// The object `result.fields.color` of `tasks.api.scrum.kanban.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -10854,7 +10795,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputFieldsColor);
                     /// The object `result.fields` of `tasks.api.scrum.kanban.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -10886,7 +10826,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputFields);
                     /// The object `result` of `tasks.api.scrum.kanban.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -10906,7 +10845,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::GetFields {
                         const NAME: &'static str = "tasks.api.scrum.kanban.getFields";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10914,13 +10852,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.kanban.getStages`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-stages.html>
                 pub mod get_stages {
                     /// Error codes of `tasks.api.scrum.kanban.getStages`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -10931,7 +10870,7 @@ pub mod tasks {
                     string_enum!(Error { N0 = "0" });
                     error_code!(Error);
                     /// Allowed values of `result.type` in `tasks.api.scrum.kanban.getStages`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum OutputType {
                         /// `NEW`
@@ -10979,7 +10918,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::GetStages {
                         const NAME: &'static str = "tasks.api.scrum.kanban.getStages";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10987,13 +10925,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.kanban.updateStage`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-update-stage.html>
                 pub mod update_stage {
                     /// Error codes of `tasks.api.scrum.kanban.updateStage`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -11004,7 +10943,7 @@ pub mod tasks {
                     string_enum!(Error { N0 = "0" });
                     error_code!(Error);
                     /// Allowed values of `params.fields.type` in `tasks.api.scrum.kanban.updateStage`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum FieldsType {
                         /// `NEW`
@@ -11546,7 +11485,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-add.html>
                 pub mod add {
                     /// Error codes of `tasks.api.scrum.sprint.add`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -11559,7 +11498,7 @@ pub mod tasks {
                     string_enum!(Error { N0 = "0", N100 = "100" });
                     error_code!(Error);
                     /// Allowed values of `params.fields.status` in `tasks.api.scrum.sprint.add`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum FieldsStatus {
                         /// `active`
@@ -11736,7 +11675,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Add {
                         const NAME: &'static str = "tasks.api.scrum.sprint.add";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11744,13 +11682,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.sprint.complete`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-complete.html>
                 pub mod complete {
                     /// Error codes of `tasks.api.scrum.sprint.complete`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -11811,7 +11750,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Complete {
                         const NAME: &'static str = "tasks.api.scrum.sprint.complete";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11819,13 +11757,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.sprint.delete`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-delete.html>
                 pub mod delete {
                     /// Error codes of `tasks.api.scrum.sprint.delete`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -11852,7 +11791,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get.html>
                 pub mod get {
                     /// Error codes of `tasks.api.scrum.sprint.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -11913,7 +11852,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "tasks.api.scrum.sprint.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11921,6 +11859,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.sprint.getFields`.
                 ///
@@ -11968,7 +11907,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::GetFields {
                         const NAME: &'static str = "tasks.api.scrum.sprint.getFields";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11976,13 +11914,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.sprint.list`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html>
                 pub mod list {
                     /// Error codes of `tasks.api.scrum.sprint.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -12415,7 +12354,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-start.html>
                 pub mod start {
                     /// Error codes of `tasks.api.scrum.sprint.start`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -12476,7 +12415,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Start {
                         const NAME: &'static str = "tasks.api.scrum.sprint.start";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12484,13 +12422,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.sprint.update`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-update.html>
                 pub mod update {
                     /// Error codes of `tasks.api.scrum.sprint.update`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -12503,7 +12442,7 @@ pub mod tasks {
                     string_enum!(Error { N0 = "0", N100 = "100" });
                     error_code!(Error);
                     /// Allowed values of `params.fields.status` in `tasks.api.scrum.sprint.update`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum FieldsStatus {
                         /// `active`
@@ -12697,7 +12636,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Update {
                         const NAME: &'static str = "tasks.api.scrum.sprint.update";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12705,6 +12643,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Methods under `tasks::api::scrum::task`.
@@ -12846,7 +12785,7 @@ pub mod tasks {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-get.html>
                 pub mod get {
                     /// Error codes of `tasks.api.scrum.task.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -12892,7 +12831,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "tasks.api.scrum.task.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12900,6 +12838,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.task.getFields`.
                 ///
@@ -12941,7 +12880,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::GetFields {
                         const NAME: &'static str = "tasks.api.scrum.task.getFields";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12949,13 +12887,14 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.api.scrum.task.update`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-update.html>
                 pub mod update {
                     /// Error codes of `tasks.api.scrum.task.update`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `0`
@@ -13069,7 +13008,7 @@ pub mod tasks {
                     #[cfg(feature = "deserialize-params")]
                     deserialize_via_from_value!(Fields);
                     /// Allowed values of `result.status` in `tasks.api.scrum.task.update`.
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum OutputStatus {
                         /// `success`
@@ -13107,7 +13046,6 @@ pub mod tasks {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Update {
                         const NAME: &'static str = "tasks.api.scrum.task.update";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13115,6 +13053,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
         }
@@ -13467,7 +13406,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-activate.html>
             pub mod activate {
                 /// Error codes of `tasks.flow.Flow.activate`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -13492,7 +13431,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-create.html>
             pub mod create {
                 /// Error codes of `tasks.flow.Flow.create`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -13880,7 +13819,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Create {
                     const NAME: &'static str = "tasks.flow.Flow.create";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13888,13 +13826,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.flow.Flow.delete`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-delete.html>
             pub mod delete {
                 /// Error codes of `tasks.flow.Flow.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -13923,7 +13862,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Delete {
                     const NAME: &'static str = "tasks.flow.Flow.delete";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13931,13 +13869,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.flow.Flow.get`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-get.html>
             pub mod get {
                 /// Error codes of `tasks.flow.Flow.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -14044,7 +13983,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "tasks.flow.Flow.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14052,13 +13990,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.flow.Flow.isExists`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-is-exists.html>
             pub mod is_exists {
                 /// Error codes of `tasks.flow.Flow.isExists`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -14087,7 +14026,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::IsExists {
                     const NAME: &'static str = "tasks.flow.Flow.isExists";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14095,13 +14033,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.flow.Flow.pin`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-pin.html>
             pub mod pin {
                 /// Error codes of `tasks.flow.Flow.pin`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -14112,7 +14051,7 @@ pub mod tasks {
                 string_enum!(Error { N0 = "0" });
                 error_code!(Error);
                 /// Allowed values of `result` in `tasks.flow.Flow.pin`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Output {
                     /// `true`
@@ -14130,13 +14069,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.flow.Flow.update`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-update.html>
             pub mod update {
                 /// Error codes of `tasks.flow.Flow.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -14542,7 +14482,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Update {
                     const NAME: &'static str = "tasks.flow.Flow.update";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14550,6 +14489,7 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
     }
@@ -15580,7 +15520,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
         pub mod add {
             /// Error codes of `tasks.task.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100`
@@ -15623,7 +15563,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15655,7 +15594,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.action` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15750,7 +15688,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15809,7 +15746,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15838,7 +15774,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16059,7 +15994,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16079,7 +16013,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "tasks.task.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16087,13 +16020,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.approve`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
         pub mod approve {
             /// Error codes of `tasks.task.approve`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -16138,7 +16072,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16200,7 +16133,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16232,7 +16164,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16294,7 +16225,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16326,7 +16256,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16388,7 +16317,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16414,7 +16342,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16449,7 +16376,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16481,7 +16407,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16513,7 +16438,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.auditorsData.103` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16545,7 +16469,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.503` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16577,7 +16500,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN503);
             /// The object `result.task.auditorsData` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16600,7 +16522,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16698,7 +16619,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16760,7 +16680,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16822,7 +16741,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16854,7 +16772,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.approve`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16887,7 +16804,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -16916,7 +16832,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -17143,7 +17058,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -17184,7 +17098,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.approve`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -17207,7 +17120,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Approve {
                 const NAME: &'static str = "tasks.task.approve";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17215,13 +17127,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.complete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
         pub mod complete {
             /// Error codes of `tasks.task.complete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -17262,7 +17175,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17324,7 +17236,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17356,7 +17267,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17418,7 +17328,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17450,7 +17359,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17512,7 +17420,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17538,7 +17445,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17573,7 +17479,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17605,7 +17510,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17637,7 +17541,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17669,7 +17572,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17701,7 +17603,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17724,7 +17625,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17756,7 +17656,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17788,7 +17687,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17820,7 +17718,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17846,7 +17743,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -17944,7 +17840,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -18006,7 +17901,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -18068,7 +17962,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -18100,7 +17993,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.complete`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -18133,7 +18025,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -18162,7 +18053,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -18389,7 +18279,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result` of `tasks.task.complete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-complete.html>
@@ -18409,7 +18298,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Complete {
                 const NAME: &'static str = "tasks.task.complete";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18417,6 +18305,7 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `tasks::task::counters`.
         pub mod counters {
@@ -18503,7 +18392,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html>
             pub mod get {
                 /// Error codes of `tasks.task.counters.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -18535,7 +18424,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "tasks.task.counters.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18543,6 +18431,7 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `tasks.task.defer`.
@@ -18550,7 +18439,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
         pub mod defer {
             /// Error codes of `tasks.task.defer`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -18593,7 +18482,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18655,7 +18543,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18687,7 +18574,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18749,7 +18635,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18781,7 +18666,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18843,7 +18727,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18869,7 +18752,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18904,7 +18786,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18936,7 +18817,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -18968,7 +18848,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19000,7 +18879,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19032,7 +18910,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19055,7 +18932,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19087,7 +18963,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19119,7 +18994,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19151,7 +19025,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19177,7 +19050,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19275,7 +19147,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19337,7 +19208,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19399,7 +19269,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19431,7 +19300,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.defer`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19464,7 +19332,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19493,7 +19360,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19720,7 +19586,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19761,7 +19626,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.defer`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -19784,7 +19648,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Defer {
                 const NAME: &'static str = "tasks.task.defer";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19792,13 +19655,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.delegate`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
         pub mod delegate {
             /// Error codes of `tasks.task.delegate`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -19841,7 +19705,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -19903,7 +19766,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -19935,7 +19797,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -19997,7 +19858,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20029,7 +19889,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20091,7 +19950,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20117,7 +19975,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20152,7 +20009,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20184,7 +20040,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20216,7 +20071,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20248,7 +20102,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20266,7 +20119,6 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self { n3: object.field("3")? })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20298,7 +20150,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20330,7 +20181,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.503` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20362,7 +20212,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN503);
             /// The object `result.task.auditorsData` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20388,7 +20237,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20486,7 +20334,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20548,7 +20395,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20610,7 +20456,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20642,7 +20487,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.delegate`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20675,7 +20519,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20704,7 +20547,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20931,7 +20773,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20972,7 +20813,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.delegate`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -20995,7 +20835,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Delegate {
                 const NAME: &'static str = "tasks.task.delegate";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21003,13 +20842,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.delete`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete.html>
         pub mod delete {
             /// Error codes of `tasks.task.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -21038,7 +20878,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
         pub mod disapprove {
             /// Error codes of `tasks.task.disapprove`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -21083,7 +20923,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21145,7 +20984,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21177,7 +21015,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21239,7 +21076,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21271,7 +21107,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21333,7 +21168,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21359,7 +21193,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21394,7 +21227,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21426,7 +21258,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21458,7 +21289,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.auditorsData.103` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21490,7 +21320,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.503` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21522,7 +21351,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN503);
             /// The object `result.task.auditorsData` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21545,7 +21373,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21643,7 +21470,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21705,7 +21531,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21767,7 +21592,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21799,7 +21623,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.disapprove`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21832,7 +21655,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -21861,7 +21683,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -22088,7 +21909,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -22129,7 +21949,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.disapprove`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -22152,7 +21971,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Disapprove {
                 const NAME: &'static str = "tasks.task.disapprove";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22160,6 +21978,7 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `tasks::task::favorite`.
         pub mod favorite {
@@ -22254,7 +22073,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-favorite-add.html>
             pub mod add {
                 /// Error codes of `tasks.task.favorite.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -22283,7 +22102,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-favorite-remove.html>
             pub mod remove {
                 /// Error codes of `tasks.task.favorite.remove`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -22368,7 +22187,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-files-attach.html>
             pub mod attach {
                 /// Error codes of `tasks.task.files.attach`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100`
@@ -22401,7 +22220,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Attach {
                     const NAME: &'static str = "tasks.task.files.attach";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22409,6 +22227,7 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `tasks.task.get`.
@@ -22416,7 +22235,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get.html>
         pub mod get {
             /// Error codes of `tasks.task.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -22459,7 +22278,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get.html>
@@ -22491,7 +22309,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.action` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get.html>
@@ -22589,7 +22406,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get.html>
@@ -22651,7 +22467,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get.html>
@@ -22671,7 +22486,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "tasks.task.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22679,6 +22493,7 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.getFields`.
         ///
@@ -22711,7 +22526,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsId);
             /// The object `result.fields.PARENT_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22737,7 +22551,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsParentId);
             /// The object `result.fields.TITLE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22763,7 +22576,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsTitle);
             /// The object `result.fields.DESCRIPTION` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22786,7 +22598,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDescription);
             /// The object `result.fields.MARK.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22809,7 +22620,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsMarkValues);
             /// The object `result.fields.MARK` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22838,7 +22648,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsMark);
             /// The object `result.fields.PRIORITY.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22864,7 +22673,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsPriorityValues);
             /// The object `result.fields.PRIORITY` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22893,7 +22701,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsPriority);
             /// The object `result.fields.STATUS.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22925,7 +22732,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsStatusValues);
             /// The object `result.fields.STATUS` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22954,7 +22760,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsStatus);
             /// The object `result.fields.MULTITASK.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -22977,7 +22782,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsMultitaskValues);
             /// The object `result.fields.MULTITASK` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23006,7 +22810,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsMultitask);
             /// The object `result.fields.NOT_VIEWED.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23029,7 +22832,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsNotViewedValues);
             /// The object `result.fields.NOT_VIEWED` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23058,7 +22860,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsNotViewed);
             /// The object `result.fields.REPLICATE.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23081,7 +22882,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsReplicateValues);
             /// The object `result.fields.REPLICATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23110,7 +22910,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsReplicate);
             /// The object `result.fields.GROUP_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23136,7 +22935,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsGroupId);
             /// The object `result.fields.STAGE_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23162,7 +22960,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsStageId);
             /// The object `result.fields.SPRINT_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23188,7 +22985,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsSprintId);
             /// The object `result.fields.BACKLOG_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23214,7 +23010,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsBacklogId);
             /// The object `result.fields.CREATED_BY` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23240,7 +23035,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsCreatedBy);
             /// The object `result.fields.CREATED_DATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23263,7 +23057,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsCreatedDate);
             /// The object `result.fields.RESPONSIBLE_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23289,7 +23082,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsResponsibleId);
             /// The object `result.fields.ACCOMPLICES` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23312,7 +23104,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAccomplices);
             /// The object `result.fields.AUDITORS` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23335,7 +23126,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAuditors);
             /// The object `result.fields.CHANGED_BY` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23358,7 +23148,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsChangedBy);
             /// The object `result.fields.CHANGED_DATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23381,7 +23170,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsChangedDate);
             /// The object `result.fields.STATUS_CHANGED_BY` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23404,7 +23192,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsStatusChangedBy);
             /// The object `result.fields.STATUS_CHANGED_DATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23427,7 +23214,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsStatusChangedDate);
             /// The object `result.fields.CLOSED_BY` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23453,7 +23239,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsClosedBy);
             /// The object `result.fields.CLOSED_DATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23479,7 +23264,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsClosedDate);
             /// The object `result.fields.ACTIVITY_DATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23505,7 +23289,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsActivityDate);
             /// The object `result.fields.DATE_START` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23531,7 +23314,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDateStart);
             /// The object `result.fields.DEADLINE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23557,7 +23339,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDeadline);
             /// The object `result.fields.START_DATE_PLAN` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23583,7 +23364,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsStartDatePlan);
             /// The object `result.fields.END_DATE_PLAN` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23609,7 +23389,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsEndDatePlan);
             /// The object `result.fields.GUID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23635,7 +23414,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsGuid);
             /// The object `result.fields.XML_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23661,7 +23439,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsXmlId);
             /// The object `result.fields.COMMENTS_COUNT` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23687,7 +23464,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsCommentsCount);
             /// The object `result.fields.SERVICE_COMMENTS_COUNT` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23713,7 +23489,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsServiceCommentsCount);
             /// The object `result.fields.NEW_COMMENTS_COUNT` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23739,7 +23514,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsNewCommentsCount);
             /// The object `result.fields.ALLOW_CHANGE_DEADLINE.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23762,7 +23536,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAllowChangeDeadlineValues);
             /// The object `result.fields.ALLOW_CHANGE_DEADLINE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23791,7 +23564,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAllowChangeDeadline);
             /// The object `result.fields.ALLOW_TIME_TRACKING.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23814,7 +23586,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAllowTimeTrackingValues);
             /// The object `result.fields.ALLOW_TIME_TRACKING` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23843,7 +23614,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAllowTimeTracking);
             /// The object `result.fields.TASK_CONTROL.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23866,7 +23636,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsTaskControlValues);
             /// The object `result.fields.TASK_CONTROL` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23895,7 +23664,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsTaskControl);
             /// The object `result.fields.ADD_IN_REPORT.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23918,7 +23686,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAddInReportValues);
             /// The object `result.fields.ADD_IN_REPORT` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23947,7 +23714,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsAddInReport);
             /// The object `result.fields.FORKED_BY_TEMPLATE_ID.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23970,7 +23736,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsForkedByTemplateIdValues);
             /// The object `result.fields.FORKED_BY_TEMPLATE_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -23999,7 +23764,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsForkedByTemplateId);
             /// The object `result.fields.TIME_ESTIMATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24022,7 +23786,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsTimeEstimate);
             /// The object `result.fields.TIME_SPENT_IN_LOGS` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24045,7 +23808,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsTimeSpentInLogs);
             /// The object `result.fields.MATCH_WORK_TIME` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24068,7 +23830,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsMatchWorkTime);
             /// The object `result.fields.FORUM_TOPIC_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24091,7 +23852,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsForumTopicId);
             /// The object `result.fields.FORUM_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24114,7 +23874,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsForumId);
             /// The object `result.fields.SITE_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24137,7 +23896,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsSiteId);
             /// The object `result.fields.SUBORDINATE.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24160,7 +23918,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsSubordinateValues);
             /// The object `result.fields.SUBORDINATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24189,7 +23946,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsSubordinate);
             /// The object `result.fields.FAVORITE.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24212,7 +23968,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsFavoriteValues);
             /// The object `result.fields.FAVORITE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24241,7 +23996,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsFavorite);
             /// The object `result.fields.EXCHANGE_MODIFIED` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24267,7 +24021,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsExchangeModified);
             /// The object `result.fields.EXCHANGE_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24293,7 +24046,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsExchangeId);
             /// The object `result.fields.OUTLOOK_VERSION` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24319,7 +24071,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsOutlookVersion);
             /// The object `result.fields.VIEWED_DATE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24342,7 +24093,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsViewedDate);
             /// The object `result.fields.SORTING` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24365,7 +24115,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsSorting);
             /// The object `result.fields.DURATION_PLAN` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24388,7 +24137,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDurationPlan);
             /// The object `result.fields.DURATION_FACT` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24411,7 +24159,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDurationFact);
             /// The object `result.fields.CHECKLIST` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24434,7 +24181,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsChecklist);
             /// The object `result.fields.DURATION_TYPE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24463,7 +24209,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsDurationType);
             /// The object `result.fields.IS_MUTED.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24486,7 +24231,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsIsMutedValues);
             /// The object `result.fields.IS_MUTED` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24515,7 +24259,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsIsMuted);
             /// The object `result.fields.IS_PINNED.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24538,7 +24281,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsIsPinnedValues);
             /// The object `result.fields.IS_PINNED` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24567,7 +24309,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsIsPinned);
             /// The object `result.fields.IS_PINNED_IN_GROUP.values` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24590,7 +24331,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsIsPinnedInGroupValues);
             /// The object `result.fields.IS_PINNED_IN_GROUP` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24619,7 +24359,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsIsPinnedInGroup);
             /// The object `result.fields.FLOW_ID` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24645,7 +24384,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsFlowId);
             /// The object `result.fields.UF_CRM_TASK` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24668,7 +24406,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsUfCrmTask);
             /// The object `result.fields.UF_TASK_WEBDAV_FILES` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24691,7 +24428,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsUfTaskWebdavFiles);
             /// The object `result.fields.UF_MAIL_MESSAGE` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24714,7 +24450,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsUfMailMessage);
             /// The object `result.fields.UF_NEW_TASKS_FIELD` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24737,7 +24472,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFieldsUfNewTasksField);
             /// The object `result.fields` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24973,7 +24707,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputFields);
             /// The object `result` of `tasks.task.getFields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
@@ -24993,7 +24726,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::GetFields {
                 const NAME: &'static str = "tasks.task.getFields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25001,13 +24733,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.getaccess`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-access.html>
         pub mod getaccess {
             /// Error codes of `tasks.task.getaccess`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -25109,7 +24842,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html>
             pub mod list {
                 /// Error codes of `tasks.task.history.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100`
@@ -25122,7 +24855,7 @@ pub mod tasks {
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
                 /// Allowed values of `params.filter.field` in `tasks.task.history.list`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FilterField {
                     /// `field`
@@ -25448,7 +25181,7 @@ pub mod tasks {
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Filter);
                 /// Allowed values of `result.field` in `tasks.task.history.list`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum OutputField {
                     /// `field`
@@ -25592,7 +25325,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputUser);
                 /// The object `result` of `tasks.task.history.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html>
@@ -25626,7 +25358,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "tasks.task.history.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25634,6 +25365,7 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `tasks.task.list`.
@@ -25641,7 +25373,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
         pub mod list {
             /// Error codes of `tasks.task.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -25682,7 +25414,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasksResponsible);
             /// The object `result.tasks.auditorsData.13` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25714,7 +25445,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasksAuditorsDataN13);
             /// The object `result.tasks.auditorsData.103` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25746,7 +25476,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasksAuditorsDataN103);
             /// The object `result.tasks.auditorsData` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25769,7 +25498,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasksAuditorsData);
             /// The object `result.tasks.counter.counters` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25804,7 +25532,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasksCounterCounters);
             /// The object `result.tasks.counter` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25830,7 +25557,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasksCounter);
             /// The object `result.tasks.tags.35` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25853,7 +25579,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasksTagsN35);
             /// The object `result.tasks.tags` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25871,7 +25596,6 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self { n35: object.field("35")? })
                 }
             }
-            deserialize_via_from_value!(OutputTasksTags);
             /// The object `result.tasks` of `tasks.task.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25969,7 +25693,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTasks);
             /// The object `result` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html>
@@ -25989,7 +25712,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "tasks.task.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26003,13 +25725,15 @@ pub mod tasks {
                     output.tasks
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputTasks);
         }
         /// Types of `tasks.task.mute`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
         pub mod mute {
             /// Error codes of `tasks.task.mute`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -26050,7 +25774,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26112,7 +25835,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26144,7 +25866,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26206,7 +25927,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26238,7 +25958,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26300,7 +26019,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26326,7 +26044,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26361,7 +26078,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26393,7 +26109,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26425,7 +26140,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26457,7 +26171,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26489,7 +26202,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26512,7 +26224,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26544,7 +26255,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26576,7 +26286,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26608,7 +26317,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26634,7 +26342,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26732,7 +26439,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26794,7 +26500,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26856,7 +26561,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26888,7 +26592,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.mute`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26921,7 +26624,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26950,7 +26652,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -27177,7 +26878,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -27218,7 +26918,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.mute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -27241,7 +26940,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Mute {
                 const NAME: &'static str = "tasks.task.mute";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27249,13 +26947,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.pause`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
         pub mod pause {
             /// Error codes of `tasks.task.pause`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -27298,7 +26997,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27360,7 +27058,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27392,7 +27089,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27454,7 +27150,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27486,7 +27181,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27548,7 +27242,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27574,7 +27267,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27609,7 +27301,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27641,7 +27332,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27673,7 +27363,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27705,7 +27394,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27737,7 +27425,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27760,7 +27447,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27792,7 +27478,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27824,7 +27509,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27856,7 +27540,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27882,7 +27565,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -27980,7 +27662,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28042,7 +27723,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28104,7 +27784,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28136,7 +27815,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.pause`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28169,7 +27847,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28198,7 +27875,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28425,7 +28101,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28466,7 +28141,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.pause`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -28489,7 +28163,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Pause {
                 const NAME: &'static str = "tasks.task.pause";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28497,13 +28170,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.pin`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
         pub mod pin {
             /// Error codes of `tasks.task.pin`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -28546,7 +28220,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.pin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
@@ -28578,7 +28251,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.action` of `tasks.task.pin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
@@ -28676,7 +28348,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.pin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
@@ -28738,7 +28409,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree` of `tasks.task.pin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
@@ -28767,7 +28437,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.pin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
@@ -28997,7 +28666,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result` of `tasks.task.pin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-pin.html>
@@ -29017,7 +28685,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Pin {
                 const NAME: &'static str = "tasks.task.pin";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29025,13 +28692,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.renew`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
         pub mod renew {
             /// Error codes of `tasks.task.renew`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -29074,7 +28742,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29136,7 +28803,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29168,7 +28834,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29230,7 +28895,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29262,7 +28926,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29324,7 +28987,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29350,7 +29012,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29385,7 +29046,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29417,7 +29077,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29449,7 +29108,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29481,7 +29139,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29513,7 +29170,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29536,7 +29192,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29568,7 +29223,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29600,7 +29254,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29632,7 +29285,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29658,7 +29310,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29756,7 +29407,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29818,7 +29468,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29880,7 +29529,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29912,7 +29560,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.renew`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29945,7 +29592,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -29974,7 +29620,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -30201,7 +29846,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -30242,7 +29886,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.renew`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -30265,7 +29908,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Renew {
                 const NAME: &'static str = "tasks.task.renew";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30273,6 +29915,7 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `tasks::task::result`.
         pub mod result {
@@ -30414,7 +30057,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add-from-comment.html>
             pub mod add_from_comment {
                 /// Error codes of `tasks.task.result.addFromComment`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -30472,7 +30115,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::AddFromComment {
                     const NAME: &'static str = "tasks.task.result.addFromComment";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30480,13 +30122,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.task.result.deleteFromComment`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete-from-comment.html>
             pub mod delete_from_comment {
                 /// Error codes of `tasks.task.result.deleteFromComment`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -30513,7 +30156,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list.html>
             pub mod list {
                 /// Error codes of `tasks.task.result.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0`
@@ -30541,7 +30184,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
         pub mod start {
             /// Error codes of `tasks.task.start`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -30582,7 +30225,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30644,7 +30286,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30676,7 +30317,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30738,7 +30378,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30770,7 +30409,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30832,7 +30470,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30858,7 +30495,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30893,7 +30529,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30925,7 +30560,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30957,7 +30591,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -30989,7 +30622,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31021,7 +30653,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31044,7 +30675,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31076,7 +30706,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31108,7 +30737,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31140,7 +30768,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31166,7 +30793,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31264,7 +30890,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31326,7 +30951,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31388,7 +31012,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31420,7 +31043,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.start`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31453,7 +31075,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31482,7 +31103,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31709,7 +31329,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31750,7 +31369,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.start`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -31773,7 +31391,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Start {
                 const NAME: &'static str = "tasks.task.start";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -31781,13 +31398,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.startwatch`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
         pub mod startwatch {
             /// Error codes of `tasks.task.startwatch`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -31830,7 +31448,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -31892,7 +31509,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -31924,7 +31540,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -31986,7 +31601,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32018,7 +31632,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32080,7 +31693,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32106,7 +31718,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32141,7 +31752,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32173,7 +31783,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32205,7 +31814,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32237,7 +31845,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32269,7 +31876,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32292,7 +31898,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32324,7 +31929,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32356,7 +31960,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.503` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32388,7 +31991,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN503);
             /// The object `result.task.auditorsData.547` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32420,7 +32022,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32449,7 +32050,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32547,7 +32147,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32609,7 +32208,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32671,7 +32269,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32703,7 +32300,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.startwatch`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32736,7 +32332,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32765,7 +32360,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -32992,7 +32586,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -33033,7 +32626,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.startwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -33056,7 +32648,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Startwatch {
                 const NAME: &'static str = "tasks.task.startwatch";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33064,13 +32655,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.stopwatch`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
         pub mod stopwatch {
             /// Error codes of `tasks.task.stopwatch`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -33113,7 +32705,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33175,7 +32766,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33207,7 +32797,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33269,7 +32858,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33301,7 +32889,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33363,7 +32950,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33389,7 +32975,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33424,7 +33009,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33456,7 +33040,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33488,7 +33071,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33520,7 +33102,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33552,7 +33133,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33575,7 +33155,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33607,7 +33186,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33639,7 +33217,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33671,7 +33248,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33697,7 +33273,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33795,7 +33370,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33857,7 +33431,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33919,7 +33492,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33951,7 +33523,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.stopwatch`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -33984,7 +33555,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -34013,7 +33583,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -34240,7 +33809,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -34281,7 +33849,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.stopwatch`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -34304,7 +33871,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Stopwatch {
                 const NAME: &'static str = "tasks.task.stopwatch";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34312,13 +33878,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.unmute`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
         pub mod unmute {
             /// Error codes of `tasks.task.unmute`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -34359,7 +33926,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433Action);
             /// The object `result.task.checklist.433` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34421,7 +33987,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN433);
             /// The object `result.task.checklist.431.action` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34453,7 +34018,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431Action);
             /// The object `result.task.checklist.431` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34515,7 +34079,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN431);
             /// The object `result.task.checklist.435.action` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34547,7 +34110,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435Action);
             /// The object `result.task.checklist.435` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34609,7 +34171,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklistN435);
             /// The object `result.task.checklist` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34635,7 +34196,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskChecklist);
             /// The object `result.task.group` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34670,7 +34230,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskGroup);
             /// The object `result.task.creator` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34702,7 +34261,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34734,7 +34292,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.accomplicesData.3` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34766,7 +34323,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN3);
             /// The object `result.task.accomplicesData.11` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34798,7 +34354,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesDataN11);
             /// The object `result.task.accomplicesData` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34821,7 +34376,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAccomplicesData);
             /// The object `result.task.auditorsData.61` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34853,7 +34407,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN61);
             /// The object `result.task.auditorsData.103` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34885,7 +34438,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN103);
             /// The object `result.task.auditorsData.547` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34917,7 +34469,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -34943,7 +34494,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35041,7 +34591,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35103,7 +34652,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree.descendants.fields` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35165,7 +34713,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsFields);
             /// The object `result.task.checkListTree.descendants.action` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35197,7 +34744,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendantsAction);
             /// The object `result.task.checkListTree.descendants` of `tasks.task.unmute`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35230,7 +34776,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeDescendants);
             /// The object `result.task.checkListTree` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35259,7 +34804,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35486,7 +35030,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result.time` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35527,7 +35070,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTime);
             /// The object `result` of `tasks.task.unmute`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -35550,7 +35092,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Unmute {
                 const NAME: &'static str = "tasks.task.unmute";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35558,13 +35099,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.unpin`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
         pub mod unpin {
             /// Error codes of `tasks.task.unpin`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -35605,7 +35147,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.unpin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
@@ -35637,7 +35178,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.action` of `tasks.task.unpin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
@@ -35735,7 +35275,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.unpin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
@@ -35797,7 +35336,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree` of `tasks.task.unpin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
@@ -35826,7 +35364,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.unpin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
@@ -36056,7 +35593,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result` of `tasks.task.unpin`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unpin.html>
@@ -36076,7 +35612,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Unpin {
                 const NAME: &'static str = "tasks.task.unpin";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36084,13 +35619,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
         pub mod update {
             /// Error codes of `tasks.task.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `0`
@@ -36135,7 +35671,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCreator);
             /// The object `result.task.responsible` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36167,7 +35702,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskResponsible);
             /// The object `result.task.auditorsData.547` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36199,7 +35733,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsDataN547);
             /// The object `result.task.auditorsData` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36217,7 +35750,6 @@ pub mod tasks {
                     ::std::result::Result::Ok(Self { n547: object.field("547")? })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAuditorsData);
             /// The object `result.task.action` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36315,7 +35847,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskAction);
             /// The object `result.task.checkListTree.fields` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36377,7 +35908,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTreeFields);
             /// The object `result.task.checkListTree` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36406,7 +35936,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTaskCheckListTree);
             /// The object `result.task` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36630,7 +36159,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputTask);
             /// The object `result` of `tasks.task.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html>
@@ -36650,7 +36178,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "tasks.task.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36658,6 +36185,7 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `tasks::template`.
@@ -36902,7 +36430,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-add.html>
         pub mod add {
             /// Error codes of `tasks.template.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100` (HTTP 400)
@@ -37653,7 +37181,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
             pub mod add {
                 /// Error codes of `tasks.template.checklist.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -37666,7 +37194,7 @@ pub mod tasks {
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
                 /// Allowed values of `params.fields.IS_COMPLETE` in `tasks.template.checklist.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsIsComplete {
                     /// `Y`
@@ -37678,7 +37206,7 @@ pub mod tasks {
                 }
                 string_enum!(FieldsIsComplete { Y = "Y", N = "N" });
                 /// Allowed values of `params.fields.IS_IMPORTANT` in `tasks.template.checklist.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsIsImportant {
                     /// `Y`
@@ -37690,7 +37218,7 @@ pub mod tasks {
                 }
                 string_enum!(FieldsIsImportant { Y = "Y", N = "N" });
                 /// Allowed values of `params.fields.MEMBERS.type` in `tasks.template.checklist.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsMembersType {
                     /// `A`
@@ -37702,7 +37230,7 @@ pub mod tasks {
                 }
                 string_enum!(FieldsMembersType { A = "A", U = "U" });
                 /// Allowed values of `params.fields.MEMBERS.personalGender` in `tasks.template.checklist.add`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsMembersPersonalGender {
                     /// `M`
@@ -37996,7 +37524,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
@@ -38060,7 +37587,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
@@ -38080,7 +37606,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Add {
                     const NAME: &'static str = "tasks.template.checklist.add";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38088,13 +37613,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.addAttachmentByContent`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
             pub mod add_attachment_by_content {
                 /// Error codes of `tasks.template.checklist.addAttachmentByContent`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -38188,7 +37714,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.addAttachmentByContent`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
@@ -38252,7 +37777,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.addAttachmentByContent`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
@@ -38272,7 +37796,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::AddAttachmentByContent {
                     const NAME: &'static str = "tasks.template.checklist.addAttachmentByContent";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38280,13 +37803,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.addAttachmentsFromDisk`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
             pub mod add_attachments_from_disk {
                 /// Error codes of `tasks.template.checklist.addAttachmentsFromDisk`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -38317,7 +37841,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.addAttachmentsFromDisk`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
@@ -38381,7 +37904,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.addAttachmentsFromDisk`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
@@ -38401,7 +37923,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::AddAttachmentsFromDisk {
                     const NAME: &'static str = "tasks.template.checklist.addAttachmentsFromDisk";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38409,13 +37930,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.complete`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
             pub mod complete {
                 /// Error codes of `tasks.template.checklist.complete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -38446,7 +37968,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.complete`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
@@ -38510,7 +38031,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.complete`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
@@ -38530,7 +38050,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Complete {
                     const NAME: &'static str = "tasks.template.checklist.complete";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38538,13 +38057,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.delete`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-delete.html>
             pub mod delete {
                 /// Error codes of `tasks.template.checklist.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -38571,7 +38091,7 @@ pub mod tasks {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
             pub mod get {
                 /// Error codes of `tasks.template.checklist.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -38602,7 +38122,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
@@ -38666,7 +38185,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
@@ -38686,7 +38204,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "tasks.template.checklist.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38694,13 +38211,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.list`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
             pub mod list {
                 /// Error codes of `tasks.template.checklist.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `0` (HTTP 400)
@@ -38731,7 +38249,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemsAttachments);
                 /// The object `result.checkListItems` of `tasks.template.checklist.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
@@ -38795,7 +38312,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItems);
                 /// The object `result` of `tasks.template.checklist.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
@@ -38815,7 +38331,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "tasks.template.checklist.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38823,13 +38338,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.moveAfter`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
             pub mod move_after {
                 /// Error codes of `tasks.template.checklist.moveAfter`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -38860,7 +38376,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.moveAfter`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
@@ -38924,7 +38439,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.moveAfter`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
@@ -38944,7 +38458,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::MoveAfter {
                     const NAME: &'static str = "tasks.template.checklist.moveAfter";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38952,13 +38465,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.moveBefore`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
             pub mod move_before {
                 /// Error codes of `tasks.template.checklist.moveBefore`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -38989,7 +38503,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.moveBefore`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
@@ -39053,7 +38566,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.moveBefore`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
@@ -39073,7 +38585,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::MoveBefore {
                     const NAME: &'static str = "tasks.template.checklist.moveBefore";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39081,13 +38592,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.removeAttachments`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
             pub mod remove_attachments {
                 /// Error codes of `tasks.template.checklist.removeAttachments`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -39118,7 +38630,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.removeAttachments`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
@@ -39182,7 +38693,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.removeAttachments`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
@@ -39202,7 +38712,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::RemoveAttachments {
                     const NAME: &'static str = "tasks.template.checklist.removeAttachments";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39210,13 +38719,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.renew`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
             pub mod renew {
                 /// Error codes of `tasks.template.checklist.renew`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -39247,7 +38757,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.renew`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
@@ -39311,7 +38820,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.renew`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
@@ -39331,7 +38839,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Renew {
                     const NAME: &'static str = "tasks.template.checklist.renew";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39339,13 +38846,14 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.template.checklist.update`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
             pub mod update {
                 /// Error codes of `tasks.template.checklist.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `100` (HTTP 400)
@@ -39358,7 +38866,7 @@ pub mod tasks {
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
                 /// Allowed values of `params.fields.IS_COMPLETE` in `tasks.template.checklist.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsIsComplete {
                     /// `Y`
@@ -39370,7 +38878,7 @@ pub mod tasks {
                 }
                 string_enum!(FieldsIsComplete { Y = "Y", N = "N" });
                 /// Allowed values of `params.fields.IS_IMPORTANT` in `tasks.template.checklist.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsIsImportant {
                     /// `Y`
@@ -39382,7 +38890,7 @@ pub mod tasks {
                 }
                 string_enum!(FieldsIsImportant { Y = "Y", N = "N" });
                 /// Allowed values of `params.fields.MEMBERS.type` in `tasks.template.checklist.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsMembersType {
                     /// `A`
@@ -39394,7 +38902,7 @@ pub mod tasks {
                 }
                 string_enum!(FieldsMembersType { A = "A", U = "U" });
                 /// Allowed values of `params.fields.MEMBERS.personalGender` in `tasks.template.checklist.update`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum FieldsMembersPersonalGender {
                     /// `M`
@@ -39705,7 +39213,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItemAttachments);
                 /// The object `result.checkListItem` of `tasks.template.checklist.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
@@ -39769,7 +39276,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputCheckListItem);
                 /// The object `result` of `tasks.template.checklist.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
@@ -39789,7 +39295,6 @@ pub mod tasks {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Update {
                     const NAME: &'static str = "tasks.template.checklist.update";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39797,6 +39302,7 @@ pub mod tasks {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `tasks.template.delete`.
@@ -39804,7 +39310,7 @@ pub mod tasks {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-delete.html>
         pub mod delete {
             /// Error codes of `tasks.template.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100` (HTTP 400)
@@ -39866,7 +39372,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "tasks.template.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -39874,13 +39379,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.template.get`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-get.html>
         pub mod get {
             /// Error codes of `tasks.template.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100` (HTTP 400)
@@ -40120,7 +39626,6 @@ pub mod tasks {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "tasks.template.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40128,13 +39633,14 @@ pub mod tasks {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.template.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-update.html>
         pub mod update {
             /// Error codes of `tasks.template.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `100` (HTTP 400)

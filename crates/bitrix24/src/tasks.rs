@@ -533,7 +533,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItem);
                     /// The object `result` of `tasks.task.access.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
@@ -553,7 +552,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "tasks.task.access.field.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -561,6 +559,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.task.access.field.list`.
                 ///
@@ -617,7 +616,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItems);
                     /// The object `result` of `tasks.task.access.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
@@ -637,7 +635,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "tasks.task.access.field.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -645,6 +642,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
             /// Types of `tasks.task.access.get`.
@@ -805,7 +803,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "tasks.task.access.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -813,6 +810,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `tasks.task.add`.
@@ -1027,7 +1025,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItemRights);
             /// The object `result.item` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
@@ -1237,7 +1234,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
@@ -1257,7 +1253,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "tasks.task.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1265,6 +1260,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::task::chat`.
         pub mod chat {
@@ -1486,7 +1482,6 @@ pub mod v3 {
                                 })
                             }
                         }
-                        deserialize_via_from_value!(OutputItem);
                         /// The object `result` of `tasks.task.chat.message.field.get`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
@@ -1506,7 +1501,6 @@ pub mod v3 {
                                 })
                             }
                         }
-                        deserialize_via_from_value!(Output);
                         impl ::bitrix24_runtime::Method for super::Get {
                             const NAME: &'static str = "tasks.task.chat.message.field.get";
                             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1514,6 +1508,7 @@ pub mod v3 {
                             type Output = Output;
                             type ErrorCode = Error;
                         }
+                        deserialize_via_from_value!(Output);
                     }
                     /// Types of `tasks.task.chat.message.field.list`.
                     ///
@@ -1558,7 +1553,6 @@ pub mod v3 {
                                 })
                             }
                         }
-                        deserialize_via_from_value!(OutputItems);
                         /// The object `result` of `tasks.task.chat.message.field.list`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
@@ -1578,7 +1572,6 @@ pub mod v3 {
                                 })
                             }
                         }
-                        deserialize_via_from_value!(Output);
                         impl ::bitrix24_runtime::Method for super::List {
                             const NAME: &'static str = "tasks.task.chat.message.field.list";
                             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1586,6 +1579,7 @@ pub mod v3 {
                             type Output = Output;
                             type ErrorCode = Error;
                         }
+                        deserialize_via_from_value!(Output);
                     }
                 }
                 /// Types of `tasks.task.chat.message.send`.
@@ -1663,7 +1657,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Send {
                         const NAME: &'static str = "tasks.task.chat.message.send";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1671,6 +1664,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
         }
@@ -1868,7 +1862,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `tasks.task.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
@@ -1888,7 +1881,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "tasks.task.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1896,6 +1888,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.task.field.list`.
             ///
@@ -2162,7 +2155,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItem);
                     /// The object `result` of `tasks.task.file.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
@@ -2182,7 +2174,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "tasks.task.file.field.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2190,6 +2181,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
                 /// Types of `tasks.task.file.field.list`.
                 ///
@@ -2234,7 +2226,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(OutputItems);
                     /// The object `result` of `tasks.task.file.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
@@ -2254,7 +2245,6 @@ pub mod v3 {
                             })
                         }
                     }
-                    deserialize_via_from_value!(Output);
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "tasks.task.file.field.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2262,6 +2252,7 @@ pub mod v3 {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Output);
                 }
             }
         }
@@ -2293,7 +2284,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItemResponsible);
             /// The object `result.item.rights` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -2445,7 +2435,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItemRights);
             /// The object `result.item` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -2658,7 +2647,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItem);
             /// The object `result` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -2678,7 +2666,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "tasks.task.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2686,6 +2673,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `tasks.task.list`.
         ///
@@ -2724,7 +2712,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItems);
             /// The object `result` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
@@ -2744,7 +2731,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "tasks.task.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2752,6 +2738,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::task::result`.
         pub mod result {
@@ -3112,7 +3099,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItemRights);
                 /// The object `result.item` of `tasks.task.result.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
@@ -3159,7 +3145,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `tasks.task.result.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
@@ -3179,7 +3164,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Add {
                     const NAME: &'static str = "tasks.task.result.add";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3187,6 +3171,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.task.result.addfromchatmessage`.
             ///
@@ -3258,7 +3243,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItemRights);
                 /// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -3305,7 +3289,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -3325,7 +3308,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Addfromchatmessage {
                     const NAME: &'static str = "tasks.task.result.addfromchatmessage";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3333,6 +3315,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.task.result.delete`.
             ///
@@ -3359,7 +3342,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Delete {
                     const NAME: &'static str = "tasks.task.result.delete";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3367,6 +3349,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.task.result.list`.
             ///
@@ -3375,7 +3358,7 @@ pub mod v3 {
                 /// Error codes of `tasks.task.result.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
                 /// Allowed values of `params.filter` in `tasks.task.result.list`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Filter {
                     /// `open`
@@ -3409,7 +3392,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "tasks.task.result.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3417,6 +3399,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `tasks.task.result.update`.
             ///
@@ -3488,7 +3471,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItemRights);
                 /// The object `result.item` of `tasks.task.result.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -3535,7 +3517,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `tasks.task.result.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -3555,7 +3536,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Update {
                     const NAME: &'static str = "tasks.task.result.update";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3563,6 +3543,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `tasks.task.update`.

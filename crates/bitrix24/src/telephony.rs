@@ -86,7 +86,7 @@ pub mod call {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
     pub mod attach_transcription {
         /// Error codes of `telephony.call.attachTranscription`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -115,7 +115,6 @@ pub mod call {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::AttachTranscription {
             const NAME: &'static str = "telephony.call.attachTranscription";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -123,6 +122,7 @@ pub mod call {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `external_call`.
@@ -738,7 +738,7 @@ pub mod external_call {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
     pub mod attach_record {
         /// Error codes of `telephony.externalCall.attachRecord`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -767,7 +767,6 @@ pub mod external_call {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::AttachRecord {
             const NAME: &'static str = "telephony.externalCall.attachRecord";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -775,13 +774,14 @@ pub mod external_call {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `telephony.externalCall.finish`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
     pub mod finish {
         /// Error codes of `telephony.externalCall.finish`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE`
@@ -799,7 +799,7 @@ pub mod external_call {
         );
         error_code!(Error);
         /// Allowed values of `params.STATUS_CODE` in `telephony.externalCall.finish`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum StatusCode {
             /// `200`
@@ -915,7 +915,6 @@ pub mod external_call {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Finish {
             const NAME: &'static str = "telephony.externalCall.finish";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -923,6 +922,7 @@ pub mod external_call {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `telephony.externalCall.hide`.
     ///
@@ -945,7 +945,7 @@ pub mod external_call {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
     pub mod register {
         /// Error codes of `telephony.externalCall.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE`
@@ -960,7 +960,7 @@ pub mod external_call {
         );
         error_code!(Error);
         /// Allowed values of `params.CRM_ENTITY_TYPE` in `telephony.externalCall.register`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum CrmEntityType {
             /// `CONTACT`
@@ -1006,7 +1006,6 @@ pub mod external_call {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Register {
             const NAME: &'static str = "telephony.externalCall.register";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1014,13 +1013,14 @@ pub mod external_call {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `telephony.externalCall.searchCrmEntities`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
     pub mod search_crm_entities {
         /// Error codes of `telephony.externalCall.searchCrmEntities`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_CORE`
@@ -1297,7 +1297,7 @@ pub mod external_line {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
     pub mod add {
         /// Error codes of `telephony.externalLine.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE`
@@ -1312,7 +1312,7 @@ pub mod external_line {
         );
         error_code!(Error);
         /// Allowed values of `params.CRM_AUTO_CREATE` in `telephony.externalLine.add`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum CrmAutoCreate {
             /// `Y`
@@ -1340,7 +1340,6 @@ pub mod external_line {
                 ::std::result::Result::Ok(Self { id: object.field("ID")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Add {
             const NAME: &'static str = "telephony.externalLine.add";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1348,13 +1347,14 @@ pub mod external_line {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `telephony.externalLine.delete`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
     pub mod delete {
         /// Error codes of `telephony.externalLine.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE`
@@ -1383,7 +1383,7 @@ pub mod external_line {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
     pub mod get {
         /// Error codes of `telephony.externalLine.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE`
@@ -1408,7 +1408,7 @@ pub mod external_line {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
     pub mod update {
         /// Error codes of `telephony.externalLine.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `WRONG_AUTH_TYPE`
@@ -1423,7 +1423,7 @@ pub mod external_line {
         );
         error_code!(Error);
         /// Allowed values of `params.CRM_AUTO_CREATE` in `telephony.externalLine.update`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum CrmAutoCreate {
             /// `Y`
@@ -1451,7 +1451,6 @@ pub mod external_line {
                 ::std::result::Result::Ok(Self { id: object.field("ID")? })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Update {
             const NAME: &'static str = "telephony.externalLine.update";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1459,6 +1458,7 @@ pub mod external_line {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `voximplant`.
@@ -1542,7 +1542,7 @@ pub mod voximplant {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
         pub mod start {
             /// Error codes of `voximplant.callback.start`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -1578,7 +1578,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Start {
                 const NAME: &'static str = "voximplant.callback.start";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1586,6 +1585,7 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `voximplant::infocall`.
@@ -1726,7 +1726,7 @@ pub mod voximplant {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
         pub mod startwithsound {
             /// Error codes of `voximplant.infocall.startwithsound`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -1762,7 +1762,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Startwithsound {
                 const NAME: &'static str = "voximplant.infocall.startwithsound";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1770,13 +1769,14 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `voximplant.infocall.startwithtext`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
         pub mod startwithtext {
             /// Error codes of `voximplant.infocall.startwithtext`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_CORE`
@@ -1812,7 +1812,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Startwithtext {
                 const NAME: &'static str = "voximplant.infocall.startwithtext";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1820,6 +1819,7 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `voximplant::line`.
@@ -1865,7 +1865,7 @@ pub mod voximplant {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
         pub mod get {
             /// Error codes of `voximplant.line.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -1906,7 +1906,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "voximplant.line.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1914,6 +1913,7 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `voximplant::line::outgoing`.
         pub mod outgoing {
@@ -2003,7 +2003,7 @@ pub mod voximplant {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-get.html>
             pub mod get {
                 /// Error codes of `voximplant.line.outgoing.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -2028,7 +2028,7 @@ pub mod voximplant {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
             pub mod set {
                 /// Error codes of `voximplant.line.outgoing.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -2101,7 +2101,7 @@ pub mod voximplant {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-sip-set.html>
                 pub mod set {
                     /// Error codes of `voximplant.line.outgoing.sip.set`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                    #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
                     pub enum Error {
                         /// `ERROR_ARGUMENT`
@@ -2505,7 +2505,7 @@ pub mod voximplant {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
         pub mod add {
             /// Error codes of `voximplant.sip.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `CHECK_FIELDS_ERROR`
@@ -2526,7 +2526,7 @@ pub mod voximplant {
             );
             error_code!(Error);
             /// Allowed values of `params.TYPE` in `voximplant.sip.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Type {
                 /// `cloud`
@@ -2600,7 +2600,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "voximplant.sip.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2608,6 +2607,7 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `voximplant::sip::connector`.
         pub mod connector {
@@ -2652,7 +2652,7 @@ pub mod voximplant {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
             pub mod status {
                 /// Error codes of `voximplant.sip.connector.status`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum Error {
                     /// `ACCESS_DENIED`
@@ -2684,7 +2684,6 @@ pub mod voximplant {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Status {
                     const NAME: &'static str = "voximplant.sip.connector.status";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2692,6 +2691,7 @@ pub mod voximplant {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `voximplant.sip.delete`.
@@ -2699,7 +2699,7 @@ pub mod voximplant {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
         pub mod delete {
             /// Error codes of `voximplant.sip.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_NOT_FOUND`
@@ -2731,7 +2731,7 @@ pub mod voximplant {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
         pub mod get {
             /// Error codes of `voximplant.sip.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -2742,7 +2742,7 @@ pub mod voximplant {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// Allowed values of `params.FILTER.TYPE` in `voximplant.sip.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterType {
                 /// `cloud`
@@ -2754,7 +2754,7 @@ pub mod voximplant {
             }
             string_enum!(FilterType { Cloud = "cloud", Office = "office" });
             /// Allowed values of `params.FILTER.DETECT_LINE_NUMBER` in `voximplant.sip.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterDetectLineNumber {
                 /// `Y`
@@ -3079,7 +3079,7 @@ pub mod voximplant {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
             /// Allowed values of `params.ORDER` in `voximplant.sip.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Order {
                 /// `ASC`
@@ -3154,7 +3154,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Item);
             /// The `result` of the call: `object[]`.
             pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
@@ -3170,13 +3169,14 @@ pub mod voximplant {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `voximplant.sip.status`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
         pub mod status {
             /// Error codes of `voximplant.sip.status`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `REG_ID_NOT_FOUND`
@@ -3222,7 +3222,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Status {
                 const NAME: &'static str = "voximplant.sip.status";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3230,13 +3229,14 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `voximplant.sip.update`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
         pub mod update {
             /// Error codes of `voximplant.sip.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_NOT_FOUND`
@@ -3367,7 +3367,7 @@ pub mod voximplant {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
         pub mod get {
             /// Error codes of `voximplant.statistic.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_DENIED`
@@ -3378,7 +3378,7 @@ pub mod voximplant {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// Allowed values of `params.FILTER.CALL_FAILED_CODE` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterCallFailedCode {
                 /// `200`
@@ -3416,7 +3416,7 @@ pub mod voximplant {
                 "503", N480 = "480", N402 = "402", N423 = "423", Other = "OTHER" }
             );
             /// Allowed values of `params.FILTER.CRM_ENTITY_TYPE` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterCrmEntityType {
                 /// `CONTACT`
@@ -3433,7 +3433,7 @@ pub mod voximplant {
                 "LEAD" }
             );
             /// Allowed values of `params.FILTER.TRANSCRIPT_PENDING` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FilterTranscriptPending {
                 /// `Y`
@@ -3929,7 +3929,7 @@ pub mod voximplant {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
             /// Allowed values of `params.ORDER` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Order {
                 /// `ASC`
@@ -4147,7 +4147,6 @@ pub mod voximplant {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "voximplant.tts.voices.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4155,6 +4154,7 @@ pub mod voximplant {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
     }
@@ -4230,7 +4230,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "voximplant.url.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4238,6 +4237,7 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Methods under `voximplant::user`.
@@ -4412,7 +4412,7 @@ pub mod voximplant {
             /// Error codes of `voximplant.user.get`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `METHOD_CONFIRM_WAITING`
@@ -4467,7 +4467,6 @@ pub mod voximplant {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "voximplant.user.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4475,6 +4474,7 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

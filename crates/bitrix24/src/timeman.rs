@@ -350,7 +350,7 @@ pub mod close {
     /// Error codes of `timeman.close`; the codes any method can return are in [`crate::SystemError`].
     ///
     /// The docs also list errors without a code: no status.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_DATETIME`
@@ -415,7 +415,6 @@ pub mod close {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Close {
         const NAME: &'static str = "timeman.close";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -423,6 +422,7 @@ pub mod close {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `networkrange`.
 pub mod networkrange {
@@ -561,7 +561,7 @@ pub mod networkrange {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
     pub mod check {
         /// Error codes of `timeman.networkrange.check`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_ERROR`
@@ -596,7 +596,6 @@ pub mod networkrange {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Check {
             const NAME: &'static str = "timeman.networkrange.check";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -604,13 +603,14 @@ pub mod networkrange {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `timeman.networkrange.get`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
     pub mod get {
         /// Error codes of `timeman.networkrange.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_ERROR`
@@ -635,7 +635,7 @@ pub mod networkrange {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
     pub mod set {
         /// Error codes of `timeman.networkrange.set`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ACCESS_ERROR`
@@ -667,7 +667,7 @@ pub mod open {
     /// Error codes of `timeman.open`; the codes any method can return are in [`crate::SystemError`].
     ///
     /// The docs also list errors without a code: no status.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `WRONG_DATETIME`
@@ -734,7 +734,6 @@ pub mod open {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Open {
         const NAME: &'static str = "timeman.open";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -742,6 +741,7 @@ pub mod open {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `timeman.pause`.
 ///
@@ -806,7 +806,6 @@ pub mod pause {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Pause {
         const NAME: &'static str = "timeman.pause";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -814,6 +813,7 @@ pub mod pause {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `schedule`.
 pub mod schedule {
@@ -890,7 +890,6 @@ pub mod schedule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputReportPeriodOptions);
         /// The object `result.ALLOWED_DEVICES` of `timeman.schedule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -910,7 +909,6 @@ pub mod schedule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAllowedDevices);
         /// The object `result.SHIFTS` of `timeman.schedule.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -951,7 +949,6 @@ pub mod schedule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputShifts);
         /// The object `result.CALENDAR` of `timeman.schedule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -983,7 +980,6 @@ pub mod schedule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputCalendar);
         /// The object `result.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1018,7 +1014,6 @@ pub mod schedule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputScheduleViolationRulesUsersToNotify);
         /// The object `result.SCHEDULE_VIOLATION_RULES` of `timeman.schedule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1094,7 +1089,6 @@ pub mod schedule {
                 })
             }
         }
-        deserialize_via_from_value!(OutputScheduleViolationRules);
         /// The object `result` of `timeman.schedule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1170,7 +1164,6 @@ pub mod schedule {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "timeman.schedule.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1178,6 +1171,7 @@ pub mod schedule {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Types of `timeman.settings`.
@@ -1225,7 +1219,6 @@ pub mod settings {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Settings {
         const NAME: &'static str = "timeman.settings";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1233,6 +1226,7 @@ pub mod settings {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `timeman.status`.
 ///
@@ -1300,7 +1294,6 @@ pub mod status {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Status {
         const NAME: &'static str = "timeman.status";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1308,6 +1301,7 @@ pub mod status {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Methods under `timecontrol`.
 pub mod timecontrol {
@@ -1407,7 +1401,7 @@ pub mod timecontrol {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-report-add.html>
         pub mod add {
             /// Error codes of `timeman.timecontrol.report.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_ERROR`
@@ -1528,7 +1522,7 @@ pub mod timecontrol {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
         pub mod get {
             /// Error codes of `timeman.timecontrol.reports.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_ERROR`
@@ -1619,7 +1613,6 @@ pub mod timecontrol {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputDepartments);
                 /// The object `result` of `timeman.timecontrol.reports.settings.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
@@ -1658,7 +1651,6 @@ pub mod timecontrol {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "timeman.timecontrol.reports.settings.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1666,6 +1658,7 @@ pub mod timecontrol {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Methods under `timecontrol::reports::users`.
@@ -2037,7 +2030,7 @@ pub mod timecontrol {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
         pub mod get {
             /// Error codes of `timeman.timecontrol.settings.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_ERROR`
@@ -2097,7 +2090,6 @@ pub mod timecontrol {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "timeman.timecontrol.settings.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2105,13 +2097,14 @@ pub mod timecontrol {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `timeman.timecontrol.settings.set`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
         pub mod set {
             /// Error codes of `timeman.timecontrol.settings.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ACCESS_ERROR`
@@ -2122,7 +2115,7 @@ pub mod timecontrol {
             string_enum!(Error { AccessError = "ACCESS_ERROR" });
             error_code!(Error);
             /// Allowed values of `params.ACTIVE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Active {
                 /// `true`
@@ -2134,7 +2127,7 @@ pub mod timecontrol {
             }
             string_enum!(Active { True = "true", N0 = "0" });
             /// Allowed values of `params.REPORT_REQUEST_TYPE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ReportRequestType {
                 /// `all`
@@ -2150,7 +2143,7 @@ pub mod timecontrol {
                 ReportRequestType { All = "all", User = "user", None = "none" }
             );
             /// Allowed values of `params.REPORT_SIMPLE_TYPE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ReportSimpleType {
                 /// `all`
@@ -2164,7 +2157,7 @@ pub mod timecontrol {
             }
             string_enum!(ReportSimpleType { All = "all", User = "user", None = "none" });
             /// Allowed values of `params.REPORT_FULL_TYPE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum ReportFullType {
                 /// `all`
@@ -2447,7 +2440,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItem);
                 /// The object `result` of `timeman.record.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
@@ -2467,7 +2459,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "timeman.record.field.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2475,6 +2466,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
             /// Types of `timeman.record.field.list`.
             ///
@@ -2513,7 +2505,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(OutputItems);
                 /// The object `result` of `timeman.record.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
@@ -2533,7 +2524,6 @@ pub mod v3 {
                         })
                     }
                 }
-                deserialize_via_from_value!(Output);
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "timeman.record.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2541,6 +2531,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Types of `timeman.record.list`.
@@ -2577,7 +2568,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputItems);
             /// The object `result` of `timeman.record.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
@@ -2597,7 +2587,6 @@ pub mod v3 {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "timeman.record.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2605,6 +2594,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

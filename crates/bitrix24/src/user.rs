@@ -1748,7 +1748,7 @@ deserialize_via_from_value!(Update);
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-add.html>
 pub mod add {
     /// Error codes of `user.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_ARGUMENT`
@@ -1841,7 +1841,6 @@ pub mod current {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Current {
         const NAME: &'static str = "user.current";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1849,6 +1848,7 @@ pub mod current {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `user.fields`.
 ///
@@ -2058,7 +2058,6 @@ pub mod fields {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Fields {
         const NAME: &'static str = "user.fields";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2066,6 +2065,7 @@ pub mod fields {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `user.get`.
 ///
@@ -2155,7 +2155,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "user.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2169,6 +2168,7 @@ pub mod get {
             output.uf_department
         }
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `user.search`.
 ///
@@ -2258,7 +2258,6 @@ pub mod search {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Search {
         const NAME: &'static str = "user.search";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2272,13 +2271,14 @@ pub mod search {
             output.uf_department
         }
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `user.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-update.html>
 pub mod update {
     /// Error codes of `user.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Error {
         /// `ERROR_CORE`
@@ -2289,7 +2289,7 @@ pub mod update {
     string_enum!(Error { ErrorCore = "ERROR_CORE" });
     error_code!(Error);
     /// Allowed values of `params.ACTIVE` in `user.update`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum Active {
         /// `Y`

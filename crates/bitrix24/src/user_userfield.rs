@@ -230,7 +230,7 @@ pub mod user {
             /// Error codes of `user.userfield.add`; the codes any method can return are in [`crate::SystemError`].
             ///
             /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `ERROR_ARGUMENT`
@@ -245,7 +245,7 @@ pub mod user {
             );
             error_code!(Error);
             /// Allowed values of `params.fields.USER_TYPE_ID` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsUserTypeId {
                 /// `string`
@@ -292,7 +292,7 @@ pub mod user {
                 "crm_status" }
             );
             /// Allowed values of `params.fields.MULTIPLE` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMultiple {
                 /// `Y`
@@ -304,7 +304,7 @@ pub mod user {
             }
             string_enum!(FieldsMultiple { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.MANDATORY` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -316,7 +316,7 @@ pub mod user {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -328,7 +328,7 @@ pub mod user {
             }
             string_enum!(FieldsShowFilter { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -340,7 +340,7 @@ pub mod user {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -352,7 +352,7 @@ pub mod user {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`
@@ -809,7 +809,7 @@ pub mod user {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.filter` in `user.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Filter {
                 /// `field_N`
@@ -846,7 +846,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputSettings);
             /// The object `result.LIST` of `user.userfield.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
@@ -878,7 +877,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(OutputList);
             /// The object `result` of `user.userfield.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
@@ -937,7 +935,6 @@ pub mod user {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "user.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -951,6 +948,8 @@ pub mod user {
                     output.list
                 }
             }
+            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(OutputList);
         }
         /// Types of `user.userfield.update`.
         ///
@@ -961,7 +960,7 @@ pub mod user {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// Allowed values of `params.fields.MANDATORY` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsMandatory {
                 /// `Y`
@@ -973,7 +972,7 @@ pub mod user {
             }
             string_enum!(FieldsMandatory { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_FILTER` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowFilter {
                 /// `Y`
@@ -985,7 +984,7 @@ pub mod user {
             }
             string_enum!(FieldsShowFilter { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.SHOW_IN_LIST` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsShowInList {
                 /// `Y`
@@ -997,7 +996,7 @@ pub mod user {
             }
             string_enum!(FieldsShowInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.EDIT_IN_LIST` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsEditInList {
                 /// `Y`
@@ -1009,7 +1008,7 @@ pub mod user {
             }
             string_enum!(FieldsEditInList { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.IS_SEARCHABLE` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum FieldsIsSearchable {
                 /// `Y`

@@ -118,7 +118,7 @@ pub mod agreement {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
     pub mod text {
         /// Error codes of `userconsent.agreement.text`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT` (HTTP 400)
@@ -357,7 +357,7 @@ pub mod consent {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-consent-add.html>
     pub mod add {
         /// Error codes of `userconsent.consent.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ERROR_ARGUMENT` (HTTP 400)

@@ -367,7 +367,7 @@ pub mod add {
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
     /// Allowed values of `params.field.multiple` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FieldMultiple {
         /// `Y`
@@ -379,7 +379,7 @@ pub mod add {
     }
     string_enum!(FieldMultiple { Y = "Y", N = "N" });
     /// Allowed values of `params.field.mandatory` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FieldMandatory {
         /// `Y`
@@ -391,7 +391,7 @@ pub mod add {
     }
     string_enum!(FieldMandatory { Y = "Y", N = "N" });
     /// Allowed values of `params.field.showFilter` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FieldShowFilter {
         /// `Y`
@@ -403,7 +403,7 @@ pub mod add {
     }
     string_enum!(FieldShowFilter { Y = "Y", N = "N" });
     /// Allowed values of `params.field.editInList` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FieldEditInList {
         /// `Y`
@@ -415,7 +415,7 @@ pub mod add {
     }
     string_enum!(FieldEditInList { Y = "Y", N = "N" });
     /// Allowed values of `params.field.isSearchable` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FieldIsSearchable {
         /// `Y`
@@ -845,7 +845,6 @@ pub mod add {
             })
         }
     }
-    deserialize_via_from_value!(OutputFieldSettings);
     /// The object `result.field` of `userfieldconfig.add`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -922,7 +921,6 @@ pub mod add {
             })
         }
     }
-    deserialize_via_from_value!(OutputField);
     /// The object `result` of `userfieldconfig.add`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -942,7 +940,6 @@ pub mod add {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Add {
         const NAME: &'static str = "userfieldconfig.add";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -950,6 +947,7 @@ pub mod add {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.delete`.
 ///
@@ -1053,7 +1051,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(OutputField);
     /// The object `result` of `userfieldconfig.get`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1073,7 +1070,6 @@ pub mod get {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "userfieldconfig.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1081,6 +1077,7 @@ pub mod get {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.getTypes`.
 ///
@@ -1109,7 +1106,6 @@ pub mod get_types {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::GetTypes {
         const NAME: &'static str = "userfieldconfig.getTypes";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1117,6 +1113,7 @@ pub mod get_types {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.list`.
 ///
@@ -1127,7 +1124,7 @@ pub mod list {
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
     /// Allowed values of `params.select.multiple` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum SelectMultiple {
         /// `Y`
@@ -1139,7 +1136,7 @@ pub mod list {
     }
     string_enum!(SelectMultiple { Y = "Y", N = "N" });
     /// Allowed values of `params.select.mandatory` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum SelectMandatory {
         /// `Y`
@@ -1151,7 +1148,7 @@ pub mod list {
     }
     string_enum!(SelectMandatory { Y = "Y", N = "N" });
     /// Allowed values of `params.select.showFilter` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum SelectShowFilter {
         /// `N`
@@ -1167,7 +1164,7 @@ pub mod list {
     }
     string_enum!(SelectShowFilter { N = "N", I = "I", E = "E", S = "S" });
     /// Allowed values of `params.select.showInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum SelectShowInList {
         /// `Y`
@@ -1179,7 +1176,7 @@ pub mod list {
     }
     string_enum!(SelectShowInList { Y = "Y", N = "N" });
     /// Allowed values of `params.select.editInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum SelectEditInList {
         /// `Y`
@@ -1191,7 +1188,7 @@ pub mod list {
     }
     string_enum!(SelectEditInList { Y = "Y", N = "N" });
     /// Allowed values of `params.select.isSearchable` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum SelectIsSearchable {
         /// `Y`
@@ -1446,7 +1443,7 @@ pub mod list {
     #[cfg(feature = "deserialize-params")]
     deserialize_via_from_value!(Select);
     /// Allowed values of `params.filter.multiple` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FilterMultiple {
         /// `Y`
@@ -1458,7 +1455,7 @@ pub mod list {
     }
     string_enum!(FilterMultiple { Y = "Y", N = "N" });
     /// Allowed values of `params.filter.mandatory` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FilterMandatory {
         /// `Y`
@@ -1470,7 +1467,7 @@ pub mod list {
     }
     string_enum!(FilterMandatory { Y = "Y", N = "N" });
     /// Allowed values of `params.filter.showFilter` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FilterShowFilter {
         /// `N`
@@ -1486,7 +1483,7 @@ pub mod list {
     }
     string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
     /// Allowed values of `params.filter.showInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FilterShowInList {
         /// `Y`
@@ -1498,7 +1495,7 @@ pub mod list {
     }
     string_enum!(FilterShowInList { Y = "Y", N = "N" });
     /// Allowed values of `params.filter.editInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FilterEditInList {
         /// `Y`
@@ -1510,7 +1507,7 @@ pub mod list {
     }
     string_enum!(FilterEditInList { Y = "Y", N = "N" });
     /// Allowed values of `params.filter.isSearchable` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum FilterIsSearchable {
         /// `Y`
@@ -1707,7 +1704,7 @@ pub mod list {
     #[cfg(feature = "deserialize-params")]
     deserialize_via_from_value!(Filter);
     /// Allowed values of `result.fields.multiple` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum OutputFieldsMultiple {
         /// `Y`
@@ -1719,7 +1716,7 @@ pub mod list {
     }
     string_enum!(OutputFieldsMultiple { Y = "Y", N = "N" });
     /// Allowed values of `result.fields.mandatory` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum OutputFieldsMandatory {
         /// `Y`
@@ -1731,7 +1728,7 @@ pub mod list {
     }
     string_enum!(OutputFieldsMandatory { Y = "Y", N = "N" });
     /// Allowed values of `result.fields.showFilter` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum OutputFieldsShowFilter {
         /// `N`
@@ -1747,7 +1744,7 @@ pub mod list {
     }
     string_enum!(OutputFieldsShowFilter { N = "N", I = "I", E = "E", S = "S" });
     /// Allowed values of `result.fields.showInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum OutputFieldsShowInList {
         /// `Y`
@@ -1759,7 +1756,7 @@ pub mod list {
     }
     string_enum!(OutputFieldsShowInList { Y = "Y", N = "N" });
     /// Allowed values of `result.fields.editInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum OutputFieldsEditInList {
         /// `Y`
@@ -1771,7 +1768,7 @@ pub mod list {
     }
     string_enum!(OutputFieldsEditInList { Y = "Y", N = "N" });
     /// Allowed values of `result.fields.isSearchable` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum OutputFieldsIsSearchable {
         /// `Y`
@@ -1870,7 +1867,6 @@ pub mod list {
             })
         }
     }
-    deserialize_via_from_value!(OutputFields);
     /// The object `result` of `userfieldconfig.list`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -1890,7 +1886,6 @@ pub mod list {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::List {
         const NAME: &'static str = "userfieldconfig.list";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1904,6 +1899,8 @@ pub mod list {
             output.fields
         }
     }
+    deserialize_via_from_value!(Output);
+    deserialize_via_from_value!(OutputFields);
 }
 /// Types of `userfieldconfig.update`.
 ///
@@ -2309,7 +2306,6 @@ pub mod update {
             })
         }
     }
-    deserialize_via_from_value!(OutputFieldSettings);
     /// The object `result.field` of `userfieldconfig.update`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -2386,7 +2382,6 @@ pub mod update {
             })
         }
     }
-    deserialize_via_from_value!(OutputField);
     /// The object `result` of `userfieldconfig.update`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -2406,7 +2401,6 @@ pub mod update {
             })
         }
     }
-    deserialize_via_from_value!(Output);
     impl ::bitrix24_runtime::Method for super::Update {
         const NAME: &'static str = "userfieldconfig.update";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2414,4 +2408,5 @@ pub mod update {
         type Output = Output;
         type ErrorCode = Error;
     }
+    deserialize_via_from_value!(Output);
 }

@@ -512,7 +512,7 @@ pub mod attached_vote {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.download.html>
     pub mod download {
         /// Error codes of `vote.AttachedVote.download`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ATTACH_NOT_FOUND`
@@ -542,7 +542,7 @@ pub mod attached_vote {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
     pub mod get {
         /// Error codes of `vote.AttachedVote.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ATTACH_NOT_FOUND`
@@ -621,7 +621,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "vote.AttachedVote.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -629,13 +628,14 @@ pub mod attached_vote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `vote.AttachedVote.getAnswerVoted`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
     pub mod get_answer_voted {
         /// Error codes of `vote.AttachedVote.getAnswerVoted`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ATTACH_NOT_FOUND`
@@ -678,7 +678,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetAnswerVoted {
             const NAME: &'static str = "vote.AttachedVote.getAnswerVoted";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -686,6 +685,7 @@ pub mod attached_vote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `vote.AttachedVote.getMany`.
     ///
@@ -694,7 +694,7 @@ pub mod attached_vote {
         /// Error codes of `vote.AttachedVote.getMany`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// Allowed values of `params.moduleId` in `vote.AttachedVote.getMany`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum ModuleId {
             /// `im`
@@ -706,7 +706,7 @@ pub mod attached_vote {
         }
         string_enum!(ModuleId { Im = "im", Blog = "blog" });
         /// Allowed values of `params.entityType` in `vote.AttachedVote.getMany`.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum EntityType {
             /// `Bitrix\\Vote\\Attachment\\ImMessageConnector`
@@ -786,7 +786,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetMany {
             const NAME: &'static str = "vote.AttachedVote.getMany";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -794,13 +793,14 @@ pub mod attached_vote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `vote.AttachedVote.getWithVoted`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
     pub mod get_with_voted {
         /// Error codes of `vote.AttachedVote.getWithVoted`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ATTACH_NOT_FOUND`
@@ -879,7 +879,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(OutputAttach);
         /// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -908,7 +907,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(OutputVoted);
         /// The object `result` of `vote.AttachedVote.getWithVoted`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -931,7 +929,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::GetWithVoted {
             const NAME: &'static str = "vote.AttachedVote.getWithVoted";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -939,13 +936,14 @@ pub mod attached_vote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `vote.AttachedVote.recall`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
     pub mod recall {
         /// Error codes of `vote.AttachedVote.recall`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ATTACH_NOT_FOUND`
@@ -1024,7 +1022,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Recall {
             const NAME: &'static str = "vote.AttachedVote.recall";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1032,13 +1029,14 @@ pub mod attached_vote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `vote.AttachedVote.resume`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
     pub mod resume {
         /// Error codes of `vote.AttachedVote.resume`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ATTACH_NOT_FOUND`
@@ -1068,7 +1066,7 @@ pub mod attached_vote {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
     pub mod stop {
         /// Error codes of `vote.AttachedVote.stop`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `ATTACH_NOT_FOUND`
@@ -1098,7 +1096,7 @@ pub mod attached_vote {
     /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
     pub mod vote {
         /// Error codes of `vote.AttachedVote.vote`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
             /// `400`
@@ -1179,7 +1177,6 @@ pub mod attached_vote {
                 })
             }
         }
-        deserialize_via_from_value!(Output);
         impl ::bitrix24_runtime::Method for super::Vote {
             const NAME: &'static str = "vote.AttachedVote.vote";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1187,6 +1184,7 @@ pub mod attached_vote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `integration`.
@@ -1264,7 +1262,7 @@ pub mod integration {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
         pub mod send {
             /// Error codes of `vote.Integration.Im.send`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {
                 /// `403`
@@ -1373,7 +1371,6 @@ pub mod integration {
                     })
                 }
             }
-            deserialize_via_from_value!(Output);
             impl ::bitrix24_runtime::Method for super::Send {
                 const NAME: &'static str = "vote.Integration.Im.send";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1381,6 +1378,7 @@ pub mod integration {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

@@ -601,6 +601,9 @@ impl<'a> Context<'a> {
                 if result.fields.is_empty() && result.ty.has_object() {
                     if let Some(v) = example.as_ref().and_then(|v| v.get("result")) {
                         let (_, inferred) = super::infer::infer(v);
+                        if !inferred.is_empty() {
+                            self.diag(DiagnosticKind::ResultFromExample, "result.fields", "");
+                        }
                         result.fields = inferred;
                     }
                 }
