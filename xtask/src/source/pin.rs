@@ -1,1 +1,256 @@
-//! The pin (placeholder).
+//! The pin: which docs made `specs/`, so that anyone can make them again.
+//!
+//! A small TOML file, `specs/PIN.toml` (not `.json`, so regen's stale-spec
+//! removal never touches it), written and read by hand: four keys, strings
+//! only.
+//!
+//! ```toml
+//! source = "markdown"
+//! location = "../shared/bitrix24-docs/md"
+//! revision = "5988ed130d13802764a555edbfe12d0fc81e7d7a"
+//! generator = "0.1.0"
+//! ```
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+
+/// The pin's file name, directly under `specs/`.
+pub const PIN_FILE: &str = "PIN.toml";
+
+/// Which kind of docs source made `specs/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A folder of rendered HTML pages.
+    Html,
+    /// A folder of the docs' Markdown source.
+    Markdown,
+    /// The published pages, fetched over HTTP from a base URL.
+    Http,
+}
+
+impl SourceKind {
+    /// The name written in the pin.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Html => "html",
+            SourceKind::Markdown => "markdown",
+            SourceKind::Http => "http",
+        }
+    }
+
+    /// Parse a name written in the pin.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "html" => Some(SourceKind::Html),
+            "markdown" => Some(SourceKind::Markdown),
+            "http" => Some(SourceKind::Http),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where `specs/` came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// The kind of source.
+    pub source: SourceKind,
+    /// The folder (as given, best relative to the workspace root) or the
+    /// base URL.
+    pub location: String,
+    /// The docs' git revision, when known (the corpus's `COMMIT` file, or
+    /// the checkout's `HEAD`).
+    pub revision: Option<String>,
+    /// The generator's version (`xtask`'s package version).
+    pub generator: String,
+}
+
+impl Pin {
+    /// A pin for this generator's version.
+    pub fn new(source: SourceKind, location: impl Into<String>, revision: Option<String>) -> Self {
+        Pin {
+            source,
+            location: location.into(),
+            revision,
+            generator: generator_version().to_string(),
+        }
+    }
+
+    /// The file's text.
+    pub fn to_toml(&self) -> String {
+        let mut s = String::from(
+            "# Which docs made specs/. `cargo xtask regen` with no arguments regenerates from here.\n",
+        );
+        s.push_str(&format!("source = {}\n", quote(self.source.as_str())));
+        s.push_str(&format!("location = {}\n", quote(&self.location)));
+        s.push_str(&format!(
+            "revision = {}\n",
+            quote(self.revision.as_deref().unwrap_or_default())
+        ));
+        s.push_str(&format!("generator = {}\n", quote(&self.generator)));
+        s
+    }
+
+    /// Parse the file's text. Unknown keys are ignored; a missing `source`
+    /// or `location`, or a line that is not `key = "value"`, is an error.
+    pub fn parse(text: &str) -> Result<Pin> {
+        let (mut source, mut location, mut revision, mut generator) = (None, None, None, None);
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                bail!("line {}: expected `key = \"value\"`", n + 1);
+            };
+            let Some(value) = unquote(value.trim()) else {
+                bail!("line {}: the value of `{}` is not a quoted string", n + 1, key.trim());
+            };
+            match key.trim() {
+                "source" => {
+                    source = Some(SourceKind::parse(&value).with_context(|| {
+                        format!("line {}: unknown source `{value}` (html, markdown or http)", n + 1)
+                    })?)
+                }
+                "location" => location = Some(value),
+                "revision" => revision = Some(value).filter(|v| !v.is_empty()),
+                "generator" => generator = Some(value),
+                _ => {}
+            }
+        }
+        Ok(Pin {
+            source: source.context("no `source`")?,
+            location: location.context("no `location`")?,
+            revision,
+            generator: generator.unwrap_or_default(),
+        })
+    }
+
+    /// The pin's path under a `specs/` folder.
+    pub fn path(specs: &Path) -> PathBuf {
+        specs.join(PIN_FILE)
+    }
+
+    /// Read the pin of `specs`; `None` when there is none.
+    pub fn read(specs: &Path) -> Result<Option<Pin>> {
+        let path = Pin::path(specs);
+        match fs::read_to_string(&path) {
+            Ok(text) => Pin::parse(&text)
+                .map(Some)
+                .with_context(|| format!("reading pin {}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading pin {}", path.display())),
+        }
+    }
+
+    /// Write the pin into `specs` (only when its text changes).
+    pub fn write(&self, specs: &Path) -> Result<()> {
+        let path = Pin::path(specs);
+        let text = self.to_toml();
+        if fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            return Ok(());
+        }
+        fs::create_dir_all(specs).with_context(|| format!("creating {}", specs.display()))?;
+        fs::write(&path, text).with_context(|| format!("writing pin {}", path.display()))
+    }
+}
+
+/// The generator's version.
+pub fn generator_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// The docs revision of a docs folder: a `COMMIT` file in it or in one of
+/// its parents (the corpus keeps it beside `md/` and `html/`), else the
+/// `HEAD` of a git checkout there.
+pub fn docs_revision(dir: &Path) -> Option<String> {
+    for d in dir.ancestors().take(3) {
+        if let Ok(text) = fs::read_to_string(d.join("COMMIT")) {
+            let rev = text.trim();
+            if !rev.is_empty() {
+                return Some(rev.to_string());
+            }
+        }
+        let git = d.join(".git");
+        if git.is_dir() {
+            return git_head(&git);
+        }
+    }
+    None
+}
+
+fn git_head(git: &Path) -> Option<String> {
+    let head = fs::read_to_string(git.join("HEAD")).ok()?;
+    let head = head.trim();
+    match head.strip_prefix("ref: ") {
+        Some(r) => fs::read_to_string(git.join(r))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .or_else(|| {
+                let packed = fs::read_to_string(git.join("packed-refs")).ok()?;
+                packed.lines().find_map(|l| {
+                    let (sha, name) = l.split_once(' ')?;
+                    (name == r).then(|| sha.to_string())
+                })
+            }),
+        None => Some(head.to_string()),
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn unquote(s: &str) -> Option<String> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                c => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        let pin = Pin::new(SourceKind::Http, "http://127.0.0.1:8/\"x\"", Some("abc".into()));
+        assert_eq!(Pin::parse(&pin.to_toml()).expect("parse"), pin);
+        let no_rev = Pin::new(SourceKind::Markdown, "docs/md", None);
+        assert_eq!(Pin::parse(&no_rev.to_toml()).expect("parse"), no_rev);
+    }
+
+    #[test]
+    fn bad_pins_are_errors() {
+        assert!(Pin::parse("source = \"ftp\"\nlocation = \"x\"\n").is_err());
+        assert!(Pin::parse("location = \"x\"\n").is_err());
+        assert!(Pin::parse("source = html\n").is_err());
+    }
+}
