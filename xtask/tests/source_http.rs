@@ -170,7 +170,9 @@ async fn fixture_broken_page_fails_naming_the_url_and_resumes() {
     let cache = tempfile::tempdir().expect("tempdir");
     let mut opts = options(&base, cache.path());
     opts.retries = 2;
-    let err = fetch_pages_async(&opts).await.expect_err("a.html is broken");
+    let err = fetch_pages_async(&opts)
+        .await
+        .expect_err("a.html is broken");
     let msg = format!("{err:#}");
     assert!(msg.contains(&format!("{base}a.html")), "{msg}");
     assert!(msg.contains("500"), "{msg}");
@@ -204,7 +206,10 @@ async fn corpus_over_http_gives_the_same_specs() {
     let site_placeholder = "BASE/";
     let mut sitemap = String::from("<?xml version=\"1.0\"?>\n<urlset>\n");
     for p in &local {
-        sitemap.push_str(&format!("<url><loc>{site_placeholder}{}</loc></url>\n", p.rel));
+        sitemap.push_str(&format!(
+            "<url><loc>{site_placeholder}{}</loc></url>\n",
+            p.rel
+        ));
     }
     sitemap.push_str("</urlset>\n");
 
@@ -251,8 +256,16 @@ async fn corpus_over_http_gives_the_same_specs() {
         .filter(|(k, v)| from_http.get(*k) != Some(*v))
         .map(|(k, _)| k.display().to_string())
         .collect();
-    assert!(differing.is_empty(), "specs differ: {:?}", &differing[..differing.len().min(10)]);
-    println!("http/local parity: {} of {} spec files identical", from_local.len(), from_local.len());
+    assert!(
+        differing.is_empty(),
+        "specs differ: {:?}",
+        &differing[..differing.len().min(10)]
+    );
+    println!(
+        "http/local parity: {} of {} spec files identical",
+        from_local.len(),
+        from_local.len()
+    );
 
     let (again, report) = fetch_pages_async(&opts).await.expect("resume");
     assert_eq!(again.len(), local.len());

@@ -78,7 +78,11 @@ fn markdown_and_html_give_identical_specs() {
     for d in differing.iter().take(15) {
         println!("--- {d}");
     }
-    assert!(differing.is_empty(), "{} spec files differ", differing.len());
+    assert!(
+        differing.is_empty(),
+        "{} spec files differ",
+        differing.len()
+    );
 }
 
 /// The first differing line of two specs, with a little context.

@@ -93,7 +93,11 @@ pub fn default_cache_dir(base: &str) -> PathBuf {
         .next()
         .unwrap_or_default()
         .replace(':', "_");
-    let host = if host.is_empty() { "site".to_string() } else { host };
+    let host = if host.is_empty() {
+        "site".to_string()
+    } else {
+        host
+    };
     crate::workspace_root()
         .join("target")
         .join("docs-cache")
@@ -433,6 +437,8 @@ mod tests {
 
     #[test]
     fn cache_dir_names_the_host() {
-        assert!(default_cache_dir("http://127.0.0.1:8080/docs/").ends_with("docs-cache/127.0.0.1_8080"));
+        assert!(
+            default_cache_dir("http://127.0.0.1:8080/docs/").ends_with("docs-cache/127.0.0.1_8080")
+        );
     }
 }

@@ -112,12 +112,19 @@ impl Pin {
                 bail!("line {}: expected `key = \"value\"`", n + 1);
             };
             let Some(value) = unquote(value.trim()) else {
-                bail!("line {}: the value of `{}` is not a quoted string", n + 1, key.trim());
+                bail!(
+                    "line {}: the value of `{}` is not a quoted string",
+                    n + 1,
+                    key.trim()
+                );
             };
             match key.trim() {
                 "source" => {
                     source = Some(SourceKind::parse(&value).with_context(|| {
-                        format!("line {}: unknown source `{value}` (html, markdown or http)", n + 1)
+                        format!(
+                            "line {}: unknown source `{value}` (html, markdown or http)",
+                            n + 1
+                        )
                     })?)
                 }
                 "location" => location = Some(value),
@@ -241,7 +248,11 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let pin = Pin::new(SourceKind::Http, "http://127.0.0.1:8/\"x\"", Some("abc".into()));
+        let pin = Pin::new(
+            SourceKind::Http,
+            "http://127.0.0.1:8/\"x\"",
+            Some("abc".into()),
+        );
         assert_eq!(Pin::parse(&pin.to_toml()).expect("parse"), pin);
         let no_rev = Pin::new(SourceKind::Markdown, "docs/md", None);
         assert_eq!(Pin::parse(&no_rev.to_toml()).expect("parse"), no_rev);

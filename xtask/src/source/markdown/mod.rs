@@ -33,9 +33,8 @@ pub fn read_markdown_dir(root: &Path) -> Result<Vec<Page>> {
             root.display()
         );
     }
-    let files = crate::output::list_files(root, &|p: &Path| {
-        p.extension().is_some_and(|e| e == "md")
-    })?;
+    let files =
+        crate::output::list_files(root, &|p: &Path| p.extension().is_some_and(|e| e == "md"))?;
     let rels: Vec<String> = files
         .into_iter()
         .map(|rel| {
@@ -56,7 +55,10 @@ pub fn read_markdown_dir(root: &Path) -> Result<Vec<Page>> {
 
 /// Whether a `.md` path is a shared fragment rather than a page.
 pub fn is_fragment(rel: &str) -> bool {
-    rel.split('/').next().is_some_and(|first| first.starts_with('_')) && rel.contains('/')
+    rel.split('/')
+        .next()
+        .is_some_and(|first| first.starts_with('_'))
+        && rel.contains('/')
 }
 
 /// Render one page `rel` (a `/`-separated path ending in `.md`) below `root`.

@@ -50,7 +50,8 @@ pub fn slug(text: &str) -> String {
             '|' => s.push_str("or"),
             '$' => s.push_str("dollar"),
             '%' => s.push_str("percent"),
-            '*' | '+' | '~' | '.' | '(' | ')' | '\'' | '"' | '!' | ':' | '@' | '`' | '#' | 'ь' => {}
+            '*' | '+' | '~' | '.' | '(' | ')' | '\'' | '"' | '!' | ':' | '@' | '`' | '#' | 'ь' => {
+            }
             c => s.push(c),
         }
     }
@@ -113,16 +114,21 @@ pub fn escape(s: &str) -> String {
 }
 
 fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_HEADING_ATTRIBUTES
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES
 }
+
+/// A heading being read: level, explicit id, classes, inner events.
+type OpenHeading<'a> = (
+    HeadingLevel,
+    Option<CowStr<'a>>,
+    Vec<CowStr<'a>>,
+    Vec<Event<'a>>,
+);
 
 /// Render CommonMark `text` to HTML.
 pub fn markdown(text: &str, ids: &mut Ids) -> String {
     let mut events: Vec<Event<'_>> = Vec::new();
-    let mut heading: Option<(HeadingLevel, Option<CowStr<'_>>, Vec<CowStr<'_>>, Vec<Event<'_>>)> =
-        None;
+    let mut heading: Option<OpenHeading<'_>> = None;
     for event in Parser::new_ext(text, options()) {
         let event = match event {
             Event::SoftBreak => Event::HardBreak,
@@ -131,7 +137,12 @@ pub fn markdown(text: &str, ids: &mut Ids) -> String {
             e => e,
         };
         match (&mut heading, event) {
-            (None, Event::Start(Tag::Heading { level, id, classes, .. })) => {
+            (
+                None,
+                Event::Start(Tag::Heading {
+                    level, id, classes, ..
+                }),
+            ) => {
                 heading = Some((level, id, classes, Vec::new()));
             }
             (Some(_), Event::End(TagEnd::Heading(end_level))) => {
@@ -167,12 +178,76 @@ pub fn markdown(text: &str, ids: &mut Ids) -> String {
 /// HTML elements the engine's sanitizer lets through; any other tag
 /// (`<selector>`, `<Site ID>` in the docs' prose) is shown as text.
 const KNOWN_TAGS: &[&str] = &[
-    "a", "abbr", "audio", "b", "blockquote", "br", "button", "caption", "cite", "code", "col",
-    "colgroup", "dd", "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "form",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "input", "ins", "kbd", "label",
-    "li", "link", "mark", "meta", "ol", "option", "p", "pre", "q", "s", "samp", "script",
-    "section", "select", "small", "source", "span", "strike", "strong", "style", "sub", "summary",
-    "sup", "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "tr", "u", "ul", "video",
+    "a",
+    "abbr",
+    "audio",
+    "b",
+    "blockquote",
+    "br",
+    "button",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "li",
+    "link",
+    "mark",
+    "meta",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "script",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "video",
 ];
 
 /// Whether raw HTML starts with a known element's tag (or is a comment).

@@ -31,7 +31,7 @@ pub fn render_blocks(text: &str, ids: &mut Ids) -> String {
         }
         let indent = &line[..line.len() - line.trim_start().len()];
         let html = if line.trim() == "#|" && opens_block(lines[..i - 1].last().copied()) {
-            let end = block_end(&lines, i, |l| table_depth(l));
+            let end = block_end(&lines, i, table_depth);
             let body = dedent(&lines[i..end.min(lines.len())], indent.len());
             i = end + 1;
             // The engine loses a line that follows `|#` without a blank
@@ -356,9 +356,13 @@ fn tab_items(body: &str) -> Vec<(String, String)> {
 
 fn tabs(body: &str, ids: &mut Ids) -> String {
     let items = tab_items(body);
-    let mut out = String::from("<div class=\"yfm-tabs\">\n<div class=\"yfm-tab-list\" role=\"tablist\">\n");
+    let mut out =
+        String::from("<div class=\"yfm-tabs\">\n<div class=\"yfm-tab-list\" role=\"tablist\">\n");
     for (title, _) in &items {
-        out.push_str(&format!("<div class=\"yfm-tab\" role=\"tab\">{}</div>\n", escape(title)));
+        out.push_str(&format!(
+            "<div class=\"yfm-tab\" role=\"tab\">{}</div>\n",
+            escape(title)
+        ));
     }
     out.push_str("</div>\n");
     for (title, content) in &items {
