@@ -4,8 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::bail;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use xtask::source::pin::{self, Pin, SourceKind};
+use xtask::source::{http, markdown};
 use xtask::{output, regen};
 
 /// The Bitrix24 SDK generator.
@@ -50,9 +53,25 @@ struct BenchArgs {
 
 #[derive(Debug, clap::Args)]
 struct RegenArgs {
-    /// Folder of HTML docs pages [default: $BITRIX24_DOCS/html, else ../shared/bitrix24-docs/html]
-    #[arg(long)]
+    /// Read a folder of rendered HTML docs pages, and pin it.
+    /// Without a source flag, regen uses the source in specs/PIN.toml.
+    #[arg(long, group = "source")]
     html: Option<PathBuf>,
+    /// Read a checkout of the docs' Markdown source (`md/`), and pin it.
+    #[arg(long, group = "source")]
+    md: Option<PathBuf>,
+    /// Fetch the published pages from this base URL (cached, resumable), and pin it.
+    #[arg(long, group = "source")]
+    http: Option<String>,
+    /// The docs revision to record in the pin [default: the folder's COMMIT file or git HEAD]
+    #[arg(long)]
+    revision: Option<String>,
+    /// HTTP only: the page cache [default: target/docs-cache/<host>]
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// HTTP only: requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
     /// Where specs are written [default: <workspace>/specs]
     #[arg(long)]
     specs: Option<PathBuf>,
@@ -92,16 +111,18 @@ fn main() -> ExitCode {
 fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let root = xtask::workspace_root();
-    let html = args.html.clone().unwrap_or_else(|| xtask::docs_root().join("html"));
     let specs_dir = args.specs.clone().unwrap_or_else(|| root.join("specs"));
-    let crate_dir = args.out.clone().unwrap_or_else(|| root.join("crates/bitrix24"));
+    let crate_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| root.join("crates/bitrix24"));
     let mut changes: Vec<(String, output::Change)> = Vec::new();
 
     // Stage 1: docs → specs (in memory, then synced).
     let (specs, system) = if args.code_only {
         regen::load_specs(&specs_dir)?
     } else {
-        let pages = regen::read_html_dir(&html)?;
+        let (pages, pin) = read_source(args, &root, &specs_dir)?;
         let bar = regen::progress(pages.len(), "extract");
         let ex = regen::extract_pages(&pages, &bar);
         bar.finish_and_clear();
@@ -115,6 +136,15 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
         };
         for c in output::sync(&specs_dir, &tree, regen::is_spec_file, args.check)? {
             changes.push(("specs".into(), c));
+        }
+        let pin_text = pin.to_toml();
+        let pin_path = specs_dir.join(pin::PIN_FILE);
+        if std::fs::read_to_string(&pin_path).ok().as_deref() != Some(pin_text.as_str()) {
+            let rel = PathBuf::from(pin::PIN_FILE);
+            changes.push(("specs".into(), output::Change::Changed(rel)));
+            if !args.check {
+                output::write_atomic(&pin_path, pin_text.as_bytes())?;
+            }
         }
         if !args.quiet {
             eprint!("{}", ex.stats.summary(ex.specs.len()));
@@ -134,12 +164,116 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
     finish(args, &changes, started)
 }
 
+/// Where the docs corpus sits beside a checkout, as the pin records it.
+const DEFAULT_HTML: &str = "../shared/bitrix24-docs/html";
+
+/// The docs pages, from the source a flag names (which moves the pin), or
+/// else from the pin in `specs/` (else the default HTML folder).
+fn read_source(
+    args: &RegenArgs,
+    root: &std::path::Path,
+    specs_dir: &std::path::Path,
+) -> Result<(Vec<regen::Page>, Pin)> {
+    let flagged = if let Some(dir) = &args.html {
+        Some((SourceKind::Html, relative_to(root, dir)))
+    } else if let Some(dir) = &args.md {
+        Some((SourceKind::Markdown, relative_to(root, dir)))
+    } else {
+        args.http
+            .as_ref()
+            .map(|url| (SourceKind::Http, url.clone()))
+    };
+    let pinned = Pin::read(specs_dir)?;
+    let (kind, location) = match (&flagged, &pinned) {
+        (Some(f), _) => f.clone(),
+        (None, Some(p)) => (p.source, p.location.clone()),
+        (None, None) => (SourceKind::Html, DEFAULT_HTML.to_string()),
+    };
+    // Local locations in the pin are relative to the workspace root;
+    // $BITRIX24_DOCS, when set, says where the corpus is on this machine.
+    let local = |location: &str, sub: &str| -> PathBuf {
+        match (flagged.is_none(), std::env::var_os("BITRIX24_DOCS")) {
+            (true, Some(docs)) if !docs.is_empty() => PathBuf::from(docs).join(sub),
+            _ => root.join(location),
+        }
+    };
+    let (pages, detected) = match kind {
+        SourceKind::Html => {
+            let dir = local(&location, "html");
+            (regen::read_html_dir(&dir)?, pin::docs_revision(&dir))
+        }
+        SourceKind::Markdown => {
+            let dir = local(&location, "md");
+            (markdown::read_markdown_dir(&dir)?, pin::docs_revision(&dir))
+        }
+        SourceKind::Http => {
+            let mut opts = http::FetchOptions::new(&location);
+            if let Some(cache) = &args.cache {
+                opts.cache_dir = cache.clone();
+            }
+            opts.concurrency = args.concurrency.max(1);
+            let (pages, report) = http::fetch_pages(&opts)?;
+            if !args.quiet {
+                eprintln!(
+                    "fetched {} pages ({} from cache, {} retries, {} missing)",
+                    report.pages,
+                    report.cached,
+                    report.fetched.min(report.pages),
+                    report.missing.len()
+                );
+            }
+            (pages, None)
+        }
+    };
+    let revision = args
+        .revision
+        .clone()
+        .or(detected)
+        .or_else(|| match (&flagged, &pinned) {
+            (None, Some(p)) => p.revision.clone(),
+            _ => None,
+        });
+    if let (None, Some(p)) = (&flagged, &pinned) {
+        if p.revision.is_some() && revision != p.revision {
+            bail!(
+                "specs/ is pinned to docs revision {} but {} is at {}; name the source (--html, --md or --http) to move the pin",
+                p.revision.as_deref().unwrap_or_default(),
+                p.location,
+                revision.as_deref().unwrap_or("an unknown revision")
+            );
+        }
+    }
+    Ok((pages, Pin::new(kind, location, revision)))
+}
+
+/// `path` as the pin records it: relative to the workspace root when it
+/// lies below it or beside it (`../shared/...`), else as given.
+fn relative_to(root: &std::path::Path, path: &std::path::Path) -> String {
+    let (Ok(root), Ok(path)) = (root.canonicalize(), path.canonicalize()) else {
+        return path.display().to_string();
+    };
+    if let Ok(rel) = path.strip_prefix(&root) {
+        return rel.display().to_string();
+    }
+    match root
+        .parent()
+        .and_then(|parent| path.strip_prefix(parent).ok())
+    {
+        Some(rel) => format!("../{}", rel.display()),
+        None => path.display().to_string(),
+    }
+}
+
 /// Files regen owns in the generated crate: its manifest and `src/`.
 fn is_generated_file(rel: &std::path::Path) -> bool {
     rel == std::path::Path::new("Cargo.toml") || rel.starts_with("src")
 }
 
-fn finish(args: &RegenArgs, changes: &[(String, output::Change)], started: Instant) -> Result<ExitCode> {
+fn finish(
+    args: &RegenArgs,
+    changes: &[(String, output::Change)],
+    started: Instant,
+) -> Result<ExitCode> {
     if !args.quiet {
         eprintln!("took {:.2}s", started.elapsed().as_secs_f64());
     }
@@ -175,7 +309,10 @@ fn run_diff(args: &DiffArgs) -> Result<ExitCode> {
 
 /// Wall time of each regen stage, best and median of `runs`.
 fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
-    let html = args.html.clone().unwrap_or_else(|| xtask::docs_root().join("html"));
+    let html = args
+        .html
+        .clone()
+        .unwrap_or_else(|| xtask::docs_root().join("html"));
     let runs = args.runs.max(1);
     let mut read = Vec::new();
     let mut extract = Vec::new();
@@ -217,7 +354,11 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
             v[v.len() / 2].as_secs_f64()
         );
     };
-    println!("regen of {} ({specs} spec files, {runs} runs, {} threads)", html.display(), rayon::current_num_threads());
+    println!(
+        "regen of {} ({specs} spec files, {runs} runs, {} threads)",
+        html.display(),
+        rayon::current_num_threads()
+    );
     show("read", &mut read);
     show("extract", &mut extract);
     show("serialize", &mut serialize);
