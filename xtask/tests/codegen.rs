@@ -67,7 +67,10 @@ fn name_clashes_are_numbered_in_docs_order() {
     let spec = spec_with_params(vec![field("ID"), field("id"), values]);
     let files = codegen::generate(&[spec], &system).expect("generate");
     let code = &files[Path::new("src/demo.rs")];
-    assert!(code.contains("pub id: ") && code.contains("pub id_2: "), "{code}");
+    assert!(
+        code.contains("pub id: ") && code.contains("pub id_2: "),
+        "{code}"
+    );
     assert!(code.contains("Y,") && code.contains("Y2,"), "{code}");
 }
 
@@ -79,7 +82,10 @@ fn type_collisions_fail_with_the_method_names() {
     other.method = "demo.thing.ADD".into();
     let err = codegen::generate(&[twice, other], &system).expect_err("duplicate type");
     let msg = format!("{err:#}");
-    assert!(msg.contains("demo.thing.add") && msg.contains("demo.thing.ADD"), "{msg}");
+    assert!(
+        msg.contains("demo.thing.add") && msg.contains("demo.thing.ADD"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -105,5 +111,10 @@ fn write_generated_crate() {
         }
         std::fs::write(&p, text).expect("write");
     }
-    println!("{} specs from {} → {} files", specs.len(), dir.display(), files.len());
+    println!(
+        "{} specs from {} → {} files",
+        specs.len(),
+        dir.display(),
+        files.len()
+    );
 }

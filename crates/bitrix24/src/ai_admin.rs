@@ -16,7 +16,7 @@ pub mod ai {
         #[non_exhaustive]
         pub struct List {
             /// `filter`: `array`, optional.
-            pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub filter: ::std::option::Option<::std::vec::Vec<list::Filter>>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
         }
@@ -32,7 +32,7 @@ pub mod ai {
             pub fn filter(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<list::Filter>,
                 >,
             ) -> Self {
                 self.filter = ::std::option::Option::Some(
@@ -211,8 +211,180 @@ pub mod ai {
         pub mod list {
             /// Error codes of `ai.engine.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `params.filter` of `ai.engine.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Filter {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `APP_CODE`: `string`, optional.
+                pub app_code: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `CODE`: `string`, optional.
+                pub code: ::std::option::Option<::std::string::String>,
+                /// `CATEGORY`: `string`, optional.
+                pub category: ::std::option::Option<::std::string::String>,
+                /// `COMPLETIONS_URL`: `string`, optional.
+                pub completions_url: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+            }
+            impl Filter {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        app_code: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        code: ::std::default::Default::default(),
+                        category: ::std::default::Default::default(),
+                        completions_url: ::std::default::Default::default(),
+                        date_create: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ID`.
+                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `APP_CODE`.
+                pub fn app_code(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.app_code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NAME`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CODE`.
+                pub fn code(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CATEGORY`.
+                pub fn category(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.category = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `COMPLETIONS_URL`.
+                pub fn completions_url(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.completions_url = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_CREATE`.
+                pub fn date_create(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_create = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Filter {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                    crate::support::opt_entry(&mut map, "CATEGORY", &self.category)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "COMPLETIONS_URL",
+                        &self.completions_url,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Filter {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        app_code: object.field("APP_CODE")?,
+                        name: object.field("NAME")?,
+                        code: object.field("CODE")?,
+                        category: object.field("CATEGORY")?,
+                        completions_url: object.field("COMPLETIONS_URL")?,
+                        date_create: object.field("DATE_CREATE")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Filter);
+            /// The object `result` of `ai.engine.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `app_code`: `string`, optional.
+                pub app_code: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `code`: `string`, optional.
+                pub code: ::std::option::Option<::std::string::String>,
+                /// `category`: `string`, optional.
+                pub category: ::std::option::Option<::std::string::String>,
+                /// `completions_url`: `string`, optional.
+                pub completions_url: ::std::option::Option<::std::string::String>,
+                /// `settings`: `object`, optional.
+                pub settings: ::serde_json::Value,
+                /// `date_create`: `integer`, optional.
+                pub date_create: ::std::option::Option<i64>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        app_code: object.field("app_code")?,
+                        name: object.field("name")?,
+                        code: object.field("code")?,
+                        category: object.field("category")?,
+                        completions_url: object.field("completions_url")?,
+                        settings: object.field("settings")?,
+                        date_create: object.field("date_create")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "ai.engine.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -220,6 +392,7 @@ pub mod ai {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `ai.engine.register`.
         ///

@@ -3064,7 +3064,7 @@ pub mod task {
     #[non_exhaustive]
     pub struct List {
         /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
         /// `FILTER`: `object`, optional.
         pub filter: ::std::option::Option<list::Filter>,
         /// `ORDER`: `object`, optional.
@@ -3086,7 +3086,7 @@ pub mod task {
         pub fn select(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<list::Select>,
             >,
         ) -> Self {
             self.select = ::std::option::Option::Some(
@@ -3231,6 +3231,733 @@ pub mod task {
             "ERROR_SELECT_VALIDATION_FAILURE" }
         );
         error_code!(Error);
+        /// Allowed values of `params.SELECT.ACTIVITY` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum SelectActivity {
+            /// `ApproveActivity`
+            ApproveActivity,
+            /// `ReviewActivity`
+            ReviewActivity,
+            /// `RequestInformationActivity`
+            RequestInformationActivity,
+            /// `RequestInformationOptionalActivity`
+            RequestInformationOptionalActivity,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            SelectActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
+            "ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
+            RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
+        );
+        /// Allowed values of `params.SELECT.PARAMETERS.CommentRequired` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum SelectParametersCommentRequired {
+            /// `N`
+            N,
+            /// `Y`
+            Y,
+            /// `YA`
+            Ya,
+            /// `YR`
+            Yr,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            SelectParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
+        );
+        /// Allowed values of `params.SELECT.PARAMETERS.ShowComment` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum SelectParametersShowComment {
+            /// `N`
+            N,
+            /// `Y`
+            Y,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(SelectParametersShowComment { N = "N", Y = "Y" });
+        /// Allowed values of `params.SELECT.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum SelectParametersFieldsMultiple {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(SelectParametersFieldsMultiple { True = "true", False = "false" });
+        /// Allowed values of `params.SELECT.PARAMETERS.Fields.Required` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum SelectParametersFieldsRequired {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(SelectParametersFieldsRequired { True = "true", False = "false" });
+        /// The object `params.SELECT.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct SelectParametersFields {
+            /// `Id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `Type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `Name`: `string | object`, optional.
+            pub name: ::std::option::Option<::serde_json::Value>,
+            /// `Description`: `string | object`, optional.
+            pub description: ::std::option::Option<::serde_json::Value>,
+            /// `Multiple`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub multiple: ::std::option::Option<SelectParametersFieldsMultiple>,
+            /// `Required`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub required: ::std::option::Option<SelectParametersFieldsRequired>,
+            /// `Options`: `object`, optional.
+            pub options: ::std::option::Option<::serde_json::Value>,
+            /// `Settings`: `object`, optional.
+            pub settings: ::std::option::Option<::serde_json::Value>,
+            /// `Default`: `any`, optional.
+            pub default: ::std::option::Option<::serde_json::Value>,
+        }
+        impl SelectParametersFields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    type_: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    multiple: ::std::default::Default::default(),
+                    required: ::std::default::Default::default(),
+                    options: ::std::default::Default::default(),
+                    settings: ::std::default::Default::default(),
+                    default: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `Id`.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Type`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Name`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Description`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Multiple`.
+            pub fn multiple(
+                mut self,
+                value: impl ::std::convert::Into<SelectParametersFieldsMultiple>,
+            ) -> Self {
+                self.multiple = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Required`.
+            pub fn required(
+                mut self,
+                value: impl ::std::convert::Into<SelectParametersFieldsRequired>,
+            ) -> Self {
+                self.required = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Options`.
+            pub fn options(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.options = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Settings`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Default`.
+            pub fn default(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for SelectParametersFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "Id", &self.id)?;
+                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "Name", &self.name)?;
+                crate::support::opt_entry(&mut map, "Description", &self.description)?;
+                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "Required", &self.required)?;
+                crate::support::opt_entry(&mut map, "Options", &self.options)?;
+                crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for SelectParametersFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("Id")?,
+                    type_: object.field("Type")?,
+                    name: object.field("Name")?,
+                    description: object.field("Description")?,
+                    multiple: object.field("Multiple")?,
+                    required: object.field("Required")?,
+                    options: object.field("Options")?,
+                    settings: object.field("Settings")?,
+                    default: object.field("Default")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(SelectParametersFields);
+        /// The object `params.SELECT.PARAMETERS` of `bizproc.task.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct SelectParameters {
+            /// `CommentLabel`: `string`, optional.
+            pub comment_label: ::std::option::Option<::std::string::String>,
+            /// `CommentRequired`: `string`, optional.
+            ///
+            /// Values: `N`, `Y`, `YA`, `YR`.
+            pub comment_required: ::std::option::Option<SelectParametersCommentRequired>,
+            /// `ShowComment`: `boolean`, optional.
+            ///
+            /// Values: `N`, `Y`.
+            pub show_comment: ::std::option::Option<SelectParametersShowComment>,
+            /// `StatusOkLabel`: `string`, optional.
+            pub status_ok_label: ::std::option::Option<::std::string::String>,
+            /// `StatusYesLabel`: `string`, optional.
+            pub status_yes_label: ::std::option::Option<::std::string::String>,
+            /// `StatusNoLabel`: `string`, optional.
+            pub status_no_label: ::std::option::Option<::std::string::String>,
+            /// `Fields`: `array`, optional.
+            pub fields: ::std::option::Option<::std::vec::Vec<SelectParametersFields>>,
+        }
+        impl SelectParameters {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    comment_label: ::std::default::Default::default(),
+                    comment_required: ::std::default::Default::default(),
+                    show_comment: ::std::default::Default::default(),
+                    status_ok_label: ::std::default::Default::default(),
+                    status_yes_label: ::std::default::Default::default(),
+                    status_no_label: ::std::default::Default::default(),
+                    fields: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `CommentLabel`.
+            pub fn comment_label(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.comment_label = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CommentRequired`.
+            pub fn comment_required(
+                mut self,
+                value: impl ::std::convert::Into<SelectParametersCommentRequired>,
+            ) -> Self {
+                self.comment_required = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ShowComment`.
+            pub fn show_comment(
+                mut self,
+                value: impl ::std::convert::Into<SelectParametersShowComment>,
+            ) -> Self {
+                self.show_comment = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `StatusOkLabel`.
+            pub fn status_ok_label(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.status_ok_label = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `StatusYesLabel`.
+            pub fn status_yes_label(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.status_yes_label = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `StatusNoLabel`.
+            pub fn status_no_label(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.status_no_label = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Fields`.
+            pub fn fields(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<SelectParametersFields>,
+                >,
+            ) -> Self {
+                self.fields = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+        }
+        impl ::serde::Serialize for SelectParameters {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CommentLabel",
+                    &self.comment_label,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CommentRequired",
+                    &self.comment_required,
+                )?;
+                crate::support::opt_entry(&mut map, "ShowComment", &self.show_comment)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "StatusOkLabel",
+                    &self.status_ok_label,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "StatusYesLabel",
+                    &self.status_yes_label,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "StatusNoLabel",
+                    &self.status_no_label,
+                )?;
+                crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for SelectParameters {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    comment_label: object.field("CommentLabel")?,
+                    comment_required: object.field("CommentRequired")?,
+                    show_comment: object.field("ShowComment")?,
+                    status_ok_label: object.field("StatusOkLabel")?,
+                    status_yes_label: object.field("StatusYesLabel")?,
+                    status_no_label: object.field("StatusNoLabel")?,
+                    fields: object.field("Fields")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(SelectParameters);
+        /// The object `params.SELECT` of `bizproc.task.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Select {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `WORKFLOW_ID`: `string`, optional.
+            pub workflow_id: ::std::option::Option<::std::string::String>,
+            /// `DOCUMENT_NAME`: `string`, optional.
+            pub document_name: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `MODIFIED`: `datetime`, optional.
+            pub modified: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_STARTED`: `datetime`, optional.
+            pub workflow_started: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_STARTED_BY`: `user`, optional.
+            pub workflow_started_by: ::std::option::Option<i64>,
+            /// `OVERDUE_DATE`: `datetime`, optional.
+            pub overdue_date: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
+            pub workflow_template_id: ::std::option::Option<i64>,
+            /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
+            pub workflow_template_name: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_STATE`: `string`, optional.
+            pub workflow_state: ::std::option::Option<::std::string::String>,
+            /// `STATUS`: `integer`, optional.
+            ///
+            /// Values: `0`, `1`, `2`, `3`, `4`.
+            pub status: ::std::option::Option<i64>,
+            /// `USER_ID`: `user`, optional.
+            pub user_id: ::std::option::Option<i64>,
+            /// `USER_STATUS`: `integer`, optional.
+            ///
+            /// Values: `0`, `1`, `2`, `3`.
+            pub user_status: ::std::option::Option<i64>,
+            /// `MODULE_ID`: `string`, optional.
+            pub module_id: ::std::option::Option<::std::string::String>,
+            /// `ENTITY`: `string`, optional.
+            pub entity: ::std::option::Option<::std::string::String>,
+            /// `DOCUMENT_ID`: `integer`, optional.
+            pub document_id: ::std::option::Option<i64>,
+            /// `ACTIVITY`: `string`, optional.
+            ///
+            /// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
+            pub activity: ::std::option::Option<SelectActivity>,
+            /// `ACTIVITY_NAME`: `string`, optional.
+            pub activity_name: ::std::option::Option<::std::string::String>,
+            /// `PARAMETERS`: `object`, optional.
+            pub parameters: ::std::option::Option<SelectParameters>,
+            /// `DOCUMENT_URL`: `string`, optional.
+            pub document_url: ::std::option::Option<::std::string::String>,
+        }
+        impl Select {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    workflow_id: ::std::default::Default::default(),
+                    document_name: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    modified: ::std::default::Default::default(),
+                    workflow_started: ::std::default::Default::default(),
+                    workflow_started_by: ::std::default::Default::default(),
+                    overdue_date: ::std::default::Default::default(),
+                    workflow_template_id: ::std::default::Default::default(),
+                    workflow_template_name: ::std::default::Default::default(),
+                    workflow_state: ::std::default::Default::default(),
+                    status: ::std::default::Default::default(),
+                    user_id: ::std::default::Default::default(),
+                    user_status: ::std::default::Default::default(),
+                    module_id: ::std::default::Default::default(),
+                    entity: ::std::default::Default::default(),
+                    document_id: ::std::default::Default::default(),
+                    activity: ::std::default::Default::default(),
+                    activity_name: ::std::default::Default::default(),
+                    parameters: ::std::default::Default::default(),
+                    document_url: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WORKFLOW_ID`.
+            pub fn workflow_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.workflow_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DOCUMENT_NAME`.
+            pub fn document_name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.document_name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `NAME`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED`.
+            pub fn modified(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.modified = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WORKFLOW_STARTED`.
+            pub fn workflow_started(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.workflow_started = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WORKFLOW_STARTED_BY`.
+            pub fn workflow_started_by(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.workflow_started_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `OVERDUE_DATE`.
+            pub fn overdue_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.overdue_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WORKFLOW_TEMPLATE_ID`.
+            pub fn workflow_template_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.workflow_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WORKFLOW_TEMPLATE_NAME`.
+            pub fn workflow_template_name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.workflow_template_name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WORKFLOW_STATE`.
+            pub fn workflow_state(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.workflow_state = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `STATUS`.
+            pub fn status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `USER_ID`.
+            pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.user_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `USER_STATUS`.
+            pub fn user_status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.user_status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODULE_ID`.
+            pub fn module_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.module_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ENTITY`.
+            pub fn entity(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.entity = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DOCUMENT_ID`.
+            pub fn document_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.document_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVITY`.
+            pub fn activity(
+                mut self,
+                value: impl ::std::convert::Into<SelectActivity>,
+            ) -> Self {
+                self.activity = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVITY_NAME`.
+            pub fn activity_name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.activity_name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PARAMETERS`.
+            pub fn parameters(
+                mut self,
+                value: impl ::std::convert::Into<SelectParameters>,
+            ) -> Self {
+                self.parameters = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DOCUMENT_URL`.
+            pub fn document_url(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.document_url = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Select {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DOCUMENT_NAME",
+                    &self.document_name,
+                )?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_STARTED",
+                    &self.workflow_started,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_STARTED_BY",
+                    &self.workflow_started_by,
+                )?;
+                crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_TEMPLATE_ID",
+                    &self.workflow_template_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_TEMPLATE_NAME",
+                    &self.workflow_template_name,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_STATE",
+                    &self.workflow_state,
+                )?;
+                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+                crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVITY_NAME",
+                    &self.activity_name,
+                )?;
+                crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+                crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Select {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    workflow_id: object.field("WORKFLOW_ID")?,
+                    document_name: object.field("DOCUMENT_NAME")?,
+                    description: object.field("DESCRIPTION")?,
+                    name: object.field("NAME")?,
+                    modified: object.field("MODIFIED")?,
+                    workflow_started: object.field("WORKFLOW_STARTED")?,
+                    workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
+                    overdue_date: object.field("OVERDUE_DATE")?,
+                    workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
+                    workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
+                    workflow_state: object.field("WORKFLOW_STATE")?,
+                    status: object.field("STATUS")?,
+                    user_id: object.field("USER_ID")?,
+                    user_status: object.field("USER_STATUS")?,
+                    module_id: object.field("MODULE_ID")?,
+                    entity: object.field("ENTITY")?,
+                    document_id: object.field("DOCUMENT_ID")?,
+                    activity: object.field("ACTIVITY")?,
+                    activity_name: object.field("ACTIVITY_NAME")?,
+                    parameters: object.field("PARAMETERS")?,
+                    document_url: object.field("DOCUMENT_URL")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Select);
         /// Allowed values of `params.FILTER.ACTIVITY` in `bizproc.task.list`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -3281,6 +4008,187 @@ pub mod task {
             Unknown(::std::string::String),
         }
         string_enum!(FilterParametersShowComment { N = "N", Y = "Y" });
+        /// Allowed values of `params.FILTER.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FilterParametersFieldsMultiple {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FilterParametersFieldsMultiple { True = "true", False = "false" });
+        /// Allowed values of `params.FILTER.PARAMETERS.Fields.Required` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FilterParametersFieldsRequired {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FilterParametersFieldsRequired { True = "true", False = "false" });
+        /// The object `params.FILTER.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct FilterParametersFields {
+            /// `Id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `Type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `Name`: `string | object`, optional.
+            pub name: ::std::option::Option<::serde_json::Value>,
+            /// `Description`: `string | object`, optional.
+            pub description: ::std::option::Option<::serde_json::Value>,
+            /// `Multiple`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub multiple: ::std::option::Option<FilterParametersFieldsMultiple>,
+            /// `Required`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub required: ::std::option::Option<FilterParametersFieldsRequired>,
+            /// `Options`: `object`, optional.
+            pub options: ::std::option::Option<::serde_json::Value>,
+            /// `Settings`: `object`, optional.
+            pub settings: ::std::option::Option<::serde_json::Value>,
+            /// `Default`: `any`, optional.
+            pub default: ::std::option::Option<::serde_json::Value>,
+        }
+        impl FilterParametersFields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    type_: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    multiple: ::std::default::Default::default(),
+                    required: ::std::default::Default::default(),
+                    options: ::std::default::Default::default(),
+                    settings: ::std::default::Default::default(),
+                    default: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `Id`.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Type`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Name`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Description`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Multiple`.
+            pub fn multiple(
+                mut self,
+                value: impl ::std::convert::Into<FilterParametersFieldsMultiple>,
+            ) -> Self {
+                self.multiple = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Required`.
+            pub fn required(
+                mut self,
+                value: impl ::std::convert::Into<FilterParametersFieldsRequired>,
+            ) -> Self {
+                self.required = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Options`.
+            pub fn options(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.options = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Settings`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Default`.
+            pub fn default(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for FilterParametersFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "Id", &self.id)?;
+                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "Name", &self.name)?;
+                crate::support::opt_entry(&mut map, "Description", &self.description)?;
+                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "Required", &self.required)?;
+                crate::support::opt_entry(&mut map, "Options", &self.options)?;
+                crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for FilterParametersFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("Id")?,
+                    type_: object.field("Type")?,
+                    name: object.field("Name")?,
+                    description: object.field("Description")?,
+                    multiple: object.field("Multiple")?,
+                    required: object.field("Required")?,
+                    options: object.field("Options")?,
+                    settings: object.field("Settings")?,
+                    default: object.field("Default")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(FilterParametersFields);
         /// The object `params.FILTER.PARAMETERS` of `bizproc.task.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -3304,7 +4212,7 @@ pub mod task {
             /// `StatusNoLabel`: `string`, optional.
             pub status_no_label: ::std::option::Option<::std::string::String>,
             /// `Fields`: `array`, optional.
-            pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub fields: ::std::option::Option<::std::vec::Vec<FilterParametersFields>>,
         }
         impl FilterParameters {
             /// The object; every parameter is optional.
@@ -3371,7 +4279,7 @@ pub mod task {
             pub fn fields(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<FilterParametersFields>,
                 >,
             ) -> Self {
                 self.fields = ::std::option::Option::Some(
@@ -3827,6 +4735,187 @@ pub mod task {
             Unknown(::std::string::String),
         }
         string_enum!(OrderParametersShowComment { N = "N", Y = "Y" });
+        /// Allowed values of `params.ORDER.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OrderParametersFieldsMultiple {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OrderParametersFieldsMultiple { True = "true", False = "false" });
+        /// Allowed values of `params.ORDER.PARAMETERS.Fields.Required` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OrderParametersFieldsRequired {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OrderParametersFieldsRequired { True = "true", False = "false" });
+        /// The object `params.ORDER.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct OrderParametersFields {
+            /// `Id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `Type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `Name`: `string | object`, optional.
+            pub name: ::std::option::Option<::serde_json::Value>,
+            /// `Description`: `string | object`, optional.
+            pub description: ::std::option::Option<::serde_json::Value>,
+            /// `Multiple`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub multiple: ::std::option::Option<OrderParametersFieldsMultiple>,
+            /// `Required`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub required: ::std::option::Option<OrderParametersFieldsRequired>,
+            /// `Options`: `object`, optional.
+            pub options: ::std::option::Option<::serde_json::Value>,
+            /// `Settings`: `object`, optional.
+            pub settings: ::std::option::Option<::serde_json::Value>,
+            /// `Default`: `any`, optional.
+            pub default: ::std::option::Option<::serde_json::Value>,
+        }
+        impl OrderParametersFields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    type_: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    multiple: ::std::default::Default::default(),
+                    required: ::std::default::Default::default(),
+                    options: ::std::default::Default::default(),
+                    settings: ::std::default::Default::default(),
+                    default: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `Id`.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Type`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Name`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Description`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Multiple`.
+            pub fn multiple(
+                mut self,
+                value: impl ::std::convert::Into<OrderParametersFieldsMultiple>,
+            ) -> Self {
+                self.multiple = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Required`.
+            pub fn required(
+                mut self,
+                value: impl ::std::convert::Into<OrderParametersFieldsRequired>,
+            ) -> Self {
+                self.required = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Options`.
+            pub fn options(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.options = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Settings`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `Default`.
+            pub fn default(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.default = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for OrderParametersFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "Id", &self.id)?;
+                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "Name", &self.name)?;
+                crate::support::opt_entry(&mut map, "Description", &self.description)?;
+                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "Required", &self.required)?;
+                crate::support::opt_entry(&mut map, "Options", &self.options)?;
+                crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "Default", &self.default)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for OrderParametersFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("Id")?,
+                    type_: object.field("Type")?,
+                    name: object.field("Name")?,
+                    description: object.field("Description")?,
+                    multiple: object.field("Multiple")?,
+                    required: object.field("Required")?,
+                    options: object.field("Options")?,
+                    settings: object.field("Settings")?,
+                    default: object.field("Default")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(OrderParametersFields);
         /// The object `params.ORDER.PARAMETERS` of `bizproc.task.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -3850,7 +4939,7 @@ pub mod task {
             /// `StatusNoLabel`: `string`, optional.
             pub status_no_label: ::std::option::Option<::std::string::String>,
             /// `Fields`: `array`, optional.
-            pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub fields: ::std::option::Option<::std::vec::Vec<OrderParametersFields>>,
         }
         impl OrderParameters {
             /// The object; every parameter is optional.
@@ -3917,7 +5006,7 @@ pub mod task {
             pub fn fields(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<OrderParametersFields>,
                 >,
             ) -> Self {
                 self.fields = ::std::option::Option::Some(
@@ -4323,8 +5412,258 @@ pub mod task {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
+        /// Allowed values of `result.ACTIVITY` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemActivity {
+            /// `ApproveActivity`
+            ApproveActivity,
+            /// `ReviewActivity`
+            ReviewActivity,
+            /// `RequestInformationActivity`
+            RequestInformationActivity,
+            /// `RequestInformationOptionalActivity`
+            RequestInformationOptionalActivity,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            ItemActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
+            "ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
+            RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
+        );
+        /// Allowed values of `result.PARAMETERS.CommentRequired` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemParametersCommentRequired {
+            /// `N`
+            N,
+            /// `Y`
+            Y,
+            /// `YA`
+            Ya,
+            /// `YR`
+            Yr,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            ItemParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
+        );
+        /// Allowed values of `result.PARAMETERS.ShowComment` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemParametersShowComment {
+            /// `N`
+            N,
+            /// `Y`
+            Y,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ItemParametersShowComment { N = "N", Y = "Y" });
+        /// Allowed values of `result.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemParametersFieldsMultiple {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ItemParametersFieldsMultiple { True = "true", False = "false" });
+        /// Allowed values of `result.PARAMETERS.Fields.Required` in `bizproc.task.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemParametersFieldsRequired {
+            /// `true`
+            True,
+            /// `false`
+            False,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ItemParametersFieldsRequired { True = "true", False = "false" });
+        /// The object `result.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemParametersFields {
+            /// `Id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `Type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `Name`: `string | object`, optional.
+            pub name: ::serde_json::Value,
+            /// `Description`: `string | object`, optional.
+            pub description: ::serde_json::Value,
+            /// `Multiple`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub multiple: ::std::option::Option<ItemParametersFieldsMultiple>,
+            /// `Required`: `boolean`, optional.
+            ///
+            /// Values: `true`, `false`.
+            pub required: ::std::option::Option<ItemParametersFieldsRequired>,
+            /// `Options`: `object`, optional.
+            pub options: ::serde_json::Value,
+            /// `Settings`: `object`, optional.
+            pub settings: ::serde_json::Value,
+            /// `Default`: `any`, optional.
+            pub default: ::serde_json::Value,
+        }
+        impl crate::support::FromValue for ItemParametersFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("Id")?,
+                    type_: object.field("Type")?,
+                    name: object.field("Name")?,
+                    description: object.field("Description")?,
+                    multiple: object.field("Multiple")?,
+                    required: object.field("Required")?,
+                    options: object.field("Options")?,
+                    settings: object.field("Settings")?,
+                    default: object.field("Default")?,
+                })
+            }
+        }
+        /// The object `result.PARAMETERS` of `bizproc.task.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemParameters {
+            /// `CommentLabel`: `string`, optional.
+            pub comment_label: ::std::option::Option<::std::string::String>,
+            /// `CommentRequired`: `string`, optional.
+            ///
+            /// Values: `N`, `Y`, `YA`, `YR`.
+            pub comment_required: ::std::option::Option<ItemParametersCommentRequired>,
+            /// `ShowComment`: `boolean`, optional.
+            ///
+            /// Values: `N`, `Y`.
+            pub show_comment: ::std::option::Option<ItemParametersShowComment>,
+            /// `StatusOkLabel`: `string`, optional.
+            pub status_ok_label: ::std::option::Option<::std::string::String>,
+            /// `StatusYesLabel`: `string`, optional.
+            pub status_yes_label: ::std::option::Option<::std::string::String>,
+            /// `StatusNoLabel`: `string`, optional.
+            pub status_no_label: ::std::option::Option<::std::string::String>,
+            /// `Fields`: `array`, optional.
+            pub fields: ::std::vec::Vec<ItemParametersFields>,
+        }
+        impl crate::support::FromValue for ItemParameters {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    comment_label: object.field("CommentLabel")?,
+                    comment_required: object.field("CommentRequired")?,
+                    show_comment: object.field("ShowComment")?,
+                    status_ok_label: object.field("StatusOkLabel")?,
+                    status_yes_label: object.field("StatusYesLabel")?,
+                    status_no_label: object.field("StatusNoLabel")?,
+                    fields: object.field("Fields")?,
+                })
+            }
+        }
+        /// The object `result` of `bizproc.task.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `WORKFLOW_ID`: `string`, optional.
+            pub workflow_id: ::std::option::Option<::std::string::String>,
+            /// `DOCUMENT_NAME`: `string`, optional.
+            pub document_name: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `MODIFIED`: `datetime`, optional.
+            pub modified: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_STARTED`: `datetime`, optional.
+            pub workflow_started: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_STARTED_BY`: `user`, optional.
+            pub workflow_started_by: ::std::option::Option<i64>,
+            /// `OVERDUE_DATE`: `datetime`, optional.
+            pub overdue_date: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
+            pub workflow_template_id: ::std::option::Option<i64>,
+            /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
+            pub workflow_template_name: ::std::option::Option<::std::string::String>,
+            /// `WORKFLOW_STATE`: `string`, optional.
+            pub workflow_state: ::std::option::Option<::std::string::String>,
+            /// `STATUS`: `integer`, optional.
+            ///
+            /// Values: `0`, `1`, `2`, `3`, `4`.
+            pub status: ::std::option::Option<i64>,
+            /// `USER_ID`: `user`, optional.
+            pub user_id: ::std::option::Option<i64>,
+            /// `USER_STATUS`: `integer`, optional.
+            ///
+            /// Values: `0`, `1`, `2`, `3`.
+            pub user_status: ::std::option::Option<i64>,
+            /// `MODULE_ID`: `string`, optional.
+            pub module_id: ::std::option::Option<::std::string::String>,
+            /// `ENTITY`: `string`, optional.
+            pub entity: ::std::option::Option<::std::string::String>,
+            /// `DOCUMENT_ID`: `integer`, optional.
+            pub document_id: ::std::option::Option<i64>,
+            /// `ACTIVITY`: `string`, optional.
+            ///
+            /// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
+            pub activity: ::std::option::Option<ItemActivity>,
+            /// `ACTIVITY_NAME`: `string`, optional.
+            pub activity_name: ::std::option::Option<::std::string::String>,
+            /// `PARAMETERS`: `object`, optional.
+            pub parameters: ::std::option::Option<ItemParameters>,
+            /// `DOCUMENT_URL`: `string`, optional.
+            pub document_url: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    workflow_id: object.field("WORKFLOW_ID")?,
+                    document_name: object.field("DOCUMENT_NAME")?,
+                    description: object.field("DESCRIPTION")?,
+                    name: object.field("NAME")?,
+                    modified: object.field("MODIFIED")?,
+                    workflow_started: object.field("WORKFLOW_STARTED")?,
+                    workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
+                    overdue_date: object.field("OVERDUE_DATE")?,
+                    workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
+                    workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
+                    workflow_state: object.field("WORKFLOW_STATE")?,
+                    status: object.field("STATUS")?,
+                    user_id: object.field("USER_ID")?,
+                    user_status: object.field("USER_STATUS")?,
+                    module_id: object.field("MODULE_ID")?,
+                    entity: object.field("ENTITY")?,
+                    document_id: object.field("DOCUMENT_ID")?,
+                    activity: object.field("ACTIVITY")?,
+                    activity_name: object.field("ACTIVITY_NAME")?,
+                    parameters: object.field("PARAMETERS")?,
+                    document_url: object.field("DOCUMENT_URL")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "bizproc.task.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4333,11 +5672,12 @@ pub mod task {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
 }
 /// Methods under `workflow`.
@@ -4879,7 +6219,7 @@ pub mod workflow {
         #[non_exhaustive]
         pub struct List {
             /// `SELECT`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
             /// `FILTER`: `object`, optional.
             pub filter: ::std::option::Option<list::Filter>,
             /// `ORDER`: `object`, optional.
@@ -4901,7 +6241,7 @@ pub mod workflow {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<list::Select>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -5089,6 +6429,288 @@ pub mod workflow {
             }
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
+            /// Allowed values of `params.SELECT.MODULE_ID` in `bizproc.workflow.template.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum SelectModuleId {
+                /// `crm`
+                Crm,
+                /// `lists`
+                Lists,
+                /// `disk`
+                Disk,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(SelectModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
+            /// Allowed values of `params.SELECT.IS_MODIFIED` in `bizproc.workflow.template.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum SelectIsModified {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(SelectIsModified { Y = "Y", N = "N" });
+            /// The object `params.SELECT` of `bizproc.workflow.template.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Select {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `MODULE_ID`: `string`, optional.
+                ///
+                /// Values: `crm`, `lists`, `disk`.
+                pub module_id: ::std::option::Option<SelectModuleId>,
+                /// `ENTITY`: `string`, optional.
+                pub entity: ::std::option::Option<::std::string::String>,
+                /// `DOCUMENT_TYPE`: `string`, optional.
+                pub document_type: ::std::option::Option<::std::string::String>,
+                /// `AUTO_EXECUTE`: `integer`, optional.
+                pub auto_execute: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `TEMPLATE`: `array`, optional.
+                pub template: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `PARAMETERS`: `array`, optional.
+                pub parameters: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `VARIABLES`: `array`, optional.
+                pub variables: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `CONSTANTS`: `array`, optional.
+                pub constants: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `MODIFIED`: `datetime`, optional.
+                pub modified: ::std::option::Option<::std::string::String>,
+                /// `IS_MODIFIED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub is_modified: ::std::option::Option<SelectIsModified>,
+                /// `USER_ID`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+                /// `SYSTEM_CODE`: `string`, optional.
+                pub system_code: ::std::option::Option<::std::string::String>,
+            }
+            impl Select {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        module_id: ::std::default::Default::default(),
+                        entity: ::std::default::Default::default(),
+                        document_type: ::std::default::Default::default(),
+                        auto_execute: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        template: ::std::default::Default::default(),
+                        parameters: ::std::default::Default::default(),
+                        variables: ::std::default::Default::default(),
+                        constants: ::std::default::Default::default(),
+                        modified: ::std::default::Default::default(),
+                        is_modified: ::std::default::Default::default(),
+                        user_id: ::std::default::Default::default(),
+                        system_code: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ID`.
+                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `MODULE_ID`.
+                pub fn module_id(
+                    mut self,
+                    value: impl ::std::convert::Into<SelectModuleId>,
+                ) -> Self {
+                    self.module_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ENTITY`.
+                pub fn entity(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.entity = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DOCUMENT_TYPE`.
+                pub fn document_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.document_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AUTO_EXECUTE`.
+                pub fn auto_execute(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.auto_execute = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NAME`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `TEMPLATE`.
+                pub fn template(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.template = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `PARAMETERS`.
+                pub fn parameters(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.parameters = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `VARIABLES`.
+                pub fn variables(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.variables = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `CONSTANTS`.
+                pub fn constants(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.constants = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `MODIFIED`.
+                pub fn modified(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.modified = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `IS_MODIFIED`.
+                pub fn is_modified(
+                    mut self,
+                    value: impl ::std::convert::Into<SelectIsModified>,
+                ) -> Self {
+                    self.is_modified = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `USER_ID`.
+                pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.user_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SYSTEM_CODE`.
+                pub fn system_code(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.system_code = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Select {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                    crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DOCUMENT_TYPE",
+                        &self.document_type,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_EXECUTE",
+                        &self.auto_execute,
+                    )?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
+                    crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+                    crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
+                    crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
+                    crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "IS_MODIFIED",
+                        &self.is_modified,
+                    )?;
+                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SYSTEM_CODE",
+                        &self.system_code,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Select {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        module_id: object.field("MODULE_ID")?,
+                        entity: object.field("ENTITY")?,
+                        document_type: object.field("DOCUMENT_TYPE")?,
+                        auto_execute: object.field("AUTO_EXECUTE")?,
+                        name: object.field("NAME")?,
+                        template: object.field("TEMPLATE")?,
+                        parameters: object.field("PARAMETERS")?,
+                        variables: object.field("VARIABLES")?,
+                        constants: object.field("CONSTANTS")?,
+                        modified: object.field("MODIFIED")?,
+                        is_modified: object.field("IS_MODIFIED")?,
+                        user_id: object.field("USER_ID")?,
+                        system_code: object.field("SYSTEM_CODE")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Select);
             /// Allowed values of `params.FILTER.MODULE_ID` in `bizproc.workflow.template.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -5653,8 +7275,96 @@ pub mod workflow {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
+            /// Allowed values of `result.MODULE_ID` in `bizproc.workflow.template.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemModuleId {
+                /// `crm`
+                Crm,
+                /// `lists`
+                Lists,
+                /// `disk`
+                Disk,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
+            /// Allowed values of `result.IS_MODIFIED` in `bizproc.workflow.template.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemIsModified {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemIsModified { Y = "Y", N = "N" });
+            /// The object `result` of `bizproc.workflow.template.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `MODULE_ID`: `string`, optional.
+                ///
+                /// Values: `crm`, `lists`, `disk`.
+                pub module_id: ::std::option::Option<ItemModuleId>,
+                /// `ENTITY`: `string`, optional.
+                pub entity: ::std::option::Option<::std::string::String>,
+                /// `DOCUMENT_TYPE`: `string`, optional.
+                pub document_type: ::std::option::Option<::std::string::String>,
+                /// `AUTO_EXECUTE`: `integer`, optional.
+                pub auto_execute: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `TEMPLATE`: `array`, optional.
+                pub template: ::std::vec::Vec<::serde_json::Value>,
+                /// `PARAMETERS`: `array`, optional.
+                pub parameters: ::std::vec::Vec<::serde_json::Value>,
+                /// `VARIABLES`: `array`, optional.
+                pub variables: ::std::vec::Vec<::serde_json::Value>,
+                /// `CONSTANTS`: `array`, optional.
+                pub constants: ::std::vec::Vec<::serde_json::Value>,
+                /// `MODIFIED`: `datetime`, optional.
+                pub modified: ::std::option::Option<::std::string::String>,
+                /// `IS_MODIFIED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub is_modified: ::std::option::Option<ItemIsModified>,
+                /// `USER_ID`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+                /// `SYSTEM_CODE`: `string`, optional.
+                pub system_code: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        module_id: object.field("MODULE_ID")?,
+                        entity: object.field("ENTITY")?,
+                        document_type: object.field("DOCUMENT_TYPE")?,
+                        auto_execute: object.field("AUTO_EXECUTE")?,
+                        name: object.field("NAME")?,
+                        template: object.field("TEMPLATE")?,
+                        parameters: object.field("PARAMETERS")?,
+                        variables: object.field("VARIABLES")?,
+                        constants: object.field("CONSTANTS")?,
+                        modified: object.field("MODIFIED")?,
+                        is_modified: object.field("IS_MODIFIED")?,
+                        user_id: object.field("USER_ID")?,
+                        system_code: object.field("SYSTEM_CODE")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "bizproc.workflow.template.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5663,11 +7373,12 @@ pub mod workflow {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `bizproc.workflow.template.update`.
         ///

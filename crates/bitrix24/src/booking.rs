@@ -531,14 +531,14 @@ pub mod v1 {
                 /// `bookingId`: `integer`, required.
                 pub booking_id: i64,
                 /// `clients`: `array`, required.
-                pub clients: ::std::vec::Vec<::serde_json::Value>,
+                pub clients: ::std::vec::Vec<set::Clients>,
             }
             impl Set {
                 /// The call with its required parameters: `bookingId`, `clients`.
                 pub fn new(
                     booking_id: impl ::std::convert::Into<i64>,
                     clients: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<set::Clients>,
                     >,
                 ) -> Self {
                     Self {
@@ -688,6 +688,58 @@ pub mod v1 {
                 }
                 string_enum!(Error { N0 = "0", N1021 = "1021", N100 = "100" });
                 error_code!(Error);
+                /// The object `params.clients` of `booking.v1.booking.client.set`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-set.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Clients {
+                    /// `id`: `integer`, required.
+                    pub id: i64,
+                    /// `type`: `object`, required.
+                    ///
+                    /// Values: `code`, `CONTACT`, `COMPANY`.
+                    pub type_: ::serde_json::Value,
+                }
+                impl Clients {
+                    /// The object with its required parameters: `id`, `type`.
+                    pub fn new(
+                        id: impl ::std::convert::Into<i64>,
+                        type_: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        Self {
+                            id: id.into(),
+                            type_: type_.into(),
+                        }
+                    }
+                }
+                impl ::serde::Serialize for Clients {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("id", &self.id)?;
+                        map.serialize_entry("type", &self.type_)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Clients {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Clients);
                 /// The `result` of the call: `boolean`.
                 pub type Output = ::bitrix24_runtime::lenient::Bool;
                 impl ::bitrix24_runtime::Method for super::Set {
@@ -975,14 +1027,14 @@ pub mod v1 {
                 /// `bookingId`: `integer`, required.
                 pub booking_id: i64,
                 /// `externalData`: `array`, required.
-                pub external_data: ::std::vec::Vec<::serde_json::Value>,
+                pub external_data: ::std::vec::Vec<set::ExternalData>,
             }
             impl Set {
                 /// The call with its required parameters: `bookingId`, `externalData`.
                 pub fn new(
                     booking_id: impl ::std::convert::Into<i64>,
                     external_data: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<set::ExternalData>,
                     >,
                 ) -> Self {
                     Self {
@@ -1135,6 +1187,62 @@ pub mod v1 {
                 }
                 string_enum!(Error { N0 = "0", N1021 = "1021", N100 = "100" });
                 error_code!(Error);
+                /// The object `params.externalData` of `booking.v1.booking.externalData.set`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-set.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ExternalData {
+                    /// `moduleId`: `string`, required.
+                    pub module_id: ::std::string::String,
+                    /// `entityTypeId`: `string`, required.
+                    pub entity_type_id: ::std::string::String,
+                    /// `value`: `string`, required.
+                    pub value: ::std::string::String,
+                }
+                impl ExternalData {
+                    /// The object with its required parameters: `moduleId`, `entityTypeId`, `value`.
+                    pub fn new(
+                        module_id: impl ::std::convert::Into<::std::string::String>,
+                        entity_type_id: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            module_id: module_id.into(),
+                            entity_type_id: entity_type_id.into(),
+                            value: value.into(),
+                        }
+                    }
+                }
+                impl ::serde::Serialize for ExternalData {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("moduleId", &self.module_id)?;
+                        map.serialize_entry("entityTypeId", &self.entity_type_id)?;
+                        map.serialize_entry("value", &self.value)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for ExternalData {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            module_id: object.field("moduleId")?,
+                            entity_type_id: object.field("entityTypeId")?,
+                            value: object.field("value")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(ExternalData);
                 /// The `result` of the call: `boolean`.
                 pub type Output = ::bitrix24_runtime::lenient::Bool;
                 impl ::bitrix24_runtime::Method for super::Set {
@@ -3476,14 +3584,14 @@ pub mod v1 {
                 /// `resourceId`: `integer`, required.
                 pub resource_id: i64,
                 /// `slots`: `array`, required.
-                pub slots: ::std::vec::Vec<::serde_json::Value>,
+                pub slots: ::std::vec::Vec<set::Slots>,
             }
             impl Set {
                 /// The call with its required parameters: `resourceId`, `slots`.
                 pub fn new(
                     resource_id: impl ::std::convert::Into<i64>,
                     slots: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<set::Slots>,
                     >,
                 ) -> Self {
                     Self {
@@ -3672,6 +3780,106 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1009 = "1009", N0 = "0", N100 = "100" });
                 error_code!(Error);
+                /// Allowed values of `params.slots.weekDays` in `booking.v1.resource.slots.set`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum SlotsWeekDays {
+                    /// `"Mon"`
+                    Mon,
+                    /// `"Tue"`
+                    Tue,
+                    /// `"Wed"`
+                    Wed,
+                    /// `"Thu"`
+                    Thu,
+                    /// `"Fri"`
+                    Fri,
+                    /// `"Sat"`
+                    Sat,
+                    /// `"Sun"`
+                    Sun,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    SlotsWeekDays { Mon = "\"Mon\"", Tue = "\"Tue\"", Wed = "\"Wed\"",
+                    Thu = "\"Thu\"", Fri = "\"Fri\"", Sat = "\"Sat\"", Sun = "\"Sun\"" }
+                );
+                /// The object `params.slots` of `booking.v1.resource.slots.set`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-set.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Slots {
+                    /// `from`: `integer`, required.
+                    pub from: i64,
+                    /// `to`: `integer`, required.
+                    pub to: i64,
+                    /// `timezone`: `string`, required.
+                    pub timezone: ::std::string::String,
+                    /// `weekDays`: `array`, required.
+                    ///
+                    /// Values: `"Mon"`, `"Tue"`, `"Wed"`, `"Thu"`, `"Fri"`, `"Sat"`, `"Sun"`.
+                    pub week_days: ::std::vec::Vec<SlotsWeekDays>,
+                    /// `slotSize`: `integer`, required.
+                    pub slot_size: i64,
+                }
+                impl Slots {
+                    /// The object with its required parameters: `from`, `to`, `timezone`, `weekDays`, `slotSize`.
+                    pub fn new(
+                        from: impl ::std::convert::Into<i64>,
+                        to: impl ::std::convert::Into<i64>,
+                        timezone: impl ::std::convert::Into<::std::string::String>,
+                        week_days: impl ::std::iter::IntoIterator<
+                            Item = impl ::std::convert::Into<SlotsWeekDays>,
+                        >,
+                        slot_size: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        Self {
+                            from: from.into(),
+                            to: to.into(),
+                            timezone: timezone.into(),
+                            week_days: week_days
+                                .into_iter()
+                                .map(::std::convert::Into::into)
+                                .collect(),
+                            slot_size: slot_size.into(),
+                        }
+                    }
+                }
+                impl ::serde::Serialize for Slots {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("from", &self.from)?;
+                        map.serialize_entry("to", &self.to)?;
+                        map.serialize_entry("timezone", &self.timezone)?;
+                        map.serialize_entry("weekDays", &self.week_days)?;
+                        map.serialize_entry("slotSize", &self.slot_size)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Slots {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            from: object.field("from")?,
+                            to: object.field("to")?,
+                            timezone: object.field("timezone")?,
+                            week_days: object.field("weekDays")?,
+                            slot_size: object.field("slotSize")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Slots);
                 /// The `result` of the call: `boolean`.
                 pub type Output = ::bitrix24_runtime::lenient::Bool;
                 impl ::bitrix24_runtime::Method for super::Set {
@@ -6672,14 +6880,14 @@ pub mod v1 {
                 /// `waitListId`: `integer`, required.
                 pub wait_list_id: i64,
                 /// `clients`: `array`, required.
-                pub clients: ::std::vec::Vec<::serde_json::Value>,
+                pub clients: ::std::vec::Vec<set::Clients>,
             }
             impl Set {
                 /// The call with its required parameters: `waitListId`, `clients`.
                 pub fn new(
                     wait_list_id: impl ::std::convert::Into<i64>,
                     clients: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<set::Clients>,
                     >,
                 ) -> Self {
                     Self {
@@ -6829,6 +7037,56 @@ pub mod v1 {
                 }
                 string_enum!(Error { N0 = "0", N1040 = "1040", N100 = "100" });
                 error_code!(Error);
+                /// The object `params.clients` of `booking.v1.waitlist.client.set`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-set.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Clients {
+                    /// `id`: `integer`, required.
+                    pub id: i64,
+                    /// `type`: `object`, required.
+                    pub type_: ::serde_json::Value,
+                }
+                impl Clients {
+                    /// The object with its required parameters: `id`, `type`.
+                    pub fn new(
+                        id: impl ::std::convert::Into<i64>,
+                        type_: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        Self {
+                            id: id.into(),
+                            type_: type_.into(),
+                        }
+                    }
+                }
+                impl ::serde::Serialize for Clients {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("id", &self.id)?;
+                        map.serialize_entry("type", &self.type_)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Clients {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Clients);
                 /// The `result` of the call: `boolean`.
                 pub type Output = ::bitrix24_runtime::lenient::Bool;
                 impl ::bitrix24_runtime::Method for super::Set {
@@ -6981,14 +7239,14 @@ pub mod v1 {
                 /// `waitListId`: `integer`, required.
                 pub wait_list_id: i64,
                 /// `externalData`: `array`, required.
-                pub external_data: ::std::vec::Vec<::serde_json::Value>,
+                pub external_data: ::std::vec::Vec<set::ExternalData>,
             }
             impl Set {
                 /// The call with its required parameters: `waitListId`, `externalData`.
                 pub fn new(
                     wait_list_id: impl ::std::convert::Into<i64>,
                     external_data: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<set::ExternalData>,
                     >,
                 ) -> Self {
                     Self {
@@ -7141,6 +7399,62 @@ pub mod v1 {
                 }
                 string_enum!(Error { N0 = "0", N1040 = "1040", N100 = "100" });
                 error_code!(Error);
+                /// The object `params.externalData` of `booking.v1.waitlist.externalData.set`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-set.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ExternalData {
+                    /// `moduleId`: `string`, required.
+                    pub module_id: ::std::string::String,
+                    /// `entityTypeId`: `string`, required.
+                    pub entity_type_id: ::std::string::String,
+                    /// `value`: `string`, required.
+                    pub value: ::std::string::String,
+                }
+                impl ExternalData {
+                    /// The object with its required parameters: `moduleId`, `entityTypeId`, `value`.
+                    pub fn new(
+                        module_id: impl ::std::convert::Into<::std::string::String>,
+                        entity_type_id: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            module_id: module_id.into(),
+                            entity_type_id: entity_type_id.into(),
+                            value: value.into(),
+                        }
+                    }
+                }
+                impl ::serde::Serialize for ExternalData {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("moduleId", &self.module_id)?;
+                        map.serialize_entry("entityTypeId", &self.entity_type_id)?;
+                        map.serialize_entry("value", &self.value)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for ExternalData {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            module_id: object.field("moduleId")?,
+                            entity_type_id: object.field("entityTypeId")?,
+                            value: object.field("value")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(ExternalData);
                 /// The `result` of the call: `boolean`.
                 pub type Output = ::bitrix24_runtime::lenient::Bool;
                 impl ::bitrix24_runtime::Method for super::Set {

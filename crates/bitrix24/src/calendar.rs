@@ -223,7 +223,7 @@ pub mod event {
         /// `location`: `string`, optional.
         pub location: ::std::option::Option<::std::string::String>,
         /// `remind`: `array`, optional.
-        pub remind: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub remind: ::std::option::Option<::std::vec::Vec<add::Remind>>,
         /// `attendees`: `array`, optional.
         pub attendees: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /// `meeting`: `object`, optional.
@@ -384,7 +384,7 @@ pub mod event {
         pub fn remind(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<add::Remind>,
             >,
         ) -> Self {
             self.remind = ::std::option::Option::Some(
@@ -744,7 +744,7 @@ pub mod event {
         /// `location`: `string`, optional.
         pub location: ::std::option::Option<::std::string::String>,
         /// `remind`: `array`, optional.
-        pub remind: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub remind: ::std::option::Option<::std::vec::Vec<update::Remind>>,
         /// `attendees`: `array`, optional.
         pub attendees: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /// `host`: `integer`, optional.
@@ -944,7 +944,7 @@ pub mod event {
         pub fn remind(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<update::Remind>,
             >,
         ) -> Self {
             self.remind = ::std::option::Option::Some(
@@ -1231,6 +1231,65 @@ pub mod event {
             Unknown(::std::string::String),
         }
         string_enum!(IsMeeting { Y = "Y", N = "N" });
+        /// The object `params.remind` of `calendar.event.add`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Remind {
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `count`: `integer`, optional.
+            pub count: ::std::option::Option<i64>,
+        }
+        impl Remind {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    type_: ::std::default::Default::default(),
+                    count: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `type`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `count`.
+            pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.count = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Remind {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "count", &self.count)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Remind {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.field("type")?,
+                    count: object.field("count")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Remind);
         /// The object `params.meeting` of `calendar.event.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
@@ -2045,6 +2104,65 @@ pub mod event {
             Unknown(::std::string::String),
         }
         string_enum!(IsMeeting { Y = "Y", N = "N" });
+        /// The object `params.remind` of `calendar.event.update`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Remind {
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `count`: `integer`, optional.
+            pub count: ::std::option::Option<i64>,
+        }
+        impl Remind {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    type_: ::std::default::Default::default(),
+                    count: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `type`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `count`.
+            pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.count = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Remind {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "count", &self.count)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Remind {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.field("type")?,
+                    count: object.field("count")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Remind);
         /// The object `params.meeting` of `calendar.event.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
@@ -2643,8 +2761,142 @@ pub mod resource {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
+            /// Allowed values of `result.DELETED` in `calendar.resource.booking.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemDeleted {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemDeleted { Y = "Y", N = "N" });
+            /// Allowed values of `result.DT_SKIP_TIME` in `calendar.resource.booking.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemDtSkipTime {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemDtSkipTime { Y = "Y", N = "N" });
+            /// The object `result` of `calendar.resource.booking.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `PARENT_ID`: `string`, optional.
+                pub parent_id: ::std::option::Option<::std::string::String>,
+                /// `DELETED`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub deleted: ::std::option::Option<ItemDeleted>,
+                /// `CAL_TYPE`: `string`, optional.
+                pub cal_type: ::std::option::Option<::std::string::String>,
+                /// `OWNER_ID`: `string`, optional.
+                pub owner_id: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `DATE_FROM`: `datetime`, optional.
+                pub date_from: ::std::option::Option<::std::string::String>,
+                /// `DATE_TO`: `datetime`, optional.
+                pub date_to: ::std::option::Option<::std::string::String>,
+                /// `TZ_FROM`: `string`, optional.
+                pub tz_from: ::std::option::Option<::std::string::String>,
+                /// `TZ_TO`: `string`, optional.
+                pub tz_to: ::std::option::Option<::std::string::String>,
+                /// `TZ_OFFSET_FROM`: `string`, optional.
+                pub tz_offset_from: ::std::option::Option<::std::string::String>,
+                /// `TZ_OFFSET_TO`: `string`, optional.
+                pub tz_offset_to: ::std::option::Option<::std::string::String>,
+                /// `DATE_FROM_TS_UTC`: `string`, optional.
+                pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
+                /// `DATE_TO_TS_UTC`: `string`, optional.
+                pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
+                /// `DT_SKIP_TIME`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub dt_skip_time: ::std::option::Option<ItemDtSkipTime>,
+                /// `DT_LENGTH`: `integer`, optional.
+                pub dt_length: ::std::option::Option<i64>,
+                /// `EVENT_TYPE`: `string`, optional.
+                pub event_type: ::std::option::Option<::std::string::String>,
+                /// `CREATED_BY`: `string`, optional.
+                pub created_by: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `TIMESTAMP_X`: `datetime`, optional.
+                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                /// `DESCRIPTION`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `IS_MEETING`: `boolean`, optional.
+                pub is_meeting: ::std::option::Option<bool>,
+                /// `MEETING_STATUS`: `string`, optional.
+                pub meeting_status: ::std::option::Option<::std::string::String>,
+                /// `MEETING_HOST`: `string`, optional.
+                pub meeting_host: ::std::option::Option<::std::string::String>,
+                /// `VERSION`: `string`, optional.
+                pub version: ::std::option::Option<::std::string::String>,
+                /// `SECTION_ID`: `string`, optional.
+                pub section_id: ::std::option::Option<::std::string::String>,
+                /// `DATE_FROM_FORMATTED`: `string`, optional.
+                pub date_from_formatted: ::std::option::Option<::std::string::String>,
+                /// `DATE_TO_FORMATTED`: `string`, optional.
+                pub date_to_formatted: ::std::option::Option<::std::string::String>,
+                /// `SECT_ID`: `string`, optional.
+                pub sect_id: ::std::option::Option<::std::string::String>,
+                /// `RESOURCE_BOOKING_ID`: `integer`, optional.
+                pub resource_booking_id: ::std::option::Option<i64>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        parent_id: object.field("PARENT_ID")?,
+                        deleted: object.field("DELETED")?,
+                        cal_type: object.field("CAL_TYPE")?,
+                        owner_id: object.field("OWNER_ID")?,
+                        name: object.field("NAME")?,
+                        date_from: object.field("DATE_FROM")?,
+                        date_to: object.field("DATE_TO")?,
+                        tz_from: object.field("TZ_FROM")?,
+                        tz_to: object.field("TZ_TO")?,
+                        tz_offset_from: object.field("TZ_OFFSET_FROM")?,
+                        tz_offset_to: object.field("TZ_OFFSET_TO")?,
+                        date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+                        date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+                        dt_skip_time: object.field("DT_SKIP_TIME")?,
+                        dt_length: object.field("DT_LENGTH")?,
+                        event_type: object.field("EVENT_TYPE")?,
+                        created_by: object.field("CREATED_BY")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        timestamp_x: object.field("TIMESTAMP_X")?,
+                        description: object.field("DESCRIPTION")?,
+                        is_meeting: object.field("IS_MEETING")?,
+                        meeting_status: object.field("MEETING_STATUS")?,
+                        meeting_host: object.field("MEETING_HOST")?,
+                        version: object.field("VERSION")?,
+                        section_id: object.field("SECTION_ID")?,
+                        date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
+                        date_to_formatted: object.field("DATE_TO_FORMATTED")?,
+                        sect_id: object.field("SECT_ID")?,
+                        resource_booking_id: object.field("RESOURCE_BOOKING_ID")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "calendar.resource.booking.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2652,6 +2904,7 @@ pub mod resource {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Types of `calendar.resource.delete`.
@@ -2680,8 +2933,33 @@ pub mod resource {
         ///
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
+        /// The object `result` of `calendar.resource.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            pub created_by: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    created_by: object.field("CREATED_BY")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "calendar.resource.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2689,6 +2967,7 @@ pub mod resource {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `calendar.resource.update`.
     ///
@@ -3817,6 +4096,164 @@ pub mod user {
                 Unknown(::std::string::String),
             }
             string_enum!(SettingsShowCompletedTasks { Y = "Y", N = "N" });
+            /// Allowed values of `params.settings.defaultReminders.fullDay.type` in `calendar.user.settings.set`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum SettingsDefaultRemindersFullDayType {
+                /// `min`
+                Min,
+                /// `hour`
+                Hour,
+                /// `day`
+                Day,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                SettingsDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day =
+                "day" }
+            );
+            /// The object `params.settings.defaultReminders.fullDay` of `calendar.user.settings.set`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct SettingsDefaultRemindersFullDay {
+                /// `type`: `string`, optional.
+                ///
+                /// Values: `min`, `hour`, `day`.
+                pub type_: ::std::option::Option<SettingsDefaultRemindersFullDayType>,
+                /// `count`: `integer`, optional.
+                pub count: ::std::option::Option<i64>,
+            }
+            impl SettingsDefaultRemindersFullDay {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        type_: ::std::default::Default::default(),
+                        count: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `type`.
+                pub fn type_(
+                    mut self,
+                    value: impl ::std::convert::Into<SettingsDefaultRemindersFullDayType>,
+                ) -> Self {
+                    self.type_ = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `count`.
+                pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.count = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for SettingsDefaultRemindersFullDay {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "count", &self.count)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for SettingsDefaultRemindersFullDay {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        type_: object.field("type")?,
+                        count: object.field("count")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(SettingsDefaultRemindersFullDay);
+            /// Allowed values of `params.settings.defaultReminders.withTime.type` in `calendar.user.settings.set`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum SettingsDefaultRemindersWithTimeType {
+                /// `min`
+                Min,
+                /// `hour`
+                Hour,
+                /// `day`
+                Day,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                SettingsDefaultRemindersWithTimeType { Min = "min", Hour = "hour", Day =
+                "day" }
+            );
+            /// The object `params.settings.defaultReminders.withTime` of `calendar.user.settings.set`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct SettingsDefaultRemindersWithTime {
+                /// `type`: `string`, optional.
+                ///
+                /// Values: `min`, `hour`, `day`.
+                pub type_: ::std::option::Option<SettingsDefaultRemindersWithTimeType>,
+                /// `count`: `integer`, optional.
+                pub count: ::std::option::Option<i64>,
+            }
+            impl SettingsDefaultRemindersWithTime {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        type_: ::std::default::Default::default(),
+                        count: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `type`.
+                pub fn type_(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        SettingsDefaultRemindersWithTimeType,
+                    >,
+                ) -> Self {
+                    self.type_ = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `count`.
+                pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.count = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for SettingsDefaultRemindersWithTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "count", &self.count)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for SettingsDefaultRemindersWithTime {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        type_: object.field("type")?,
+                        count: object.field("count")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(SettingsDefaultRemindersWithTime);
             /// The object `params.settings.defaultReminders` of `calendar.user.settings.set`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
@@ -3825,11 +4262,11 @@ pub mod user {
             pub struct SettingsDefaultReminders {
                 /// `fullDay`: `array`, optional.
                 pub full_day: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                    ::std::vec::Vec<SettingsDefaultRemindersFullDay>,
                 >,
                 /// `withTime`: `array`, optional.
                 pub with_time: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                    ::std::vec::Vec<SettingsDefaultRemindersWithTime>,
                 >,
             }
             impl SettingsDefaultReminders {
@@ -3844,7 +4281,7 @@ pub mod user {
                 pub fn full_day(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<SettingsDefaultRemindersFullDay>,
                     >,
                 ) -> Self {
                     self.full_day = ::std::option::Option::Some(
@@ -3856,7 +4293,9 @@ pub mod user {
                 pub fn with_time(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<
+                            SettingsDefaultRemindersWithTime,
+                        >,
                     >,
                 ) -> Self {
                     self.with_time = ::std::option::Option::Some(

@@ -7631,6 +7631,71 @@ pub mod price {
             = "100", N0 = "0" }
         );
         error_code!(Error);
+        /// The object `params.fields.product.prices` of `catalog.price.modify`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct FieldsProductPrices {
+            /// `id`: `catalog_price.id`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `catalogGroupId`: `catalog_price_type.id`, required.
+            pub catalog_group_id: i64,
+            /// `price`: `double`, required.
+            pub price: f64,
+            /// `currency`: `string`, required.
+            pub currency: ::std::string::String,
+        }
+        impl FieldsProductPrices {
+            /// The object with its required parameters: `catalogGroupId`, `price`, `currency`.
+            pub fn new(
+                catalog_group_id: impl ::std::convert::Into<i64>,
+                price: impl ::std::convert::Into<f64>,
+                currency: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    catalog_group_id: catalog_group_id.into(),
+                    price: price.into(),
+                    currency: currency.into(),
+                }
+            }
+            /// Sets `id`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for FieldsProductPrices {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                map.serialize_entry("catalogGroupId", &self.catalog_group_id)?;
+                map.serialize_entry("price", &self.price)?;
+                map.serialize_entry("currency", &self.currency)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for FieldsProductPrices {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    catalog_group_id: object.field("catalogGroupId")?,
+                    price: object.field("price")?,
+                    currency: object.field("currency")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(FieldsProductPrices);
         /// The object `params.fields.product` of `catalog.price.modify`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html>
@@ -7640,14 +7705,14 @@ pub mod price {
             /// `id`: `catalog_product.id`, required.
             pub id: i64,
             /// `prices`: `array`, required.
-            pub prices: ::std::vec::Vec<::serde_json::Value>,
+            pub prices: ::std::vec::Vec<FieldsProductPrices>,
         }
         impl FieldsProduct {
             /// The object with its required parameters: `id`, `prices`.
             pub fn new(
                 id: impl ::std::convert::Into<i64>,
                 prices: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<FieldsProductPrices>,
                 >,
             ) -> Self {
                 Self {

@@ -14,13 +14,13 @@ pub mod activity {
     #[non_exhaustive]
     pub struct Add {
         /// `fields`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<add::Fields>,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<add::Fields>,
             >,
         ) -> Self {
             Self {
@@ -284,14 +284,14 @@ pub mod activity {
         /// `id`: `integer`, required.
         pub id: i64,
         /// `fields`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<update::Fields>,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<update::Fields>,
             >,
         ) -> Self {
             Self {
@@ -334,6 +334,425 @@ pub mod activity {
         ///
         /// The docs also list errors without a code: no status, no status, no status, no status, no status, no status, no status, no status, no status, no status, no status.
         pub type Error = crate::SystemError;
+        /// The object `params.fields` of `crm.activity.add`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `OWNER_ID`: `integer`, required.
+            pub owner_id: i64,
+            /// `OWNER_TYPE_ID`: `integer`, required.
+            pub owner_type_id: i64,
+            /// `TYPE_ID`: `crm_enum_activitytype`, required.
+            pub type_id: ::serde_json::Value,
+            /// `ASSOCIATED_ENTITY_ID`: `integer`, optional.
+            pub associated_entity_id: ::std::option::Option<i64>,
+            /// `COMMUNICATIONS`: `crm_activity_communication`, required.
+            pub communications: ::serde_json::Value,
+            /// `DEADLINE`: `datetime`, optional.
+            pub deadline: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION_TYPE`: `crm_enum_contenttype`, optional.
+            pub description_type: ::std::option::Option<::serde_json::Value>,
+            /// `DIRECTION`: `crm_enum_activitydirection`, optional.
+            pub direction: ::std::option::Option<::serde_json::Value>,
+            /// `END_TIME`: `datetime`, optional.
+            pub end_time: ::std::option::Option<::std::string::String>,
+            /// `FILES`: `diskfile`, optional.
+            pub files: ::std::option::Option<::serde_json::Value>,
+            /// `LOCATION`: `string`, optional.
+            pub location: ::std::option::Option<::std::string::String>,
+            /// `NOTIFY_TYPE`: `crm_enum_activitynotifytype`, optional.
+            pub notify_type: ::std::option::Option<::serde_json::Value>,
+            /// `ORIGINATOR_ID`: `string`, optional.
+            pub originator_id: ::std::option::Option<::std::string::String>,
+            /// `ORIGIN_ID`: `string`, optional.
+            pub origin_id: ::std::option::Option<::std::string::String>,
+            /// `ORIGIN_VERSION`: `string`, optional.
+            pub origin_version: ::std::option::Option<::std::string::String>,
+            /// `PRIORITY`: `crm_enum_activitypriority`, optional.
+            pub priority: ::std::option::Option<::serde_json::Value>,
+            /// `PROVIDER_DATA`: `string`, optional.
+            pub provider_data: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_GROUP_ID`: `string`, optional.
+            pub provider_group_id: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_ID`: `string`, optional.
+            pub provider_id: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_TYPE_ID`: `string`, optional.
+            pub provider_type_id: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_PARAMS`: `object`, optional.
+            pub provider_params: ::std::option::Option<::serde_json::Value>,
+            /// `RESPONSIBLE_ID`: `user`, required.
+            pub responsible_id: i64,
+            /// `SETTINGS`: `object`, optional.
+            pub settings: ::std::option::Option<::serde_json::Value>,
+            /// `START_TIME`: `datetime`, optional.
+            pub start_time: ::std::option::Option<::std::string::String>,
+            /// `STATUS`: `crm_enum_activitystatus`, optional.
+            pub status: ::std::option::Option<::serde_json::Value>,
+            /// `SUBJECT`: `string`, optional.
+            pub subject: ::std::option::Option<::std::string::String>,
+            /// `WEBDAV_ELEMENTS`: `diskfile`, optional.
+            pub webdav_elements: ::std::option::Option<::serde_json::Value>,
+            /// `IS_INCOMING_CHANNEL`: `char`, optional.
+            pub is_incoming_channel: ::std::option::Option<::std::string::String>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `OWNER_ID`, `OWNER_TYPE_ID`, `TYPE_ID`, `COMMUNICATIONS`, `RESPONSIBLE_ID`.
+            pub fn new(
+                owner_id: impl ::std::convert::Into<i64>,
+                owner_type_id: impl ::std::convert::Into<i64>,
+                type_id: impl ::std::convert::Into<::serde_json::Value>,
+                communications: impl ::std::convert::Into<::serde_json::Value>,
+                responsible_id: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                Self {
+                    owner_id: owner_id.into(),
+                    owner_type_id: owner_type_id.into(),
+                    type_id: type_id.into(),
+                    associated_entity_id: ::std::default::Default::default(),
+                    communications: communications.into(),
+                    deadline: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    description_type: ::std::default::Default::default(),
+                    direction: ::std::default::Default::default(),
+                    end_time: ::std::default::Default::default(),
+                    files: ::std::default::Default::default(),
+                    location: ::std::default::Default::default(),
+                    notify_type: ::std::default::Default::default(),
+                    originator_id: ::std::default::Default::default(),
+                    origin_id: ::std::default::Default::default(),
+                    origin_version: ::std::default::Default::default(),
+                    priority: ::std::default::Default::default(),
+                    provider_data: ::std::default::Default::default(),
+                    provider_group_id: ::std::default::Default::default(),
+                    provider_id: ::std::default::Default::default(),
+                    provider_type_id: ::std::default::Default::default(),
+                    provider_params: ::std::default::Default::default(),
+                    responsible_id: responsible_id.into(),
+                    settings: ::std::default::Default::default(),
+                    start_time: ::std::default::Default::default(),
+                    status: ::std::default::Default::default(),
+                    subject: ::std::default::Default::default(),
+                    webdav_elements: ::std::default::Default::default(),
+                    is_incoming_channel: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ASSOCIATED_ENTITY_ID`.
+            pub fn associated_entity_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.associated_entity_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DEADLINE`.
+            pub fn deadline(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.deadline = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION_TYPE`.
+            pub fn description_type(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.description_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DIRECTION`.
+            pub fn direction(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.direction = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `END_TIME`.
+            pub fn end_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.end_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `FILES`.
+            pub fn files(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.files = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LOCATION`.
+            pub fn location(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.location = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `NOTIFY_TYPE`.
+            pub fn notify_type(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.notify_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ORIGINATOR_ID`.
+            pub fn originator_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.originator_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ORIGIN_ID`.
+            pub fn origin_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.origin_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ORIGIN_VERSION`.
+            pub fn origin_version(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.origin_version = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PRIORITY`.
+            pub fn priority(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.priority = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_DATA`.
+            pub fn provider_data(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_data = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_GROUP_ID`.
+            pub fn provider_group_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_group_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_ID`.
+            pub fn provider_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_TYPE_ID`.
+            pub fn provider_type_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_type_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_PARAMS`.
+            pub fn provider_params(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.provider_params = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SETTINGS`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `START_TIME`.
+            pub fn start_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.start_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `STATUS`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SUBJECT`.
+            pub fn subject(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.subject = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WEBDAV_ELEMENTS`.
+            pub fn webdav_elements(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.webdav_elements = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `IS_INCOMING_CHANNEL`.
+            pub fn is_incoming_channel(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.is_incoming_channel = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("OWNER_ID", &self.owner_id)?;
+                map.serialize_entry("OWNER_TYPE_ID", &self.owner_type_id)?;
+                map.serialize_entry("TYPE_ID", &self.type_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ASSOCIATED_ENTITY_ID",
+                    &self.associated_entity_id,
+                )?;
+                map.serialize_entry("COMMUNICATIONS", &self.communications)?;
+                crate::support::opt_entry(&mut map, "DEADLINE", &self.deadline)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DESCRIPTION_TYPE",
+                    &self.description_type,
+                )?;
+                crate::support::opt_entry(&mut map, "DIRECTION", &self.direction)?;
+                crate::support::opt_entry(&mut map, "END_TIME", &self.end_time)?;
+                crate::support::opt_entry(&mut map, "FILES", &self.files)?;
+                crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+                crate::support::opt_entry(&mut map, "NOTIFY_TYPE", &self.notify_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGINATOR_ID",
+                    &self.originator_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGIN_VERSION",
+                    &self.origin_version,
+                )?;
+                crate::support::opt_entry(&mut map, "PRIORITY", &self.priority)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_DATA",
+                    &self.provider_data,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_GROUP_ID",
+                    &self.provider_group_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PROVIDER_ID", &self.provider_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_TYPE_ID",
+                    &self.provider_type_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_PARAMS",
+                    &self.provider_params,
+                )?;
+                map.serialize_entry("RESPONSIBLE_ID", &self.responsible_id)?;
+                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                crate::support::opt_entry(&mut map, "START_TIME", &self.start_time)?;
+                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+                crate::support::opt_entry(&mut map, "SUBJECT", &self.subject)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WEBDAV_ELEMENTS",
+                    &self.webdav_elements,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_INCOMING_CHANNEL",
+                    &self.is_incoming_channel,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    owner_id: object.field("OWNER_ID")?,
+                    owner_type_id: object.field("OWNER_TYPE_ID")?,
+                    type_id: object.field("TYPE_ID")?,
+                    associated_entity_id: object.field("ASSOCIATED_ENTITY_ID")?,
+                    communications: object.field("COMMUNICATIONS")?,
+                    deadline: object.field("DEADLINE")?,
+                    description: object.field("DESCRIPTION")?,
+                    description_type: object.field("DESCRIPTION_TYPE")?,
+                    direction: object.field("DIRECTION")?,
+                    end_time: object.field("END_TIME")?,
+                    files: object.field("FILES")?,
+                    location: object.field("LOCATION")?,
+                    notify_type: object.field("NOTIFY_TYPE")?,
+                    originator_id: object.field("ORIGINATOR_ID")?,
+                    origin_id: object.field("ORIGIN_ID")?,
+                    origin_version: object.field("ORIGIN_VERSION")?,
+                    priority: object.field("PRIORITY")?,
+                    provider_data: object.field("PROVIDER_DATA")?,
+                    provider_group_id: object.field("PROVIDER_GROUP_ID")?,
+                    provider_id: object.field("PROVIDER_ID")?,
+                    provider_type_id: object.field("PROVIDER_TYPE_ID")?,
+                    provider_params: object.field("PROVIDER_PARAMS")?,
+                    responsible_id: object.field("RESPONSIBLE_ID")?,
+                    settings: object.field("SETTINGS")?,
+                    start_time: object.field("START_TIME")?,
+                    status: object.field("STATUS")?,
+                    subject: object.field("SUBJECT")?,
+                    webdav_elements: object.field("WEBDAV_ELEMENTS")?,
+                    is_incoming_channel: object.field("IS_INCOMING_CHANNEL")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -1069,8 +1488,30 @@ pub mod activity {
             }
             string_enum!(Error { N100 = "100", AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
+            /// The object `result` of `crm.activity.binding.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `entityTypeId`: `integer`, optional.
+                pub entity_type_id: ::std::option::Option<i64>,
+                /// `entityId`: `integer`, optional.
+                pub entity_id: ::std::option::Option<i64>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_type_id: object.field("entityTypeId")?,
+                        entity_id: object.field("entityId")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.activity.binding.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1078,6 +1519,7 @@ pub mod activity {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.activity.binding.move`.
         ///
@@ -1327,7 +1769,7 @@ pub mod activity {
             /// `ownerId`: `integer`, required.
             pub owner_id: i64,
             /// `fields`: `array`, required.
-            pub fields: ::std::vec::Vec<::serde_json::Value>,
+            pub fields: ::std::vec::Vec<add::Fields>,
             /// `layout`: `LayoutDto`, required.
             pub layout: ::serde_json::Value,
         }
@@ -1337,7 +1779,7 @@ pub mod activity {
                 owner_type_id: impl ::std::convert::Into<i64>,
                 owner_id: impl ::std::convert::Into<i64>,
                 fields: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<add::Fields>,
                 >,
                 layout: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
@@ -1530,6 +1972,181 @@ pub mod activity {
                 "KEY_CONTAIN_WRONG_SYMBOLS", WrongLang = "WRONG_LANG" }
             );
             error_code!(Error);
+            /// The object `params.fields` of `crm.activity.configurable.add`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Fields {
+                /// `typeId`: `string`, optional.
+                pub type_id: ::std::option::Option<::std::string::String>,
+                /// `completed`: `boolean`, optional.
+                pub completed: ::std::option::Option<bool>,
+                /// `deadline`: `datetime`, optional.
+                pub deadline: ::std::option::Option<::std::string::String>,
+                /// `pingOffsets`: `array`, optional.
+                pub ping_offsets: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `isIncomingChannel`: `boolean`, optional.
+                pub is_incoming_channel: ::std::option::Option<bool>,
+                /// `responsibleId`: `integer`, optional.
+                pub responsible_id: ::std::option::Option<i64>,
+                /// `badgeCode`: `string`, optional.
+                pub badge_code: ::std::option::Option<::std::string::String>,
+                /// `originatorId`: `string`, optional.
+                pub originator_id: ::std::option::Option<::std::string::String>,
+                /// `originId`: `string`, optional.
+                pub origin_id: ::std::option::Option<::std::string::String>,
+            }
+            impl Fields {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        type_id: ::std::default::Default::default(),
+                        completed: ::std::default::Default::default(),
+                        deadline: ::std::default::Default::default(),
+                        ping_offsets: ::std::default::Default::default(),
+                        is_incoming_channel: ::std::default::Default::default(),
+                        responsible_id: ::std::default::Default::default(),
+                        badge_code: ::std::default::Default::default(),
+                        originator_id: ::std::default::Default::default(),
+                        origin_id: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `typeId`.
+                pub fn type_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.type_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `completed`.
+                pub fn completed(
+                    mut self,
+                    value: impl ::std::convert::Into<bool>,
+                ) -> Self {
+                    self.completed = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `deadline`.
+                pub fn deadline(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.deadline = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `pingOffsets`.
+                pub fn ping_offsets(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.ping_offsets = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `isIncomingChannel`.
+                pub fn is_incoming_channel(
+                    mut self,
+                    value: impl ::std::convert::Into<bool>,
+                ) -> Self {
+                    self.is_incoming_channel = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `responsibleId`.
+                pub fn responsible_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.responsible_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `badgeCode`.
+                pub fn badge_code(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.badge_code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `originatorId`.
+                pub fn originator_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.originator_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `originId`.
+                pub fn origin_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.origin_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Fields {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+                    crate::support::opt_entry(&mut map, "completed", &self.completed)?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "pingOffsets",
+                        &self.ping_offsets,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isIncomingChannel",
+                        &self.is_incoming_channel,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "responsibleId",
+                        &self.responsible_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "badgeCode", &self.badge_code)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "originatorId",
+                        &self.originator_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "originId", &self.origin_id)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Fields {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        type_id: object.field("typeId")?,
+                        completed: object.field("completed")?,
+                        deadline: object.field("deadline")?,
+                        ping_offsets: object.field("pingOffsets")?,
+                        is_incoming_channel: object.field("isIncomingChannel")?,
+                        responsible_id: object.field("responsibleId")?,
+                        badge_code: object.field("badgeCode")?,
+                        originator_id: object.field("originatorId")?,
+                        origin_id: object.field("originId")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Fields);
             /// The `result` of the call: `object`.
             pub type Output = ::serde_json::Value;
             impl ::bitrix24_runtime::Method for super::Add {
@@ -3961,6 +4578,425 @@ pub mod activity {
         ///
         /// The docs also list errors without a code: no status, no status, no status, no status, no status, no status, no status, no status, no status, no status, no status.
         pub type Error = crate::SystemError;
+        /// The object `params.fields` of `crm.activity.update`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `OWNER_ID`: `integer`, required.
+            pub owner_id: i64,
+            /// `OWNER_TYPE_ID`: `integer`, required.
+            pub owner_type_id: i64,
+            /// `TYPE_ID`: `crm_enum_activitytype`, required.
+            pub type_id: ::serde_json::Value,
+            /// `ASSOCIATED_ENTITY_ID`: `integer`, optional.
+            pub associated_entity_id: ::std::option::Option<i64>,
+            /// `COMMUNICATIONS`: `crm_activity_communication`, required.
+            pub communications: ::serde_json::Value,
+            /// `DEADLINE`: `datetime`, optional.
+            pub deadline: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION_TYPE`: `crm_enum_contenttype`, optional.
+            pub description_type: ::std::option::Option<::serde_json::Value>,
+            /// `DIRECTION`: `crm_enum_activitydirection`, optional.
+            pub direction: ::std::option::Option<::serde_json::Value>,
+            /// `END_TIME`: `datetime`, optional.
+            pub end_time: ::std::option::Option<::std::string::String>,
+            /// `FILES`: `diskfile`, optional.
+            pub files: ::std::option::Option<::serde_json::Value>,
+            /// `LOCATION`: `string`, optional.
+            pub location: ::std::option::Option<::std::string::String>,
+            /// `NOTIFY_TYPE`: `crm_enum_activitynotifytype`, optional.
+            pub notify_type: ::std::option::Option<::serde_json::Value>,
+            /// `ORIGINATOR_ID`: `string`, optional.
+            pub originator_id: ::std::option::Option<::std::string::String>,
+            /// `ORIGIN_ID`: `string`, optional.
+            pub origin_id: ::std::option::Option<::std::string::String>,
+            /// `ORIGIN_VERSION`: `string`, optional.
+            pub origin_version: ::std::option::Option<::std::string::String>,
+            /// `PRIORITY`: `crm_enum_activitypriority`, optional.
+            pub priority: ::std::option::Option<::serde_json::Value>,
+            /// `PROVIDER_DATA`: `string`, optional.
+            pub provider_data: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_GROUP_ID`: `string`, optional.
+            pub provider_group_id: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_ID`: `string`, optional.
+            pub provider_id: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_TYPE_ID`: `string`, optional.
+            pub provider_type_id: ::std::option::Option<::std::string::String>,
+            /// `PROVIDER_PARAMS`: `object`, optional.
+            pub provider_params: ::std::option::Option<::serde_json::Value>,
+            /// `RESPONSIBLE_ID`: `user`, required.
+            pub responsible_id: i64,
+            /// `SETTINGS`: `object`, optional.
+            pub settings: ::std::option::Option<::serde_json::Value>,
+            /// `START_TIME`: `datetime`, optional.
+            pub start_time: ::std::option::Option<::std::string::String>,
+            /// `STATUS`: `crm_enum_activitystatus`, optional.
+            pub status: ::std::option::Option<::serde_json::Value>,
+            /// `SUBJECT`: `string`, optional.
+            pub subject: ::std::option::Option<::std::string::String>,
+            /// `WEBDAV_ELEMENTS`: `diskfile`, optional.
+            pub webdav_elements: ::std::option::Option<::serde_json::Value>,
+            /// `IS_INCOMING_CHANNEL`: `char`, optional.
+            pub is_incoming_channel: ::std::option::Option<::std::string::String>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `OWNER_ID`, `OWNER_TYPE_ID`, `TYPE_ID`, `COMMUNICATIONS`, `RESPONSIBLE_ID`.
+            pub fn new(
+                owner_id: impl ::std::convert::Into<i64>,
+                owner_type_id: impl ::std::convert::Into<i64>,
+                type_id: impl ::std::convert::Into<::serde_json::Value>,
+                communications: impl ::std::convert::Into<::serde_json::Value>,
+                responsible_id: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                Self {
+                    owner_id: owner_id.into(),
+                    owner_type_id: owner_type_id.into(),
+                    type_id: type_id.into(),
+                    associated_entity_id: ::std::default::Default::default(),
+                    communications: communications.into(),
+                    deadline: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    description_type: ::std::default::Default::default(),
+                    direction: ::std::default::Default::default(),
+                    end_time: ::std::default::Default::default(),
+                    files: ::std::default::Default::default(),
+                    location: ::std::default::Default::default(),
+                    notify_type: ::std::default::Default::default(),
+                    originator_id: ::std::default::Default::default(),
+                    origin_id: ::std::default::Default::default(),
+                    origin_version: ::std::default::Default::default(),
+                    priority: ::std::default::Default::default(),
+                    provider_data: ::std::default::Default::default(),
+                    provider_group_id: ::std::default::Default::default(),
+                    provider_id: ::std::default::Default::default(),
+                    provider_type_id: ::std::default::Default::default(),
+                    provider_params: ::std::default::Default::default(),
+                    responsible_id: responsible_id.into(),
+                    settings: ::std::default::Default::default(),
+                    start_time: ::std::default::Default::default(),
+                    status: ::std::default::Default::default(),
+                    subject: ::std::default::Default::default(),
+                    webdav_elements: ::std::default::Default::default(),
+                    is_incoming_channel: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ASSOCIATED_ENTITY_ID`.
+            pub fn associated_entity_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.associated_entity_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DEADLINE`.
+            pub fn deadline(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.deadline = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION_TYPE`.
+            pub fn description_type(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.description_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DIRECTION`.
+            pub fn direction(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.direction = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `END_TIME`.
+            pub fn end_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.end_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `FILES`.
+            pub fn files(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.files = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LOCATION`.
+            pub fn location(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.location = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `NOTIFY_TYPE`.
+            pub fn notify_type(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.notify_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ORIGINATOR_ID`.
+            pub fn originator_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.originator_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ORIGIN_ID`.
+            pub fn origin_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.origin_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ORIGIN_VERSION`.
+            pub fn origin_version(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.origin_version = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PRIORITY`.
+            pub fn priority(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.priority = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_DATA`.
+            pub fn provider_data(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_data = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_GROUP_ID`.
+            pub fn provider_group_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_group_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_ID`.
+            pub fn provider_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_TYPE_ID`.
+            pub fn provider_type_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider_type_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVIDER_PARAMS`.
+            pub fn provider_params(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.provider_params = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SETTINGS`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `START_TIME`.
+            pub fn start_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.start_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `STATUS`.
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SUBJECT`.
+            pub fn subject(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.subject = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WEBDAV_ELEMENTS`.
+            pub fn webdav_elements(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.webdav_elements = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `IS_INCOMING_CHANNEL`.
+            pub fn is_incoming_channel(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.is_incoming_channel = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("OWNER_ID", &self.owner_id)?;
+                map.serialize_entry("OWNER_TYPE_ID", &self.owner_type_id)?;
+                map.serialize_entry("TYPE_ID", &self.type_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ASSOCIATED_ENTITY_ID",
+                    &self.associated_entity_id,
+                )?;
+                map.serialize_entry("COMMUNICATIONS", &self.communications)?;
+                crate::support::opt_entry(&mut map, "DEADLINE", &self.deadline)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DESCRIPTION_TYPE",
+                    &self.description_type,
+                )?;
+                crate::support::opt_entry(&mut map, "DIRECTION", &self.direction)?;
+                crate::support::opt_entry(&mut map, "END_TIME", &self.end_time)?;
+                crate::support::opt_entry(&mut map, "FILES", &self.files)?;
+                crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+                crate::support::opt_entry(&mut map, "NOTIFY_TYPE", &self.notify_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGINATOR_ID",
+                    &self.originator_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGIN_VERSION",
+                    &self.origin_version,
+                )?;
+                crate::support::opt_entry(&mut map, "PRIORITY", &self.priority)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_DATA",
+                    &self.provider_data,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_GROUP_ID",
+                    &self.provider_group_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PROVIDER_ID", &self.provider_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_TYPE_ID",
+                    &self.provider_type_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROVIDER_PARAMS",
+                    &self.provider_params,
+                )?;
+                map.serialize_entry("RESPONSIBLE_ID", &self.responsible_id)?;
+                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                crate::support::opt_entry(&mut map, "START_TIME", &self.start_time)?;
+                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+                crate::support::opt_entry(&mut map, "SUBJECT", &self.subject)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WEBDAV_ELEMENTS",
+                    &self.webdav_elements,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_INCOMING_CHANNEL",
+                    &self.is_incoming_channel,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    owner_id: object.field("OWNER_ID")?,
+                    owner_type_id: object.field("OWNER_TYPE_ID")?,
+                    type_id: object.field("TYPE_ID")?,
+                    associated_entity_id: object.field("ASSOCIATED_ENTITY_ID")?,
+                    communications: object.field("COMMUNICATIONS")?,
+                    deadline: object.field("DEADLINE")?,
+                    description: object.field("DESCRIPTION")?,
+                    description_type: object.field("DESCRIPTION_TYPE")?,
+                    direction: object.field("DIRECTION")?,
+                    end_time: object.field("END_TIME")?,
+                    files: object.field("FILES")?,
+                    location: object.field("LOCATION")?,
+                    notify_type: object.field("NOTIFY_TYPE")?,
+                    originator_id: object.field("ORIGINATOR_ID")?,
+                    origin_id: object.field("ORIGIN_ID")?,
+                    origin_version: object.field("ORIGIN_VERSION")?,
+                    priority: object.field("PRIORITY")?,
+                    provider_data: object.field("PROVIDER_DATA")?,
+                    provider_group_id: object.field("PROVIDER_GROUP_ID")?,
+                    provider_id: object.field("PROVIDER_ID")?,
+                    provider_type_id: object.field("PROVIDER_TYPE_ID")?,
+                    provider_params: object.field("PROVIDER_PARAMS")?,
+                    responsible_id: object.field("RESPONSIBLE_ID")?,
+                    settings: object.field("SETTINGS")?,
+                    start_time: object.field("START_TIME")?,
+                    status: object.field("STATUS")?,
+                    subject: object.field("SUBJECT")?,
+                    webdav_elements: object.field("WEBDAV_ELEMENTS")?,
+                    is_incoming_channel: object.field("IS_INCOMING_CHANNEL")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Update {
@@ -4109,7 +5145,7 @@ pub mod address {
     #[non_exhaustive]
     pub struct List {
         /// `select`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
         /// `filter`: `object`, optional.
         ///
         /// Values: `field`.
@@ -4135,7 +5171,7 @@ pub mod address {
         pub fn select(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<list::Select>,
             >,
         ) -> Self {
             self.select = ::std::option::Option::Some(
@@ -4552,6 +5588,223 @@ pub mod address {
         ///
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
+        /// The object `params.select` of `crm.address.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/addresses/crm-address-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Select {
+            /// `TYPE_ID`: `integer`, optional.
+            pub type_id: ::std::option::Option<i64>,
+            /// `ENTITY_TYPE_ID`: `integer`, optional.
+            pub entity_type_id: ::std::option::Option<i64>,
+            /// `ENTITY_ID`: `string`, optional.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `ADDRESS_1`: `string`, optional.
+            pub address_1: ::std::option::Option<::std::string::String>,
+            /// `ADDRESS_2`: `string`, optional.
+            pub address_2: ::std::option::Option<::std::string::String>,
+            /// `CITY`: `string`, optional.
+            pub city: ::std::option::Option<::std::string::String>,
+            /// `POSTAL_CODE`: `string`, optional.
+            pub postal_code: ::std::option::Option<::std::string::String>,
+            /// `REGION`: `string`, optional.
+            pub region: ::std::option::Option<::std::string::String>,
+            /// `PROVINCE`: `string`, optional.
+            pub province: ::std::option::Option<::std::string::String>,
+            /// `COUNTRY`: `string`, optional.
+            pub country: ::std::option::Option<::std::string::String>,
+            /// `COUNTRY_CODE`: `string`, optional.
+            pub country_code: ::std::option::Option<::std::string::String>,
+            /// `LOC_ADDR_ID`: `integer`, optional.
+            pub loc_addr_id: ::std::option::Option<i64>,
+            /// `ANCHOR_TYPE_ID`: `integer`, optional.
+            pub anchor_type_id: ::std::option::Option<i64>,
+            /// `ANCHOR_ID`: `integer`, optional.
+            pub anchor_id: ::std::option::Option<i64>,
+        }
+        impl Select {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    type_id: ::std::default::Default::default(),
+                    entity_type_id: ::std::default::Default::default(),
+                    entity_id: ::std::default::Default::default(),
+                    address_1: ::std::default::Default::default(),
+                    address_2: ::std::default::Default::default(),
+                    city: ::std::default::Default::default(),
+                    postal_code: ::std::default::Default::default(),
+                    region: ::std::default::Default::default(),
+                    province: ::std::default::Default::default(),
+                    country: ::std::default::Default::default(),
+                    country_code: ::std::default::Default::default(),
+                    loc_addr_id: ::std::default::Default::default(),
+                    anchor_type_id: ::std::default::Default::default(),
+                    anchor_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `TYPE_ID`.
+            pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.type_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ENTITY_TYPE_ID`.
+            pub fn entity_type_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.entity_type_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ENTITY_ID`.
+            pub fn entity_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.entity_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ADDRESS_1`.
+            pub fn address_1(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.address_1 = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ADDRESS_2`.
+            pub fn address_2(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.address_2 = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CITY`.
+            pub fn city(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.city = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `POSTAL_CODE`.
+            pub fn postal_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.postal_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `REGION`.
+            pub fn region(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.region = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PROVINCE`.
+            pub fn province(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.province = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `COUNTRY`.
+            pub fn country(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.country = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `COUNTRY_CODE`.
+            pub fn country_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.country_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LOC_ADDR_ID`.
+            pub fn loc_addr_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.loc_addr_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ANCHOR_TYPE_ID`.
+            pub fn anchor_type_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.anchor_type_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ANCHOR_ID`.
+            pub fn anchor_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.anchor_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Select {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TYPE_ID", &self.type_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ENTITY_TYPE_ID",
+                    &self.entity_type_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "ADDRESS_1", &self.address_1)?;
+                crate::support::opt_entry(&mut map, "ADDRESS_2", &self.address_2)?;
+                crate::support::opt_entry(&mut map, "CITY", &self.city)?;
+                crate::support::opt_entry(&mut map, "POSTAL_CODE", &self.postal_code)?;
+                crate::support::opt_entry(&mut map, "REGION", &self.region)?;
+                crate::support::opt_entry(&mut map, "PROVINCE", &self.province)?;
+                crate::support::opt_entry(&mut map, "COUNTRY", &self.country)?;
+                crate::support::opt_entry(&mut map, "COUNTRY_CODE", &self.country_code)?;
+                crate::support::opt_entry(&mut map, "LOC_ADDR_ID", &self.loc_addr_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ANCHOR_TYPE_ID",
+                    &self.anchor_type_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ANCHOR_ID", &self.anchor_id)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Select {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_id: object.field("TYPE_ID")?,
+                    entity_type_id: object.field("ENTITY_TYPE_ID")?,
+                    entity_id: object.field("ENTITY_ID")?,
+                    address_1: object.field("ADDRESS_1")?,
+                    address_2: object.field("ADDRESS_2")?,
+                    city: object.field("CITY")?,
+                    postal_code: object.field("POSTAL_CODE")?,
+                    region: object.field("REGION")?,
+                    province: object.field("PROVINCE")?,
+                    country: object.field("COUNTRY")?,
+                    country_code: object.field("COUNTRY_CODE")?,
+                    loc_addr_id: object.field("LOC_ADDR_ID")?,
+                    anchor_type_id: object.field("ANCHOR_TYPE_ID")?,
+                    anchor_id: object.field("ANCHOR_ID")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Select);
         /// The object `params.filter` of `crm.address.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/addresses/crm-address-list.html>
@@ -4986,8 +6239,66 @@ pub mod address {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
+        /// The object `result` of `crm.address.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/addresses/crm-address-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `TYPE_ID`: `integer`, optional.
+            pub type_id: ::std::option::Option<i64>,
+            /// `ENTITY_TYPE_ID`: `integer`, optional.
+            pub entity_type_id: ::std::option::Option<i64>,
+            /// `ENTITY_ID`: `string`, optional.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `ADDRESS_1`: `string`, optional.
+            pub address_1: ::std::option::Option<::std::string::String>,
+            /// `ADDRESS_2`: `string`, optional.
+            pub address_2: ::std::option::Option<::std::string::String>,
+            /// `CITY`: `string`, optional.
+            pub city: ::std::option::Option<::std::string::String>,
+            /// `POSTAL_CODE`: `string`, optional.
+            pub postal_code: ::std::option::Option<::std::string::String>,
+            /// `REGION`: `string`, optional.
+            pub region: ::std::option::Option<::std::string::String>,
+            /// `PROVINCE`: `string`, optional.
+            pub province: ::std::option::Option<::std::string::String>,
+            /// `COUNTRY`: `string`, optional.
+            pub country: ::std::option::Option<::std::string::String>,
+            /// `COUNTRY_CODE`: `string`, optional.
+            pub country_code: ::std::option::Option<::std::string::String>,
+            /// `LOC_ADDR_ID`: `integer`, optional.
+            pub loc_addr_id: ::std::option::Option<i64>,
+            /// `ANCHOR_TYPE_ID`: `integer`, optional.
+            pub anchor_type_id: ::std::option::Option<i64>,
+            /// `ANCHOR_ID`: `integer`, optional.
+            pub anchor_id: ::std::option::Option<i64>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_id: object.field("TYPE_ID")?,
+                    entity_type_id: object.field("ENTITY_TYPE_ID")?,
+                    entity_id: object.field("ENTITY_ID")?,
+                    address_1: object.field("ADDRESS_1")?,
+                    address_2: object.field("ADDRESS_2")?,
+                    city: object.field("CITY")?,
+                    postal_code: object.field("POSTAL_CODE")?,
+                    region: object.field("REGION")?,
+                    province: object.field("PROVINCE")?,
+                    country: object.field("COUNTRY")?,
+                    country_code: object.field("COUNTRY_CODE")?,
+                    loc_addr_id: object.field("LOC_ADDR_ID")?,
+                    anchor_type_id: object.field("ANCHOR_TYPE_ID")?,
+                    anchor_id: object.field("ANCHOR_ID")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.address.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4996,11 +6307,12 @@ pub mod address {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.address.update`.
     ///
@@ -6959,8 +8271,36 @@ pub mod calllist {
     pub mod statuslist {
         /// Error codes of `crm.calllist.statuslist`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.calllist.statuslist`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-statuslist.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SORT`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+            /// `STATUS_ID`: `string`, optional.
+            pub status_id: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    sort: object.field("SORT")?,
+                    status_id: object.field("STATUS_ID")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Statuslist {
             const NAME: &'static str = "crm.calllist.statuslist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6968,6 +8308,7 @@ pub mod calllist {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.calllist.update`.
     ///
@@ -35791,7 +37132,7 @@ pub mod documentgenerator {
         #[non_exhaustive]
         pub struct List {
             /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
             /// `filter`: `object`, optional.
             pub filter: ::std::option::Option<::serde_json::Value>,
             /// `order`: `object`, optional.
@@ -35813,7 +37154,7 @@ pub mod documentgenerator {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<list::Select>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -36954,6 +38295,281 @@ pub mod documentgenerator {
             }
             string_enum!(Error { DocgenAccessError = "DOCGEN_ACCESS_ERROR" });
             error_code!(Error);
+            /// The object `params.select` of `crm.documentgenerator.template.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Select {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `region`: `string`, optional.
+                pub region: ::std::option::Option<::std::string::String>,
+                /// `download`: `string`, optional.
+                pub download: ::std::option::Option<::std::string::String>,
+                /// `users`: `array`, optional.
+                pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `entityTypeId`: `array`, optional.
+                pub entity_type_id: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `downloadMachine`: `string`, optional.
+                pub download_machine: ::std::option::Option<::std::string::String>,
+                /// `code`: `string`, optional.
+                pub code: ::std::option::Option<::std::string::String>,
+                /// `active`: `char`, optional.
+                pub active: ::std::option::Option<::std::string::String>,
+                /// `moduleId`: `string`, optional.
+                pub module_id: ::std::option::Option<::std::string::String>,
+                /// `numeratorId`: `integer`, optional.
+                pub numerator_id: ::std::option::Option<i64>,
+                /// `withStamps`: `char`, optional.
+                pub with_stamps: ::std::option::Option<::std::string::String>,
+                /// `isDeleted`: `char`, optional.
+                pub is_deleted: ::std::option::Option<::std::string::String>,
+                /// `sort`: `integer`, optional.
+                pub sort: ::std::option::Option<i64>,
+                /// `createTime`: `datetime`, optional.
+                pub create_time: ::std::option::Option<::std::string::String>,
+                /// `updateTime`: `datetime`, optional.
+                pub update_time: ::std::option::Option<::std::string::String>,
+            }
+            impl Select {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        region: ::std::default::Default::default(),
+                        download: ::std::default::Default::default(),
+                        users: ::std::default::Default::default(),
+                        entity_type_id: ::std::default::Default::default(),
+                        download_machine: ::std::default::Default::default(),
+                        code: ::std::default::Default::default(),
+                        active: ::std::default::Default::default(),
+                        module_id: ::std::default::Default::default(),
+                        numerator_id: ::std::default::Default::default(),
+                        with_stamps: ::std::default::Default::default(),
+                        is_deleted: ::std::default::Default::default(),
+                        sort: ::std::default::Default::default(),
+                        create_time: ::std::default::Default::default(),
+                        update_time: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `id`.
+                pub fn id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `name`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `region`.
+                pub fn region(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.region = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `download`.
+                pub fn download(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.download = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `users`.
+                pub fn users(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.users = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `entityTypeId`.
+                pub fn entity_type_id(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.entity_type_id = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `downloadMachine`.
+                pub fn download_machine(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.download_machine = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `code`.
+                pub fn code(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `active`.
+                pub fn active(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.active = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `moduleId`.
+                pub fn module_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.module_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `numeratorId`.
+                pub fn numerator_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.numerator_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `withStamps`.
+                pub fn with_stamps(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.with_stamps = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `isDeleted`.
+                pub fn is_deleted(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.is_deleted = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `sort`.
+                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.sort = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `createTime`.
+                pub fn create_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.create_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `updateTime`.
+                pub fn update_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.update_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Select {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "region", &self.region)?;
+                    crate::support::opt_entry(&mut map, "download", &self.download)?;
+                    crate::support::opt_entry(&mut map, "users", &self.users)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityTypeId",
+                        &self.entity_type_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "downloadMachine",
+                        &self.download_machine,
+                    )?;
+                    crate::support::opt_entry(&mut map, "code", &self.code)?;
+                    crate::support::opt_entry(&mut map, "active", &self.active)?;
+                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "numeratorId",
+                        &self.numerator_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "withStamps",
+                        &self.with_stamps,
+                    )?;
+                    crate::support::opt_entry(&mut map, "isDeleted", &self.is_deleted)?;
+                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createTime",
+                        &self.create_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "updateTime",
+                        &self.update_time,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Select {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        region: object.field("region")?,
+                        download: object.field("download")?,
+                        users: object.field("users")?,
+                        entity_type_id: object.field("entityTypeId")?,
+                        download_machine: object.field("downloadMachine")?,
+                        code: object.field("code")?,
+                        active: object.field("active")?,
+                        module_id: object.field("moduleId")?,
+                        numerator_id: object.field("numeratorId")?,
+                        with_stamps: object.field("withStamps")?,
+                        is_deleted: object.field("isDeleted")?,
+                        sort: object.field("sort")?,
+                        create_time: object.field("createTime")?,
+                        update_time: object.field("updateTime")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Select);
             /// The object `result.templates.39` of `crm.documentgenerator.template.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-list.html>
@@ -38421,8 +40037,36 @@ pub mod enum_ {
     pub mod activitydirection {
         /// Error codes of `crm.enum.activitydirection`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.activitydirection`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-direction.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Activitydirection {
             const NAME: &'static str = "crm.enum.activitydirection";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38430,6 +40074,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.activitynotifytype`.
     ///
@@ -38437,8 +40082,36 @@ pub mod enum_ {
     pub mod activitynotifytype {
         /// Error codes of `crm.enum.activitynotifytype`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.activitynotifytype`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-notify-type.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Activitynotifytype {
             const NAME: &'static str = "crm.enum.activitynotifytype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38446,6 +40119,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.activitypriority`.
     ///
@@ -38453,8 +40127,36 @@ pub mod enum_ {
     pub mod activitypriority {
         /// Error codes of `crm.enum.activitypriority`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.activitypriority`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-priority.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Activitypriority {
             const NAME: &'static str = "crm.enum.activitypriority";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38462,6 +40164,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.activitystatus`.
     ///
@@ -38469,8 +40172,36 @@ pub mod enum_ {
     pub mod activitystatus {
         /// Error codes of `crm.enum.activitystatus`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.activitystatus`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-status.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Activitystatus {
             const NAME: &'static str = "crm.enum.activitystatus";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38478,6 +40209,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.activitytype`.
     ///
@@ -38485,8 +40217,36 @@ pub mod enum_ {
     pub mod activitytype {
         /// Error codes of `crm.enum.activitytype`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.activitytype`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-type.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Activitytype {
             const NAME: &'static str = "crm.enum.activitytype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38494,6 +40254,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.addresstype`.
     ///
@@ -38501,8 +40262,36 @@ pub mod enum_ {
     pub mod addresstype {
         /// Error codes of `crm.enum.addresstype`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.addresstype`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-address-type.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Addresstype {
             const NAME: &'static str = "crm.enum.addresstype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38510,6 +40299,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.contenttype`.
     ///
@@ -38517,8 +40307,36 @@ pub mod enum_ {
     pub mod contenttype {
         /// Error codes of `crm.enum.contenttype`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.contenttype`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-content-type.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Contenttype {
             const NAME: &'static str = "crm.enum.contenttype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38526,6 +40344,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.fields`.
     ///
@@ -38576,8 +40395,36 @@ pub mod enum_ {
     pub mod getorderownertypes {
         /// Error codes of `crm.enum.getorderownertypes`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.getorderownertypes`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-get-order-owner-types.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `attribute`: `string`, optional.
+            pub attribute: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    attribute: object.field("attribute")?,
+                    code: object.field("code")?,
+                    id: object.field("id")?,
+                    name: object.field("name")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Getorderownertypes {
             const NAME: &'static str = "crm.enum.getorderownertypes";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38585,6 +40432,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `crm.enum.ownertype`.
     ///
@@ -38592,8 +40440,36 @@ pub mod enum_ {
     pub mod ownertype {
         /// Error codes of `crm.enum.ownertype`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.enum.ownertype`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-owner-type.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE`: `string`, optional.
+            pub symbol_code: ::std::option::Option<::std::string::String>,
+            /// `SYMBOL_CODE_SHORT`: `string`, optional.
+            pub symbol_code_short: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    symbol_code: object.field("SYMBOL_CODE")?,
+                    symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Ownertype {
             const NAME: &'static str = "crm.enum.ownertype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38601,6 +40477,7 @@ pub mod enum_ {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Methods under `enum_::settings`.
     pub mod settings {
@@ -38646,8 +40523,36 @@ pub mod enum_ {
         pub mod mode {
             /// Error codes of `crm.enum.settings.mode`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `result` of `crm.enum.settings.mode`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-settings-mode.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `SYMBOL_CODE`: `string`, optional.
+                pub symbol_code: ::std::option::Option<::std::string::String>,
+                /// `SYMBOL_CODE_SHORT`: `string`, optional.
+                pub symbol_code_short: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        name: object.field("NAME")?,
+                        symbol_code: object.field("SYMBOL_CODE")?,
+                        symbol_code_short: object.field("SYMBOL_CODE_SHORT")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Mode {
                 const NAME: &'static str = "crm.enum.settings.mode";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -38655,6 +40560,7 @@ pub mod enum_ {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
     }
 }
@@ -64362,7 +66268,7 @@ pub mod requisite {
         #[non_exhaustive]
         pub struct List {
             /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
             /// `filter`: `object`, optional.
             ///
             /// Values: `field`.
@@ -64388,7 +66294,7 @@ pub mod requisite {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<list::Select>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -65145,6 +67051,521 @@ pub mod requisite {
         pub mod list {
             /// Error codes of `crm.requisite.bankdetail.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `params.select` of `crm.requisite.bankdetail.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Select {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `ENTITY_ID`: `integer`, optional.
+                pub entity_id: ::std::option::Option<i64>,
+                /// `COUNTRY_ID`: `integer`, optional.
+                pub country_id: ::std::option::Option<i64>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `DATE_MODIFY`: `datetime`, optional.
+                pub date_modify: ::std::option::Option<::std::string::String>,
+                /// `CREATED_BY_ID`: `user`, optional.
+                pub created_by_id: ::std::option::Option<i64>,
+                /// `MODIFY_BY_ID`: `user`, optional.
+                pub modify_by_id: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `CODE`: `string`, optional.
+                pub code: ::std::option::Option<::std::string::String>,
+                /// `XML_ID`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `char`, optional.
+                pub active: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `integer`, optional.
+                pub sort: ::std::option::Option<i64>,
+                /// `RQ_BANK_NAME`: `string`, optional.
+                pub rq_bank_name: ::std::option::Option<::std::string::String>,
+                /// `RQ_BANK_ADDR`: `string`, optional.
+                pub rq_bank_addr: ::std::option::Option<::std::string::String>,
+                /// `RQ_BANK_CODE`: `string`, optional.
+                pub rq_bank_code: ::std::option::Option<::std::string::String>,
+                /// `RQ_BANK_ROUTE_NUM`: `string`, optional.
+                pub rq_bank_route_num: ::std::option::Option<::std::string::String>,
+                /// `RQ_BIK`: `string`, optional.
+                pub rq_bik: ::std::option::Option<::std::string::String>,
+                /// `RQ_CODEB`: `string`, optional.
+                pub rq_codeb: ::std::option::Option<::std::string::String>,
+                /// `RQ_CODEG`: `string`, optional.
+                pub rq_codeg: ::std::option::Option<::std::string::String>,
+                /// `RQ_RIB`: `string`, optional.
+                pub rq_rib: ::std::option::Option<::std::string::String>,
+                /// `RQ_MFO`: `string`, optional.
+                pub rq_mfo: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_NAME`: `string`, optional.
+                pub rq_acc_name: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_NUM`: `string`, optional.
+                pub rq_acc_num: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_TYPE`: `string`, optional.
+                pub rq_acc_type: ::std::option::Option<::std::string::String>,
+                /// `RQ_AGENCY_NAME`: `string`, optional.
+                pub rq_agency_name: ::std::option::Option<::std::string::String>,
+                /// `RQ_IIK`: `string`, optional.
+                pub rq_iik: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_CURRENCY`: `string`, optional.
+                pub rq_acc_currency: ::std::option::Option<::std::string::String>,
+                /// `RQ_COR_ACC_NUM`: `string`, optional.
+                pub rq_cor_acc_num: ::std::option::Option<::std::string::String>,
+                /// `RQ_IBAN`: `string`, optional.
+                pub rq_iban: ::std::option::Option<::std::string::String>,
+                /// `RQ_SWIFT`: `string`, optional.
+                pub rq_swift: ::std::option::Option<::std::string::String>,
+                /// `RQ_BIC`: `string`, optional.
+                pub rq_bic: ::std::option::Option<::std::string::String>,
+                /// `COMMENTS`: `string`, optional.
+                pub comments: ::std::option::Option<::std::string::String>,
+                /// `ORIGINATOR_ID`: `string`, optional.
+                pub originator_id: ::std::option::Option<::std::string::String>,
+            }
+            impl Select {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        entity_id: ::std::default::Default::default(),
+                        country_id: ::std::default::Default::default(),
+                        date_create: ::std::default::Default::default(),
+                        date_modify: ::std::default::Default::default(),
+                        created_by_id: ::std::default::Default::default(),
+                        modify_by_id: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        code: ::std::default::Default::default(),
+                        xml_id: ::std::default::Default::default(),
+                        active: ::std::default::Default::default(),
+                        sort: ::std::default::Default::default(),
+                        rq_bank_name: ::std::default::Default::default(),
+                        rq_bank_addr: ::std::default::Default::default(),
+                        rq_bank_code: ::std::default::Default::default(),
+                        rq_bank_route_num: ::std::default::Default::default(),
+                        rq_bik: ::std::default::Default::default(),
+                        rq_codeb: ::std::default::Default::default(),
+                        rq_codeg: ::std::default::Default::default(),
+                        rq_rib: ::std::default::Default::default(),
+                        rq_mfo: ::std::default::Default::default(),
+                        rq_acc_name: ::std::default::Default::default(),
+                        rq_acc_num: ::std::default::Default::default(),
+                        rq_acc_type: ::std::default::Default::default(),
+                        rq_agency_name: ::std::default::Default::default(),
+                        rq_iik: ::std::default::Default::default(),
+                        rq_acc_currency: ::std::default::Default::default(),
+                        rq_cor_acc_num: ::std::default::Default::default(),
+                        rq_iban: ::std::default::Default::default(),
+                        rq_swift: ::std::default::Default::default(),
+                        rq_bic: ::std::default::Default::default(),
+                        comments: ::std::default::Default::default(),
+                        originator_id: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ID`.
+                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ENTITY_ID`.
+                pub fn entity_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.entity_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `COUNTRY_ID`.
+                pub fn country_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.country_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_CREATE`.
+                pub fn date_create(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_create = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_MODIFY`.
+                pub fn date_modify(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_modify = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CREATED_BY_ID`.
+                pub fn created_by_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.created_by_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `MODIFY_BY_ID`.
+                pub fn modify_by_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.modify_by_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NAME`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CODE`.
+                pub fn code(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `XML_ID`.
+                pub fn xml_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.xml_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ACTIVE`.
+                pub fn active(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.active = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SORT`.
+                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.sort = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_BANK_NAME`.
+                pub fn rq_bank_name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_bank_name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_BANK_ADDR`.
+                pub fn rq_bank_addr(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_bank_addr = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_BANK_CODE`.
+                pub fn rq_bank_code(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_bank_code = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_BANK_ROUTE_NUM`.
+                pub fn rq_bank_route_num(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_bank_route_num = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_BIK`.
+                pub fn rq_bik(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_bik = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_CODEB`.
+                pub fn rq_codeb(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_codeb = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_CODEG`.
+                pub fn rq_codeg(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_codeg = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_RIB`.
+                pub fn rq_rib(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_rib = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_MFO`.
+                pub fn rq_mfo(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_mfo = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_ACC_NAME`.
+                pub fn rq_acc_name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_acc_name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_ACC_NUM`.
+                pub fn rq_acc_num(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_acc_num = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_ACC_TYPE`.
+                pub fn rq_acc_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_acc_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_AGENCY_NAME`.
+                pub fn rq_agency_name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_agency_name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_IIK`.
+                pub fn rq_iik(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_iik = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_ACC_CURRENCY`.
+                pub fn rq_acc_currency(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_acc_currency = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_COR_ACC_NUM`.
+                pub fn rq_cor_acc_num(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_cor_acc_num = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_IBAN`.
+                pub fn rq_iban(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_iban = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_SWIFT`.
+                pub fn rq_swift(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_swift = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `RQ_BIC`.
+                pub fn rq_bic(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.rq_bic = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `COMMENTS`.
+                pub fn comments(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.comments = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ORIGINATOR_ID`.
+                pub fn originator_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.originator_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Select {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                    crate::support::opt_entry(&mut map, "COUNTRY_ID", &self.country_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_MODIFY",
+                        &self.date_modify,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CREATED_BY_ID",
+                        &self.created_by_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MODIFY_BY_ID",
+                        &self.modify_by_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_BANK_NAME",
+                        &self.rq_bank_name,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_BANK_ADDR",
+                        &self.rq_bank_addr,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_BANK_CODE",
+                        &self.rq_bank_code,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_BANK_ROUTE_NUM",
+                        &self.rq_bank_route_num,
+                    )?;
+                    crate::support::opt_entry(&mut map, "RQ_BIK", &self.rq_bik)?;
+                    crate::support::opt_entry(&mut map, "RQ_CODEB", &self.rq_codeb)?;
+                    crate::support::opt_entry(&mut map, "RQ_CODEG", &self.rq_codeg)?;
+                    crate::support::opt_entry(&mut map, "RQ_RIB", &self.rq_rib)?;
+                    crate::support::opt_entry(&mut map, "RQ_MFO", &self.rq_mfo)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_ACC_NAME",
+                        &self.rq_acc_name,
+                    )?;
+                    crate::support::opt_entry(&mut map, "RQ_ACC_NUM", &self.rq_acc_num)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_ACC_TYPE",
+                        &self.rq_acc_type,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_AGENCY_NAME",
+                        &self.rq_agency_name,
+                    )?;
+                    crate::support::opt_entry(&mut map, "RQ_IIK", &self.rq_iik)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_ACC_CURRENCY",
+                        &self.rq_acc_currency,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RQ_COR_ACC_NUM",
+                        &self.rq_cor_acc_num,
+                    )?;
+                    crate::support::opt_entry(&mut map, "RQ_IBAN", &self.rq_iban)?;
+                    crate::support::opt_entry(&mut map, "RQ_SWIFT", &self.rq_swift)?;
+                    crate::support::opt_entry(&mut map, "RQ_BIC", &self.rq_bic)?;
+                    crate::support::opt_entry(&mut map, "COMMENTS", &self.comments)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ORIGINATOR_ID",
+                        &self.originator_id,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Select {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        entity_id: object.field("ENTITY_ID")?,
+                        country_id: object.field("COUNTRY_ID")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        date_modify: object.field("DATE_MODIFY")?,
+                        created_by_id: object.field("CREATED_BY_ID")?,
+                        modify_by_id: object.field("MODIFY_BY_ID")?,
+                        name: object.field("NAME")?,
+                        code: object.field("CODE")?,
+                        xml_id: object.field("XML_ID")?,
+                        active: object.field("ACTIVE")?,
+                        sort: object.field("SORT")?,
+                        rq_bank_name: object.field("RQ_BANK_NAME")?,
+                        rq_bank_addr: object.field("RQ_BANK_ADDR")?,
+                        rq_bank_code: object.field("RQ_BANK_CODE")?,
+                        rq_bank_route_num: object.field("RQ_BANK_ROUTE_NUM")?,
+                        rq_bik: object.field("RQ_BIK")?,
+                        rq_codeb: object.field("RQ_CODEB")?,
+                        rq_codeg: object.field("RQ_CODEG")?,
+                        rq_rib: object.field("RQ_RIB")?,
+                        rq_mfo: object.field("RQ_MFO")?,
+                        rq_acc_name: object.field("RQ_ACC_NAME")?,
+                        rq_acc_num: object.field("RQ_ACC_NUM")?,
+                        rq_acc_type: object.field("RQ_ACC_TYPE")?,
+                        rq_agency_name: object.field("RQ_AGENCY_NAME")?,
+                        rq_iik: object.field("RQ_IIK")?,
+                        rq_acc_currency: object.field("RQ_ACC_CURRENCY")?,
+                        rq_cor_acc_num: object.field("RQ_COR_ACC_NUM")?,
+                        rq_iban: object.field("RQ_IBAN")?,
+                        rq_swift: object.field("RQ_SWIFT")?,
+                        rq_bic: object.field("RQ_BIC")?,
+                        comments: object.field("COMMENTS")?,
+                        originator_id: object.field("ORIGINATOR_ID")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Select);
             /// The object `params.filter` of `crm.requisite.bankdetail.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-list.html>
@@ -66175,8 +68596,123 @@ pub mod requisite {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
+            /// The object `result` of `crm.requisite.bankdetail.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `ENTITY_ID`: `integer`, optional.
+                pub entity_id: ::std::option::Option<i64>,
+                /// `COUNTRY_ID`: `integer`, optional.
+                pub country_id: ::std::option::Option<i64>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `DATE_MODIFY`: `datetime`, optional.
+                pub date_modify: ::std::option::Option<::std::string::String>,
+                /// `CREATED_BY_ID`: `user`, optional.
+                pub created_by_id: ::std::option::Option<i64>,
+                /// `MODIFY_BY_ID`: `user`, optional.
+                pub modify_by_id: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `CODE`: `string`, optional.
+                pub code: ::std::option::Option<::std::string::String>,
+                /// `XML_ID`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `char`, optional.
+                pub active: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `integer`, optional.
+                pub sort: ::std::option::Option<i64>,
+                /// `RQ_BANK_NAME`: `string`, optional.
+                pub rq_bank_name: ::std::option::Option<::std::string::String>,
+                /// `RQ_BANK_ADDR`: `string`, optional.
+                pub rq_bank_addr: ::std::option::Option<::std::string::String>,
+                /// `RQ_BANK_CODE`: `string`, optional.
+                pub rq_bank_code: ::std::option::Option<::std::string::String>,
+                /// `RQ_BANK_ROUTE_NUM`: `string`, optional.
+                pub rq_bank_route_num: ::std::option::Option<::std::string::String>,
+                /// `RQ_BIK`: `string`, optional.
+                pub rq_bik: ::std::option::Option<::std::string::String>,
+                /// `RQ_CODEB`: `string`, optional.
+                pub rq_codeb: ::std::option::Option<::std::string::String>,
+                /// `RQ_CODEG`: `string`, optional.
+                pub rq_codeg: ::std::option::Option<::std::string::String>,
+                /// `RQ_RIB`: `string`, optional.
+                pub rq_rib: ::std::option::Option<::std::string::String>,
+                /// `RQ_MFO`: `string`, optional.
+                pub rq_mfo: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_NAME`: `string`, optional.
+                pub rq_acc_name: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_NUM`: `string`, optional.
+                pub rq_acc_num: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_TYPE`: `string`, optional.
+                pub rq_acc_type: ::std::option::Option<::std::string::String>,
+                /// `RQ_AGENCY_NAME`: `string`, optional.
+                pub rq_agency_name: ::std::option::Option<::std::string::String>,
+                /// `RQ_IIK`: `string`, optional.
+                pub rq_iik: ::std::option::Option<::std::string::String>,
+                /// `RQ_ACC_CURRENCY`: `string`, optional.
+                pub rq_acc_currency: ::std::option::Option<::std::string::String>,
+                /// `RQ_COR_ACC_NUM`: `string`, optional.
+                pub rq_cor_acc_num: ::std::option::Option<::std::string::String>,
+                /// `RQ_IBAN`: `string`, optional.
+                pub rq_iban: ::std::option::Option<::std::string::String>,
+                /// `RQ_SWIFT`: `string`, optional.
+                pub rq_swift: ::std::option::Option<::std::string::String>,
+                /// `RQ_BIC`: `string`, optional.
+                pub rq_bic: ::std::option::Option<::std::string::String>,
+                /// `COMMENTS`: `string`, optional.
+                pub comments: ::std::option::Option<::std::string::String>,
+                /// `ORIGINATOR_ID`: `string`, optional.
+                pub originator_id: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        entity_id: object.field("ENTITY_ID")?,
+                        country_id: object.field("COUNTRY_ID")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        date_modify: object.field("DATE_MODIFY")?,
+                        created_by_id: object.field("CREATED_BY_ID")?,
+                        modify_by_id: object.field("MODIFY_BY_ID")?,
+                        name: object.field("NAME")?,
+                        code: object.field("CODE")?,
+                        xml_id: object.field("XML_ID")?,
+                        active: object.field("ACTIVE")?,
+                        sort: object.field("SORT")?,
+                        rq_bank_name: object.field("RQ_BANK_NAME")?,
+                        rq_bank_addr: object.field("RQ_BANK_ADDR")?,
+                        rq_bank_code: object.field("RQ_BANK_CODE")?,
+                        rq_bank_route_num: object.field("RQ_BANK_ROUTE_NUM")?,
+                        rq_bik: object.field("RQ_BIK")?,
+                        rq_codeb: object.field("RQ_CODEB")?,
+                        rq_codeg: object.field("RQ_CODEG")?,
+                        rq_rib: object.field("RQ_RIB")?,
+                        rq_mfo: object.field("RQ_MFO")?,
+                        rq_acc_name: object.field("RQ_ACC_NAME")?,
+                        rq_acc_num: object.field("RQ_ACC_NUM")?,
+                        rq_acc_type: object.field("RQ_ACC_TYPE")?,
+                        rq_agency_name: object.field("RQ_AGENCY_NAME")?,
+                        rq_iik: object.field("RQ_IIK")?,
+                        rq_acc_currency: object.field("RQ_ACC_CURRENCY")?,
+                        rq_cor_acc_num: object.field("RQ_COR_ACC_NUM")?,
+                        rq_iban: object.field("RQ_IBAN")?,
+                        rq_swift: object.field("RQ_SWIFT")?,
+                        rq_bic: object.field("RQ_BIC")?,
+                        comments: object.field("COMMENTS")?,
+                        originator_id: object.field("ORIGINATOR_ID")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.bankdetail.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -66185,11 +68721,12 @@ pub mod requisite {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.requisite.bankdetail.update`.
         ///
@@ -66759,7 +69296,7 @@ pub mod requisite {
         #[non_exhaustive]
         pub struct List {
             /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
             /// `filter`: `object`, optional.
             ///
             /// Values: `field`.
@@ -66785,7 +69322,7 @@ pub mod requisite {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<list::Select>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -67052,6 +69589,140 @@ pub mod requisite {
             ///
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
+            /// The object `params.select` of `crm.requisite.link.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Select {
+                /// `ENTITY_TYPE_ID`: `integer`, optional.
+                pub entity_type_id: ::std::option::Option<i64>,
+                /// `ENTITY_ID`: `integer`, optional.
+                pub entity_id: ::std::option::Option<i64>,
+                /// `REQUISITE_ID`: `integer`, optional.
+                pub requisite_id: ::std::option::Option<i64>,
+                /// `BANK_DETAIL_ID`: `integer`, optional.
+                pub bank_detail_id: ::std::option::Option<i64>,
+                /// `MC_REQUISITE_ID`: `integer`, optional.
+                pub mc_requisite_id: ::std::option::Option<i64>,
+                /// `MC_BANK_DETAIL_ID`: `integer`, optional.
+                pub mc_bank_detail_id: ::std::option::Option<i64>,
+            }
+            impl Select {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        entity_type_id: ::std::default::Default::default(),
+                        entity_id: ::std::default::Default::default(),
+                        requisite_id: ::std::default::Default::default(),
+                        bank_detail_id: ::std::default::Default::default(),
+                        mc_requisite_id: ::std::default::Default::default(),
+                        mc_bank_detail_id: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ENTITY_TYPE_ID`.
+                pub fn entity_type_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.entity_type_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ENTITY_ID`.
+                pub fn entity_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.entity_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `REQUISITE_ID`.
+                pub fn requisite_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.requisite_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `BANK_DETAIL_ID`.
+                pub fn bank_detail_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.bank_detail_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `MC_REQUISITE_ID`.
+                pub fn mc_requisite_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.mc_requisite_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `MC_BANK_DETAIL_ID`.
+                pub fn mc_bank_detail_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.mc_bank_detail_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Select {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ENTITY_TYPE_ID",
+                        &self.entity_type_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "REQUISITE_ID",
+                        &self.requisite_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "BANK_DETAIL_ID",
+                        &self.bank_detail_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MC_REQUISITE_ID",
+                        &self.mc_requisite_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MC_BANK_DETAIL_ID",
+                        &self.mc_bank_detail_id,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Select {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_type_id: object.field("ENTITY_TYPE_ID")?,
+                        entity_id: object.field("ENTITY_ID")?,
+                        requisite_id: object.field("REQUISITE_ID")?,
+                        bank_detail_id: object.field("BANK_DETAIL_ID")?,
+                        mc_requisite_id: object.field("MC_REQUISITE_ID")?,
+                        mc_bank_detail_id: object.field("MC_BANK_DETAIL_ID")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Select);
             /// The object `params.filter` of `crm.requisite.link.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-list.html>
@@ -67320,8 +69991,42 @@ pub mod requisite {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
+            /// The object `result` of `crm.requisite.link.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ENTITY_TYPE_ID`: `integer`, optional.
+                pub entity_type_id: ::std::option::Option<i64>,
+                /// `ENTITY_ID`: `integer`, optional.
+                pub entity_id: ::std::option::Option<i64>,
+                /// `REQUISITE_ID`: `integer`, optional.
+                pub requisite_id: ::std::option::Option<i64>,
+                /// `BANK_DETAIL_ID`: `integer`, optional.
+                pub bank_detail_id: ::std::option::Option<i64>,
+                /// `MC_REQUISITE_ID`: `integer`, optional.
+                pub mc_requisite_id: ::std::option::Option<i64>,
+                /// `MC_BANK_DETAIL_ID`: `integer`, optional.
+                pub mc_bank_detail_id: ::std::option::Option<i64>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_type_id: object.field("ENTITY_TYPE_ID")?,
+                        entity_id: object.field("ENTITY_ID")?,
+                        requisite_id: object.field("REQUISITE_ID")?,
+                        bank_detail_id: object.field("BANK_DETAIL_ID")?,
+                        mc_requisite_id: object.field("MC_REQUISITE_ID")?,
+                        mc_bank_detail_id: object.field("MC_BANK_DETAIL_ID")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.link.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -67330,11 +70035,12 @@ pub mod requisite {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.requisite.link.register`.
         ///
@@ -67689,7 +70395,7 @@ pub mod requisite {
         #[non_exhaustive]
         pub struct List {
             /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
             /// `filter`: `object`, optional.
             ///
             /// Values: `field`.
@@ -67715,7 +70421,7 @@ pub mod requisite {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<list::Select>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -68828,6 +71534,199 @@ pub mod requisite {
             ///
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
+            /// The object `params.select` of `crm.requisite.preset.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Select {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `ENTITY_TYPE_ID`: `integer`, optional.
+                pub entity_type_id: ::std::option::Option<i64>,
+                /// `COUNTRY_ID`: `integer`, optional.
+                pub country_id: ::std::option::Option<i64>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `DATE_MODIFY`: `datetime`, optional.
+                pub date_modify: ::std::option::Option<::std::string::String>,
+                /// `CREATED_BY_ID`: `user`, optional.
+                pub created_by_id: ::std::option::Option<i64>,
+                /// `MODIFY_BY_ID`: `user`, optional.
+                pub modify_by_id: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `XML_ID`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `char`, optional.
+                pub active: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `integer`, optional.
+                pub sort: ::std::option::Option<i64>,
+            }
+            impl Select {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        entity_type_id: ::std::default::Default::default(),
+                        country_id: ::std::default::Default::default(),
+                        date_create: ::std::default::Default::default(),
+                        date_modify: ::std::default::Default::default(),
+                        created_by_id: ::std::default::Default::default(),
+                        modify_by_id: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        xml_id: ::std::default::Default::default(),
+                        active: ::std::default::Default::default(),
+                        sort: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ID`.
+                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ENTITY_TYPE_ID`.
+                pub fn entity_type_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.entity_type_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `COUNTRY_ID`.
+                pub fn country_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.country_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_CREATE`.
+                pub fn date_create(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_create = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_MODIFY`.
+                pub fn date_modify(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_modify = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CREATED_BY_ID`.
+                pub fn created_by_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.created_by_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `MODIFY_BY_ID`.
+                pub fn modify_by_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.modify_by_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NAME`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `XML_ID`.
+                pub fn xml_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.xml_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ACTIVE`.
+                pub fn active(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.active = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SORT`.
+                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.sort = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Select {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ENTITY_TYPE_ID",
+                        &self.entity_type_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "COUNTRY_ID", &self.country_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_MODIFY",
+                        &self.date_modify,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CREATED_BY_ID",
+                        &self.created_by_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MODIFY_BY_ID",
+                        &self.modify_by_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Select {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        entity_type_id: object.field("ENTITY_TYPE_ID")?,
+                        country_id: object.field("COUNTRY_ID")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        date_modify: object.field("DATE_MODIFY")?,
+                        created_by_id: object.field("CREATED_BY_ID")?,
+                        modify_by_id: object.field("MODIFY_BY_ID")?,
+                        name: object.field("NAME")?,
+                        xml_id: object.field("XML_ID")?,
+                        active: object.field("ACTIVE")?,
+                        sort: object.field("SORT")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Select);
             /// The object `params.filter` of `crm.requisite.preset.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html>
@@ -69214,8 +72113,57 @@ pub mod requisite {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
+            /// The object `result` of `crm.requisite.preset.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `ENTITY_TYPE_ID`: `integer`, optional.
+                pub entity_type_id: ::std::option::Option<i64>,
+                /// `COUNTRY_ID`: `integer`, optional.
+                pub country_id: ::std::option::Option<i64>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `DATE_MODIFY`: `datetime`, optional.
+                pub date_modify: ::std::option::Option<::std::string::String>,
+                /// `CREATED_BY_ID`: `user`, optional.
+                pub created_by_id: ::std::option::Option<i64>,
+                /// `MODIFY_BY_ID`: `user`, optional.
+                pub modify_by_id: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `XML_ID`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `char`, optional.
+                pub active: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `integer`, optional.
+                pub sort: ::std::option::Option<i64>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        entity_type_id: object.field("ENTITY_TYPE_ID")?,
+                        country_id: object.field("COUNTRY_ID")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        date_modify: object.field("DATE_MODIFY")?,
+                        created_by_id: object.field("CREATED_BY_ID")?,
+                        modify_by_id: object.field("MODIFY_BY_ID")?,
+                        name: object.field("NAME")?,
+                        xml_id: object.field("XML_ID")?,
+                        active: object.field("ACTIVE")?,
+                        sort: object.field("SORT")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.preset.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -69224,11 +72172,12 @@ pub mod requisite {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.requisite.preset.update`.
         ///
@@ -70525,8 +73474,169 @@ pub mod requisite {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
+            /// Allowed values of `result.MULTIPLE` in `crm.requisite.userfield.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemMultiple {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemMultiple { Y = "Y", N = "N" });
+            /// Allowed values of `result.MANDATORY` in `crm.requisite.userfield.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemMandatory {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemMandatory { Y = "Y", N = "N" });
+            /// Allowed values of `result.SHOW_FILTER` in `crm.requisite.userfield.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemShowFilter {
+                /// `N`
+                N,
+                /// `I`
+                I,
+                /// `E`
+                E,
+                /// `S`
+                S,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemShowFilter { N = "N", I = "I", E = "E", S = "S" });
+            /// Allowed values of `result.SHOW_IN_LIST` in `crm.requisite.userfield.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemShowInList {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemShowInList { Y = "Y", N = "N" });
+            /// Allowed values of `result.EDIT_IN_LIST` in `crm.requisite.userfield.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemEditInList {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemEditInList { Y = "Y", N = "N" });
+            /// Allowed values of `result.IS_SEARCHABLE` in `crm.requisite.userfield.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemIsSearchable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemIsSearchable { Y = "Y", N = "N" });
+            /// The object `result` of `crm.requisite.userfield.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `ENTITY_ID`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `FIELD_NAME`: `string`, required in the docs.
+                pub field_name: ::std::option::Option<::std::string::String>,
+                /// `USER_TYPE_ID`: `string`, required in the docs.
+                pub user_type_id: ::std::option::Option<::std::string::String>,
+                /// `XML_ID`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `integer`, optional.
+                pub sort: ::std::option::Option<i64>,
+                /// `MULTIPLE`: `char`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub multiple: ::std::option::Option<ItemMultiple>,
+                /// `MANDATORY`: `char`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub mandatory: ::std::option::Option<ItemMandatory>,
+                /// `SHOW_FILTER`: `char`, optional.
+                ///
+                /// Values: `N`, `I`, `E`, `S`.
+                pub show_filter: ::std::option::Option<ItemShowFilter>,
+                /// `SHOW_IN_LIST`: `char`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub show_in_list: ::std::option::Option<ItemShowInList>,
+                /// `EDIT_IN_LIST`: `char`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub edit_in_list: ::std::option::Option<ItemEditInList>,
+                /// `IS_SEARCHABLE`: `char`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub is_searchable: ::std::option::Option<ItemIsSearchable>,
+                /// `EDIT_FORM_LABEL`: `string`, optional.
+                pub edit_form_label: ::std::option::Option<::std::string::String>,
+                /// `LIST_COLUMN_LABEL`: `string`, optional.
+                pub list_column_label: ::std::option::Option<::std::string::String>,
+                /// `LIST_FILTER_LABEL`: `string`, optional.
+                pub list_filter_label: ::std::option::Option<::std::string::String>,
+                /// `ERROR_MESSAGE`: `string`, optional.
+                pub error_message: ::std::option::Option<::std::string::String>,
+                /// `HELP_MESSAGE`: `string`, optional.
+                pub help_message: ::std::option::Option<::std::string::String>,
+                /// `LIST`: `uf_enum_element`, optional.
+                pub list: ::serde_json::Value,
+                /// `SETTINGS`: `object`, optional.
+                pub settings: ::serde_json::Value,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        entity_id: object.field("ENTITY_ID")?,
+                        field_name: object.field("FIELD_NAME")?,
+                        user_type_id: object.field("USER_TYPE_ID")?,
+                        xml_id: object.field("XML_ID")?,
+                        sort: object.field("SORT")?,
+                        multiple: object.field("MULTIPLE")?,
+                        mandatory: object.field("MANDATORY")?,
+                        show_filter: object.field("SHOW_FILTER")?,
+                        show_in_list: object.field("SHOW_IN_LIST")?,
+                        edit_in_list: object.field("EDIT_IN_LIST")?,
+                        is_searchable: object.field("IS_SEARCHABLE")?,
+                        edit_form_label: object.field("EDIT_FORM_LABEL")?,
+                        list_column_label: object.field("LIST_COLUMN_LABEL")?,
+                        list_filter_label: object.field("LIST_FILTER_LABEL")?,
+                        error_message: object.field("ERROR_MESSAGE")?,
+                        help_message: object.field("HELP_MESSAGE")?,
+                        list: object.field("LIST")?,
+                        settings: object.field("SETTINGS")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -70535,11 +73645,12 @@ pub mod requisite {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
     }
 }
@@ -70727,8 +73838,36 @@ pub mod stagehistory {
             "INVALID_ARG_VALUE" }
         );
         error_code!(Error);
+        /// The object `result` of `crm.stagehistory.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `TYPE_ID`: `integer`, optional.
+            pub type_id: ::std::option::Option<i64>,
+            /// `OWNER_ID`: `integer`, optional.
+            pub owner_id: ::std::option::Option<i64>,
+            /// `CREATED_TIME`: `datetime`, optional.
+            pub created_time: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    type_id: object.field("TYPE_ID")?,
+                    owner_id: object.field("OWNER_ID")?,
+                    created_time: object.field("CREATED_TIME")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.stagehistory.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -70737,11 +73876,12 @@ pub mod stagehistory {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
 }
 /// Methods under `status`.
@@ -71304,8 +74444,60 @@ pub mod status {
         pub mod types {
             /// Error codes of `crm.status.entity.types`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `result` of `crm.status.entity.types`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `ENTITY_TYPE_ID`: `integer`, optional.
+                pub entity_type_id: ::std::option::Option<i64>,
+                /// `SEMANTIC_INFO`: `object`, optional.
+                pub semantic_info: ::serde_json::Value,
+                /// `PREFIX`: `string`, optional.
+                pub prefix: ::std::option::Option<::std::string::String>,
+                /// `FIELD_ATTRIBUTE_SCOPE`: `string`, optional.
+                pub field_attribute_scope: ::std::option::Option<::std::string::String>,
+                /// `IS_ENABLED`: `boolean`, optional.
+                pub is_enabled: ::std::option::Option<bool>,
+                /// `CATEGORY_ID`: `integer`, optional.
+                pub category_id: ::std::option::Option<i64>,
+                /// `PARENT_ID`: `string`, optional.
+                pub parent_id: ::std::option::Option<::std::string::String>,
+                /// `CATEGORY_NAME`: `string`, optional.
+                pub category_name: ::std::option::Option<::std::string::String>,
+                /// `CATEGORY_SORT`: `integer`, optional.
+                pub category_sort: ::std::option::Option<i64>,
+                /// `IS_DEFAULT_CATEGORY`: `boolean`, optional.
+                pub is_default_category: ::std::option::Option<bool>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        name: object.field("NAME")?,
+                        entity_type_id: object.field("ENTITY_TYPE_ID")?,
+                        semantic_info: object.field("SEMANTIC_INFO")?,
+                        prefix: object.field("PREFIX")?,
+                        field_attribute_scope: object.field("FIELD_ATTRIBUTE_SCOPE")?,
+                        is_enabled: object.field("IS_ENABLED")?,
+                        category_id: object.field("CATEGORY_ID")?,
+                        parent_id: object.field("PARENT_ID")?,
+                        category_name: object.field("CATEGORY_NAME")?,
+                        category_sort: object.field("CATEGORY_SORT")?,
+                        is_default_category: object.field("IS_DEFAULT_CATEGORY")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Types {
                 const NAME: &'static str = "crm.status.entity.types";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -71313,6 +74505,7 @@ pub mod status {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Types of `crm.status.fields`.
@@ -71925,8 +75118,56 @@ pub mod timeline {
             ///
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
+            /// Allowed values of `result.ENTITY_TYPE` in `crm.timeline.bindings.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemEntityType {
+                /// `lead`
+                Lead,
+                /// `deal`
+                Deal,
+                /// `contact`
+                Contact,
+                /// `company`
+                Company,
+                /// `order`
+                Order,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ItemEntityType { Lead = "lead", Deal = "deal", Contact = "contact",
+                Company = "company", Order = "order" }
+            );
+            /// The object `result` of `crm.timeline.bindings.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `OWNER_ID`: `string`, optional.
+                pub owner_id: ::std::option::Option<::std::string::String>,
+                /// `ENTITY_ID`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `ENTITY_TYPE`: `string`, optional.
+                ///
+                /// Values: `lead`, `deal`, `contact`, `company`, `order`.
+                pub entity_type: ::std::option::Option<ItemEntityType>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        owner_id: object.field("OWNER_ID")?,
+                        entity_id: object.field("ENTITY_ID")?,
+                        entity_type: object.field("ENTITY_TYPE")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.timeline.bindings.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -71935,11 +75176,12 @@ pub mod timeline {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `crm.timeline.bindings.unbind`.
         ///
@@ -79186,8 +82428,30 @@ pub mod userfield {
     pub mod types {
         /// Error codes of `crm.userfield.types`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `result` of `crm.userfield.types`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `title`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    title: object.field("title")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Types {
             const NAME: &'static str = "crm.userfield.types";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -79195,6 +82459,7 @@ pub mod userfield {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
 }
 /// Methods under `vat`.

@@ -1237,8 +1237,81 @@ pub mod file {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
+        /// The object `result` of `disk.file.search`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `STORAGE_ID`: `integer`, optional.
+            pub storage_id: ::std::option::Option<i64>,
+            /// `TYPE`: `enum`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `REAL_OBJECT_ID`: `integer`, optional.
+            pub real_object_id: ::std::option::Option<i64>,
+            /// `PARENT_ID`: `integer`, optional.
+            pub parent_id: ::std::option::Option<i64>,
+            /// `DELETED_TYPE`: `enum`, optional.
+            pub deleted_type: ::std::option::Option<::std::string::String>,
+            /// `GLOBAL_CONTENT_VERSION`: `integer`, optional.
+            pub global_content_version: ::std::option::Option<i64>,
+            /// `FILE_ID`: `integer`, optional.
+            pub file_id: ::std::option::Option<i64>,
+            /// `SIZE`: `integer`, optional.
+            pub size: ::std::option::Option<i64>,
+            /// `CREATE_TIME`: `datetime`, optional.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `UPDATE_TIME`: `datetime`, optional.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `DELETE_TIME`: `datetime`, optional.
+            pub delete_time: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `integer`, optional.
+            pub created_by: ::std::option::Option<i64>,
+            /// `UPDATED_BY`: `integer`, optional.
+            pub updated_by: ::std::option::Option<i64>,
+            /// `DELETED_BY`: `integer`, optional.
+            pub deleted_by: ::std::option::Option<i64>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `DETAIL_URL`: `string`, optional.
+            pub detail_url: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    name: object.field("NAME")?,
+                    code: object.field("CODE")?,
+                    storage_id: object.field("STORAGE_ID")?,
+                    type_: object.field("TYPE")?,
+                    real_object_id: object.field("REAL_OBJECT_ID")?,
+                    parent_id: object.field("PARENT_ID")?,
+                    deleted_type: object.field("DELETED_TYPE")?,
+                    global_content_version: object.field("GLOBAL_CONTENT_VERSION")?,
+                    file_id: object.field("FILE_ID")?,
+                    size: object.field("SIZE")?,
+                    create_time: object.field("CREATE_TIME")?,
+                    update_time: object.field("UPDATE_TIME")?,
+                    delete_time: object.field("DELETE_TIME")?,
+                    created_by: object.field("CREATED_BY")?,
+                    updated_by: object.field("UPDATED_BY")?,
+                    deleted_by: object.field("DELETED_BY")?,
+                    download_url: object.field("DOWNLOAD_URL")?,
+                    detail_url: object.field("DETAIL_URL")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Search {
             const NAME: &'static str = "disk.file.search";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1247,11 +1320,12 @@ pub mod file {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::Search {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                 output
             }
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `disk.file.uploadVersion`.
     ///

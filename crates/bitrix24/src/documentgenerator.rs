@@ -311,7 +311,7 @@ pub mod document {
     #[non_exhaustive]
     pub struct List {
         /// `select`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
         /// `order`: `object`, optional.
         pub order: ::std::option::Option<list::Order>,
         /// `filter`: `object`, optional.
@@ -333,7 +333,7 @@ pub mod document {
         pub fn select(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<list::Select>,
             >,
         ) -> Self {
             self.select = ::std::option::Option::Some(
@@ -1186,6 +1186,292 @@ pub mod document {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `params.select.values` of `documentgenerator.document.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct SelectValues {
+            /// `_creationMethod`: `string`, optional.
+            pub creation_method: ::std::option::Option<::std::string::String>,
+            /// `stampsEnabled`: `boolean`, optional.
+            pub stamps_enabled: ::std::option::Option<bool>,
+            /// `<field_code>`: `string`, optional.
+            ///
+            /// Stands for any key: one entry per key.
+            pub field_code: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl SelectValues {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    creation_method: ::std::default::Default::default(),
+                    stamps_enabled: ::std::default::Default::default(),
+                    field_code: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `_creationMethod`.
+            pub fn creation_method(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.creation_method = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `stampsEnabled`.
+            pub fn stamps_enabled(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.stamps_enabled = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Adds an entry for `<field_code>` under `key`.
+            pub fn field_code(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field_code.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for SelectValues {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "_creationMethod",
+                    &self.creation_method,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "stampsEnabled",
+                    &self.stamps_enabled,
+                )?;
+                crate::support::rest_entries(&mut map, &self.field_code)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for SelectValues {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    creation_method: object.field("_creationMethod")?,
+                    stamps_enabled: object.field("stampsEnabled")?,
+                    field_code: object.rest()?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(SelectValues);
+        /// The object `params.select` of `documentgenerator.document.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Select {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `title`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `number`: `string`, optional.
+            pub number: ::std::option::Option<::std::string::String>,
+            /// `templateId`: `integer`, optional.
+            pub template_id: ::std::option::Option<i64>,
+            /// `provider`: `string`, optional.
+            pub provider: ::std::option::Option<::std::string::String>,
+            /// `value`: `string`, optional.
+            pub value: ::std::option::Option<::std::string::String>,
+            /// `fileId`: `integer`, optional.
+            pub file_id: ::std::option::Option<i64>,
+            /// `imageId`: `integer`, optional.
+            pub image_id: ::std::option::Option<i64>,
+            /// `pdfId`: `integer`, optional.
+            pub pdf_id: ::std::option::Option<i64>,
+            /// `createTime`: `datetime`, optional.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `updateTime`: `datetime`, optional.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `values`: `object`, optional.
+            pub values: ::std::option::Option<SelectValues>,
+            /// `createdBy`: `integer`, optional.
+            pub created_by: ::std::option::Option<i64>,
+            /// `updatedBy`: `integer`, optional.
+            pub updated_by: ::std::option::Option<i64>,
+        }
+        impl Select {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    title: ::std::default::Default::default(),
+                    number: ::std::default::Default::default(),
+                    template_id: ::std::default::Default::default(),
+                    provider: ::std::default::Default::default(),
+                    value: ::std::default::Default::default(),
+                    file_id: ::std::default::Default::default(),
+                    image_id: ::std::default::Default::default(),
+                    pdf_id: ::std::default::Default::default(),
+                    create_time: ::std::default::Default::default(),
+                    update_time: ::std::default::Default::default(),
+                    values: ::std::default::Default::default(),
+                    created_by: ::std::default::Default::default(),
+                    updated_by: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `id`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `title`.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `number`.
+            pub fn number(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.number = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `templateId`.
+            pub fn template_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `provider`.
+            pub fn provider(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.provider = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `value`.
+            pub fn value(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.value = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `fileId`.
+            pub fn file_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.file_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `imageId`.
+            pub fn image_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.image_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `pdfId`.
+            pub fn pdf_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.pdf_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `createTime`.
+            pub fn create_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.create_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `updateTime`.
+            pub fn update_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.update_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `values`.
+            pub fn values(
+                mut self,
+                value: impl ::std::convert::Into<SelectValues>,
+            ) -> Self {
+                self.values = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `createdBy`.
+            pub fn created_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.created_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `updatedBy`.
+            pub fn updated_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.updated_by = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Select {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "number", &self.number)?;
+                crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
+                crate::support::opt_entry(&mut map, "provider", &self.provider)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "values", &self.values)?;
+                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Select {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    title: object.field("title")?,
+                    number: object.field("number")?,
+                    template_id: object.field("templateId")?,
+                    provider: object.field("provider")?,
+                    value: object.field("value")?,
+                    file_id: object.field("fileId")?,
+                    image_id: object.field("imageId")?,
+                    pdf_id: object.field("pdfId")?,
+                    create_time: object.field("createTime")?,
+                    update_time: object.field("updateTime")?,
+                    values: object.field("values")?,
+                    created_by: object.field("createdBy")?,
+                    updated_by: object.field("updatedBy")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Select);
         /// The object `params.order.values` of `documentgenerator.document.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
@@ -3003,6 +3289,97 @@ pub mod numerator {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// The object `result.numerators.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+            /// `start`: `integer`, optional.
+            pub start: ::std::option::Option<i64>,
+            /// `step`: `integer`, optional.
+            pub step: ::std::option::Option<i64>,
+            /// `length`: `integer`, optional.
+            pub length: ::std::option::Option<i64>,
+            /// `padString`: `string`, optional.
+            pub pad_string: ::std::option::Option<::std::string::String>,
+            /// `periodicBy`: `string`, optional.
+            pub periodic_by: ::std::option::Option<::std::string::String>,
+            /// `timezone`: `string`, optional.
+            pub timezone: ::std::option::Option<::std::string::String>,
+            /// `isDirectNumeration`: `boolean`, optional.
+            pub is_direct_numeration: ::std::option::Option<bool>,
+        }
+        impl crate::support::FromValue
+        for OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    start: object.field("start")?,
+                    step: object.field("step")?,
+                    length: object.field("length")?,
+                    pad_string: object.field("padString")?,
+                    periodic_by: object.field("periodicBy")?,
+                    timezone: object.field("timezone")?,
+                    is_direct_numeration: object.field("isDirectNumeration")?,
+                })
+            }
+        }
+        /// The object `result.numerators.settings` of `documentgenerator.numerator.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputNumeratorsSettings {
+            /// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`, optional.
+            pub bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option<
+                OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
+            >,
+        }
+        impl crate::support::FromValue for OutputNumeratorsSettings {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    bitrix_main_numerator_generator_sequent_number_generator: object
+                        .field("Bitrix_Main_Numerator_Generator_SequentNumberGenerator")?,
+                })
+            }
+        }
+        /// The object `result.numerators` of `documentgenerator.numerator.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputNumerators {
+            /// `id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `template`: `string`, optional.
+            pub template: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `settings`: `object`, optional.
+            pub settings: ::std::option::Option<OutputNumeratorsSettings>,
+        }
+        impl crate::support::FromValue for OutputNumerators {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    name: object.field("name")?,
+                    template: object.field("template")?,
+                    code: object.field("code")?,
+                    settings: object.field("settings")?,
+                })
+            }
+        }
         /// The object `result` of `documentgenerator.numerator.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
@@ -3010,7 +3387,7 @@ pub mod numerator {
         #[non_exhaustive]
         pub struct Output {
             /// `numerators`: `array`, optional.
-            pub numerators: ::std::vec::Vec<::serde_json::Value>,
+            pub numerators: ::std::vec::Vec<OutputNumerators>,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
@@ -3030,12 +3407,13 @@ pub mod numerator {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = OutputNumerators;
+            fn into_items(output: Output) -> ::std::vec::Vec<OutputNumerators> {
                 output.numerators
             }
         }
         deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputNumerators);
     }
     /// Types of `documentgenerator.numerator.update`.
     ///
@@ -4342,7 +4720,7 @@ pub mod role {
     #[non_exhaustive]
     pub struct Fillaccesses {
         /// `accesses`: `array`, optional.
-        pub accesses: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub accesses: ::std::option::Option<::std::vec::Vec<fillaccesses::Accesses>>,
     }
     impl Fillaccesses {
         /// The call; every parameter is optional.
@@ -4355,7 +4733,7 @@ pub mod role {
         pub fn accesses(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<fillaccesses::Accesses>,
             >,
         ) -> Self {
             self.accesses = ::std::option::Option::Some(
@@ -5180,6 +5558,89 @@ pub mod role {
             "DOCGEN_ACCESS_ERROR" }
         );
         error_code!(Error);
+        /// Allowed values of `params.accesses.accessCode` in `documentgenerator.role.fillaccesses`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum AccessesAccessCode {
+            /// `U{id}`
+            UId,
+            /// `G{id}`
+            GId,
+            /// `AU`
+            Au,
+            /// `UA`
+            Ua,
+            /// `D{id}`
+            DId,
+            /// `DR{id}`
+            DrId,
+            /// `SG{id}`
+            SgId,
+            /// `SG{id}_A`
+            SgIdA,
+            /// `SG{id}_E`
+            SgIdE,
+            /// `SG{id}_K`
+            SgIdK,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            AccessesAccessCode { UId = "U{id}", GId = "G{id}", Au = "AU", Ua = "UA", DId
+            = "D{id}", DrId = "DR{id}", SgId = "SG{id}", SgIdA = "SG{id}_A", SgIdE =
+            "SG{id}_E", SgIdK = "SG{id}_K" }
+        );
+        /// The object `params.accesses` of `documentgenerator.role.fillaccesses`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-fill-accesses.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Accesses {
+            /// `roleId`: `integer`, required.
+            pub role_id: i64,
+            /// `accessCode`: `string`, required.
+            ///
+            /// Values: `U{id}`, `G{id}`, `AU`, `UA`, `D{id}`, `DR{id}`, `SG{id}`, `SG{id}_A`, `SG{id}_E`, `SG{id}_K`.
+            pub access_code: AccessesAccessCode,
+        }
+        impl Accesses {
+            /// The object with its required parameters: `roleId`, `accessCode`.
+            pub fn new(
+                role_id: impl ::std::convert::Into<i64>,
+                access_code: impl ::std::convert::Into<AccessesAccessCode>,
+            ) -> Self {
+                Self {
+                    role_id: role_id.into(),
+                    access_code: access_code.into(),
+                }
+            }
+        }
+        impl ::serde::Serialize for Accesses {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("roleId", &self.role_id)?;
+                map.serialize_entry("accessCode", &self.access_code)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Accesses {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    role_id: object.field("roleId")?,
+                    access_code: object.field("accessCode")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Accesses);
         /// The `result` of the call: `null`.
         pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::Fillaccesses {
@@ -5432,6 +5893,31 @@ pub mod role {
         }
         string_enum!(Error { N0 = "0", DocgenAccessError = "DOCGEN_ACCESS_ERROR" });
         error_code!(Error);
+        /// The object `result.roles` of `documentgenerator.role.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRoles {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputRoles {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    name: object.field("name")?,
+                    code: object.field("code")?,
+                })
+            }
+        }
         /// The object `result` of `documentgenerator.role.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html>
@@ -5439,7 +5925,7 @@ pub mod role {
         #[non_exhaustive]
         pub struct Output {
             /// `roles`: `array`, optional.
-            pub roles: ::std::vec::Vec<::serde_json::Value>,
+            pub roles: ::std::vec::Vec<OutputRoles>,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
@@ -5459,12 +5945,13 @@ pub mod role {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+            type Item = OutputRoles;
+            fn into_items(output: Output) -> ::std::vec::Vec<OutputRoles> {
                 output.roles
             }
         }
         deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputRoles);
     }
     /// Types of `documentgenerator.role.update`.
     ///
@@ -6246,7 +6733,7 @@ pub mod template {
     #[non_exhaustive]
     pub struct List {
         /// `select`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
         /// `order`: `object`, optional.
         pub order: ::std::option::Option<list::Order>,
         /// `filter`: `object`, optional.
@@ -6268,7 +6755,7 @@ pub mod template {
         pub fn select(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<list::Select>,
             >,
         ) -> Self {
             self.select = ::std::option::Option::Some(
@@ -6993,6 +7480,228 @@ pub mod template {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
+        /// Allowed values of `params.select.active` in `documentgenerator.template.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum SelectActive {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(SelectActive { Y = "Y", N = "N" });
+        /// Allowed values of `params.select.withStamps` in `documentgenerator.template.list`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum SelectWithStamps {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(SelectWithStamps { Y = "Y", N = "N" });
+        /// The object `params.select` of `documentgenerator.template.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Select {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `active`: `char`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<SelectActive>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `code`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `region`: `string`, optional.
+            pub region: ::std::option::Option<::std::string::String>,
+            /// `sort`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+            /// `createTime`: `datetime`, optional.
+            pub create_time: ::std::option::Option<::std::string::String>,
+            /// `updateTime`: `datetime`, optional.
+            pub update_time: ::std::option::Option<::std::string::String>,
+            /// `numeratorId`: `integer`, optional.
+            pub numerator_id: ::std::option::Option<i64>,
+            /// `withStamps`: `char`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub with_stamps: ::std::option::Option<SelectWithStamps>,
+            /// `users`: `array`, optional.
+            pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `providers`: `array`, optional.
+            pub providers: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        }
+        impl Select {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    code: ::std::default::Default::default(),
+                    region: ::std::default::Default::default(),
+                    sort: ::std::default::Default::default(),
+                    create_time: ::std::default::Default::default(),
+                    update_time: ::std::default::Default::default(),
+                    numerator_id: ::std::default::Default::default(),
+                    with_stamps: ::std::default::Default::default(),
+                    users: ::std::default::Default::default(),
+                    providers: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `id`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `active`.
+            pub fn active(
+                mut self,
+                value: impl ::std::convert::Into<SelectActive>,
+            ) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `name`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `code`.
+            pub fn code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `region`.
+            pub fn region(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.region = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `sort`.
+            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `createTime`.
+            pub fn create_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.create_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `updateTime`.
+            pub fn update_time(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.update_time = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `numeratorId`.
+            pub fn numerator_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.numerator_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `withStamps`.
+            pub fn with_stamps(
+                mut self,
+                value: impl ::std::convert::Into<SelectWithStamps>,
+            ) -> Self {
+                self.with_stamps = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `users`.
+            pub fn users(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.users = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `providers`.
+            pub fn providers(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.providers = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+        }
+        impl ::serde::Serialize for Select {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
+                crate::support::opt_entry(&mut map, "withStamps", &self.with_stamps)?;
+                crate::support::opt_entry(&mut map, "users", &self.users)?;
+                crate::support::opt_entry(&mut map, "providers", &self.providers)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Select {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    active: object.field("active")?,
+                    name: object.field("name")?,
+                    code: object.field("code")?,
+                    region: object.field("region")?,
+                    sort: object.field("sort")?,
+                    create_time: object.field("createTime")?,
+                    update_time: object.field("updateTime")?,
+                    numerator_id: object.field("numeratorId")?,
+                    with_stamps: object.field("withStamps")?,
+                    users: object.field("users")?,
+                    providers: object.field("providers")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Select);
         /// Allowed values of `params.order.active` in `documentgenerator.template.list`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]

@@ -238,6 +238,158 @@ pub mod humanresources {
                     WrongAuthType = "WRONG_AUTH_TYPE" }
                 );
                 error_code!(Error);
+                /// Allowed values of `params.fields.fields.type` in `humanresources.hcmlink.company.add`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum FieldsFieldsType {
+                    /// `STRING`
+                    String,
+                    /// `FIRST_NAME`
+                    FirstName,
+                    /// `LAST_NAME`
+                    LastName,
+                    /// `PATRONYMIC_NAME`
+                    PatronymicName,
+                    /// `PHONE`
+                    Phone,
+                    /// `EMAIL`
+                    Email,
+                    /// `ADDRESS`
+                    Address,
+                    /// `BIRTHDAY`
+                    Birthday,
+                    /// `POSITION`
+                    Position,
+                    /// `DEPARTMENT`
+                    Department,
+                    /// `DOCUMENT_REGISTRATION_NUMBER`
+                    DocumentRegistrationNumber,
+                    /// `DOCUMENT_UID`
+                    DocumentUid,
+                    /// `DOCUMENT_DATE`
+                    DocumentDate,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    FieldsFieldsType { String = "STRING", FirstName = "FIRST_NAME",
+                    LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
+                    "PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
+                    Position = "POSITION", Department = "DEPARTMENT",
+                    DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
+                    DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
+                );
+                /// Allowed values of `params.fields.fields.entityType` in `humanresources.hcmlink.company.add`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum FieldsFieldsEntityType {
+                    /// `EMPLOYEE`
+                    Employee,
+                    /// `COMPANY`
+                    Company,
+                    /// `DOCUMENT`
+                    Document,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    FieldsFieldsEntityType { Employee = "EMPLOYEE", Company = "COMPANY",
+                    Document = "DOCUMENT" }
+                );
+                /// The object `params.fields.fields` of `humanresources.hcmlink.company.add`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct FieldsFields {
+                    /// `field`: `string`, required.
+                    pub field: ::std::string::String,
+                    /// `title`: `string`, required.
+                    pub title: ::std::string::String,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
+                    pub type_: ::std::option::Option<FieldsFieldsType>,
+                    /// `entityType`: `string`, optional.
+                    ///
+                    /// Values: `EMPLOYEE`, `COMPANY`, `DOCUMENT`.
+                    pub entity_type: ::std::option::Option<FieldsFieldsEntityType>,
+                    /// `ttl`: `integer`, optional.
+                    pub ttl: ::std::option::Option<i64>,
+                }
+                impl FieldsFields {
+                    /// The object with its required parameters: `field`, `title`.
+                    pub fn new(
+                        field: impl ::std::convert::Into<::std::string::String>,
+                        title: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            field: field.into(),
+                            title: title.into(),
+                            type_: ::std::default::Default::default(),
+                            entity_type: ::std::default::Default::default(),
+                            ttl: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `type`.
+                    pub fn type_(
+                        mut self,
+                        value: impl ::std::convert::Into<FieldsFieldsType>,
+                    ) -> Self {
+                        self.type_ = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `entityType`.
+                    pub fn entity_type(
+                        mut self,
+                        value: impl ::std::convert::Into<FieldsFieldsEntityType>,
+                    ) -> Self {
+                        self.entity_type = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `ttl`.
+                    pub fn ttl(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                        self.ttl = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for FieldsFields {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("field", &self.field)?;
+                        map.serialize_entry("title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "entityType",
+                            &self.entity_type,
+                        )?;
+                        crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for FieldsFields {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            field: object.field("field")?,
+                            title: object.field("title")?,
+                            type_: object.field("type")?,
+                            entity_type: object.field("entityType")?,
+                            ttl: object.field("ttl")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(FieldsFields);
                 /// The object `params.fields` of `humanresources.hcmlink.company.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
@@ -253,7 +405,7 @@ pub mod humanresources {
                     /// `data`: `object`, optional.
                     pub data: ::std::option::Option<::serde_json::Value>,
                     /// `fields`: `array`, required.
-                    pub fields: ::std::vec::Vec<::serde_json::Value>,
+                    pub fields: ::std::vec::Vec<FieldsFields>,
                 }
                 impl Fields {
                     /// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
@@ -262,7 +414,7 @@ pub mod humanresources {
                         crm_company_id: impl ::std::convert::Into<i64>,
                         title: impl ::std::convert::Into<::std::string::String>,
                         fields: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<FieldsFields>,
                         >,
                     ) -> Self {
                         Self {
@@ -382,8 +534,119 @@ pub mod humanresources {
                     "WRONG_AUTH_TYPE" }
                 );
                 error_code!(Error);
+                /// Allowed values of `result.fields.type` in `humanresources.hcmlink.company.list`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum ItemFieldsType {
+                    /// `STRING`
+                    String,
+                    /// `FIRST_NAME`
+                    FirstName,
+                    /// `LAST_NAME`
+                    LastName,
+                    /// `PATRONYMIC_NAME`
+                    PatronymicName,
+                    /// `PHONE`
+                    Phone,
+                    /// `EMAIL`
+                    Email,
+                    /// `ADDRESS`
+                    Address,
+                    /// `BIRTHDAY`
+                    Birthday,
+                    /// `POSITION`
+                    Position,
+                    /// `DEPARTMENT`
+                    Department,
+                    /// `DOCUMENT_REGISTRATION_NUMBER`
+                    DocumentRegistrationNumber,
+                    /// `DOCUMENT_UID`
+                    DocumentUid,
+                    /// `DOCUMENT_DATE`
+                    DocumentDate,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    ItemFieldsType { String = "STRING", FirstName = "FIRST_NAME",
+                    LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
+                    "PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
+                    Position = "POSITION", Department = "DEPARTMENT",
+                    DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
+                    DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
+                );
+                /// The object `result.fields` of `humanresources.hcmlink.company.list`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemFields {
+                    /// `field`: `string`, optional.
+                    pub field: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
+                    pub type_: ::std::option::Option<ItemFieldsType>,
+                    /// `ttl`: `integer`, optional.
+                    pub ttl: ::std::option::Option<i64>,
+                }
+                impl crate::support::FromValue for ItemFields {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            field: object.field("field")?,
+                            title: object.field("title")?,
+                            type_: object.field("type")?,
+                            ttl: object.field("ttl")?,
+                        })
+                    }
+                }
+                /// The object `result` of `humanresources.hcmlink.company.list`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `id`: `integer`, optional.
+                    pub id: ::std::option::Option<i64>,
+                    /// `company`: `string`, optional.
+                    pub company: ::std::option::Option<::std::string::String>,
+                    /// `crmCompanyId`: `integer`, optional.
+                    pub crm_company_id: ::std::option::Option<i64>,
+                    /// `title`: `string`, optional.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `data`: `object`, optional.
+                    pub data: ::serde_json::Value,
+                    /// `createdAt`: `string`, optional.
+                    pub created_at: ::std::option::Option<::std::string::String>,
+                    /// `fields`: `array`, optional.
+                    pub fields: ::std::vec::Vec<ItemFields>,
+                    /// `person`: `string`, optional.
+                    pub person: ::std::option::Option<::std::string::String>,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            company: object.field("company")?,
+                            crm_company_id: object.field("crmCompanyId")?,
+                            title: object.field("title")?,
+                            data: object.field("data")?,
+                            created_at: object.field("createdAt")?,
+                            fields: object.field("fields")?,
+                            person: object.field("person")?,
+                        })
+                    }
+                }
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "humanresources.hcmlink.company.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -391,6 +654,7 @@ pub mod humanresources {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `humanresources.hcmlink.company.update`.
             ///
@@ -414,6 +678,158 @@ pub mod humanresources {
                     "WRONG_AUTH_TYPE" }
                 );
                 error_code!(Error);
+                /// Allowed values of `params.fields.fields.type` in `humanresources.hcmlink.company.update`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum FieldsFieldsType {
+                    /// `STRING`
+                    String,
+                    /// `FIRST_NAME`
+                    FirstName,
+                    /// `LAST_NAME`
+                    LastName,
+                    /// `PATRONYMIC_NAME`
+                    PatronymicName,
+                    /// `PHONE`
+                    Phone,
+                    /// `EMAIL`
+                    Email,
+                    /// `ADDRESS`
+                    Address,
+                    /// `BIRTHDAY`
+                    Birthday,
+                    /// `POSITION`
+                    Position,
+                    /// `DEPARTMENT`
+                    Department,
+                    /// `DOCUMENT_REGISTRATION_NUMBER`
+                    DocumentRegistrationNumber,
+                    /// `DOCUMENT_UID`
+                    DocumentUid,
+                    /// `DOCUMENT_DATE`
+                    DocumentDate,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    FieldsFieldsType { String = "STRING", FirstName = "FIRST_NAME",
+                    LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
+                    "PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
+                    Position = "POSITION", Department = "DEPARTMENT",
+                    DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
+                    DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
+                );
+                /// Allowed values of `params.fields.fields.entityType` in `humanresources.hcmlink.company.update`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum FieldsFieldsEntityType {
+                    /// `EMPLOYEE`
+                    Employee,
+                    /// `COMPANY`
+                    Company,
+                    /// `DOCUMENT`
+                    Document,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    FieldsFieldsEntityType { Employee = "EMPLOYEE", Company = "COMPANY",
+                    Document = "DOCUMENT" }
+                );
+                /// The object `params.fields.fields` of `humanresources.hcmlink.company.update`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct FieldsFields {
+                    /// `field`: `string`, required.
+                    pub field: ::std::string::String,
+                    /// `title`: `string`, required.
+                    pub title: ::std::string::String,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
+                    pub type_: ::std::option::Option<FieldsFieldsType>,
+                    /// `entityType`: `string`, optional.
+                    ///
+                    /// Values: `EMPLOYEE`, `COMPANY`, `DOCUMENT`.
+                    pub entity_type: ::std::option::Option<FieldsFieldsEntityType>,
+                    /// `ttl`: `integer`, optional.
+                    pub ttl: ::std::option::Option<i64>,
+                }
+                impl FieldsFields {
+                    /// The object with its required parameters: `field`, `title`.
+                    pub fn new(
+                        field: impl ::std::convert::Into<::std::string::String>,
+                        title: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            field: field.into(),
+                            title: title.into(),
+                            type_: ::std::default::Default::default(),
+                            entity_type: ::std::default::Default::default(),
+                            ttl: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `type`.
+                    pub fn type_(
+                        mut self,
+                        value: impl ::std::convert::Into<FieldsFieldsType>,
+                    ) -> Self {
+                        self.type_ = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `entityType`.
+                    pub fn entity_type(
+                        mut self,
+                        value: impl ::std::convert::Into<FieldsFieldsEntityType>,
+                    ) -> Self {
+                        self.entity_type = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `ttl`.
+                    pub fn ttl(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                        self.ttl = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for FieldsFields {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("field", &self.field)?;
+                        map.serialize_entry("title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "entityType",
+                            &self.entity_type,
+                        )?;
+                        crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for FieldsFields {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            field: object.field("field")?,
+                            title: object.field("title")?,
+                            type_: object.field("type")?,
+                            entity_type: object.field("entityType")?,
+                            ttl: object.field("ttl")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(FieldsFields);
                 /// The object `params.fields` of `humanresources.hcmlink.company.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
@@ -429,7 +845,7 @@ pub mod humanresources {
                     /// `data`: `object`, optional.
                     pub data: ::std::option::Option<::serde_json::Value>,
                     /// `fields`: `array`, required.
-                    pub fields: ::std::vec::Vec<::serde_json::Value>,
+                    pub fields: ::std::vec::Vec<FieldsFields>,
                 }
                 impl Fields {
                     /// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
@@ -438,7 +854,7 @@ pub mod humanresources {
                         crm_company_id: impl ::std::convert::Into<i64>,
                         title: impl ::std::convert::Into<::std::string::String>,
                         fields: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<FieldsFields>,
                         >,
                     ) -> Self {
                         Self {
@@ -593,8 +1009,42 @@ pub mod humanresources {
                         "WRONG_AUTH_TYPE" }
                     );
                     error_code!(Error);
+                    /// The object `result` of `humanresources.hcmlink.company.user.list`: `array`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct Item {
+                        /// `id`: `integer`, optional.
+                        pub id: ::std::option::Option<i64>,
+                        /// `company`: `string`, optional.
+                        pub company: ::std::option::Option<::std::string::String>,
+                        /// `crmCompanyId`: `integer`, optional.
+                        pub crm_company_id: ::std::option::Option<i64>,
+                        /// `title`: `string`, optional.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `data`: `object`, optional.
+                        pub data: ::serde_json::Value,
+                        /// `person`: `string`, optional.
+                        pub person: ::std::option::Option<::std::string::String>,
+                    }
+                    impl crate::support::FromValue for Item {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                id: object.field("id")?,
+                                company: object.field("company")?,
+                                crm_company_id: object.field("crmCompanyId")?,
+                                title: object.field("title")?,
+                                data: object.field("data")?,
+                                person: object.field("person")?,
+                            })
+                        }
+                    }
                     /// The `result` of the call: `array`.
-                    pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                    pub type Output = ::std::vec::Vec<Item>;
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "humanresources.hcmlink.company.user.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -602,6 +1052,7 @@ pub mod humanresources {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Item);
                 }
             }
         }
@@ -700,7 +1151,7 @@ pub mod humanresources {
                 /// `company`: `string`, required.
                 pub company: ::std::string::String,
                 /// `data`: `array`, required.
-                pub data: ::std::vec::Vec<::serde_json::Value>,
+                pub data: ::std::vec::Vec<set::DataParam>,
                 /// `job`: `object`, optional.
                 pub job: ::std::option::Option<set::Job>,
             }
@@ -709,7 +1160,7 @@ pub mod humanresources {
                 pub fn new(
                     company: impl ::std::convert::Into<::std::string::String>,
                     data: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<set::DataParam>,
                     >,
                 ) -> Self {
                     Self {
@@ -777,8 +1228,76 @@ pub mod humanresources {
                     "WRONG_AUTH_TYPE" }
                 );
                 error_code!(Error);
+                /// The object `result.employees` of `humanresources.hcmlink.employee.list`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct ItemEmployees {
+                    /// `id`: `integer`, optional.
+                    pub id: ::std::option::Option<i64>,
+                    /// `employee`: `string`, optional.
+                    pub employee: ::std::option::Option<::std::string::String>,
+                    /// `data`: `object`, optional.
+                    pub data: ::serde_json::Value,
+                    /// `createdAt`: `string`, optional.
+                    pub created_at: ::std::option::Option<::std::string::String>,
+                }
+                impl crate::support::FromValue for ItemEmployees {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            employee: object.field("employee")?,
+                            data: object.field("data")?,
+                            created_at: object.field("createdAt")?,
+                        })
+                    }
+                }
+                /// The object `result` of `humanresources.hcmlink.employee.list`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `id`: `integer`, optional.
+                    pub id: ::std::option::Option<i64>,
+                    /// `company`: `string`, optional.
+                    pub company: ::std::option::Option<::std::string::String>,
+                    /// `person`: `string`, optional.
+                    pub person: ::std::option::Option<::std::string::String>,
+                    /// `employees`: `array`, optional.
+                    pub employees: ::std::vec::Vec<ItemEmployees>,
+                    /// `userId`: `integer`, optional.
+                    pub user_id: ::std::option::Option<i64>,
+                    /// `title`: `string`, optional.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `createdAt`: `string`, optional.
+                    pub created_at: ::std::option::Option<::std::string::String>,
+                    /// `updatedAt`: `string`, optional.
+                    pub updated_at: ::std::option::Option<::std::string::String>,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            company: object.field("company")?,
+                            person: object.field("person")?,
+                            employees: object.field("employees")?,
+                            user_id: object.field("userId")?,
+                            title: object.field("title")?,
+                            created_at: object.field("createdAt")?,
+                            updated_at: object.field("updatedAt")?,
+                        })
+                    }
+                }
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = ::std::vec::Vec<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "humanresources.hcmlink.employee.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -786,6 +1305,7 @@ pub mod humanresources {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `humanresources.hcmlink.employee.set`.
             ///
@@ -811,6 +1331,163 @@ pub mod humanresources {
                     "WRONG_AUTH_TYPE" }
                 );
                 error_code!(Error);
+                /// The object `params.data.data` of `humanresources.hcmlink.employee.set`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct DataParamData {
+                    /// `firstName`: `string`, optional.
+                    pub first_name: ::std::option::Option<::std::string::String>,
+                    /// `lastName`: `string`, optional.
+                    pub last_name: ::std::option::Option<::std::string::String>,
+                    /// `patronymicName`: `string`, optional.
+                    pub patronymic_name: ::std::option::Option<::std::string::String>,
+                }
+                impl DataParamData {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            first_name: ::std::default::Default::default(),
+                            last_name: ::std::default::Default::default(),
+                            patronymic_name: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `firstName`.
+                    pub fn first_name(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.first_name = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `lastName`.
+                    pub fn last_name(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.last_name = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `patronymicName`.
+                    pub fn patronymic_name(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.patronymic_name = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for DataParamData {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "firstName",
+                            &self.first_name,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "lastName",
+                            &self.last_name,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "patronymicName",
+                            &self.patronymic_name,
+                        )?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for DataParamData {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            first_name: object.field("firstName")?,
+                            last_name: object.field("lastName")?,
+                            patronymic_name: object.field("patronymicName")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(DataParamData);
+                /// The object `params.data` of `humanresources.hcmlink.employee.set`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct DataParam {
+                    /// `employee`: `string`, required.
+                    pub employee: ::std::string::String,
+                    /// `person`: `string`, required.
+                    pub person: ::std::string::String,
+                    /// `userId`: `integer`, optional.
+                    pub user_id: ::std::option::Option<i64>,
+                    /// `data`: `object`, required.
+                    pub data: DataParamData,
+                }
+                impl DataParam {
+                    /// The object with its required parameters: `employee`, `person`, `data`.
+                    pub fn new(
+                        employee: impl ::std::convert::Into<::std::string::String>,
+                        person: impl ::std::convert::Into<::std::string::String>,
+                        data: impl ::std::convert::Into<DataParamData>,
+                    ) -> Self {
+                        Self {
+                            employee: employee.into(),
+                            person: person.into(),
+                            user_id: ::std::default::Default::default(),
+                            data: data.into(),
+                        }
+                    }
+                    /// Sets `userId`.
+                    pub fn user_id(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.user_id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for DataParam {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("employee", &self.employee)?;
+                        map.serialize_entry("person", &self.person)?;
+                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                        map.serialize_entry("data", &self.data)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for DataParam {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            employee: object.field("employee")?,
+                            person: object.field("person")?,
+                            user_id: object.field("userId")?,
+                            data: object.field("data")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(DataParam);
                 /// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.employee.set`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -1026,7 +1703,7 @@ pub mod humanresources {
                     /// `company`: `string`, required.
                     pub company: ::std::string::String,
                     /// `data`: `array`, required.
-                    pub data: ::std::vec::Vec<::serde_json::Value>,
+                    pub data: ::std::vec::Vec<set::DataParam>,
                     /// `job`: `object`, optional.
                     pub job: ::std::option::Option<set::Job>,
                 }
@@ -1035,7 +1712,7 @@ pub mod humanresources {
                     pub fn new(
                         company: impl ::std::convert::Into<::std::string::String>,
                         data: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<set::DataParam>,
                         >,
                     ) -> Self {
                         Self {
@@ -1109,6 +1786,62 @@ pub mod humanresources {
                         "WRONG_AUTH_TYPE" }
                     );
                     error_code!(Error);
+                    /// The object `params.data` of `humanresources.hcmlink.field.value.set`: `array`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct DataParam {
+                        /// `field`: `string`, required.
+                        pub field: ::std::string::String,
+                        /// `employee`: `string`, required.
+                        pub employee: ::std::string::String,
+                        /// `value`: `string`, required.
+                        pub value: ::std::string::String,
+                    }
+                    impl DataParam {
+                        /// The object with its required parameters: `field`, `employee`, `value`.
+                        pub fn new(
+                            field: impl ::std::convert::Into<::std::string::String>,
+                            employee: impl ::std::convert::Into<::std::string::String>,
+                            value: impl ::std::convert::Into<::std::string::String>,
+                        ) -> Self {
+                            Self {
+                                field: field.into(),
+                                employee: employee.into(),
+                                value: value.into(),
+                            }
+                        }
+                    }
+                    impl ::serde::Serialize for DataParam {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("field", &self.field)?;
+                            map.serialize_entry("employee", &self.employee)?;
+                            map.serialize_entry("value", &self.value)?;
+                            map.end()
+                        }
+                    }
+                    #[cfg(feature = "deserialize-params")]
+                    impl crate::support::FromValue for DataParam {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                field: object.field("field")?,
+                                employee: object.field("employee")?,
+                                value: object.field("value")?,
+                            })
+                        }
+                    }
+                    #[cfg(feature = "deserialize-params")]
+                    deserialize_via_from_value!(DataParam);
                     /// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.field.value.set`.
                     #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]

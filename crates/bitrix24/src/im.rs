@@ -1824,8 +1824,130 @@ pub mod department {
                 Unknown(::std::string::String),
             }
             string_enum!(UserData { Y = "Y", N = "N" });
+            /// The object `result.phones` of `im.department.colleagues.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-colleagues-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemPhones {
+                /// `personal_mobile`: `string`, optional.
+                pub personal_mobile: ::std::option::Option<::std::string::String>,
+                /// `inner_phone`: `string`, optional.
+                pub inner_phone: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemPhones {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        personal_mobile: object.field("personal_mobile")?,
+                        inner_phone: object.field("inner_phone")?,
+                    })
+                }
+            }
+            /// The object `result` of `im.department.colleagues.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-colleagues-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `datetime`, optional.
+                pub idle: ::std::option::Option<::std::string::String>,
+                /// `last_activity_date`: `datetime`, optional.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `datetime`, optional.
+                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                /// `desktop_last_date`: `datetime`, optional.
+                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                /// `absent`: `datetime`, optional.
+                pub absent: ::std::option::Option<::std::string::String>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
+                /// `phones`: `object`, optional.
+                pub phones: ::std::option::Option<ItemPhones>,
+                /// `bot_data`: `object`, optional.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        active: object.field("active")?,
+                        name: object.field("name")?,
+                        first_name: object.field("first_name")?,
+                        last_name: object.field("last_name")?,
+                        work_position: object.field("work_position")?,
+                        color: object.field("color")?,
+                        avatar: object.field("avatar")?,
+                        avatar_hr: object.field("avatar_hr")?,
+                        gender: object.field("gender")?,
+                        birthday: object.field("birthday")?,
+                        extranet: object.field("extranet")?,
+                        network: object.field("network")?,
+                        bot: object.field("bot")?,
+                        connector: object.field("connector")?,
+                        external_auth_id: object.field("external_auth_id")?,
+                        status: object.field("status")?,
+                        idle: object.field("idle")?,
+                        last_activity_date: object.field("last_activity_date")?,
+                        mobile_last_date: object.field("mobile_last_date")?,
+                        desktop_last_date: object.field("desktop_last_date")?,
+                        absent: object.field("absent")?,
+                        departments: object.field("departments")?,
+                        phones: object.field("phones")?,
+                        bot_data: object.field("bot_data")?,
+                        type_: object.field("type")?,
+                        website: object.field("website")?,
+                        email: object.field("email")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.department.colleagues.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1834,11 +1956,12 @@ pub mod department {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Methods under `department::employees`.
@@ -2099,8 +2222,161 @@ pub mod department {
             Unknown(::std::string::String),
         }
         string_enum!(UserData { Y = "Y", N = "N" });
+        /// The object `result.manager_user_data.phones` of `im.department.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManagerUserDataPhones {
+            /// `personal_mobile`: `string`, optional.
+            pub personal_mobile: ::std::option::Option<::std::string::String>,
+            /// `inner_phone`: `string`, optional.
+            pub inner_phone: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemManagerUserDataPhones {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    personal_mobile: object.field("personal_mobile")?,
+                    inner_phone: object.field("inner_phone")?,
+                })
+            }
+        }
+        /// The object `result.manager_user_data` of `im.department.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemManagerUserData {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `active`: `boolean`, optional.
+            pub active: ::std::option::Option<bool>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `first_name`: `string`, optional.
+            pub first_name: ::std::option::Option<::std::string::String>,
+            /// `last_name`: `string`, optional.
+            pub last_name: ::std::option::Option<::std::string::String>,
+            /// `work_position`: `string`, optional.
+            pub work_position: ::std::option::Option<::std::string::String>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `string`, optional.
+            pub avatar: ::std::option::Option<::std::string::String>,
+            /// `avatar_hr`: `string`, optional.
+            pub avatar_hr: ::std::option::Option<::std::string::String>,
+            /// `gender`: `string`, optional.
+            pub gender: ::std::option::Option<::std::string::String>,
+            /// `birthday`: `string`, optional.
+            pub birthday: ::std::option::Option<::std::string::String>,
+            /// `extranet`: `boolean`, optional.
+            pub extranet: ::std::option::Option<bool>,
+            /// `network`: `boolean`, optional.
+            pub network: ::std::option::Option<bool>,
+            /// `bot`: `boolean`, optional.
+            pub bot: ::std::option::Option<bool>,
+            /// `connector`: `boolean`, optional.
+            pub connector: ::std::option::Option<bool>,
+            /// `external_auth_id`: `string`, optional.
+            pub external_auth_id: ::std::option::Option<::std::string::String>,
+            /// `status`: `string`, optional.
+            pub status: ::std::option::Option<::std::string::String>,
+            /// `idle`: `datetime`, optional.
+            pub idle: ::std::option::Option<::std::string::String>,
+            /// `last_activity_date`: `datetime`, optional.
+            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            /// `mobile_last_date`: `datetime`, optional.
+            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            /// `desktop_last_date`: `datetime`, optional.
+            pub desktop_last_date: ::std::option::Option<::std::string::String>,
+            /// `absent`: `datetime`, optional.
+            pub absent: ::std::option::Option<::std::string::String>,
+            /// `departments`: `array`, optional.
+            pub departments: ::std::vec::Vec<::serde_json::Value>,
+            /// `phones`: `object`, optional.
+            pub phones: ::std::option::Option<ItemManagerUserDataPhones>,
+            /// `bot_data`: `object`, optional.
+            pub bot_data: ::serde_json::Value,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `website`: `string`, optional.
+            pub website: ::std::option::Option<::std::string::String>,
+            /// `email`: `string`, optional.
+            pub email: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemManagerUserData {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    active: object.field("active")?,
+                    name: object.field("name")?,
+                    first_name: object.field("first_name")?,
+                    last_name: object.field("last_name")?,
+                    work_position: object.field("work_position")?,
+                    color: object.field("color")?,
+                    avatar: object.field("avatar")?,
+                    avatar_hr: object.field("avatar_hr")?,
+                    gender: object.field("gender")?,
+                    birthday: object.field("birthday")?,
+                    extranet: object.field("extranet")?,
+                    network: object.field("network")?,
+                    bot: object.field("bot")?,
+                    connector: object.field("connector")?,
+                    external_auth_id: object.field("external_auth_id")?,
+                    status: object.field("status")?,
+                    idle: object.field("idle")?,
+                    last_activity_date: object.field("last_activity_date")?,
+                    mobile_last_date: object.field("mobile_last_date")?,
+                    desktop_last_date: object.field("desktop_last_date")?,
+                    absent: object.field("absent")?,
+                    departments: object.field("departments")?,
+                    phones: object.field("phones")?,
+                    bot_data: object.field("bot_data")?,
+                    type_: object.field("type")?,
+                    website: object.field("website")?,
+                    email: object.field("email")?,
+                })
+            }
+        }
+        /// The object `result` of `im.department.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `full_name`: `string`, optional.
+            pub full_name: ::std::option::Option<::std::string::String>,
+            /// `manager_user_id`: `integer`, optional.
+            pub manager_user_id: ::std::option::Option<i64>,
+            /// `manager_user_data`: `object`, optional.
+            pub manager_user_data: ::std::option::Option<ItemManagerUserData>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    name: object.field("name")?,
+                    full_name: object.field("full_name")?,
+                    manager_user_id: object.field("manager_user_id")?,
+                    manager_user_data: object.field("manager_user_data")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.department.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2108,6 +2384,7 @@ pub mod department {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Methods under `department::managers`.
     pub mod managers {
@@ -2664,6 +2941,34 @@ pub mod dialog {
                 })
             }
         }
+        /// The object `result.readed_list` of `im.dialog.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputReadedList {
+            /// `user_id`: `integer`, optional.
+            pub user_id: ::std::option::Option<i64>,
+            /// `user_name`: `string`, optional.
+            pub user_name: ::std::option::Option<::std::string::String>,
+            /// `message_id`: `integer`, optional.
+            pub message_id: ::std::option::Option<i64>,
+            /// `date`: `datetime`, optional.
+            pub date: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputReadedList {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    user_id: object.field("user_id")?,
+                    user_name: object.field("user_name")?,
+                    message_id: object.field("message_id")?,
+                    date: object.field("date")?,
+                })
+            }
+        }
         /// The object `result.last_message_views` of `im.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -2764,7 +3069,7 @@ pub mod dialog {
             /// `is_new`: `boolean`, optional.
             pub is_new: ::std::option::Option<bool>,
             /// `readed_list`: `array`, optional.
-            pub readed_list: ::std::vec::Vec<::serde_json::Value>,
+            pub readed_list: ::std::vec::Vec<OutputReadedList>,
             /// `manager_list`: `array`, optional.
             pub manager_list: ::std::vec::Vec<::serde_json::Value>,
             /// `last_message_views`: `object`, optional.
@@ -3066,6 +3371,337 @@ pub mod dialog {
                 "ACCESS_ERROR" }
             );
             error_code!(Error);
+            /// The object `result.messages.params` of `im.dialog.messages.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputMessagesParams {
+                /// `LIKE`: `array`, optional.
+                pub like: ::std::vec::Vec<::serde_json::Value>,
+                /// `CODE`: `array`, optional.
+                pub code: ::std::vec::Vec<::serde_json::Value>,
+                /// `NOTIFY`: `string`, optional.
+                pub notify: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputMessagesParams {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        like: object.field("LIKE")?,
+                        code: object.field("CODE")?,
+                        notify: object.field("NOTIFY")?,
+                    })
+                }
+            }
+            /// The object `result.messages` of `im.dialog.messages.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputMessages {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `chat_id`: `integer`, optional.
+                pub chat_id: ::std::option::Option<i64>,
+                /// `author_id`: `integer`, optional.
+                pub author_id: ::std::option::Option<i64>,
+                /// `date`: `datetime`, optional.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `unread`: `boolean`, optional.
+                pub unread: ::std::option::Option<bool>,
+                /// `uuid`: `string`, optional.
+                pub uuid: ::std::option::Option<::std::string::String>,
+                /// `replaces`: `array`, optional.
+                pub replaces: ::std::vec::Vec<::serde_json::Value>,
+                /// `params`: `object`, optional.
+                pub params: ::std::option::Option<OutputMessagesParams>,
+                /// `disappearing_date`: `datetime`, optional.
+                pub disappearing_date: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputMessages {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        chat_id: object.field("chat_id")?,
+                        author_id: object.field("author_id")?,
+                        date: object.field("date")?,
+                        text: object.field("text")?,
+                        unread: object.field("unread")?,
+                        uuid: object.field("uuid")?,
+                        replaces: object.field("replaces")?,
+                        params: object.field("params")?,
+                        disappearing_date: object.field("disappearing_date")?,
+                    })
+                }
+            }
+            /// The object `result.users` of `im.dialog.messages.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputUsers {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `boolean`, optional.
+                pub idle: ::std::option::Option<bool>,
+                /// `last_activity_date`: `datetime`, optional.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `datetime`, optional.
+                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                /// `desktop_last_date`: `datetime`, optional.
+                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                /// `absent`: `boolean`, optional.
+                pub absent: ::std::option::Option<bool>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
+                /// `phones`: `object`, optional.
+                pub phones: ::serde_json::Value,
+                /// `bot_data`: `object`, optional.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputUsers {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        active: object.field("active")?,
+                        name: object.field("name")?,
+                        first_name: object.field("first_name")?,
+                        last_name: object.field("last_name")?,
+                        work_position: object.field("work_position")?,
+                        color: object.field("color")?,
+                        avatar: object.field("avatar")?,
+                        avatar_hr: object.field("avatar_hr")?,
+                        gender: object.field("gender")?,
+                        birthday: object.field("birthday")?,
+                        extranet: object.field("extranet")?,
+                        network: object.field("network")?,
+                        bot: object.field("bot")?,
+                        connector: object.field("connector")?,
+                        external_auth_id: object.field("external_auth_id")?,
+                        status: object.field("status")?,
+                        idle: object.field("idle")?,
+                        last_activity_date: object.field("last_activity_date")?,
+                        mobile_last_date: object.field("mobile_last_date")?,
+                        desktop_last_date: object.field("desktop_last_date")?,
+                        absent: object.field("absent")?,
+                        departments: object.field("departments")?,
+                        phones: object.field("phones")?,
+                        bot_data: object.field("bot_data")?,
+                        type_: object.field("type")?,
+                        website: object.field("website")?,
+                        email: object.field("email")?,
+                    })
+                }
+            }
+            /// The object `result.files.image` of `im.dialog.messages.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputFilesImage {
+                /// `height`: `integer`, optional.
+                pub height: ::std::option::Option<i64>,
+                /// `width`: `integer`, optional.
+                pub width: ::std::option::Option<i64>,
+            }
+            impl crate::support::FromValue for OutputFilesImage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        height: object.field("height")?,
+                        width: object.field("width")?,
+                    })
+                }
+            }
+            /// The object `result.files.viewerAttrs` of `im.dialog.messages.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputFilesViewerAttrs {
+                /// `viewer`: `string`, optional.
+                pub viewer: ::std::option::Option<::std::string::String>,
+                /// `viewerType`: `string`, optional.
+                pub viewer_type: ::std::option::Option<::std::string::String>,
+                /// `src`: `string`, optional.
+                pub src: ::std::option::Option<::std::string::String>,
+                /// `viewerResized`: `string`, optional.
+                pub viewer_resized: ::std::option::Option<::std::string::String>,
+                /// `objectId`: `string`, optional.
+                pub object_id: ::std::option::Option<::std::string::String>,
+                /// `viewerGroupBy`: `string`, optional.
+                pub viewer_group_by: ::std::option::Option<::std::string::String>,
+                /// `imChatId`: `integer`, optional.
+                pub im_chat_id: ::std::option::Option<i64>,
+                /// `title`: `string`, optional.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `actions`: `string`, optional.
+                pub actions: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputFilesViewerAttrs {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        viewer: object.field("viewer")?,
+                        viewer_type: object.field("viewerType")?,
+                        src: object.field("src")?,
+                        viewer_resized: object.field("viewerResized")?,
+                        object_id: object.field("objectId")?,
+                        viewer_group_by: object.field("viewerGroupBy")?,
+                        im_chat_id: object.field("imChatId")?,
+                        title: object.field("title")?,
+                        actions: object.field("actions")?,
+                    })
+                }
+            }
+            /// The object `result.files.mediaUrl` of `im.dialog.messages.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputFilesMediaUrl {
+                /// `preview`: `object`, optional.
+                pub preview: ::serde_json::Value,
+            }
+            impl crate::support::FromValue for OutputFilesMediaUrl {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        preview: object.field("preview")?,
+                    })
+                }
+            }
+            /// The object `result.files` of `im.dialog.messages.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputFiles {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `chatId`: `integer`, optional.
+                pub chat_id: ::std::option::Option<i64>,
+                /// `date`: `datetime`, optional.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `extension`: `string`, optional.
+                pub extension: ::std::option::Option<::std::string::String>,
+                /// `size`: `integer`, optional.
+                pub size: ::std::option::Option<i64>,
+                /// `image`: `object`, optional.
+                pub image: ::std::option::Option<OutputFilesImage>,
+                /// `status`: `string`, optional.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `progress`: `integer`, optional.
+                pub progress: ::std::option::Option<i64>,
+                /// `authorId`: `integer`, optional.
+                pub author_id: ::std::option::Option<i64>,
+                /// `authorName`: `string`, optional.
+                pub author_name: ::std::option::Option<::std::string::String>,
+                /// `urlPreview`: `string`, optional.
+                pub url_preview: ::std::option::Option<::std::string::String>,
+                /// `urlShow`: `string`, optional.
+                pub url_show: ::std::option::Option<::std::string::String>,
+                /// `urlDownload`: `string`, optional.
+                pub url_download: ::std::option::Option<::std::string::String>,
+                /// `viewerAttrs`: `object`, optional.
+                pub viewer_attrs: ::std::option::Option<OutputFilesViewerAttrs>,
+                /// `mediaUrl`: `object`, optional.
+                pub media_url: ::std::option::Option<OutputFilesMediaUrl>,
+                /// `isTranscribable`: `boolean`, optional.
+                pub is_transcribable: ::std::option::Option<bool>,
+                /// `isVideoNote`: `boolean`, optional.
+                pub is_video_note: ::std::option::Option<bool>,
+                /// `isVoiceNote`: `boolean`, optional.
+                pub is_voice_note: ::std::option::Option<bool>,
+            }
+            impl crate::support::FromValue for OutputFiles {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        chat_id: object.field("chatId")?,
+                        date: object.field("date")?,
+                        type_: object.field("type")?,
+                        name: object.field("name")?,
+                        extension: object.field("extension")?,
+                        size: object.field("size")?,
+                        image: object.field("image")?,
+                        status: object.field("status")?,
+                        progress: object.field("progress")?,
+                        author_id: object.field("authorId")?,
+                        author_name: object.field("authorName")?,
+                        url_preview: object.field("urlPreview")?,
+                        url_show: object.field("urlShow")?,
+                        url_download: object.field("urlDownload")?,
+                        viewer_attrs: object.field("viewerAttrs")?,
+                        media_url: object.field("mediaUrl")?,
+                        is_transcribable: object.field("isTranscribable")?,
+                        is_video_note: object.field("isVideoNote")?,
+                        is_voice_note: object.field("isVoiceNote")?,
+                    })
+                }
+            }
             /// The object `result` of `im.dialog.messages.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -3075,11 +3711,11 @@ pub mod dialog {
                 /// `chat_id`: `integer`, optional.
                 pub chat_id: ::std::option::Option<i64>,
                 /// `messages`: `array`, optional.
-                pub messages: ::std::vec::Vec<::serde_json::Value>,
+                pub messages: ::std::vec::Vec<OutputMessages>,
                 /// `users`: `array`, optional.
-                pub users: ::std::vec::Vec<::serde_json::Value>,
+                pub users: ::std::vec::Vec<OutputUsers>,
                 /// `files`: `array`, optional.
-                pub files: ::std::vec::Vec<::serde_json::Value>,
+                pub files: ::std::vec::Vec<OutputFiles>,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
@@ -3656,8 +4292,133 @@ pub mod dialog {
                 Error { DialogIdEmpty = "DIALOG_ID_EMPTY", AccessError = "ACCESS_ERROR" }
             );
             error_code!(Error);
+            /// The object `result.phones` of `im.dialog.users.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-dialog-users-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemPhones {
+                /// `work_phone`: `string`, optional.
+                pub work_phone: ::std::option::Option<::std::string::String>,
+                /// `personal_mobile`: `string`, optional.
+                pub personal_mobile: ::std::option::Option<::std::string::String>,
+                /// `personal_phone`: `string`, optional.
+                pub personal_phone: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemPhones {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        work_phone: object.field("work_phone")?,
+                        personal_mobile: object.field("personal_mobile")?,
+                        personal_phone: object.field("personal_phone")?,
+                    })
+                }
+            }
+            /// The object `result` of `im.dialog.users.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-dialog-users-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `datetime`, optional.
+                pub idle: ::std::option::Option<::std::string::String>,
+                /// `last_activity_date`: `datetime`, optional.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `datetime`, optional.
+                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                /// `desktop_last_date`: `datetime`, optional.
+                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                /// `absent`: `datetime`, optional.
+                pub absent: ::std::option::Option<::std::string::String>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
+                /// `phones`: `object`, optional.
+                pub phones: ::std::option::Option<ItemPhones>,
+                /// `bot_data`: `object`, optional.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        active: object.field("active")?,
+                        name: object.field("name")?,
+                        first_name: object.field("first_name")?,
+                        last_name: object.field("last_name")?,
+                        work_position: object.field("work_position")?,
+                        color: object.field("color")?,
+                        avatar: object.field("avatar")?,
+                        avatar_hr: object.field("avatar_hr")?,
+                        gender: object.field("gender")?,
+                        birthday: object.field("birthday")?,
+                        extranet: object.field("extranet")?,
+                        network: object.field("network")?,
+                        bot: object.field("bot")?,
+                        connector: object.field("connector")?,
+                        external_auth_id: object.field("external_auth_id")?,
+                        status: object.field("status")?,
+                        idle: object.field("idle")?,
+                        last_activity_date: object.field("last_activity_date")?,
+                        mobile_last_date: object.field("mobile_last_date")?,
+                        desktop_last_date: object.field("desktop_last_date")?,
+                        absent: object.field("absent")?,
+                        departments: object.field("departments")?,
+                        phones: object.field("phones")?,
+                        bot_data: object.field("bot_data")?,
+                        type_: object.field("type")?,
+                        website: object.field("website")?,
+                        email: object.field("email")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.dialog.users.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3666,11 +4427,12 @@ pub mod dialog {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Types of `im.dialog.writing`.
@@ -5887,6 +6649,192 @@ pub mod notify {
             "LAST_ID_STRING" }
         );
         error_code!(Error);
+        /// The object `result.notifications` of `im.notify.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputNotifications {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `chat_id`: `integer`, optional.
+            pub chat_id: ::std::option::Option<i64>,
+            /// `author_id`: `integer`, optional.
+            pub author_id: ::std::option::Option<i64>,
+            /// `date`: `string`, optional.
+            pub date: ::std::option::Option<::std::string::String>,
+            /// `notify_type`: `integer`, optional.
+            pub notify_type: ::std::option::Option<i64>,
+            /// `notify_module`: `string`, optional.
+            pub notify_module: ::std::option::Option<::std::string::String>,
+            /// `notify_event`: `string`, optional.
+            pub notify_event: ::std::option::Option<::std::string::String>,
+            /// `notify_tag`: `string`, optional.
+            pub notify_tag: ::std::option::Option<::std::string::String>,
+            /// `notify_sub_tag`: `string`, optional.
+            pub notify_sub_tag: ::std::option::Option<::std::string::String>,
+            /// `notify_title`: `string`, optional.
+            pub notify_title: ::std::option::Option<::std::string::String>,
+            /// `setting_name`: `string`, optional.
+            pub setting_name: ::std::option::Option<::std::string::String>,
+            /// `text`: `string`, optional.
+            pub text: ::std::option::Option<::std::string::String>,
+            /// `notify_read`: `string`, optional.
+            pub notify_read: ::std::option::Option<::std::string::String>,
+            /// `notify_buttons`: `string`, optional.
+            pub notify_buttons: ::std::option::Option<::std::string::String>,
+            /// `params`: `object | null`, optional.
+            pub params: ::std::option::Option<::serde_json::Value>,
+        }
+        impl crate::support::FromValue for OutputNotifications {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    chat_id: object.field("chat_id")?,
+                    author_id: object.field("author_id")?,
+                    date: object.field("date")?,
+                    notify_type: object.field("notify_type")?,
+                    notify_module: object.field("notify_module")?,
+                    notify_event: object.field("notify_event")?,
+                    notify_tag: object.field("notify_tag")?,
+                    notify_sub_tag: object.field("notify_sub_tag")?,
+                    notify_title: object.field("notify_title")?,
+                    setting_name: object.field("setting_name")?,
+                    text: object.field("text")?,
+                    notify_read: object.field("notify_read")?,
+                    notify_buttons: object.field("notify_buttons")?,
+                    params: object.field("params")?,
+                })
+            }
+        }
+        /// The object `result.users.phones` of `im.notify.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputUsersPhones {
+            /// `work_phone`: `string`, optional.
+            pub work_phone: ::std::option::Option<::std::string::String>,
+            /// `personal_mobile`: `string`, optional.
+            pub personal_mobile: ::std::option::Option<::std::string::String>,
+            /// `inner_phone`: `string`, optional.
+            pub inner_phone: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputUsersPhones {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    work_phone: object.field("work_phone")?,
+                    personal_mobile: object.field("personal_mobile")?,
+                    inner_phone: object.field("inner_phone")?,
+                })
+            }
+        }
+        /// The object `result.users` of `im.notify.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputUsers {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `active`: `boolean`, optional.
+            pub active: ::std::option::Option<bool>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `first_name`: `string`, optional.
+            pub first_name: ::std::option::Option<::std::string::String>,
+            /// `last_name`: `string`, optional.
+            pub last_name: ::std::option::Option<::std::string::String>,
+            /// `work_position`: `string`, optional.
+            pub work_position: ::std::option::Option<::std::string::String>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `string`, optional.
+            pub avatar: ::std::option::Option<::std::string::String>,
+            /// `avatar_hr`: `string`, optional.
+            pub avatar_hr: ::std::option::Option<::std::string::String>,
+            /// `gender`: `string`, optional.
+            pub gender: ::std::option::Option<::std::string::String>,
+            /// `birthday`: `string`, optional.
+            pub birthday: ::std::option::Option<::std::string::String>,
+            /// `extranet`: `boolean`, optional.
+            pub extranet: ::std::option::Option<bool>,
+            /// `network`: `boolean`, optional.
+            pub network: ::std::option::Option<bool>,
+            /// `bot`: `boolean`, optional.
+            pub bot: ::std::option::Option<bool>,
+            /// `connector`: `boolean`, optional.
+            pub connector: ::std::option::Option<bool>,
+            /// `external_auth_id`: `string`, optional.
+            pub external_auth_id: ::std::option::Option<::std::string::String>,
+            /// `status`: `string`, optional.
+            pub status: ::std::option::Option<::std::string::String>,
+            /// `idle`: `datetime`, optional.
+            pub idle: ::std::option::Option<::std::string::String>,
+            /// `last_activity_date`: `datetime`, optional.
+            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            /// `mobile_last_date`: `datetime`, optional.
+            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            /// `desktop_last_date`: `datetime`, optional.
+            pub desktop_last_date: ::std::option::Option<::std::string::String>,
+            /// `absent`: `datetime`, optional.
+            pub absent: ::std::option::Option<::std::string::String>,
+            /// `departments`: `array`, optional.
+            pub departments: ::std::vec::Vec<::serde_json::Value>,
+            /// `phones`: `object`, optional.
+            pub phones: ::std::option::Option<OutputUsersPhones>,
+            /// `bot_data`: `object`, optional.
+            pub bot_data: ::serde_json::Value,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `website`: `string`, optional.
+            pub website: ::std::option::Option<::std::string::String>,
+            /// `email`: `string`, optional.
+            pub email: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputUsers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    active: object.field("active")?,
+                    name: object.field("name")?,
+                    first_name: object.field("first_name")?,
+                    last_name: object.field("last_name")?,
+                    work_position: object.field("work_position")?,
+                    color: object.field("color")?,
+                    avatar: object.field("avatar")?,
+                    avatar_hr: object.field("avatar_hr")?,
+                    gender: object.field("gender")?,
+                    birthday: object.field("birthday")?,
+                    extranet: object.field("extranet")?,
+                    network: object.field("network")?,
+                    bot: object.field("bot")?,
+                    connector: object.field("connector")?,
+                    external_auth_id: object.field("external_auth_id")?,
+                    status: object.field("status")?,
+                    idle: object.field("idle")?,
+                    last_activity_date: object.field("last_activity_date")?,
+                    mobile_last_date: object.field("mobile_last_date")?,
+                    desktop_last_date: object.field("desktop_last_date")?,
+                    absent: object.field("absent")?,
+                    departments: object.field("departments")?,
+                    phones: object.field("phones")?,
+                    bot_data: object.field("bot_data")?,
+                    type_: object.field("type")?,
+                    website: object.field("website")?,
+                    email: object.field("email")?,
+                })
+            }
+        }
         /// The object `result` of `im.notify.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
@@ -5900,9 +6848,9 @@ pub mod notify {
             /// `chat_id`: `integer`, optional.
             pub chat_id: ::std::option::Option<i64>,
             /// `notifications`: `array`, optional.
-            pub notifications: ::std::vec::Vec<::serde_json::Value>,
+            pub notifications: ::std::vec::Vec<OutputNotifications>,
             /// `users`: `array`, optional.
-            pub users: ::std::vec::Vec<::serde_json::Value>,
+            pub users: ::std::vec::Vec<OutputUsers>,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
@@ -6150,6 +7098,192 @@ pub mod notify {
                 "LAST_ID_STRING" }
             );
             error_code!(Error);
+            /// The object `result.notifications` of `im.notify.history.search`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputNotifications {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `chat_id`: `integer`, optional.
+                pub chat_id: ::std::option::Option<i64>,
+                /// `author_id`: `integer`, optional.
+                pub author_id: ::std::option::Option<i64>,
+                /// `date`: `string`, optional.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `notify_type`: `integer`, optional.
+                pub notify_type: ::std::option::Option<i64>,
+                /// `notify_module`: `string`, optional.
+                pub notify_module: ::std::option::Option<::std::string::String>,
+                /// `notify_event`: `string`, optional.
+                pub notify_event: ::std::option::Option<::std::string::String>,
+                /// `notify_tag`: `string`, optional.
+                pub notify_tag: ::std::option::Option<::std::string::String>,
+                /// `notify_sub_tag`: `string`, optional.
+                pub notify_sub_tag: ::std::option::Option<::std::string::String>,
+                /// `notify_title`: `string`, optional.
+                pub notify_title: ::std::option::Option<::std::string::String>,
+                /// `setting_name`: `string`, optional.
+                pub setting_name: ::std::option::Option<::std::string::String>,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `notify_read`: `string`, optional.
+                pub notify_read: ::std::option::Option<::std::string::String>,
+                /// `notify_buttons`: `string`, optional.
+                pub notify_buttons: ::std::option::Option<::std::string::String>,
+                /// `params`: `object | null`, optional.
+                pub params: ::std::option::Option<::serde_json::Value>,
+            }
+            impl crate::support::FromValue for OutputNotifications {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        chat_id: object.field("chat_id")?,
+                        author_id: object.field("author_id")?,
+                        date: object.field("date")?,
+                        notify_type: object.field("notify_type")?,
+                        notify_module: object.field("notify_module")?,
+                        notify_event: object.field("notify_event")?,
+                        notify_tag: object.field("notify_tag")?,
+                        notify_sub_tag: object.field("notify_sub_tag")?,
+                        notify_title: object.field("notify_title")?,
+                        setting_name: object.field("setting_name")?,
+                        text: object.field("text")?,
+                        notify_read: object.field("notify_read")?,
+                        notify_buttons: object.field("notify_buttons")?,
+                        params: object.field("params")?,
+                    })
+                }
+            }
+            /// The object `result.users.phones` of `im.notify.history.search`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputUsersPhones {
+                /// `work_phone`: `string`, optional.
+                pub work_phone: ::std::option::Option<::std::string::String>,
+                /// `personal_mobile`: `string`, optional.
+                pub personal_mobile: ::std::option::Option<::std::string::String>,
+                /// `inner_phone`: `string`, optional.
+                pub inner_phone: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputUsersPhones {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        work_phone: object.field("work_phone")?,
+                        personal_mobile: object.field("personal_mobile")?,
+                        inner_phone: object.field("inner_phone")?,
+                    })
+                }
+            }
+            /// The object `result.users` of `im.notify.history.search`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputUsers {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `datetime`, optional.
+                pub idle: ::std::option::Option<::std::string::String>,
+                /// `last_activity_date`: `datetime`, optional.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `datetime`, optional.
+                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                /// `desktop_last_date`: `datetime`, optional.
+                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                /// `absent`: `datetime`, optional.
+                pub absent: ::std::option::Option<::std::string::String>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
+                /// `phones`: `object`, optional.
+                pub phones: ::std::option::Option<OutputUsersPhones>,
+                /// `bot_data`: `object`, optional.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputUsers {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        active: object.field("active")?,
+                        name: object.field("name")?,
+                        first_name: object.field("first_name")?,
+                        last_name: object.field("last_name")?,
+                        work_position: object.field("work_position")?,
+                        color: object.field("color")?,
+                        avatar: object.field("avatar")?,
+                        avatar_hr: object.field("avatar_hr")?,
+                        gender: object.field("gender")?,
+                        birthday: object.field("birthday")?,
+                        extranet: object.field("extranet")?,
+                        network: object.field("network")?,
+                        bot: object.field("bot")?,
+                        connector: object.field("connector")?,
+                        external_auth_id: object.field("external_auth_id")?,
+                        status: object.field("status")?,
+                        idle: object.field("idle")?,
+                        last_activity_date: object.field("last_activity_date")?,
+                        mobile_last_date: object.field("mobile_last_date")?,
+                        desktop_last_date: object.field("desktop_last_date")?,
+                        absent: object.field("absent")?,
+                        departments: object.field("departments")?,
+                        phones: object.field("phones")?,
+                        bot_data: object.field("bot_data")?,
+                        type_: object.field("type")?,
+                        website: object.field("website")?,
+                        email: object.field("email")?,
+                    })
+                }
+            }
             /// The object `result` of `im.notify.history.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
@@ -6161,9 +7295,9 @@ pub mod notify {
                 /// `total_results`: `integer`, optional.
                 pub total_results: ::std::option::Option<i64>,
                 /// `notifications`: `array`, optional.
-                pub notifications: ::std::vec::Vec<::serde_json::Value>,
+                pub notifications: ::std::vec::Vec<OutputNotifications>,
                 /// `users`: `array`, optional.
-                pub users: ::std::vec::Vec<::serde_json::Value>,
+                pub users: ::std::vec::Vec<OutputUsers>,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
@@ -6566,6 +7700,28 @@ pub mod notify {
         pub mod get {
             /// Error codes of `im.notify.schema.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `result.LIST` of `im.notify.schema.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputList {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputList {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        name: object.field("NAME")?,
+                    })
+                }
+            }
             /// The object `result` of `im.notify.schema.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
@@ -6577,7 +7733,7 @@ pub mod notify {
                 /// `MODULE_ID`: `string`, optional.
                 pub module_id: ::std::option::Option<::std::string::String>,
                 /// `LIST`: `array`, optional.
-                pub list: ::std::vec::Vec<::serde_json::Value>,
+                pub list: ::std::vec::Vec<OutputList>,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
@@ -7349,8 +8505,412 @@ pub mod recent {
             Unknown(::std::string::String),
         }
         string_enum!(OnlyOpenlines { Y = "Y", N = "N" });
+        /// The object `result.avatar` of `im.recent.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemAvatar {
+            /// `url`: `string`, optional.
+            pub url: ::std::option::Option<::std::string::String>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemAvatar {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    url: object.field("url")?,
+                    color: object.field("color")?,
+                })
+            }
+        }
+        /// The object `result.message` of `im.recent.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemMessage {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `text`: `string`, optional.
+            pub text: ::std::option::Option<::std::string::String>,
+            /// `file`: `boolean`, optional.
+            pub file: ::std::option::Option<bool>,
+            /// `attach`: `boolean`, optional.
+            pub attach: ::std::option::Option<bool>,
+            /// `author_id`: `integer`, optional.
+            pub author_id: ::std::option::Option<i64>,
+            /// `date`: `datetime`, optional.
+            pub date: ::std::option::Option<::std::string::String>,
+            /// `sticker`: `integer`, optional.
+            pub sticker: ::std::option::Option<i64>,
+            /// `status`: `string`, optional.
+            pub status: ::std::option::Option<::std::string::String>,
+            /// `uuid`: `string`, optional.
+            pub uuid: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemMessage {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    text: object.field("text")?,
+                    file: object.field("file")?,
+                    attach: object.field("attach")?,
+                    author_id: object.field("author_id")?,
+                    date: object.field("date")?,
+                    sticker: object.field("sticker")?,
+                    status: object.field("status")?,
+                    uuid: object.field("uuid")?,
+                })
+            }
+        }
+        /// The object `result.user` of `im.recent.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemUser {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `first_name`: `string`, optional.
+            pub first_name: ::std::option::Option<::std::string::String>,
+            /// `last_name`: `string`, optional.
+            pub last_name: ::std::option::Option<::std::string::String>,
+            /// `work_position`: `string`, optional.
+            pub work_position: ::std::option::Option<::std::string::String>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `string`, optional.
+            pub avatar: ::std::option::Option<::std::string::String>,
+            /// `gender`: `string`, optional.
+            pub gender: ::std::option::Option<::std::string::String>,
+            /// `birthday`: `string`, optional.
+            pub birthday: ::std::option::Option<::std::string::String>,
+            /// `extranet`: `boolean`, optional.
+            pub extranet: ::std::option::Option<bool>,
+            /// `network`: `boolean`, optional.
+            pub network: ::std::option::Option<bool>,
+            /// `bot`: `boolean`, optional.
+            pub bot: ::std::option::Option<bool>,
+            /// `connector`: `boolean`, optional.
+            pub connector: ::std::option::Option<bool>,
+            /// `external_auth_id`: `string`, optional.
+            pub external_auth_id: ::std::option::Option<::std::string::String>,
+            /// `status`: `string`, optional.
+            pub status: ::std::option::Option<::std::string::String>,
+            /// `idle`: `datetime`, optional.
+            pub idle: ::std::option::Option<::std::string::String>,
+            /// `last_activity_date`: `datetime`, optional.
+            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            /// `mobile_last_date`: `datetime`, optional.
+            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            /// `absent`: `datetime`, optional.
+            pub absent: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemUser {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    name: object.field("name")?,
+                    first_name: object.field("first_name")?,
+                    last_name: object.field("last_name")?,
+                    work_position: object.field("work_position")?,
+                    color: object.field("color")?,
+                    avatar: object.field("avatar")?,
+                    gender: object.field("gender")?,
+                    birthday: object.field("birthday")?,
+                    extranet: object.field("extranet")?,
+                    network: object.field("network")?,
+                    bot: object.field("bot")?,
+                    connector: object.field("connector")?,
+                    external_auth_id: object.field("external_auth_id")?,
+                    status: object.field("status")?,
+                    idle: object.field("idle")?,
+                    last_activity_date: object.field("last_activity_date")?,
+                    mobile_last_date: object.field("mobile_last_date")?,
+                    absent: object.field("absent")?,
+                })
+            }
+        }
+        /// The object `result.chat.restrictions` of `im.recent.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemChatRestrictions {
+            /// `avatar`: `boolean`, optional.
+            pub avatar: ::std::option::Option<bool>,
+            /// `rename`: `boolean`, optional.
+            pub rename: ::std::option::Option<bool>,
+            /// `extend`: `boolean`, optional.
+            pub extend: ::std::option::Option<bool>,
+            /// `call`: `boolean`, optional.
+            pub call: ::std::option::Option<bool>,
+            /// `mute`: `boolean`, optional.
+            pub mute: ::std::option::Option<bool>,
+            /// `leave`: `boolean`, optional.
+            pub leave: ::std::option::Option<bool>,
+            /// `leave_owner`: `boolean`, optional.
+            pub leave_owner: ::std::option::Option<bool>,
+            /// `send`: `boolean`, optional.
+            pub send: ::std::option::Option<bool>,
+            /// `user_list`: `boolean`, optional.
+            pub user_list: ::std::option::Option<bool>,
+        }
+        impl crate::support::FromValue for ItemChatRestrictions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    avatar: object.field("avatar")?,
+                    rename: object.field("rename")?,
+                    extend: object.field("extend")?,
+                    call: object.field("call")?,
+                    mute: object.field("mute")?,
+                    leave: object.field("leave")?,
+                    leave_owner: object.field("leave_owner")?,
+                    send: object.field("send")?,
+                    user_list: object.field("user_list")?,
+                })
+            }
+        }
+        /// The object `result.chat.entity_link` of `im.recent.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemChatEntityLink {
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `url`: `string`, optional.
+            pub url: ::std::option::Option<::std::string::String>,
+            /// `id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemChatEntityLink {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.field("type")?,
+                    url: object.field("url")?,
+                    id: object.field("id")?,
+                })
+            }
+        }
+        /// The object `result.chat.permissions` of `im.recent.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemChatPermissions {
+            /// `manage_users_add`: `string`, optional.
+            pub manage_users_add: ::std::option::Option<::std::string::String>,
+            /// `manage_users_delete`: `string`, optional.
+            pub manage_users_delete: ::std::option::Option<::std::string::String>,
+            /// `manage_ui`: `string`, optional.
+            pub manage_ui: ::std::option::Option<::std::string::String>,
+            /// `manage_settings`: `string`, optional.
+            pub manage_settings: ::std::option::Option<::std::string::String>,
+            /// `manage_messages`: `string`, optional.
+            pub manage_messages: ::std::option::Option<::std::string::String>,
+            /// `can_post`: `string`, optional.
+            pub can_post: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemChatPermissions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    manage_users_add: object.field("manage_users_add")?,
+                    manage_users_delete: object.field("manage_users_delete")?,
+                    manage_ui: object.field("manage_ui")?,
+                    manage_settings: object.field("manage_settings")?,
+                    manage_messages: object.field("manage_messages")?,
+                    can_post: object.field("can_post")?,
+                })
+            }
+        }
+        /// The object `result.chat` of `im.recent.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemChat {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `title`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `owner`: `integer`, optional.
+            pub owner: ::std::option::Option<i64>,
+            /// `extranet`: `boolean`, optional.
+            pub extranet: ::std::option::Option<bool>,
+            /// `parent_chat_id`: `integer`, optional.
+            pub parent_chat_id: ::std::option::Option<i64>,
+            /// `parent_message_id`: `integer`, optional.
+            pub parent_message_id: ::std::option::Option<i64>,
+            /// `contains_collaber`: `boolean`, optional.
+            pub contains_collaber: ::std::option::Option<bool>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `string`, optional.
+            pub avatar: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `entity_type`: `string`, optional.
+            pub entity_type: ::std::option::Option<::std::string::String>,
+            /// `entity_id`: `string`, optional.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `entity_data_1`: `string`, optional.
+            pub entity_data_1: ::std::option::Option<::std::string::String>,
+            /// `entity_data_2`: `string`, optional.
+            pub entity_data_2: ::std::option::Option<::std::string::String>,
+            /// `entity_data_3`: `string`, optional.
+            pub entity_data_3: ::std::option::Option<::std::string::String>,
+            /// `date_create`: `datetime`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `message_type`: `string`, optional.
+            pub message_type: ::std::option::Option<::std::string::String>,
+            /// `mute_list`: `array`, optional.
+            pub mute_list: ::std::vec::Vec<::serde_json::Value>,
+            /// `manager_list`: `array`, optional.
+            pub manager_list: ::std::vec::Vec<::serde_json::Value>,
+            /// `user_counter`: `integer`, optional.
+            pub user_counter: ::std::option::Option<i64>,
+            /// `restrictions`: `object`, optional.
+            pub restrictions: ::std::option::Option<ItemChatRestrictions>,
+            /// `role`: `string`, optional.
+            pub role: ::std::option::Option<::std::string::String>,
+            /// `text_field_enabled`: `boolean`, optional.
+            pub text_field_enabled: ::std::option::Option<bool>,
+            /// `background_id`: `integer`, optional.
+            pub background_id: ::std::option::Option<i64>,
+            /// `entity_link`: `object`, optional.
+            pub entity_link: ::std::option::Option<ItemChatEntityLink>,
+            /// `permissions`: `object`, optional.
+            pub permissions: ::std::option::Option<ItemChatPermissions>,
+            /// `public`: `string`, optional.
+            pub public: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemChat {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    title: object.field("title")?,
+                    name: object.field("name")?,
+                    owner: object.field("owner")?,
+                    extranet: object.field("extranet")?,
+                    parent_chat_id: object.field("parent_chat_id")?,
+                    parent_message_id: object.field("parent_message_id")?,
+                    contains_collaber: object.field("contains_collaber")?,
+                    color: object.field("color")?,
+                    avatar: object.field("avatar")?,
+                    type_: object.field("type")?,
+                    entity_type: object.field("entity_type")?,
+                    entity_id: object.field("entity_id")?,
+                    entity_data_1: object.field("entity_data_1")?,
+                    entity_data_2: object.field("entity_data_2")?,
+                    entity_data_3: object.field("entity_data_3")?,
+                    date_create: object.field("date_create")?,
+                    message_type: object.field("message_type")?,
+                    mute_list: object.field("mute_list")?,
+                    manager_list: object.field("manager_list")?,
+                    user_counter: object.field("user_counter")?,
+                    restrictions: object.field("restrictions")?,
+                    role: object.field("role")?,
+                    text_field_enabled: object.field("text_field_enabled")?,
+                    background_id: object.field("background_id")?,
+                    entity_link: object.field("entity_link")?,
+                    permissions: object.field("permissions")?,
+                    public: object.field("public")?,
+                })
+            }
+        }
+        /// The object `result` of `im.recent.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `object`, optional.
+            pub avatar: ::std::option::Option<ItemAvatar>,
+            /// `title`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `message`: `object`, optional.
+            pub message: ::std::option::Option<ItemMessage>,
+            /// `counter`: `integer`, optional.
+            pub counter: ::std::option::Option<i64>,
+            /// `chat_id`: `integer`, optional.
+            pub chat_id: ::std::option::Option<i64>,
+            /// `last_id`: `integer`, optional.
+            pub last_id: ::std::option::Option<i64>,
+            /// `pinned`: `boolean`, optional.
+            pub pinned: ::std::option::Option<bool>,
+            /// `unread`: `boolean`, optional.
+            pub unread: ::std::option::Option<bool>,
+            /// `has_reminder`: `boolean`, optional.
+            pub has_reminder: ::std::option::Option<bool>,
+            /// `date_update`: `datetime`, optional.
+            pub date_update: ::std::option::Option<::std::string::String>,
+            /// `date_last_activity`: `datetime`, optional.
+            pub date_last_activity: ::std::option::Option<::std::string::String>,
+            /// `user`: `object`, optional.
+            pub user: ::std::option::Option<ItemUser>,
+            /// `chat`: `object`, optional.
+            pub chat: ::std::option::Option<ItemChat>,
+            /// `options`: `array`, optional.
+            pub options: ::std::vec::Vec<::serde_json::Value>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    type_: object.field("type")?,
+                    avatar: object.field("avatar")?,
+                    title: object.field("title")?,
+                    message: object.field("message")?,
+                    counter: object.field("counter")?,
+                    chat_id: object.field("chat_id")?,
+                    last_id: object.field("last_id")?,
+                    pinned: object.field("pinned")?,
+                    unread: object.field("unread")?,
+                    has_reminder: object.field("has_reminder")?,
+                    date_update: object.field("date_update")?,
+                    date_last_activity: object.field("date_last_activity")?,
+                    user: object.field("user")?,
+                    chat: object.field("chat")?,
+                    options: object.field("options")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.recent.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7358,6 +8918,7 @@ pub mod recent {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `im.recent.hide`.
     ///
@@ -7510,6 +9071,462 @@ pub mod recent {
             Unknown(::std::string::String),
         }
         string_enum!(CanManageMessages { Y = "Y", N = "N" });
+        /// The object `result.items.avatar` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsAvatar {
+            /// `url`: `string`, optional.
+            pub url: ::std::option::Option<::std::string::String>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputItemsAvatar {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    url: object.field("url")?,
+                    color: object.field("color")?,
+                })
+            }
+        }
+        /// The object `result.items.message` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsMessage {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `text`: `string`, optional.
+            pub text: ::std::option::Option<::std::string::String>,
+            /// `file`: `boolean`, optional.
+            pub file: ::std::option::Option<bool>,
+            /// `author_id`: `integer`, optional.
+            pub author_id: ::std::option::Option<i64>,
+            /// `attach`: `boolean`, optional.
+            pub attach: ::std::option::Option<bool>,
+            /// `date`: `datetime`, optional.
+            pub date: ::std::option::Option<::std::string::String>,
+            /// `status`: `string`, optional.
+            pub status: ::std::option::Option<::std::string::String>,
+            /// `sticker`: `integer`, optional.
+            pub sticker: ::std::option::Option<i64>,
+            /// `uuid`: `string`, optional.
+            pub uuid: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputItemsMessage {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    text: object.field("text")?,
+                    file: object.field("file")?,
+                    author_id: object.field("author_id")?,
+                    attach: object.field("attach")?,
+                    date: object.field("date")?,
+                    status: object.field("status")?,
+                    sticker: object.field("sticker")?,
+                    uuid: object.field("uuid")?,
+                })
+            }
+        }
+        /// The object `result.items.user` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsUser {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `active`: `boolean`, optional.
+            pub active: ::std::option::Option<bool>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `first_name`: `string`, optional.
+            pub first_name: ::std::option::Option<::std::string::String>,
+            /// `last_name`: `string`, optional.
+            pub last_name: ::std::option::Option<::std::string::String>,
+            /// `work_position`: `string`, optional.
+            pub work_position: ::std::option::Option<::std::string::String>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `string`, optional.
+            pub avatar: ::std::option::Option<::std::string::String>,
+            /// `avatar_hr`: `string`, optional.
+            pub avatar_hr: ::std::option::Option<::std::string::String>,
+            /// `gender`: `string`, optional.
+            pub gender: ::std::option::Option<::std::string::String>,
+            /// `birthday`: `string`, optional.
+            pub birthday: ::std::option::Option<::std::string::String>,
+            /// `extranet`: `boolean`, optional.
+            pub extranet: ::std::option::Option<bool>,
+            /// `network`: `boolean`, optional.
+            pub network: ::std::option::Option<bool>,
+            /// `bot`: `boolean`, optional.
+            pub bot: ::std::option::Option<bool>,
+            /// `connector`: `boolean`, optional.
+            pub connector: ::std::option::Option<bool>,
+            /// `external_auth_id`: `string`, optional.
+            pub external_auth_id: ::std::option::Option<::std::string::String>,
+            /// `status`: `string`, optional.
+            pub status: ::std::option::Option<::std::string::String>,
+            /// `idle`: `datetime`, optional.
+            pub idle: ::std::option::Option<::std::string::String>,
+            /// `last_activity_date`: `datetime`, optional.
+            pub last_activity_date: ::std::option::Option<::std::string::String>,
+            /// `mobile_last_date`: `datetime`, optional.
+            pub mobile_last_date: ::std::option::Option<::std::string::String>,
+            /// `desktop_last_date`: `datetime`, optional.
+            pub desktop_last_date: ::std::option::Option<::std::string::String>,
+            /// `absent`: `datetime`, optional.
+            pub absent: ::std::option::Option<::std::string::String>,
+            /// `departments`: `array`, optional.
+            pub departments: ::std::vec::Vec<::serde_json::Value>,
+            /// `phones`: `object`, optional.
+            pub phones: ::serde_json::Value,
+            /// `bot_data`: `object`, optional.
+            pub bot_data: ::serde_json::Value,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `website`: `string`, optional.
+            pub website: ::std::option::Option<::std::string::String>,
+            /// `email`: `string`, optional.
+            pub email: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputItemsUser {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    active: object.field("active")?,
+                    name: object.field("name")?,
+                    first_name: object.field("first_name")?,
+                    last_name: object.field("last_name")?,
+                    work_position: object.field("work_position")?,
+                    color: object.field("color")?,
+                    avatar: object.field("avatar")?,
+                    avatar_hr: object.field("avatar_hr")?,
+                    gender: object.field("gender")?,
+                    birthday: object.field("birthday")?,
+                    extranet: object.field("extranet")?,
+                    network: object.field("network")?,
+                    bot: object.field("bot")?,
+                    connector: object.field("connector")?,
+                    external_auth_id: object.field("external_auth_id")?,
+                    status: object.field("status")?,
+                    idle: object.field("idle")?,
+                    last_activity_date: object.field("last_activity_date")?,
+                    mobile_last_date: object.field("mobile_last_date")?,
+                    desktop_last_date: object.field("desktop_last_date")?,
+                    absent: object.field("absent")?,
+                    departments: object.field("departments")?,
+                    phones: object.field("phones")?,
+                    bot_data: object.field("bot_data")?,
+                    type_: object.field("type")?,
+                    website: object.field("website")?,
+                    email: object.field("email")?,
+                })
+            }
+        }
+        /// The object `result.items.chat.restrictions` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsChatRestrictions {
+            /// `avatar`: `boolean`, optional.
+            pub avatar: ::std::option::Option<bool>,
+            /// `rename`: `boolean`, optional.
+            pub rename: ::std::option::Option<bool>,
+            /// `extend`: `boolean`, optional.
+            pub extend: ::std::option::Option<bool>,
+            /// `call`: `boolean`, optional.
+            pub call: ::std::option::Option<bool>,
+            /// `mute`: `boolean`, optional.
+            pub mute: ::std::option::Option<bool>,
+            /// `leave`: `boolean`, optional.
+            pub leave: ::std::option::Option<bool>,
+            /// `leave_owner`: `boolean`, optional.
+            pub leave_owner: ::std::option::Option<bool>,
+            /// `send`: `boolean`, optional.
+            pub send: ::std::option::Option<bool>,
+            /// `user_list`: `boolean`, optional.
+            pub user_list: ::std::option::Option<bool>,
+        }
+        impl crate::support::FromValue for OutputItemsChatRestrictions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    avatar: object.field("avatar")?,
+                    rename: object.field("rename")?,
+                    extend: object.field("extend")?,
+                    call: object.field("call")?,
+                    mute: object.field("mute")?,
+                    leave: object.field("leave")?,
+                    leave_owner: object.field("leave_owner")?,
+                    send: object.field("send")?,
+                    user_list: object.field("user_list")?,
+                })
+            }
+        }
+        /// The object `result.items.chat.entity_link` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsChatEntityLink {
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `url`: `string`, optional.
+            pub url: ::std::option::Option<::std::string::String>,
+            /// `id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputItemsChatEntityLink {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.field("type")?,
+                    url: object.field("url")?,
+                    id: object.field("id")?,
+                })
+            }
+        }
+        /// The object `result.items.chat.permissions` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsChatPermissions {
+            /// `manage_users_add`: `string`, optional.
+            pub manage_users_add: ::std::option::Option<::std::string::String>,
+            /// `manage_users_delete`: `string`, optional.
+            pub manage_users_delete: ::std::option::Option<::std::string::String>,
+            /// `manage_ui`: `string`, optional.
+            pub manage_ui: ::std::option::Option<::std::string::String>,
+            /// `manage_settings`: `string`, optional.
+            pub manage_settings: ::std::option::Option<::std::string::String>,
+            /// `manage_messages`: `string`, optional.
+            pub manage_messages: ::std::option::Option<::std::string::String>,
+            /// `can_post`: `string`, optional.
+            pub can_post: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputItemsChatPermissions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    manage_users_add: object.field("manage_users_add")?,
+                    manage_users_delete: object.field("manage_users_delete")?,
+                    manage_ui: object.field("manage_ui")?,
+                    manage_settings: object.field("manage_settings")?,
+                    manage_messages: object.field("manage_messages")?,
+                    can_post: object.field("can_post")?,
+                })
+            }
+        }
+        /// The object `result.items.chat` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsChat {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `parent_chat_id`: `integer`, optional.
+            pub parent_chat_id: ::std::option::Option<i64>,
+            /// `parent_message_id`: `integer`, optional.
+            pub parent_message_id: ::std::option::Option<i64>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `owner`: `integer`, optional.
+            pub owner: ::std::option::Option<i64>,
+            /// `extranet`: `boolean`, optional.
+            pub extranet: ::std::option::Option<bool>,
+            /// `contains_collaber`: `boolean`, optional.
+            pub contains_collaber: ::std::option::Option<bool>,
+            /// `avatar`: `string`, optional.
+            pub avatar: ::std::option::Option<::std::string::String>,
+            /// `color`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `entity_type`: `string`, optional.
+            pub entity_type: ::std::option::Option<::std::string::String>,
+            /// `entity_id`: `string`, optional.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `entity_data_1`: `string`, optional.
+            pub entity_data_1: ::std::option::Option<::std::string::String>,
+            /// `entity_data_2`: `string`, optional.
+            pub entity_data_2: ::std::option::Option<::std::string::String>,
+            /// `entity_data_3`: `string`, optional.
+            pub entity_data_3: ::std::option::Option<::std::string::String>,
+            /// `mute_list`: `array`, optional.
+            pub mute_list: ::std::vec::Vec<::serde_json::Value>,
+            /// `manager_list`: `array`, optional.
+            pub manager_list: ::std::vec::Vec<::serde_json::Value>,
+            /// `date_create`: `datetime`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `message_type`: `string`, optional.
+            pub message_type: ::std::option::Option<::std::string::String>,
+            /// `user_counter`: `integer`, optional.
+            pub user_counter: ::std::option::Option<i64>,
+            /// `restrictions`: `object`, optional.
+            pub restrictions: ::std::option::Option<OutputItemsChatRestrictions>,
+            /// `role`: `string`, optional.
+            pub role: ::std::option::Option<::std::string::String>,
+            /// `text_field_enabled`: `boolean`, optional.
+            pub text_field_enabled: ::std::option::Option<bool>,
+            /// `background_id`: `integer`, optional.
+            pub background_id: ::std::option::Option<i64>,
+            /// `entity_link`: `object`, optional.
+            pub entity_link: ::std::option::Option<OutputItemsChatEntityLink>,
+            /// `permissions`: `object`, optional.
+            pub permissions: ::std::option::Option<OutputItemsChatPermissions>,
+            /// `public`: `string`, optional.
+            pub public: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputItemsChat {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    parent_chat_id: object.field("parent_chat_id")?,
+                    parent_message_id: object.field("parent_message_id")?,
+                    name: object.field("name")?,
+                    owner: object.field("owner")?,
+                    extranet: object.field("extranet")?,
+                    contains_collaber: object.field("contains_collaber")?,
+                    avatar: object.field("avatar")?,
+                    color: object.field("color")?,
+                    type_: object.field("type")?,
+                    entity_type: object.field("entity_type")?,
+                    entity_id: object.field("entity_id")?,
+                    entity_data_1: object.field("entity_data_1")?,
+                    entity_data_2: object.field("entity_data_2")?,
+                    entity_data_3: object.field("entity_data_3")?,
+                    mute_list: object.field("mute_list")?,
+                    manager_list: object.field("manager_list")?,
+                    date_create: object.field("date_create")?,
+                    message_type: object.field("message_type")?,
+                    user_counter: object.field("user_counter")?,
+                    restrictions: object.field("restrictions")?,
+                    role: object.field("role")?,
+                    text_field_enabled: object.field("text_field_enabled")?,
+                    background_id: object.field("background_id")?,
+                    entity_link: object.field("entity_link")?,
+                    permissions: object.field("permissions")?,
+                    public: object.field("public")?,
+                })
+            }
+        }
+        /// The object `result.items.lines` of `im.recent.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItemsLines {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `status`: `integer`, optional.
+            pub status: ::std::option::Option<i64>,
+            /// `date_create`: `datetime`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputItemsLines {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    status: object.field("status")?,
+                    date_create: object.field("date_create")?,
+                })
+            }
+        }
+        /// The object `result.items` of `im.recent.list`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputItems {
+            /// `id`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `chat_id`: `integer`, optional.
+            pub chat_id: ::std::option::Option<i64>,
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `avatar`: `object`, optional.
+            pub avatar: ::std::option::Option<OutputItemsAvatar>,
+            /// `title`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `message`: `object`, optional.
+            pub message: ::std::option::Option<OutputItemsMessage>,
+            /// `counter`: `integer`, optional.
+            pub counter: ::std::option::Option<i64>,
+            /// `last_id`: `integer`, optional.
+            pub last_id: ::std::option::Option<i64>,
+            /// `pinned`: `boolean`, optional.
+            pub pinned: ::std::option::Option<bool>,
+            /// `unread`: `boolean`, optional.
+            pub unread: ::std::option::Option<bool>,
+            /// `has_reminder`: `boolean`, optional.
+            pub has_reminder: ::std::option::Option<bool>,
+            /// `date_update`: `datetime`, optional.
+            pub date_update: ::std::option::Option<::std::string::String>,
+            /// `date_last_activity`: `datetime`, optional.
+            pub date_last_activity: ::std::option::Option<::std::string::String>,
+            /// `user`: `object`, optional.
+            pub user: ::std::option::Option<OutputItemsUser>,
+            /// `chat`: `object`, optional.
+            pub chat: ::std::option::Option<OutputItemsChat>,
+            /// `lines`: `object`, optional.
+            pub lines: ::std::option::Option<OutputItemsLines>,
+            /// `options`: `array`, optional.
+            pub options: ::std::vec::Vec<::serde_json::Value>,
+        }
+        impl crate::support::FromValue for OutputItems {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    chat_id: object.field("chat_id")?,
+                    type_: object.field("type")?,
+                    avatar: object.field("avatar")?,
+                    title: object.field("title")?,
+                    message: object.field("message")?,
+                    counter: object.field("counter")?,
+                    last_id: object.field("last_id")?,
+                    pinned: object.field("pinned")?,
+                    unread: object.field("unread")?,
+                    has_reminder: object.field("has_reminder")?,
+                    date_update: object.field("date_update")?,
+                    date_last_activity: object.field("date_last_activity")?,
+                    user: object.field("user")?,
+                    chat: object.field("chat")?,
+                    lines: object.field("lines")?,
+                    options: object.field("options")?,
+                })
+            }
+        }
         /// The object `result.copilot` of `im.recent.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -7545,7 +9562,7 @@ pub mod recent {
         #[non_exhaustive]
         pub struct Output {
             /// `items`: `array`, optional.
-            pub items: ::std::vec::Vec<::serde_json::Value>,
+            pub items: ::std::vec::Vec<OutputItems>,
             /// `hasMorePages`: `boolean`, optional.
             pub has_more_pages: ::std::option::Option<bool>,
             /// `hasMore`: `boolean`, optional.
@@ -7826,8 +9843,256 @@ pub mod search {
             }
             string_enum!(Error { FindShort = "FIND_SHORT" });
             error_code!(Error);
+            /// The object `result.restrictions` of `im.search.chat.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemRestrictions {
+                /// `avatar`: `boolean`, optional.
+                pub avatar: ::std::option::Option<bool>,
+                /// `rename`: `boolean`, optional.
+                pub rename: ::std::option::Option<bool>,
+                /// `extend`: `boolean`, optional.
+                pub extend: ::std::option::Option<bool>,
+                /// `call`: `boolean`, optional.
+                pub call: ::std::option::Option<bool>,
+                /// `mute`: `boolean`, optional.
+                pub mute: ::std::option::Option<bool>,
+                /// `leave`: `boolean`, optional.
+                pub leave: ::std::option::Option<bool>,
+                /// `leave_owner`: `boolean`, optional.
+                pub leave_owner: ::std::option::Option<bool>,
+                /// `send`: `boolean`, optional.
+                pub send: ::std::option::Option<bool>,
+                /// `user_list`: `boolean`, optional.
+                pub user_list: ::std::option::Option<bool>,
+                /// `path`: `string`, optional.
+                pub path: ::std::option::Option<::std::string::String>,
+                /// `path_title`: `string`, optional.
+                pub path_title: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemRestrictions {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        avatar: object.field("avatar")?,
+                        rename: object.field("rename")?,
+                        extend: object.field("extend")?,
+                        call: object.field("call")?,
+                        mute: object.field("mute")?,
+                        leave: object.field("leave")?,
+                        leave_owner: object.field("leave_owner")?,
+                        send: object.field("send")?,
+                        user_list: object.field("user_list")?,
+                        path: object.field("path")?,
+                        path_title: object.field("path_title")?,
+                    })
+                }
+            }
+            /// The object `result.public` of `im.search.chat.list`: `object | string`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemPublic {
+                /// `code`: `string`, optional.
+                pub code: ::std::option::Option<::std::string::String>,
+                /// `link`: `string`, optional.
+                pub link: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemPublic {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        code: object.field("code")?,
+                        link: object.field("link")?,
+                    })
+                }
+            }
+            /// The object `result.entity_link` of `im.search.chat.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemEntityLink {
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `id`: `string | integer`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemEntityLink {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        type_: object.field("type")?,
+                        url: object.field("url")?,
+                        id: object.field("id")?,
+                    })
+                }
+            }
+            /// The object `result.permissions` of `im.search.chat.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemPermissions {
+                /// `manage_users_add`: `string`, optional.
+                pub manage_users_add: ::std::option::Option<::std::string::String>,
+                /// `manage_users_delete`: `string`, optional.
+                pub manage_users_delete: ::std::option::Option<::std::string::String>,
+                /// `manage_ui`: `string`, optional.
+                pub manage_ui: ::std::option::Option<::std::string::String>,
+                /// `manage_settings`: `string`, optional.
+                pub manage_settings: ::std::option::Option<::std::string::String>,
+                /// `manage_messages`: `string`, optional.
+                pub manage_messages: ::std::option::Option<::std::string::String>,
+                /// `can_post`: `string`, optional.
+                pub can_post: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemPermissions {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        manage_users_add: object.field("manage_users_add")?,
+                        manage_users_delete: object.field("manage_users_delete")?,
+                        manage_ui: object.field("manage_ui")?,
+                        manage_settings: object.field("manage_settings")?,
+                        manage_messages: object.field("manage_messages")?,
+                        can_post: object.field("can_post")?,
+                    })
+                }
+            }
+            /// The object `result` of `im.search.chat.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `parent_chat_id`: `integer`, optional.
+                pub parent_chat_id: ::std::option::Option<i64>,
+                /// `parent_message_id`: `integer`, optional.
+                pub parent_message_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `description`: `string | null`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `owner`: `integer`, optional.
+                pub owner: ::std::option::Option<i64>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `avatar`: `string | null`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `counter`: `integer`, optional.
+                pub counter: ::std::option::Option<i64>,
+                /// `user_counter`: `integer`, optional.
+                pub user_counter: ::std::option::Option<i64>,
+                /// `message_count`: `integer`, optional.
+                pub message_count: ::std::option::Option<i64>,
+                /// `unread_id`: `integer`, optional.
+                pub unread_id: ::std::option::Option<i64>,
+                /// `restrictions`: `object`, optional.
+                pub restrictions: ::std::option::Option<ItemRestrictions>,
+                /// `last_message_id`: `integer`, optional.
+                pub last_message_id: ::std::option::Option<i64>,
+                /// `last_id`: `integer`, optional.
+                pub last_id: ::std::option::Option<i64>,
+                /// `marked_id`: `integer`, optional.
+                pub marked_id: ::std::option::Option<i64>,
+                /// `disk_folder_id`: `integer`, optional.
+                pub disk_folder_id: ::std::option::Option<i64>,
+                /// `entity_type`: `string`, optional.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+                /// `entity_id`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `entity_data_1`: `string`, optional.
+                pub entity_data_1: ::std::option::Option<::std::string::String>,
+                /// `entity_data_2`: `string`, optional.
+                pub entity_data_2: ::std::option::Option<::std::string::String>,
+                /// `entity_data_3`: `string`, optional.
+                pub entity_data_3: ::std::option::Option<::std::string::String>,
+                /// `mute_list`: `array | object`, optional.
+                pub mute_list: ::serde_json::Value,
+                /// `date_create`: `string`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `message_type`: `string`, optional.
+                pub message_type: ::std::option::Option<::std::string::String>,
+                /// `public`: `object | string`, optional.
+                pub public: ::std::option::Option<ItemPublic>,
+                /// `role`: `string`, optional.
+                pub role: ::std::option::Option<::std::string::String>,
+                /// `entity_link`: `object`, optional.
+                pub entity_link: ::std::option::Option<ItemEntityLink>,
+                /// `text_field_enabled`: `boolean`, optional.
+                pub text_field_enabled: ::std::option::Option<bool>,
+                /// `background_id`: `integer | null`, optional.
+                pub background_id: ::std::option::Option<i64>,
+                /// `permissions`: `object`, optional.
+                pub permissions: ::std::option::Option<ItemPermissions>,
+                /// `is_new`: `boolean`, optional.
+                pub is_new: ::std::option::Option<bool>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        parent_chat_id: object.field("parent_chat_id")?,
+                        parent_message_id: object.field("parent_message_id")?,
+                        name: object.field("name")?,
+                        description: object.field("description")?,
+                        owner: object.field("owner")?,
+                        extranet: object.field("extranet")?,
+                        avatar: object.field("avatar")?,
+                        color: object.field("color")?,
+                        type_: object.field("type")?,
+                        counter: object.field("counter")?,
+                        user_counter: object.field("user_counter")?,
+                        message_count: object.field("message_count")?,
+                        unread_id: object.field("unread_id")?,
+                        restrictions: object.field("restrictions")?,
+                        last_message_id: object.field("last_message_id")?,
+                        last_id: object.field("last_id")?,
+                        marked_id: object.field("marked_id")?,
+                        disk_folder_id: object.field("disk_folder_id")?,
+                        entity_type: object.field("entity_type")?,
+                        entity_id: object.field("entity_id")?,
+                        entity_data_1: object.field("entity_data_1")?,
+                        entity_data_2: object.field("entity_data_2")?,
+                        entity_data_3: object.field("entity_data_3")?,
+                        mute_list: object.field("mute_list")?,
+                        date_create: object.field("date_create")?,
+                        message_type: object.field("message_type")?,
+                        public: object.field("public")?,
+                        role: object.field("role")?,
+                        entity_link: object.field("entity_link")?,
+                        text_field_enabled: object.field("text_field_enabled")?,
+                        background_id: object.field("background_id")?,
+                        permissions: object.field("permissions")?,
+                        is_new: object.field("is_new")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.search.chat.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7836,11 +10101,12 @@ pub mod search {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Methods under `search::department`.
@@ -7954,8 +10220,164 @@ pub mod search {
                 Unknown(::std::string::String),
             }
             string_enum!(UserData { Y = "Y", N = "N" });
+            /// The object `result.manager_user_data.phones` of `im.search.department.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemManagerUserDataPhones {
+                /// `work_phone`: `string`, optional.
+                pub work_phone: ::std::option::Option<::std::string::String>,
+                /// `personal_mobile`: `string`, optional.
+                pub personal_mobile: ::std::option::Option<::std::string::String>,
+                /// `inner_phone`: `string`, optional.
+                pub inner_phone: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemManagerUserDataPhones {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        work_phone: object.field("work_phone")?,
+                        personal_mobile: object.field("personal_mobile")?,
+                        inner_phone: object.field("inner_phone")?,
+                    })
+                }
+            }
+            /// The object `result.manager_user_data` of `im.search.department.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemManagerUserData {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `datetime`, optional.
+                pub idle: ::std::option::Option<::std::string::String>,
+                /// `last_activity_date`: `datetime`, optional.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `datetime`, optional.
+                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                /// `desktop_last_date`: `datetime`, optional.
+                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                /// `absent`: `datetime`, optional.
+                pub absent: ::std::option::Option<::std::string::String>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
+                /// `phones`: `object`, optional.
+                pub phones: ::std::option::Option<ItemManagerUserDataPhones>,
+                /// `bot_data`: `object`, optional.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemManagerUserData {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        active: object.field("active")?,
+                        name: object.field("name")?,
+                        first_name: object.field("first_name")?,
+                        last_name: object.field("last_name")?,
+                        work_position: object.field("work_position")?,
+                        color: object.field("color")?,
+                        avatar: object.field("avatar")?,
+                        avatar_hr: object.field("avatar_hr")?,
+                        gender: object.field("gender")?,
+                        birthday: object.field("birthday")?,
+                        extranet: object.field("extranet")?,
+                        network: object.field("network")?,
+                        bot: object.field("bot")?,
+                        connector: object.field("connector")?,
+                        external_auth_id: object.field("external_auth_id")?,
+                        status: object.field("status")?,
+                        idle: object.field("idle")?,
+                        last_activity_date: object.field("last_activity_date")?,
+                        mobile_last_date: object.field("mobile_last_date")?,
+                        desktop_last_date: object.field("desktop_last_date")?,
+                        absent: object.field("absent")?,
+                        departments: object.field("departments")?,
+                        phones: object.field("phones")?,
+                        bot_data: object.field("bot_data")?,
+                        type_: object.field("type")?,
+                        website: object.field("website")?,
+                        email: object.field("email")?,
+                    })
+                }
+            }
+            /// The object `result` of `im.search.department.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `full_name`: `string`, optional.
+                pub full_name: ::std::option::Option<::std::string::String>,
+                /// `manager_user_id`: `integer`, optional.
+                pub manager_user_id: ::std::option::Option<i64>,
+                /// `manager_user_data`: `object`, optional.
+                pub manager_user_data: ::std::option::Option<ItemManagerUserData>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        full_name: object.field("full_name")?,
+                        manager_user_id: object.field("manager_user_id")?,
+                        manager_user_data: object.field("manager_user_data")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.search.department.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7964,11 +10386,12 @@ pub mod search {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Methods under `search::last`.
@@ -8254,8 +10677,250 @@ pub mod search {
                 Unknown(::std::string::String),
             }
             string_enum!(SkipDialog { Y = "Y", N = "N" });
+            /// The object `result.avatar` of `im.search.last.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemAvatar {
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemAvatar {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        url: object.field("url")?,
+                        color: object.field("color")?,
+                    })
+                }
+            }
+            /// The object `result.user.phones` of `im.search.last.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemUserPhones {
+                /// `work_phone`: `string`, optional.
+                pub work_phone: ::std::option::Option<::std::string::String>,
+                /// `personal_mobile`: `string`, optional.
+                pub personal_mobile: ::std::option::Option<::std::string::String>,
+                /// `inner_phone`: `string`, optional.
+                pub inner_phone: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemUserPhones {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        work_phone: object.field("work_phone")?,
+                        personal_mobile: object.field("personal_mobile")?,
+                        inner_phone: object.field("inner_phone")?,
+                    })
+                }
+            }
+            /// The object `result.user` of `im.search.last.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemUser {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `avatar_hr`: `string`, optional.
+                pub avatar_hr: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                pub gender: ::std::option::Option<::std::string::String>,
+                /// `birthday`: `string`, optional.
+                pub birthday: ::std::option::Option<::std::string::String>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `network`: `boolean`, optional.
+                pub network: ::std::option::Option<bool>,
+                /// `bot`: `boolean`, optional.
+                pub bot: ::std::option::Option<bool>,
+                /// `connector`: `boolean`, optional.
+                pub connector: ::std::option::Option<bool>,
+                /// `external_auth_id`: `string`, optional.
+                pub external_auth_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                pub status: ::std::option::Option<::std::string::String>,
+                /// `idle`: `datetime`, optional.
+                pub idle: ::std::option::Option<::std::string::String>,
+                /// `last_activity_date`: `datetime`, optional.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// `mobile_last_date`: `datetime`, optional.
+                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                /// `desktop_last_date`: `datetime`, optional.
+                pub desktop_last_date: ::std::option::Option<::std::string::String>,
+                /// `absent`: `datetime`, optional.
+                pub absent: ::std::option::Option<::std::string::String>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
+                /// `phones`: `object`, optional.
+                pub phones: ::std::option::Option<ItemUserPhones>,
+                /// `bot_data`: `object`, optional.
+                pub bot_data: ::serde_json::Value,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `website`: `string`, optional.
+                pub website: ::std::option::Option<::std::string::String>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemUser {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        active: object.field("active")?,
+                        name: object.field("name")?,
+                        first_name: object.field("first_name")?,
+                        last_name: object.field("last_name")?,
+                        work_position: object.field("work_position")?,
+                        color: object.field("color")?,
+                        avatar: object.field("avatar")?,
+                        avatar_hr: object.field("avatar_hr")?,
+                        gender: object.field("gender")?,
+                        birthday: object.field("birthday")?,
+                        extranet: object.field("extranet")?,
+                        network: object.field("network")?,
+                        bot: object.field("bot")?,
+                        connector: object.field("connector")?,
+                        external_auth_id: object.field("external_auth_id")?,
+                        status: object.field("status")?,
+                        idle: object.field("idle")?,
+                        last_activity_date: object.field("last_activity_date")?,
+                        mobile_last_date: object.field("mobile_last_date")?,
+                        desktop_last_date: object.field("desktop_last_date")?,
+                        absent: object.field("absent")?,
+                        departments: object.field("departments")?,
+                        phones: object.field("phones")?,
+                        bot_data: object.field("bot_data")?,
+                        type_: object.field("type")?,
+                        website: object.field("website")?,
+                        email: object.field("email")?,
+                    })
+                }
+            }
+            /// The object `result.chat` of `im.search.last.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemChat {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `owner`: `integer`, optional.
+                pub owner: ::std::option::Option<i64>,
+                /// `extranet`: `boolean`, optional.
+                pub extranet: ::std::option::Option<bool>,
+                /// `avatar`: `string | null`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `color`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `entity_type`: `string`, optional.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+                /// `entity_id`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `entity_data_1`: `string`, optional.
+                pub entity_data_1: ::std::option::Option<::std::string::String>,
+                /// `entity_data_2`: `string`, optional.
+                pub entity_data_2: ::std::option::Option<::std::string::String>,
+                /// `entity_data_3`: `string`, optional.
+                pub entity_data_3: ::std::option::Option<::std::string::String>,
+                /// `mute_list`: `object`, optional.
+                pub mute_list: ::serde_json::Value,
+                /// `date_create`: `string`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `message_type`: `string`, optional.
+                pub message_type: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemChat {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        owner: object.field("owner")?,
+                        extranet: object.field("extranet")?,
+                        avatar: object.field("avatar")?,
+                        color: object.field("color")?,
+                        type_: object.field("type")?,
+                        entity_type: object.field("entity_type")?,
+                        entity_id: object.field("entity_id")?,
+                        entity_data_1: object.field("entity_data_1")?,
+                        entity_data_2: object.field("entity_data_2")?,
+                        entity_data_3: object.field("entity_data_3")?,
+                        mute_list: object.field("mute_list")?,
+                        date_create: object.field("date_create")?,
+                        message_type: object.field("message_type")?,
+                    })
+                }
+            }
+            /// The object `result` of `im.search.last.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `id`: `string | integer`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `object`, optional.
+                pub avatar: ::std::option::Option<ItemAvatar>,
+                /// `title`: `string`, optional.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `user`: `object`, optional.
+                pub user: ::std::option::Option<ItemUser>,
+                /// `chat`: `object`, optional.
+                pub chat: ::std::option::Option<ItemChat>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        type_: object.field("type")?,
+                        avatar: object.field("avatar")?,
+                        title: object.field("title")?,
+                        user: object.field("user")?,
+                        chat: object.field("chat")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.search.last.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8263,6 +10928,7 @@ pub mod search {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Methods under `search::user`.

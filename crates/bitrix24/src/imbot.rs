@@ -2667,7 +2667,7 @@ pub mod command {
         /// `EVENT_COMMAND_ADD`: `string`, required.
         pub event_command_add: ::std::string::String,
         /// `LANG`: `array`, required.
-        pub lang: ::std::vec::Vec<::serde_json::Value>,
+        pub lang: ::std::vec::Vec<register::Lang>,
         /// `COMMON`: `string`, optional.
         pub common: ::std::option::Option<::std::string::String>,
         /// `HIDDEN`: `string`, optional.
@@ -2684,7 +2684,7 @@ pub mod command {
             command: impl ::std::convert::Into<::std::string::String>,
             event_command_add: impl ::std::convert::Into<::std::string::String>,
             lang: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<register::Lang>,
             >,
         ) -> Self {
             Self {
@@ -2979,6 +2979,68 @@ pub mod command {
             LangError = "LANG_ERROR", WrongRequest = "WRONG_REQUEST" }
         );
         error_code!(Error);
+        /// The object `params.LANG` of `imbot.command.register`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-register.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Lang {
+            /// `LANGUAGE_ID`: `string`, required.
+            pub language_id: ::std::string::String,
+            /// `TITLE`: `string`, required.
+            pub title: ::std::string::String,
+            /// `PARAMS`: `string`, optional.
+            pub params: ::std::option::Option<::std::string::String>,
+        }
+        impl Lang {
+            /// The object with its required parameters: `LANGUAGE_ID`, `TITLE`.
+            pub fn new(
+                language_id: impl ::std::convert::Into<::std::string::String>,
+                title: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    language_id: language_id.into(),
+                    title: title.into(),
+                    params: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `PARAMS`.
+            pub fn params(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.params = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Lang {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("LANGUAGE_ID", &self.language_id)?;
+                map.serialize_entry("TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Lang {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    language_id: object.field("LANGUAGE_ID")?,
+                    title: object.field("TITLE")?,
+                    params: object.field("PARAMS")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Lang);
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Register {
@@ -3046,6 +3108,68 @@ pub mod command {
             "WRONG_REQUEST" }
         );
         error_code!(Error);
+        /// The object `params.FIELDS.LANG` of `imbot.command.update`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct FieldsLang {
+            /// `LANGUAGE_ID`: `string`, required.
+            pub language_id: ::std::string::String,
+            /// `TITLE`: `string`, required.
+            pub title: ::std::string::String,
+            /// `PARAMS`: `string`, optional.
+            pub params: ::std::option::Option<::std::string::String>,
+        }
+        impl FieldsLang {
+            /// The object with its required parameters: `LANGUAGE_ID`, `TITLE`.
+            pub fn new(
+                language_id: impl ::std::convert::Into<::std::string::String>,
+                title: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    language_id: language_id.into(),
+                    title: title.into(),
+                    params: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `PARAMS`.
+            pub fn params(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.params = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for FieldsLang {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("LANGUAGE_ID", &self.language_id)?;
+                map.serialize_entry("TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for FieldsLang {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    language_id: object.field("LANGUAGE_ID")?,
+                    title: object.field("TITLE")?,
+                    params: object.field("PARAMS")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(FieldsLang);
         /// The object `params.FIELDS` of `imbot.command.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html>
@@ -3061,7 +3185,7 @@ pub mod command {
             /// `EXTRANET_SUPPORT`: `string`, optional.
             pub extranet_support: ::std::option::Option<::std::string::String>,
             /// `LANG`: `array`, optional.
-            pub lang: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub lang: ::std::option::Option<::std::vec::Vec<FieldsLang>>,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -3110,7 +3234,7 @@ pub mod command {
             pub fn lang(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<FieldsLang>,
                 >,
             ) -> Self {
                 self.lang = ::std::option::Option::Some(

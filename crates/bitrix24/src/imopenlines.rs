@@ -3669,6 +3669,2333 @@ pub mod config {
             }
             string_enum!(Error { InvalidFormat = "INVALID_FORMAT" });
             error_code!(Error);
+            /// Allowed values of `params.PARAMS.select.ACTIVE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectActive {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectActive { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CRM` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectCrm {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectCrm { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectCrmCreateThird {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectCrmCreateThird { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CRM_FORWARD` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectCrmForward {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectCrmForward { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectCrmChatTracker {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectCrmChatTracker { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectCrmTransferChange {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectCrmTransferChange { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectCheckAvailable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectCheckAvailable { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.WATCH_TYPING` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectWatchTyping {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectWatchTyping { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectWelcomeBotEnable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectWelcomeBotEnable { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectWelcomeMessage {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectWelcomeMessage { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.VOTE_MESSAGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectVoteMessage {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectVoteMessage { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectVoteBeforeFinish {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectVoteBeforeFinish { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectVoteClosingDelay {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectVoteClosingDelay { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectAgreementMessage {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectAgreementMessage { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectCategoryEnable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectCategoryEnable { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectWorktimeEnable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectWorktimeEnable { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.TEMPORARY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectTemporary {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectTemporary { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.XML_ID` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectXmlId {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectXmlId { String = "string", Null = "null" });
+            /// Allowed values of `params.PARAMS.select.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectQueueUsersFieldsUserName {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ParamsSelectQueueUsersFieldsUserName { String = "string", Null = "null" }
+            );
+            /// Allowed values of `params.PARAMS.select.QUEUE_USERS_FIELDS.USER_WORK_POSITION` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectQueueUsersFieldsUserWorkPosition {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ParamsSelectQueueUsersFieldsUserWorkPosition { String = "string", Null =
+                "null" }
+            );
+            /// Allowed values of `params.PARAMS.select.QUEUE_USERS_FIELDS.USER_AVATAR` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectQueueUsersFieldsUserAvatar {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ParamsSelectQueueUsersFieldsUserAvatar { String = "string", Null = "null"
+                }
+            );
+            /// The object `params.PARAMS.select.QUEUE_USERS_FIELDS` of `imopenlines.config.list.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ParamsSelectQueueUsersFields {
+                /// `USER_NAME`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub user_name: ::std::option::Option<
+                    ParamsSelectQueueUsersFieldsUserName,
+                >,
+                /// `USER_WORK_POSITION`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub user_work_position: ::std::option::Option<
+                    ParamsSelectQueueUsersFieldsUserWorkPosition,
+                >,
+                /// `USER_AVATAR`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub user_avatar: ::std::option::Option<
+                    ParamsSelectQueueUsersFieldsUserAvatar,
+                >,
+                /// `USER_AVATAR_ID`: `string`, optional.
+                pub user_avatar_id: ::std::option::Option<::std::string::String>,
+            }
+            impl ParamsSelectQueueUsersFields {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        user_name: ::std::default::Default::default(),
+                        user_work_position: ::std::default::Default::default(),
+                        user_avatar: ::std::default::Default::default(),
+                        user_avatar_id: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `USER_NAME`.
+                pub fn user_name(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ParamsSelectQueueUsersFieldsUserName,
+                    >,
+                ) -> Self {
+                    self.user_name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `USER_WORK_POSITION`.
+                pub fn user_work_position(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ParamsSelectQueueUsersFieldsUserWorkPosition,
+                    >,
+                ) -> Self {
+                    self.user_work_position = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `USER_AVATAR`.
+                pub fn user_avatar(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ParamsSelectQueueUsersFieldsUserAvatar,
+                    >,
+                ) -> Self {
+                    self.user_avatar = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `USER_AVATAR_ID`.
+                pub fn user_avatar_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.user_avatar_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for ParamsSelectQueueUsersFields {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USER_WORK_POSITION",
+                        &self.user_work_position,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USER_AVATAR",
+                        &self.user_avatar,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USER_AVATAR_ID",
+                        &self.user_avatar_id,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ParamsSelectQueueUsersFields {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_name: object.field("USER_NAME")?,
+                        user_work_position: object.field("USER_WORK_POSITION")?,
+                        user_avatar: object.field("USER_AVATAR")?,
+                        user_avatar_id: object.field("USER_AVATAR_ID")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ParamsSelectQueueUsersFields);
+            /// The object `params.PARAMS.select.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ParamsSelectConfigQueue {
+                /// `ENTITY_ID`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `ENTITY_TYPE`: `string`, optional.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+            }
+            impl ParamsSelectConfigQueue {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        entity_id: ::std::default::Default::default(),
+                        entity_type: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ENTITY_ID`.
+                pub fn entity_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.entity_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ENTITY_TYPE`.
+                pub fn entity_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.entity_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for ParamsSelectConfigQueue {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ENTITY_TYPE",
+                        &self.entity_type,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ParamsSelectConfigQueue {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_id: object.field("ENTITY_ID")?,
+                        entity_type: object.field("ENTITY_TYPE")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ParamsSelectConfigQueue);
+            /// Allowed values of `params.PARAMS.select.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectKpiFirstAnswerAlert {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectKpiFirstAnswerAlert { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectKpiFirstAnswerList {
+                /// `array`
+                Array,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ParamsSelectKpiFirstAnswerList { Array = "array", Null = "null" }
+            );
+            /// Allowed values of `params.PARAMS.select.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectKpiFurtherAnswerAlert {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectKpiFurtherAnswerAlert { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectKpiFurtherAnswerList {
+                /// `array`
+                Array,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ParamsSelectKpiFurtherAnswerList { Array = "array", Null = "null" }
+            );
+            /// Allowed values of `params.PARAMS.select.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectKpiCheckOperatorActivity {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectKpiCheckOperatorActivity { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectSendNotificationEmptyQueue {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectSendNotificationEmptyQueue { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectUseWelcomeForm {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectUseWelcomeForm { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectWelcomeFormDelay {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectWelcomeFormDelay { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectSendWelcomeEachSession {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectSendWelcomeEachSession { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectConfirmClose {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectConfirmClose { Y = "Y", N = "N" });
+            /// Allowed values of `params.PARAMS.select.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ParamsSelectIgnoreWelcomeFormResponsible {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ParamsSelectIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
+            /// The object `params.PARAMS.select` of `imopenlines.config.list.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ParamsSelect {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `LINE_NAME`: `string`, optional.
+                pub line_name: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub active: ::std::option::Option<ParamsSelectActive>,
+                /// `CRM`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm: ::std::option::Option<ParamsSelectCrm>,
+                /// `CRM_CREATE`: `string`, optional.
+                pub crm_create: ::std::option::Option<::std::string::String>,
+                /// `CRM_CREATE_SECOND`: `string`, optional.
+                pub crm_create_second: ::std::option::Option<::std::string::String>,
+                /// `CRM_CREATE_THIRD`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_create_third: ::std::option::Option<ParamsSelectCrmCreateThird>,
+                /// `CRM_FORWARD`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_forward: ::std::option::Option<ParamsSelectCrmForward>,
+                /// `CRM_CHAT_TRACKER`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_chat_tracker: ::std::option::Option<ParamsSelectCrmChatTracker>,
+                /// `CRM_TRANSFER_CHANGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_transfer_change: ::std::option::Option<
+                    ParamsSelectCrmTransferChange,
+                >,
+                /// `CRM_SOURCE`: `string`, optional.
+                pub crm_source: ::std::option::Option<::std::string::String>,
+                /// `QUEUE_TYPE`: `string`, optional.
+                pub queue_type: ::std::option::Option<::std::string::String>,
+                /// `QUEUE_TIME`: `string`, optional.
+                pub queue_time: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_TIME`: `string`, optional.
+                pub no_answer_time: ::std::option::Option<::std::string::String>,
+                /// `CHECK_AVAILABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub check_available: ::std::option::Option<ParamsSelectCheckAvailable>,
+                /// `WATCH_TYPING`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub watch_typing: ::std::option::Option<ParamsSelectWatchTyping>,
+                /// `WELCOME_BOT_ENABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub welcome_bot_enable: ::std::option::Option<
+                    ParamsSelectWelcomeBotEnable,
+                >,
+                /// `WELCOME_MESSAGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub welcome_message: ::std::option::Option<ParamsSelectWelcomeMessage>,
+                /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
+                pub welcome_message_text: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub vote_message: ::std::option::Option<ParamsSelectVoteMessage>,
+                /// `VOTE_TIME_LIMIT`: `string`, optional.
+                pub vote_time_limit: ::std::option::Option<::std::string::String>,
+                /// `VOTE_BEFORE_FINISH`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub vote_before_finish: ::std::option::Option<
+                    ParamsSelectVoteBeforeFinish,
+                >,
+                /// `VOTE_CLOSING_DELAY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub vote_closing_delay: ::std::option::Option<
+                    ParamsSelectVoteClosingDelay,
+                >,
+                /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
+                pub vote_message_1_text: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
+                pub vote_message_1_like: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_1_DISLIKE`: `string`, optional.
+                pub vote_message_1_dislike: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_2_TEXT`: `string`, optional.
+                pub vote_message_2_text: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_2_LIKE`: `string`, optional.
+                pub vote_message_2_like: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
+                pub vote_message_2_dislike: ::std::option::Option<::std::string::String>,
+                /// `AGREEMENT_MESSAGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub agreement_message: ::std::option::Option<
+                    ParamsSelectAgreementMessage,
+                >,
+                /// `AGREEMENT_ID`: `string`, optional.
+                pub agreement_id: ::std::option::Option<::std::string::String>,
+                /// `CATEGORY_ENABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub category_enable: ::std::option::Option<ParamsSelectCategoryEnable>,
+                /// `CATEGORY_ID`: `string`, optional.
+                pub category_id: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_JOIN`: `string`, optional.
+                pub welcome_bot_join: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_ID`: `string`, optional.
+                pub welcome_bot_id: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_TIME`: `string`, optional.
+                pub welcome_bot_time: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_LEFT`: `string`, optional.
+                pub welcome_bot_left: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_RULE`: `string`, optional.
+                pub no_answer_rule: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_FORM_ID`: `string`, optional.
+                pub no_answer_form_id: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_BOT_ID`: `string`, optional.
+                pub no_answer_bot_id: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_TEXT`: `string`, optional.
+                pub no_answer_text: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_ENABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub worktime_enable: ::std::option::Option<ParamsSelectWorktimeEnable>,
+                /// `WORKTIME_FROM`: `string`, optional.
+                pub worktime_from: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_TO`: `string`, optional.
+                pub worktime_to: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_TIMEZONE`: `string`, optional.
+                pub worktime_timezone: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_HOLIDAYS`: `array`, optional.
+                pub worktime_holidays: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `WORKTIME_DAYOFF`: `array`, optional.
+                pub worktime_dayoff: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `WORKTIME_DAYOFF_RULE`: `string`, optional.
+                pub worktime_dayoff_rule: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_DAYOFF_FORM_ID`: `string`, optional.
+                pub worktime_dayoff_form_id: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `WORKTIME_DAYOFF_BOT_ID`: `string`, optional.
+                pub worktime_dayoff_bot_id: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_DAYOFF_TEXT`: `string`, optional.
+                pub worktime_dayoff_text: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_RULE`: `string`, optional.
+                pub close_rule: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_FORM_ID`: `string`, optional.
+                pub close_form_id: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_BOT_ID`: `string`, optional.
+                pub close_bot_id: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_TEXT`: `string`, optional.
+                pub close_text: ::std::option::Option<::std::string::String>,
+                /// `FULL_CLOSE_TIME`: `string`, optional.
+                pub full_close_time: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_RULE`: `string`, optional.
+                pub auto_close_rule: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_FORM_ID`: `string`, optional.
+                pub auto_close_form_id: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_BOT_ID`: `string`, optional.
+                pub auto_close_bot_id: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_TIME`: `string`, optional.
+                pub auto_close_time: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_TEXT`: `string`, optional.
+                pub auto_close_text: ::std::option::Option<::std::string::String>,
+                /// `AUTO_EXPIRE_TIME`: `string`, optional.
+                pub auto_expire_time: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `object`, optional.
+                pub date_create: ::std::option::Option<::serde_json::Value>,
+                /// `DATE_MODIFY`: `object`, optional.
+                pub date_modify: ::std::option::Option<::serde_json::Value>,
+                /// `MODIFY_USER_ID`: `string`, optional.
+                pub modify_user_id: ::std::option::Option<::std::string::String>,
+                /// `TEMPORARY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub temporary: ::std::option::Option<ParamsSelectTemporary>,
+                /// `XML_ID`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub xml_id: ::std::option::Option<ParamsSelectXmlId>,
+                /// `LANGUAGE_ID`: `string`, optional.
+                pub language_id: ::std::option::Option<::std::string::String>,
+                /// `QUICK_ANSWERS_IBLOCK_ID`: `string`, optional.
+                pub quick_answers_iblock_id: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `SESSION_PRIORITY`: `string`, optional.
+                pub session_priority: ::std::option::Option<::std::string::String>,
+                /// `TYPE_MAX_CHAT`: `string`, optional.
+                pub type_max_chat: ::std::option::Option<::std::string::String>,
+                /// `MAX_CHAT`: `string`, optional.
+                pub max_chat: ::std::option::Option<::std::string::String>,
+                /// `OPERATOR_DATA`: `string`, optional.
+                pub operator_data: ::std::option::Option<::std::string::String>,
+                /// `QUEUE`: `array`, optional.
+                pub queue: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `QUEUE_USERS_FIELDS`: `object`, optional.
+                pub queue_users_fields: ::std::option::Option<
+                    ParamsSelectQueueUsersFields,
+                >,
+                /// `CONFIG_QUEUE`: `array`, optional.
+                pub config_queue: ::std::option::Option<
+                    ::std::vec::Vec<ParamsSelectConfigQueue>,
+                >,
+                /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
+                pub default_operator_data: ::std::option::Option<
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
+                pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
+                /// `KPI_FIRST_ANSWER_ALERT`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub kpi_first_answer_alert: ::std::option::Option<
+                    ParamsSelectKpiFirstAnswerAlert,
+                >,
+                /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
+                ///
+                /// Values: `array`, `null`.
+                pub kpi_first_answer_list: ::std::option::Option<
+                    ::std::vec::Vec<ParamsSelectKpiFirstAnswerList>,
+                >,
+                /// `KPI_FIRST_ANSWER_TEXT`: `string`, optional.
+                pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
+                /// `KPI_FURTHER_ANSWER_TIME`: `string`, optional.
+                pub kpi_further_answer_time: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `KPI_FURTHER_ANSWER_ALERT`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub kpi_further_answer_alert: ::std::option::Option<
+                    ParamsSelectKpiFurtherAnswerAlert,
+                >,
+                /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
+                ///
+                /// Values: `array`, `null`.
+                pub kpi_further_answer_list: ::std::option::Option<
+                    ::std::vec::Vec<ParamsSelectKpiFurtherAnswerList>,
+                >,
+                /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
+                pub kpi_further_answer_text: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub kpi_check_operator_activity: ::std::option::Option<
+                    ParamsSelectKpiCheckOperatorActivity,
+                >,
+                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub send_notification_empty_queue: ::std::option::Option<
+                    ParamsSelectSendNotificationEmptyQueue,
+                >,
+                /// `USE_WELCOME_FORM`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub use_welcome_form: ::std::option::Option<ParamsSelectUseWelcomeForm>,
+                /// `WELCOME_FORM_ID`: `string`, optional.
+                pub welcome_form_id: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_FORM_DELAY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub welcome_form_delay: ::std::option::Option<
+                    ParamsSelectWelcomeFormDelay,
+                >,
+                /// `SEND_WELCOME_EACH_SESSION`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub send_welcome_each_session: ::std::option::Option<
+                    ParamsSelectSendWelcomeEachSession,
+                >,
+                /// `CONFIRM_CLOSE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub confirm_close: ::std::option::Option<ParamsSelectConfirmClose>,
+                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub ignore_welcome_form_responsible: ::std::option::Option<
+                    ParamsSelectIgnoreWelcomeFormResponsible,
+                >,
+            }
+            impl ParamsSelect {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        line_name: ::std::default::Default::default(),
+                        active: ::std::default::Default::default(),
+                        crm: ::std::default::Default::default(),
+                        crm_create: ::std::default::Default::default(),
+                        crm_create_second: ::std::default::Default::default(),
+                        crm_create_third: ::std::default::Default::default(),
+                        crm_forward: ::std::default::Default::default(),
+                        crm_chat_tracker: ::std::default::Default::default(),
+                        crm_transfer_change: ::std::default::Default::default(),
+                        crm_source: ::std::default::Default::default(),
+                        queue_type: ::std::default::Default::default(),
+                        queue_time: ::std::default::Default::default(),
+                        no_answer_time: ::std::default::Default::default(),
+                        check_available: ::std::default::Default::default(),
+                        watch_typing: ::std::default::Default::default(),
+                        welcome_bot_enable: ::std::default::Default::default(),
+                        welcome_message: ::std::default::Default::default(),
+                        welcome_message_text: ::std::default::Default::default(),
+                        vote_message: ::std::default::Default::default(),
+                        vote_time_limit: ::std::default::Default::default(),
+                        vote_before_finish: ::std::default::Default::default(),
+                        vote_closing_delay: ::std::default::Default::default(),
+                        vote_message_1_text: ::std::default::Default::default(),
+                        vote_message_1_like: ::std::default::Default::default(),
+                        vote_message_1_dislike: ::std::default::Default::default(),
+                        vote_message_2_text: ::std::default::Default::default(),
+                        vote_message_2_like: ::std::default::Default::default(),
+                        vote_message_2_dislike: ::std::default::Default::default(),
+                        agreement_message: ::std::default::Default::default(),
+                        agreement_id: ::std::default::Default::default(),
+                        category_enable: ::std::default::Default::default(),
+                        category_id: ::std::default::Default::default(),
+                        welcome_bot_join: ::std::default::Default::default(),
+                        welcome_bot_id: ::std::default::Default::default(),
+                        welcome_bot_time: ::std::default::Default::default(),
+                        welcome_bot_left: ::std::default::Default::default(),
+                        no_answer_rule: ::std::default::Default::default(),
+                        no_answer_form_id: ::std::default::Default::default(),
+                        no_answer_bot_id: ::std::default::Default::default(),
+                        no_answer_text: ::std::default::Default::default(),
+                        worktime_enable: ::std::default::Default::default(),
+                        worktime_from: ::std::default::Default::default(),
+                        worktime_to: ::std::default::Default::default(),
+                        worktime_timezone: ::std::default::Default::default(),
+                        worktime_holidays: ::std::default::Default::default(),
+                        worktime_dayoff: ::std::default::Default::default(),
+                        worktime_dayoff_rule: ::std::default::Default::default(),
+                        worktime_dayoff_form_id: ::std::default::Default::default(),
+                        worktime_dayoff_bot_id: ::std::default::Default::default(),
+                        worktime_dayoff_text: ::std::default::Default::default(),
+                        close_rule: ::std::default::Default::default(),
+                        close_form_id: ::std::default::Default::default(),
+                        close_bot_id: ::std::default::Default::default(),
+                        close_text: ::std::default::Default::default(),
+                        full_close_time: ::std::default::Default::default(),
+                        auto_close_rule: ::std::default::Default::default(),
+                        auto_close_form_id: ::std::default::Default::default(),
+                        auto_close_bot_id: ::std::default::Default::default(),
+                        auto_close_time: ::std::default::Default::default(),
+                        auto_close_text: ::std::default::Default::default(),
+                        auto_expire_time: ::std::default::Default::default(),
+                        date_create: ::std::default::Default::default(),
+                        date_modify: ::std::default::Default::default(),
+                        modify_user_id: ::std::default::Default::default(),
+                        temporary: ::std::default::Default::default(),
+                        xml_id: ::std::default::Default::default(),
+                        language_id: ::std::default::Default::default(),
+                        quick_answers_iblock_id: ::std::default::Default::default(),
+                        session_priority: ::std::default::Default::default(),
+                        type_max_chat: ::std::default::Default::default(),
+                        max_chat: ::std::default::Default::default(),
+                        operator_data: ::std::default::Default::default(),
+                        queue: ::std::default::Default::default(),
+                        queue_users_fields: ::std::default::Default::default(),
+                        config_queue: ::std::default::Default::default(),
+                        default_operator_data: ::std::default::Default::default(),
+                        kpi_first_answer_time: ::std::default::Default::default(),
+                        kpi_first_answer_alert: ::std::default::Default::default(),
+                        kpi_first_answer_list: ::std::default::Default::default(),
+                        kpi_first_answer_text: ::std::default::Default::default(),
+                        kpi_further_answer_time: ::std::default::Default::default(),
+                        kpi_further_answer_alert: ::std::default::Default::default(),
+                        kpi_further_answer_list: ::std::default::Default::default(),
+                        kpi_further_answer_text: ::std::default::Default::default(),
+                        kpi_check_operator_activity: ::std::default::Default::default(),
+                        send_notification_empty_queue: ::std::default::Default::default(),
+                        use_welcome_form: ::std::default::Default::default(),
+                        welcome_form_id: ::std::default::Default::default(),
+                        welcome_form_delay: ::std::default::Default::default(),
+                        send_welcome_each_session: ::std::default::Default::default(),
+                        confirm_close: ::std::default::Default::default(),
+                        ignore_welcome_form_responsible: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ID`.
+                pub fn id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `LINE_NAME`.
+                pub fn line_name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.line_name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ACTIVE`.
+                pub fn active(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectActive>,
+                ) -> Self {
+                    self.active = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM`.
+                pub fn crm(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectCrm>,
+                ) -> Self {
+                    self.crm = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM_CREATE`.
+                pub fn crm_create(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.crm_create = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM_CREATE_SECOND`.
+                pub fn crm_create_second(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.crm_create_second = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM_CREATE_THIRD`.
+                pub fn crm_create_third(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectCrmCreateThird>,
+                ) -> Self {
+                    self.crm_create_third = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM_FORWARD`.
+                pub fn crm_forward(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectCrmForward>,
+                ) -> Self {
+                    self.crm_forward = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM_CHAT_TRACKER`.
+                pub fn crm_chat_tracker(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectCrmChatTracker>,
+                ) -> Self {
+                    self.crm_chat_tracker = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM_TRANSFER_CHANGE`.
+                pub fn crm_transfer_change(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectCrmTransferChange>,
+                ) -> Self {
+                    self.crm_transfer_change = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CRM_SOURCE`.
+                pub fn crm_source(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.crm_source = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `QUEUE_TYPE`.
+                pub fn queue_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.queue_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `QUEUE_TIME`.
+                pub fn queue_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.queue_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NO_ANSWER_TIME`.
+                pub fn no_answer_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.no_answer_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CHECK_AVAILABLE`.
+                pub fn check_available(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectCheckAvailable>,
+                ) -> Self {
+                    self.check_available = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WATCH_TYPING`.
+                pub fn watch_typing(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectWatchTyping>,
+                ) -> Self {
+                    self.watch_typing = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_BOT_ENABLE`.
+                pub fn welcome_bot_enable(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectWelcomeBotEnable>,
+                ) -> Self {
+                    self.welcome_bot_enable = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_MESSAGE`.
+                pub fn welcome_message(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectWelcomeMessage>,
+                ) -> Self {
+                    self.welcome_message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_MESSAGE_TEXT`.
+                pub fn welcome_message_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.welcome_message_text = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `VOTE_MESSAGE`.
+                pub fn vote_message(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectVoteMessage>,
+                ) -> Self {
+                    self.vote_message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_TIME_LIMIT`.
+                pub fn vote_time_limit(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.vote_time_limit = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_BEFORE_FINISH`.
+                pub fn vote_before_finish(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectVoteBeforeFinish>,
+                ) -> Self {
+                    self.vote_before_finish = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_CLOSING_DELAY`.
+                pub fn vote_closing_delay(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectVoteClosingDelay>,
+                ) -> Self {
+                    self.vote_closing_delay = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_MESSAGE_1_TEXT`.
+                pub fn vote_message_1_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.vote_message_1_text = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_MESSAGE_1_LIKE`.
+                pub fn vote_message_1_like(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.vote_message_1_like = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_MESSAGE_1_DISLIKE`.
+                pub fn vote_message_1_dislike(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.vote_message_1_dislike = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `VOTE_MESSAGE_2_TEXT`.
+                pub fn vote_message_2_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.vote_message_2_text = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_MESSAGE_2_LIKE`.
+                pub fn vote_message_2_like(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.vote_message_2_like = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VOTE_MESSAGE_2_DISLIKE`.
+                pub fn vote_message_2_dislike(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.vote_message_2_dislike = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `AGREEMENT_MESSAGE`.
+                pub fn agreement_message(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectAgreementMessage>,
+                ) -> Self {
+                    self.agreement_message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AGREEMENT_ID`.
+                pub fn agreement_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.agreement_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CATEGORY_ENABLE`.
+                pub fn category_enable(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectCategoryEnable>,
+                ) -> Self {
+                    self.category_enable = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CATEGORY_ID`.
+                pub fn category_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.category_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_BOT_JOIN`.
+                pub fn welcome_bot_join(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.welcome_bot_join = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_BOT_ID`.
+                pub fn welcome_bot_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.welcome_bot_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_BOT_TIME`.
+                pub fn welcome_bot_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.welcome_bot_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_BOT_LEFT`.
+                pub fn welcome_bot_left(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.welcome_bot_left = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NO_ANSWER_RULE`.
+                pub fn no_answer_rule(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.no_answer_rule = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NO_ANSWER_FORM_ID`.
+                pub fn no_answer_form_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.no_answer_form_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NO_ANSWER_BOT_ID`.
+                pub fn no_answer_bot_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.no_answer_bot_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NO_ANSWER_TEXT`.
+                pub fn no_answer_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.no_answer_text = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WORKTIME_ENABLE`.
+                pub fn worktime_enable(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectWorktimeEnable>,
+                ) -> Self {
+                    self.worktime_enable = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WORKTIME_FROM`.
+                pub fn worktime_from(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.worktime_from = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WORKTIME_TO`.
+                pub fn worktime_to(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.worktime_to = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WORKTIME_TIMEZONE`.
+                pub fn worktime_timezone(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.worktime_timezone = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WORKTIME_HOLIDAYS`.
+                pub fn worktime_holidays(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.worktime_holidays = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `WORKTIME_DAYOFF`.
+                pub fn worktime_dayoff(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.worktime_dayoff = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `WORKTIME_DAYOFF_RULE`.
+                pub fn worktime_dayoff_rule(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.worktime_dayoff_rule = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `WORKTIME_DAYOFF_FORM_ID`.
+                pub fn worktime_dayoff_form_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.worktime_dayoff_form_id = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `WORKTIME_DAYOFF_BOT_ID`.
+                pub fn worktime_dayoff_bot_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.worktime_dayoff_bot_id = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `WORKTIME_DAYOFF_TEXT`.
+                pub fn worktime_dayoff_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.worktime_dayoff_text = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `CLOSE_RULE`.
+                pub fn close_rule(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.close_rule = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CLOSE_FORM_ID`.
+                pub fn close_form_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.close_form_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CLOSE_BOT_ID`.
+                pub fn close_bot_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.close_bot_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CLOSE_TEXT`.
+                pub fn close_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.close_text = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `FULL_CLOSE_TIME`.
+                pub fn full_close_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.full_close_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AUTO_CLOSE_RULE`.
+                pub fn auto_close_rule(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.auto_close_rule = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AUTO_CLOSE_FORM_ID`.
+                pub fn auto_close_form_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.auto_close_form_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AUTO_CLOSE_BOT_ID`.
+                pub fn auto_close_bot_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.auto_close_bot_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AUTO_CLOSE_TIME`.
+                pub fn auto_close_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.auto_close_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AUTO_CLOSE_TEXT`.
+                pub fn auto_close_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.auto_close_text = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AUTO_EXPIRE_TIME`.
+                pub fn auto_expire_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.auto_expire_time = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_CREATE`.
+                pub fn date_create(
+                    mut self,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.date_create = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_MODIFY`.
+                pub fn date_modify(
+                    mut self,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.date_modify = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `MODIFY_USER_ID`.
+                pub fn modify_user_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.modify_user_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `TEMPORARY`.
+                pub fn temporary(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectTemporary>,
+                ) -> Self {
+                    self.temporary = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `XML_ID`.
+                pub fn xml_id(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectXmlId>,
+                ) -> Self {
+                    self.xml_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `LANGUAGE_ID`.
+                pub fn language_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.language_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `QUICK_ANSWERS_IBLOCK_ID`.
+                pub fn quick_answers_iblock_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.quick_answers_iblock_id = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `SESSION_PRIORITY`.
+                pub fn session_priority(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.session_priority = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `TYPE_MAX_CHAT`.
+                pub fn type_max_chat(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.type_max_chat = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `MAX_CHAT`.
+                pub fn max_chat(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.max_chat = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `OPERATOR_DATA`.
+                pub fn operator_data(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.operator_data = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `QUEUE`.
+                pub fn queue(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.queue = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `QUEUE_USERS_FIELDS`.
+                pub fn queue_users_fields(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectQueueUsersFields>,
+                ) -> Self {
+                    self.queue_users_fields = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CONFIG_QUEUE`.
+                pub fn config_queue(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<ParamsSelectConfigQueue>,
+                    >,
+                ) -> Self {
+                    self.config_queue = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `DEFAULT_OPERATOR_DATA`.
+                pub fn default_operator_data(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.default_operator_data = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FIRST_ANSWER_TIME`.
+                pub fn kpi_first_answer_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.kpi_first_answer_time = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FIRST_ANSWER_ALERT`.
+                pub fn kpi_first_answer_alert(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectKpiFirstAnswerAlert>,
+                ) -> Self {
+                    self.kpi_first_answer_alert = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FIRST_ANSWER_LIST`.
+                pub fn kpi_first_answer_list(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<ParamsSelectKpiFirstAnswerList>,
+                    >,
+                ) -> Self {
+                    self.kpi_first_answer_list = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FIRST_ANSWER_TEXT`.
+                pub fn kpi_first_answer_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.kpi_first_answer_text = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FURTHER_ANSWER_TIME`.
+                pub fn kpi_further_answer_time(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.kpi_further_answer_time = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FURTHER_ANSWER_ALERT`.
+                pub fn kpi_further_answer_alert(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectKpiFurtherAnswerAlert>,
+                ) -> Self {
+                    self.kpi_further_answer_alert = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FURTHER_ANSWER_LIST`.
+                pub fn kpi_further_answer_list(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<
+                            ParamsSelectKpiFurtherAnswerList,
+                        >,
+                    >,
+                ) -> Self {
+                    self.kpi_further_answer_list = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `KPI_FURTHER_ANSWER_TEXT`.
+                pub fn kpi_further_answer_text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.kpi_further_answer_text = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `KPI_CHECK_OPERATOR_ACTIVITY`.
+                pub fn kpi_check_operator_activity(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ParamsSelectKpiCheckOperatorActivity,
+                    >,
+                ) -> Self {
+                    self.kpi_check_operator_activity = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `SEND_NOTIFICATION_EMPTY_QUEUE`.
+                pub fn send_notification_empty_queue(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ParamsSelectSendNotificationEmptyQueue,
+                    >,
+                ) -> Self {
+                    self.send_notification_empty_queue = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `USE_WELCOME_FORM`.
+                pub fn use_welcome_form(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectUseWelcomeForm>,
+                ) -> Self {
+                    self.use_welcome_form = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_FORM_ID`.
+                pub fn welcome_form_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.welcome_form_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `WELCOME_FORM_DELAY`.
+                pub fn welcome_form_delay(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectWelcomeFormDelay>,
+                ) -> Self {
+                    self.welcome_form_delay = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SEND_WELCOME_EACH_SESSION`.
+                pub fn send_welcome_each_session(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectSendWelcomeEachSession>,
+                ) -> Self {
+                    self.send_welcome_each_session = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `CONFIRM_CLOSE`.
+                pub fn confirm_close(
+                    mut self,
+                    value: impl ::std::convert::Into<ParamsSelectConfirmClose>,
+                ) -> Self {
+                    self.confirm_close = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `IGNORE_WELCOME_FORM_RESPONSIBLE`.
+                pub fn ignore_welcome_form_responsible(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ParamsSelectIgnoreWelcomeFormResponsible,
+                    >,
+                ) -> Self {
+                    self.ignore_welcome_form_responsible = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+            }
+            impl ::serde::Serialize for ParamsSelect {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
+                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                    crate::support::opt_entry(&mut map, "CRM", &self.crm)?;
+                    crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_CREATE_SECOND",
+                        &self.crm_create_second,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_CREATE_THIRD",
+                        &self.crm_create_third,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_FORWARD",
+                        &self.crm_forward,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_CHAT_TRACKER",
+                        &self.crm_chat_tracker,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_TRANSFER_CHANGE",
+                        &self.crm_transfer_change,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
+                    crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
+                    crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_TIME",
+                        &self.no_answer_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CHECK_AVAILABLE",
+                        &self.check_available,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WATCH_TYPING",
+                        &self.watch_typing,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_ENABLE",
+                        &self.welcome_bot_enable,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_MESSAGE",
+                        &self.welcome_message,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_MESSAGE_TEXT",
+                        &self.welcome_message_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE",
+                        &self.vote_message,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_TIME_LIMIT",
+                        &self.vote_time_limit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_BEFORE_FINISH",
+                        &self.vote_before_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_CLOSING_DELAY",
+                        &self.vote_closing_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_1_TEXT",
+                        &self.vote_message_1_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_1_LIKE",
+                        &self.vote_message_1_like,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_1_DISLIKE",
+                        &self.vote_message_1_dislike,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_2_TEXT",
+                        &self.vote_message_2_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_2_LIKE",
+                        &self.vote_message_2_like,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_2_DISLIKE",
+                        &self.vote_message_2_dislike,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AGREEMENT_MESSAGE",
+                        &self.agreement_message,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AGREEMENT_ID",
+                        &self.agreement_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CATEGORY_ENABLE",
+                        &self.category_enable,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CATEGORY_ID",
+                        &self.category_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_JOIN",
+                        &self.welcome_bot_join,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_ID",
+                        &self.welcome_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_TIME",
+                        &self.welcome_bot_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_LEFT",
+                        &self.welcome_bot_left,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_RULE",
+                        &self.no_answer_rule,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_FORM_ID",
+                        &self.no_answer_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_BOT_ID",
+                        &self.no_answer_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_TEXT",
+                        &self.no_answer_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_ENABLE",
+                        &self.worktime_enable,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_FROM",
+                        &self.worktime_from,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_TO",
+                        &self.worktime_to,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_TIMEZONE",
+                        &self.worktime_timezone,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_HOLIDAYS",
+                        &self.worktime_holidays,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF",
+                        &self.worktime_dayoff,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_RULE",
+                        &self.worktime_dayoff_rule,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_FORM_ID",
+                        &self.worktime_dayoff_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_BOT_ID",
+                        &self.worktime_dayoff_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_TEXT",
+                        &self.worktime_dayoff_text,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CLOSE_FORM_ID",
+                        &self.close_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CLOSE_BOT_ID",
+                        &self.close_bot_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "FULL_CLOSE_TIME",
+                        &self.full_close_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_RULE",
+                        &self.auto_close_rule,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_FORM_ID",
+                        &self.auto_close_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_BOT_ID",
+                        &self.auto_close_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_TIME",
+                        &self.auto_close_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_TEXT",
+                        &self.auto_close_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_EXPIRE_TIME",
+                        &self.auto_expire_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_MODIFY",
+                        &self.date_modify,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MODIFY_USER_ID",
+                        &self.modify_user_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "TEMPORARY", &self.temporary)?;
+                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LANGUAGE_ID",
+                        &self.language_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "QUICK_ANSWERS_IBLOCK_ID",
+                        &self.quick_answers_iblock_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SESSION_PRIORITY",
+                        &self.session_priority,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TYPE_MAX_CHAT",
+                        &self.type_max_chat,
+                    )?;
+                    crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "OPERATOR_DATA",
+                        &self.operator_data,
+                    )?;
+                    crate::support::opt_entry(&mut map, "QUEUE", &self.queue)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "QUEUE_USERS_FIELDS",
+                        &self.queue_users_fields,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CONFIG_QUEUE",
+                        &self.config_queue,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DEFAULT_OPERATOR_DATA",
+                        &self.default_operator_data,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FIRST_ANSWER_TIME",
+                        &self.kpi_first_answer_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FIRST_ANSWER_ALERT",
+                        &self.kpi_first_answer_alert,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FIRST_ANSWER_LIST",
+                        &self.kpi_first_answer_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FIRST_ANSWER_TEXT",
+                        &self.kpi_first_answer_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FURTHER_ANSWER_TIME",
+                        &self.kpi_further_answer_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FURTHER_ANSWER_ALERT",
+                        &self.kpi_further_answer_alert,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FURTHER_ANSWER_LIST",
+                        &self.kpi_further_answer_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FURTHER_ANSWER_TEXT",
+                        &self.kpi_further_answer_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_CHECK_OPERATOR_ACTIVITY",
+                        &self.kpi_check_operator_activity,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SEND_NOTIFICATION_EMPTY_QUEUE",
+                        &self.send_notification_empty_queue,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USE_WELCOME_FORM",
+                        &self.use_welcome_form,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_FORM_ID",
+                        &self.welcome_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_FORM_DELAY",
+                        &self.welcome_form_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SEND_WELCOME_EACH_SESSION",
+                        &self.send_welcome_each_session,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CONFIRM_CLOSE",
+                        &self.confirm_close,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "IGNORE_WELCOME_FORM_RESPONSIBLE",
+                        &self.ignore_welcome_form_responsible,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ParamsSelect {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        line_name: object.field("LINE_NAME")?,
+                        active: object.field("ACTIVE")?,
+                        crm: object.field("CRM")?,
+                        crm_create: object.field("CRM_CREATE")?,
+                        crm_create_second: object.field("CRM_CREATE_SECOND")?,
+                        crm_create_third: object.field("CRM_CREATE_THIRD")?,
+                        crm_forward: object.field("CRM_FORWARD")?,
+                        crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
+                        crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
+                        crm_source: object.field("CRM_SOURCE")?,
+                        queue_type: object.field("QUEUE_TYPE")?,
+                        queue_time: object.field("QUEUE_TIME")?,
+                        no_answer_time: object.field("NO_ANSWER_TIME")?,
+                        check_available: object.field("CHECK_AVAILABLE")?,
+                        watch_typing: object.field("WATCH_TYPING")?,
+                        welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
+                        welcome_message: object.field("WELCOME_MESSAGE")?,
+                        welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
+                        vote_message: object.field("VOTE_MESSAGE")?,
+                        vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
+                        vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
+                        vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
+                        vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
+                        vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
+                        vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
+                        vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
+                        vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
+                        vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
+                        agreement_message: object.field("AGREEMENT_MESSAGE")?,
+                        agreement_id: object.field("AGREEMENT_ID")?,
+                        category_enable: object.field("CATEGORY_ENABLE")?,
+                        category_id: object.field("CATEGORY_ID")?,
+                        welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
+                        welcome_bot_id: object.field("WELCOME_BOT_ID")?,
+                        welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
+                        welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
+                        no_answer_rule: object.field("NO_ANSWER_RULE")?,
+                        no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
+                        no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
+                        no_answer_text: object.field("NO_ANSWER_TEXT")?,
+                        worktime_enable: object.field("WORKTIME_ENABLE")?,
+                        worktime_from: object.field("WORKTIME_FROM")?,
+                        worktime_to: object.field("WORKTIME_TO")?,
+                        worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
+                        worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
+                        worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
+                        worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
+                        worktime_dayoff_form_id: object
+                            .field("WORKTIME_DAYOFF_FORM_ID")?,
+                        worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
+                        worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
+                        close_rule: object.field("CLOSE_RULE")?,
+                        close_form_id: object.field("CLOSE_FORM_ID")?,
+                        close_bot_id: object.field("CLOSE_BOT_ID")?,
+                        close_text: object.field("CLOSE_TEXT")?,
+                        full_close_time: object.field("FULL_CLOSE_TIME")?,
+                        auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
+                        auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
+                        auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
+                        auto_close_time: object.field("AUTO_CLOSE_TIME")?,
+                        auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
+                        auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        date_modify: object.field("DATE_MODIFY")?,
+                        modify_user_id: object.field("MODIFY_USER_ID")?,
+                        temporary: object.field("TEMPORARY")?,
+                        xml_id: object.field("XML_ID")?,
+                        language_id: object.field("LANGUAGE_ID")?,
+                        quick_answers_iblock_id: object
+                            .field("QUICK_ANSWERS_IBLOCK_ID")?,
+                        session_priority: object.field("SESSION_PRIORITY")?,
+                        type_max_chat: object.field("TYPE_MAX_CHAT")?,
+                        max_chat: object.field("MAX_CHAT")?,
+                        operator_data: object.field("OPERATOR_DATA")?,
+                        queue: object.field("QUEUE")?,
+                        queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
+                        config_queue: object.field("CONFIG_QUEUE")?,
+                        default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
+                        kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
+                        kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
+                        kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
+                        kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
+                        kpi_further_answer_time: object
+                            .field("KPI_FURTHER_ANSWER_TIME")?,
+                        kpi_further_answer_alert: object
+                            .field("KPI_FURTHER_ANSWER_ALERT")?,
+                        kpi_further_answer_list: object
+                            .field("KPI_FURTHER_ANSWER_LIST")?,
+                        kpi_further_answer_text: object
+                            .field("KPI_FURTHER_ANSWER_TEXT")?,
+                        kpi_check_operator_activity: object
+                            .field("KPI_CHECK_OPERATOR_ACTIVITY")?,
+                        send_notification_empty_queue: object
+                            .field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
+                        use_welcome_form: object.field("USE_WELCOME_FORM")?,
+                        welcome_form_id: object.field("WELCOME_FORM_ID")?,
+                        welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
+                        send_welcome_each_session: object
+                            .field("SEND_WELCOME_EACH_SESSION")?,
+                        confirm_close: object.field("CONFIRM_CLOSE")?,
+                        ignore_welcome_form_responsible: object
+                            .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ParamsSelect);
             /// Allowed values of `params.PARAMS.order.ACTIVE` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4045,6 +6372,72 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsOrderQueueUsersFields);
+            /// The object `params.PARAMS.order.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ParamsOrderConfigQueue {
+                /// `ENTITY_ID`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `ENTITY_TYPE`: `string`, optional.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+            }
+            impl ParamsOrderConfigQueue {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        entity_id: ::std::default::Default::default(),
+                        entity_type: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ENTITY_ID`.
+                pub fn entity_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.entity_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ENTITY_TYPE`.
+                pub fn entity_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.entity_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for ParamsOrderConfigQueue {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ENTITY_TYPE",
+                        &self.entity_type,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ParamsOrderConfigQueue {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_id: object.field("ENTITY_ID")?,
+                        entity_type: object.field("ENTITY_TYPE")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ParamsOrderConfigQueue);
             /// Allowed values of `params.PARAMS.order.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4395,7 +6788,7 @@ pub mod config {
                 >,
                 /// `CONFIG_QUEUE`: `array`, optional.
                 pub config_queue: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                    ::std::vec::Vec<ParamsOrderConfigQueue>,
                 >,
                 /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
                 pub default_operator_data: ::std::option::Option<
@@ -5209,7 +7602,7 @@ pub mod config {
                 pub fn config_queue(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<ParamsOrderConfigQueue>,
                     >,
                 ) -> Self {
                     self.config_queue = ::std::option::Option::Some(
@@ -6302,6 +8695,72 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsFilterQueueUsersFields);
+            /// The object `params.PARAMS.filter.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ParamsFilterConfigQueue {
+                /// `ENTITY_ID`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `ENTITY_TYPE`: `string`, optional.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+            }
+            impl ParamsFilterConfigQueue {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        entity_id: ::std::default::Default::default(),
+                        entity_type: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ENTITY_ID`.
+                pub fn entity_id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.entity_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ENTITY_TYPE`.
+                pub fn entity_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.entity_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for ParamsFilterConfigQueue {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ENTITY_TYPE",
+                        &self.entity_type,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ParamsFilterConfigQueue {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_id: object.field("ENTITY_ID")?,
+                        entity_type: object.field("ENTITY_TYPE")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ParamsFilterConfigQueue);
             /// Allowed values of `params.PARAMS.filter.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -6652,7 +9111,7 @@ pub mod config {
                 >,
                 /// `CONFIG_QUEUE`: `array`, optional.
                 pub config_queue: ::std::option::Option<
-                    ::std::vec::Vec<::serde_json::Value>,
+                    ::std::vec::Vec<ParamsFilterConfigQueue>,
                 >,
                 /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
                 pub default_operator_data: ::std::option::Option<
@@ -7466,7 +9925,7 @@ pub mod config {
                 pub fn config_queue(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<ParamsFilterConfigQueue>,
                     >,
                 ) -> Self {
                     self.config_queue = ::std::option::Option::Some(
@@ -8192,7 +10651,7 @@ pub mod config {
             #[non_exhaustive]
             pub struct Params {
                 /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub select: ::std::option::Option<::std::vec::Vec<ParamsSelect>>,
                 /// `order`: `object`, optional.
                 pub order: ::std::option::Option<ParamsOrder>,
                 /// `filter`: `object`, optional.
@@ -8217,7 +10676,7 @@ pub mod config {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<ParamsSelect>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -8395,8 +10854,839 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Options);
+            /// Allowed values of `result.ACTIVE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemActive {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemActive { Y = "Y", N = "N" });
+            /// Allowed values of `result.CRM` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemCrm {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemCrm { Y = "Y", N = "N" });
+            /// Allowed values of `result.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemCrmCreateThird {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemCrmCreateThird { Y = "Y", N = "N" });
+            /// Allowed values of `result.CRM_FORWARD` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemCrmForward {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemCrmForward { Y = "Y", N = "N" });
+            /// Allowed values of `result.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemCrmChatTracker {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemCrmChatTracker { Y = "Y", N = "N" });
+            /// Allowed values of `result.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemCrmTransferChange {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemCrmTransferChange { Y = "Y", N = "N" });
+            /// Allowed values of `result.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemCheckAvailable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemCheckAvailable { Y = "Y", N = "N" });
+            /// Allowed values of `result.WATCH_TYPING` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemWatchTyping {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemWatchTyping { Y = "Y", N = "N" });
+            /// Allowed values of `result.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemWelcomeBotEnable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemWelcomeBotEnable { Y = "Y", N = "N" });
+            /// Allowed values of `result.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemWelcomeMessage {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemWelcomeMessage { Y = "Y", N = "N" });
+            /// Allowed values of `result.VOTE_MESSAGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemVoteMessage {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemVoteMessage { Y = "Y", N = "N" });
+            /// Allowed values of `result.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemVoteBeforeFinish {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemVoteBeforeFinish { Y = "Y", N = "N" });
+            /// Allowed values of `result.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemVoteClosingDelay {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemVoteClosingDelay { Y = "Y", N = "N" });
+            /// Allowed values of `result.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemAgreementMessage {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemAgreementMessage { Y = "Y", N = "N" });
+            /// Allowed values of `result.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemCategoryEnable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemCategoryEnable { Y = "Y", N = "N" });
+            /// Allowed values of `result.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemWorktimeEnable {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemWorktimeEnable { Y = "Y", N = "N" });
+            /// Allowed values of `result.TEMPORARY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemTemporary {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemTemporary { Y = "Y", N = "N" });
+            /// Allowed values of `result.XML_ID` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemXmlId {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemXmlId { String = "string", Null = "null" });
+            /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemQueueUsersFieldsUserName {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ItemQueueUsersFieldsUserName { String = "string", Null = "null" }
+            );
+            /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_WORK_POSITION` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemQueueUsersFieldsUserWorkPosition {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ItemQueueUsersFieldsUserWorkPosition { String = "string", Null = "null" }
+            );
+            /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_AVATAR` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemQueueUsersFieldsUserAvatar {
+                /// `string`
+                String,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ItemQueueUsersFieldsUserAvatar { String = "string", Null = "null" }
+            );
+            /// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.list.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemQueueUsersFields {
+                /// `USER_NAME`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub user_name: ::std::option::Option<ItemQueueUsersFieldsUserName>,
+                /// `USER_WORK_POSITION`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub user_work_position: ::std::option::Option<
+                    ItemQueueUsersFieldsUserWorkPosition,
+                >,
+                /// `USER_AVATAR`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub user_avatar: ::std::option::Option<ItemQueueUsersFieldsUserAvatar>,
+                /// `USER_AVATAR_ID`: `string`, optional.
+                pub user_avatar_id: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemQueueUsersFields {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user_name: object.field("USER_NAME")?,
+                        user_work_position: object.field("USER_WORK_POSITION")?,
+                        user_avatar: object.field("USER_AVATAR")?,
+                        user_avatar_id: object.field("USER_AVATAR_ID")?,
+                    })
+                }
+            }
+            /// The object `result.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemConfigQueue {
+                /// `ENTITY_ID`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `ENTITY_TYPE`: `string`, optional.
+                pub entity_type: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for ItemConfigQueue {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_id: object.field("ENTITY_ID")?,
+                        entity_type: object.field("ENTITY_TYPE")?,
+                    })
+                }
+            }
+            /// Allowed values of `result.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemKpiFirstAnswerAlert {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemKpiFirstAnswerAlert { Y = "Y", N = "N" });
+            /// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemKpiFirstAnswerList {
+                /// `array`
+                Array,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemKpiFirstAnswerList { Array = "array", Null = "null" });
+            /// Allowed values of `result.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemKpiFurtherAnswerAlert {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemKpiFurtherAnswerAlert { Y = "Y", N = "N" });
+            /// Allowed values of `result.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemKpiFurtherAnswerList {
+                /// `array`
+                Array,
+                /// `null`
+                Null,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemKpiFurtherAnswerList { Array = "array", Null = "null" });
+            /// Allowed values of `result.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemKpiCheckOperatorActivity {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemKpiCheckOperatorActivity { Y = "Y", N = "N" });
+            /// Allowed values of `result.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemSendNotificationEmptyQueue {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemSendNotificationEmptyQueue { Y = "Y", N = "N" });
+            /// Allowed values of `result.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemUseWelcomeForm {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemUseWelcomeForm { Y = "Y", N = "N" });
+            /// Allowed values of `result.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemWelcomeFormDelay {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemWelcomeFormDelay { Y = "Y", N = "N" });
+            /// Allowed values of `result.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemSendWelcomeEachSession {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemSendWelcomeEachSession { Y = "Y", N = "N" });
+            /// Allowed values of `result.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemConfirmClose {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemConfirmClose { Y = "Y", N = "N" });
+            /// Allowed values of `result.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemIgnoreWelcomeFormResponsible {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
+            /// The object `result` of `imopenlines.config.list.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `LINE_NAME`: `string`, optional.
+                pub line_name: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub active: ::std::option::Option<ItemActive>,
+                /// `CRM`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm: ::std::option::Option<ItemCrm>,
+                /// `CRM_CREATE`: `string`, optional.
+                pub crm_create: ::std::option::Option<::std::string::String>,
+                /// `CRM_CREATE_SECOND`: `string`, optional.
+                pub crm_create_second: ::std::option::Option<::std::string::String>,
+                /// `CRM_CREATE_THIRD`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_create_third: ::std::option::Option<ItemCrmCreateThird>,
+                /// `CRM_FORWARD`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_forward: ::std::option::Option<ItemCrmForward>,
+                /// `CRM_CHAT_TRACKER`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_chat_tracker: ::std::option::Option<ItemCrmChatTracker>,
+                /// `CRM_TRANSFER_CHANGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub crm_transfer_change: ::std::option::Option<ItemCrmTransferChange>,
+                /// `CRM_SOURCE`: `string`, optional.
+                pub crm_source: ::std::option::Option<::std::string::String>,
+                /// `QUEUE_TYPE`: `string`, optional.
+                pub queue_type: ::std::option::Option<::std::string::String>,
+                /// `QUEUE_TIME`: `string`, optional.
+                pub queue_time: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_TIME`: `string`, optional.
+                pub no_answer_time: ::std::option::Option<::std::string::String>,
+                /// `CHECK_AVAILABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub check_available: ::std::option::Option<ItemCheckAvailable>,
+                /// `WATCH_TYPING`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub watch_typing: ::std::option::Option<ItemWatchTyping>,
+                /// `WELCOME_BOT_ENABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub welcome_bot_enable: ::std::option::Option<ItemWelcomeBotEnable>,
+                /// `WELCOME_MESSAGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub welcome_message: ::std::option::Option<ItemWelcomeMessage>,
+                /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
+                pub welcome_message_text: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub vote_message: ::std::option::Option<ItemVoteMessage>,
+                /// `VOTE_TIME_LIMIT`: `string`, optional.
+                pub vote_time_limit: ::std::option::Option<::std::string::String>,
+                /// `VOTE_BEFORE_FINISH`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub vote_before_finish: ::std::option::Option<ItemVoteBeforeFinish>,
+                /// `VOTE_CLOSING_DELAY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub vote_closing_delay: ::std::option::Option<ItemVoteClosingDelay>,
+                /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
+                pub vote_message_1_text: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
+                pub vote_message_1_like: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_1_DISLIKE`: `string`, optional.
+                pub vote_message_1_dislike: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_2_TEXT`: `string`, optional.
+                pub vote_message_2_text: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_2_LIKE`: `string`, optional.
+                pub vote_message_2_like: ::std::option::Option<::std::string::String>,
+                /// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
+                pub vote_message_2_dislike: ::std::option::Option<::std::string::String>,
+                /// `AGREEMENT_MESSAGE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub agreement_message: ::std::option::Option<ItemAgreementMessage>,
+                /// `AGREEMENT_ID`: `string`, optional.
+                pub agreement_id: ::std::option::Option<::std::string::String>,
+                /// `CATEGORY_ENABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub category_enable: ::std::option::Option<ItemCategoryEnable>,
+                /// `CATEGORY_ID`: `string`, optional.
+                pub category_id: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_JOIN`: `string`, optional.
+                pub welcome_bot_join: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_ID`: `string`, optional.
+                pub welcome_bot_id: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_TIME`: `string`, optional.
+                pub welcome_bot_time: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_BOT_LEFT`: `string`, optional.
+                pub welcome_bot_left: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_RULE`: `string`, optional.
+                pub no_answer_rule: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_FORM_ID`: `string`, optional.
+                pub no_answer_form_id: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_BOT_ID`: `string`, optional.
+                pub no_answer_bot_id: ::std::option::Option<::std::string::String>,
+                /// `NO_ANSWER_TEXT`: `string`, optional.
+                pub no_answer_text: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_ENABLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub worktime_enable: ::std::option::Option<ItemWorktimeEnable>,
+                /// `WORKTIME_FROM`: `string`, optional.
+                pub worktime_from: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_TO`: `string`, optional.
+                pub worktime_to: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_TIMEZONE`: `string`, optional.
+                pub worktime_timezone: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_HOLIDAYS`: `array`, optional.
+                pub worktime_holidays: ::std::vec::Vec<::serde_json::Value>,
+                /// `WORKTIME_DAYOFF`: `array`, optional.
+                pub worktime_dayoff: ::std::vec::Vec<::serde_json::Value>,
+                /// `WORKTIME_DAYOFF_RULE`: `string`, optional.
+                pub worktime_dayoff_rule: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_DAYOFF_FORM_ID`: `string`, optional.
+                pub worktime_dayoff_form_id: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `WORKTIME_DAYOFF_BOT_ID`: `string`, optional.
+                pub worktime_dayoff_bot_id: ::std::option::Option<::std::string::String>,
+                /// `WORKTIME_DAYOFF_TEXT`: `string`, optional.
+                pub worktime_dayoff_text: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_RULE`: `string`, optional.
+                pub close_rule: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_FORM_ID`: `string`, optional.
+                pub close_form_id: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_BOT_ID`: `string`, optional.
+                pub close_bot_id: ::std::option::Option<::std::string::String>,
+                /// `CLOSE_TEXT`: `string`, optional.
+                pub close_text: ::std::option::Option<::std::string::String>,
+                /// `FULL_CLOSE_TIME`: `string`, optional.
+                pub full_close_time: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_RULE`: `string`, optional.
+                pub auto_close_rule: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_FORM_ID`: `string`, optional.
+                pub auto_close_form_id: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_BOT_ID`: `string`, optional.
+                pub auto_close_bot_id: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_TIME`: `string`, optional.
+                pub auto_close_time: ::std::option::Option<::std::string::String>,
+                /// `AUTO_CLOSE_TEXT`: `string`, optional.
+                pub auto_close_text: ::std::option::Option<::std::string::String>,
+                /// `AUTO_EXPIRE_TIME`: `string`, optional.
+                pub auto_expire_time: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `object`, optional.
+                pub date_create: ::serde_json::Value,
+                /// `DATE_MODIFY`: `object`, optional.
+                pub date_modify: ::serde_json::Value,
+                /// `MODIFY_USER_ID`: `string`, optional.
+                pub modify_user_id: ::std::option::Option<::std::string::String>,
+                /// `TEMPORARY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub temporary: ::std::option::Option<ItemTemporary>,
+                /// `XML_ID`: `string`, optional.
+                ///
+                /// Values: `string`, `null`.
+                pub xml_id: ::std::option::Option<ItemXmlId>,
+                /// `LANGUAGE_ID`: `string`, optional.
+                pub language_id: ::std::option::Option<::std::string::String>,
+                /// `QUICK_ANSWERS_IBLOCK_ID`: `string`, optional.
+                pub quick_answers_iblock_id: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `SESSION_PRIORITY`: `string`, optional.
+                pub session_priority: ::std::option::Option<::std::string::String>,
+                /// `TYPE_MAX_CHAT`: `string`, optional.
+                pub type_max_chat: ::std::option::Option<::std::string::String>,
+                /// `MAX_CHAT`: `string`, optional.
+                pub max_chat: ::std::option::Option<::std::string::String>,
+                /// `OPERATOR_DATA`: `string`, optional.
+                pub operator_data: ::std::option::Option<::std::string::String>,
+                /// `QUEUE`: `array`, optional.
+                pub queue: ::std::vec::Vec<::serde_json::Value>,
+                /// `QUEUE_USERS_FIELDS`: `object`, optional.
+                pub queue_users_fields: ::std::option::Option<ItemQueueUsersFields>,
+                /// `CONFIG_QUEUE`: `array`, optional.
+                pub config_queue: ::std::vec::Vec<ItemConfigQueue>,
+                /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
+                pub default_operator_data: ::std::vec::Vec<::serde_json::Value>,
+                /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
+                pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
+                /// `KPI_FIRST_ANSWER_ALERT`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub kpi_first_answer_alert: ::std::option::Option<
+                    ItemKpiFirstAnswerAlert,
+                >,
+                /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
+                ///
+                /// Values: `array`, `null`.
+                pub kpi_first_answer_list: ::std::vec::Vec<ItemKpiFirstAnswerList>,
+                /// `KPI_FIRST_ANSWER_TEXT`: `string`, optional.
+                pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
+                /// `KPI_FURTHER_ANSWER_TIME`: `string`, optional.
+                pub kpi_further_answer_time: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `KPI_FURTHER_ANSWER_ALERT`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub kpi_further_answer_alert: ::std::option::Option<
+                    ItemKpiFurtherAnswerAlert,
+                >,
+                /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
+                ///
+                /// Values: `array`, `null`.
+                pub kpi_further_answer_list: ::std::vec::Vec<ItemKpiFurtherAnswerList>,
+                /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
+                pub kpi_further_answer_text: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub kpi_check_operator_activity: ::std::option::Option<
+                    ItemKpiCheckOperatorActivity,
+                >,
+                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub send_notification_empty_queue: ::std::option::Option<
+                    ItemSendNotificationEmptyQueue,
+                >,
+                /// `USE_WELCOME_FORM`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub use_welcome_form: ::std::option::Option<ItemUseWelcomeForm>,
+                /// `WELCOME_FORM_ID`: `string`, optional.
+                pub welcome_form_id: ::std::option::Option<::std::string::String>,
+                /// `WELCOME_FORM_DELAY`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub welcome_form_delay: ::std::option::Option<ItemWelcomeFormDelay>,
+                /// `SEND_WELCOME_EACH_SESSION`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub send_welcome_each_session: ::std::option::Option<
+                    ItemSendWelcomeEachSession,
+                >,
+                /// `CONFIRM_CLOSE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub confirm_close: ::std::option::Option<ItemConfirmClose>,
+                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub ignore_welcome_form_responsible: ::std::option::Option<
+                    ItemIgnoreWelcomeFormResponsible,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        line_name: object.field("LINE_NAME")?,
+                        active: object.field("ACTIVE")?,
+                        crm: object.field("CRM")?,
+                        crm_create: object.field("CRM_CREATE")?,
+                        crm_create_second: object.field("CRM_CREATE_SECOND")?,
+                        crm_create_third: object.field("CRM_CREATE_THIRD")?,
+                        crm_forward: object.field("CRM_FORWARD")?,
+                        crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
+                        crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
+                        crm_source: object.field("CRM_SOURCE")?,
+                        queue_type: object.field("QUEUE_TYPE")?,
+                        queue_time: object.field("QUEUE_TIME")?,
+                        no_answer_time: object.field("NO_ANSWER_TIME")?,
+                        check_available: object.field("CHECK_AVAILABLE")?,
+                        watch_typing: object.field("WATCH_TYPING")?,
+                        welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
+                        welcome_message: object.field("WELCOME_MESSAGE")?,
+                        welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
+                        vote_message: object.field("VOTE_MESSAGE")?,
+                        vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
+                        vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
+                        vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
+                        vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
+                        vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
+                        vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
+                        vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
+                        vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
+                        vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
+                        agreement_message: object.field("AGREEMENT_MESSAGE")?,
+                        agreement_id: object.field("AGREEMENT_ID")?,
+                        category_enable: object.field("CATEGORY_ENABLE")?,
+                        category_id: object.field("CATEGORY_ID")?,
+                        welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
+                        welcome_bot_id: object.field("WELCOME_BOT_ID")?,
+                        welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
+                        welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
+                        no_answer_rule: object.field("NO_ANSWER_RULE")?,
+                        no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
+                        no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
+                        no_answer_text: object.field("NO_ANSWER_TEXT")?,
+                        worktime_enable: object.field("WORKTIME_ENABLE")?,
+                        worktime_from: object.field("WORKTIME_FROM")?,
+                        worktime_to: object.field("WORKTIME_TO")?,
+                        worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
+                        worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
+                        worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
+                        worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
+                        worktime_dayoff_form_id: object
+                            .field("WORKTIME_DAYOFF_FORM_ID")?,
+                        worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
+                        worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
+                        close_rule: object.field("CLOSE_RULE")?,
+                        close_form_id: object.field("CLOSE_FORM_ID")?,
+                        close_bot_id: object.field("CLOSE_BOT_ID")?,
+                        close_text: object.field("CLOSE_TEXT")?,
+                        full_close_time: object.field("FULL_CLOSE_TIME")?,
+                        auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
+                        auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
+                        auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
+                        auto_close_time: object.field("AUTO_CLOSE_TIME")?,
+                        auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
+                        auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        date_modify: object.field("DATE_MODIFY")?,
+                        modify_user_id: object.field("MODIFY_USER_ID")?,
+                        temporary: object.field("TEMPORARY")?,
+                        xml_id: object.field("XML_ID")?,
+                        language_id: object.field("LANGUAGE_ID")?,
+                        quick_answers_iblock_id: object
+                            .field("QUICK_ANSWERS_IBLOCK_ID")?,
+                        session_priority: object.field("SESSION_PRIORITY")?,
+                        type_max_chat: object.field("TYPE_MAX_CHAT")?,
+                        max_chat: object.field("MAX_CHAT")?,
+                        operator_data: object.field("OPERATOR_DATA")?,
+                        queue: object.field("QUEUE")?,
+                        queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
+                        config_queue: object.field("CONFIG_QUEUE")?,
+                        default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
+                        kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
+                        kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
+                        kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
+                        kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
+                        kpi_further_answer_time: object
+                            .field("KPI_FURTHER_ANSWER_TIME")?,
+                        kpi_further_answer_alert: object
+                            .field("KPI_FURTHER_ANSWER_ALERT")?,
+                        kpi_further_answer_list: object
+                            .field("KPI_FURTHER_ANSWER_LIST")?,
+                        kpi_further_answer_text: object
+                            .field("KPI_FURTHER_ANSWER_TEXT")?,
+                        kpi_check_operator_activity: object
+                            .field("KPI_CHECK_OPERATOR_ACTIVITY")?,
+                        send_notification_empty_queue: object
+                            .field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
+                        use_welcome_form: object.field("USE_WELCOME_FORM")?,
+                        welcome_form_id: object.field("WELCOME_FORM_ID")?,
+                        welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
+                        send_welcome_each_session: object
+                            .field("SEND_WELCOME_EACH_SESSION")?,
+                        confirm_close: object.field("CONFIRM_CLOSE")?,
+                        ignore_welcome_form_responsible: object
+                            .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imopenlines.config.list.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8404,6 +11694,7 @@ pub mod config {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
     }
     /// Methods under `config::path`.
@@ -8693,8 +11984,33 @@ pub mod crm {
                 Unknown(::std::string::String),
             }
             string_enum!(ActiveOnly { Y = "Y", N = "N" });
+            /// The object `result` of `imopenlines.crm.chat.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `CHAT_ID`: `string`, optional.
+                pub chat_id: ::std::option::Option<::std::string::String>,
+                /// `CONNECTOR_ID`: `string`, optional.
+                pub connector_id: ::std::option::Option<::std::string::String>,
+                /// `CONNECTOR_TITLE`: `string`, optional.
+                pub connector_title: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        chat_id: object.field("CHAT_ID")?,
+                        connector_id: object.field("CONNECTOR_ID")?,
+                        connector_title: object.field("CONNECTOR_TITLE")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imopenlines.crm.chat.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8702,6 +12018,7 @@ pub mod crm {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `imopenlines.crm.chat.getLastId`.
         ///
@@ -9426,6 +12743,59 @@ pub mod dialog {
                 })
             }
         }
+        /// The object `result.readed_list` of `imopenlines.dialog.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputReadedList {
+            /// `user_id`: `integer`, optional.
+            pub user_id: ::std::option::Option<i64>,
+            /// `user_name`: `string`, optional.
+            pub user_name: ::std::option::Option<::std::string::String>,
+            /// `message_id`: `integer`, optional.
+            pub message_id: ::std::option::Option<i64>,
+            /// `date`: `datetime`, optional.
+            pub date: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputReadedList {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    user_id: object.field("user_id")?,
+                    user_name: object.field("user_name")?,
+                    message_id: object.field("message_id")?,
+                    date: object.field("date")?,
+                })
+            }
+        }
+        /// The object `result.last_message_views.first_viewers` of `imopenlines.dialog.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputLastMessageViewsFirstViewers {
+            /// `user_id`: `integer`, optional.
+            pub user_id: ::std::option::Option<i64>,
+            /// `user_name`: `string`, optional.
+            pub user_name: ::std::option::Option<::std::string::String>,
+            /// `date`: `datetime`, optional.
+            pub date: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for OutputLastMessageViewsFirstViewers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    user_id: object.field("user_id")?,
+                    user_name: object.field("user_name")?,
+                    date: object.field("date")?,
+                })
+            }
+        }
         /// The object `result.last_message_views` of `imopenlines.dialog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -9435,7 +12805,7 @@ pub mod dialog {
             /// `message_id`: `integer`, optional.
             pub message_id: ::std::option::Option<i64>,
             /// `first_viewers`: `array`, optional.
-            pub first_viewers: ::std::vec::Vec<::serde_json::Value>,
+            pub first_viewers: ::std::vec::Vec<OutputLastMessageViewsFirstViewers>,
             /// `count_of_viewers`: `integer`, optional.
             pub count_of_viewers: ::std::option::Option<i64>,
         }
@@ -9528,7 +12898,7 @@ pub mod dialog {
             /// `is_new`: `boolean`, optional.
             pub is_new: ::std::option::Option<bool>,
             /// `readed_list`: `array`, optional.
-            pub readed_list: ::std::vec::Vec<::serde_json::Value>,
+            pub readed_list: ::std::vec::Vec<OutputReadedList>,
             /// `manager_list`: `array`, optional.
             pub manager_list: ::std::vec::Vec<::serde_json::Value>,
             /// `last_message_views`: `object`, optional.
@@ -10190,7 +13560,7 @@ pub mod imconnector {
             /// `LINE`: `integer`, required.
             pub line: i64,
             /// `MESSAGES`: `array`, required.
-            pub messages: ::std::vec::Vec<::serde_json::Value>,
+            pub messages: ::std::vec::Vec<messages::Messages>,
         }
         impl Messages {
             /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -10198,7 +13568,7 @@ pub mod imconnector {
                 connector: impl ::std::convert::Into<::std::string::String>,
                 line: impl ::std::convert::Into<i64>,
                 messages: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<messages::Messages>,
                 >,
             ) -> Self {
                 Self {
@@ -10264,6 +13634,279 @@ pub mod imconnector {
                 ImconnectorNoCorrectProvider = "IMCONNECTOR_NO_CORRECT_PROVIDER" }
             );
             error_code!(Error);
+            /// The object `params.MESSAGES.user` of `imconnector.delete.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct MessagesUser {
+                /// `id`: `string`, required.
+                pub id: ::std::string::String,
+            }
+            impl MessagesUser {
+                /// The object with its required parameters: `id`.
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self { id: id.into() }
+                }
+            }
+            impl ::serde::Serialize for MessagesUser {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("id", &self.id)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesUser {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesUser);
+            /// The object `params.MESSAGES.message` of `imconnector.delete.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct MessagesMessage {
+                /// `id`: `string`, required.
+                pub id: ::std::string::String,
+            }
+            impl MessagesMessage {
+                /// The object with its required parameters: `id`.
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self { id: id.into() }
+                }
+            }
+            impl ::serde::Serialize for MessagesMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("id", &self.id)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesMessage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesMessage);
+            /// The object `params.MESSAGES.chat` of `imconnector.delete.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct MessagesChat {
+                /// `id`: `string`, required.
+                pub id: ::std::string::String,
+            }
+            impl MessagesChat {
+                /// The object with its required parameters: `id`.
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self { id: id.into() }
+                }
+            }
+            impl ::serde::Serialize for MessagesChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("id", &self.id)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesChat {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesChat);
+            /// The object `params.MESSAGES` of `imconnector.delete.messages`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Messages {
+                /// `user`: `object`, optional.
+                pub user: ::std::option::Option<MessagesUser>,
+                /// `message`: `object`, optional.
+                pub message: ::std::option::Option<MessagesMessage>,
+                /// `chat`: `object`, optional.
+                pub chat: ::std::option::Option<MessagesChat>,
+            }
+            impl Messages {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        user: ::std::default::Default::default(),
+                        message: ::std::default::Default::default(),
+                        chat: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `user`.
+                pub fn user(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesUser>,
+                ) -> Self {
+                    self.user = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `message`.
+                pub fn message(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesMessage>,
+                ) -> Self {
+                    self.message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `chat`.
+                pub fn chat(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesChat>,
+                ) -> Self {
+                    self.chat = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Messages {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user", &self.user)?;
+                    crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Messages {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user: object.field("user")?,
+                        message: object.field("message")?,
+                        chat: object.field("chat")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Messages);
+            /// The object `result.DATA.RESULT.message` of `imconnector.delete.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultMessage {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `date`: `integer`, optional.
+                pub date: ::std::option::Option<i64>,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `files`: `array`, optional.
+                pub files: ::std::vec::Vec<::serde_json::Value>,
+            }
+            impl crate::support::FromValue for OutputDataResultMessage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        date: object.field("date")?,
+                        text: object.field("text")?,
+                        files: object.field("files")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT.chat` of `imconnector.delete.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultChat {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `description`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputDataResultChat {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        description: object.field("description")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT` of `imconnector.delete.messages`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResult {
+                /// `user`: `string`, optional.
+                pub user: ::std::option::Option<::std::string::String>,
+                /// `message`: `object`, optional.
+                pub message: ::std::option::Option<OutputDataResultMessage>,
+                /// `chat`: `object`, optional.
+                pub chat: ::std::option::Option<OutputDataResultChat>,
+                /// `SUCCESS`: `boolean`, optional.
+                pub success: ::std::option::Option<bool>,
+                /// `ERRORS`: `array`, optional.
+                pub errors: ::std::vec::Vec<::serde_json::Value>,
+            }
+            impl crate::support::FromValue for OutputDataResult {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user: object.field("user")?,
+                        message: object.field("message")?,
+                        chat: object.field("chat")?,
+                        success: object.field("SUCCESS")?,
+                        errors: object.field("ERRORS")?,
+                    })
+                }
+            }
             /// The object `result.DATA` of `imconnector.delete.messages`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
@@ -10271,7 +13914,7 @@ pub mod imconnector {
             #[non_exhaustive]
             pub struct OutputData {
                 /// `RESULT`: `array`, optional.
-                pub result: ::std::vec::Vec<::serde_json::Value>,
+                pub result: ::std::vec::Vec<OutputDataResult>,
             }
             impl crate::support::FromValue for OutputData {
                 fn from_value(
@@ -10631,7 +14274,7 @@ pub mod imconnector {
             /// `LINE`: `integer`, required.
             pub line: i64,
             /// `MESSAGES`: `array`, required.
-            pub messages: ::std::vec::Vec<::serde_json::Value>,
+            pub messages: ::std::vec::Vec<messages::Messages>,
         }
         impl Messages {
             /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -10639,7 +14282,7 @@ pub mod imconnector {
                 connector: impl ::std::convert::Into<::std::string::String>,
                 line: impl ::std::convert::Into<i64>,
                 messages: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<messages::Messages>,
                 >,
             ) -> Self {
                 Self {
@@ -10709,6 +14352,565 @@ pub mod imconnector {
                 "IMCONNECTOR_NOT_SPECIFIED_CORRECT_COMMAND" }
             );
             error_code!(Error);
+            /// Allowed values of `params.MESSAGES.user.gender` in `imconnector.send.messages`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum MessagesUserGender {
+                /// `male`
+                Male,
+                /// `female`
+                Female,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(MessagesUserGender { Male = "male", Female = "female" });
+            /// The object `params.MESSAGES.user` of `imconnector.send.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct MessagesUser {
+                /// `id`: `string`, required.
+                pub id: ::std::string::String,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `picture`: `object`, optional.
+                pub picture: ::std::option::Option<::serde_json::Value>,
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                ///
+                /// Values: `male`, `female`.
+                pub gender: ::std::option::Option<MessagesUserGender>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `phone`: `string`, optional.
+                pub phone: ::std::option::Option<::std::string::String>,
+                /// `skip_phone_validate`: `string`, optional.
+                pub skip_phone_validate: ::std::option::Option<::std::string::String>,
+            }
+            impl MessagesUser {
+                /// The object with its required parameters: `id`.
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self {
+                        id: id.into(),
+                        last_name: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        picture: ::std::default::Default::default(),
+                        url: ::std::default::Default::default(),
+                        gender: ::std::default::Default::default(),
+                        email: ::std::default::Default::default(),
+                        phone: ::std::default::Default::default(),
+                        skip_phone_validate: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `last_name`.
+                pub fn last_name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.last_name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `name`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `picture`.
+                pub fn picture(
+                    mut self,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.picture = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `url`.
+                pub fn url(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.url = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `gender`.
+                pub fn gender(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesUserGender>,
+                ) -> Self {
+                    self.gender = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `email`.
+                pub fn email(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.email = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `phone`.
+                pub fn phone(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.phone = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `skip_phone_validate`.
+                pub fn skip_phone_validate(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.skip_phone_validate = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for MessagesUser {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "picture", &self.picture)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::opt_entry(&mut map, "gender", &self.gender)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "phone", &self.phone)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "skip_phone_validate",
+                        &self.skip_phone_validate,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesUser {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        last_name: object.field("last_name")?,
+                        name: object.field("name")?,
+                        picture: object.field("picture")?,
+                        url: object.field("url")?,
+                        gender: object.field("gender")?,
+                        email: object.field("email")?,
+                        phone: object.field("phone")?,
+                        skip_phone_validate: object.field("skip_phone_validate")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesUser);
+            /// The object `params.MESSAGES.message` of `imconnector.send.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct MessagesMessage {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `date`: `integer`, optional.
+                pub date: ::std::option::Option<i64>,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `files`: `array`, optional.
+                pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `disable_crm`: `string`, optional.
+                pub disable_crm: ::std::option::Option<::std::string::String>,
+                /// `user_id`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+            }
+            impl MessagesMessage {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        date: ::std::default::Default::default(),
+                        text: ::std::default::Default::default(),
+                        files: ::std::default::Default::default(),
+                        disable_crm: ::std::default::Default::default(),
+                        user_id: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `id`.
+                pub fn id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `date`.
+                pub fn date(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.date = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `text`.
+                pub fn text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.text = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `files`.
+                pub fn files(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.files = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `disable_crm`.
+                pub fn disable_crm(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.disable_crm = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `user_id`.
+                pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.user_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for MessagesMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    crate::support::opt_entry(&mut map, "files", &self.files)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "disable_crm",
+                        &self.disable_crm,
+                    )?;
+                    crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesMessage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        date: object.field("date")?,
+                        text: object.field("text")?,
+                        files: object.field("files")?,
+                        disable_crm: object.field("disable_crm")?,
+                        user_id: object.field("user_id")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesMessage);
+            /// The object `params.MESSAGES.chat` of `imconnector.send.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct MessagesChat {
+                /// `id`: `string`, required.
+                pub id: ::std::string::String,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
+            }
+            impl MessagesChat {
+                /// The object with its required parameters: `id`.
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self {
+                        id: id.into(),
+                        name: ::std::default::Default::default(),
+                        url: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `name`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `url`.
+                pub fn url(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.url = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for MessagesChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesChat {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        url: object.field("url")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesChat);
+            /// The object `params.MESSAGES` of `imconnector.send.messages`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Messages {
+                /// `user`: `object`, optional.
+                pub user: ::std::option::Option<MessagesUser>,
+                /// `message`: `object`, optional.
+                pub message: ::std::option::Option<MessagesMessage>,
+                /// `chat`: `object`, optional.
+                pub chat: ::std::option::Option<MessagesChat>,
+            }
+            impl Messages {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        user: ::std::default::Default::default(),
+                        message: ::std::default::Default::default(),
+                        chat: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `user`.
+                pub fn user(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesUser>,
+                ) -> Self {
+                    self.user = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `message`.
+                pub fn message(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesMessage>,
+                ) -> Self {
+                    self.message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `chat`.
+                pub fn chat(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesChat>,
+                ) -> Self {
+                    self.chat = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Messages {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user", &self.user)?;
+                    crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Messages {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user: object.field("user")?,
+                        message: object.field("message")?,
+                        chat: object.field("chat")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Messages);
+            /// The object `result.DATA.RESULT.message` of `imconnector.send.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultMessage {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `date`: `object`, optional.
+                pub date: ::serde_json::Value,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `files`: `array`, optional.
+                pub files: ::std::vec::Vec<::serde_json::Value>,
+            }
+            impl crate::support::FromValue for OutputDataResultMessage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        date: object.field("date")?,
+                        text: object.field("text")?,
+                        files: object.field("files")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT.chat` of `imconnector.send.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultChat {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `description`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputDataResultChat {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        description: object.field("description")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT.extra` of `imconnector.send.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultExtra {
+                /// `skip_phone_validate`: `string`, optional.
+                pub skip_phone_validate: ::std::option::Option<::std::string::String>,
+                /// `disable_tracker`: `string`, optional.
+                pub disable_tracker: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputDataResultExtra {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        skip_phone_validate: object.field("skip_phone_validate")?,
+                        disable_tracker: object.field("disable_tracker")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT.session` of `imconnector.send.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultSession {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `CHAT_ID`: `string`, optional.
+                pub chat_id: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputDataResultSession {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        chat_id: object.field("CHAT_ID")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT` of `imconnector.send.messages`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResult {
+                /// `user`: `string`, optional.
+                pub user: ::std::option::Option<::std::string::String>,
+                /// `message`: `object`, optional.
+                pub message: ::std::option::Option<OutputDataResultMessage>,
+                /// `chat`: `object`, optional.
+                pub chat: ::std::option::Option<OutputDataResultChat>,
+                /// `extra`: `object`, optional.
+                pub extra: ::std::option::Option<OutputDataResultExtra>,
+                /// `SUCCESS`: `boolean`, optional.
+                pub success: ::std::option::Option<bool>,
+                /// `ERRORS`: `array`, optional.
+                pub errors: ::std::vec::Vec<::serde_json::Value>,
+                /// `session`: `object`, optional.
+                pub session: ::std::option::Option<OutputDataResultSession>,
+            }
+            impl crate::support::FromValue for OutputDataResult {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user: object.field("user")?,
+                        message: object.field("message")?,
+                        chat: object.field("chat")?,
+                        extra: object.field("extra")?,
+                        success: object.field("SUCCESS")?,
+                        errors: object.field("ERRORS")?,
+                        session: object.field("session")?,
+                    })
+                }
+            }
             /// The object `result.DATA` of `imconnector.send.messages`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -10716,7 +14918,7 @@ pub mod imconnector {
             #[non_exhaustive]
             pub struct OutputData {
                 /// `RESULT`: `array`, optional.
-                pub result: ::std::vec::Vec<::serde_json::Value>,
+                pub result: ::std::vec::Vec<OutputDataResult>,
             }
             impl crate::support::FromValue for OutputData {
                 fn from_value(
@@ -10776,7 +14978,7 @@ pub mod imconnector {
                 /// `LINE`: `integer`, required.
                 pub line: i64,
                 /// `MESSAGES`: `array`, required.
-                pub messages: ::std::vec::Vec<::serde_json::Value>,
+                pub messages: ::std::vec::Vec<delivery::Messages>,
             }
             impl Delivery {
                 /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -10784,7 +14986,7 @@ pub mod imconnector {
                     connector: impl ::std::convert::Into<::std::string::String>,
                     line: impl ::std::convert::Into<i64>,
                     messages: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<delivery::Messages>,
                     >,
                 ) -> Self {
                     Self {
@@ -10840,7 +15042,7 @@ pub mod imconnector {
                 /// `LINE`: `integer`, required.
                 pub line: i64,
                 /// `MESSAGES`: `array`, required.
-                pub messages: ::std::vec::Vec<::serde_json::Value>,
+                pub messages: ::std::vec::Vec<reading::Messages>,
             }
             impl Reading {
                 /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -10848,7 +15050,7 @@ pub mod imconnector {
                     connector: impl ::std::convert::Into<::std::string::String>,
                     line: impl ::std::convert::Into<i64>,
                     messages: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<reading::Messages>,
                     >,
                 ) -> Self {
                     Self {
@@ -10912,6 +15114,264 @@ pub mod imconnector {
                     "IMCONNECTOR_NO_CORRECT_PROVIDER" }
                 );
                 error_code!(Error);
+                /// The object `params.MESSAGES.im` of `imconnector.send.status.delivery`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct MessagesIm {
+                    /// `chat_id`: `integer`, optional.
+                    pub chat_id: ::std::option::Option<i64>,
+                    /// `message_id`: `integer`, optional.
+                    pub message_id: ::std::option::Option<i64>,
+                }
+                impl MessagesIm {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            chat_id: ::std::default::Default::default(),
+                            message_id: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `chat_id`.
+                    pub fn chat_id(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.chat_id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `message_id`.
+                    pub fn message_id(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.message_id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for MessagesIm {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "message_id",
+                            &self.message_id,
+                        )?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for MessagesIm {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            chat_id: object.field("chat_id")?,
+                            message_id: object.field("message_id")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(MessagesIm);
+                /// The object `params.MESSAGES.message` of `imconnector.send.status.delivery`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct MessagesMessage {
+                    /// `id`: `array`, optional.
+                    pub id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                    /// `date`: `integer`, optional.
+                    pub date: ::std::option::Option<i64>,
+                }
+                impl MessagesMessage {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            id: ::std::default::Default::default(),
+                            date: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `id`.
+                    pub fn id(
+                        mut self,
+                        value: impl ::std::iter::IntoIterator<
+                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                        >,
+                    ) -> Self {
+                        self.id = ::std::option::Option::Some(
+                            value.into_iter().map(::std::convert::Into::into).collect(),
+                        );
+                        self
+                    }
+                    /// Sets `date`.
+                    pub fn date(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.date = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for MessagesMessage {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "date", &self.date)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for MessagesMessage {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            date: object.field("date")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(MessagesMessage);
+                /// The object `params.MESSAGES.chat` of `imconnector.send.status.delivery`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct MessagesChat {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                }
+                impl MessagesChat {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            id: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `id`.
+                    pub fn id(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for MessagesChat {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for MessagesChat {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(MessagesChat);
+                /// The object `params.MESSAGES` of `imconnector.send.status.delivery`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct Messages {
+                    /// `im`: `object`, optional.
+                    pub im: ::std::option::Option<MessagesIm>,
+                    /// `message`: `object`, optional.
+                    pub message: ::std::option::Option<MessagesMessage>,
+                    /// `chat`: `object`, optional.
+                    pub chat: ::std::option::Option<MessagesChat>,
+                }
+                impl Messages {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            im: ::std::default::Default::default(),
+                            message: ::std::default::Default::default(),
+                            chat: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `im`.
+                    pub fn im(
+                        mut self,
+                        value: impl ::std::convert::Into<MessagesIm>,
+                    ) -> Self {
+                        self.im = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `message`.
+                    pub fn message(
+                        mut self,
+                        value: impl ::std::convert::Into<MessagesMessage>,
+                    ) -> Self {
+                        self.message = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `chat`.
+                    pub fn chat(
+                        mut self,
+                        value: impl ::std::convert::Into<MessagesChat>,
+                    ) -> Self {
+                        self.chat = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for Messages {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "im", &self.im)?;
+                        crate::support::opt_entry(&mut map, "message", &self.message)?;
+                        crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Messages {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            im: object.field("im")?,
+                            message: object.field("message")?,
+                            chat: object.field("chat")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Messages);
                 /// The object `result` of `imconnector.send.status.delivery`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html>
@@ -10966,6 +15426,249 @@ pub mod imconnector {
                     "IMCONNECTOR_NO_CORRECT_PROVIDER" }
                 );
                 error_code!(Error);
+                /// The object `params.MESSAGES.im` of `imconnector.send.status.reading`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct MessagesIm {
+                    /// `chat_id`: `integer`, optional.
+                    pub chat_id: ::std::option::Option<i64>,
+                    /// `message_id`: `integer`, optional.
+                    pub message_id: ::std::option::Option<i64>,
+                }
+                impl MessagesIm {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            chat_id: ::std::default::Default::default(),
+                            message_id: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `chat_id`.
+                    pub fn chat_id(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.chat_id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `message_id`.
+                    pub fn message_id(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.message_id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for MessagesIm {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "message_id",
+                            &self.message_id,
+                        )?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for MessagesIm {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            chat_id: object.field("chat_id")?,
+                            message_id: object.field("message_id")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(MessagesIm);
+                /// The object `params.MESSAGES.message` of `imconnector.send.status.reading`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct MessagesMessage {
+                    /// `id`: `array`, optional.
+                    pub id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                }
+                impl MessagesMessage {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            id: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `id`.
+                    pub fn id(
+                        mut self,
+                        value: impl ::std::iter::IntoIterator<
+                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                        >,
+                    ) -> Self {
+                        self.id = ::std::option::Option::Some(
+                            value.into_iter().map(::std::convert::Into::into).collect(),
+                        );
+                        self
+                    }
+                }
+                impl ::serde::Serialize for MessagesMessage {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for MessagesMessage {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(MessagesMessage);
+                /// The object `params.MESSAGES.chat` of `imconnector.send.status.reading`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct MessagesChat {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                }
+                impl MessagesChat {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            id: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `id`.
+                    pub fn id(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for MessagesChat {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for MessagesChat {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(MessagesChat);
+                /// The object `params.MESSAGES` of `imconnector.send.status.reading`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct Messages {
+                    /// `im`: `object`, optional.
+                    pub im: ::std::option::Option<MessagesIm>,
+                    /// `message`: `object`, optional.
+                    pub message: ::std::option::Option<MessagesMessage>,
+                    /// `chat`: `object`, optional.
+                    pub chat: ::std::option::Option<MessagesChat>,
+                }
+                impl Messages {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            im: ::std::default::Default::default(),
+                            message: ::std::default::Default::default(),
+                            chat: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Sets `im`.
+                    pub fn im(
+                        mut self,
+                        value: impl ::std::convert::Into<MessagesIm>,
+                    ) -> Self {
+                        self.im = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `message`.
+                    pub fn message(
+                        mut self,
+                        value: impl ::std::convert::Into<MessagesMessage>,
+                    ) -> Self {
+                        self.message = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                    /// Sets `chat`.
+                    pub fn chat(
+                        mut self,
+                        value: impl ::std::convert::Into<MessagesChat>,
+                    ) -> Self {
+                        self.chat = ::std::option::Option::Some(value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for Messages {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "im", &self.im)?;
+                        crate::support::opt_entry(&mut map, "message", &self.message)?;
+                        crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Messages {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            im: object.field("im")?,
+                            message: object.field("message")?,
+                            chat: object.field("chat")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Messages);
                 /// The object `result` of `imconnector.send.status.reading`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html>
@@ -11107,7 +15810,7 @@ pub mod imconnector {
             /// `LINE`: `integer`, required.
             pub line: i64,
             /// `MESSAGES`: `array`, required.
-            pub messages: ::std::vec::Vec<::serde_json::Value>,
+            pub messages: ::std::vec::Vec<messages::Messages>,
         }
         impl Messages {
             /// The call with its required parameters: `CONNECTOR`, `LINE`, `MESSAGES`.
@@ -11115,7 +15818,7 @@ pub mod imconnector {
                 connector: impl ::std::convert::Into<::std::string::String>,
                 line: impl ::std::convert::Into<i64>,
                 messages: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<messages::Messages>,
                 >,
             ) -> Self {
                 Self {
@@ -11181,6 +15884,540 @@ pub mod imconnector {
                 ImconnectorNoCorrectProvider = "IMCONNECTOR_NO_CORRECT_PROVIDER" }
             );
             error_code!(Error);
+            /// Allowed values of `params.MESSAGES.user.gender` in `imconnector.update.messages`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum MessagesUserGender {
+                /// `male`
+                Male,
+                /// `female`
+                Female,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(MessagesUserGender { Male = "male", Female = "female" });
+            /// The object `params.MESSAGES.user` of `imconnector.update.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct MessagesUser {
+                /// `id`: `string`, required.
+                pub id: ::std::string::String,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `picture`: `object`, optional.
+                pub picture: ::std::option::Option<::serde_json::Value>,
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `gender`: `string`, optional.
+                ///
+                /// Values: `male`, `female`.
+                pub gender: ::std::option::Option<MessagesUserGender>,
+                /// `email`: `string`, optional.
+                pub email: ::std::option::Option<::std::string::String>,
+                /// `phone`: `string`, optional.
+                pub phone: ::std::option::Option<::std::string::String>,
+                /// `skip_phone_validate`: `string`, optional.
+                pub skip_phone_validate: ::std::option::Option<::std::string::String>,
+            }
+            impl MessagesUser {
+                /// The object with its required parameters: `id`.
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self {
+                        id: id.into(),
+                        last_name: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        picture: ::std::default::Default::default(),
+                        url: ::std::default::Default::default(),
+                        gender: ::std::default::Default::default(),
+                        email: ::std::default::Default::default(),
+                        phone: ::std::default::Default::default(),
+                        skip_phone_validate: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `last_name`.
+                pub fn last_name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.last_name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `name`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `picture`.
+                pub fn picture(
+                    mut self,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.picture = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `url`.
+                pub fn url(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.url = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `gender`.
+                pub fn gender(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesUserGender>,
+                ) -> Self {
+                    self.gender = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `email`.
+                pub fn email(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.email = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `phone`.
+                pub fn phone(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.phone = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `skip_phone_validate`.
+                pub fn skip_phone_validate(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.skip_phone_validate = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for MessagesUser {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "picture", &self.picture)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::opt_entry(&mut map, "gender", &self.gender)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "phone", &self.phone)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "skip_phone_validate",
+                        &self.skip_phone_validate,
+                    )?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesUser {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        last_name: object.field("last_name")?,
+                        name: object.field("name")?,
+                        picture: object.field("picture")?,
+                        url: object.field("url")?,
+                        gender: object.field("gender")?,
+                        email: object.field("email")?,
+                        phone: object.field("phone")?,
+                        skip_phone_validate: object.field("skip_phone_validate")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesUser);
+            /// The object `params.MESSAGES.message` of `imconnector.update.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct MessagesMessage {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `date`: `integer`, optional.
+                pub date: ::std::option::Option<i64>,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `files`: `array`, optional.
+                pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `disable_crm`: `string`, optional.
+                pub disable_crm: ::std::option::Option<::std::string::String>,
+                /// `user_id`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+            }
+            impl MessagesMessage {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        date: ::std::default::Default::default(),
+                        text: ::std::default::Default::default(),
+                        files: ::std::default::Default::default(),
+                        disable_crm: ::std::default::Default::default(),
+                        user_id: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `id`.
+                pub fn id(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `date`.
+                pub fn date(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.date = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `text`.
+                pub fn text(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.text = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `files`.
+                pub fn files(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                    >,
+                ) -> Self {
+                    self.files = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+                /// Sets `disable_crm`.
+                pub fn disable_crm(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.disable_crm = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `user_id`.
+                pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.user_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for MessagesMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    crate::support::opt_entry(&mut map, "files", &self.files)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "disable_crm",
+                        &self.disable_crm,
+                    )?;
+                    crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesMessage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        date: object.field("date")?,
+                        text: object.field("text")?,
+                        files: object.field("files")?,
+                        disable_crm: object.field("disable_crm")?,
+                        user_id: object.field("user_id")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesMessage);
+            /// The object `params.MESSAGES.chat` of `imconnector.update.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct MessagesChat {
+                /// `id`: `string`, required.
+                pub id: ::std::string::String,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
+            }
+            impl MessagesChat {
+                /// The object with its required parameters: `id`.
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self {
+                        id: id.into(),
+                        name: ::std::default::Default::default(),
+                        url: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `name`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `url`.
+                pub fn url(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.url = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for MessagesChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for MessagesChat {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        url: object.field("url")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(MessagesChat);
+            /// The object `params.MESSAGES` of `imconnector.update.messages`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Messages {
+                /// `user`: `object`, optional.
+                pub user: ::std::option::Option<MessagesUser>,
+                /// `message`: `object`, optional.
+                pub message: ::std::option::Option<MessagesMessage>,
+                /// `chat`: `object`, optional.
+                pub chat: ::std::option::Option<MessagesChat>,
+            }
+            impl Messages {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        user: ::std::default::Default::default(),
+                        message: ::std::default::Default::default(),
+                        chat: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `user`.
+                pub fn user(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesUser>,
+                ) -> Self {
+                    self.user = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `message`.
+                pub fn message(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesMessage>,
+                ) -> Self {
+                    self.message = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `chat`.
+                pub fn chat(
+                    mut self,
+                    value: impl ::std::convert::Into<MessagesChat>,
+                ) -> Self {
+                    self.chat = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Messages {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user", &self.user)?;
+                    crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Messages {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user: object.field("user")?,
+                        message: object.field("message")?,
+                        chat: object.field("chat")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Messages);
+            /// The object `result.DATA.RESULT.message` of `imconnector.update.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultMessage {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `date`: `object`, optional.
+                pub date: ::serde_json::Value,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `files`: `array`, optional.
+                pub files: ::std::vec::Vec<::serde_json::Value>,
+            }
+            impl crate::support::FromValue for OutputDataResultMessage {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        date: object.field("date")?,
+                        text: object.field("text")?,
+                        files: object.field("files")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT.chat` of `imconnector.update.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultChat {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `description`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputDataResultChat {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        description: object.field("description")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT.extra` of `imconnector.update.messages`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResultExtra {
+                /// `skip_phone_validate`: `string`, optional.
+                pub skip_phone_validate: ::std::option::Option<::std::string::String>,
+                /// `disable_tracker`: `string`, optional.
+                pub disable_tracker: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for OutputDataResultExtra {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        skip_phone_validate: object.field("skip_phone_validate")?,
+                        disable_tracker: object.field("disable_tracker")?,
+                    })
+                }
+            }
+            /// The object `result.DATA.RESULT` of `imconnector.update.messages`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDataResult {
+                /// `user`: `string`, optional.
+                pub user: ::std::option::Option<::std::string::String>,
+                /// `message`: `object`, optional.
+                pub message: ::std::option::Option<OutputDataResultMessage>,
+                /// `chat`: `object`, optional.
+                pub chat: ::std::option::Option<OutputDataResultChat>,
+                /// `extra`: `object`, optional.
+                pub extra: ::std::option::Option<OutputDataResultExtra>,
+                /// `SUCCESS`: `boolean`, optional.
+                pub success: ::std::option::Option<bool>,
+                /// `ERRORS`: `array`, optional.
+                pub errors: ::std::vec::Vec<::serde_json::Value>,
+            }
+            impl crate::support::FromValue for OutputDataResult {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        user: object.field("user")?,
+                        message: object.field("message")?,
+                        chat: object.field("chat")?,
+                        extra: object.field("extra")?,
+                        success: object.field("SUCCESS")?,
+                        errors: object.field("ERRORS")?,
+                    })
+                }
+            }
             /// The object `result.DATA` of `imconnector.update.messages`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
@@ -11188,7 +16425,7 @@ pub mod imconnector {
             #[non_exhaustive]
             pub struct OutputData {
                 /// `RESULT`: `array`, optional.
-                pub result: ::std::vec::Vec<::serde_json::Value>,
+                pub result: ::std::vec::Vec<OutputDataResult>,
             }
             impl crate::support::FromValue for OutputData {
                 fn from_value(

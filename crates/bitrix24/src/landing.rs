@@ -2870,6 +2870,144 @@ pub mod block {
             "ACCESS_DENIED", IncorrectAffected = "INCORRECT_AFFECTED" }
         );
         error_code!(Error);
+        /// Allowed values of `params.data.<card selector from manifest.cards>.source.type` in `landing.block.updateCards`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum DataParamCardSelectorFromManifestCardsSourceType {
+            /// `card`
+            Card,
+            /// `preset`
+            Preset,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            DataParamCardSelectorFromManifestCardsSourceType { Card = "card", Preset =
+            "preset" }
+        );
+        /// The object `params.data.<card selector from manifest.cards>.source` of `landing.block.updateCards`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct DataParamCardSelectorFromManifestCardsSource {
+            /// `type`: `string`, optional.
+            ///
+            /// Values: `card`, `preset`.
+            pub type_: ::std::option::Option<
+                DataParamCardSelectorFromManifestCardsSourceType,
+            >,
+            /// `value`: `integer | string`, optional.
+            pub value: ::std::option::Option<::std::string::String>,
+        }
+        impl DataParamCardSelectorFromManifestCardsSource {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    type_: ::std::default::Default::default(),
+                    value: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `type`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<
+                    DataParamCardSelectorFromManifestCardsSourceType,
+                >,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `value`.
+            pub fn value(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.value = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for DataParamCardSelectorFromManifestCardsSource {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for DataParamCardSelectorFromManifestCardsSource {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.field("type")?,
+                    value: object.field("value")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsSource);
+        /// The object `params.data.<card selector from manifest.cards>.values` of `landing.block.updateCards`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct DataParamCardSelectorFromManifestCardsValues {
+            /// `<node selector>@<position>`: `string | object | array`, optional.
+            ///
+            /// Stands for any key: one entry per key.
+            pub node_selector_position: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl DataParamCardSelectorFromManifestCardsValues {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    node_selector_position: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<node selector>@<position>` under `key`.
+            pub fn node_selector_position(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.node_selector_position.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for DataParamCardSelectorFromManifestCardsValues {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.node_selector_position)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for DataParamCardSelectorFromManifestCardsValues {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    node_selector_position: object.rest()?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsValues);
         /// The object `params.data.<card selector from manifest.cards>` of `landing.block.updateCards`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
@@ -2877,9 +3015,13 @@ pub mod block {
         #[non_exhaustive]
         pub struct DataParamCardSelectorFromManifestCards {
             /// `source`: `array`, optional.
-            pub source: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub source: ::std::option::Option<
+                ::std::vec::Vec<DataParamCardSelectorFromManifestCardsSource>,
+            >,
             /// `values`: `array`, optional.
-            pub values: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub values: ::std::option::Option<
+                DataParamCardSelectorFromManifestCardsValues,
+            >,
         }
         impl DataParamCardSelectorFromManifestCards {
             /// The object; every parameter is optional.
@@ -2893,7 +3035,9 @@ pub mod block {
             pub fn source(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<
+                        DataParamCardSelectorFromManifestCardsSource,
+                    >,
                 >,
             ) -> Self {
                 self.source = ::std::option::Option::Some(
@@ -2904,13 +3048,11 @@ pub mod block {
             /// Sets `values`.
             pub fn values(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<
+                    DataParamCardSelectorFromManifestCardsValues,
                 >,
             ) -> Self {
-                self.values = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.values = ::std::option::Option::Some(value.into());
                 self
             }
         }
@@ -4506,6 +4648,351 @@ pub mod demos {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ParamsOrder);
+        /// Allowed values of `params.params.group.TYPE` in `landing.demos.getList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ParamsGroupType {
+            /// `page`
+            Page,
+            /// `store`
+            Store,
+            /// `knowledge`
+            Knowledge,
+            /// `group`
+            Group,
+            /// `mainpage`
+            Mainpage,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            ParamsGroupType { Page = "page", Store = "store", Knowledge = "knowledge",
+            Group = "group", Mainpage = "mainpage" }
+        );
+        /// Allowed values of `params.params.group.TPL_TYPE` in `landing.demos.getList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ParamsGroupTplType {
+            /// `S`
+            S,
+            /// `P`
+            P,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ParamsGroupTplType { S = "S", P = "P" });
+        /// The object `params.params.group` of `landing.demos.getList`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct ParamsGroup {
+            /// `ID`: `integer | string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `APP_CODE`: `string`, optional.
+            pub app_code: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `TITLE`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string | null`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Values: `page`, `store`, `knowledge`, `group`, `mainpage`.
+            pub type_: ::std::option::Option<ParamsGroupType>,
+            /// `TPL_TYPE`: `string`, optional.
+            ///
+            /// Values: `S`, `P`.
+            pub tpl_type: ::std::option::Option<ParamsGroupTplType>,
+            /// `SHOW_IN_LIST`: `string`, optional.
+            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `PREVIEW_URL`: `string`, optional.
+            pub preview_url: ::std::option::Option<::std::string::String>,
+            /// `PREVIEW`: `string`, optional.
+            pub preview: ::std::option::Option<::std::string::String>,
+            /// `PREVIEW2X`: `string`, optional.
+            pub preview2_x: ::std::option::Option<::std::string::String>,
+            /// `PREVIEW3X`: `string`, optional.
+            pub preview3_x: ::std::option::Option<::std::string::String>,
+            /// `MANIFEST`: `object | boolean`, optional.
+            pub manifest: ::std::option::Option<::serde_json::Value>,
+            /// `LANG`: `object | null`, optional.
+            pub lang: ::std::option::Option<::serde_json::Value>,
+            /// `SITE_TEMPLATE_ID`: `string | null`, optional.
+            pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY_ID`: `integer`, optional.
+            pub created_by_id: ::std::option::Option<i64>,
+            /// `MODIFIED_BY_ID`: `integer`, optional.
+            pub modified_by_id: ::std::option::Option<i64>,
+            /// `DATE_CREATE`: `string`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `string`, optional.
+            pub date_modify: ::std::option::Option<::std::string::String>,
+        }
+        impl ParamsGroup {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    app_code: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    title: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    type_: ::std::default::Default::default(),
+                    tpl_type: ::std::default::Default::default(),
+                    show_in_list: ::std::default::Default::default(),
+                    preview_url: ::std::default::Default::default(),
+                    preview: ::std::default::Default::default(),
+                    preview2_x: ::std::default::Default::default(),
+                    preview3_x: ::std::default::Default::default(),
+                    manifest: ::std::default::Default::default(),
+                    lang: ::std::default::Default::default(),
+                    site_template_id: ::std::default::Default::default(),
+                    created_by_id: ::std::default::Default::default(),
+                    modified_by_id: ::std::default::Default::default(),
+                    date_create: ::std::default::Default::default(),
+                    date_modify: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `APP_CODE`.
+            pub fn app_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.app_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TITLE`.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TYPE`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<ParamsGroupType>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TPL_TYPE`.
+            pub fn tpl_type(
+                mut self,
+                value: impl ::std::convert::Into<ParamsGroupTplType>,
+            ) -> Self {
+                self.tpl_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SHOW_IN_LIST`.
+            pub fn show_in_list(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.show_in_list = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PREVIEW_URL`.
+            pub fn preview_url(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.preview_url = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PREVIEW`.
+            pub fn preview(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.preview = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PREVIEW2X`.
+            pub fn preview2_x(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.preview2_x = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PREVIEW3X`.
+            pub fn preview3_x(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.preview3_x = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MANIFEST`.
+            pub fn manifest(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.manifest = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LANG`.
+            pub fn lang(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.lang = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SITE_TEMPLATE_ID`.
+            pub fn site_template_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CREATED_BY_ID`.
+            pub fn created_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.created_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED_BY_ID`.
+            pub fn modified_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.modified_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_CREATE`.
+            pub fn date_create(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_create = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_MODIFY`.
+            pub fn date_modify(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_modify = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for ParamsGroup {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
+                crate::support::opt_entry(&mut map, "SHOW_IN_LIST", &self.show_in_list)?;
+                crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
+                crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
+                crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TEMPLATE_ID",
+                    &self.site_template_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for ParamsGroup {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    xml_id: object.field("XML_ID")?,
+                    app_code: object.field("APP_CODE")?,
+                    active: object.field("ACTIVE")?,
+                    title: object.field("TITLE")?,
+                    description: object.field("DESCRIPTION")?,
+                    type_: object.field("TYPE")?,
+                    tpl_type: object.field("TPL_TYPE")?,
+                    show_in_list: object.field("SHOW_IN_LIST")?,
+                    preview_url: object.field("PREVIEW_URL")?,
+                    preview: object.field("PREVIEW")?,
+                    preview2_x: object.field("PREVIEW2X")?,
+                    preview3_x: object.field("PREVIEW3X")?,
+                    manifest: object.field("MANIFEST")?,
+                    lang: object.field("LANG")?,
+                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    created_by_id: object.field("CREATED_BY_ID")?,
+                    modified_by_id: object.field("MODIFIED_BY_ID")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    date_modify: object.field("DATE_MODIFY")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(ParamsGroup);
         /// The object `params.params` of `landing.demos.getList`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html>
@@ -4519,7 +5006,7 @@ pub mod demos {
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<ParamsOrder>,
             /// `group`: `array`, optional.
-            pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub group: ::std::option::Option<::std::vec::Vec<ParamsGroup>>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
@@ -4569,7 +5056,7 @@ pub mod demos {
             pub fn group(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<ParamsGroup>,
                 >,
             ) -> Self {
                 self.group = ::std::option::Option::Some(
@@ -12769,6 +13256,249 @@ pub mod repo {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ParamsOrder);
+        /// The object `params.params.group` of `landing.repo.getList`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct ParamsGroup {
+            /// `ID`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `APP_CODE`: `string | null`, optional.
+            pub app_code: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `string`, optional.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `SECTIONS`: `string`, optional.
+            pub sections: ::std::option::Option<::std::string::String>,
+            /// `SITE_TEMPLATE_ID`: `string | null`, optional.
+            pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// `PREVIEW`: `string`, optional.
+            pub preview: ::std::option::Option<::std::string::String>,
+            /// `MANIFEST`: `object | array | boolean`, optional.
+            pub manifest: ::std::option::Option<::serde_json::Value>,
+            /// `CONTENT`: `string`, optional.
+            pub content: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY_ID`: `string`, optional.
+            pub created_by_id: ::std::option::Option<::std::string::String>,
+            /// `MODIFIED_BY_ID`: `string`, optional.
+            pub modified_by_id: ::std::option::Option<::std::string::String>,
+            /// `DATE_CREATE`: `string`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `string`, optional.
+            pub date_modify: ::std::option::Option<::std::string::String>,
+        }
+        impl ParamsGroup {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    app_code: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    sections: ::std::default::Default::default(),
+                    site_template_id: ::std::default::Default::default(),
+                    preview: ::std::default::Default::default(),
+                    manifest: ::std::default::Default::default(),
+                    content: ::std::default::Default::default(),
+                    created_by_id: ::std::default::Default::default(),
+                    modified_by_id: ::std::default::Default::default(),
+                    date_create: ::std::default::Default::default(),
+                    date_modify: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `APP_CODE`.
+            pub fn app_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.app_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `NAME`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SECTIONS`.
+            pub fn sections(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.sections = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SITE_TEMPLATE_ID`.
+            pub fn site_template_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PREVIEW`.
+            pub fn preview(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.preview = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MANIFEST`.
+            pub fn manifest(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.manifest = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CONTENT`.
+            pub fn content(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.content = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CREATED_BY_ID`.
+            pub fn created_by_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.created_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED_BY_ID`.
+            pub fn modified_by_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.modified_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_CREATE`.
+            pub fn date_create(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_create = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_MODIFY`.
+            pub fn date_modify(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_modify = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for ParamsGroup {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TEMPLATE_ID",
+                    &self.site_template_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for ParamsGroup {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    xml_id: object.field("XML_ID")?,
+                    app_code: object.field("APP_CODE")?,
+                    active: object.field("ACTIVE")?,
+                    name: object.field("NAME")?,
+                    description: object.field("DESCRIPTION")?,
+                    sections: object.field("SECTIONS")?,
+                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    preview: object.field("PREVIEW")?,
+                    manifest: object.field("MANIFEST")?,
+                    content: object.field("CONTENT")?,
+                    created_by_id: object.field("CREATED_BY_ID")?,
+                    modified_by_id: object.field("MODIFIED_BY_ID")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    date_modify: object.field("DATE_MODIFY")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(ParamsGroup);
         /// The object `params.params` of `landing.repo.getList`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-get-list.html>
@@ -12782,7 +13512,7 @@ pub mod repo {
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<ParamsOrder>,
             /// `group`: `array`, optional.
-            pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub group: ::std::option::Option<::std::vec::Vec<ParamsGroup>>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
@@ -12832,7 +13562,7 @@ pub mod repo {
             pub fn group(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<ParamsGroup>,
                 >,
             ) -> Self {
                 self.group = ::std::option::Option::Some(
@@ -13418,6 +14148,263 @@ pub mod repowidget {
     pub mod getlist {
         /// Error codes of `landing.repowidget.getlist`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `params.params.select` of `landing.repowidget.getlist`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct ParamsSelect {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `APP_CODE`: `string`, optional.
+            pub app_code: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `char`, optional.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `SECTIONS`: `string`, optional.
+            pub sections: ::std::option::Option<::std::string::String>,
+            /// `PREVIEW`: `string`, optional.
+            pub preview: ::std::option::Option<::std::string::String>,
+            /// `WIDGET_PARAMS`: `object`, optional.
+            pub widget_params: ::std::option::Option<::serde_json::Value>,
+            /// `CONTENT`: `string`, optional.
+            pub content: ::std::option::Option<::std::string::String>,
+            /// `MANIFEST`: `object`, optional.
+            pub manifest: ::std::option::Option<::serde_json::Value>,
+            /// `CREATED_BY_ID`: `integer`, optional.
+            pub created_by_id: ::std::option::Option<i64>,
+            /// `MODIFIED_BY_ID`: `integer`, optional.
+            pub modified_by_id: ::std::option::Option<i64>,
+            /// `DATE_CREATE`: `date`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `date`, optional.
+            pub date_modify: ::std::option::Option<::std::string::String>,
+            /// `SITE_TEMPLATE_ID`: `string`, optional.
+            pub site_template_id: ::std::option::Option<::std::string::String>,
+        }
+        impl ParamsSelect {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    app_code: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    sections: ::std::default::Default::default(),
+                    preview: ::std::default::Default::default(),
+                    widget_params: ::std::default::Default::default(),
+                    content: ::std::default::Default::default(),
+                    manifest: ::std::default::Default::default(),
+                    created_by_id: ::std::default::Default::default(),
+                    modified_by_id: ::std::default::Default::default(),
+                    date_create: ::std::default::Default::default(),
+                    date_modify: ::std::default::Default::default(),
+                    site_template_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `APP_CODE`.
+            pub fn app_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.app_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `NAME`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SECTIONS`.
+            pub fn sections(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.sections = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PREVIEW`.
+            pub fn preview(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.preview = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WIDGET_PARAMS`.
+            pub fn widget_params(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.widget_params = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CONTENT`.
+            pub fn content(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.content = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MANIFEST`.
+            pub fn manifest(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.manifest = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CREATED_BY_ID`.
+            pub fn created_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.created_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED_BY_ID`.
+            pub fn modified_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.modified_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_CREATE`.
+            pub fn date_create(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_create = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_MODIFY`.
+            pub fn date_modify(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_modify = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SITE_TEMPLATE_ID`.
+            pub fn site_template_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for ParamsSelect {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WIDGET_PARAMS",
+                    &self.widget_params,
+                )?;
+                crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+                crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TEMPLATE_ID",
+                    &self.site_template_id,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for ParamsSelect {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    xml_id: object.field("XML_ID")?,
+                    app_code: object.field("APP_CODE")?,
+                    active: object.field("ACTIVE")?,
+                    name: object.field("NAME")?,
+                    description: object.field("DESCRIPTION")?,
+                    sections: object.field("SECTIONS")?,
+                    preview: object.field("PREVIEW")?,
+                    widget_params: object.field("WIDGET_PARAMS")?,
+                    content: object.field("CONTENT")?,
+                    manifest: object.field("MANIFEST")?,
+                    created_by_id: object.field("CREATED_BY_ID")?,
+                    modified_by_id: object.field("MODIFIED_BY_ID")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    date_modify: object.field("DATE_MODIFY")?,
+                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(ParamsSelect);
         /// The object `params.params.filter` of `landing.repowidget.getlist`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -13675,6 +14662,263 @@ pub mod repowidget {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ParamsFilter);
+        /// The object `params.params.group` of `landing.repowidget.getlist`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct ParamsGroup {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `APP_CODE`: `string`, optional.
+            pub app_code: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `char`, optional.
+            pub active: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `SECTIONS`: `string`, optional.
+            pub sections: ::std::option::Option<::std::string::String>,
+            /// `PREVIEW`: `string`, optional.
+            pub preview: ::std::option::Option<::std::string::String>,
+            /// `WIDGET_PARAMS`: `object`, optional.
+            pub widget_params: ::std::option::Option<::serde_json::Value>,
+            /// `CONTENT`: `string`, optional.
+            pub content: ::std::option::Option<::std::string::String>,
+            /// `MANIFEST`: `object`, optional.
+            pub manifest: ::std::option::Option<::serde_json::Value>,
+            /// `CREATED_BY_ID`: `integer`, optional.
+            pub created_by_id: ::std::option::Option<i64>,
+            /// `MODIFIED_BY_ID`: `integer`, optional.
+            pub modified_by_id: ::std::option::Option<i64>,
+            /// `DATE_CREATE`: `date`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `date`, optional.
+            pub date_modify: ::std::option::Option<::std::string::String>,
+            /// `SITE_TEMPLATE_ID`: `string`, optional.
+            pub site_template_id: ::std::option::Option<::std::string::String>,
+        }
+        impl ParamsGroup {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    app_code: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    name: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    sections: ::std::default::Default::default(),
+                    preview: ::std::default::Default::default(),
+                    widget_params: ::std::default::Default::default(),
+                    content: ::std::default::Default::default(),
+                    manifest: ::std::default::Default::default(),
+                    created_by_id: ::std::default::Default::default(),
+                    modified_by_id: ::std::default::Default::default(),
+                    date_create: ::std::default::Default::default(),
+                    date_modify: ::std::default::Default::default(),
+                    site_template_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `APP_CODE`.
+            pub fn app_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.app_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `NAME`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SECTIONS`.
+            pub fn sections(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.sections = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PREVIEW`.
+            pub fn preview(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.preview = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `WIDGET_PARAMS`.
+            pub fn widget_params(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.widget_params = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CONTENT`.
+            pub fn content(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.content = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MANIFEST`.
+            pub fn manifest(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.manifest = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CREATED_BY_ID`.
+            pub fn created_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.created_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED_BY_ID`.
+            pub fn modified_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.modified_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_CREATE`.
+            pub fn date_create(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_create = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_MODIFY`.
+            pub fn date_modify(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_modify = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SITE_TEMPLATE_ID`.
+            pub fn site_template_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.site_template_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for ParamsGroup {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WIDGET_PARAMS",
+                    &self.widget_params,
+                )?;
+                crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+                crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TEMPLATE_ID",
+                    &self.site_template_id,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for ParamsGroup {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    xml_id: object.field("XML_ID")?,
+                    app_code: object.field("APP_CODE")?,
+                    active: object.field("ACTIVE")?,
+                    name: object.field("NAME")?,
+                    description: object.field("DESCRIPTION")?,
+                    sections: object.field("SECTIONS")?,
+                    preview: object.field("PREVIEW")?,
+                    widget_params: object.field("WIDGET_PARAMS")?,
+                    content: object.field("CONTENT")?,
+                    manifest: object.field("MANIFEST")?,
+                    created_by_id: object.field("CREATED_BY_ID")?,
+                    modified_by_id: object.field("MODIFIED_BY_ID")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    date_modify: object.field("DATE_MODIFY")?,
+                    site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(ParamsGroup);
         /// The object `params.params.order` of `landing.repowidget.getlist`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -13939,13 +15183,13 @@ pub mod repowidget {
         #[non_exhaustive]
         pub struct Params {
             /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::std::vec::Vec<ParamsSelect>>,
             /// `filter`: `object`, optional.
             ///
             /// Values: `field`.
             pub filter: ::std::option::Option<ParamsFilter>,
             /// `group`: `array`, optional.
-            pub group: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub group: ::std::option::Option<::std::vec::Vec<ParamsGroup>>,
             /// `order`: `object`, optional.
             ///
             /// Values: `field`.
@@ -13965,7 +15209,7 @@ pub mod repowidget {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<ParamsSelect>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -13985,7 +15229,7 @@ pub mod repowidget {
             pub fn group(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<ParamsGroup>,
                 >,
             ) -> Self {
                 self.group = ::std::option::Option::Some(
@@ -14900,8 +16144,83 @@ pub mod role {
         string_enum!(
             Scope { Group = "GROUP", Knowledge = "KNOWLEDGE", Mainpage = "MAINPAGE" }
         );
-        /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        /// Allowed values of `result.0` in `landing.role.getRights`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputN0 {
+            /// `denied`
+            Denied,
+            /// `read`
+            Read,
+            /// `edit`
+            Edit,
+            /// `sett`
+            Sett,
+            /// `public`
+            Public,
+            /// `delete`
+            Delete,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputN0 { Denied = "denied", Read = "read", Edit = "edit", Sett = "sett",
+            Public = "public", Delete = "delete" }
+        );
+        /// Allowed values of `result.<siteId>` in `landing.role.getRights`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputSiteId {
+            /// `denied`
+            Denied,
+            /// `read`
+            Read,
+            /// `edit`
+            Edit,
+            /// `sett`
+            Sett,
+            /// `public`
+            Public,
+            /// `delete`
+            Delete,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputSiteId { Denied = "denied", Read = "read", Edit = "edit", Sett =
+            "sett", Public = "public", Delete = "delete" }
+        );
+        /// The object `result` of `landing.role.getRights`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-rights.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `0`: `string[]`, optional.
+            ///
+            /// Values: `denied`, `read`, `edit`, `sett`, `public`, `delete`.
+            pub n0: ::std::vec::Vec<OutputN0>,
+            /// `<siteId>`: `string[]`, optional.
+            ///
+            /// Values: `denied`, `read`, `edit`, `sett`, `public`, `delete`.
+            ///
+            /// Stands for any key: one entry per key.
+            pub site_id: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::vec::Vec<OutputSiteId>,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    n0: object.field("0")?,
+                    site_id: object.rest()?,
+                })
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetRights {
             const NAME: &'static str = "landing.role.getRights";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14909,6 +16228,7 @@ pub mod role {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.role.isEnabled`.
     ///

@@ -20,7 +20,7 @@ pub struct Add {
     /// `SOCNET_GROUP_ID`: `integer`, optional.
     pub socnet_group_id: ::std::option::Option<i64>,
     /// `FIELDS`: `array`, required.
-    pub fields: ::std::vec::Vec<::serde_json::Value>,
+    pub fields: ::std::vec::Vec<add::Fields>,
     /// `MESSAGES`: `array`, optional.
     ///
     /// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
@@ -34,7 +34,7 @@ impl Add {
         iblock_type_id: impl ::std::convert::Into<add::IblockTypeId>,
         iblock_code: impl ::std::convert::Into<::std::string::String>,
         fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<add::Fields>,
         >,
     ) -> Self {
         Self {
@@ -297,7 +297,7 @@ pub struct Update {
     /// `SOCNET_GROUP_ID`: `integer`, optional.
     pub socnet_group_id: ::std::option::Option<i64>,
     /// `FIELDS`: `array`, required.
-    pub fields: ::std::vec::Vec<::serde_json::Value>,
+    pub fields: ::std::vec::Vec<update::Fields>,
     /// `MESSAGES`: `array`, optional.
     ///
     /// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
@@ -312,7 +312,7 @@ impl Update {
         iblock_id: impl ::std::convert::Into<i64>,
         iblock_code: impl ::std::convert::Into<::std::string::String>,
         fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<update::Fields>,
         >,
     ) -> Self {
         Self {
@@ -433,6 +433,114 @@ pub mod add {
         IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
         = "lists_socnet" }
     );
+    /// Allowed values of `params.FIELDS.BIZPROC` in `lists.add`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum FieldsBizproc {
+        /// `Y`
+        Y,
+        /// `N`
+        N,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(FieldsBizproc { Y = "Y", N = "N" });
+    /// The object `params.FIELDS` of `lists.add`: `array`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct Fields {
+        /// `NAME`: `string`, required.
+        pub name: ::std::string::String,
+        /// `DESCRIPTION`: `string`, optional.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `integer`, optional.
+        pub sort: ::std::option::Option<i64>,
+        /// `PICTURE`: `array`, optional.
+        pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `BIZPROC`: `string`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub bizproc: ::std::option::Option<FieldsBizproc>,
+    }
+    impl Fields {
+        /// The object with its required parameters: `NAME`.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                name: name.into(),
+                description: ::std::default::Default::default(),
+                sort: ::std::default::Default::default(),
+                picture: ::std::default::Default::default(),
+                bizproc: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `DESCRIPTION`.
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `SORT`.
+        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.sort = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `PICTURE`.
+        pub fn picture(
+            mut self,
+            value: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.picture = ::std::option::Option::Some(
+                value.into_iter().map(::std::convert::Into::into).collect(),
+            );
+            self
+        }
+        /// Sets `BIZPROC`.
+        pub fn bizproc(
+            mut self,
+            value: impl ::std::convert::Into<FieldsBizproc>,
+        ) -> Self {
+            self.bizproc = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ::serde::Serialize for Fields {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+            crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "deserialize-params")]
+    impl crate::support::FromValue for Fields {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.field("NAME")?,
+                description: object.field("DESCRIPTION")?,
+                sort: object.field("SORT")?,
+                picture: object.field("PICTURE")?,
+                bizproc: object.field("BIZPROC")?,
+            })
+        }
+    }
+    #[cfg(feature = "deserialize-params")]
+    deserialize_via_from_value!(Fields);
     /// Allowed values of `params.MESSAGES` in `lists.add`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -549,7 +657,7 @@ pub mod element {
         /// `ELEMENT_CODE`: `string`, required.
         pub element_code: ::std::string::String,
         /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<add::Fields>,
         /// `IBLOCK_SECTION_ID`: `integer`, optional.
         pub iblock_section_id: ::std::option::Option<i64>,
         /// `LIST_ELEMENT_URL`: `string`, optional.
@@ -563,7 +671,7 @@ pub mod element {
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             element_code: impl ::std::convert::Into<::std::string::String>,
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<add::Fields>,
             >,
         ) -> Self {
             Self {
@@ -872,7 +980,7 @@ pub mod element {
         /// `ELEMENT_CODE`: `string`, required.
         pub element_code: ::std::string::String,
         /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<update::Fields>,
     }
     impl Update {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`.
@@ -883,7 +991,7 @@ pub mod element {
             element_id: impl ::std::convert::Into<i64>,
             element_code: impl ::std::convert::Into<::std::string::String>,
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<update::Fields>,
             >,
         ) -> Self {
             Self {
@@ -978,6 +1086,64 @@ pub mod element {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
+        /// The object `params.FIELDS` of `lists.element.add`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `NAME`: `string`, required.
+            pub name: ::std::string::String,
+            /// `PROPERTY_PropertyId`: `any`, optional.
+            pub property_property_id: ::std::option::Option<::serde_json::Value>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `NAME`.
+            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    name: name.into(),
+                    property_property_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `PROPERTY_PropertyId`.
+            pub fn property_property_id(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.property_property_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROPERTY_PropertyId",
+                    &self.property_property_id,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("NAME")?,
+                    property_property_id: object.field("PROPERTY_PropertyId")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -1282,6 +1448,64 @@ pub mod element {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
+        /// The object `params.FIELDS` of `lists.element.update`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `NAME`: `string`, required.
+            pub name: ::std::string::String,
+            /// `PROPERTY_PropertyId`: `any`, optional.
+            pub property_property_id: ::std::option::Option<::serde_json::Value>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `NAME`.
+            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    name: name.into(),
+                    property_property_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `PROPERTY_PropertyId`.
+            pub fn property_property_id(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.property_property_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PROPERTY_PropertyId",
+                    &self.property_property_id,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("NAME")?,
+                    property_property_id: object.field("PROPERTY_PropertyId")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Update {
@@ -1314,7 +1538,7 @@ pub mod field {
         /// `IBLOCK_CODE`: `string`, required.
         pub iblock_code: ::std::string::String,
         /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<add::Fields>,
     }
     impl Add {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
@@ -1323,7 +1547,7 @@ pub mod field {
             iblock_id: impl ::std::convert::Into<i64>,
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<add::Fields>,
             >,
         ) -> Self {
             Self {
@@ -1524,7 +1748,7 @@ pub mod field {
         /// `IBLOCK_CODE`: `string`, required.
         pub iblock_code: ::std::string::String,
         /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<update::Fields>,
         /// `FIELD_ID`: `string`, required.
         pub field_id: ::std::string::String,
     }
@@ -1535,7 +1759,7 @@ pub mod field {
             iblock_id: impl ::std::convert::Into<i64>,
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<update::Fields>,
             >,
             field_id: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
@@ -1622,6 +1846,301 @@ pub mod field {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
+        /// Allowed values of `params.FIELDS.IS_REQUIRED` in `lists.field.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsIsRequired {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsIsRequired { Y = "Y", N = "N" });
+        /// Allowed values of `params.FIELDS.MULTIPLE` in `lists.field.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsMultiple {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsMultiple { Y = "Y", N = "N" });
+        /// Allowed values of `params.FIELDS.SETTINGS` in `lists.field.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsSettings {
+            /// `SHOW_ADD_FORM`
+            ShowAddForm,
+            /// `SHOW_EDIT_FORM`
+            ShowEditForm,
+            /// `ADD_READ_ONLY_FIELD`
+            AddReadOnlyField,
+            /// `EDIT_READ_ONLY_FIELD`
+            EditReadOnlyField,
+            /// `SHOW_FIELD_PREVIEW`
+            ShowFieldPreview,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsSettings { ShowAddForm = "SHOW_ADD_FORM", ShowEditForm =
+            "SHOW_EDIT_FORM", AddReadOnlyField = "ADD_READ_ONLY_FIELD", EditReadOnlyField
+            = "EDIT_READ_ONLY_FIELD", ShowFieldPreview = "SHOW_FIELD_PREVIEW" }
+        );
+        /// The object `params.FIELDS` of `lists.field.add`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `NAME`: `string`, required.
+            pub name: ::std::string::String,
+            /// `TYPE`: `string`, required.
+            pub type_: ::std::string::String,
+            /// `IS_REQUIRED`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub is_required: ::std::option::Option<FieldsIsRequired>,
+            /// `MULTIPLE`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub multiple: ::std::option::Option<FieldsMultiple>,
+            /// `SORT`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+            /// `DEFAULT_VALUE`: `any`, optional.
+            pub default_value: ::std::option::Option<::serde_json::Value>,
+            /// `LIST`: `array`, optional.
+            pub list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `LIST_TEXT_VALUES`: `string`, optional.
+            pub list_text_values: ::std::option::Option<::std::string::String>,
+            /// `LIST_DEF`: `array`, optional.
+            pub list_def: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `CODE`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `SETTINGS`: `array`, optional.
+            ///
+            /// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
+            pub settings: ::std::option::Option<::std::vec::Vec<FieldsSettings>>,
+            /// `USER_TYPE_SETTINGS`: `array`, optional.
+            pub user_type_settings: ::std::option::Option<
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
+            /// `ROW_COUNT`: `integer`, optional.
+            pub row_count: ::std::option::Option<i64>,
+            /// `COL_COUNT`: `integer`, optional.
+            pub col_count: ::std::option::Option<i64>,
+            /// `LINK_IBLOCK_ID`: `integer`, optional.
+            pub link_iblock_id: ::std::option::Option<i64>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `NAME`, `TYPE`.
+            pub fn new(
+                name: impl ::std::convert::Into<::std::string::String>,
+                type_: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    name: name.into(),
+                    type_: type_.into(),
+                    is_required: ::std::default::Default::default(),
+                    multiple: ::std::default::Default::default(),
+                    sort: ::std::default::Default::default(),
+                    default_value: ::std::default::Default::default(),
+                    list: ::std::default::Default::default(),
+                    list_text_values: ::std::default::Default::default(),
+                    list_def: ::std::default::Default::default(),
+                    code: ::std::default::Default::default(),
+                    settings: ::std::default::Default::default(),
+                    user_type_settings: ::std::default::Default::default(),
+                    row_count: ::std::default::Default::default(),
+                    col_count: ::std::default::Default::default(),
+                    link_iblock_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `IS_REQUIRED`.
+            pub fn is_required(
+                mut self,
+                value: impl ::std::convert::Into<FieldsIsRequired>,
+            ) -> Self {
+                self.is_required = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MULTIPLE`.
+            pub fn multiple(
+                mut self,
+                value: impl ::std::convert::Into<FieldsMultiple>,
+            ) -> Self {
+                self.multiple = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SORT`.
+            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DEFAULT_VALUE`.
+            pub fn default_value(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.default_value = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LIST`.
+            pub fn list(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.list = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `LIST_TEXT_VALUES`.
+            pub fn list_text_values(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.list_text_values = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LIST_DEF`.
+            pub fn list_def(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.list_def = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `CODE`.
+            pub fn code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SETTINGS`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<FieldsSettings>,
+                >,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `USER_TYPE_SETTINGS`.
+            pub fn user_type_settings(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.user_type_settings = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `ROW_COUNT`.
+            pub fn row_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.row_count = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `COL_COUNT`.
+            pub fn col_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.col_count = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LINK_IBLOCK_ID`.
+            pub fn link_iblock_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.link_iblock_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("NAME", &self.name)?;
+                map.serialize_entry("TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DEFAULT_VALUE",
+                    &self.default_value,
+                )?;
+                crate::support::opt_entry(&mut map, "LIST", &self.list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LIST_TEXT_VALUES",
+                    &self.list_text_values,
+                )?;
+                crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USER_TYPE_SETTINGS",
+                    &self.user_type_settings,
+                )?;
+                crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
+                crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LINK_IBLOCK_ID",
+                    &self.link_iblock_id,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("NAME")?,
+                    type_: object.field("TYPE")?,
+                    is_required: object.field("IS_REQUIRED")?,
+                    multiple: object.field("MULTIPLE")?,
+                    sort: object.field("SORT")?,
+                    default_value: object.field("DEFAULT_VALUE")?,
+                    list: object.field("LIST")?,
+                    list_text_values: object.field("LIST_TEXT_VALUES")?,
+                    list_def: object.field("LIST_DEF")?,
+                    code: object.field("CODE")?,
+                    settings: object.field("SETTINGS")?,
+                    user_type_settings: object.field("USER_TYPE_SETTINGS")?,
+                    row_count: object.field("ROW_COUNT")?,
+                    col_count: object.field("COL_COUNT")?,
+                    link_iblock_id: object.field("LINK_IBLOCK_ID")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `string`.
         pub type Output = ::bitrix24_runtime::lenient::Str;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -1898,6 +2417,301 @@ pub mod field {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
+        /// Allowed values of `params.FIELDS.IS_REQUIRED` in `lists.field.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsIsRequired {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsIsRequired { Y = "Y", N = "N" });
+        /// Allowed values of `params.FIELDS.MULTIPLE` in `lists.field.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsMultiple {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsMultiple { Y = "Y", N = "N" });
+        /// Allowed values of `params.FIELDS.SETTINGS` in `lists.field.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsSettings {
+            /// `SHOW_ADD_FORM`
+            ShowAddForm,
+            /// `SHOW_EDIT_FORM`
+            ShowEditForm,
+            /// `ADD_READ_ONLY_FIELD`
+            AddReadOnlyField,
+            /// `EDIT_READ_ONLY_FIELD`
+            EditReadOnlyField,
+            /// `SHOW_FIELD_PREVIEW`
+            ShowFieldPreview,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsSettings { ShowAddForm = "SHOW_ADD_FORM", ShowEditForm =
+            "SHOW_EDIT_FORM", AddReadOnlyField = "ADD_READ_ONLY_FIELD", EditReadOnlyField
+            = "EDIT_READ_ONLY_FIELD", ShowFieldPreview = "SHOW_FIELD_PREVIEW" }
+        );
+        /// The object `params.FIELDS` of `lists.field.update`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `NAME`: `string`, required.
+            pub name: ::std::string::String,
+            /// `TYPE`: `string`, required.
+            pub type_: ::std::string::String,
+            /// `IS_REQUIRED`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub is_required: ::std::option::Option<FieldsIsRequired>,
+            /// `MULTIPLE`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub multiple: ::std::option::Option<FieldsMultiple>,
+            /// `SORT`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+            /// `DEFAULT_VALUE`: `any`, optional.
+            pub default_value: ::std::option::Option<::serde_json::Value>,
+            /// `LIST`: `array`, optional.
+            pub list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `LIST_TEXT_VALUES`: `string`, optional.
+            pub list_text_values: ::std::option::Option<::std::string::String>,
+            /// `LIST_DEF`: `array`, optional.
+            pub list_def: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `CODE`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `SETTINGS`: `array`, optional.
+            ///
+            /// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
+            pub settings: ::std::option::Option<::std::vec::Vec<FieldsSettings>>,
+            /// `USER_TYPE_SETTINGS`: `array`, optional.
+            pub user_type_settings: ::std::option::Option<
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
+            /// `ROW_COUNT`: `integer`, optional.
+            pub row_count: ::std::option::Option<i64>,
+            /// `COL_COUNT`: `integer`, optional.
+            pub col_count: ::std::option::Option<i64>,
+            /// `LINK_IBLOCK_ID`: `integer`, optional.
+            pub link_iblock_id: ::std::option::Option<i64>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `NAME`, `TYPE`.
+            pub fn new(
+                name: impl ::std::convert::Into<::std::string::String>,
+                type_: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    name: name.into(),
+                    type_: type_.into(),
+                    is_required: ::std::default::Default::default(),
+                    multiple: ::std::default::Default::default(),
+                    sort: ::std::default::Default::default(),
+                    default_value: ::std::default::Default::default(),
+                    list: ::std::default::Default::default(),
+                    list_text_values: ::std::default::Default::default(),
+                    list_def: ::std::default::Default::default(),
+                    code: ::std::default::Default::default(),
+                    settings: ::std::default::Default::default(),
+                    user_type_settings: ::std::default::Default::default(),
+                    row_count: ::std::default::Default::default(),
+                    col_count: ::std::default::Default::default(),
+                    link_iblock_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `IS_REQUIRED`.
+            pub fn is_required(
+                mut self,
+                value: impl ::std::convert::Into<FieldsIsRequired>,
+            ) -> Self {
+                self.is_required = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MULTIPLE`.
+            pub fn multiple(
+                mut self,
+                value: impl ::std::convert::Into<FieldsMultiple>,
+            ) -> Self {
+                self.multiple = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SORT`.
+            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DEFAULT_VALUE`.
+            pub fn default_value(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.default_value = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LIST`.
+            pub fn list(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.list = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `LIST_TEXT_VALUES`.
+            pub fn list_text_values(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.list_text_values = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LIST_DEF`.
+            pub fn list_def(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.list_def = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `CODE`.
+            pub fn code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SETTINGS`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<FieldsSettings>,
+                >,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `USER_TYPE_SETTINGS`.
+            pub fn user_type_settings(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.user_type_settings = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `ROW_COUNT`.
+            pub fn row_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.row_count = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `COL_COUNT`.
+            pub fn col_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.col_count = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LINK_IBLOCK_ID`.
+            pub fn link_iblock_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.link_iblock_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("NAME", &self.name)?;
+                map.serialize_entry("TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DEFAULT_VALUE",
+                    &self.default_value,
+                )?;
+                crate::support::opt_entry(&mut map, "LIST", &self.list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LIST_TEXT_VALUES",
+                    &self.list_text_values,
+                )?;
+                crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USER_TYPE_SETTINGS",
+                    &self.user_type_settings,
+                )?;
+                crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
+                crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LINK_IBLOCK_ID",
+                    &self.link_iblock_id,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("NAME")?,
+                    type_: object.field("TYPE")?,
+                    is_required: object.field("IS_REQUIRED")?,
+                    multiple: object.field("MULTIPLE")?,
+                    sort: object.field("SORT")?,
+                    default_value: object.field("DEFAULT_VALUE")?,
+                    list: object.field("LIST")?,
+                    list_text_values: object.field("LIST_TEXT_VALUES")?,
+                    list_def: object.field("LIST_DEF")?,
+                    code: object.field("CODE")?,
+                    settings: object.field("SETTINGS")?,
+                    user_type_settings: object.field("USER_TYPE_SETTINGS")?,
+                    row_count: object.field("ROW_COUNT")?,
+                    col_count: object.field("COL_COUNT")?,
+                    link_iblock_id: object.field("LINK_IBLOCK_ID")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Update {
@@ -2062,7 +2876,7 @@ pub mod section {
         /// `SECTION_CODE`: `string`, required.
         pub section_code: ::std::string::String,
         /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<add::Fields>,
     }
     impl Add {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`.
@@ -2072,7 +2886,7 @@ pub mod section {
             iblock_code: impl ::std::convert::Into<::std::string::String>,
             section_code: impl ::std::convert::Into<::std::string::String>,
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<add::Fields>,
             >,
         ) -> Self {
             Self {
@@ -2320,7 +3134,7 @@ pub mod section {
         /// `SECTION_CODE`: `string`, required.
         pub section_code: ::std::string::String,
         /// `FIELDS`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<update::Fields>,
     }
     impl Update {
         /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`.
@@ -2331,7 +3145,7 @@ pub mod section {
             section_id: impl ::std::convert::Into<i64>,
             section_code: impl ::std::convert::Into<::std::string::String>,
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<update::Fields>,
             >,
         ) -> Self {
             Self {
@@ -2417,6 +3231,217 @@ pub mod section {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
+        /// Allowed values of `params.FIELDS.ACTIVE` in `lists.section.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsActive {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsActive { Y = "Y", N = "N" });
+        /// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsDescriptionType {
+            /// `text`
+            Text,
+            /// `html`
+            Html,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
+        /// The object `params.FIELDS` of `lists.section.add`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `NAME`: `string`, required.
+            pub name: ::std::string::String,
+            /// `EXTERNAL_ID`: `string`, optional.
+            pub external_id: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `SORT`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<FieldsActive>,
+            /// `PICTURE`: `array`, optional.
+            pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION_TYPE`: `string`, optional.
+            ///
+            /// Values: `text`, `html`.
+            pub description_type: ::std::option::Option<FieldsDescriptionType>,
+            /// `DETAIL_PICTURE`: `array`, optional.
+            pub detail_picture: ::std::option::Option<
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
+            /// `SECTION_PROPERTY`: `array`, optional.
+            pub section_property: ::std::option::Option<
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
+        }
+        impl Fields {
+            /// The object with its required parameters: `NAME`.
+            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    name: name.into(),
+                    external_id: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    sort: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    picture: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    description_type: ::std::default::Default::default(),
+                    detail_picture: ::std::default::Default::default(),
+                    section_property: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `EXTERNAL_ID`.
+            pub fn external_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.external_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SORT`.
+            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(
+                mut self,
+                value: impl ::std::convert::Into<FieldsActive>,
+            ) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PICTURE`.
+            pub fn picture(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.picture = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION_TYPE`.
+            pub fn description_type(
+                mut self,
+                value: impl ::std::convert::Into<FieldsDescriptionType>,
+            ) -> Self {
+                self.description_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DETAIL_PICTURE`.
+            pub fn detail_picture(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.detail_picture = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `SECTION_PROPERTY`.
+            pub fn section_property(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.section_property = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DESCRIPTION_TYPE",
+                    &self.description_type,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DETAIL_PICTURE",
+                    &self.detail_picture,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SECTION_PROPERTY",
+                    &self.section_property,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("NAME")?,
+                    external_id: object.field("EXTERNAL_ID")?,
+                    xml_id: object.field("XML_ID")?,
+                    sort: object.field("SORT")?,
+                    active: object.field("ACTIVE")?,
+                    picture: object.field("PICTURE")?,
+                    description: object.field("DESCRIPTION")?,
+                    description_type: object.field("DESCRIPTION_TYPE")?,
+                    detail_picture: object.field("DETAIL_PICTURE")?,
+                    section_property: object.field("SECTION_PROPERTY")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -2574,6 +3599,217 @@ pub mod section {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
+        /// Allowed values of `params.FIELDS.ACTIVE` in `lists.section.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsActive {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsActive { Y = "Y", N = "N" });
+        /// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsDescriptionType {
+            /// `text`
+            Text,
+            /// `html`
+            Html,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
+        /// The object `params.FIELDS` of `lists.section.update`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `NAME`: `string`, required.
+            pub name: ::std::string::String,
+            /// `EXTERNAL_ID`: `string`, optional.
+            pub external_id: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `SORT`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+            /// `ACTIVE`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<FieldsActive>,
+            /// `PICTURE`: `array`, optional.
+            pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION_TYPE`: `string`, optional.
+            ///
+            /// Values: `text`, `html`.
+            pub description_type: ::std::option::Option<FieldsDescriptionType>,
+            /// `DETAIL_PICTURE`: `array`, optional.
+            pub detail_picture: ::std::option::Option<
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
+            /// `SECTION_PROPERTY`: `array`, optional.
+            pub section_property: ::std::option::Option<
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
+        }
+        impl Fields {
+            /// The object with its required parameters: `NAME`.
+            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    name: name.into(),
+                    external_id: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    sort: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    picture: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    description_type: ::std::default::Default::default(),
+                    detail_picture: ::std::default::Default::default(),
+                    section_property: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `EXTERNAL_ID`.
+            pub fn external_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.external_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SORT`.
+            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(
+                mut self,
+                value: impl ::std::convert::Into<FieldsActive>,
+            ) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `PICTURE`.
+            pub fn picture(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.picture = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION_TYPE`.
+            pub fn description_type(
+                mut self,
+                value: impl ::std::convert::Into<FieldsDescriptionType>,
+            ) -> Self {
+                self.description_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DETAIL_PICTURE`.
+            pub fn detail_picture(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.detail_picture = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `SECTION_PROPERTY`.
+            pub fn section_property(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.section_property = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DESCRIPTION_TYPE",
+                    &self.description_type,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DETAIL_PICTURE",
+                    &self.detail_picture,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SECTION_PROPERTY",
+                    &self.section_property,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("NAME")?,
+                    external_id: object.field("EXTERNAL_ID")?,
+                    xml_id: object.field("XML_ID")?,
+                    sort: object.field("SORT")?,
+                    active: object.field("ACTIVE")?,
+                    picture: object.field("PICTURE")?,
+                    description: object.field("DESCRIPTION")?,
+                    description_type: object.field("DESCRIPTION_TYPE")?,
+                    detail_picture: object.field("DETAIL_PICTURE")?,
+                    section_property: object.field("SECTION_PROPERTY")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Update {
@@ -2627,6 +3863,114 @@ pub mod update {
         IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
         = "lists_socnet" }
     );
+    /// Allowed values of `params.FIELDS.BIZPROC` in `lists.update`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum FieldsBizproc {
+        /// `Y`
+        Y,
+        /// `N`
+        N,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(FieldsBizproc { Y = "Y", N = "N" });
+    /// The object `params.FIELDS` of `lists.update`: `array`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub struct Fields {
+        /// `NAME`: `string`, required.
+        pub name: ::std::string::String,
+        /// `DESCRIPTION`: `string`, optional.
+        pub description: ::std::option::Option<::std::string::String>,
+        /// `SORT`: `integer`, optional.
+        pub sort: ::std::option::Option<i64>,
+        /// `PICTURE`: `array`, optional.
+        pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `BIZPROC`: `string`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub bizproc: ::std::option::Option<FieldsBizproc>,
+    }
+    impl Fields {
+        /// The object with its required parameters: `NAME`.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                name: name.into(),
+                description: ::std::default::Default::default(),
+                sort: ::std::default::Default::default(),
+                picture: ::std::default::Default::default(),
+                bizproc: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `DESCRIPTION`.
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `SORT`.
+        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.sort = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `PICTURE`.
+        pub fn picture(
+            mut self,
+            value: impl ::std::iter::IntoIterator<
+                Item = impl ::std::convert::Into<::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.picture = ::std::option::Option::Some(
+                value.into_iter().map(::std::convert::Into::into).collect(),
+            );
+            self
+        }
+        /// Sets `BIZPROC`.
+        pub fn bizproc(
+            mut self,
+            value: impl ::std::convert::Into<FieldsBizproc>,
+        ) -> Self {
+            self.bizproc = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ::serde::Serialize for Fields {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+            crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "deserialize-params")]
+    impl crate::support::FromValue for Fields {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                name: object.field("NAME")?,
+                description: object.field("DESCRIPTION")?,
+                sort: object.field("SORT")?,
+                picture: object.field("PICTURE")?,
+                bizproc: object.field("BIZPROC")?,
+            })
+        }
+    }
+    #[cfg(feature = "deserialize-params")]
+    deserialize_via_from_value!(Fields);
     /// Allowed values of `params.MESSAGES` in `lists.update`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]

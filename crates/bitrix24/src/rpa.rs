@@ -1223,7 +1223,7 @@ pub mod stage {
         /// `id`: `integer`, optional.
         pub id: ::std::option::Option<i64>,
         /// `fields`: `array`, optional.
-        pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub fields: ::std::option::Option<::std::vec::Vec<update::Fields>>,
     }
     impl Update {
         /// The call; every parameter is optional.
@@ -1242,7 +1242,7 @@ pub mod stage {
         pub fn fields(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<update::Fields>,
             >,
         ) -> Self {
             self.fields = ::std::option::Option::Some(
@@ -1486,6 +1486,107 @@ pub mod stage {
     pub mod update {
         /// Error codes of `rpa.stage.update`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `params.fields` of `rpa.stage.update`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `name`: `any`, optional.
+            pub name: ::std::option::Option<::serde_json::Value>,
+            /// `code`: `any`, optional.
+            pub code: ::std::option::Option<::serde_json::Value>,
+            /// `color`: `any`, optional.
+            pub color: ::std::option::Option<::serde_json::Value>,
+            /// `sort`: `any`, optional.
+            pub sort: ::std::option::Option<::serde_json::Value>,
+            /// `semantic`: `any`, optional.
+            pub semantic: ::std::option::Option<::serde_json::Value>,
+        }
+        impl Fields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    name: ::std::default::Default::default(),
+                    code: ::std::default::Default::default(),
+                    color: ::std::default::Default::default(),
+                    sort: ::std::default::Default::default(),
+                    semantic: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `name`.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `code`.
+            pub fn code(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `color`.
+            pub fn color(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.color = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `sort`.
+            pub fn sort(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `semantic`.
+            pub fn semantic(
+                mut self,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.semantic = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "color", &self.color)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "semantic", &self.semantic)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("name")?,
+                    code: object.field("code")?,
+                    color: object.field("color")?,
+                    sort: object.field("sort")?,
+                    semantic: object.field("semantic")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: not described on the page.
         pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::Update {
@@ -2164,13 +2265,13 @@ pub mod type_ {
     #[non_exhaustive]
     pub struct Add {
         /// `fields`: `array`, required.
-        pub fields: ::std::vec::Vec<::serde_json::Value>,
+        pub fields: ::std::vec::Vec<add::Fields>,
     }
     impl Add {
         /// The call with its required parameters: `fields`.
         pub fn new(
             fields: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<add::Fields>,
             >,
         ) -> Self {
             Self {
@@ -2460,6 +2561,94 @@ pub mod type_ {
     pub mod add {
         /// Error codes of `rpa.type.add`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `params.fields` of `rpa.type.add`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `title`: `string`, required.
+            pub title: ::std::string::String,
+            /// `image`: `string`, optional.
+            pub image: ::std::option::Option<::std::string::String>,
+            /// `settings`: `array`, optional.
+            pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `permissions`: `array`, optional.
+            pub permissions: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `title`.
+            pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    title: title.into(),
+                    image: ::std::default::Default::default(),
+                    settings: ::std::default::Default::default(),
+                    permissions: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `image`.
+            pub fn image(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.image = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `settings`.
+            pub fn settings(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+            /// Sets `permissions`.
+            pub fn permissions(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.permissions = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("title", &self.title)?;
+                crate::support::opt_entry(&mut map, "image", &self.image)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    title: object.field("title")?,
+                    image: object.field("image")?,
+                    settings: object.field("settings")?,
+                    permissions: object.field("permissions")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The `result` of the call: not described on the page.
         pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::Add {

@@ -399,6 +399,89 @@ pub mod sign {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(FieldsCompany);
+                /// Allowed values of `params.fields.members.role` in `sign.b2e.document.send`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum FieldsMembersRole {
+                    /// `signer`
+                    Signer,
+                    /// `assignee`
+                    Assignee,
+                    /// `reviewer`
+                    Reviewer,
+                    /// `editor`
+                    Editor,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    FieldsMembersRole { Signer = "signer", Assignee = "assignee",
+                    Reviewer = "reviewer", Editor = "editor" }
+                );
+                /// The object `params.fields.members` of `sign.b2e.document.send`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct FieldsMembers {
+                    /// `employeeCode`: `string`, required.
+                    pub employee_code: ::std::string::String,
+                    /// `employeeId`: `integer`, required.
+                    pub employee_id: i64,
+                    /// `userId`: `integer`, required.
+                    pub user_id: i64,
+                    /// `role`: `string`, required.
+                    ///
+                    /// Values: `signer`, `assignee`, `reviewer`, `editor`.
+                    pub role: FieldsMembersRole,
+                }
+                impl FieldsMembers {
+                    /// The object with its required parameters: `employeeCode`, `employeeId`, `userId`, `role`.
+                    pub fn new(
+                        employee_code: impl ::std::convert::Into<::std::string::String>,
+                        employee_id: impl ::std::convert::Into<i64>,
+                        user_id: impl ::std::convert::Into<i64>,
+                        role: impl ::std::convert::Into<FieldsMembersRole>,
+                    ) -> Self {
+                        Self {
+                            employee_code: employee_code.into(),
+                            employee_id: employee_id.into(),
+                            user_id: user_id.into(),
+                            role: role.into(),
+                        }
+                    }
+                }
+                impl ::serde::Serialize for FieldsMembers {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("employeeCode", &self.employee_code)?;
+                        map.serialize_entry("employeeId", &self.employee_id)?;
+                        map.serialize_entry("userId", &self.user_id)?;
+                        map.serialize_entry("role", &self.role)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for FieldsMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            employee_code: object.field("employeeCode")?,
+                            employee_id: object.field("employeeId")?,
+                            user_id: object.field("userId")?,
+                            role: object.field("role")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(FieldsMembers);
                 /// Allowed values of `params.fields.responsible.role` in `sign.b2e.document.send`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -489,6 +572,62 @@ pub mod sign {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(FieldsResponsible);
+                /// The object `params.fields.files` of `sign.b2e.document.send`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct FieldsFiles {
+                    /// `fileName`: `string`, required.
+                    pub file_name: ::std::string::String,
+                    /// `fileType`: `string`, required.
+                    pub file_type: ::std::string::String,
+                    /// `fileContent`: `string`, required.
+                    pub file_content: ::std::string::String,
+                }
+                impl FieldsFiles {
+                    /// The object with its required parameters: `fileName`, `fileType`, `fileContent`.
+                    pub fn new(
+                        file_name: impl ::std::convert::Into<::std::string::String>,
+                        file_type: impl ::std::convert::Into<::std::string::String>,
+                        file_content: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            file_name: file_name.into(),
+                            file_type: file_type.into(),
+                            file_content: file_content.into(),
+                        }
+                    }
+                }
+                impl ::serde::Serialize for FieldsFiles {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("fileName", &self.file_name)?;
+                        map.serialize_entry("fileType", &self.file_type)?;
+                        map.serialize_entry("fileContent", &self.file_content)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for FieldsFiles {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            file_name: object.field("fileName")?,
+                            file_type: object.field("fileType")?,
+                            file_content: object.field("fileContent")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(FieldsFiles);
                 /// The object `params.fields.externalSettings` of `sign.b2e.document.send`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -553,13 +692,13 @@ pub mod sign {
                     /// `company`: `object`, required.
                     pub company: FieldsCompany,
                     /// `members`: `array`, required.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<FieldsMembers>,
                     /// `responsible`: `object`, required.
                     pub responsible: FieldsResponsible,
                     /// `companyProviderUid`: `string`, required.
                     pub company_provider_uid: ::std::string::String,
                     /// `files`: `array`, required.
-                    pub files: ::std::vec::Vec<::serde_json::Value>,
+                    pub files: ::std::vec::Vec<FieldsFiles>,
                     /// `regionDocumentType`: `string`, required.
                     pub region_document_type: ::std::string::String,
                     /// `externalSettings`: `object`, required.
@@ -572,14 +711,14 @@ pub mod sign {
                     pub fn new(
                         company: impl ::std::convert::Into<FieldsCompany>,
                         members: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<FieldsMembers>,
                         >,
                         responsible: impl ::std::convert::Into<FieldsResponsible>,
                         company_provider_uid: impl ::std::convert::Into<
                             ::std::string::String,
                         >,
                         files: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<FieldsFiles>,
                         >,
                         region_document_type: impl ::std::convert::Into<
                             ::std::string::String,

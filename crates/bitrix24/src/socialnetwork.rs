@@ -63,7 +63,7 @@ pub mod api {
             /// `filter`: `object`, optional.
             pub filter: ::std::option::Option<list::Filter>,
             /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
             /// `order`: `object`, optional.
             ///
             /// Values: `field`.
@@ -96,7 +96,7 @@ pub mod api {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<list::Select>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -179,6 +179,317 @@ pub mod api {
                 "SONET_CONTROLLER_WORKGROUP_NOT_FOUND" }
             );
             error_code!(Error);
+            /// The object `params.params.select` of `socialnetwork.api.workgroup.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ParamsSelect {
+                /// `ACTIONS`: `string`, optional.
+                pub actions: ::std::option::Option<::std::string::String>,
+                /// `AVATAR`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `AVATAR_DATA`: `string`, optional.
+                pub avatar_data: ::std::option::Option<::std::string::String>,
+                /// `AVATAR_TYPES`: `string`, optional.
+                pub avatar_types: ::std::option::Option<::std::string::String>,
+                /// `COUNTERS`: `string`, optional.
+                pub counters: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `string`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `DEPARTMENTS`: `string`, optional.
+                pub departments: ::std::option::Option<::std::string::String>,
+                /// `EFFICIENCY`: `string`, optional.
+                pub efficiency: ::std::option::Option<::std::string::String>,
+                /// `FEATURES`: `string`, optional.
+                pub features: ::std::option::Option<::std::string::String>,
+                /// `GROUP_MEMBERS_LIST`: `string`, optional.
+                pub group_members_list: ::std::option::Option<::std::string::String>,
+                /// `LIST_OF_MEMBERS`: `string`, optional.
+                pub list_of_members: ::std::option::Option<::std::string::String>,
+                /// `LIST_OF_MEMBERS_AWAITING_INVITE`: `string`, optional.
+                pub list_of_members_awaiting_invite: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `OWNER_DATA`: `string`, optional.
+                pub owner_data: ::std::option::Option<::std::string::String>,
+                /// `PIN`: `string`, optional.
+                pub pin: ::std::option::Option<::std::string::String>,
+                /// `PRIVACY_TYPE`: `string`, optional.
+                pub privacy_type: ::std::option::Option<::std::string::String>,
+                /// `SUBJECT_DATA`: `string`, optional.
+                pub subject_data: ::std::option::Option<::std::string::String>,
+                /// `TAGS`: `string`, optional.
+                pub tags: ::std::option::Option<::std::string::String>,
+                /// `USER_DATA`: `string`, optional.
+                pub user_data: ::std::option::Option<::std::string::String>,
+            }
+            impl ParamsSelect {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        actions: ::std::default::Default::default(),
+                        avatar: ::std::default::Default::default(),
+                        avatar_data: ::std::default::Default::default(),
+                        avatar_types: ::std::default::Default::default(),
+                        counters: ::std::default::Default::default(),
+                        date_create: ::std::default::Default::default(),
+                        departments: ::std::default::Default::default(),
+                        efficiency: ::std::default::Default::default(),
+                        features: ::std::default::Default::default(),
+                        group_members_list: ::std::default::Default::default(),
+                        list_of_members: ::std::default::Default::default(),
+                        list_of_members_awaiting_invite: ::std::default::Default::default(),
+                        owner_data: ::std::default::Default::default(),
+                        pin: ::std::default::Default::default(),
+                        privacy_type: ::std::default::Default::default(),
+                        subject_data: ::std::default::Default::default(),
+                        tags: ::std::default::Default::default(),
+                        user_data: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ACTIONS`.
+                pub fn actions(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.actions = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AVATAR`.
+                pub fn avatar(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.avatar = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AVATAR_DATA`.
+                pub fn avatar_data(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.avatar_data = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AVATAR_TYPES`.
+                pub fn avatar_types(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.avatar_types = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `COUNTERS`.
+                pub fn counters(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.counters = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_CREATE`.
+                pub fn date_create(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_create = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DEPARTMENTS`.
+                pub fn departments(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.departments = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `EFFICIENCY`.
+                pub fn efficiency(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.efficiency = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `FEATURES`.
+                pub fn features(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.features = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `GROUP_MEMBERS_LIST`.
+                pub fn group_members_list(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.group_members_list = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `LIST_OF_MEMBERS`.
+                pub fn list_of_members(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.list_of_members = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `LIST_OF_MEMBERS_AWAITING_INVITE`.
+                pub fn list_of_members_awaiting_invite(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.list_of_members_awaiting_invite = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `OWNER_DATA`.
+                pub fn owner_data(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.owner_data = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `PIN`.
+                pub fn pin(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.pin = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `PRIVACY_TYPE`.
+                pub fn privacy_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.privacy_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SUBJECT_DATA`.
+                pub fn subject_data(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.subject_data = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `TAGS`.
+                pub fn tags(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.tags = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `USER_DATA`.
+                pub fn user_data(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.user_data = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for ParamsSelect {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
+                    crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AVATAR_DATA",
+                        &self.avatar_data,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AVATAR_TYPES",
+                        &self.avatar_types,
+                    )?;
+                    crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DEPARTMENTS",
+                        &self.departments,
+                    )?;
+                    crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
+                    crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "GROUP_MEMBERS_LIST",
+                        &self.group_members_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LIST_OF_MEMBERS",
+                        &self.list_of_members,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LIST_OF_MEMBERS_AWAITING_INVITE",
+                        &self.list_of_members_awaiting_invite,
+                    )?;
+                    crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
+                    crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PRIVACY_TYPE",
+                        &self.privacy_type,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SUBJECT_DATA",
+                        &self.subject_data,
+                    )?;
+                    crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
+                    crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ParamsSelect {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        actions: object.field("ACTIONS")?,
+                        avatar: object.field("AVATAR")?,
+                        avatar_data: object.field("AVATAR_DATA")?,
+                        avatar_types: object.field("AVATAR_TYPES")?,
+                        counters: object.field("COUNTERS")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        departments: object.field("DEPARTMENTS")?,
+                        efficiency: object.field("EFFICIENCY")?,
+                        features: object.field("FEATURES")?,
+                        group_members_list: object.field("GROUP_MEMBERS_LIST")?,
+                        list_of_members: object.field("LIST_OF_MEMBERS")?,
+                        list_of_members_awaiting_invite: object
+                            .field("LIST_OF_MEMBERS_AWAITING_INVITE")?,
+                        owner_data: object.field("OWNER_DATA")?,
+                        pin: object.field("PIN")?,
+                        privacy_type: object.field("PRIVACY_TYPE")?,
+                        subject_data: object.field("SUBJECT_DATA")?,
+                        tags: object.field("TAGS")?,
+                        user_data: object.field("USER_DATA")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ParamsSelect);
             /// The object `params.params` of `socialnetwork.api.workgroup.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -188,7 +499,7 @@ pub mod api {
                 /// `groupId`: `integer`, required.
                 pub group_id: i64,
                 /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub select: ::std::option::Option<::std::vec::Vec<ParamsSelect>>,
                 /// `mode`: `string`, optional.
                 pub mode: ::std::option::Option<::std::string::String>,
             }
@@ -205,7 +516,7 @@ pub mod api {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<ParamsSelect>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -990,6 +1301,465 @@ pub mod api {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
+            /// The object `params.select` of `socialnetwork.api.workgroup.list`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Select {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `ACTIVE`: `string`, optional.
+                pub active: ::std::option::Option<::std::string::String>,
+                /// `SUBJECT_ID`: `integer`, optional.
+                pub subject_id: ::std::option::Option<i64>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `DESCRIPTION`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `KEYWORDS`: `string`, optional.
+                pub keywords: ::std::option::Option<::std::string::String>,
+                /// `CLOSED`: `string`, optional.
+                pub closed: ::std::option::Option<::std::string::String>,
+                /// `VISIBLE`: `string`, optional.
+                pub visible: ::std::option::Option<::std::string::String>,
+                /// `OPENED`: `string`, optional.
+                pub opened: ::std::option::Option<::std::string::String>,
+                /// `PROJECT`: `string`, optional.
+                pub project: ::std::option::Option<::std::string::String>,
+                /// `LANDING`: `string`, optional.
+                pub landing: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `DATE_UPDATE`: `datetime`, optional.
+                pub date_update: ::std::option::Option<::std::string::String>,
+                /// `DATE_ACTIVITY`: `datetime`, optional.
+                pub date_activity: ::std::option::Option<::std::string::String>,
+                /// `IMAGE_ID`: `integer`, optional.
+                pub image_id: ::std::option::Option<i64>,
+                /// `AVATAR_TYPE`: `string`, optional.
+                pub avatar_type: ::std::option::Option<::std::string::String>,
+                /// `OWNER_ID`: `integer`, optional.
+                pub owner_id: ::std::option::Option<i64>,
+                /// `NUMBER_OF_MEMBERS`: `integer`, optional.
+                pub number_of_members: ::std::option::Option<i64>,
+                /// `NUMBER_OF_MODERATORS`: `integer`, optional.
+                pub number_of_moderators: ::std::option::Option<i64>,
+                /// `INITIATE_PERMS`: `string`, optional.
+                pub initiate_perms: ::std::option::Option<::std::string::String>,
+                /// `PROJECT_DATE_START`: `datetime`, optional.
+                pub project_date_start: ::std::option::Option<::std::string::String>,
+                /// `PROJECT_DATE_FINISH`: `datetime`, optional.
+                pub project_date_finish: ::std::option::Option<::std::string::String>,
+                /// `SCRUM_OWNER_ID`: `integer`, optional.
+                pub scrum_owner_id: ::std::option::Option<i64>,
+                /// `SCRUM_MASTER_ID`: `integer`, optional.
+                pub scrum_master_id: ::std::option::Option<i64>,
+                /// `SCRUM_SPRINT_DURATION`: `integer`, optional.
+                pub scrum_sprint_duration: ::std::option::Option<i64>,
+                /// `SCRUM_TASK_RESPONSIBLE`: `string`, optional.
+                pub scrum_task_responsible: ::std::option::Option<::std::string::String>,
+                /// `TYPE`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `AVATAR`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+            }
+            impl Select {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::default::Default::default(),
+                        active: ::std::default::Default::default(),
+                        subject_id: ::std::default::Default::default(),
+                        name: ::std::default::Default::default(),
+                        description: ::std::default::Default::default(),
+                        keywords: ::std::default::Default::default(),
+                        closed: ::std::default::Default::default(),
+                        visible: ::std::default::Default::default(),
+                        opened: ::std::default::Default::default(),
+                        project: ::std::default::Default::default(),
+                        landing: ::std::default::Default::default(),
+                        date_create: ::std::default::Default::default(),
+                        date_update: ::std::default::Default::default(),
+                        date_activity: ::std::default::Default::default(),
+                        image_id: ::std::default::Default::default(),
+                        avatar_type: ::std::default::Default::default(),
+                        owner_id: ::std::default::Default::default(),
+                        number_of_members: ::std::default::Default::default(),
+                        number_of_moderators: ::std::default::Default::default(),
+                        initiate_perms: ::std::default::Default::default(),
+                        project_date_start: ::std::default::Default::default(),
+                        project_date_finish: ::std::default::Default::default(),
+                        scrum_owner_id: ::std::default::Default::default(),
+                        scrum_master_id: ::std::default::Default::default(),
+                        scrum_sprint_duration: ::std::default::Default::default(),
+                        scrum_task_responsible: ::std::default::Default::default(),
+                        type_: ::std::default::Default::default(),
+                        avatar: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `ID`.
+                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ACTIVE`.
+                pub fn active(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.active = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SUBJECT_ID`.
+                pub fn subject_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.subject_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NAME`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DESCRIPTION`.
+                pub fn description(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.description = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `KEYWORDS`.
+                pub fn keywords(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.keywords = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `CLOSED`.
+                pub fn closed(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.closed = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `VISIBLE`.
+                pub fn visible(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.visible = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `OPENED`.
+                pub fn opened(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.opened = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `PROJECT`.
+                pub fn project(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.project = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `LANDING`.
+                pub fn landing(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.landing = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_CREATE`.
+                pub fn date_create(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_create = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_UPDATE`.
+                pub fn date_update(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_update = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `DATE_ACTIVITY`.
+                pub fn date_activity(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.date_activity = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `IMAGE_ID`.
+                pub fn image_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.image_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AVATAR_TYPE`.
+                pub fn avatar_type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.avatar_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `OWNER_ID`.
+                pub fn owner_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.owner_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NUMBER_OF_MEMBERS`.
+                pub fn number_of_members(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.number_of_members = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `NUMBER_OF_MODERATORS`.
+                pub fn number_of_moderators(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.number_of_moderators = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `INITIATE_PERMS`.
+                pub fn initiate_perms(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.initiate_perms = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `PROJECT_DATE_START`.
+                pub fn project_date_start(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.project_date_start = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `PROJECT_DATE_FINISH`.
+                pub fn project_date_finish(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.project_date_finish = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SCRUM_OWNER_ID`.
+                pub fn scrum_owner_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.scrum_owner_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SCRUM_MASTER_ID`.
+                pub fn scrum_master_id(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.scrum_master_id = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `SCRUM_SPRINT_DURATION`.
+                pub fn scrum_sprint_duration(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.scrum_sprint_duration = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `SCRUM_TASK_RESPONSIBLE`.
+                pub fn scrum_task_responsible(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.scrum_task_responsible = ::std::option::Option::Some(
+                        value.into(),
+                    );
+                    self
+                }
+                /// Sets `TYPE`.
+                pub fn type_(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.type_ = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `AVATAR`.
+                pub fn avatar(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.avatar = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Select {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                    crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DESCRIPTION",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
+                    crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
+                    crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
+                    crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
+                    crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+                    crate::support::opt_entry(&mut map, "LANDING", &self.landing)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_UPDATE",
+                        &self.date_update,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_ACTIVITY",
+                        &self.date_activity,
+                    )?;
+                    crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AVATAR_TYPE",
+                        &self.avatar_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NUMBER_OF_MEMBERS",
+                        &self.number_of_members,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NUMBER_OF_MODERATORS",
+                        &self.number_of_moderators,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INITIATE_PERMS",
+                        &self.initiate_perms,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PROJECT_DATE_START",
+                        &self.project_date_start,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PROJECT_DATE_FINISH",
+                        &self.project_date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_OWNER_ID",
+                        &self.scrum_owner_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_MASTER_ID",
+                        &self.scrum_master_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_SPRINT_DURATION",
+                        &self.scrum_sprint_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_TASK_RESPONSIBLE",
+                        &self.scrum_task_responsible,
+                    )?;
+                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Select {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        active: object.field("ACTIVE")?,
+                        subject_id: object.field("SUBJECT_ID")?,
+                        name: object.field("NAME")?,
+                        description: object.field("DESCRIPTION")?,
+                        keywords: object.field("KEYWORDS")?,
+                        closed: object.field("CLOSED")?,
+                        visible: object.field("VISIBLE")?,
+                        opened: object.field("OPENED")?,
+                        project: object.field("PROJECT")?,
+                        landing: object.field("LANDING")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        date_update: object.field("DATE_UPDATE")?,
+                        date_activity: object.field("DATE_ACTIVITY")?,
+                        image_id: object.field("IMAGE_ID")?,
+                        avatar_type: object.field("AVATAR_TYPE")?,
+                        owner_id: object.field("OWNER_ID")?,
+                        number_of_members: object.field("NUMBER_OF_MEMBERS")?,
+                        number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
+                        initiate_perms: object.field("INITIATE_PERMS")?,
+                        project_date_start: object.field("PROJECT_DATE_START")?,
+                        project_date_finish: object.field("PROJECT_DATE_FINISH")?,
+                        scrum_owner_id: object.field("SCRUM_OWNER_ID")?,
+                        scrum_master_id: object.field("SCRUM_MASTER_ID")?,
+                        scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
+                        scrum_task_responsible: object.field("SCRUM_TASK_RESPONSIBLE")?,
+                        type_: object.field("TYPE")?,
+                        avatar: object.field("AVATAR")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Select);
             /// The object `params.order` of `socialnetwork.api.workgroup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>

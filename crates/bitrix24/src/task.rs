@@ -781,6 +781,71 @@ pub mod checklistitem {
             Unknown(::std::string::String),
         }
         string_enum!(OutputIsImportant { Y = "Y", N = "N" });
+        /// Allowed values of `result.MEMBERS.TYPE` in `task.checklistitem.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputMembersType {
+            /// `A`
+            A,
+            /// `U`
+            U,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OutputMembersType { A = "A", U = "U" });
+        /// Allowed values of `result.MEMBERS.PERSONAL_GENDER` in `task.checklistitem.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputMembersPersonalGender {
+            /// `M`
+            M,
+            /// `F`
+            F,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OutputMembersPersonalGender { M = "M", F = "F" });
+        /// The object `result.MEMBERS` of `task.checklistitem.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputMembers {
+            /// `ID`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Values: `A`, `U`.
+            pub type_: ::std::option::Option<OutputMembersType>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `PERSONAL_PHOTO`: `string`, optional.
+            pub personal_photo: ::std::option::Option<::std::string::String>,
+            /// `PERSONAL_GENDER`: `string`, optional.
+            ///
+            /// Values: `M`, `F`.
+            pub personal_gender: ::std::option::Option<OutputMembersPersonalGender>,
+            /// `IMAGE`: `string`, optional.
+            pub image: ::std::option::Option<::std::string::String>,
+            /// `IS_COLLABER`: `boolean`, optional.
+            pub is_collaber: ::std::option::Option<bool>,
+        }
+        impl crate::support::FromValue for OutputMembers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    type_: object.field("TYPE")?,
+                    name: object.field("NAME")?,
+                    personal_photo: object.field("PERSONAL_PHOTO")?,
+                    personal_gender: object.field("PERSONAL_GENDER")?,
+                    image: object.field("IMAGE")?,
+                    is_collaber: object.field("IS_COLLABER")?,
+                })
+            }
+        }
         /// The object `result.ATTACHMENTS` of `task.checklistitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
@@ -846,7 +911,7 @@ pub mod checklistitem {
             /// `TOGGLED_DATE`: `string`, optional.
             pub toggled_date: ::std::option::Option<::std::string::String>,
             /// `MEMBERS`: `array`, optional.
-            pub members: ::std::vec::Vec<::serde_json::Value>,
+            pub members: ::std::vec::Vec<OutputMembers>,
             /// `ATTACHMENTS`: `object`, optional.
             pub attachments: ::std::option::Option<OutputAttachments>,
         }
@@ -895,8 +960,187 @@ pub mod checklistitem {
         }
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
+        /// Allowed values of `result.IS_COMPLETE` in `task.checklistitem.getlist`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemIsComplete {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ItemIsComplete { Y = "Y", N = "N" });
+        /// Allowed values of `result.IS_IMPORTANT` in `task.checklistitem.getlist`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemIsImportant {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ItemIsImportant { Y = "Y", N = "N" });
+        /// Allowed values of `result.MEMBERS.TYPE` in `task.checklistitem.getlist`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemMembersType {
+            /// `A`
+            A,
+            /// `U`
+            U,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ItemMembersType { A = "A", U = "U" });
+        /// Allowed values of `result.MEMBERS.PERSONAL_GENDER` in `task.checklistitem.getlist`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ItemMembersPersonalGender {
+            /// `M`
+            M,
+            /// `F`
+            F,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(ItemMembersPersonalGender { M = "M", F = "F" });
+        /// The object `result.MEMBERS` of `task.checklistitem.getlist`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemMembers {
+            /// `ID`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Values: `A`, `U`.
+            pub type_: ::std::option::Option<ItemMembersType>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `PERSONAL_PHOTO`: `string`, optional.
+            pub personal_photo: ::std::option::Option<::std::string::String>,
+            /// `PERSONAL_GENDER`: `string`, optional.
+            ///
+            /// Values: `M`, `F`.
+            pub personal_gender: ::std::option::Option<ItemMembersPersonalGender>,
+            /// `IMAGE`: `string`, optional.
+            pub image: ::std::option::Option<::std::string::String>,
+            /// `IS_COLLABER`: `boolean`, optional.
+            pub is_collaber: ::std::option::Option<bool>,
+        }
+        impl crate::support::FromValue for ItemMembers {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    type_: object.field("TYPE")?,
+                    name: object.field("NAME")?,
+                    personal_photo: object.field("PERSONAL_PHOTO")?,
+                    personal_gender: object.field("PERSONAL_GENDER")?,
+                    image: object.field("IMAGE")?,
+                    is_collaber: object.field("IS_COLLABER")?,
+                })
+            }
+        }
+        /// The object `result.ATTACHMENTS` of `task.checklistitem.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemAttachments {
+            /// `ATTACHMENT_ID`: `integer`, optional.
+            pub attachment_id: ::std::option::Option<i64>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `string`, optional.
+            pub size: ::std::option::Option<::std::string::String>,
+            /// `FILE_ID`: `string`, optional.
+            pub file_id: ::std::option::Option<::std::string::String>,
+            /// `DOWNLOAD_URL`: `string`, optional.
+            pub download_url: ::std::option::Option<::std::string::String>,
+            /// `VIEW_URL`: `string`, optional.
+            pub view_url: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for ItemAttachments {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    attachment_id: object.field("ATTACHMENT_ID")?,
+                    name: object.field("NAME")?,
+                    size: object.field("SIZE")?,
+                    file_id: object.field("FILE_ID")?,
+                    download_url: object.field("DOWNLOAD_URL")?,
+                    view_url: object.field("VIEW_URL")?,
+                })
+            }
+        }
+        /// The object `result` of `task.checklistitem.getlist`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ID`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `TASK_ID`: `string`, optional.
+            pub task_id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `TITLE`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `SORT_INDEX`: `string`, optional.
+            pub sort_index: ::std::option::Option<::std::string::String>,
+            /// `IS_COMPLETE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub is_complete: ::std::option::Option<ItemIsComplete>,
+            /// `IS_IMPORTANT`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub is_important: ::std::option::Option<ItemIsImportant>,
+            /// `TOGGLED_BY`: `string`, optional.
+            pub toggled_by: ::std::option::Option<::std::string::String>,
+            /// `TOGGLED_DATE`: `string`, optional.
+            pub toggled_date: ::std::option::Option<::std::string::String>,
+            /// `MEMBERS`: `array`, optional.
+            pub members: ::std::vec::Vec<ItemMembers>,
+            /// `ATTACHMENTS`: `object`, optional.
+            pub attachments: ::std::option::Option<ItemAttachments>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    task_id: object.field("TASK_ID")?,
+                    parent_id: object.field("PARENT_ID")?,
+                    created_by: object.field("CREATED_BY")?,
+                    title: object.field("TITLE")?,
+                    sort_index: object.field("SORT_INDEX")?,
+                    is_complete: object.field("IS_COMPLETE")?,
+                    is_important: object.field("IS_IMPORTANT")?,
+                    toggled_by: object.field("TOGGLED_BY")?,
+                    toggled_date: object.field("TOGGLED_DATE")?,
+                    members: object.field("MEMBERS")?,
+                    attachments: object.field("ATTACHMENTS")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "task.checklistitem.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -904,6 +1148,7 @@ pub mod checklistitem {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `task.checklistitem.getmanifest`.
     ///
@@ -7437,8 +7682,91 @@ pub mod item {
         pub mod getlist {
             /// Error codes of `task.item.userfield.getlist`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// Allowed values of `result.MULTIPLE` in `task.item.userfield.getlist`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemMultiple {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemMultiple { Y = "Y", N = "N" });
+            /// Allowed values of `result.MANDATORY` in `task.item.userfield.getlist`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemMandatory {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemMandatory { Y = "Y", N = "N" });
+            /// The object `result` of `task.item.userfield.getlist`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `ENTITY_ID`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `FIELD_NAME`: `string`, optional.
+                pub field_name: ::std::option::Option<::std::string::String>,
+                /// `USER_TYPE_ID`: `string`, optional.
+                pub user_type_id: ::std::option::Option<::std::string::String>,
+                /// `XML_ID`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `integer`, optional.
+                pub sort: ::std::option::Option<i64>,
+                /// `MULTIPLE`: `char`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub multiple: ::std::option::Option<ItemMultiple>,
+                /// `MANDATORY`: `char`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub mandatory: ::std::option::Option<ItemMandatory>,
+                /// `SHOW_FILTER`: `char`, optional.
+                pub show_filter: ::std::option::Option<::std::string::String>,
+                /// `SHOW_IN_LIST`: `char`, optional.
+                pub show_in_list: ::std::option::Option<::std::string::String>,
+                /// `EDIT_IN_LIST`: `char`, optional.
+                pub edit_in_list: ::std::option::Option<::std::string::String>,
+                /// `IS_SEARCHABLE`: `char`, optional.
+                pub is_searchable: ::std::option::Option<::std::string::String>,
+                /// `SETTINGS`: `object`, optional.
+                pub settings: ::serde_json::Value,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        entity_id: object.field("ENTITY_ID")?,
+                        field_name: object.field("FIELD_NAME")?,
+                        user_type_id: object.field("USER_TYPE_ID")?,
+                        xml_id: object.field("XML_ID")?,
+                        sort: object.field("SORT")?,
+                        multiple: object.field("MULTIPLE")?,
+                        mandatory: object.field("MANDATORY")?,
+                        show_filter: object.field("SHOW_FILTER")?,
+                        show_in_list: object.field("SHOW_IN_LIST")?,
+                        edit_in_list: object.field("EDIT_IN_LIST")?,
+                        is_searchable: object.field("IS_SEARCHABLE")?,
+                        settings: object.field("SETTINGS")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Getlist {
                 const NAME: &'static str = "task.item.userfield.getlist";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7447,11 +7775,12 @@ pub mod item {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::Getlist {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `task.item.userfield.gettypes`.
         ///
@@ -7459,8 +7788,30 @@ pub mod item {
         pub mod gettypes {
             /// Error codes of `task.item.userfield.gettypes`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
+            /// The object `result` of `task.item.userfield.gettypes`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-types.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `title`: `string`, optional.
+                pub title: ::std::option::Option<::std::string::String>,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        title: object.field("title")?,
+                    })
+                }
+            }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = ::std::vec::Vec<Item>;
             impl ::bitrix24_runtime::Method for super::Gettypes {
                 const NAME: &'static str = "task.item.userfield.gettypes";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7469,11 +7820,12 @@ pub mod item {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::Gettypes {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
                     output
                 }
             }
+            deserialize_via_from_value!(Item);
         }
         /// Types of `task.item.userfield.update`.
         ///
@@ -37505,6 +37857,75 @@ pub mod tasks {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.add`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.add`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.add`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
@@ -37553,7 +37974,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -37695,6 +38116,75 @@ pub mod tasks {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(AttachmentParameters);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.addAttachmentByContent`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.addAttachmentByContent`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.addAttachmentByContent`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.addAttachmentByContent`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
@@ -37743,7 +38233,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -37822,6 +38312,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.addAttachmentsFromDisk`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.addAttachmentsFromDisk`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.addAttachmentsFromDisk`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.addAttachmentsFromDisk`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
@@ -37870,7 +38429,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -37949,6 +38508,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.complete`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.complete`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.complete`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.complete`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
@@ -37997,7 +38625,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -38103,6 +38731,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.get`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.get`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.get`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
@@ -38151,7 +38848,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -38230,6 +38927,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N0 = "0", N100 = "100" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItems.members.type` in `tasks.template.checklist.list`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemsMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemsMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItems.members.personalGender` in `tasks.template.checklist.list`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemsMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemsMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItems.members` of `tasks.template.checklist.list`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemsMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemsMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemsMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemsMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItems.attachments` of `tasks.template.checklist.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
@@ -38278,7 +39044,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemsMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemsAttachments,
@@ -38357,6 +39123,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.moveAfter`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.moveAfter`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.moveAfter`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.moveAfter`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
@@ -38405,7 +39240,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -38484,6 +39319,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.moveBefore`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.moveBefore`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.moveBefore`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.moveBefore`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
@@ -38532,7 +39436,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -38611,6 +39515,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.removeAttachments`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.removeAttachments`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.removeAttachments`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.removeAttachments`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
@@ -38659,7 +39632,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -38738,6 +39711,75 @@ pub mod tasks {
                 }
                 string_enum!(Error { N100 = "100", N0 = "0" });
                 error_code!(Error);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.renew`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.renew`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.renew`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.renew`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
@@ -38786,7 +39828,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,
@@ -39194,6 +40236,75 @@ pub mod tasks {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
+                /// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.update`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersType {
+                    /// `A`
+                    A,
+                    /// `U`
+                    U,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.update`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCheckListItemMembersPersonalGender {
+                    /// `M`
+                    M,
+                    /// `F`
+                    F,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
+                );
+                /// The object `result.checkListItem.members` of `tasks.template.checklist.update`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItemMembers {
+                    /// `id`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `A`, `U`.
+                    pub type_: ::std::option::Option<OutputCheckListItemMembersType>,
+                    /// `name`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `personalPhoto`: `string`, optional.
+                    pub personal_photo: ::std::option::Option<::std::string::String>,
+                    /// `personalGender`: `string`, optional.
+                    ///
+                    /// Values: `M`, `F`.
+                    pub personal_gender: ::std::option::Option<
+                        OutputCheckListItemMembersPersonalGender,
+                    >,
+                    /// `image`: `string`, optional.
+                    pub image: ::std::option::Option<::std::string::String>,
+                    /// `isCollaber`: `boolean`, optional.
+                    pub is_collaber: ::std::option::Option<bool>,
+                }
+                impl crate::support::FromValue for OutputCheckListItemMembers {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            name: object.field("name")?,
+                            personal_photo: object.field("personalPhoto")?,
+                            personal_gender: object.field("personalGender")?,
+                            image: object.field("image")?,
+                            is_collaber: object.field("isCollaber")?,
+                        })
+                    }
+                }
                 /// The object `result.checkListItem.attachments` of `tasks.template.checklist.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
@@ -39242,7 +40353,7 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<::serde_json::Value>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
                         OutputCheckListItemAttachments,

@@ -16,7 +16,7 @@ pub mod call {
         /// `CALL_ID`: `string`, required.
         pub call_id: ::std::string::String,
         /// `MESSAGES`: `array`, required.
-        pub messages: ::std::vec::Vec<::serde_json::Value>,
+        pub messages: ::std::vec::Vec<attach_transcription::Messages>,
         /// `COST`: `double`, optional.
         pub cost: ::std::option::Option<f64>,
         /// `COST_CURRENCY`: `string`, optional.
@@ -27,7 +27,7 @@ pub mod call {
         pub fn new(
             call_id: impl ::std::convert::Into<::std::string::String>,
             messages: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<attach_transcription::Messages>,
             >,
         ) -> Self {
             Self {
@@ -96,6 +96,81 @@ pub mod call {
         }
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
+        /// Allowed values of `params.MESSAGES.SIDE` in `telephony.call.attachTranscription`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum MessagesSide {
+            /// `User`
+            User,
+            /// `Client`
+            Client,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(MessagesSide { User = "User", Client = "Client" });
+        /// The object `params.MESSAGES` of `telephony.call.attachTranscription`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Messages {
+            /// `SIDE`: `string`, required.
+            ///
+            /// Values: `User`, `Client`.
+            pub side: MessagesSide,
+            /// `START_TIME`: `integer`, required.
+            pub start_time: i64,
+            /// `STOP_TIME`: `integer`, required.
+            pub stop_time: i64,
+            /// `MESSAGE`: `string`, required.
+            pub message: ::std::string::String,
+        }
+        impl Messages {
+            /// The object with its required parameters: `SIDE`, `START_TIME`, `STOP_TIME`, `MESSAGE`.
+            pub fn new(
+                side: impl ::std::convert::Into<MessagesSide>,
+                start_time: impl ::std::convert::Into<i64>,
+                stop_time: impl ::std::convert::Into<i64>,
+                message: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    side: side.into(),
+                    start_time: start_time.into(),
+                    stop_time: stop_time.into(),
+                    message: message.into(),
+                }
+            }
+        }
+        impl ::serde::Serialize for Messages {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("SIDE", &self.side)?;
+                map.serialize_entry("START_TIME", &self.start_time)?;
+                map.serialize_entry("STOP_TIME", &self.stop_time)?;
+                map.serialize_entry("MESSAGE", &self.message)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Messages {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    side: object.field("SIDE")?,
+                    start_time: object.field("START_TIME")?,
+                    stop_time: object.field("STOP_TIME")?,
+                    message: object.field("MESSAGE")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Messages);
         /// The object `result` of `telephony.call.attachTranscription`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>

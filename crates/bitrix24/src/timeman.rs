@@ -620,8 +620,30 @@ pub mod networkrange {
         }
         string_enum!(Error { AccessError = "ACCESS_ERROR" });
         error_code!(Error);
+        /// The object `result` of `timeman.networkrange.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Item {
+            /// `ip_range`: `string`, optional.
+            pub ip_range: ::std::option::Option<::std::string::String>,
+            /// `name`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+        }
+        impl crate::support::FromValue for Item {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    ip_range: object.field("ip_range")?,
+                    name: object.field("name")?,
+                })
+            }
+        }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = ::std::vec::Vec<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "timeman.networkrange.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -629,6 +651,7 @@ pub mod networkrange {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `timeman.networkrange.set`.
     ///

@@ -1274,6 +1274,140 @@ pub mod integration {
             }
             string_enum!(Error { N403 = "403", N400 = "400" });
             error_code!(Error);
+            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS.ANSWERS` of `vote.Integration.Im.send`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ImMessageVoteDataQuestionsAnswers {
+                /// `MESSAGE`: `string`, optional.
+                pub message: ::std::option::Option<::std::string::String>,
+            }
+            impl ImMessageVoteDataQuestionsAnswers {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        message: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `MESSAGE`.
+                pub fn message(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.message = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for ImMessageVoteDataQuestionsAnswers {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ImMessageVoteDataQuestionsAnswers {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        message: object.field("MESSAGE")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ImMessageVoteDataQuestionsAnswers);
+            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS` of `vote.Integration.Im.send`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct ImMessageVoteDataQuestions {
+                /// `QUESTION`: `string`, optional.
+                pub question: ::std::option::Option<::std::string::String>,
+                /// `FIELD_TYPE`: `integer`, optional.
+                ///
+                /// Values: `0`, `1`.
+                pub field_type: ::std::option::Option<i64>,
+                /// `ANSWERS`: `array`, optional.
+                pub answers: ::std::option::Option<
+                    ::std::vec::Vec<ImMessageVoteDataQuestionsAnswers>,
+                >,
+            }
+            impl ImMessageVoteDataQuestions {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        question: ::std::default::Default::default(),
+                        field_type: ::std::default::Default::default(),
+                        answers: ::std::default::Default::default(),
+                    }
+                }
+                /// Sets `QUESTION`.
+                pub fn question(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.question = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `FIELD_TYPE`.
+                pub fn field_type(
+                    mut self,
+                    value: impl ::std::convert::Into<i64>,
+                ) -> Self {
+                    self.field_type = ::std::option::Option::Some(value.into());
+                    self
+                }
+                /// Sets `ANSWERS`.
+                pub fn answers(
+                    mut self,
+                    value: impl ::std::iter::IntoIterator<
+                        Item = impl ::std::convert::Into<
+                            ImMessageVoteDataQuestionsAnswers,
+                        >,
+                    >,
+                ) -> Self {
+                    self.answers = ::std::option::Option::Some(
+                        value.into_iter().map(::std::convert::Into::into).collect(),
+                    );
+                    self
+                }
+            }
+            impl ::serde::Serialize for ImMessageVoteDataQuestions {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+                    crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+                    crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for ImMessageVoteDataQuestions {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        question: object.field("QUESTION")?,
+                        field_type: object.field("FIELD_TYPE")?,
+                        answers: object.field("ANSWERS")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(ImMessageVoteDataQuestions);
             /// The object `params.IM_MESSAGE_VOTE_DATA` of `vote.Integration.Im.send`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
@@ -1281,7 +1415,7 @@ pub mod integration {
             #[non_exhaustive]
             pub struct ImMessageVoteData {
                 /// `QUESTIONS`: `array`, required.
-                pub questions: ::std::vec::Vec<::serde_json::Value>,
+                pub questions: ::std::vec::Vec<ImMessageVoteDataQuestions>,
                 /// `ANONYMITY`: `integer`, optional.
                 ///
                 /// Values: `0`, `1`.
@@ -1295,7 +1429,7 @@ pub mod integration {
                 /// The object with its required parameters: `QUESTIONS`.
                 pub fn new(
                     questions: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<ImMessageVoteDataQuestions>,
                     >,
                 ) -> Self {
                     Self {

@@ -47,7 +47,10 @@ pub fn method_head(spec: &MethodSpec) -> Vec<String> {
     let scopes = if spec.scopes.is_empty() {
         "no scope listed".to_string()
     } else {
-        format!("scope {}", code_list(spec.scopes.iter().map(String::as_str)))
+        format!(
+            "scope {}",
+            code_list(spec.scopes.iter().map(String::as_str))
+        )
     };
     let mut lines = vec![format!("{}: {version}, {scopes}.", code(&spec.method))];
     if !spec.url.is_empty() {
@@ -64,7 +67,11 @@ pub fn field(f: &Field, side_required_word: &str) -> Vec<String> {
     } else {
         "optional"
     };
-    let mut lines = vec![format!("{}: {}, {req}.", code(&f.name), code(&f.ty.to_string()))];
+    let mut lines = vec![format!(
+        "{}: {}, {req}.",
+        code(&f.name),
+        code(&f.ty.to_string())
+    )];
     if !f.values.is_empty() {
         lines.push(String::new());
         lines.push(format!(

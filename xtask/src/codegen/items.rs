@@ -58,6 +58,9 @@ struct Defs<'a> {
     items: Vec<TokenStream>,
     /// Fields of result structs, for `Paged`.
     result_fields: BTreeMap<String, Vec<(Ident, Ty)>>,
+    /// Types decoded on their own (the result, page items): these get a
+    /// `Deserialize` impl; the rest decode only inside their parents.
+    needs_de: std::collections::BTreeSet<String>,
 }
 
 /// Type names a top-level parameter must not take; such a parameter's type
@@ -78,11 +81,22 @@ fn is_placeholder(name: &str) -> bool {
         || n.contains('*')
 }
 
+/// Fields keyed by IDs (`0`, `<siteId>`): an associative array.
+fn keyed(f: &Field) -> bool {
+    f.fields
+        .iter()
+        .any(|sub| is_placeholder(&sub.name) || sub.name.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// The module path, type name and module name of a method in its scope.
 fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
     let folder = spec.folder();
     let mut segs: Vec<&str> = spec.method.split('.').filter(|s| !s.is_empty()).collect();
-    if segs.len() > 1 && segs.first().is_some_and(|f| crate::naming::folder_name(f) == folder) {
+    if segs.len() > 1
+        && segs
+            .first()
+            .is_some_and(|f| crate::naming::folder_name(f) == folder)
+    {
         segs.remove(0);
     }
     let last = segs.pop().unwrap_or(spec.method.as_str());
@@ -102,6 +116,7 @@ pub fn method(spec: &MethodSpec) -> Result<MethodItems> {
         names: BTreeMap::new(),
         items: Vec::new(),
         result_fields: BTreeMap::new(),
+        needs_de: std::collections::BTreeSet::new(),
     };
     defs.claim("Error", "the error codes")?;
     let error = defs.error_codes()?;
@@ -134,14 +149,23 @@ pub fn method(spec: &MethodSpec) -> Result<MethodItems> {
         doc.push(String::new());
         doc.push("Deprecated in the docs.".to_string());
     }
-    let items = vec![params_struct(&type_ident, &doc, &params, Some(&module_ident), true)];
+    let items = vec![params_struct(
+        &type_ident,
+        &doc,
+        &params,
+        Some(&module_ident),
+        true,
+    )];
 
     let name = &spec.method;
     let version = match spec.version {
         RestVersion::V2 => quote!(V2),
         RestVersion::V3 => quote!(V3),
     };
-    let first_word = crate::naming::words(&module).into_iter().next().unwrap_or_default();
+    let first_word = crate::naming::words(&module)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let idempotent = READ_ONLY.contains(&first_word.as_str());
     module_items.push(quote! {
         impl ::bitrix24_runtime::Method for super::#type_ident {
@@ -153,9 +177,15 @@ pub fn method(spec: &MethodSpec) -> Result<MethodItems> {
         }
     });
     if spec.paged {
-        if let Some(paged) = paged_impl(&type_ident, &output.ty, &defs.result_fields) {
+        if let Some((paged, item)) = paged_impl(&type_ident, &output.ty, &defs.result_fields) {
             module_items.push(paged);
+            named_in(&item, &mut defs.needs_de);
         }
+    }
+    named_in(&output.ty, &mut defs.needs_de);
+    for name in &defs.needs_de {
+        let ident = format_ident!("{}", name);
+        module_items.push(quote!(deserialize_via_from_value!(#ident);));
     }
 
     let mut module_doc = vec![format!("Types of {}.", docs::code(&spec.method))];
@@ -222,16 +252,33 @@ fn unique_codes(spec: &MethodSpec) -> Vec<(String, Vec<u16>)> {
     out
 }
 
-/// The `Paged` impl, when the result is a list or an object holding one list.
+/// Names of generated types a type is built from at its top
+/// (`Vec<Item>` → `Item`).
+fn named_in(ty: &Ty, out: &mut std::collections::BTreeSet<String>) {
+    match ty {
+        Ty::Named(n) => {
+            out.insert(n.clone());
+        }
+        Ty::Vec(inner) | Ty::Option(inner) | Ty::Map(inner) => named_in(inner, out),
+        _ => {}
+    }
+}
+
+/// The `Paged` impl, when the result is a list or an object holding one
+/// list, and the item type.
 fn paged_impl(
     type_ident: &Ident,
     output: &Ty,
     result_fields: &BTreeMap<String, Vec<(Ident, Ty)>>,
-) -> Option<TokenStream> {
-    let (item, body) = match output {
-        Ty::Vec(inner) => (inner.output_tokens(), quote!(output)),
+) -> Option<(TokenStream, Ty)> {
+    let (item_ty, item, body) = match output {
+        Ty::Vec(inner) => ((**inner).clone(), inner.output_tokens(), quote!(output)),
         Ty::Option(inner) => match &**inner {
-            Ty::Vec(inner) => (inner.output_tokens(), quote!(output.unwrap_or_default())),
+            Ty::Vec(inner) => (
+                (**inner).clone(),
+                inner.output_tokens(),
+                quote!(output.unwrap_or_default()),
+            ),
             _ => return None,
         },
         Ty::Named(name) => {
@@ -241,20 +288,24 @@ fn paged_impl(
                 .filter(|(_, t)| matches!(t, Ty::Vec(_)))
                 .collect();
             match lists.as_slice() {
-                [(ident, Ty::Vec(inner))] => (inner.tokens(None), quote!(output.#ident)),
+                // A field keeps plain types: `i64`, not the lenient newtype.
+                [(ident, Ty::Vec(inner))] => {
+                    ((**inner).clone(), inner.tokens(None), quote!(output.#ident))
+                }
                 _ => return None,
             }
         }
         _ => return None,
     };
-    Some(quote! {
+    let tokens = quote! {
         impl ::bitrix24_runtime::Paged for super::#type_ident {
             type Item = #item;
             fn into_items(output: Output) -> ::std::vec::Vec<#item> {
                 #body
             }
         }
-    })
+    };
+    Some((tokens, item_ty))
 }
 
 impl Defs<'_> {
@@ -278,7 +329,10 @@ impl Defs<'_> {
             .errors
             .iter()
             .filter(|e| e.code.as_deref().is_none_or(|c| c.trim().is_empty()))
-            .map(|e| e.status.map_or("no status".to_string(), |s| format!("HTTP {s}")))
+            .map(|e| {
+                e.status
+                    .map_or("no status".to_string(), |s| format!("HTTP {s}"))
+            })
             .collect();
         let mut doc = vec![format!(
             "Error codes of {}; the codes any method can return are in [`crate::SystemError`].",
@@ -382,6 +436,14 @@ impl Defs<'_> {
             Type::Object => Ty::Value,
             Type::Any | Type::Null if !f.values.is_empty() => self.enum_def(f, name, path)?,
             Type::Any | Type::Null => Ty::Value,
+            // A PHP "array" keyed by IDs (`0`, `<siteId>`) is an object; one
+            // with named fields is a list of objects.
+            Type::Array(inner) if **inner == Type::Any && keyed(f) => {
+                self.struct_def(f, name, path, side)?
+            }
+            Type::Array(inner) if **inner == Type::Any && !f.fields.is_empty() => {
+                Ty::Vec(Box::new(self.struct_def(f, name, path, side)?))
+            }
             Type::Array(inner) => Ty::Vec(Box::new(self.ty(inner, f, name, path, side)?)),
             Type::Ref(_) if !f.fields.is_empty() => self.struct_def(f, name, path, side)?,
             Type::Ref(r) => rust_type::reference(r),
@@ -472,7 +534,10 @@ impl Defs<'_> {
             Side::Result => {
                 self.result_fields.insert(
                     name.to_string(),
-                    fields.iter().map(|f| (f.ident.clone(), f.ty.clone())).collect(),
+                    fields
+                        .iter()
+                        .map(|f| (f.ident.clone(), f.ty.clone()))
+                        .collect(),
                 );
                 result_struct(&ident, &doc, &fields)
             }
@@ -497,6 +562,7 @@ impl Defs<'_> {
             _ => true,
         };
         let root = match &result.ty {
+            Type::Array(inner) if **inner == Type::Any && keyed(result) => "Output",
             Type::Array(_) => "Item",
             Type::Union(vs) if vs.iter().all(|v| matches!(v, Type::Array(_) | Type::Null)) => {
                 "Item"
@@ -592,7 +658,7 @@ pub(super) fn string_enum(
     let doc = docs::attrs(doc);
     Ok(quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum #ident {
             #(#variants)*
@@ -616,10 +682,7 @@ fn arg(ty: &Ty, prefix: Option<&Ident>, value: &Ident) -> (TokenStream, TokenStr
         }
         other => {
             let t = other.tokens(prefix);
-            (
-                quote!(impl ::std::convert::Into<#t>),
-                quote!(#value.into()),
-            )
+            (quote!(impl ::std::convert::Into<#t>), quote!(#value.into()))
         }
     }
 }
@@ -819,6 +882,5 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef]) -> TokenStr
         }
 
         #de
-        deserialize_via_from_value!(#ident);
     }
 }

@@ -55,14 +55,12 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
     }
     let mut files = BTreeMap::new();
     for (ident, scope) in &scopes {
-        let doc = vec![
-            format!(
-                "Methods of the scope folder {} ({} methods); cargo feature {}.",
-                docs::code_list(scope.folders.iter().map(String::as_str)),
-                scope.methods,
-                docs::code(ident)
-            ),
-        ];
+        let doc = vec![format!(
+            "Methods of the scope folder {} ({} methods); cargo feature {}.",
+            docs::code_list(scope.folders.iter().map(String::as_str)),
+            scope.methods,
+            docs::code(ident)
+        )];
         let attrs = inner_doc(&doc);
         let body = scope.root.tokens();
         files.insert(
@@ -75,7 +73,10 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
     let seeds = crate_files::has_seed_methods(specs);
     files.insert(
         PathBuf::from("src/lib.rs"),
-        render(crate_files::lib_rs(&scope_list, system, seeds)?, "src/lib.rs")?,
+        render(
+            crate_files::lib_rs(&scope_list, system, seeds)?,
+            "src/lib.rs",
+        )?,
     );
     files.insert(
         PathBuf::from("src/macros.rs"),
@@ -117,7 +118,8 @@ pub fn load_specs(dir: &Path) -> Result<(Vec<MethodSpec>, SystemErrors)> {
     let specs = paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))
         })
         .collect::<Result<Vec<MethodSpec>>>()?;
@@ -163,7 +165,10 @@ impl Module {
         let mut m = self;
         for (i, seg) in path.iter().enumerate() {
             m = m.children.entry(seg.clone()).or_insert_with(|| Module {
-                doc: vec![format!("Methods under {}.", docs::code(&path[..=i].join("::")))],
+                doc: vec![format!(
+                    "Methods under {}.",
+                    docs::code(&path[..=i].join("::"))
+                )],
                 ..Module::default()
             });
         }
@@ -177,7 +182,10 @@ impl Module {
         if let Some(prev) = ns.types.get(&m.type_name) {
             bail!("the Rust type `{}` is taken by {prev}", m.type_name);
         }
-        ns.types.insert(m.type_name.clone(), format!("the method type of `{}`", m.method));
+        ns.types.insert(
+            m.type_name.clone(),
+            format!("the method type of `{}`", m.method),
+        );
         ns.items.extend(m.items);
         let fresh = !ns.children.contains_key(&m.module);
         let own = ns.child(std::slice::from_ref(&m.module));
@@ -207,7 +215,11 @@ impl Module {
 
 fn inner_doc(lines: &[String]) -> TokenStream {
     let lines = lines.iter().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
         quote!(#![doc = #l])
     });
     quote!(#(#lines)*)
@@ -222,7 +234,7 @@ fn render(tokens: TokenStream, path: &str) -> Result<String> {
 
 /// Formats a fixed source file shipped with the generator.
 fn render_source(source: &str, path: &str) -> Result<String> {
-    let file: syn::File =
-        syn::parse_file(source).with_context(|| format!("the template for {path} does not parse"))?;
+    let file: syn::File = syn::parse_file(source)
+        .with_context(|| format!("the template for {path} does not parse"))?;
     Ok(format!("{HEADER}\n\n{}", prettyplease::unparse(&file)))
 }
