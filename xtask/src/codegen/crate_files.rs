@@ -216,6 +216,14 @@ full = [
     }
     out.push_str(
         r#"
+[dev-dependencies]
+scraper.workspace = true
+serde.workspace = true
+
+[[test]]
+name = "contract"
+required-features = ["full", "deserialize-params"]
+
 [package.metadata.docs.rs]
 all-features = true
 

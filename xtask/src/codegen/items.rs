@@ -89,7 +89,7 @@ fn keyed(f: &Field) -> bool {
 }
 
 /// The module path, type name and module name of a method in its scope.
-fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
+pub(super) fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
     let folder = spec.folder();
     let mut segs: Vec<&str> = spec.method.split('.').filter(|s| !s.is_empty()).collect();
     if segs.len() > 1

@@ -87,10 +87,61 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
         render_source(include_str!("support.rs.in"), "src/support.rs")?,
     );
     files.insert(
+        PathBuf::from("tests/contract.rs"),
+        format!(
+            "{}\n{}",
+            render(contract_table(specs), "tests/contract.rs")?,
+            prettyplease::unparse(
+                &syn::parse_file(include_str!("contract.rs.in"))
+                    .context("the contract test template does not parse")?
+            )
+        ),
+    );
+    files.insert(
         PathBuf::from("Cargo.toml"),
         crate_files::cargo_toml(&scope_list),
     );
     Ok(files)
+}
+
+/// `tests/contract.rs`: the docs' examples against the generated types,
+/// one table row per method with its docs page.
+fn contract_table(specs: &[MethodSpec]) -> TokenStream {
+    let mut rows: Vec<(String, String, TokenStream)> = Vec::new();
+    for spec in specs {
+        let Some(page) = spec
+            .url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split_once('/'))
+            .map(|(_, path)| path.to_string())
+        else {
+            continue;
+        };
+        let (namespace, type_name, _) = items::place(spec);
+        let scope = format_ident!("{}", scope_ident(&spec.folder()));
+        let ns = namespace.iter().map(|n| format_ident!("{}", n));
+        let ty = format_ident!("{}", type_name);
+        rows.push((
+            spec.method.clone(),
+            page,
+            quote!(bitrix24::#scope #(::#ns)*::#ty),
+        ));
+    }
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let rows = rows.iter().map(
+        |(m, page, path)| quote!((#m, #page, decode_output::<#path>, decode_params::<#path>),),
+    );
+    quote! {
+        //! Contract tests: the docs' own examples decode into the generated types.
+        //!
+        //! `cargo test -p bitrix24 --all-features --test contract -- --nocapture`
+        #![allow(missing_docs)]
+
+        type Check = fn(&serde_json::Value) -> Result<(), String>;
+
+        /// Method, docs page, result check, params check.
+        const METHODS: &[(&str, &str, Check, Check)] = &[#(#rows)*];
+    }
 }
 
 /// Reads every spec under `dir` (`<scope>/<method>.json`) and the shared
