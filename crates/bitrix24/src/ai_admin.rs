@@ -384,7 +384,7 @@ pub mod ai {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "ai.engine.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -544,7 +544,7 @@ pub mod method {
         /// Error codes of `method.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "method.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -814,7 +814,7 @@ pub mod activity {
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "bizproc.activity.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2307,7 +2307,7 @@ pub mod robot {
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "bizproc.robot.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5663,7 +5663,7 @@ pub mod task {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "bizproc.task.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5674,7 +5674,7 @@ pub mod task {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);
@@ -7364,7 +7364,7 @@ pub mod workflow {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "bizproc.workflow.template.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7375,7 +7375,7 @@ pub mod workflow {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);

@@ -2896,7 +2896,7 @@ pub mod resource {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "calendar.resource.booking.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2959,7 +2959,7 @@ pub mod resource {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "calendar.resource.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3484,7 +3484,7 @@ pub mod section {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "calendar.section.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -1446,7 +1446,7 @@ pub mod sale {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// The `result` of the call: `sale_cashbox_handler[]`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "sale.cashbox.handler.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1510,7 +1510,7 @@ pub mod sale {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// The `result` of the call: `sale_cashbox[]`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "sale.cashbox.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

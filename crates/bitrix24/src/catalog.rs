@@ -2478,7 +2478,7 @@ pub mod document {
                 }
             }
             /// The `result` of the call: `object[]`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Fields {
                 const NAME: &'static str = "catalog.document.element.fields";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3110,7 +3110,7 @@ pub mod document {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "catalog.document.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -1148,7 +1148,7 @@ pub mod activity {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.activity.badge.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1511,7 +1511,7 @@ pub mod activity {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.activity.binding.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3344,7 +3344,7 @@ pub mod activity {
         /// Error codes of `crm.activity.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.activity.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3355,7 +3355,7 @@ pub mod activity {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -4560,7 +4560,7 @@ pub mod activity {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.activity.type.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6298,7 +6298,7 @@ pub mod address {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.address.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6309,7 +6309,7 @@ pub mod address {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);
@@ -8230,7 +8230,7 @@ pub mod calllist {
             );
             error_code!(Error);
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.calllist.items.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8256,7 +8256,7 @@ pub mod calllist {
         string_enum!(Error { N100 = "100" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.calllist.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8300,7 +8300,7 @@ pub mod calllist {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Statuslist {
             const NAME: &'static str = "crm.calllist.statuslist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10886,7 +10886,7 @@ pub mod company {
                     }
                 }
                 /// The `result` of the call: `company_contact_binding[]`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.company.contact.items.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11411,7 +11411,7 @@ pub mod company {
                     }
                 }
                 /// The `result` of the call: `section[]`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.company.details.configuration.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12160,7 +12160,7 @@ pub mod company {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.company.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12171,7 +12171,7 @@ pub mod company {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);
@@ -16643,7 +16643,7 @@ pub mod contact {
                     }
                 }
                 /// The `result` of the call: `contact_company_binding[]`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.contact.company.items.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17120,7 +17120,7 @@ pub mod contact {
                     }
                 }
                 /// The `result` of the call: `object[]`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.contact.details.configuration.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17938,7 +17938,7 @@ pub mod contact {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// The `result` of the call: `contact[]`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.contact.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17949,7 +17949,7 @@ pub mod contact {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -20029,7 +20029,7 @@ pub mod contact {
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
             /// The `result` of the call: `userfield[]`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.contact.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20040,7 +20040,7 @@ pub mod contact {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = ::serde_json::Value;
                 fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                    output
+                    output.0
                 }
             }
         }
@@ -21963,7 +21963,7 @@ pub mod currency {
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
         /// The `result` of the call: `crm_currency[]`.
-        pub type Output = ::std::vec::Vec<::bitrix24_runtime::lenient::Str>;
+        pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.currency.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21976,7 +21976,7 @@ pub mod currency {
             fn into_items(
                 output: Output,
             ) -> ::std::vec::Vec<::bitrix24_runtime::lenient::Str> {
-                output
+                output.0
             }
         }
     }
@@ -24639,7 +24639,7 @@ pub mod deal {
                     }
                 }
                 /// The `result` of the call: `deal_contact_binding[]`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.deal.contact.items.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25298,7 +25298,7 @@ pub mod deal {
                     }
                 }
                 /// The `result` of the call: `section[] | null`.
-                pub type Output = ::std::option::Option<::std::vec::Vec<Item>>;
+                pub type Output = ::std::option::Option<crate::List<Item>>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.deal.details.configuration.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27834,7 +27834,7 @@ pub mod deal {
         /// The docs also list errors without a code: HTTP 400.
         pub type Error = crate::SystemError;
         /// The `result` of the call: `deal[]`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.deal.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27845,7 +27845,7 @@ pub mod deal {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -28095,7 +28095,7 @@ pub mod deal {
                 }
             }
             /// The `result` of the call: `productrow[]`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.deal.productrows.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29434,7 +29434,7 @@ pub mod deal {
             /// The docs also list errors without a code: no status, no status, no status, no status.
             pub type Error = crate::SystemError;
             /// The `result` of the call: `recurring_deal[]`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.deal.recurring.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29445,7 +29445,7 @@ pub mod deal {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = ::serde_json::Value;
                 fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                    output
+                    output.0
                 }
             }
         }
@@ -40066,7 +40066,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Activitydirection {
             const NAME: &'static str = "crm.enum.activitydirection";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40111,7 +40111,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Activitynotifytype {
             const NAME: &'static str = "crm.enum.activitynotifytype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40156,7 +40156,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Activitypriority {
             const NAME: &'static str = "crm.enum.activitypriority";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40201,7 +40201,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Activitystatus {
             const NAME: &'static str = "crm.enum.activitystatus";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40246,7 +40246,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Activitytype {
             const NAME: &'static str = "crm.enum.activitytype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40291,7 +40291,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Addresstype {
             const NAME: &'static str = "crm.enum.addresstype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40336,7 +40336,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Contenttype {
             const NAME: &'static str = "crm.enum.contenttype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40424,7 +40424,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Getorderownertypes {
             const NAME: &'static str = "crm.enum.getorderownertypes";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40469,7 +40469,7 @@ pub mod enum_ {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Ownertype {
             const NAME: &'static str = "crm.enum.ownertype";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -40552,7 +40552,7 @@ pub mod enum_ {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Mode {
                 const NAME: &'static str = "crm.enum.settings.mode";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -44017,7 +44017,7 @@ pub mod item {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Delete {
             const NAME: &'static str = "crm.item.delete";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -44669,7 +44669,7 @@ pub mod item {
                     }
                 }
                 /// The `result` of the call: `section[] | null`.
-                pub type Output = ::std::option::Option<::std::vec::Vec<Item>>;
+                pub type Output = ::std::option::Option<crate::List<Item>>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.item.details.configuration.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -46737,7 +46737,7 @@ pub mod item {
                 string_enum!(Error { N0 = "0", N100 = "100" });
                 error_code!(Error);
                 /// The `result` of the call: `crm_item_payment_delivery[]`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "crm.item.payment.delivery.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -46819,7 +46819,7 @@ pub mod item {
             string_enum!(Error { N0 = "0", N100 = "100" });
             error_code!(Error);
             /// The `result` of the call: `sale_order_payment_crm_simple[]`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.item.payment.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -47152,7 +47152,7 @@ pub mod item {
                 string_enum!(Error { N0 = "0", N100 = "100" });
                 error_code!(Error);
                 /// The `result` of the call: `crm_item_payment_product[]`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "crm.item.payment.product.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -52666,7 +52666,7 @@ pub mod lead {
                 );
                 error_code!(Error);
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.lead.contact.items.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -53240,7 +53240,7 @@ pub mod lead {
                     }
                 }
                 /// The `result` of the call: `section[] | null`.
-                pub type Output = ::std::option::Option<::std::vec::Vec<Item>>;
+                pub type Output = ::std::option::Option<crate::List<Item>>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.lead.details.configuration.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -53979,7 +53979,7 @@ pub mod lead {
         /// Error codes of `crm.lead.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.lead.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -53990,7 +53990,7 @@ pub mod lead {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -54240,7 +54240,7 @@ pub mod lead {
                 }
             }
             /// The `result` of the call: `productrow[]`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.lead.productrows.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -62114,7 +62114,7 @@ pub mod quote {
                     }
                 }
                 /// The `result` of the call: `quote_contact_binding[]`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "crm.quote.contact.items.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -62279,7 +62279,7 @@ pub mod quote {
         /// Error codes of `crm.quote.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Fields {
             const NAME: &'static str = "crm.quote.fields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -62532,7 +62532,7 @@ pub mod quote {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.quote.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -62543,7 +62543,7 @@ pub mod quote {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);
@@ -62766,7 +62766,7 @@ pub mod quote {
                 }
             }
             /// The `result` of the call: `productrow[]`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "crm.quote.productrows.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -68712,7 +68712,7 @@ pub mod requisite {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.bankdetail.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -68723,7 +68723,7 @@ pub mod requisite {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -70026,7 +70026,7 @@ pub mod requisite {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.link.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -70037,7 +70037,7 @@ pub mod requisite {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -70168,7 +70168,7 @@ pub mod requisite {
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.requisite.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -70179,7 +70179,7 @@ pub mod requisite {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -70652,7 +70652,7 @@ pub mod requisite {
             /// Error codes of `crm.requisite.preset.countries`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Countries {
                 const NAME: &'static str = "crm.requisite.preset.countries";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -71145,7 +71145,7 @@ pub mod requisite {
                 /// The docs also list errors without a code: no status.
                 pub type Error = crate::SystemError;
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::Availabletoadd {
                     const NAME: &'static str = "crm.requisite.preset.field.availabletoadd";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -71281,7 +71281,7 @@ pub mod requisite {
                 /// The docs also list errors without a code: no status, no status.
                 pub type Error = crate::SystemError;
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "crm.requisite.preset.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -71294,7 +71294,7 @@ pub mod requisite {
                     fn into_items(
                         output: Output,
                     ) -> ::std::vec::Vec<::serde_json::Value> {
-                        output
+                        output.0
                     }
                 }
             }
@@ -72163,7 +72163,7 @@ pub mod requisite {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.preset.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -72174,7 +72174,7 @@ pub mod requisite {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -73636,7 +73636,7 @@ pub mod requisite {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.requisite.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -73647,7 +73647,7 @@ pub mod requisite {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -73867,7 +73867,7 @@ pub mod stagehistory {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.stagehistory.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -73878,7 +73878,7 @@ pub mod stagehistory {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);
@@ -74429,7 +74429,7 @@ pub mod status {
             string_enum!(Error { N400 = "400" });
             error_code!(Error);
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Items {
                 const NAME: &'static str = "crm.status.entity.items";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74497,7 +74497,7 @@ pub mod status {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Types {
                 const NAME: &'static str = "crm.status.entity.types";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74658,7 +74658,7 @@ pub mod status {
         string_enum!(Error { N400 = "400" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "crm.status.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -74669,7 +74669,7 @@ pub mod status {
         impl ::bitrix24_runtime::Paged for super::List {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -75167,7 +75167,7 @@ pub mod timeline {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.timeline.bindings.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -75178,7 +75178,7 @@ pub mod timeline {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -76065,7 +76065,7 @@ pub mod timeline {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.timeline.comment.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -76076,7 +76076,7 @@ pub mod timeline {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = ::serde_json::Value;
                 fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                    output
+                    output.0
                 }
             }
         }
@@ -77626,7 +77626,7 @@ pub mod timeline {
             string_enum!(Error { N100 = "100", N0 = "0" });
             error_code!(Error);
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "crm.timeline.logmessage.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -77637,7 +77637,7 @@ pub mod timeline {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = ::serde_json::Value;
                 fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                    output
+                    output.0
                 }
             }
         }
@@ -79660,7 +79660,7 @@ pub mod type_ {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Delete {
             const NAME: &'static str = "crm.type.delete";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -82451,7 +82451,7 @@ pub mod userfield {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Types {
             const NAME: &'static str = "crm.userfield.types";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -576,7 +576,7 @@ pub mod sale {
                     );
                     error_code!(Error);
                     /// The `result` of the call: `sale_delivery_extra_service[]`.
-                    pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                    pub type Output = crate::List<::serde_json::Value>;
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "sale.delivery.extra.service.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

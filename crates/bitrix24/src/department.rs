@@ -506,7 +506,7 @@ pub mod get {
         }
     }
     /// The `result` of the call: `department[]`.
-    pub type Output = ::std::vec::Vec<Item>;
+    pub type Output = crate::List<Item>;
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "department.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -517,7 +517,7 @@ pub mod get {
     impl ::bitrix24_runtime::Paged for super::Get {
         type Item = Item;
         fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-            output
+            output.0
         }
     }
     deserialize_via_from_value!(Item);

@@ -817,7 +817,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::CopyTo {
             const NAME: &'static str = "disk.file.copyTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -883,7 +883,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.file.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -931,7 +931,7 @@ pub mod file {
         /// Error codes of `disk.file.getFields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "disk.file.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -963,7 +963,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetVersions {
             const NAME: &'static str = "disk.file.getVersions";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -974,7 +974,7 @@ pub mod file {
         impl ::bitrix24_runtime::Paged for super::GetVersions {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -1001,7 +1001,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::MarkDeleted {
             const NAME: &'static str = "disk.file.markDeleted";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1038,7 +1038,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::MoveTo {
             const NAME: &'static str = "disk.file.moveTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1074,7 +1074,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Rename {
             const NAME: &'static str = "disk.file.rename";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1106,7 +1106,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Restore {
             const NAME: &'static str = "disk.file.restore";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1143,7 +1143,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::RestoreFromVersion {
             const NAME: &'static str = "disk.file.restoreFromVersion";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1311,7 +1311,7 @@ pub mod file {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Search {
             const NAME: &'static str = "disk.file.search";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1322,7 +1322,7 @@ pub mod file {
         impl ::bitrix24_runtime::Paged for super::Search {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);
@@ -1357,7 +1357,7 @@ pub mod file {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::UploadVersion {
             const NAME: &'static str = "disk.file.uploadVersion";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2109,7 +2109,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::AddSubFolder {
             const NAME: &'static str = "disk.folder.addSubFolder";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2143,7 +2143,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::CopyTo {
             const NAME: &'static str = "disk.folder.copyTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2209,7 +2209,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.folder.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2238,7 +2238,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetChildren {
             const NAME: &'static str = "disk.folder.getChildren";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2249,7 +2249,7 @@ pub mod folder {
         impl ::bitrix24_runtime::Paged for super::GetChildren {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -2292,7 +2292,7 @@ pub mod folder {
         /// Error codes of `disk.folder.getFields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "disk.folder.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2326,7 +2326,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::MarkDeleted {
             const NAME: &'static str = "disk.folder.markDeleted";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2362,7 +2362,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::MoveTo {
             const NAME: &'static str = "disk.folder.moveTo";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2394,7 +2394,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Rename {
             const NAME: &'static str = "disk.folder.rename";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2426,7 +2426,7 @@ pub mod folder {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Restore {
             const NAME: &'static str = "disk.folder.restore";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2527,7 +2527,7 @@ pub mod folder {
         }
         string_enum!(GenerateUniqueName { True = "true", False = "false" });
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::UploadFile {
             const NAME: &'static str = "disk.folder.uploadFile";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2582,7 +2582,7 @@ pub mod rights {
         /// Error codes of `disk.rights.getTasks`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetTasks {
             const NAME: &'static str = "disk.rights.getTasks";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3172,7 +3172,7 @@ pub mod storage {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::AddFolder {
             const NAME: &'static str = "disk.storage.addFolder";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3204,7 +3204,7 @@ pub mod storage {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.storage.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3233,7 +3233,7 @@ pub mod storage {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetChildren {
             const NAME: &'static str = "disk.storage.getChildren";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3244,7 +3244,7 @@ pub mod storage {
         impl ::bitrix24_runtime::Paged for super::GetChildren {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -3255,7 +3255,7 @@ pub mod storage {
         /// Error codes of `disk.storage.getFields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetFields {
             const NAME: &'static str = "disk.storage.getFields";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3284,7 +3284,7 @@ pub mod storage {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetForApp {
             const NAME: &'static str = "disk.storage.getForApp";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3300,7 +3300,7 @@ pub mod storage {
         /// Error codes of `disk.storage.getList`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetList {
             const NAME: &'static str = "disk.storage.getList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3311,7 +3311,7 @@ pub mod storage {
         impl ::bitrix24_runtime::Paged for super::GetList {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -3322,7 +3322,7 @@ pub mod storage {
         /// Error codes of `disk.storage.getTypes`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetTypes {
             const NAME: &'static str = "disk.storage.getTypes";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3353,7 +3353,7 @@ pub mod storage {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Rename {
             const NAME: &'static str = "disk.storage.rename";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3404,7 +3404,7 @@ pub mod storage {
         }
         string_enum!(GenerateUniqueName { True = "true", False = "false" });
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::UploadFile {
             const NAME: &'static str = "disk.storage.uploadFile";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3480,7 +3480,7 @@ pub mod version {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "disk.version.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

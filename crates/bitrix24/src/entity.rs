@@ -1626,7 +1626,7 @@ pub mod item {
             }
         }
         /// The `result` of the call: `item[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "entity.item.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1637,7 +1637,7 @@ pub mod item {
         impl ::bitrix24_runtime::Paged for super::Get {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);
@@ -3328,7 +3328,7 @@ pub mod section {
             }
         }
         /// The `result` of the call: `section[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "entity.section.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3339,7 +3339,7 @@ pub mod section {
         impl ::bitrix24_runtime::Paged for super::Get {
             type Item = Item;
             fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output
+                output.0
             }
         }
         deserialize_via_from_value!(Item);

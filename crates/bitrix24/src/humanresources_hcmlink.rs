@@ -646,7 +646,7 @@ pub mod humanresources {
                     }
                 }
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "humanresources.hcmlink.company.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1044,7 +1044,7 @@ pub mod humanresources {
                         }
                     }
                     /// The `result` of the call: `array`.
-                    pub type Output = ::std::vec::Vec<Item>;
+                    pub type Output = crate::List<Item>;
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "humanresources.hcmlink.company.user.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1297,7 +1297,7 @@ pub mod humanresources {
                     }
                 }
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<Item>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "humanresources.hcmlink.employee.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

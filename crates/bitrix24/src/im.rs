@@ -1477,7 +1477,7 @@ pub mod chat {
             );
             error_code!(Error);
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.chat.user.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1947,7 +1947,7 @@ pub mod department {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.department.colleagues.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1958,7 +1958,7 @@ pub mod department {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -2376,7 +2376,7 @@ pub mod department {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.department.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4418,7 +4418,7 @@ pub mod dialog {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.dialog.users.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4429,7 +4429,7 @@ pub mod dialog {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -8910,7 +8910,7 @@ pub mod recent {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "im.recent.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10092,7 +10092,7 @@ pub mod search {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.search.chat.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10103,7 +10103,7 @@ pub mod search {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -10377,7 +10377,7 @@ pub mod search {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.search.department.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10388,7 +10388,7 @@ pub mod search {
             impl ::bitrix24_runtime::Paged for super::List {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -10920,7 +10920,7 @@ pub mod search {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "im.search.last.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

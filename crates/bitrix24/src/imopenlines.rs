@@ -11686,7 +11686,7 @@ pub mod config {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imopenlines.config.list.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12010,7 +12010,7 @@ pub mod crm {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "imopenlines.crm.chat.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18683,7 +18683,7 @@ pub mod session {
             /// Error codes of `imopenlines.session.mode.pinAll`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// The `result` of the call: `integer[]`.
-            pub type Output = ::std::vec::Vec<::bitrix24_runtime::lenient::Int>;
+            pub type Output = crate::List<::bitrix24_runtime::lenient::Int>;
             impl ::bitrix24_runtime::Method for super::PinAll {
                 const NAME: &'static str = "imopenlines.session.mode.pinAll";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18733,7 +18733,7 @@ pub mod session {
             /// Error codes of `imopenlines.session.mode.unpinAll`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// The `result` of the call: `integer[]`.
-            pub type Output = ::std::vec::Vec<::bitrix24_runtime::lenient::Int>;
+            pub type Output = crate::List<::bitrix24_runtime::lenient::Int>;
             impl ::bitrix24_runtime::Method for super::UnpinAll {
                 const NAME: &'static str = "imopenlines.session.mode.unpinAll";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

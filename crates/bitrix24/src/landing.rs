@@ -2388,7 +2388,7 @@ pub mod block {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "landing.block.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5223,7 +5223,7 @@ pub mod demos {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
             const NAME: &'static str = "landing.demos.getList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7792,7 +7792,7 @@ pub mod demos {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
         /// The `result` of the call: `integer[]`.
-        pub type Output = ::std::vec::Vec<::bitrix24_runtime::lenient::Int>;
+        pub type Output = crate::List<::bitrix24_runtime::lenient::Int>;
         impl ::bitrix24_runtime::Method for super::Register {
             const NAME: &'static str = "landing.demos.register";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11187,7 +11187,7 @@ pub mod landing {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
             const NAME: &'static str = "landing.landing.getList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13677,7 +13677,7 @@ pub mod repo {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
             const NAME: &'static str = "landing.repo.getList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16091,7 +16091,7 @@ pub mod role {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
             const NAME: &'static str = "landing.role.getList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19293,7 +19293,7 @@ pub mod site {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetFolders {
             const NAME: &'static str = "landing.site.getFolders";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19352,7 +19352,7 @@ pub mod site {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetGroupBindings {
             const NAME: &'static str = "landing.site.getGroupBindings";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19544,7 +19544,7 @@ pub mod site {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetList {
             const NAME: &'static str = "landing.site.getList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19603,7 +19603,7 @@ pub mod site {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::GetMenuBindings {
             const NAME: &'static str = "landing.site.getMenuBindings";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19722,7 +19722,7 @@ pub mod site {
         );
         error_code!(Error);
         /// The `result` of the call: `string[]`.
-        pub type Output = ::std::vec::Vec<::bitrix24_runtime::lenient::Str>;
+        pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
         impl ::bitrix24_runtime::Method for super::GetRights {
             const NAME: &'static str = "landing.site.getRights";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21650,7 +21650,7 @@ pub mod template {
             }
         }
         /// The `result` of the call: `object[]`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "landing.template.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

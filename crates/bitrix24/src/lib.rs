@@ -25,6 +25,7 @@ pub use ::bitrix24_runtime::*;
 mod macros;
 #[allow(dead_code)]
 mod support;
+pub use support::List;
 /// Error codes any method can return.
 ///
 /// Docs: <https://apidocs.bitrix24.com/error-codes.html>

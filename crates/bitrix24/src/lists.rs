@@ -1250,7 +1250,7 @@ pub mod element {
             ListsSocnet = "lists_socnet" }
         );
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "lists.element.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1261,7 +1261,7 @@ pub mod element {
         impl ::bitrix24_runtime::Paged for super::Get {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
         /// Methods under `element::get::file`.
@@ -1389,7 +1389,7 @@ pub mod element {
                     ListsSocnet = "lists_socnet" }
                 );
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::Url {
                     const NAME: &'static str = "lists.element.get.file.url";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2242,7 +2242,7 @@ pub mod field {
             ListsSocnet = "lists_socnet" }
         );
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "lists.field.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2365,7 +2365,7 @@ pub mod field {
                 ListsSocnet = "lists_socnet" }
             );
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "lists.field.type.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2761,7 +2761,7 @@ pub mod get {
         = "lists_socnet" }
     );
     /// The `result` of the call: `array`.
-    pub type Output = ::std::vec::Vec<::serde_json::Value>;
+    pub type Output = crate::List<::serde_json::Value>;
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "lists.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2772,7 +2772,7 @@ pub mod get {
     impl ::bitrix24_runtime::Paged for super::Get {
         type Item = ::serde_json::Value;
         fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-            output
+            output.0
         }
     }
     /// Methods under `get::iblock`.
@@ -3542,7 +3542,7 @@ pub mod section {
             ListsSocnet = "lists_socnet" }
         );
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "lists.section.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3553,7 +3553,7 @@ pub mod section {
         impl ::bitrix24_runtime::Paged for super::Get {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }

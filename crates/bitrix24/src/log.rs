@@ -1080,7 +1080,7 @@ pub mod blogpost {
         }
         string_enum!(LogRights { SgX = "SG<X>", UX = "U<X>", Ua = "UA", DrX = "DR<X>" });
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "log.blogpost.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1091,7 +1091,7 @@ pub mod blogpost {
         impl ::bitrix24_runtime::Paged for super::Get {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -1149,7 +1149,7 @@ pub mod blogpost {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Important {
                 const NAME: &'static str = "log.blogpost.getusers.important";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

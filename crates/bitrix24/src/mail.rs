@@ -2454,7 +2454,7 @@ pub mod v3 {
             /// Error codes of `mail.message.thread`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Thread {
                 const NAME: &'static str = "mail.message.thread";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

@@ -733,7 +733,7 @@ pub mod list {
         }
     }
     /// The `result` of the call: `object[]`.
-    pub type Output = ::std::vec::Vec<Item>;
+    pub type Output = crate::List<Item>;
     impl ::bitrix24_runtime::Method for super::List {
         const NAME: &'static str = "mailservice.list";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

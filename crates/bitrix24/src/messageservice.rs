@@ -453,7 +453,7 @@ pub mod sender {
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "messageservice.sender.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

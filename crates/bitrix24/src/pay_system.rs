@@ -1343,7 +1343,7 @@ pub mod sale {
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
                 /// The `result` of the call: `sale_paysystem_handler[]`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "sale.paysystem.handler.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1502,7 +1502,7 @@ pub mod sale {
             );
             error_code!(Error);
             /// The `result` of the call: `sale_paysystem[]`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "sale.paysystem.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

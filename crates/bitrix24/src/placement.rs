@@ -386,7 +386,7 @@ pub mod list {
     string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
     error_code!(Error);
     /// The `result` of the call: `string[]`.
-    pub type Output = ::std::vec::Vec<::bitrix24_runtime::lenient::Str>;
+    pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
     impl ::bitrix24_runtime::Method for super::List {
         const NAME: &'static str = "placement.list";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

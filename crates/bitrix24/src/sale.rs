@@ -4594,7 +4594,7 @@ pub mod delivery {
                 }
             }
             /// The `result` of the call: `object[]`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "sale.delivery.config.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4745,7 +4745,7 @@ pub mod delivery {
         );
         error_code!(Error);
         /// The `result` of the call: `sale_delivery_service[]`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "sale.delivery.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5432,7 +5432,7 @@ pub mod delivery {
             string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
             error_code!(Error);
             /// The `result` of the call: `sale_delivery_handler[]`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "sale.delivery.handler.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

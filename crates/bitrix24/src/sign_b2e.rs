@@ -127,7 +127,7 @@ pub mod sign {
                     );
                     error_code!(Error);
                     /// The `result` of the call: `array`.
-                    pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                    pub type Output = crate::List<::serde_json::Value>;
                     impl ::bitrix24_runtime::Method for super::List {
                         const NAME: &'static str = "sign.b2e.company.provider.list";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1052,7 +1052,7 @@ pub mod sign {
                 /// Error codes of `sign.b2e.mysafe.tail`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::Tail {
                     const NAME: &'static str = "sign.b2e.mysafe.tail";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1131,7 +1131,7 @@ pub mod sign {
                 /// Error codes of `sign.b2e.personal.tail`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::Tail {
                     const NAME: &'static str = "sign.b2e.personal.tail";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -1698,7 +1698,7 @@ pub mod sonet_group {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "sonet_group.user.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1716,7 +1716,7 @@ pub mod sonet_group {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Delete {
                 const NAME: &'static str = "sonet_group.user.delete";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1734,7 +1734,7 @@ pub mod sonet_group {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "sonet_group.user.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1750,7 +1750,7 @@ pub mod sonet_group {
             /// Error codes of `sonet_group.user.groups`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Groups {
                 const NAME: &'static str = "sonet_group.user.groups";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1768,7 +1768,7 @@ pub mod sonet_group {
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Invite {
                 const NAME: &'static str = "sonet_group.user.invite";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1816,7 +1816,7 @@ pub mod sonet_group {
             }
             string_enum!(Role { E = "E", K = "K" });
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Update {
                 const NAME: &'static str = "sonet_group.user.update";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -53,7 +53,14 @@ impl<'de, T: FromValue> serde::Deserialize<'de> for Elem<T> {
     }
 }
 impl<T: FromValue> FromValue for Vec<T> {
+    /// A list; also an object keyed by ID (its values), and a single scalar
+    /// as a list of one.
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {
+        if matches!(& v, Value::Number(_))
+            || matches!(& v, Value::String(s) if ! s.is_empty())
+        {
+            return T::from_value(v).map(|t| vec![t]);
+        }
         let items: Vec<Elem<T>> = lenient::vec(v)?;
         Ok(items.into_iter().map(|e| e.0).collect())
     }
@@ -131,4 +138,32 @@ where
     T: serde::Serialize,
 {
     values.iter().try_for_each(|(k, v)| map.serialize_entry(k, v))
+}
+/// A list in a `result`: decoded from a JSON array, or from an object keyed
+/// by ID (its values, in order); `null` and `""` are empty. Dereferences to
+/// the `Vec`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct List<T>(pub Vec<T>);
+impl<T> std::ops::Deref for List<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+impl<T> IntoIterator for List<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+impl<T> From<List<T>> for Vec<T> {
+    fn from(list: List<T>) -> Vec<T> {
+        list.0
+    }
+}
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for List<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::vec(d).map(List)
+    }
 }

@@ -1140,7 +1140,7 @@ pub mod checklistitem {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "task.checklistitem.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2755,7 +2755,7 @@ pub mod commentitem {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "task.commentitem.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4335,7 +4335,7 @@ pub mod elapseditem {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "task.elapseditem.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4346,7 +4346,7 @@ pub mod elapseditem {
         impl ::bitrix24_runtime::Paged for super::Getlist {
             type Item = ::serde_json::Value;
             fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output
+                output.0
             }
         }
     }
@@ -7766,7 +7766,7 @@ pub mod item {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Getlist {
                 const NAME: &'static str = "task.item.userfield.getlist";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7777,7 +7777,7 @@ pub mod item {
             impl ::bitrix24_runtime::Paged for super::Getlist {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -7811,7 +7811,7 @@ pub mod item {
                 }
             }
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Gettypes {
                 const NAME: &'static str = "task.item.userfield.gettypes";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7822,7 +7822,7 @@ pub mod item {
             impl ::bitrix24_runtime::Paged for super::Gettypes {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -8369,7 +8369,7 @@ pub mod planner {
         /// Error codes of `task.planner.getlist`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "task.planner.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9451,7 +9451,7 @@ pub mod tasks {
                     string_enum!(Error { N0 = "0" });
                     error_code!(Error);
                     /// The `result` of the call: `array`.
-                    pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                    pub type Output = crate::List<::serde_json::Value>;
                     impl ::bitrix24_runtime::Method for super::Delete {
                         const NAME: &'static str = "tasks.api.scrum.backlog.delete";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12129,7 +12129,7 @@ pub mod tasks {
                     string_enum!(Error { N0 = "0", N100 = "100" });
                     error_code!(Error);
                     /// The `result` of the call: `array`.
-                    pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                    pub type Output = crate::List<::serde_json::Value>;
                     impl ::bitrix24_runtime::Method for super::Delete {
                         const NAME: &'static str = "tasks.api.scrum.sprint.delete";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30521,7 +30521,7 @@ pub mod tasks {
                 string_enum!(Error { N0 = "0", N100 = "100" });
                 error_code!(Error);
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "tasks.task.result.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

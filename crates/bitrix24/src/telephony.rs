@@ -1106,7 +1106,7 @@ pub mod external_call {
         string_enum!(Error { ErrorCore = "ERROR_CORE" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::SearchCrmEntities {
             const NAME: &'static str = "telephony.externalCall.searchCrmEntities";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1444,7 +1444,7 @@ pub mod external_line {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Delete {
             const NAME: &'static str = "telephony.externalLine.delete";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1469,7 +1469,7 @@ pub mod external_line {
         string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "telephony.externalLine.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3230,7 +3230,7 @@ pub mod voximplant {
                 }
             }
             /// The `result` of the call: `object[]`.
-            pub type Output = ::std::vec::Vec<Item>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "voximplant.sip.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3241,7 +3241,7 @@ pub mod voximplant {
             impl ::bitrix24_runtime::Paged for super::Get {
                 type Item = Item;
                 fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output
+                    output.0
                 }
             }
             deserialize_via_from_value!(Item);
@@ -4016,7 +4016,7 @@ pub mod voximplant {
             }
             string_enum!(Order { Asc = "ASC", Desc = "DESC" });
             /// The `result` of the call: `array`.
-            pub type Output = ::std::vec::Vec<::serde_json::Value>;
+            pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "voximplant.statistic.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4027,7 +4027,7 @@ pub mod voximplant {
             impl ::bitrix24_runtime::Paged for super::Get {
                 type Item = ::serde_json::Value;
                 fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                    output
+                    output.0
                 }
             }
         }

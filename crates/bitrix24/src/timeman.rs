@@ -643,7 +643,7 @@ pub mod networkrange {
             }
         }
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<Item>;
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "timeman.networkrange.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1750,7 +1750,7 @@ pub mod timecontrol {
                 /// Error codes of `timeman.timecontrol.reports.users.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
                 /// The `result` of the call: `array`.
-                pub type Output = ::std::vec::Vec<::serde_json::Value>;
+                pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::Get {
                     const NAME: &'static str = "timeman.timecontrol.reports.users.get";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

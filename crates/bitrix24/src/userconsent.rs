@@ -104,7 +104,7 @@ pub mod agreement {
         /// Error codes of `userconsent.agreement.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "userconsent.agreement.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -238,7 +238,7 @@ pub mod agreement {
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Replace);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Text {
             const NAME: &'static str = "userconsent.agreement.text";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

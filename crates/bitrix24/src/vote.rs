@@ -1052,7 +1052,7 @@ pub mod attached_vote {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Resume {
             const NAME: &'static str = "vote.AttachedVote.resume";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1082,7 +1082,7 @@ pub mod attached_vote {
         );
         error_code!(Error);
         /// The `result` of the call: `array`.
-        pub type Output = ::std::vec::Vec<::serde_json::Value>;
+        pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Stop {
             const NAME: &'static str = "vote.AttachedVote.stop";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -136,6 +136,8 @@ pub fn lib_rs(
         #[allow(dead_code)]
         mod support;
 
+        pub use support::List;
+
         #system_errors
 
         #(#modules)*

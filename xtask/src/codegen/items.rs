@@ -272,12 +272,12 @@ fn paged_impl(
     result_fields: &BTreeMap<String, Vec<(Ident, Ty)>>,
 ) -> Option<(TokenStream, Ty)> {
     let (item_ty, item, body) = match output {
-        Ty::Vec(inner) => ((**inner).clone(), inner.output_tokens(), quote!(output)),
+        Ty::Vec(inner) => ((**inner).clone(), inner.output_tokens(), quote!(output.0)),
         Ty::Option(inner) => match &**inner {
             Ty::Vec(inner) => (
                 (**inner).clone(),
                 inner.output_tokens(),
-                quote!(output.unwrap_or_default()),
+                quote!(output.map(|list| list.0).unwrap_or_default()),
             ),
             _ => return None,
         },

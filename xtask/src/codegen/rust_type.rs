@@ -62,7 +62,8 @@ impl Ty {
     }
 
     /// The type of a whole `result`: scalars become the runtime's lenient
-    /// newtypes, since no field attribute can reach the top level.
+    /// newtypes and lists [`crate::List`], since no field attribute can
+    /// reach the top level.
     pub fn output_tokens(&self) -> TokenStream {
         match self {
             Ty::Int => quote!(::bitrix24_runtime::lenient::Int),
@@ -71,7 +72,7 @@ impl Ty {
             Ty::Str => quote!(::bitrix24_runtime::lenient::Str),
             Ty::Vec(inner) => {
                 let inner = inner.output_tokens();
-                quote!(::std::vec::Vec<#inner>)
+                quote!(crate::List<#inner>)
             }
             Ty::Option(inner) => {
                 let inner = inner.output_tokens();
