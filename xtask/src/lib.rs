@@ -27,5 +27,5 @@ pub fn docs_root() -> PathBuf {
         _ => workspace_root().join("../shared/bitrix24-docs"),
     }
 }
-pub mod diff;
 pub mod codegen;
+pub mod diff;

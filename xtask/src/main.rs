@@ -264,9 +264,14 @@ fn relative_to(root: &std::path::Path, path: &std::path::Path) -> String {
     }
 }
 
-/// Files regen owns in the generated crate: its manifest and `src/`.
+/// Files regen owns in the generated crate: its manifest, rustfmt.toml,
+/// `src/` and `tests/`.
 fn is_generated_file(rel: &std::path::Path) -> bool {
-    rel == std::path::Path::new("Cargo.toml") || rel.starts_with("src")
+    ["Cargo.toml", "rustfmt.toml"]
+        .iter()
+        .any(|f| rel == std::path::Path::new(f))
+        || rel.starts_with("src")
+        || rel.starts_with("tests")
 }
 
 fn finish(

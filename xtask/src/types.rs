@@ -145,7 +145,7 @@ impl Type {
     pub fn is_concrete(&self) -> bool {
         match self {
             Type::Any => false,
-                        Type::Union(vs) => vs.iter().any(|v| *v != Type::Any && *v != Type::Null),
+            Type::Union(vs) => vs.iter().any(|v| *v != Type::Any && *v != Type::Null),
             _ => true,
         }
     }
@@ -193,16 +193,12 @@ fn looks_like_reference(s: &str) -> bool {
         Some((n, f)) => (n, Some(f)),
         None => (s, None),
     };
-    let name_ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase())
+    let name_ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    let field_ok = field.is_none_or(|f| {
-        !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    });
+    let field_ok = field
+        .is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     name_ok && field_ok
 }
 
@@ -247,7 +243,10 @@ mod tests {
     #[test]
     fn scalars_arrays_unions() {
         assert_eq!(p("integer"), Type::Scalar(Scalar::Integer));
-        assert_eq!(p("string[]"), Type::Array(Box::new(Type::Scalar(Scalar::String))));
+        assert_eq!(
+            p("string[]"),
+            Type::Array(Box::new(Type::Scalar(Scalar::String)))
+        );
         assert_eq!(p("array"), Type::Array(Box::new(Type::Any)));
         assert_eq!(
             p("string | null"),
@@ -279,6 +278,9 @@ mod tests {
     #[test]
     fn json_shape_is_structured() {
         let json = serde_json::to_string(&p("crm_contact[] | null")).unwrap_or_default();
-        assert_eq!(json, r#"{"union":[{"array":{"ref":{"name":"crm_contact"}}},"null"]}"#);
+        assert_eq!(
+            json,
+            r#"{"union":[{"array":{"ref":{"name":"crm_contact"}}},"null"]}"#
+        );
     }
 }

@@ -58,4 +58,3 @@ fn without_code_examples(html: &str) -> std::borrow::Cow<'_, str> {
     out.push_str(&html[end..]);
     out.into()
 }
-

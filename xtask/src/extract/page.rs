@@ -155,7 +155,10 @@ fn method_name(raw: &RawPage) -> Option<String> {
                 }
                 let tail = word.rsplit('/').next().unwrap_or_default();
                 let tail = tail.strip_suffix(".json").unwrap_or(tail);
-                if is_method_name(tail) && intro_codes.contains(&tail) && !found.iter().any(|f| f == tail) {
+                if is_method_name(tail)
+                    && intro_codes.contains(&tail)
+                    && !found.iter().any(|f| f == tail)
+                {
                     found.push(tail.to_string());
                 }
             }
@@ -209,7 +212,10 @@ fn scopes(intro: &[Block]) -> Vec<String> {
 enum TableKind {
     /// Name/type | Description (maybe a separate Type column); `skip` is 0
     /// for a table with no header row, else 1.
-    Params { type_col: Option<usize>, skip: usize },
+    Params {
+        type_col: Option<usize>,
+        skip: usize,
+    },
     /// Code | Description, Value | Description: allowed values.
     Values,
     /// Status? | Code | ...: errors.
@@ -522,8 +528,25 @@ impl<'a> Context<'a> {
     /// The nearest such heading after block `from` wins.
     fn table_named(&self, name: &str, from: usize) -> Option<(usize, &'a Vec<Vec<Cell>>)> {
         const FILLER: &[&str] = &[
-            "parameter", "parameters", "object", "objects", "field", "fields", "structure", "of", "the",
-            "description", "type", "array", "element", "elements", "item", "items", "format", "key", "keys",
+            "parameter",
+            "parameters",
+            "object",
+            "objects",
+            "field",
+            "fields",
+            "structure",
+            "of",
+            "the",
+            "description",
+            "type",
+            "array",
+            "element",
+            "elements",
+            "item",
+            "items",
+            "format",
+            "key",
+            "keys",
         ];
         let wanted = name.to_ascii_lowercase();
         for (i, b) in self.blocks().iter().enumerate().skip(from + 1) {
@@ -844,10 +867,15 @@ fn table_values(rows: &[Vec<Cell>]) -> Vec<String> {
 /// column inside an error section.
 fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>)> {
     match classify(rows) {
-        TableKind::Errors { code_col, status_col } => Some((code_col, status_col)),
+        TableKind::Errors {
+            code_col,
+            status_col,
+        } => Some((code_col, status_col)),
         TableKind::Values => {
             let words = header_words(rows.first()?);
-            let code_col = words.iter().position(|w| w.starts_with("code") || w.starts_with("error code"))?;
+            let code_col = words
+                .iter()
+                .position(|w| w.starts_with("code") || w.starts_with("error code"))?;
             Some((code_col, words.iter().position(|w| w.contains("status"))))
         }
         _ => None,
@@ -870,7 +898,11 @@ fn error_row(row: &[Cell], code_col: usize, status_col: Option<usize>) -> ErrorS
         .unwrap_or_default();
     let raw = raw.trim();
     let lower = raw.to_ascii_lowercase();
-    let empty = raw.is_empty() || lower == "empty" || lower.starts_with("empty ") || raw == "-" || raw == "—";
+    let empty = raw.is_empty()
+        || lower == "empty"
+        || lower.starts_with("empty ")
+        || raw == "-"
+        || raw == "—";
     let (code, message) = if empty {
         (None, None)
     } else if raw.contains(char::is_whitespace) {
@@ -884,5 +916,9 @@ fn error_row(row: &[Cell], code_col: usize, status_col: Option<usize>) -> ErrorS
             .split(|ch: char| !ch.is_ascii_digit())
             .find_map(|w| w.parse::<u16>().ok().filter(|n| (100..600).contains(n)))
     });
-    ErrorSpec { code, message, status }
+    ErrorSpec {
+        code,
+        message,
+        status,
+    }
 }
