@@ -26,7 +26,7 @@ enum Command {
     /// Compare two spec trees (folders or git revisions) as a Markdown report;
     /// exit 1 when anything breaks a caller.
     Diff(DiffArgs),
-    /// Time regen's stages over the docs corpus (no files are written).
+    /// Time regen's stages over the docs corpus, docs to code (no files are written).
     Bench(BenchArgs),
 }
 
@@ -324,6 +324,7 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
     let mut serialize = Vec::new();
     let mut total = Vec::new();
     let mut parse_only = Vec::new();
+    let mut codegen = Vec::new();
     let mut specs = 0;
     for _ in 0..runs {
         let t0 = Instant::now();
@@ -334,10 +335,13 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
         let tree = regen::spec_tree(&ex);
         let t3 = Instant::now();
         specs = tree.len();
+        let code = xtask::codegen::generate(&ex.specs, &ex.system)?;
+        std::hint::black_box(code.len());
+        codegen.push(t3.elapsed());
         read.push(t1 - t0);
         extract.push(t2 - t1);
         serialize.push(t3 - t2);
-        total.push(t3 - t0);
+        total.push(t0.elapsed());
         // For reference: HTML parsing alone, of the same candidate pages.
         let t4 = Instant::now();
         let parsed = {
@@ -367,6 +371,7 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
     show("read", &mut read);
     show("extract", &mut extract);
     show("serialize", &mut serialize);
+    show("codegen", &mut codegen);
     show("total", &mut total);
     show("(html5 parse alone)", &mut parse_only);
     Ok(ExitCode::SUCCESS)

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use rayon::prelude::*;
 
 use crate::naming::snake_ident;
 use crate::spec::{MethodSpec, SystemErrors};
@@ -32,18 +33,29 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
     sorted.sort_by(|a, b| {
         (a.folder(), &a.method, a.version).cmp(&(b.folder(), &b.method, b.version))
     });
-    let mut scopes: BTreeMap<String, Scope> = BTreeMap::new();
-    let mut errors: Vec<String> = Vec::new();
+    let mut groups: BTreeMap<String, Vec<&MethodSpec>> = BTreeMap::new();
     for spec in sorted {
-        let folder = spec.folder();
-        let scope = scopes.entry(scope_ident(&folder)).or_default();
-        if !scope.folders.contains(&folder) {
-            scope.folders.push(folder);
-        }
-        scope.methods += 1;
-        let placed = items::method(spec).and_then(|m| scope.root.add(m));
-        if let Err(e) = placed {
-            errors.push(format!("{}: {e:#}", spec.rel_path()));
+        groups
+            .entry(scope_ident(&spec.folder()))
+            .or_default()
+            .push(spec);
+    }
+    // Scopes are independent: each is built and printed on one thread
+    // (token streams are not `Send`), all scopes in parallel.
+    let rendered: Vec<(String, Result<(usize, String), Vec<String>>)> = groups
+        .par_iter()
+        .map(|(ident, specs)| (ident.clone(), scope_file(ident, specs)))
+        .collect();
+    let mut files = BTreeMap::new();
+    let mut scopes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut errors: Vec<String> = Vec::new();
+    for (ident, result) in rendered {
+        match result {
+            Ok((methods, text)) => {
+                scopes.insert(ident.clone(), methods);
+                files.insert(PathBuf::from(format!("src/{ident}.rs")), text);
+            }
+            Err(e) => errors.extend(e),
         }
     }
     if !errors.is_empty() {
@@ -53,23 +65,7 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
             errors.join("\n")
         );
     }
-    let mut files = BTreeMap::new();
-    for (ident, scope) in &scopes {
-        let doc = vec![format!(
-            "Methods of the scope folder {} ({} methods); cargo feature {}.",
-            docs::code_list(scope.folders.iter().map(String::as_str)),
-            scope.methods,
-            docs::code(ident)
-        )];
-        let attrs = inner_doc(&doc);
-        let body = scope.root.tokens();
-        files.insert(
-            PathBuf::from(format!("src/{ident}.rs")),
-            render(quote!(#attrs #body), &format!("src/{ident}.rs"))?,
-        );
-    }
-    let scope_list: Vec<(String, usize)> =
-        scopes.iter().map(|(k, s)| (k.clone(), s.methods)).collect();
+    let scope_list: Vec<(String, usize)> = scopes.into_iter().collect();
     let seeds = crate_files::has_seed_methods(specs);
     files.insert(
         PathBuf::from("src/lib.rs"),
@@ -109,6 +105,39 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
         crate_files::cargo_toml(&scope_list),
     );
     Ok(files)
+}
+
+/// One scope's module file: its method count and text, or the specs that
+/// cannot become Rust.
+fn scope_file(ident: &str, specs: &[&MethodSpec]) -> Result<(usize, String), Vec<String>> {
+    let mut scope = Scope::default();
+    let mut errors = Vec::new();
+    for spec in specs {
+        let folder = spec.folder();
+        if !scope.folders.contains(&folder) {
+            scope.folders.push(folder);
+        }
+        scope.methods += 1;
+        let placed = items::method(spec).and_then(|m| scope.root.add(m));
+        if let Err(e) = placed {
+            errors.push(format!("{}: {e:#}", spec.rel_path()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let doc = vec![format!(
+        "Methods of the scope folder {} ({} methods); cargo feature {}.",
+        docs::code_list(scope.folders.iter().map(String::as_str)),
+        scope.methods,
+        docs::code(ident)
+    )];
+    let attrs = inner_doc(&doc);
+    let body = scope.root.tokens();
+    let path = format!("src/{ident}.rs");
+    render(quote!(#attrs #body), &path)
+        .map(|text| (scope.methods, text))
+        .map_err(|e| vec![format!("{path}: {e:#}")])
 }
 
 /// `tests/contract.rs`: the docs' examples against the generated types,
