@@ -20,6 +20,9 @@
     clippy::large_enum_variant
 )]
 pub use ::bitrix24_runtime::*;
+#[cfg(all(doctest, feature = "landing", feature = "documentgenerator", feature = "crm"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 #[allow(unused_macros)]
 #[macro_use]
 mod macros;
