@@ -133,6 +133,9 @@ pub enum DiagnosticKind {
     RecursiveType,
     /// A parameter table with no header row.
     HeaderlessTable,
+    /// The page's own example contradicts what it documents (a required
+    /// field left out or `null`, an object where a scalar is documented).
+    ExampleContradicts,
     /// Another page documents the same method; `detail` is its path.
     DuplicatePage,
 }
@@ -154,6 +157,7 @@ impl DiagnosticKind {
             Self::RecursiveType => "recursive_type",
             Self::DuplicatePage => "duplicate_page",
             Self::HeaderlessTable => "headerless_table",
+            Self::ExampleContradicts => "example_contradicts",
         }
     }
 }

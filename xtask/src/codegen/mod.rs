@@ -42,7 +42,7 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
     }
     // Scopes are independent: each is built and printed on one thread
     // (token streams are not `Send`), all scopes in parallel.
-    let rendered: Vec<(String, Result<(usize, String), Vec<String>>)> = groups
+    let rendered: Vec<(String, ScopeFile)> = groups
         .par_iter()
         .map(|(ident, specs)| (ident.clone(), scope_file(ident, specs)))
         .collect();
@@ -109,7 +109,9 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
 
 /// One scope's module file: its method count and text, or the specs that
 /// cannot become Rust.
-fn scope_file(ident: &str, specs: &[&MethodSpec]) -> Result<(usize, String), Vec<String>> {
+type ScopeFile = Result<(usize, String), Vec<String>>;
+
+fn scope_file(ident: &str, specs: &[&MethodSpec]) -> ScopeFile {
     let mut scope = Scope::default();
     let mut errors = Vec::new();
     for spec in specs {
@@ -143,7 +145,7 @@ fn scope_file(ident: &str, specs: &[&MethodSpec]) -> Result<(usize, String), Vec
 /// `tests/contract.rs`: the docs' examples against the generated types,
 /// one table row per method with its docs page.
 fn contract_table(specs: &[MethodSpec]) -> TokenStream {
-    let mut rows: Vec<(String, String, TokenStream)> = Vec::new();
+    let mut rows: Vec<(String, String, TokenStream, bool, bool)> = Vec::new();
     for spec in specs {
         let Some(page) = spec
             .url
@@ -157,16 +159,25 @@ fn contract_table(specs: &[MethodSpec]) -> TokenStream {
         let scope = format_ident!("{}", scope_ident(&spec.folder()));
         let ns = namespace.iter().map(|n| format_ident!("{}", n));
         let ty = format_ident!("{}", type_name);
+        // The page's examples contradict what it documents, on which side:
+        // a failure there is a docs defect the spec already records.
+        let recorded = |side: &str| {
+            spec.diagnostics.iter().any(|d| {
+                d.kind == crate::spec::DiagnosticKind::ExampleContradicts && d.at.starts_with(side)
+            })
+        };
         rows.push((
             spec.method.clone(),
             page,
             quote!(bitrix24::#scope #(::#ns)*::#ty),
+            recorded("result"),
+            recorded("params"),
         ));
     }
     rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    let rows = rows.iter().map(
-        |(m, page, path)| quote!((#m, #page, decode_output::<#path>, decode_params::<#path>),),
-    );
+    let rows = rows.iter().map(|(m, page, path, result_defect, params_defect)| {
+        quote!((#m, #page, decode_output::<#path>, decode_params::<#path>, #result_defect, #params_defect),)
+    });
     quote! {
         //! Contract tests: the docs' own examples decode into the generated types.
         //!
@@ -175,8 +186,9 @@ fn contract_table(specs: &[MethodSpec]) -> TokenStream {
 
         type Check = fn(&serde_json::Value) -> Result<(), String>;
 
-        /// Method, docs page, result check, params check.
-        const METHODS: &[(&str, &str, Check, Check)] = &[#(#rows)*];
+        /// Method, docs page, result check, params check, and whether the spec
+        /// records that the page's response / cURL examples contradict it.
+        const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[#(#rows)*];
     }
 }
 

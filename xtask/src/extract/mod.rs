@@ -4,6 +4,7 @@
 //! be read becomes a diagnostic in the spec.
 
 pub mod dom;
+pub mod examples;
 pub mod infer;
 pub mod page;
 
@@ -29,7 +30,7 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
         return PageOutcome::default();
     }
     let raw = dom::parse(&without_code_examples(html));
-    page::interpret(rel_path, &raw)
+    page::interpret(rel_path, &raw, &examples::curl_bodies(html))
 }
 
 /// The page without its "Code Examples" section up to its first sub-heading (SDK samples in eight

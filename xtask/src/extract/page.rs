@@ -52,7 +52,10 @@ pub fn is_method_name(s: &str) -> bool {
 }
 
 /// Interpret a parsed page.
-pub fn interpret(rel_path: &str, raw: &RawPage) -> PageOutcome {
+///
+/// `bodies` are the page's cURL example bodies, checked against the
+/// documented parameters.
+pub fn interpret(rel_path: &str, raw: &RawPage, bodies: &[Value]) -> PageOutcome {
     let Some(method) = method_name(raw) else {
         return PageOutcome::default();
     };
@@ -86,6 +89,9 @@ pub fn interpret(rel_path: &str, raw: &RawPage) -> PageOutcome {
     let (result, paged_by_result) = cx.result();
     let paged = paged_by_result || params.iter().any(|p| p.name == "start");
     let (errors, system_errors) = cx.errors();
+    let found =
+        super::examples::contradictions(&params, bodies, result.as_ref(), cx.example.as_ref());
+    cx.diagnostics.extend(found);
 
     let mut diagnostics: Vec<Diagnostic> = std::mem::take(&mut cx.diagnostics)
         .into_iter()
@@ -299,6 +305,8 @@ struct Context<'a> {
     /// Heading id → block index.
     anchors: HashMap<&'a str, usize>,
     diagnostics: Vec<Diagnostic>,
+    /// The example response, once `result` has looked for it.
+    example: Option<Value>,
 }
 
 impl<'a> Context<'a> {
@@ -315,6 +323,7 @@ impl<'a> Context<'a> {
             raw,
             anchors,
             diagnostics: Vec::new(),
+            example: None,
         }
     }
 
@@ -687,7 +696,10 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 match serde_json::from_str::<Value>(text) {
-                    Ok(v) if v.get("result").is_some() => return Some(v),
+                    Ok(v) if v.get("result").is_some() => {
+                        self.example = Some(v.clone());
+                        return Some(v);
+                    }
                     Ok(_) => {}
                     Err(_) => invalid = true,
                 }

@@ -1,0 +1,295 @@
+//! The page's own examples against what the page documents. Where a cURL
+//! body or the example response contradicts the documented parameters or
+//! result (a required field left out or `null`, an object where a scalar is
+//! documented, ...), the spec records an `example_contradicts` diagnostic:
+//! the docs disagree with themselves there, and the generated type follows
+//! the documented one.
+
+use serde_json::Value;
+
+use crate::spec::{Diagnostic, DiagnosticKind, Field};
+use crate::types::{Scalar, Type};
+
+/// How many array items of an example are checked.
+const ITEMS_CHECKED: usize = 3;
+
+/// JSON bodies of `curl ... -d '{...}'` examples in the raw page HTML.
+pub fn curl_bodies(html: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("-d '") {
+        rest = &rest[i + 4..];
+        let Some(end) = rest.find('\'') else {
+            break;
+        };
+        let body = unescape(&rest[..end]);
+        rest = &rest[end..];
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(&body) {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Contradictions between the examples and the documented params/result.
+pub fn contradictions(
+    params: &[Field],
+    bodies: &[Value],
+    result: Option<&Field>,
+    response: Option<&Value>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for body in bodies {
+        if let Value::Object(map) = body {
+            check_fields(params, map, "params", "the cURL example", &mut out);
+        }
+    }
+    if let (Some(result), Some(value)) = (result, response.and_then(|r| r.get("result"))) {
+        check_value(result, value, "result", "the response example", &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn check_fields(
+    fields: &[Field],
+    map: &serde_json::Map<String, Value>,
+    at: &str,
+    example: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for f in fields {
+        let path = format!("{at}.{}", f.name);
+        match map.get(&f.name) {
+            None | Some(Value::Null) if f.required && !is_placeholder(&f.name) => {
+                let what = if map.contains_key(&f.name) {
+                    "has null"
+                } else {
+                    "leaves it out"
+                };
+                push(out, &path, format!("required; {example} {what}"));
+            }
+            Some(v) => check_value(f, v, &path, example, out),
+            None => {}
+        }
+    }
+}
+
+/// `<siteId>`, `0`, `UF_*`: keys that stand for others.
+fn is_placeholder(name: &str) -> bool {
+    name.contains(['<', '*', '{', '[']) || name.chars().all(|c| c.is_ascii_digit())
+}
+
+fn check_value(f: &Field, v: &Value, path: &str, example: &str, out: &mut Vec<Diagnostic>) {
+    if v.is_null() {
+        return;
+    }
+    if let Some(found) = conflict(&f.ty, v) {
+        push(
+            out,
+            path,
+            format!("documented as {}; {example} has {found}", f.ty),
+        );
+        return;
+    }
+    if f.fields.is_empty() || f.fields.iter().any(|x| is_placeholder(&x.name)) {
+        return;
+    }
+    match v {
+        Value::Object(map) => check_fields(&f.fields, map, path, example, out),
+        Value::Array(items) if matches!(inner_array(&f.ty), Some(t) if t.has_object()) => {
+            for item in items.iter().take(ITEMS_CHECKED) {
+                if let Value::Object(map) = item {
+                    check_fields(&f.fields, map, path, example, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn inner_array(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Array(inner) => Some(inner),
+        Type::Union(vs) => vs.iter().find_map(inner_array),
+        _ => None,
+    }
+}
+
+fn push(out: &mut Vec<Diagnostic>, at: &str, detail: String) {
+    out.push(Diagnostic {
+        kind: DiagnosticKind::ExampleContradicts,
+        at: at.to_string(),
+        detail,
+    });
+}
+
+/// What the example has instead, if it cannot be read as `ty`.
+fn conflict(ty: &Type, v: &Value) -> Option<&'static str> {
+    let shape = shape(v);
+    match ty {
+        Type::Any | Type::Null | Type::Ref(_) => None,
+        Type::Union(vs) => {
+            let all = vs.iter().all(|t| conflict(t, v).is_some());
+            all.then_some(shape)
+        }
+        Type::Object => match v {
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => Some(shape),
+            _ => None,
+        },
+        Type::Array(inner) => match v {
+            Value::Array(items) => items
+                .iter()
+                .take(ITEMS_CHECKED)
+                .find_map(|item| conflict(inner, item)),
+            Value::Object(_) => None,
+            other => conflict(inner, other),
+        },
+        Type::Scalar(s) => scalar_conflict(*s, v),
+    }
+}
+
+fn scalar_conflict(s: Scalar, v: &Value) -> Option<&'static str> {
+    let structured = match v {
+        Value::Object(m) => !m.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    };
+    match s {
+        Scalar::Integer | Scalar::Timestamp => match v {
+            _ if structured => Some(shape(v)),
+            Value::Number(n) if n.as_f64().is_some_and(|x| x.fract() != 0.0) => {
+                Some("a fractional number")
+            }
+            Value::String(t) if !t.trim().is_empty() && t.trim().parse::<f64>().is_err() => {
+                Some("a non-numeric string")
+            }
+            _ => None,
+        },
+        Scalar::Double => match v {
+            _ if structured => Some(shape(v)),
+            Value::String(t) if !t.trim().is_empty() && t.trim().parse::<f64>().is_err() => {
+                Some("a non-numeric string")
+            }
+            _ => None,
+        },
+        Scalar::Boolean => match v {
+            _ if structured => Some(shape(v)),
+            Value::Number(n) if !matches!(n.as_i64(), Some(0 | 1)) => {
+                Some("a number other than 0 or 1")
+            }
+            _ => None,
+        },
+        Scalar::File | Scalar::Callable => None,
+        _ if structured => Some(shape(v)),
+        _ => None,
+    }
+}
+
+fn shape(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn field(name: &str, required: bool, ty: &str, fields: Vec<Field>) -> Field {
+        Field {
+            name: name.to_string(),
+            required,
+            ty: Type::parse(ty).ty,
+            values: Vec::new(),
+            fields,
+        }
+    }
+
+    fn details(d: &[Diagnostic]) -> Vec<(String, String)> {
+        d.iter().map(|d| (d.at.clone(), d.detail.clone())).collect()
+    }
+
+    #[test]
+    fn curl_bodies_are_unescaped_and_deduplicated() {
+        let html = "<code>curl -d '{&quot;id&quot;:1}' x</code> <code>curl -d '{&quot;id&quot;:1}'</code> -d 'not json'";
+        assert_eq!(curl_bodies(html), vec![json!({"id": 1})]);
+    }
+
+    #[test]
+    fn required_fields_left_out_or_null() {
+        let params = vec![
+            field("id", true, "integer", vec![]),
+            field(
+                "fields",
+                true,
+                "object",
+                vec![
+                    field("RATE", true, "double", vec![]),
+                    field("NAME", false, "string", vec![]),
+                ],
+            ),
+            field("<siteId>", true, "string[]", vec![]),
+        ];
+        let found = contradictions(&params, &[json!({"fields": {"RATE": null}})], None, None);
+        assert_eq!(
+            details(&found),
+            vec![
+                (
+                    "params.fields.RATE".into(),
+                    "required; the cURL example has null".into()
+                ),
+                (
+                    "params.id".into(),
+                    "required; the cURL example leaves it out".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn types_the_example_cannot_be_read_as() {
+        let result = field("result", true, "integer", vec![]);
+        let found = contradictions(&[], &[], Some(&result), Some(&json!({"result": {"id": 5}})));
+        assert_eq!(
+            details(&found),
+            vec![(
+                "result".into(),
+                "documented as integer; the response example has an object".into()
+            )]
+        );
+        // Lenient forms are no contradiction: numeric strings, Y/N, [] for an object,
+        // a scalar for a list, any member of a union.
+        let params = vec![
+            field("id", false, "integer", vec![]),
+            field("flag", false, "boolean", vec![]),
+            field("obj", false, "object", vec![]),
+            field("ids", false, "integer[]", vec![]),
+            field("u", false, "integer | object", vec![]),
+        ];
+        let body = json!({"id": "12", "flag": "Y", "obj": [], "ids": 3, "u": {"a": 1}});
+        assert!(contradictions(&params, &[body], None, None).is_empty());
+        let body = json!({"id": "ASC", "flag": 13, "obj": "x", "ids": [1.5]});
+        assert_eq!(contradictions(&params, &[body], None, None).len(), 4);
+    }
+}
