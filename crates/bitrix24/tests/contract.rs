@@ -22,7 +22,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::ai_admin::ai::engine::List>,
         decode_params::<bitrix24::ai_admin::ai::engine::List>,
         false,
-        false,
+        true,
     ),
     (
         "ai.engine.register",
@@ -702,7 +702,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::calendar::event::Add>,
         decode_params::<bitrix24::calendar::event::Add>,
         false,
-        false,
+        true,
     ),
     (
         "calendar.event.delete",
@@ -718,7 +718,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::calendar::event::Get>,
         decode_params::<bitrix24::calendar::event::Get>,
         false,
-        false,
+        true,
     ),
     (
         "calendar.event.get.nearest",
@@ -2090,7 +2090,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::crm::activity::Add>,
         decode_params::<bitrix24::crm::activity::Add>,
         false,
-        false,
+        true,
     ),
     (
         "crm.activity.badge.add",
@@ -2178,7 +2178,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::crm::activity::configurable::Add>,
         decode_params::<bitrix24::crm::activity::configurable::Add>,
         false,
-        false,
+        true,
     ),
     (
         "crm.activity.configurable.get",
@@ -2961,7 +2961,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/currency/crm-currency-get.html",
         decode_output::<bitrix24::crm::currency::Get>,
         decode_params::<bitrix24::crm::currency::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -2969,7 +2969,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/currency/crm-currency-list.html",
         decode_output::<bitrix24::crm::currency::List>,
         decode_params::<bitrix24::crm::currency::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -3470,7 +3470,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::crm::documentgenerator::template::List>,
         decode_params::<bitrix24::crm::documentgenerator::template::List>,
         false,
-        false,
+        true,
     ),
     (
         "crm.documentgenerator.template.update",
@@ -4798,7 +4798,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::crm::requisite::bankdetail::List>,
         decode_params::<bitrix24::crm::requisite::bankdetail::List>,
         false,
-        false,
+        true,
     ),
     (
         "crm.requisite.bankdetail.update",
@@ -6693,7 +6693,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/chats/departments/im-department-colleagues-list.html",
         decode_output::<bitrix24::im::department::colleagues::List>,
         decode_params::<bitrix24::im::department::colleagues::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -6733,7 +6733,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/chats/messages/im-dialog-messages-get.html",
         decode_output::<bitrix24::im::dialog::messages::Get>,
         decode_params::<bitrix24::im::dialog::messages::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -6773,7 +6773,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/chats/chat-users/im-dialog-users-list.html",
         decode_output::<bitrix24::im::dialog::users::List>,
         decode_params::<bitrix24::im::dialog::users::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -6981,7 +6981,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/chats/im-recent-list.html",
         decode_output::<bitrix24::im::recent::List>,
         decode_params::<bitrix24::im::recent::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -7814,7 +7814,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::imopenlines::config::list::Get>,
         decode_params::<bitrix24::imopenlines::config::list::Get>,
         false,
-        false,
+        true,
     ),
     (
         "imopenlines.config.path.get",
@@ -8206,7 +8206,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::landing::demos::GetList>,
         decode_params::<bitrix24::landing::demos::GetList>,
         false,
-        false,
+        true,
     ),
     (
         "landing.demos.getPageList",
@@ -8261,7 +8261,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/landing/page/block-methods/landing-landing-add-block.html",
         decode_output::<bitrix24::landing::landing::Addblock>,
         decode_params::<bitrix24::landing::landing::Addblock>,
-        false,
+        true,
         false,
     ),
     (
@@ -8277,7 +8277,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/landing/page/block-methods/landing-landing-copy-block.html",
         decode_output::<bitrix24::landing::landing::Copyblock>,
         decode_params::<bitrix24::landing::landing::Copyblock>,
-        false,
+        true,
         false,
     ),
     (
@@ -8478,7 +8478,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::landing::repo::GetList>,
         decode_params::<bitrix24::landing::repo::GetList>,
         false,
-        false,
+        true,
     ),
     (
         "landing.repo.register",
@@ -8886,7 +8886,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::lists::Add>,
         decode_params::<bitrix24::lists::Add>,
         false,
-        false,
+        true,
     ),
     (
         "lists.delete",
@@ -10262,7 +10262,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::order::Add>,
         decode_params::<bitrix24::sale::order::Add>,
         false,
-        false,
+        true,
     ),
     (
         "sale.order.delete",
@@ -11006,7 +11006,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::status::Add>,
         decode_params::<bitrix24::sale::status::Add>,
         false,
-        false,
+        true,
     ),
     (
         "sale.status.delete",
@@ -11014,7 +11014,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::status::Delete>,
         decode_params::<bitrix24::sale::status::Delete>,
         false,
-        false,
+        true,
     ),
     (
         "sale.status.get",
@@ -11022,7 +11022,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::status::Get>,
         decode_params::<bitrix24::sale::status::Get>,
         false,
-        false,
+        true,
     ),
     (
         "sale.status.getFields",
@@ -11046,7 +11046,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::status::Update>,
         decode_params::<bitrix24::sale::status::Update>,
         false,
-        false,
+        true,
     ),
     (
         "sale.statusLang.add",
@@ -11054,7 +11054,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::status_lang::Add>,
         decode_params::<bitrix24::sale::status_lang::Add>,
         false,
-        false,
+        true,
     ),
     (
         "sale.statusLang.deleteByFilter",
@@ -11062,7 +11062,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::status_lang::DeleteByFilter>,
         decode_params::<bitrix24::sale::status_lang::DeleteByFilter>,
         false,
-        false,
+        true,
     ),
     (
         "sale.statusLang.getFields",
@@ -11190,7 +11190,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::socialnetwork::api::workgroup::Get>,
         decode_params::<bitrix24::socialnetwork::api::workgroup::Get>,
         false,
-        false,
+        true,
     ),
     (
         "socialnetwork.api.workgroup.list",
@@ -13478,7 +13478,8 @@ impl Tally {
 /// Every example response on a method page decodes into the method's
 /// result type, and every cURL body into its params type. Prints the pass
 /// rates and the failures; fails below `BITRIX24_CONTRACT_MIN` (a rate,
-/// default 0).
+/// default 0.99, the bar) of examples that decode or fail where the
+/// spec records that the docs contradict themselves.
 #[test]
 fn docs_examples_decode() {
     let root = docs_root().join("html");
@@ -13530,6 +13531,6 @@ fn docs_examples_decode() {
     let min: f64 = std::env::var("BITRIX24_CONTRACT_MIN")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0.0);
+        .unwrap_or(0.99);
     assert!(r >= min && p >= min, "pass rate below {min}");
 }

@@ -7,7 +7,7 @@
 mod crate_files;
 mod docs;
 mod items;
-mod rust_type;
+pub(crate) mod rust_type;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

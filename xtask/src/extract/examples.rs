@@ -73,7 +73,8 @@ fn check_fields(
     for f in fields {
         let path = format!("{at}.{}", f.name);
         match map.get(&f.name) {
-            None | Some(Value::Null) if f.required && !is_placeholder(&f.name) => {
+            _ if is_placeholder(&f.name) => {}
+            None | Some(Value::Null) if f.required => {
                 let what = if map.contains_key(&f.name) {
                     "has null"
                 } else {
@@ -87,16 +88,51 @@ fn check_fields(
     }
 }
 
-/// `<siteId>`, `0`, `UF_*`: keys that stand for others.
+/// `<siteId>`, `{id}`, `UF_*`, `0`: keys that stand for others.
 fn is_placeholder(name: &str) -> bool {
     name.contains(['<', '*', '{', '[']) || name.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The type as the generated code reads it: a documented type with a
+/// sub-table of fields is an object (a list of them for a bare `array`),
+/// a reference is what the codegen's one table makes of it.
+fn effective(f: &Field, ty: &Type) -> Type {
+    let described = !f.fields.is_empty();
+    match ty {
+        Type::Ref(_) | Type::Any if described => Type::Object,
+        Type::Array(inner) if **inner == Type::Any && described => {
+            if f.fields.iter().any(|x| is_placeholder(&x.name)) {
+                Type::Object
+            } else {
+                Type::Array(Box::new(Type::Object))
+            }
+        }
+        Type::Ref(r) => match crate::codegen::rust_type::reference(r) {
+            crate::codegen::rust_type::Ty::Int => Type::Scalar(Scalar::Integer),
+            crate::codegen::rust_type::Ty::Str => Type::Scalar(Scalar::String),
+            _ => Type::Any,
+        },
+        Type::Array(inner) => Type::Array(Box::new(effective(f, inner))),
+        Type::Union(vs) => {
+            if described
+                && vs
+                    .iter()
+                    .any(|v| v.has_object() || matches!(v, Type::Ref(_)))
+            {
+                return Type::Object;
+            }
+            Type::Union(vs.iter().map(|v| effective(f, v)).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 fn check_value(f: &Field, v: &Value, path: &str, example: &str, out: &mut Vec<Diagnostic>) {
     if v.is_null() {
         return;
     }
-    if let Some(found) = conflict(&f.ty, v) {
+    let ty = effective(f, &f.ty);
+    if let Some(found) = conflict(&ty, v, f.required) {
         push(
             out,
             path,
@@ -104,12 +140,12 @@ fn check_value(f: &Field, v: &Value, path: &str, example: &str, out: &mut Vec<Di
         );
         return;
     }
-    if f.fields.is_empty() || f.fields.iter().any(|x| is_placeholder(&x.name)) {
+    if f.fields.is_empty() || f.fields.iter().any(|x| x.name.contains('<')) {
         return;
     }
     match v {
         Value::Object(map) => check_fields(&f.fields, map, path, example, out),
-        Value::Array(items) if matches!(inner_array(&f.ty), Some(t) if t.has_object()) => {
+        Value::Array(items) if matches!(inner_array(&ty), Some(t) if t.has_object()) => {
             for item in items.iter().take(ITEMS_CHECKED) {
                 if let Value::Object(map) = item {
                     check_fields(&f.fields, map, path, example, out);
@@ -137,12 +173,12 @@ fn push(out: &mut Vec<Diagnostic>, at: &str, detail: String) {
 }
 
 /// What the example has instead, if it cannot be read as `ty`.
-fn conflict(ty: &Type, v: &Value) -> Option<&'static str> {
+fn conflict(ty: &Type, v: &Value, required: bool) -> Option<&'static str> {
     let shape = shape(v);
     match ty {
         Type::Any | Type::Null | Type::Ref(_) => None,
         Type::Union(vs) => {
-            let all = vs.iter().all(|t| conflict(t, v).is_some());
+            let all = vs.iter().all(|t| conflict(t, v, required).is_some());
             all.then_some(shape)
         }
         Type::Object => match v {
@@ -150,24 +186,33 @@ fn conflict(ty: &Type, v: &Value) -> Option<&'static str> {
             Value::String(_) | Value::Number(_) | Value::Bool(_) => Some(shape),
             _ => None,
         },
+        // A list also comes as an object keyed by ID (its values), or as a
+        // single value.
         Type::Array(inner) => match v {
             Value::Array(items) => items
                 .iter()
                 .take(ITEMS_CHECKED)
-                .find_map(|item| conflict(inner, item)),
-            Value::Object(_) => None,
-            other => conflict(inner, other),
+                .find_map(|item| conflict(inner, item, true)),
+            Value::Object(map) => map
+                .values()
+                .take(ITEMS_CHECKED)
+                .find_map(|item| conflict(inner, item, true)),
+            other => conflict(inner, other, true),
         },
-        Type::Scalar(s) => scalar_conflict(*s, v),
+        Type::Scalar(s) => scalar_conflict(*s, v, required),
     }
 }
 
-fn scalar_conflict(s: Scalar, v: &Value) -> Option<&'static str> {
+fn scalar_conflict(s: Scalar, v: &Value, required: bool) -> Option<&'static str> {
     let structured = match v {
         Value::Object(m) => !m.is_empty(),
         Value::Array(a) => !a.is_empty(),
         _ => false,
     };
+    let numeric = matches!(s, Scalar::Integer | Scalar::Timestamp | Scalar::Double);
+    if numeric && required && v.as_str().is_some_and(|t| t.trim().is_empty()) {
+        return Some("an empty string");
+    }
     match s {
         Scalar::Integer | Scalar::Timestamp => match v {
             _ if structured => Some(shape(v)),
