@@ -1,8 +1,7 @@
 //! The pin: which docs made `specs/`, so that anyone can make them again.
 //!
 //! A small TOML file, `specs/PIN.toml` (not `.json`, so regen's stale-spec
-//! removal never touches it), written and read by hand: four keys, strings
-//! only.
+//! removal never touches it), read and written with the `toml` crate.
 //!
 //! ```toml
 //! source = "markdown"
@@ -15,13 +14,15 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
 
 /// The pin's file name, directly under `specs/`.
 pub const PIN_FILE: &str = "PIN.toml";
 
 /// Which kind of docs source made `specs/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     /// A folder of rendered HTML pages.
     Html,
@@ -59,7 +60,8 @@ impl fmt::Display for SourceKind {
 }
 
 /// Where `specs/` came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Pin {
     /// The kind of source.
     pub source: SourceKind,
@@ -68,8 +70,10 @@ pub struct Pin {
     pub location: String,
     /// The docs' git revision, when known (the corpus's `COMMIT` file, or
     /// the checkout's `HEAD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// The generator's version (`xtask`'s package version).
+    #[serde(default)]
     pub generator: String,
 }
 
@@ -86,59 +90,16 @@ impl Pin {
 
     /// The file's text.
     pub fn to_toml(&self) -> String {
-        let mut s = String::from(
-            "# Which docs made specs/. `cargo xtask regen` with no arguments regenerates from here.\n",
-        );
-        s.push_str(&format!("source = {}\n", quote(self.source.as_str())));
-        s.push_str(&format!("location = {}\n", quote(&self.location)));
-        s.push_str(&format!(
-            "revision = {}\n",
-            quote(self.revision.as_deref().unwrap_or_default())
-        ));
-        s.push_str(&format!("generator = {}\n", quote(&self.generator)));
-        s
+        let body = toml::to_string(self).unwrap_or_default();
+        format!(
+            "# Which docs made specs/. `cargo xtask regen` with no arguments regenerates from here.\n{body}"
+        )
     }
 
-    /// Parse the file's text. Unknown keys are ignored; a missing `source`
-    /// or `location`, or a line that is not `key = "value"`, is an error.
+    /// Parse the file's text; a missing `source` or `location`, an unknown
+    /// source kind or key, or a value that is not a string is an error.
     pub fn parse(text: &str) -> Result<Pin> {
-        let (mut source, mut location, mut revision, mut generator) = (None, None, None, None);
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let Some((key, value)) = line.split_once('=') else {
-                bail!("line {}: expected `key = \"value\"`", n + 1);
-            };
-            let Some(value) = unquote(value.trim()) else {
-                bail!(
-                    "line {}: the value of `{}` is not a quoted string",
-                    n + 1,
-                    key.trim()
-                );
-            };
-            match key.trim() {
-                "source" => {
-                    source = Some(SourceKind::parse(&value).with_context(|| {
-                        format!(
-                            "line {}: unknown source `{value}` (html, markdown or http)",
-                            n + 1
-                        )
-                    })?)
-                }
-                "location" => location = Some(value),
-                "revision" => revision = Some(value).filter(|v| !v.is_empty()),
-                "generator" => generator = Some(value),
-                _ => {}
-            }
-        }
-        Ok(Pin {
-            source: source.context("no `source`")?,
-            location: location.context("no `location`")?,
-            revision,
-            generator: generator.unwrap_or_default(),
-        })
+        Ok(toml::from_str(text)?)
     }
 
     /// The pin's path under a `specs/` folder.
@@ -210,36 +171,6 @@ fn git_head(git: &Path) -> Option<String> {
             }),
         None => Some(head.to_string()),
     }
-}
-
-fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn unquote(s: &str) -> Option<String> {
-    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                c => out.push(c),
-            },
-            c => out.push(c),
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]
