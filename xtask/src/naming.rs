@@ -174,3 +174,12 @@ mod ident_tests {
         assert_eq!(camel_ident("self"), "Self_");
     }
 }
+
+/// Keys like `<siteId>`, `{id}` or `UF_*` that stand for any key of an
+/// object: codegen makes a map of them, example checks skip them.
+pub fn is_placeholder_key(name: &str) -> bool {
+    let n = name.trim();
+    (n.starts_with('<') && n.ends_with('>'))
+        || (n.starts_with('{') && n.ends_with('}'))
+        || n.contains('*')
+}

@@ -17,7 +17,7 @@ fn fixtures() -> PathBuf {
 
 #[test]
 fn fixture_snapshots() {
-    let (specs, system) = codegen::load_specs(&fixtures()).expect("fixtures load");
+    let (specs, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
     let files = codegen::generate(&specs, &system).expect("fixtures generate");
     for (path, text) in &files {
         let name = path.to_string_lossy().replace(['/', '.'], "_");
@@ -27,7 +27,7 @@ fn fixture_snapshots() {
 
 #[test]
 fn generation_is_deterministic() {
-    let (mut specs, system) = codegen::load_specs(&fixtures()).expect("fixtures load");
+    let (mut specs, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
     let a = codegen::generate(&specs, &system).expect("generate");
     specs.reverse();
     let b = codegen::generate(&specs, &system).expect("generate");
@@ -61,7 +61,7 @@ fn field(name: &str) -> Field {
 
 #[test]
 fn name_clashes_are_numbered_in_docs_order() {
-    let (_, system) = codegen::load_specs(&fixtures()).expect("fixtures load");
+    let (_, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
     let mut values = field("mode");
     values.values = vec!["Y".into(), "y".into()];
     let spec = spec_with_params(vec![field("ID"), field("id"), values]);
@@ -76,7 +76,7 @@ fn name_clashes_are_numbered_in_docs_order() {
 
 #[test]
 fn type_collisions_fail_with_the_method_names() {
-    let (_, system) = codegen::load_specs(&fixtures()).expect("fixtures load");
+    let (_, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
     let twice = spec_with_params(vec![]);
     let mut other = twice.clone();
     other.method = "demo.thing.ADD".into();
@@ -98,7 +98,7 @@ fn write_generated_crate() {
     } else {
         fixtures()
     };
-    let (specs, system) = codegen::load_specs(&dir).expect("specs load");
+    let (specs, system) = xtask::regen::load_specs(&dir).expect("specs load");
     let files = codegen::generate(&specs, &system).expect("generate");
     let out = root.join("crates/bitrix24");
     if out.join("src").exists() {

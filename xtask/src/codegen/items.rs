@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use super::docs;
 use super::rust_type::{self, Ty};
-use crate::naming::{camel_ident, snake_ident};
+use crate::naming::{camel_ident, is_placeholder_key as is_placeholder, snake_ident};
 use crate::spec::{Field, MethodSpec, RestVersion};
 use crate::types::{Scalar, Type};
 
@@ -72,14 +72,6 @@ const READ_ONLY: &[&str] = &[
     "get", "list", "fields", "is", "has", "search", "check", "count", "find", "current", "info",
     "version", "select", "export",
 ];
-
-/// Keys like `<siteId>`, `{id}` or `UF_*` stand for any key.
-fn is_placeholder(name: &str) -> bool {
-    let n = name.trim();
-    (n.starts_with('<') && n.ends_with('>'))
-        || (n.starts_with('{') && n.ends_with('}'))
-        || n.contains('*')
-}
 
 /// Fields keyed by IDs (`0`, `<siteId>`): an associative array.
 fn keyed(f: &Field) -> bool {

@@ -10,7 +10,7 @@ mod items;
 pub(crate) mod rust_type;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use proc_macro2::TokenStream;
@@ -190,39 +190,6 @@ fn contract_table(specs: &[MethodSpec]) -> TokenStream {
         /// records that the page's response / cURL examples contradict it.
         const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[#(#rows)*];
     }
-}
-
-/// Reads every spec under `dir` (`<scope>/<method>.json`) and the shared
-/// `system-errors.json`, in path order.
-pub fn load_specs(dir: &Path) -> Result<(Vec<MethodSpec>, SystemErrors)> {
-    let system_path = dir.join("system-errors.json");
-    let system: SystemErrors = serde_json::from_str(
-        &std::fs::read_to_string(&system_path)
-            .with_context(|| format!("reading {}", system_path.display()))?,
-    )
-    .with_context(|| format!("parsing {}", system_path.display()))?;
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            for file in std::fs::read_dir(entry.path())? {
-                let p = file?.path();
-                if p.extension().is_some_and(|e| e == "json") {
-                    paths.push(p);
-                }
-            }
-        }
-    }
-    paths.sort();
-    let specs = paths
-        .iter()
-        .map(|p| {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))
-        })
-        .collect::<Result<Vec<MethodSpec>>>()?;
-    Ok((specs, system))
 }
 
 /// Module names the crate root uses itself.

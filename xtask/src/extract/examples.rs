@@ -90,7 +90,7 @@ fn check_fields(
 
 /// `<siteId>`, `{id}`, `UF_*`, `0`: keys that stand for others.
 fn is_placeholder(name: &str) -> bool {
-    name.contains(['<', '*', '{', '[']) || name.chars().all(|c| c.is_ascii_digit())
+    crate::naming::is_placeholder_key(name) || name.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The type as the generated code reads it: a documented type with a
