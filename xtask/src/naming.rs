@@ -149,6 +149,15 @@ pub fn camel_ident(raw: &str) -> String {
     s
 }
 
+/// Keys like `<siteId>`, `{id}` or `UF_*` that stand for any key of an
+/// object: codegen makes a map of them, example checks skip them.
+pub fn is_placeholder_key(name: &str) -> bool {
+    let n = name.trim();
+    (n.starts_with('<') && n.ends_with('>'))
+        || (n.starts_with('{') && n.ends_with('}'))
+        || n.contains('*')
+}
+
 #[cfg(test)]
 mod ident_tests {
     use super::*;
@@ -173,13 +182,4 @@ mod ident_tests {
         assert_eq!(camel_ident("1c"), "N1c");
         assert_eq!(camel_ident("self"), "Self_");
     }
-}
-
-/// Keys like `<siteId>`, `{id}` or `UF_*` that stand for any key of an
-/// object: codegen makes a map of them, example checks skip them.
-pub fn is_placeholder_key(name: &str) -> bool {
-    let n = name.trim();
-    (n.starts_with('<') && n.ends_with('>'))
-        || (n.starts_with('{') && n.ends_with('}'))
-        || n.contains('*')
 }
