@@ -149,13 +149,136 @@ pub fn camel_ident(raw: &str) -> String {
     s
 }
 
-/// Keys like `<siteId>`, `{id}` or `UF_*` that stand for any key of an
-/// object: codegen makes a map of them, example checks skip them.
+/// Keys like `<siteId>`, `{id}`, `UF_CRM_...` or `UF_*` that stand for any
+/// key of an object: codegen makes a map of them, example checks skip them.
 pub fn is_placeholder_key(name: &str) -> bool {
+    key_pattern(name).is_some()
+}
+
+/// Prefixes of keys that the portal numbers per installation: custom fields
+/// (`UF_CRM_1687188367`, `ufCrm_1721244707107`), parent links of smart
+/// processes (`PARENT_ID_156`, `parentId1220`), product and list properties
+/// (`PROPERTY_45`, `property259`). A documented key made of such a prefix and
+/// an ID stands for every key of its family.
+const NUMBERED_FAMILIES: &[&str] = &[
+    "UF_CRM_",
+    "ufCrm_",
+    "ufCrm",
+    "UF_RPA_",
+    "PARENT_ID_",
+    "parentId",
+    "PROPERTY_",
+    "property",
+];
+
+/// The key pattern a documented key stands for, as a glob where `*` is any
+/// run of characters; `None` for a literal key. The one rule for placeholder
+/// keys, shared by extraction, example checks and codegen:
+///
+/// - a placeholder part, `<siteId>`, `{id}`, `...`, `…`, `xxx` or `*`,
+///   becomes `*` (`UF_CRM_...` → `UF_CRM_*`, `chat<chatId>` → `chat*`,
+///   `<siteId>` → `*`);
+/// - a bare prefix ending in `_` of a numbered family (`UF_`) gets a `*`;
+/// - a numbered family followed by an ID (`UF_CRM_577BBCE354F86`,
+///   `parentId1220`, `property259`) becomes the family's pattern;
+/// - any other key ending in an ID of four or more digits (`reg151085`,
+///   `field7097`) is taken as one instance of a numbered key.
+pub fn key_pattern(name: &str) -> Option<String> {
     let n = name.trim();
-    (n.starts_with('<') && n.ends_with('>'))
-        || (n.starts_with('{') && n.ends_with('}'))
-        || n.contains('*')
+    if n.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut placeholder = false;
+    let mut chars = n.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let close = match c {
+            '<' => Some('>'),
+            '{' => Some('}'),
+            _ => None,
+        };
+        if let Some(close) = close {
+            if let Some(end) = n[i + 1..].find(close).filter(|&e| e > 0) {
+                out.push('*');
+                placeholder = true;
+                let stop = i + 1 + end;
+                while chars.peek().is_some_and(|&(j, _)| j <= stop) {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        if c == '*' || c == '…' {
+            placeholder = true;
+            out.push('*');
+            continue;
+        }
+        if c == '.' && n[i..].starts_with("...") {
+            placeholder = true;
+            out.push('*');
+            chars.next();
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    for lower in ["xxx", "XXX"] {
+        if let Some(stem) = out.strip_suffix(lower) {
+            if !stem.is_empty() && stem.ends_with(['_', '.']) {
+                out = format!("{stem}*");
+                placeholder = true;
+            }
+        }
+    }
+    if placeholder {
+        // `**` and `UF_*_*`-like runs collapse to one `*` each.
+        while out.contains("**") {
+            out = out.replace("**", "*");
+        }
+        return Some(out);
+    }
+    if n == "UF_" {
+        return Some("UF_*".to_string());
+    }
+    for fam in NUMBERED_FAMILIES {
+        if let Some(id) = n.strip_prefix(fam) {
+            let id_like = !id.is_empty()
+                && id.chars().any(|c| c.is_ascii_digit())
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if id_like {
+                return Some(format!("{fam}*"));
+            }
+        }
+    }
+    let digits = n.len() - n.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let stem = &n[..n.len() - digits];
+    if digits >= 4 && stem.chars().any(|c| c.is_ascii_alphabetic()) {
+        return Some(format!("{stem}*"));
+    }
+    None
+}
+
+/// Whether `key` matches a glob `pattern` in which `*` is any run of
+/// characters (also empty) and everything else is literal.
+pub fn glob_match(pattern: &str, key: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, rest) = match parts.split_first() {
+        Some(x) => x,
+        None => return key.is_empty(),
+    };
+    let Some(mut tail) = key.strip_prefix(first) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return tail.is_empty();
+    };
+    for part in middle {
+        match tail.find(part) {
+            Some(i) => tail = &tail[i + part.len()..],
+            None => return false,
+        }
+    }
+    tail.len() >= last.len() && tail.ends_with(last)
 }
 
 #[cfg(test)]
@@ -181,5 +304,45 @@ mod ident_tests {
         assert_eq!(camel_ident("setRights"), "SetRights");
         assert_eq!(camel_ident("1c"), "N1c");
         assert_eq!(camel_ident("self"), "Self_");
+    }
+
+    #[test]
+    fn key_patterns() {
+        let p = |n: &str| key_pattern(n);
+        assert_eq!(p("UF_CRM_...").as_deref(), Some("UF_CRM_*"));
+        assert_eq!(p("PARENT_ID_...").as_deref(), Some("PARENT_ID_*"));
+        assert_eq!(p("<siteId>").as_deref(), Some("*"));
+        assert_eq!(p("chat<chatId>").as_deref(), Some("chat*"));
+        assert_eq!(p("upload{id}").as_deref(), Some("upload*"));
+        assert_eq!(p("<node selector>@<position>").as_deref(), Some("*@*"));
+        assert_eq!(p("UF_*").as_deref(), Some("UF_*"));
+        assert_eq!(p("UF_").as_deref(), Some("UF_*"));
+        assert_eq!(p("UF_CRM_xxx").as_deref(), Some("UF_CRM_*"));
+        assert_eq!(p("UF_CRM_577BBCE354F86").as_deref(), Some("UF_CRM_*"));
+        assert_eq!(p("ufCrm_1721244707107").as_deref(), Some("ufCrm_*"));
+        assert_eq!(p("parentId1220").as_deref(), Some("parentId*"));
+        assert_eq!(p("property259").as_deref(), Some("property*"));
+        assert_eq!(p("reg151085").as_deref(), Some("reg*"));
+        for literal in [
+            "UF_CRM_TASK",
+            "UF_DEPARTMENT",
+            "ADDRESS_2",
+            "SUPPORTS_FFD105",
+            "ID",
+            "1",
+            "sip7",
+            "PROPERTY_VALUES",
+            "parentId",
+            "",
+        ] {
+            assert_eq!(p(literal), None, "{literal}");
+        }
+        assert!(glob_match("UF_CRM_*", "UF_CRM_12"));
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match("chat*", "chat5"));
+        assert!(!glob_match("chat*", "cha"));
+        assert!(glob_match("*@*", "a@b"));
+        assert!(!glob_match("*@*", "ab"));
+        assert!(!glob_match("UF_CRM_*", "UF_CR"));
     }
 }

@@ -59,9 +59,20 @@ pub struct Field {
     /// The parsed type.
     #[serde(rename = "type")]
     pub ty: Type,
-    /// Allowed values, when the docs list them.
+    /// The key pattern the name stands for, when it is a placeholder rather
+    /// than a literal key (`UF_CRM_*` for `UF_CRM_...`, `*` for `<siteId>`):
+    /// a glob in which `*` is any run of characters. Every key of the object
+    /// that matches it is one entry of this field (`naming::key_pattern`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// Allowed values, when the docs list them. On a `boolean`, `["Y", "N"]`
+    /// says the wire spells it `Y`/`N` (true first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
+    /// Templates of allowed values (`U{id}` → `U*`, `SG{id}_K` → `SG*_K`),
+    /// as globs: values of that shape, not literal values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub value_patterns: Vec<String>,
     /// Fields of the object this type contains (for `object`, `object[]`, ...),
     /// from the sub-table the docs link to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -138,6 +149,9 @@ pub enum DiagnosticKind {
     ExampleContradicts,
     /// Another page documents the same method; `detail` is its path.
     DuplicatePage,
+    /// The title names another method than the one the page's examples
+    /// call (a typo); the called name is taken, `detail` is the title's.
+    TitleContradicted,
 }
 
 impl DiagnosticKind {
@@ -156,6 +170,7 @@ impl DiagnosticKind {
             Self::UnreadableRow => "unreadable_row",
             Self::RecursiveType => "recursive_type",
             Self::DuplicatePage => "duplicate_page",
+            Self::TitleContradicted => "title_contradicted",
             Self::HeaderlessTable => "headerless_table",
             Self::ExampleContradicts => "example_contradicts",
         }

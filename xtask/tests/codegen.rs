@@ -54,7 +54,9 @@ fn field(name: &str) -> Field {
         name: name.into(),
         required: false,
         ty: Type::Scalar(Scalar::String),
+        pattern: None,
         values: vec![],
+        value_patterns: vec![],
         fields: vec![],
     }
 }

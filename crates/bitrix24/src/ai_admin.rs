@@ -365,12 +365,32 @@ pub mod ai {
                 pub settings: ::serde_json::Value,
                 /// `date_create`: `integer`, optional.
                 pub date_create: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Item {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "app_code",
+                                "name",
+                                "code",
+                                "category",
+                                "completions_url",
+                                "settings",
+                                "date_create",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         app_code: object.field("app_code")?,
@@ -380,7 +400,35 @@ pub mod ai {
                         completions_url: object.field("completions_url")?,
                         settings: object.field("settings")?,
                         date_create: object.field("date_create")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "code", &self.code)?;
+                    crate::support::opt_entry(&mut map, "category", &self.category)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "completions_url",
+                        &self.completions_url,
+                    )?;
+                    map.serialize_entry("settings", &self.settings)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_create",
+                        &self.date_create,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The `result` of the call: `array`.

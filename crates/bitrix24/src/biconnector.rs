@@ -470,13 +470,35 @@ pub mod connector {
         pub struct Output {
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                object.fits(&["id"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -548,12 +570,30 @@ pub mod connector {
             pub is_immutable: ::std::option::Option<bool>,
             /// `isMultiple`: `boolean`, optional.
             pub is_multiple: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "title",
+                            "type",
+                            "isRequired",
+                            "isReadOnly",
+                            "isImmutable",
+                            "isMultiple",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     type_: object.field("type")?,
@@ -561,7 +601,25 @@ pub mod connector {
                     is_read_only: object.field("isReadOnly")?,
                     is_immutable: object.field("isImmutable")?,
                     is_multiple: object.field("isMultiple")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `biconnector.connector.fields`: `object`.
@@ -572,15 +630,35 @@ pub mod connector {
         pub struct Output {
             /// `fields`: `object[]`, optional.
             pub fields: ::std::vec::Vec<OutputFields>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["fields"], &[])?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Fields {
@@ -627,17 +705,39 @@ pub mod connector {
             pub code: ::std::option::Option<::std::string::String>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputItemSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["name", "code", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
                     code: object.field("code")?,
                     type_: object.field("type")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputItemSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.item` of `biconnector.connector.get`: `object`.
@@ -668,12 +768,35 @@ pub mod connector {
             pub url_table_list: ::std::option::Option<::std::string::String>,
             /// `urlTableDescription`: `string`, optional.
             pub url_table_description: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputItem {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "title",
+                            "dateCreate",
+                            "logo",
+                            "description",
+                            "sort",
+                            "urlCheck",
+                            "settings",
+                            "urlData",
+                            "urlTableList",
+                            "urlTableDescription",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -686,7 +809,38 @@ pub mod connector {
                     url_data: object.field("urlData")?,
                     url_table_list: object.field("urlTableList")?,
                     url_table_description: object.field("urlTableDescription")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputItem {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "logo", &self.logo)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
+                map.serialize_entry("settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "urlTableList",
+                    &self.url_table_list,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "urlTableDescription",
+                    &self.url_table_description,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `biconnector.connector.get`: `object`.
@@ -697,15 +851,35 @@ pub mod connector {
         pub struct Output {
             /// `item`: `object`, optional.
             pub item: ::std::option::Option<OutputItem>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["item"], &[])?;
                 ::std::result::Result::Ok(Self {
                     item: object.field("item")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "item", &self.item)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1488,13 +1662,35 @@ pub mod dataset {
         pub struct Output {
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                object.fits(&["id"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -1565,12 +1761,30 @@ pub mod dataset {
             pub is_immutable: ::std::option::Option<bool>,
             /// `isMultiple`: `boolean`, optional.
             pub is_multiple: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "title",
+                            "type",
+                            "isRequired",
+                            "isReadOnly",
+                            "isImmutable",
+                            "isMultiple",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     type_: object.field("type")?,
@@ -1578,7 +1792,25 @@ pub mod dataset {
                     is_read_only: object.field("isReadOnly")?,
                     is_immutable: object.field("isImmutable")?,
                     is_multiple: object.field("isMultiple")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `biconnector.dataset.fields`: `object`.
@@ -1589,15 +1821,35 @@ pub mod dataset {
         pub struct Output {
             /// `fields`: `object[]`, optional.
             pub fields: ::std::vec::Vec<OutputFields>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["fields"], &[])?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Fields {
@@ -1806,12 +2058,23 @@ pub mod dataset {
             pub external_code: ::std::option::Option<::std::string::String>,
             /// `visible`: `boolean`, optional.
             pub visible: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputItemFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["id", "datasetId", "type", "name", "externalCode", "visible"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     dataset_id: object.field("datasetId")?,
@@ -1819,7 +2082,29 @@ pub mod dataset {
                     name: object.field("name")?,
                     external_code: object.field("externalCode")?,
                     visible: object.field("visible")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputItemFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "datasetId", &self.dataset_id)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "externalCode",
+                    &self.external_code,
+                )?;
+                crate::support::opt_entry(&mut map, "visible", &self.visible)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.item` of `biconnector.dataset.get`: `object`.
@@ -1852,12 +2137,36 @@ pub mod dataset {
             pub external_id: ::std::option::Option<i64>,
             /// `fields`: `object[]`, optional.
             pub fields: ::std::vec::Vec<OutputItemFields>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputItem {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "type",
+                            "name",
+                            "description",
+                            "externalCode",
+                            "externalName",
+                            "dateCreate",
+                            "dateUpdate",
+                            "createdById",
+                            "updatedById",
+                            "externalId",
+                            "fields",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     type_: object.field("type")?,
@@ -1871,7 +2180,39 @@ pub mod dataset {
                     updated_by_id: object.field("updatedById")?,
                     external_id: object.field("externalId")?,
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputItem {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "externalCode",
+                    &self.external_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "externalName",
+                    &self.external_name,
+                )?;
+                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
+                crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
+                crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
+                crate::support::opt_entry(&mut map, "externalId", &self.external_id)?;
+                map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `biconnector.dataset.get`: `object`.
@@ -1882,15 +2223,35 @@ pub mod dataset {
         pub struct Output {
             /// `item`: `object`, optional.
             pub item: ::std::option::Option<OutputItem>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["item"], &[])?;
                 ::std::result::Result::Ok(Self {
                     item: object.field("item")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "item", &self.item)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -2486,13 +2847,35 @@ pub mod source {
         pub struct Output {
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("id")? })
+                object.fits(&["id"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -2563,12 +2946,30 @@ pub mod source {
             pub is_immutable: ::std::option::Option<bool>,
             /// `isMultiple`: `boolean`, optional.
             pub is_multiple: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "title",
+                            "type",
+                            "isRequired",
+                            "isReadOnly",
+                            "isImmutable",
+                            "isMultiple",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     type_: object.field("type")?,
@@ -2576,7 +2977,25 @@ pub mod source {
                     is_read_only: object.field("isReadOnly")?,
                     is_immutable: object.field("isImmutable")?,
                     is_multiple: object.field("isMultiple")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `biconnector.source.fields`: `object`.
@@ -2587,15 +3006,35 @@ pub mod source {
         pub struct Output {
             /// `fields`: `object[]`, optional.
             pub fields: ::std::vec::Vec<OutputFields>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["fields"], &[])?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Fields {
@@ -2656,12 +3095,34 @@ pub mod source {
             pub created_by_id: ::std::option::Option<i64>,
             /// `updatedById`: `integer`, optional.
             pub updated_by_id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputItemConnection {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "type",
+                            "code",
+                            "title",
+                            "description",
+                            "active",
+                            "dateCreate",
+                            "dateUpdate",
+                            "createdById",
+                            "updatedById",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     type_: object.field("type")?,
@@ -2673,7 +3134,29 @@ pub mod source {
                     date_update: object.field("dateUpdate")?,
                     created_by_id: object.field("createdById")?,
                     updated_by_id: object.field("updatedById")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputItemConnection {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
+                crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
+                crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.item.settings` of `biconnector.source.get`: `object[]`.
@@ -2692,19 +3175,43 @@ pub mod source {
             pub value: ::std::option::Option<::std::string::String>,
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputItemSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["code", "name", "type", "value", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     name: object.field("name")?,
                     type_: object.field("type")?,
                     value: object.field("value")?,
                     id: object.field("id")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputItemSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.item` of `biconnector.source.get`: `object`.
@@ -2719,17 +3226,39 @@ pub mod source {
             pub connector_id: ::std::option::Option<i64>,
             /// `settings`: `object[]`, optional.
             pub settings: ::std::vec::Vec<OutputItemSettings>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputItem {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["connection", "connectorId", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     connection: object.field("connection")?,
                     connector_id: object.field("connectorId")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputItem {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "connection", &self.connection)?;
+                crate::support::opt_entry(&mut map, "connectorId", &self.connector_id)?;
+                map.serialize_entry("settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `biconnector.source.get`: `object`.
@@ -2740,15 +3269,35 @@ pub mod source {
         pub struct Output {
             /// `item`: `object`, optional.
             pub item: ::std::option::Option<OutputItem>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["item"], &[])?;
                 ::std::result::Result::Ok(Self {
                     item: object.field("item")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "item", &self.item)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {

@@ -22,7 +22,7 @@ pub mod activity {
         /// `USE_SUBSCRIPTION`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub use_subscription: ::std::option::Option<add::UseSubscription>,
+        pub use_subscription: ::std::option::Option<bool>,
         /// `NAME`: `string | object`, required.
         pub name: ::serde_json::Value,
         /// `DESCRIPTION`: `string | object`, optional.
@@ -38,7 +38,7 @@ pub mod activity {
         /// `USE_PLACEMENT`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub use_placement: ::std::option::Option<add::UsePlacement>,
+        pub use_placement: ::std::option::Option<bool>,
         /// `PLACEMENT_HANDLER`: `string`, optional.
         pub placement_handler: ::std::option::Option<::std::string::String>,
     }
@@ -72,7 +72,7 @@ pub mod activity {
         /// Sets `USE_SUBSCRIPTION`.
         pub fn use_subscription(
             mut self,
-            value: impl ::std::convert::Into<add::UseSubscription>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.use_subscription = ::std::option::Option::Some(value.into());
             self
@@ -122,10 +122,7 @@ pub mod activity {
             self
         }
         /// Sets `USE_PLACEMENT`.
-        pub fn use_placement(
-            mut self,
-            value: impl ::std::convert::Into<add::UsePlacement>,
-        ) -> Self {
+        pub fn use_placement(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.use_placement = ::std::option::Option::Some(value.into());
             self
         }
@@ -151,7 +148,7 @@ pub mod activity {
             crate::support::opt_entry(
                 &mut map,
                 "USE_SUBSCRIPTION",
-                &self.use_subscription,
+                &self.use_subscription.map(crate::support::yes_no),
             )?;
             map.serialize_entry("NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
@@ -163,7 +160,11 @@ pub mod activity {
             )?;
             crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "USE_PLACEMENT", &self.use_placement)?;
+            crate::support::opt_entry(
+                &mut map,
+                "USE_PLACEMENT",
+                &self.use_placement.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(
                 &mut map,
                 "PLACEMENT_HANDLER",
@@ -413,42 +414,6 @@ pub mod activity {
             "ERROR_ACTIVITY_ADD_FAILURE" }
         );
         error_code!(Error);
-        /// Allowed values of `params.USE_SUBSCRIPTION` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum UseSubscription {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(UseSubscription { Y = "Y", N = "N" });
-        /// Allowed values of `params.PROPERTIES.Required` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.PROPERTIES.Multiple` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.PROPERTIES` of `bizproc.activity.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
@@ -466,11 +431,11 @@ pub mod activity {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<PropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<PropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -524,18 +489,12 @@ pub mod activity {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<PropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<PropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -559,8 +518,16 @@ pub mod activity {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -584,30 +551,6 @@ pub mod activity {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Properties);
-        /// Allowed values of `params.RETURN_PROPERTIES.Required` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ReturnPropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ReturnPropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.RETURN_PROPERTIES.Multiple` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ReturnPropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ReturnPropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.RETURN_PROPERTIES` of `bizproc.activity.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
@@ -625,11 +568,11 @@ pub mod activity {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<ReturnPropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<ReturnPropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -683,18 +626,12 @@ pub mod activity {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<ReturnPropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<ReturnPropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -718,8 +655,16 @@ pub mod activity {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -743,18 +688,6 @@ pub mod activity {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ReturnProperties);
-        /// Allowed values of `params.USE_PLACEMENT` in `bizproc.activity.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum UsePlacement {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(UsePlacement { Y = "Y", N = "N" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -884,42 +817,6 @@ pub mod activity {
             "ERROR_WRONG_HANDLER_URL" }
         );
         error_code!(Error);
-        /// Allowed values of `params.FIELDS.USE_SUBSCRIPTION` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsUseSubscription {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsUseSubscription { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.PROPERTIES.Required` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsPropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsPropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.PROPERTIES.Multiple` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsPropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsPropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.FIELDS.PROPERTIES` of `bizproc.activity.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
@@ -937,11 +834,11 @@ pub mod activity {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<FieldsPropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<FieldsPropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -995,18 +892,12 @@ pub mod activity {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<FieldsPropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<FieldsPropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1030,8 +921,16 @@ pub mod activity {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -1055,30 +954,6 @@ pub mod activity {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsProperties);
-        /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Required` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsReturnPropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsReturnPropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Multiple` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsReturnPropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsReturnPropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.activity.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
@@ -1096,11 +971,11 @@ pub mod activity {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<FieldsReturnPropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<FieldsReturnPropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -1154,18 +1029,12 @@ pub mod activity {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<FieldsReturnPropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<FieldsReturnPropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1189,8 +1058,16 @@ pub mod activity {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -1214,18 +1091,6 @@ pub mod activity {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsReturnProperties);
-        /// Allowed values of `params.FIELDS.USE_PLACEMENT` in `bizproc.activity.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsUsePlacement {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsUsePlacement { Y = "Y", N = "N" });
         /// The object `params.FIELDS` of `bizproc.activity.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
@@ -1239,7 +1104,7 @@ pub mod activity {
             /// `USE_SUBSCRIPTION`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub use_subscription: ::std::option::Option<FieldsUseSubscription>,
+            pub use_subscription: ::std::option::Option<bool>,
             /// `NAME`: `string | object`, optional.
             pub name: ::std::option::Option<::serde_json::Value>,
             /// `DESCRIPTION`: `string | object`, optional.
@@ -1257,7 +1122,7 @@ pub mod activity {
             /// `USE_PLACEMENT`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub use_placement: ::std::option::Option<FieldsUsePlacement>,
+            pub use_placement: ::std::option::Option<bool>,
             /// `PLACEMENT_HANDLER`: `string`, optional.
             pub placement_handler: ::std::option::Option<::std::string::String>,
         }
@@ -1297,7 +1162,7 @@ pub mod activity {
             /// Sets `USE_SUBSCRIPTION`.
             pub fn use_subscription(
                 mut self,
-                value: impl ::std::convert::Into<FieldsUseSubscription>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.use_subscription = ::std::option::Option::Some(value.into());
                 self
@@ -1357,7 +1222,7 @@ pub mod activity {
             /// Sets `USE_PLACEMENT`.
             pub fn use_placement(
                 mut self,
-                value: impl ::std::convert::Into<FieldsUsePlacement>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.use_placement = ::std::option::Option::Some(value.into());
                 self
@@ -1383,7 +1248,7 @@ pub mod activity {
                 crate::support::opt_entry(
                     &mut map,
                     "USE_SUBSCRIPTION",
-                    &self.use_subscription,
+                    &self.use_subscription.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
@@ -1402,7 +1267,7 @@ pub mod activity {
                 crate::support::opt_entry(
                     &mut map,
                     "USE_PLACEMENT",
-                    &self.use_placement,
+                    &self.use_placement.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -1568,7 +1433,7 @@ pub mod robot {
         /// `USE_SUBSCRIPTION`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub use_subscription: ::std::option::Option<add::UseSubscription>,
+        pub use_subscription: ::std::option::Option<bool>,
         /// `NAME`: `string | object`, required.
         pub name: ::serde_json::Value,
         /// `DESCRIPTION`: `string | object`, optional.
@@ -1584,7 +1449,7 @@ pub mod robot {
         /// `USE_PLACEMENT`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub use_placement: ::std::option::Option<add::UsePlacement>,
+        pub use_placement: ::std::option::Option<bool>,
         /// `PLACEMENT_HANDLER`: `string`, optional.
         pub placement_handler: ::std::option::Option<::std::string::String>,
     }
@@ -1618,7 +1483,7 @@ pub mod robot {
         /// Sets `USE_SUBSCRIPTION`.
         pub fn use_subscription(
             mut self,
-            value: impl ::std::convert::Into<add::UseSubscription>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.use_subscription = ::std::option::Option::Some(value.into());
             self
@@ -1668,10 +1533,7 @@ pub mod robot {
             self
         }
         /// Sets `USE_PLACEMENT`.
-        pub fn use_placement(
-            mut self,
-            value: impl ::std::convert::Into<add::UsePlacement>,
-        ) -> Self {
+        pub fn use_placement(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.use_placement = ::std::option::Option::Some(value.into());
             self
         }
@@ -1697,7 +1559,7 @@ pub mod robot {
             crate::support::opt_entry(
                 &mut map,
                 "USE_SUBSCRIPTION",
-                &self.use_subscription,
+                &self.use_subscription.map(crate::support::yes_no),
             )?;
             map.serialize_entry("NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
@@ -1709,7 +1571,11 @@ pub mod robot {
             )?;
             crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
             crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "USE_PLACEMENT", &self.use_placement)?;
+            crate::support::opt_entry(
+                &mut map,
+                "USE_PLACEMENT",
+                &self.use_placement.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(
                 &mut map,
                 "PLACEMENT_HANDLER",
@@ -1906,42 +1772,6 @@ pub mod robot {
             "ERROR_ACTIVITY_ADD_FAILURE" }
         );
         error_code!(Error);
-        /// Allowed values of `params.USE_SUBSCRIPTION` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum UseSubscription {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(UseSubscription { Y = "Y", N = "N" });
-        /// Allowed values of `params.PROPERTIES.Required` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.PROPERTIES.Multiple` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.PROPERTIES` of `bizproc.robot.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
@@ -1959,11 +1789,11 @@ pub mod robot {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<PropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<PropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -2017,18 +1847,12 @@ pub mod robot {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<PropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<PropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2052,8 +1876,16 @@ pub mod robot {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -2077,30 +1909,6 @@ pub mod robot {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Properties);
-        /// Allowed values of `params.RETURN_PROPERTIES.Required` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ReturnPropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ReturnPropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.RETURN_PROPERTIES.Multiple` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ReturnPropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ReturnPropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.RETURN_PROPERTIES` of `bizproc.robot.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
@@ -2118,11 +1926,11 @@ pub mod robot {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<ReturnPropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<ReturnPropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -2176,18 +1984,12 @@ pub mod robot {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<ReturnPropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<ReturnPropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2211,8 +2013,16 @@ pub mod robot {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -2236,18 +2046,6 @@ pub mod robot {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(ReturnProperties);
-        /// Allowed values of `params.USE_PLACEMENT` in `bizproc.robot.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum UsePlacement {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(UsePlacement { Y = "Y", N = "N" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -2345,42 +2143,6 @@ pub mod robot {
             "ERROR_WRONG_HANDLER_URL" }
         );
         error_code!(Error);
-        /// Allowed values of `params.FIELDS.USE_SUBSCRIPTION` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsUseSubscription {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsUseSubscription { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.PROPERTIES.Required` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsPropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsPropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.PROPERTIES.Multiple` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsPropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsPropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.FIELDS.PROPERTIES` of `bizproc.robot.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
@@ -2398,11 +2160,11 @@ pub mod robot {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<FieldsPropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<FieldsPropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -2456,18 +2218,12 @@ pub mod robot {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<FieldsPropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<FieldsPropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2491,8 +2247,16 @@ pub mod robot {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -2516,30 +2280,6 @@ pub mod robot {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsProperties);
-        /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Required` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsReturnPropertiesRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsReturnPropertiesRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Multiple` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsReturnPropertiesMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsReturnPropertiesMultiple { Y = "Y", N = "N" });
         /// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.robot.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
@@ -2557,11 +2297,11 @@ pub mod robot {
             /// `Required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<FieldsReturnPropertiesRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Multiple`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<FieldsReturnPropertiesMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Default`: `any`, optional.
             pub default: ::std::option::Option<::serde_json::Value>,
         }
@@ -2615,18 +2355,12 @@ pub mod robot {
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<FieldsReturnPropertiesRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<FieldsReturnPropertiesMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2650,8 +2384,16 @@ pub mod robot {
                 crate::support::opt_entry(&mut map, "Description", &self.description)?;
                 crate::support::opt_entry(&mut map, "Type", &self.type_)?;
                 crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Multiple",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "Default", &self.default)?;
                 map.end()
             }
@@ -2675,18 +2417,6 @@ pub mod robot {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsReturnProperties);
-        /// Allowed values of `params.FIELDS.USE_PLACEMENT` in `bizproc.robot.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsUsePlacement {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsUsePlacement { Y = "Y", N = "N" });
         /// The object `params.FIELDS` of `bizproc.robot.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
@@ -2700,7 +2430,7 @@ pub mod robot {
             /// `USE_SUBSCRIPTION`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub use_subscription: ::std::option::Option<FieldsUseSubscription>,
+            pub use_subscription: ::std::option::Option<bool>,
             /// `NAME`: `string | object`, optional.
             pub name: ::std::option::Option<::serde_json::Value>,
             /// `DESCRIPTION`: `string | object`, optional.
@@ -2718,7 +2448,7 @@ pub mod robot {
             /// `USE_PLACEMENT`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub use_placement: ::std::option::Option<FieldsUsePlacement>,
+            pub use_placement: ::std::option::Option<bool>,
             /// `PLACEMENT_HANDLER`: `string`, optional.
             pub placement_handler: ::std::option::Option<::std::string::String>,
         }
@@ -2758,7 +2488,7 @@ pub mod robot {
             /// Sets `USE_SUBSCRIPTION`.
             pub fn use_subscription(
                 mut self,
-                value: impl ::std::convert::Into<FieldsUseSubscription>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.use_subscription = ::std::option::Option::Some(value.into());
                 self
@@ -2818,7 +2548,7 @@ pub mod robot {
             /// Sets `USE_PLACEMENT`.
             pub fn use_placement(
                 mut self,
-                value: impl ::std::convert::Into<FieldsUsePlacement>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.use_placement = ::std::option::Option::Some(value.into());
                 self
@@ -2844,7 +2574,7 @@ pub mod robot {
                 crate::support::opt_entry(
                     &mut map,
                     "USE_SUBSCRIPTION",
-                    &self.use_subscription,
+                    &self.use_subscription.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
@@ -2863,7 +2593,7 @@ pub mod robot {
                 crate::support::opt_entry(
                     &mut map,
                     "USE_PLACEMENT",
-                    &self.use_placement,
+                    &self.use_placement.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -3269,42 +2999,6 @@ pub mod task {
         string_enum!(
             SelectParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
-        /// Allowed values of `params.SELECT.PARAMETERS.ShowComment` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SelectParametersShowComment {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(SelectParametersShowComment { N = "N", Y = "Y" });
-        /// Allowed values of `params.SELECT.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SelectParametersFieldsMultiple {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(SelectParametersFieldsMultiple { True = "true", False = "false" });
-        /// Allowed values of `params.SELECT.PARAMETERS.Fields.Required` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SelectParametersFieldsRequired {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(SelectParametersFieldsRequired { True = "true", False = "false" });
         /// The object `params.SELECT.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -3320,13 +3014,9 @@ pub mod task {
             /// `Description`: `string | object`, optional.
             pub description: ::std::option::Option<::serde_json::Value>,
             /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub multiple: ::std::option::Option<SelectParametersFieldsMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub required: ::std::option::Option<SelectParametersFieldsRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Options`: `object`, optional.
             pub options: ::std::option::Option<::serde_json::Value>,
             /// `Settings`: `object`, optional.
@@ -3382,18 +3072,12 @@ pub mod task {
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<SelectParametersFieldsMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<SelectParametersFieldsRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
@@ -3476,8 +3160,8 @@ pub mod task {
             pub comment_required: ::std::option::Option<SelectParametersCommentRequired>,
             /// `ShowComment`: `boolean`, optional.
             ///
-            /// Values: `N`, `Y`.
-            pub show_comment: ::std::option::Option<SelectParametersShowComment>,
+            /// Values: `Y`, `N`.
+            pub show_comment: ::std::option::Option<bool>,
             /// `StatusOkLabel`: `string`, optional.
             pub status_ok_label: ::std::option::Option<::std::string::String>,
             /// `StatusYesLabel`: `string`, optional.
@@ -3519,7 +3203,7 @@ pub mod task {
             /// Sets `ShowComment`.
             pub fn show_comment(
                 mut self,
-                value: impl ::std::convert::Into<SelectParametersShowComment>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_comment = ::std::option::Option::Some(value.into());
                 self
@@ -3578,7 +3262,11 @@ pub mod task {
                     "CommentRequired",
                     &self.comment_required,
                 )?;
-                crate::support::opt_entry(&mut map, "ShowComment", &self.show_comment)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ShowComment",
+                    &self.show_comment.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "StatusOkLabel",
@@ -3996,42 +3684,6 @@ pub mod task {
         string_enum!(
             FilterParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
-        /// Allowed values of `params.FILTER.PARAMETERS.ShowComment` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterParametersShowComment {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterParametersShowComment { N = "N", Y = "Y" });
-        /// Allowed values of `params.FILTER.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterParametersFieldsMultiple {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterParametersFieldsMultiple { True = "true", False = "false" });
-        /// Allowed values of `params.FILTER.PARAMETERS.Fields.Required` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterParametersFieldsRequired {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterParametersFieldsRequired { True = "true", False = "false" });
         /// The object `params.FILTER.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -4047,13 +3699,9 @@ pub mod task {
             /// `Description`: `string | object`, optional.
             pub description: ::std::option::Option<::serde_json::Value>,
             /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub multiple: ::std::option::Option<FilterParametersFieldsMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub required: ::std::option::Option<FilterParametersFieldsRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Options`: `object`, optional.
             pub options: ::std::option::Option<::serde_json::Value>,
             /// `Settings`: `object`, optional.
@@ -4109,18 +3757,12 @@ pub mod task {
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<FilterParametersFieldsMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<FilterParametersFieldsRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
@@ -4203,8 +3845,8 @@ pub mod task {
             pub comment_required: ::std::option::Option<FilterParametersCommentRequired>,
             /// `ShowComment`: `boolean`, optional.
             ///
-            /// Values: `N`, `Y`.
-            pub show_comment: ::std::option::Option<FilterParametersShowComment>,
+            /// Values: `Y`, `N`.
+            pub show_comment: ::std::option::Option<bool>,
             /// `StatusOkLabel`: `string`, optional.
             pub status_ok_label: ::std::option::Option<::std::string::String>,
             /// `StatusYesLabel`: `string`, optional.
@@ -4246,7 +3888,7 @@ pub mod task {
             /// Sets `ShowComment`.
             pub fn show_comment(
                 mut self,
-                value: impl ::std::convert::Into<FilterParametersShowComment>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_comment = ::std::option::Option::Some(value.into());
                 self
@@ -4305,7 +3947,11 @@ pub mod task {
                     "CommentRequired",
                     &self.comment_required,
                 )?;
-                crate::support::opt_entry(&mut map, "ShowComment", &self.show_comment)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ShowComment",
+                    &self.show_comment.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "StatusOkLabel",
@@ -4723,42 +4369,6 @@ pub mod task {
         string_enum!(
             OrderParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
-        /// Allowed values of `params.ORDER.PARAMETERS.ShowComment` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OrderParametersShowComment {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OrderParametersShowComment { N = "N", Y = "Y" });
-        /// Allowed values of `params.ORDER.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OrderParametersFieldsMultiple {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OrderParametersFieldsMultiple { True = "true", False = "false" });
-        /// Allowed values of `params.ORDER.PARAMETERS.Fields.Required` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OrderParametersFieldsRequired {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OrderParametersFieldsRequired { True = "true", False = "false" });
         /// The object `params.ORDER.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -4774,13 +4384,9 @@ pub mod task {
             /// `Description`: `string | object`, optional.
             pub description: ::std::option::Option<::serde_json::Value>,
             /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub multiple: ::std::option::Option<OrderParametersFieldsMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub required: ::std::option::Option<OrderParametersFieldsRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Options`: `object`, optional.
             pub options: ::std::option::Option<::serde_json::Value>,
             /// `Settings`: `object`, optional.
@@ -4836,18 +4442,12 @@ pub mod task {
                 self
             }
             /// Sets `Multiple`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<OrderParametersFieldsMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `Required`.
-            pub fn required(
-                mut self,
-                value: impl ::std::convert::Into<OrderParametersFieldsRequired>,
-            ) -> Self {
+            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.required = ::std::option::Option::Some(value.into());
                 self
             }
@@ -4930,8 +4530,8 @@ pub mod task {
             pub comment_required: ::std::option::Option<OrderParametersCommentRequired>,
             /// `ShowComment`: `boolean`, optional.
             ///
-            /// Values: `N`, `Y`.
-            pub show_comment: ::std::option::Option<OrderParametersShowComment>,
+            /// Values: `Y`, `N`.
+            pub show_comment: ::std::option::Option<bool>,
             /// `StatusOkLabel`: `string`, optional.
             pub status_ok_label: ::std::option::Option<::std::string::String>,
             /// `StatusYesLabel`: `string`, optional.
@@ -4973,7 +4573,7 @@ pub mod task {
             /// Sets `ShowComment`.
             pub fn show_comment(
                 mut self,
-                value: impl ::std::convert::Into<OrderParametersShowComment>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_comment = ::std::option::Option::Some(value.into());
                 self
@@ -5032,7 +4632,11 @@ pub mod task {
                     "CommentRequired",
                     &self.comment_required,
                 )?;
-                crate::support::opt_entry(&mut map, "ShowComment", &self.show_comment)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ShowComment",
+                    &self.show_comment.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "StatusOkLabel",
@@ -5450,42 +5054,6 @@ pub mod task {
         string_enum!(
             ItemParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
         );
-        /// Allowed values of `result.PARAMETERS.ShowComment` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ItemParametersShowComment {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ItemParametersShowComment { N = "N", Y = "Y" });
-        /// Allowed values of `result.PARAMETERS.Fields.Multiple` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ItemParametersFieldsMultiple {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ItemParametersFieldsMultiple { True = "true", False = "false" });
-        /// Allowed values of `result.PARAMETERS.Fields.Required` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ItemParametersFieldsRequired {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ItemParametersFieldsRequired { True = "true", False = "false" });
         /// The object `result.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -5501,25 +5069,42 @@ pub mod task {
             /// `Description`: `string | object`, optional.
             pub description: ::serde_json::Value,
             /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub multiple: ::std::option::Option<ItemParametersFieldsMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub required: ::std::option::Option<ItemParametersFieldsRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `Options`: `object`, optional.
             pub options: ::serde_json::Value,
             /// `Settings`: `object`, optional.
             pub settings: ::serde_json::Value,
             /// `Default`: `any`, optional.
             pub default: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for ItemParametersFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "Id",
+                            "Type",
+                            "Name",
+                            "Description",
+                            "Multiple",
+                            "Required",
+                            "Options",
+                            "Settings",
+                            "Default",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("Id")?,
                     type_: object.field("Type")?,
@@ -5530,7 +5115,28 @@ pub mod task {
                     options: object.field("Options")?,
                     settings: object.field("Settings")?,
                     default: object.field("Default")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for ItemParametersFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "Id", &self.id)?;
+                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+                map.serialize_entry("Name", &self.name)?;
+                map.serialize_entry("Description", &self.description)?;
+                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+                crate::support::opt_entry(&mut map, "Required", &self.required)?;
+                map.serialize_entry("Options", &self.options)?;
+                map.serialize_entry("Settings", &self.settings)?;
+                map.serialize_entry("Default", &self.default)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.PARAMETERS` of `bizproc.task.list`: `object`.
@@ -5547,8 +5153,8 @@ pub mod task {
             pub comment_required: ::std::option::Option<ItemParametersCommentRequired>,
             /// `ShowComment`: `boolean`, optional.
             ///
-            /// Values: `N`, `Y`.
-            pub show_comment: ::std::option::Option<ItemParametersShowComment>,
+            /// Values: `Y`, `N`.
+            pub show_comment: ::std::option::Option<bool>,
             /// `StatusOkLabel`: `string`, optional.
             pub status_ok_label: ::std::option::Option<::std::string::String>,
             /// `StatusYesLabel`: `string`, optional.
@@ -5557,12 +5163,31 @@ pub mod task {
             pub status_no_label: ::std::option::Option<::std::string::String>,
             /// `Fields`: `array`, optional.
             pub fields: ::std::vec::Vec<ItemParametersFields>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for ItemParameters {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "CommentLabel",
+                            "CommentRequired",
+                            "ShowComment",
+                            "StatusOkLabel",
+                            "StatusYesLabel",
+                            "StatusNoLabel",
+                            "Fields",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     comment_label: object.field("CommentLabel")?,
                     comment_required: object.field("CommentRequired")?,
@@ -5571,7 +5196,50 @@ pub mod task {
                     status_yes_label: object.field("StatusYesLabel")?,
                     status_no_label: object.field("StatusNoLabel")?,
                     fields: object.field("Fields")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for ItemParameters {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CommentLabel",
+                    &self.comment_label,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CommentRequired",
+                    &self.comment_required,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ShowComment",
+                    &self.show_comment.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "StatusOkLabel",
+                    &self.status_ok_label,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "StatusYesLabel",
+                    &self.status_yes_label,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "StatusNoLabel",
+                    &self.status_no_label,
+                )?;
+                map.serialize_entry("Fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `bizproc.task.list`: `array`.
@@ -5630,12 +5298,46 @@ pub mod task {
             pub parameters: ::std::option::Option<ItemParameters>,
             /// `DOCUMENT_URL`: `string`, optional.
             pub document_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "WORKFLOW_ID",
+                            "DOCUMENT_NAME",
+                            "DESCRIPTION",
+                            "NAME",
+                            "MODIFIED",
+                            "WORKFLOW_STARTED",
+                            "WORKFLOW_STARTED_BY",
+                            "OVERDUE_DATE",
+                            "WORKFLOW_TEMPLATE_ID",
+                            "WORKFLOW_TEMPLATE_NAME",
+                            "WORKFLOW_STATE",
+                            "STATUS",
+                            "USER_ID",
+                            "USER_STATUS",
+                            "MODULE_ID",
+                            "ENTITY",
+                            "DOCUMENT_ID",
+                            "ACTIVITY",
+                            "ACTIVITY_NAME",
+                            "PARAMETERS",
+                            "DOCUMENT_URL",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     workflow_id: object.field("WORKFLOW_ID")?,
@@ -5659,7 +5361,69 @@ pub mod task {
                     activity_name: object.field("ACTIVITY_NAME")?,
                     parameters: object.field("PARAMETERS")?,
                     document_url: object.field("DOCUMENT_URL")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DOCUMENT_NAME",
+                    &self.document_name,
+                )?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_STARTED",
+                    &self.workflow_started,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_STARTED_BY",
+                    &self.workflow_started_by,
+                )?;
+                crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_TEMPLATE_ID",
+                    &self.workflow_template_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_TEMPLATE_NAME",
+                    &self.workflow_template_name,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKFLOW_STATE",
+                    &self.workflow_state,
+                )?;
+                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+                crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVITY_NAME",
+                    &self.activity_name,
+                )?;
+                crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+                crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `array`.
@@ -5984,12 +5748,32 @@ pub mod workflow {
             pub template_id: ::std::option::Option<::std::string::String>,
             /// `STARTED_BY`: `string`, optional.
             pub started_by: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "DOCUMENT_ID",
+                            "ENTITY",
+                            "ID",
+                            "STARTED",
+                            "MODULE_ID",
+                            "OWNED_UNTIL",
+                            "TEMPLATE_ID",
+                            "STARTED_BY",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     document_id: object.field("DOCUMENT_ID")?,
                     entity: object.field("ENTITY")?,
@@ -5999,7 +5783,27 @@ pub mod workflow {
                     owned_until: object.field("OWNED_UNTIL")?,
                     template_id: object.field("TEMPLATE_ID")?,
                     started_by: object.field("STARTED_BY")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "STARTED", &self.started)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                map.serialize_entry("OWNED_UNTIL", &self.owned_until)?;
+                crate::support::opt_entry(&mut map, "TEMPLATE_ID", &self.template_id)?;
+                crate::support::opt_entry(&mut map, "STARTED_BY", &self.started_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Instances {
@@ -6443,18 +6247,6 @@ pub mod workflow {
                 Unknown(::std::string::String),
             }
             string_enum!(SelectModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// Allowed values of `params.SELECT.IS_MODIFIED` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SelectIsModified {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(SelectIsModified { Y = "Y", N = "N" });
             /// The object `params.SELECT` of `bizproc.workflow.template.list`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
@@ -6496,7 +6288,7 @@ pub mod workflow {
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<SelectIsModified>,
+                pub is_modified: ::std::option::Option<bool>,
                 /// `USER_ID`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
                 /// `SYSTEM_CODE`: `string`, optional.
@@ -6626,7 +6418,7 @@ pub mod workflow {
                 /// Sets `IS_MODIFIED`.
                 pub fn is_modified(
                     mut self,
-                    value: impl ::std::convert::Into<SelectIsModified>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_modified = ::std::option::Option::Some(value.into());
                     self
@@ -6674,7 +6466,7 @@ pub mod workflow {
                     crate::support::opt_entry(
                         &mut map,
                         "IS_MODIFIED",
-                        &self.is_modified,
+                        &self.is_modified.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
                     crate::support::opt_entry(
@@ -6725,18 +6517,6 @@ pub mod workflow {
                 Unknown(::std::string::String),
             }
             string_enum!(FilterModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// Allowed values of `params.FILTER.IS_MODIFIED` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterIsModified {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FilterIsModified { Y = "Y", N = "N" });
             /// The object `params.FILTER` of `bizproc.workflow.template.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
@@ -6778,7 +6558,7 @@ pub mod workflow {
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<FilterIsModified>,
+                pub is_modified: ::std::option::Option<bool>,
                 /// `USER_ID`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
                 /// `SYSTEM_CODE`: `string`, optional.
@@ -6908,7 +6688,7 @@ pub mod workflow {
                 /// Sets `IS_MODIFIED`.
                 pub fn is_modified(
                     mut self,
-                    value: impl ::std::convert::Into<FilterIsModified>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_modified = ::std::option::Option::Some(value.into());
                     self
@@ -6956,7 +6736,7 @@ pub mod workflow {
                     crate::support::opt_entry(
                         &mut map,
                         "IS_MODIFIED",
-                        &self.is_modified,
+                        &self.is_modified.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
                     crate::support::opt_entry(
@@ -7007,18 +6787,6 @@ pub mod workflow {
                 Unknown(::std::string::String),
             }
             string_enum!(OrderModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// Allowed values of `params.ORDER.IS_MODIFIED` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OrderIsModified {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OrderIsModified { Y = "Y", N = "N" });
             /// The object `params.ORDER` of `bizproc.workflow.template.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
@@ -7060,7 +6828,7 @@ pub mod workflow {
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<OrderIsModified>,
+                pub is_modified: ::std::option::Option<bool>,
                 /// `USER_ID`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
                 /// `SYSTEM_CODE`: `string`, optional.
@@ -7190,7 +6958,7 @@ pub mod workflow {
                 /// Sets `IS_MODIFIED`.
                 pub fn is_modified(
                     mut self,
-                    value: impl ::std::convert::Into<OrderIsModified>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_modified = ::std::option::Option::Some(value.into());
                     self
@@ -7238,7 +7006,7 @@ pub mod workflow {
                     crate::support::opt_entry(
                         &mut map,
                         "IS_MODIFIED",
-                        &self.is_modified,
+                        &self.is_modified.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
                     crate::support::opt_entry(
@@ -7289,18 +7057,6 @@ pub mod workflow {
                 Unknown(::std::string::String),
             }
             string_enum!(ItemModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// Allowed values of `result.IS_MODIFIED` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemIsModified {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemIsModified { Y = "Y", N = "N" });
             /// The object `result` of `bizproc.workflow.template.list`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
@@ -7334,17 +7090,43 @@ pub mod workflow {
                 /// `IS_MODIFIED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<ItemIsModified>,
+                pub is_modified: ::std::option::Option<bool>,
                 /// `USER_ID`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
                 /// `SYSTEM_CODE`: `string`, optional.
                 pub system_code: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Item {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "MODULE_ID",
+                                "ENTITY",
+                                "DOCUMENT_TYPE",
+                                "AUTO_EXECUTE",
+                                "NAME",
+                                "TEMPLATE",
+                                "PARAMETERS",
+                                "VARIABLES",
+                                "CONSTANTS",
+                                "MODIFIED",
+                                "IS_MODIFIED",
+                                "USER_ID",
+                                "SYSTEM_CODE",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         module_id: object.field("MODULE_ID")?,
@@ -7360,7 +7142,49 @@ pub mod workflow {
                         is_modified: object.field("IS_MODIFIED")?,
                         user_id: object.field("USER_ID")?,
                         system_code: object.field("SYSTEM_CODE")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                    crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DOCUMENT_TYPE",
+                        &self.document_type,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_EXECUTE",
+                        &self.auto_execute,
+                    )?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    map.serialize_entry("TEMPLATE", &self.template)?;
+                    map.serialize_entry("PARAMETERS", &self.parameters)?;
+                    map.serialize_entry("VARIABLES", &self.variables)?;
+                    map.serialize_entry("CONSTANTS", &self.constants)?;
+                    crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "IS_MODIFIED",
+                        &self.is_modified.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SYSTEM_CODE",
+                        &self.system_code,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The `result` of the call: `array`.

@@ -648,16 +648,38 @@ pub mod v1 {
                     pub id: ::std::option::Option<i64>,
                     /// `type`: `object`, optional.
                     pub type_: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["id", "type"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.serialize_entry("type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -1146,17 +1168,48 @@ pub mod v1 {
                     pub module_id: ::std::option::Option<::std::string::String>,
                     /// `value`: `string`, optional.
                     pub value: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["entityTypeId", "moduleId", "value"], &[])?;
                         ::std::result::Result::Ok(Self {
                             entity_type_id: object.field("entityTypeId")?,
                             module_id: object.field("moduleId")?,
                             value: object.field("value")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "entityTypeId",
+                            &self.entity_type_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "moduleId",
+                            &self.module_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "value", &self.value)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -1314,19 +1367,51 @@ pub mod v1 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `resourceIds`: `array`, optional.
                 pub resource_ids: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["datePeriod", "description", "id", "name", "resourceIds"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         date_period: object.field("datePeriod")?,
                         description: object.field("description")?,
                         id: object.field("id")?,
                         name: object.field("name")?,
                         resource_ids: object.field("resourceIds")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("datePeriod", &self.date_period)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    map.serialize_entry("resourceIds", &self.resource_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -1512,19 +1597,51 @@ pub mod v1 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `resourceIds`: `array`, optional.
                 pub resource_ids: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["datePeriod", "description", "id", "name", "resourceIds"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         date_period: object.field("datePeriod")?,
                         description: object.field("description")?,
                         id: object.field("id")?,
                         name: object.field("name")?,
                         resource_ids: object.field("resourceIds")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("datePeriod", &self.date_period)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    map.serialize_entry("resourceIds", &self.resource_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -1782,16 +1899,37 @@ pub mod v1 {
                 pub code: ::std::option::Option<::std::string::String>,
                 /// `module`: `string`, optional.
                 pub module: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputClientType {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["code", "module"], &[])?;
                     ::std::result::Result::Ok(Self {
                         code: object.field("code")?,
                         module: object.field("module")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputClientType {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "code", &self.code)?;
+                    crate::support::opt_entry(&mut map, "module", &self.module)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `booking.v1.clienttype.list`: `object`.
@@ -1802,15 +1940,35 @@ pub mod v1 {
             pub struct Output {
                 /// `clientType`: `object[]`, optional.
                 pub client_type: ::std::vec::Vec<OutputClientType>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["clientType"], &[])?;
                     ::std::result::Result::Ok(Self {
                         client_type: object.field("clientType")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("clientType", &self.client_type)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -2095,30 +2253,6 @@ pub mod v1 {
                 "422" }
             );
             error_code!(Error);
-            /// Allowed values of `params.fields.isMain` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsMain {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsMain { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsInfoNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resource.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2133,18 +2267,6 @@ pub mod v1 {
             string_enum!(
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
-            /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsConfirmationNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resource.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2160,18 +2282,6 @@ pub mod v1 {
                 FieldsTemplateTypeConfirmation { Inanimate = "inanimate", Animate =
                 "animate" }
             );
-            /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsReminderNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resource.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2182,18 +2292,6 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
-            /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsFeedbackNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resource.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2209,18 +2307,6 @@ pub mod v1 {
                 FieldsTemplateTypeFeedback { Inanimate = "inanimate", Animate = "animate"
                 }
             );
-            /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resource.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsDelayedNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resource.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2248,62 +2334,52 @@ pub mod v1 {
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `typeId`: `integer`, required.
                 pub type_id: i64,
-                /// `isMain`: `string`, optional.
+                /// `isMain`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_main: ::std::option::Option<FieldsIsMain>,
-                /// `isInfoNotificationOn`: `string`, optional.
+                pub is_main: ::std::option::Option<bool>,
+                /// `isInfoNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_info_notification_on: ::std::option::Option<
-                    FieldsIsInfoNotificationOn,
-                >,
+                pub is_info_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeInfo`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_info: ::std::option::Option<FieldsTemplateTypeInfo>,
-                /// `isConfirmationNotificationOn`: `string`, optional.
+                /// `isConfirmationNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_confirmation_notification_on: ::std::option::Option<
-                    FieldsIsConfirmationNotificationOn,
-                >,
+                pub is_confirmation_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeConfirmation`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_confirmation: ::std::option::Option<
                     FieldsTemplateTypeConfirmation,
                 >,
-                /// `isReminderNotificationOn`: `string`, optional.
+                /// `isReminderNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_reminder_notification_on: ::std::option::Option<
-                    FieldsIsReminderNotificationOn,
-                >,
+                pub is_reminder_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeReminder`: `string`, optional.
                 ///
                 /// Values: `base`.
                 pub template_type_reminder: ::std::option::Option<
                     FieldsTemplateTypeReminder,
                 >,
-                /// `isFeedbackNotificationOn`: `string`, optional.
+                /// `isFeedbackNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_feedback_notification_on: ::std::option::Option<
-                    FieldsIsFeedbackNotificationOn,
-                >,
+                pub is_feedback_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeFeedback`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_feedback: ::std::option::Option<
                     FieldsTemplateTypeFeedback,
                 >,
-                /// `isDelayedNotificationOn`: `string`, optional.
+                /// `isDelayedNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_delayed_notification_on: ::std::option::Option<
-                    FieldsIsDelayedNotificationOn,
-                >,
+                pub is_delayed_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeDelayed`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
@@ -2369,7 +2445,7 @@ pub mod v1 {
                 /// Sets `isMain`.
                 pub fn is_main(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsMain>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_main = ::std::option::Option::Some(value.into());
                     self
@@ -2377,7 +2453,7 @@ pub mod v1 {
                 /// Sets `isInfoNotificationOn`.
                 pub fn is_info_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsInfoNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_info_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -2395,7 +2471,7 @@ pub mod v1 {
                 /// Sets `isConfirmationNotificationOn`.
                 pub fn is_confirmation_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsConfirmationNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_confirmation_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -2415,7 +2491,7 @@ pub mod v1 {
                 /// Sets `isReminderNotificationOn`.
                 pub fn is_reminder_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsReminderNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_reminder_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -2435,7 +2511,7 @@ pub mod v1 {
                 /// Sets `isFeedbackNotificationOn`.
                 pub fn is_feedback_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsFeedbackNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_feedback_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -2455,7 +2531,7 @@ pub mod v1 {
                 /// Sets `isDelayedNotificationOn`.
                 pub fn is_delayed_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsDelayedNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_delayed_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -2559,11 +2635,15 @@ pub mod v1 {
                         &self.description,
                     )?;
                     map.serialize_entry("typeId", &self.type_id)?;
-                    crate::support::opt_entry(&mut map, "isMain", &self.is_main)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMain",
+                        &self.is_main.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "isInfoNotificationOn",
-                        &self.is_info_notification_on,
+                        &self.is_info_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -2573,7 +2653,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isConfirmationNotificationOn",
-                        &self.is_confirmation_notification_on,
+                        &self.is_confirmation_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -2583,7 +2663,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isReminderNotificationOn",
-                        &self.is_reminder_notification_on,
+                        &self.is_reminder_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -2593,7 +2673,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isFeedbackNotificationOn",
-                        &self.is_feedback_notification_on,
+                        &self.is_feedback_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -2603,7 +2683,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isDelayedNotificationOn",
-                        &self.is_delayed_notification_on,
+                        &self.is_delayed_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -2699,13 +2779,35 @@ pub mod v1 {
             pub struct Output {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    object.fits(&["id"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Add {
@@ -2761,78 +2863,6 @@ pub mod v1 {
             }
             string_enum!(Error { N1009 = "1009", N100 = "100" });
             error_code!(Error);
-            /// Allowed values of `result.isConfirmationNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsConfirmationNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsConfirmationNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isDelayedNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsDelayedNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsDelayedNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isFeedbackNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsFeedbackNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsFeedbackNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isInfoNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsInfoNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsInfoNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isMain` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsMain {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsMain { Y = "Y", N = "N" });
-            /// Allowed values of `result.isReminderNotificationOn` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsReminderNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.templateTypeConfirmation` in `booking.v1.resource.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2926,40 +2956,30 @@ pub mod v1 {
                 pub id: ::std::option::Option<i64>,
                 /// `infoDelay`: `integer`, optional.
                 pub info_delay: ::std::option::Option<i64>,
-                /// `isConfirmationNotificationOn`: `string`, optional.
+                /// `isConfirmationNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_confirmation_notification_on: ::std::option::Option<
-                    OutputIsConfirmationNotificationOn,
-                >,
-                /// `isDelayedNotificationOn`: `string`, optional.
+                pub is_confirmation_notification_on: ::std::option::Option<bool>,
+                /// `isDelayedNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_delayed_notification_on: ::std::option::Option<
-                    OutputIsDelayedNotificationOn,
-                >,
-                /// `isFeedbackNotificationOn`: `string`, optional.
+                pub is_delayed_notification_on: ::std::option::Option<bool>,
+                /// `isFeedbackNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_feedback_notification_on: ::std::option::Option<
-                    OutputIsFeedbackNotificationOn,
-                >,
-                /// `isInfoNotificationOn`: `string`, optional.
+                pub is_feedback_notification_on: ::std::option::Option<bool>,
+                /// `isInfoNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_info_notification_on: ::std::option::Option<
-                    OutputIsInfoNotificationOn,
-                >,
-                /// `isMain`: `string`, optional.
+                pub is_info_notification_on: ::std::option::Option<bool>,
+                /// `isMain`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_main: ::std::option::Option<OutputIsMain>,
-                /// `isReminderNotificationOn`: `string`, optional.
+                pub is_main: ::std::option::Option<bool>,
+                /// `isReminderNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_reminder_notification_on: ::std::option::Option<
-                    OutputIsReminderNotificationOn,
-                >,
+                pub is_reminder_notification_on: ::std::option::Option<bool>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `reminderDelay`: `integer`, optional.
@@ -2994,12 +3014,47 @@ pub mod v1 {
                 >,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "confirmationCounterDelay",
+                                "confirmationDelay",
+                                "confirmationRepetitions",
+                                "confirmationRepetitionsInterval",
+                                "delayedCounterDelay",
+                                "delayedDelay",
+                                "description",
+                                "id",
+                                "infoDelay",
+                                "isConfirmationNotificationOn",
+                                "isDelayedNotificationOn",
+                                "isFeedbackNotificationOn",
+                                "isInfoNotificationOn",
+                                "isMain",
+                                "isReminderNotificationOn",
+                                "name",
+                                "reminderDelay",
+                                "templateTypeConfirmation",
+                                "templateTypeDelayed",
+                                "templateTypeFeedback",
+                                "templateTypeInfo",
+                                "templateTypeReminder",
+                                "typeId",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
@@ -3032,7 +3087,118 @@ pub mod v1 {
                         template_type_info: object.field("templateTypeInfo")?,
                         template_type_reminder: object.field("templateTypeReminder")?,
                         type_id: object.field("typeId")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationCounterDelay",
+                        &self.confirmation_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationDelay",
+                        &self.confirmation_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationRepetitions",
+                        &self.confirmation_repetitions,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationRepetitionsInterval",
+                        &self.confirmation_repetitions_interval,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedCounterDelay",
+                        &self.delayed_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedDelay",
+                        &self.delayed_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isConfirmationNotificationOn",
+                        &self.is_confirmation_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isDelayedNotificationOn",
+                        &self.is_delayed_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isFeedbackNotificationOn",
+                        &self.is_feedback_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isInfoNotificationOn",
+                        &self.is_info_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMain",
+                        &self.is_main.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isReminderNotificationOn",
+                        &self.is_reminder_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "reminderDelay",
+                        &self.reminder_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeConfirmation",
+                        &self.template_type_confirmation,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeDelayed",
+                        &self.template_type_delayed,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeFeedback",
+                        &self.template_type_feedback,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeInfo",
+                        &self.template_type_info,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeReminder",
+                        &self.template_type_reminder,
+                    )?;
+                    crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -3059,18 +3225,6 @@ pub mod v1 {
             }
             string_enum!(Error { N100 = "100" });
             error_code!(Error);
-            /// Allowed values of `params.FILTER.isMain` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterIsMain {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FilterIsMain { Y = "Y", N = "N" });
             /// The object `params.FILTER` of `booking.v1.resource.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
@@ -3079,10 +3233,10 @@ pub mod v1 {
             pub struct Filter {
                 /// `searchQuery`: `string`, optional.
                 pub search_query: ::std::option::Option<::std::string::String>,
-                /// `isMain`: `string`, optional.
+                /// `isMain`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_main: ::std::option::Option<FilterIsMain>,
+                pub is_main: ::std::option::Option<bool>,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -3112,7 +3266,7 @@ pub mod v1 {
                 /// Sets `isMain`.
                 pub fn is_main(
                     mut self,
-                    value: impl ::std::convert::Into<FilterIsMain>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_main = ::std::option::Option::Some(value.into());
                     self
@@ -3151,7 +3305,11 @@ pub mod v1 {
                         "searchQuery",
                         &self.search_query,
                     )?;
-                    crate::support::opt_entry(&mut map, "isMain", &self.is_main)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMain",
+                        &self.is_main.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(
@@ -3241,78 +3399,6 @@ pub mod v1 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// Allowed values of `result.isConfirmationNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsConfirmationNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsConfirmationNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isDelayedNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsDelayedNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsDelayedNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isFeedbackNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsFeedbackNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsFeedbackNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isInfoNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsInfoNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsInfoNotificationOn { Y = "Y", N = "N" });
-            /// Allowed values of `result.isMain` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsMain {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsMain { Y = "Y", N = "N" });
-            /// Allowed values of `result.isReminderNotificationOn` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputIsReminderNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `result.templateTypeConfirmation` in `booking.v1.resource.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -3406,40 +3492,30 @@ pub mod v1 {
                 pub id: ::std::option::Option<i64>,
                 /// `infoDelay`: `integer`, optional.
                 pub info_delay: ::std::option::Option<i64>,
-                /// `isConfirmationNotificationOn`: `string`, optional.
+                /// `isConfirmationNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_confirmation_notification_on: ::std::option::Option<
-                    OutputIsConfirmationNotificationOn,
-                >,
-                /// `isDelayedNotificationOn`: `string`, optional.
+                pub is_confirmation_notification_on: ::std::option::Option<bool>,
+                /// `isDelayedNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_delayed_notification_on: ::std::option::Option<
-                    OutputIsDelayedNotificationOn,
-                >,
-                /// `isFeedbackNotificationOn`: `string`, optional.
+                pub is_delayed_notification_on: ::std::option::Option<bool>,
+                /// `isFeedbackNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_feedback_notification_on: ::std::option::Option<
-                    OutputIsFeedbackNotificationOn,
-                >,
-                /// `isInfoNotificationOn`: `string`, optional.
+                pub is_feedback_notification_on: ::std::option::Option<bool>,
+                /// `isInfoNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_info_notification_on: ::std::option::Option<
-                    OutputIsInfoNotificationOn,
-                >,
-                /// `isMain`: `string`, optional.
+                pub is_info_notification_on: ::std::option::Option<bool>,
+                /// `isMain`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_main: ::std::option::Option<OutputIsMain>,
-                /// `isReminderNotificationOn`: `string`, optional.
+                pub is_main: ::std::option::Option<bool>,
+                /// `isReminderNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_reminder_notification_on: ::std::option::Option<
-                    OutputIsReminderNotificationOn,
-                >,
+                pub is_reminder_notification_on: ::std::option::Option<bool>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `reminderDelay`: `integer`, optional.
@@ -3474,12 +3550,47 @@ pub mod v1 {
                 >,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "confirmationCounterDelay",
+                                "confirmationDelay",
+                                "confirmationRepetitions",
+                                "confirmationRepetitionsInterval",
+                                "delayedCounterDelay",
+                                "delayedDelay",
+                                "description",
+                                "id",
+                                "infoDelay",
+                                "isConfirmationNotificationOn",
+                                "isDelayedNotificationOn",
+                                "isFeedbackNotificationOn",
+                                "isInfoNotificationOn",
+                                "isMain",
+                                "isReminderNotificationOn",
+                                "name",
+                                "reminderDelay",
+                                "templateTypeConfirmation",
+                                "templateTypeDelayed",
+                                "templateTypeFeedback",
+                                "templateTypeInfo",
+                                "templateTypeReminder",
+                                "typeId",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
@@ -3512,7 +3623,118 @@ pub mod v1 {
                         template_type_info: object.field("templateTypeInfo")?,
                         template_type_reminder: object.field("templateTypeReminder")?,
                         type_id: object.field("typeId")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationCounterDelay",
+                        &self.confirmation_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationDelay",
+                        &self.confirmation_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationRepetitions",
+                        &self.confirmation_repetitions,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationRepetitionsInterval",
+                        &self.confirmation_repetitions_interval,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedCounterDelay",
+                        &self.delayed_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedDelay",
+                        &self.delayed_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isConfirmationNotificationOn",
+                        &self.is_confirmation_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isDelayedNotificationOn",
+                        &self.is_delayed_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isFeedbackNotificationOn",
+                        &self.is_feedback_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isInfoNotificationOn",
+                        &self.is_info_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMain",
+                        &self.is_main.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isReminderNotificationOn",
+                        &self.is_reminder_notification_on.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "reminderDelay",
+                        &self.reminder_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeConfirmation",
+                        &self.template_type_confirmation,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeDelayed",
+                        &self.template_type_delayed,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeFeedback",
+                        &self.template_type_feedback,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeInfo",
+                        &self.template_type_info,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeReminder",
+                        &self.template_type_reminder,
+                    )?;
+                    crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -3695,26 +3917,26 @@ pub mod v1 {
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum OutputWeekDays {
-                    /// `"Mon"`
+                    /// `Mon`
                     Mon,
-                    /// `"Tue"`
+                    /// `Tue`
                     Tue,
-                    /// `"Wed"`
+                    /// `Wed`
                     Wed,
-                    /// `"Thu"`
+                    /// `Thu`
                     Thu,
-                    /// `"Fri"`
+                    /// `Fri`
                     Fri,
-                    /// `"Sat"`
+                    /// `Sat`
                     Sat,
-                    /// `"Sun"`
+                    /// `Sun`
                     Sun,
                     /// A value this version of the crate does not know, kept as sent.
                     Unknown(::std::string::String),
                 }
                 string_enum!(
-                    OutputWeekDays { Mon = "\"Mon\"", Tue = "\"Tue\"", Wed = "\"Wed\"",
-                    Thu = "\"Thu\"", Fri = "\"Fri\"", Sat = "\"Sat\"", Sun = "\"Sun\"" }
+                    OutputWeekDays { Mon = "Mon", Tue = "Tue", Wed = "Wed", Thu = "Thu",
+                    Fri = "Fri", Sat = "Sat", Sun = "Sun" }
                 );
                 /// The object `result` of `booking.v1.resource.slots.list`: `object`.
                 ///
@@ -3732,16 +3954,27 @@ pub mod v1 {
                     pub timezone: ::std::option::Option<::std::string::String>,
                     /// `weekDays`: `array`, optional.
                     ///
-                    /// Values: `"Mon"`, `"Tue"`, `"Wed"`, `"Thu"`, `"Fri"`, `"Sat"`, `"Sun"`.
+                    /// Values: `Mon`, `Tue`, `Wed`, `Thu`, `Fri`, `Sat`, `Sun`.
                     pub week_days: ::std::vec::Vec<OutputWeekDays>,
                     /// `slotSize`: `integer`, optional.
                     pub slot_size: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["id", "from", "to", "timezone", "weekDays", "slotSize"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             from: object.field("from")?,
@@ -3749,7 +3982,30 @@ pub mod v1 {
                             timezone: object.field("timezone")?,
                             week_days: object.field("weekDays")?,
                             slot_size: object.field("slotSize")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "from", &self.from)?;
+                        crate::support::opt_entry(&mut map, "to", &self.to)?;
+                        crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                        map.serialize_entry("weekDays", &self.week_days)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "slotSize",
+                            &self.slot_size,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -3784,26 +4040,26 @@ pub mod v1 {
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
                 pub enum SlotsWeekDays {
-                    /// `"Mon"`
+                    /// `Mon`
                     Mon,
-                    /// `"Tue"`
+                    /// `Tue`
                     Tue,
-                    /// `"Wed"`
+                    /// `Wed`
                     Wed,
-                    /// `"Thu"`
+                    /// `Thu`
                     Thu,
-                    /// `"Fri"`
+                    /// `Fri`
                     Fri,
-                    /// `"Sat"`
+                    /// `Sat`
                     Sat,
-                    /// `"Sun"`
+                    /// `Sun`
                     Sun,
                     /// A value this version of the crate does not know, kept as sent.
                     Unknown(::std::string::String),
                 }
                 string_enum!(
-                    SlotsWeekDays { Mon = "\"Mon\"", Tue = "\"Tue\"", Wed = "\"Wed\"",
-                    Thu = "\"Thu\"", Fri = "\"Fri\"", Sat = "\"Sat\"", Sun = "\"Sun\"" }
+                    SlotsWeekDays { Mon = "Mon", Tue = "Tue", Wed = "Wed", Thu = "Thu",
+                    Fri = "Fri", Sat = "Sat", Sun = "Sun" }
                 );
                 /// The object `params.slots` of `booking.v1.resource.slots.set`: `array`.
                 ///
@@ -3819,7 +4075,7 @@ pub mod v1 {
                     pub timezone: ::std::string::String,
                     /// `weekDays`: `array`, required.
                     ///
-                    /// Values: `"Mon"`, `"Tue"`, `"Wed"`, `"Thu"`, `"Fri"`, `"Sat"`, `"Sun"`.
+                    /// Values: `Mon`, `Tue`, `Wed`, `Thu`, `Fri`, `Sat`, `Sun`.
                     pub week_days: ::std::vec::Vec<SlotsWeekDays>,
                     /// `slotSize`: `integer`, required.
                     pub slot_size: i64,
@@ -3941,30 +4197,6 @@ pub mod v1 {
                 Error { N100 = "100", N1007 = "1007", N1013 = "1013", N422 = "422" }
             );
             error_code!(Error);
-            /// Allowed values of `params.fields.isMain` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsMain {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsMain { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsInfoNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resource.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -3979,18 +4211,6 @@ pub mod v1 {
             string_enum!(
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
-            /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsConfirmationNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resource.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4006,18 +4226,6 @@ pub mod v1 {
                 FieldsTemplateTypeConfirmation { Inanimate = "inanimate", Animate =
                 "animate" }
             );
-            /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsReminderNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resource.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4028,18 +4236,6 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
-            /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsFeedbackNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resource.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4055,18 +4251,6 @@ pub mod v1 {
                 FieldsTemplateTypeFeedback { Inanimate = "inanimate", Animate = "animate"
                 }
             );
-            /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resource.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsDelayedNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resource.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4094,62 +4278,52 @@ pub mod v1 {
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
-                /// `isMain`: `string`, optional.
+                /// `isMain`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_main: ::std::option::Option<FieldsIsMain>,
-                /// `isInfoNotificationOn`: `string`, optional.
+                pub is_main: ::std::option::Option<bool>,
+                /// `isInfoNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_info_notification_on: ::std::option::Option<
-                    FieldsIsInfoNotificationOn,
-                >,
+                pub is_info_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeInfo`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_info: ::std::option::Option<FieldsTemplateTypeInfo>,
-                /// `isConfirmationNotificationOn`: `string`, optional.
+                /// `isConfirmationNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_confirmation_notification_on: ::std::option::Option<
-                    FieldsIsConfirmationNotificationOn,
-                >,
+                pub is_confirmation_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeConfirmation`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_confirmation: ::std::option::Option<
                     FieldsTemplateTypeConfirmation,
                 >,
-                /// `isReminderNotificationOn`: `string`, optional.
+                /// `isReminderNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_reminder_notification_on: ::std::option::Option<
-                    FieldsIsReminderNotificationOn,
-                >,
+                pub is_reminder_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeReminder`: `string`, optional.
                 ///
                 /// Values: `base`.
                 pub template_type_reminder: ::std::option::Option<
                     FieldsTemplateTypeReminder,
                 >,
-                /// `isFeedbackNotificationOn`: `string`, optional.
+                /// `isFeedbackNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_feedback_notification_on: ::std::option::Option<
-                    FieldsIsFeedbackNotificationOn,
-                >,
+                pub is_feedback_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeFeedback`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_feedback: ::std::option::Option<
                     FieldsTemplateTypeFeedback,
                 >,
-                /// `isDelayedNotificationOn`: `string`, optional.
+                /// `isDelayedNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_delayed_notification_on: ::std::option::Option<
-                    FieldsIsDelayedNotificationOn,
-                >,
+                pub is_delayed_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeDelayed`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
@@ -4225,7 +4399,7 @@ pub mod v1 {
                 /// Sets `isMain`.
                 pub fn is_main(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsMain>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_main = ::std::option::Option::Some(value.into());
                     self
@@ -4233,7 +4407,7 @@ pub mod v1 {
                 /// Sets `isInfoNotificationOn`.
                 pub fn is_info_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsInfoNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_info_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -4251,7 +4425,7 @@ pub mod v1 {
                 /// Sets `isConfirmationNotificationOn`.
                 pub fn is_confirmation_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsConfirmationNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_confirmation_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -4271,7 +4445,7 @@ pub mod v1 {
                 /// Sets `isReminderNotificationOn`.
                 pub fn is_reminder_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsReminderNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_reminder_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -4291,7 +4465,7 @@ pub mod v1 {
                 /// Sets `isFeedbackNotificationOn`.
                 pub fn is_feedback_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsFeedbackNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_feedback_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -4311,7 +4485,7 @@ pub mod v1 {
                 /// Sets `isDelayedNotificationOn`.
                 pub fn is_delayed_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsDelayedNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_delayed_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -4415,11 +4589,15 @@ pub mod v1 {
                         &self.description,
                     )?;
                     crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-                    crate::support::opt_entry(&mut map, "isMain", &self.is_main)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMain",
+                        &self.is_main.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "isInfoNotificationOn",
-                        &self.is_info_notification_on,
+                        &self.is_info_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -4429,7 +4607,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isConfirmationNotificationOn",
-                        &self.is_confirmation_notification_on,
+                        &self.is_confirmation_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -4439,7 +4617,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isReminderNotificationOn",
-                        &self.is_reminder_notification_on,
+                        &self.is_reminder_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -4449,7 +4627,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isFeedbackNotificationOn",
-                        &self.is_feedback_notification_on,
+                        &self.is_feedback_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -4459,7 +4637,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isDelayedNotificationOn",
-                        &self.is_delayed_notification_on,
+                        &self.is_delayed_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -4825,18 +5003,6 @@ pub mod v1 {
             }
             string_enum!(Error { N0 = "0", N100 = "100", N422 = "422", N1010 = "1010" });
             error_code!(Error);
-            /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsInfoNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resourceType.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4851,18 +5017,6 @@ pub mod v1 {
             string_enum!(
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
-            /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsConfirmationNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resourceType.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4878,18 +5032,6 @@ pub mod v1 {
                 FieldsTemplateTypeConfirmation { Inanimate = "inanimate", Animate =
                 "animate" }
             );
-            /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsReminderNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resourceType.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4900,18 +5042,6 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
-            /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsFeedbackNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resourceType.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4927,18 +5057,6 @@ pub mod v1 {
                 FieldsTemplateTypeFeedback { Inanimate = "inanimate", Animate = "animate"
                 }
             );
-            /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resourceType.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsDelayedNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resourceType.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4964,58 +5082,48 @@ pub mod v1 {
                 pub name: ::std::string::String,
                 /// `code`: `string`, required.
                 pub code: ::std::string::String,
-                /// `isInfoNotificationOn`: `string`, optional.
+                /// `isInfoNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_info_notification_on: ::std::option::Option<
-                    FieldsIsInfoNotificationOn,
-                >,
+                pub is_info_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeInfo`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_info: ::std::option::Option<FieldsTemplateTypeInfo>,
-                /// `isConfirmationNotificationOn`: `string`, optional.
+                /// `isConfirmationNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_confirmation_notification_on: ::std::option::Option<
-                    FieldsIsConfirmationNotificationOn,
-                >,
+                pub is_confirmation_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeConfirmation`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_confirmation: ::std::option::Option<
                     FieldsTemplateTypeConfirmation,
                 >,
-                /// `isReminderNotificationOn`: `string`, optional.
+                /// `isReminderNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_reminder_notification_on: ::std::option::Option<
-                    FieldsIsReminderNotificationOn,
-                >,
+                pub is_reminder_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeReminder`: `string`, optional.
                 ///
                 /// Values: `base`.
                 pub template_type_reminder: ::std::option::Option<
                     FieldsTemplateTypeReminder,
                 >,
-                /// `isFeedbackNotificationOn`: `string`, optional.
+                /// `isFeedbackNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_feedback_notification_on: ::std::option::Option<
-                    FieldsIsFeedbackNotificationOn,
-                >,
+                pub is_feedback_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeFeedback`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_feedback: ::std::option::Option<
                     FieldsTemplateTypeFeedback,
                 >,
-                /// `isDelayedNotificationOn`: `string`, optional.
+                /// `isDelayedNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_delayed_notification_on: ::std::option::Option<
-                    FieldsIsDelayedNotificationOn,
-                >,
+                pub is_delayed_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeDelayed`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
@@ -5071,7 +5179,7 @@ pub mod v1 {
                 /// Sets `isInfoNotificationOn`.
                 pub fn is_info_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsInfoNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_info_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -5089,7 +5197,7 @@ pub mod v1 {
                 /// Sets `isConfirmationNotificationOn`.
                 pub fn is_confirmation_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsConfirmationNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_confirmation_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -5109,7 +5217,7 @@ pub mod v1 {
                 /// Sets `isReminderNotificationOn`.
                 pub fn is_reminder_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsReminderNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_reminder_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -5129,7 +5237,7 @@ pub mod v1 {
                 /// Sets `isFeedbackNotificationOn`.
                 pub fn is_feedback_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsFeedbackNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_feedback_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -5149,7 +5257,7 @@ pub mod v1 {
                 /// Sets `isDelayedNotificationOn`.
                 pub fn is_delayed_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsDelayedNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_delayed_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -5251,7 +5359,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isInfoNotificationOn",
-                        &self.is_info_notification_on,
+                        &self.is_info_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5261,7 +5369,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isConfirmationNotificationOn",
-                        &self.is_confirmation_notification_on,
+                        &self.is_confirmation_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5271,7 +5379,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isReminderNotificationOn",
-                        &self.is_reminder_notification_on,
+                        &self.is_reminder_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5281,7 +5389,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isFeedbackNotificationOn",
-                        &self.is_feedback_notification_on,
+                        &self.is_feedback_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5291,7 +5399,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isDelayedNotificationOn",
-                        &self.is_delayed_notification_on,
+                        &self.is_delayed_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5385,13 +5493,35 @@ pub mod v1 {
             pub struct Output {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { id: object.field("id")? })
+                    object.fits(&["id"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Add {
@@ -5503,12 +5633,43 @@ pub mod v1 {
                 pub template_type_feedback: ::std::option::Option<::std::string::String>,
                 /// `templateTypeReminder`: `string`, optional.
                 pub template_type_reminder: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputResourceType {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "code",
+                                "confirmationCounterDelay",
+                                "confirmationNotificationDelay",
+                                "confirmationNotificationRepetitions",
+                                "confirmationNotificationRepetitionsInterval",
+                                "delayedCounterDelay",
+                                "delayedNotificationDelay",
+                                "id",
+                                "infoNotificationDelay",
+                                "isConfirmationNotificationOn",
+                                "isDelayedNotificationOn",
+                                "isFeedbackNotificationOn",
+                                "isReminderNotificationOn",
+                                "name",
+                                "reminderNotificationDelay",
+                                "templateTypeConfirmation",
+                                "templateTypeDelayed",
+                                "templateTypeFeedback",
+                                "templateTypeReminder",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         code: object.field("code")?,
                         confirmation_counter_delay: object
@@ -5540,7 +5701,100 @@ pub mod v1 {
                         template_type_delayed: object.field("templateTypeDelayed")?,
                         template_type_feedback: object.field("templateTypeFeedback")?,
                         template_type_reminder: object.field("templateTypeReminder")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputResourceType {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "code", &self.code)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationCounterDelay",
+                        &self.confirmation_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationDelay",
+                        &self.confirmation_notification_delay,
+                    )?;
+                    map.serialize_entry(
+                        "confirmationNotificationRepetitions",
+                        &self.confirmation_notification_repetitions,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationRepetitionsInterval",
+                        &self.confirmation_notification_repetitions_interval,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedCounterDelay",
+                        &self.delayed_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedNotificationDelay",
+                        &self.delayed_notification_delay,
+                    )?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    map.serialize_entry(
+                        "infoNotificationDelay",
+                        &self.info_notification_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isConfirmationNotificationOn",
+                        &self.is_confirmation_notification_on,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isDelayedNotificationOn",
+                        &self.is_delayed_notification_on,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isFeedbackNotificationOn",
+                        &self.is_feedback_notification_on,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isReminderNotificationOn",
+                        &self.is_reminder_notification_on,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "reminderNotificationDelay",
+                        &self.reminder_notification_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeConfirmation",
+                        &self.template_type_confirmation,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeDelayed",
+                        &self.template_type_delayed,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeFeedback",
+                        &self.template_type_feedback,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeReminder",
+                        &self.template_type_reminder,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `booking.v1.resourceType.get`: `object`.
@@ -5551,15 +5805,39 @@ pub mod v1 {
             pub struct Output {
                 /// `resourceType`: `object`, optional.
                 pub resource_type: ::std::option::Option<OutputResourceType>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["resourceType"], &[])?;
                     ::std::result::Result::Ok(Self {
                         resource_type: object.field("resourceType")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resourceType",
+                        &self.resource_type,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -5809,12 +6087,43 @@ pub mod v1 {
                 pub template_type_feedback: ::std::option::Option<::std::string::String>,
                 /// `templateTypeReminder`: `string`, optional.
                 pub template_type_reminder: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputResource {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "code",
+                                "confirmationCounterDelay",
+                                "confirmationNotificationDelay",
+                                "confirmationNotificationRepetitions",
+                                "confirmationNotificationRepetitionsInterval",
+                                "delayedCounterDelay",
+                                "delayedNotificationDelay",
+                                "id",
+                                "infoNotificationDelay",
+                                "isConfirmationNotificationOn",
+                                "isDelayedNotificationOn",
+                                "isFeedbackNotificationOn",
+                                "isReminderNotificationOn",
+                                "name",
+                                "reminderNotificationDelay",
+                                "templateTypeConfirmation",
+                                "templateTypeDelayed",
+                                "templateTypeFeedback",
+                                "templateTypeReminder",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         code: object.field("code")?,
                         confirmation_counter_delay: object
@@ -5846,7 +6155,100 @@ pub mod v1 {
                         template_type_delayed: object.field("templateTypeDelayed")?,
                         template_type_feedback: object.field("templateTypeFeedback")?,
                         template_type_reminder: object.field("templateTypeReminder")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputResource {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "code", &self.code)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationCounterDelay",
+                        &self.confirmation_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationDelay",
+                        &self.confirmation_notification_delay,
+                    )?;
+                    map.serialize_entry(
+                        "confirmationNotificationRepetitions",
+                        &self.confirmation_notification_repetitions,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "confirmationNotificationRepetitionsInterval",
+                        &self.confirmation_notification_repetitions_interval,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedCounterDelay",
+                        &self.delayed_counter_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "delayedNotificationDelay",
+                        &self.delayed_notification_delay,
+                    )?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    map.serialize_entry(
+                        "infoNotificationDelay",
+                        &self.info_notification_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isConfirmationNotificationOn",
+                        &self.is_confirmation_notification_on,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isDelayedNotificationOn",
+                        &self.is_delayed_notification_on,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isFeedbackNotificationOn",
+                        &self.is_feedback_notification_on,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isReminderNotificationOn",
+                        &self.is_reminder_notification_on,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "reminderNotificationDelay",
+                        &self.reminder_notification_delay,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeConfirmation",
+                        &self.template_type_confirmation,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeDelayed",
+                        &self.template_type_delayed,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeFeedback",
+                        &self.template_type_feedback,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "templateTypeReminder",
+                        &self.template_type_reminder,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `booking.v1.resourceType.list`: `object`.
@@ -5857,15 +6259,35 @@ pub mod v1 {
             pub struct Output {
                 /// `resource`: `object[]`, optional.
                 pub resource: ::std::vec::Vec<OutputResource>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["resource"], &[])?;
                     ::std::result::Result::Ok(Self {
                         resource: object.field("resource")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("resource", &self.resource)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -5900,18 +6322,6 @@ pub mod v1 {
                 Error { N1007 = "1007", N100 = "100", N422 = "422", N1011 = "1011" }
             );
             error_code!(Error);
-            /// Allowed values of `params.fields.isInfoNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsInfoNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsInfoNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeInfo` in `booking.v1.resourceType.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -5926,18 +6336,6 @@ pub mod v1 {
             string_enum!(
                 FieldsTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
             );
-            /// Allowed values of `params.fields.isConfirmationNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsConfirmationNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsConfirmationNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeConfirmation` in `booking.v1.resourceType.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -5953,18 +6351,6 @@ pub mod v1 {
                 FieldsTemplateTypeConfirmation { Inanimate = "inanimate", Animate =
                 "animate" }
             );
-            /// Allowed values of `params.fields.isReminderNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsReminderNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsReminderNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeReminder` in `booking.v1.resourceType.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -5975,18 +6361,6 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(FieldsTemplateTypeReminder { Base = "base" });
-            /// Allowed values of `params.fields.isFeedbackNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsFeedbackNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsFeedbackNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeFeedback` in `booking.v1.resourceType.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -6002,18 +6376,6 @@ pub mod v1 {
                 FieldsTemplateTypeFeedback { Inanimate = "inanimate", Animate = "animate"
                 }
             );
-            /// Allowed values of `params.fields.isDelayedNotificationOn` in `booking.v1.resourceType.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsDelayedNotificationOn {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsDelayedNotificationOn { Y = "Y", N = "N" });
             /// Allowed values of `params.fields.templateTypeDelayed` in `booking.v1.resourceType.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -6039,58 +6401,48 @@ pub mod v1 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `code`: `string`, optional.
                 pub code: ::std::option::Option<::std::string::String>,
-                /// `isInfoNotificationOn`: `string`, optional.
+                /// `isInfoNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_info_notification_on: ::std::option::Option<
-                    FieldsIsInfoNotificationOn,
-                >,
+                pub is_info_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeInfo`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_info: ::std::option::Option<FieldsTemplateTypeInfo>,
-                /// `isConfirmationNotificationOn`: `string`, optional.
+                /// `isConfirmationNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_confirmation_notification_on: ::std::option::Option<
-                    FieldsIsConfirmationNotificationOn,
-                >,
+                pub is_confirmation_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeConfirmation`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_confirmation: ::std::option::Option<
                     FieldsTemplateTypeConfirmation,
                 >,
-                /// `isReminderNotificationOn`: `string`, optional.
+                /// `isReminderNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_reminder_notification_on: ::std::option::Option<
-                    FieldsIsReminderNotificationOn,
-                >,
+                pub is_reminder_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeReminder`: `string`, optional.
                 ///
                 /// Values: `base`.
                 pub template_type_reminder: ::std::option::Option<
                     FieldsTemplateTypeReminder,
                 >,
-                /// `isFeedbackNotificationOn`: `string`, optional.
+                /// `isFeedbackNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_feedback_notification_on: ::std::option::Option<
-                    FieldsIsFeedbackNotificationOn,
-                >,
+                pub is_feedback_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeFeedback`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_feedback: ::std::option::Option<
                     FieldsTemplateTypeFeedback,
                 >,
-                /// `isDelayedNotificationOn`: `string`, optional.
+                /// `isDelayedNotificationOn`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_delayed_notification_on: ::std::option::Option<
-                    FieldsIsDelayedNotificationOn,
-                >,
+                pub is_delayed_notification_on: ::std::option::Option<bool>,
                 /// `templateTypeDelayed`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
@@ -6159,7 +6511,7 @@ pub mod v1 {
                 /// Sets `isInfoNotificationOn`.
                 pub fn is_info_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsInfoNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_info_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -6177,7 +6529,7 @@ pub mod v1 {
                 /// Sets `isConfirmationNotificationOn`.
                 pub fn is_confirmation_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsConfirmationNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_confirmation_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -6197,7 +6549,7 @@ pub mod v1 {
                 /// Sets `isReminderNotificationOn`.
                 pub fn is_reminder_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsReminderNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_reminder_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -6217,7 +6569,7 @@ pub mod v1 {
                 /// Sets `isFeedbackNotificationOn`.
                 pub fn is_feedback_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsFeedbackNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_feedback_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -6237,7 +6589,7 @@ pub mod v1 {
                 /// Sets `isDelayedNotificationOn`.
                 pub fn is_delayed_notification_on(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsDelayedNotificationOn>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_delayed_notification_on = ::std::option::Option::Some(
                         value.into(),
@@ -6339,7 +6691,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isInfoNotificationOn",
-                        &self.is_info_notification_on,
+                        &self.is_info_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -6349,7 +6701,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isConfirmationNotificationOn",
-                        &self.is_confirmation_notification_on,
+                        &self.is_confirmation_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -6359,7 +6711,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isReminderNotificationOn",
-                        &self.is_reminder_notification_on,
+                        &self.is_reminder_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -6369,7 +6721,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isFeedbackNotificationOn",
-                        &self.is_feedback_notification_on,
+                        &self.is_feedback_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -6379,7 +6731,7 @@ pub mod v1 {
                     crate::support::opt_entry(
                         &mut map,
                         "isDelayedNotificationOn",
-                        &self.is_delayed_notification_on,
+                        &self.is_delayed_notification_on.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -6997,16 +7349,38 @@ pub mod v1 {
                     pub id: ::std::option::Option<i64>,
                     /// `type`: `object`, optional.
                     pub type_: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["id", "type"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.serialize_entry("type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -7358,17 +7732,48 @@ pub mod v1 {
                     pub module_id: ::std::option::Option<::std::string::String>,
                     /// `value`: `string`, optional.
                     pub value: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["entityTypeId", "moduleId", "value"], &[])?;
                         ::std::result::Result::Ok(Self {
                             entity_type_id: object.field("entityTypeId")?,
                             module_id: object.field("moduleId")?,
                             value: object.field("value")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "entityTypeId",
+                            &self.entity_type_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "moduleId",
+                            &self.module_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "value", &self.value)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -7520,16 +7925,37 @@ pub mod v1 {
                 pub id: ::std::option::Option<i64>,
                 /// `note`: `string`, optional.
                 pub note: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "note"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         note: object.field("note")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "note", &self.note)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -7617,16 +8043,37 @@ pub mod v1 {
                 pub id: ::std::option::Option<i64>,
                 /// `note`: `string`, optional.
                 pub note: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "note"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         note: object.field("note")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "note", &self.note)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {

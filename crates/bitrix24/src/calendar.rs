@@ -126,12 +126,38 @@ pub mod accessibility {
             pub importance: ::std::option::Option<OutputImportance>,
             /// `EVENT_TYPE`: `string`, optional.
             pub event_type: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "NAME",
+                            "DATE_FROM",
+                            "DATE_TO",
+                            "DATE_FROM_TS_UTC",
+                            "DATE_TO_TS_UTC",
+                            "~USER_OFFSET_FROM",
+                            "~USER_OFFSET_TO",
+                            "DT_SKIP_TIME",
+                            "TZ_FROM",
+                            "TZ_TO",
+                            "ACCESSIBILITY",
+                            "IMPORTANCE",
+                            "EVENT_TYPE",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -147,7 +173,53 @@ pub mod accessibility {
                     accessibility: object.field("ACCESSIBILITY")?,
                     importance: object.field("IMPORTANCE")?,
                     event_type: object.field("EVENT_TYPE")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+                crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_FROM_TS_UTC",
+                    &self.date_from_ts_utc,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_TO_TS_UTC",
+                    &self.date_to_ts_utc,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~USER_OFFSET_FROM",
+                    &self.tilde_user_offset_from,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~USER_OFFSET_TO",
+                    &self.tilde_user_offset_to,
+                )?;
+                crate::support::opt_entry(&mut map, "DT_SKIP_TIME", &self.dt_skip_time)?;
+                crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+                crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACCESSIBILITY",
+                    &self.accessibility,
+                )?;
+                crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+                crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -186,16 +258,16 @@ pub mod event {
         pub to_ts: ::std::option::Option<i64>,
         /// `section`: `integer`, required.
         pub section: i64,
-        /// `auto_detect_section`: `string`, optional.
+        /// `auto_detect_section`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub auto_detect_section: ::std::option::Option<add::AutoDetectSection>,
+        pub auto_detect_section: ::std::option::Option<bool>,
         /// `name`: `string`, required.
         pub name: ::std::string::String,
-        /// `skip_time`: `string`, optional.
+        /// `skip_time`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub skip_time: ::std::option::Option<add::SkipTime>,
+        pub skip_time: ::std::option::Option<bool>,
         /// `timezone_from`: `string`, optional.
         pub timezone_from: ::std::option::Option<::std::string::String>,
         /// `timezone_to`: `string`, optional.
@@ -210,16 +282,16 @@ pub mod event {
         pub accessibility: ::std::option::Option<::std::string::String>,
         /// `importance`: `string`, optional.
         pub importance: ::std::option::Option<::std::string::String>,
-        /// `private_event`: `string`, optional.
+        /// `private_event`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub private_event: ::std::option::Option<add::PrivateEvent>,
+        pub private_event: ::std::option::Option<bool>,
         /// `rrule`: `object`, optional.
         pub rrule: ::std::option::Option<add::Rrule>,
-        /// `is_meeting`: `string`, optional.
+        /// `is_meeting`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub is_meeting: ::std::option::Option<add::IsMeeting>,
+        pub is_meeting: ::std::option::Option<bool>,
         /// `location`: `string`, optional.
         pub location: ::std::option::Option<::std::string::String>,
         /// `remind`: `array`, optional.
@@ -282,16 +354,13 @@ pub mod event {
         /// Sets `auto_detect_section`.
         pub fn auto_detect_section(
             mut self,
-            value: impl ::std::convert::Into<add::AutoDetectSection>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.auto_detect_section = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `skip_time`.
-        pub fn skip_time(
-            mut self,
-            value: impl ::std::convert::Into<add::SkipTime>,
-        ) -> Self {
+        pub fn skip_time(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.skip_time = ::std::option::Option::Some(value.into());
             self
         }
@@ -352,10 +421,7 @@ pub mod event {
             self
         }
         /// Sets `private_event`.
-        pub fn private_event(
-            mut self,
-            value: impl ::std::convert::Into<add::PrivateEvent>,
-        ) -> Self {
+        pub fn private_event(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.private_event = ::std::option::Option::Some(value.into());
             self
         }
@@ -365,10 +431,7 @@ pub mod event {
             self
         }
         /// Sets `is_meeting`.
-        pub fn is_meeting(
-            mut self,
-            value: impl ::std::convert::Into<add::IsMeeting>,
-        ) -> Self {
+        pub fn is_meeting(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_meeting = ::std::option::Option::Some(value.into());
             self
         }
@@ -442,10 +505,14 @@ pub mod event {
             crate::support::opt_entry(
                 &mut map,
                 "auto_detect_section",
-                &self.auto_detect_section,
+                &self.auto_detect_section.map(crate::support::yes_no),
             )?;
             map.serialize_entry("name", &self.name)?;
-            crate::support::opt_entry(&mut map, "skip_time", &self.skip_time)?;
+            crate::support::opt_entry(
+                &mut map,
+                "skip_time",
+                &self.skip_time.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
             crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
             crate::support::opt_entry(&mut map, "description", &self.description)?;
@@ -453,9 +520,17 @@ pub mod event {
             crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
             crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
             crate::support::opt_entry(&mut map, "importance", &self.importance)?;
-            crate::support::opt_entry(&mut map, "private_event", &self.private_event)?;
+            crate::support::opt_entry(
+                &mut map,
+                "private_event",
+                &self.private_event.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
-            crate::support::opt_entry(&mut map, "is_meeting", &self.is_meeting)?;
+            crate::support::opt_entry(
+                &mut map,
+                "is_meeting",
+                &self.is_meeting.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "location", &self.location)?;
             crate::support::opt_entry(&mut map, "remind", &self.remind)?;
             crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
@@ -707,10 +782,10 @@ pub mod event {
         pub section: ::std::option::Option<i64>,
         /// `name`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
-        /// `skip_time`: `string`, optional.
+        /// `skip_time`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub skip_time: ::std::option::Option<update::SkipTime>,
+        pub skip_time: ::std::option::Option<bool>,
         /// `timezone_from`: `string`, optional.
         pub timezone_from: ::std::option::Option<::std::string::String>,
         /// `timezone_to`: `string`, optional.
@@ -725,10 +800,10 @@ pub mod event {
         pub accessibility: ::std::option::Option<::std::string::String>,
         /// `importance`: `string`, optional.
         pub importance: ::std::option::Option<::std::string::String>,
-        /// `private_event`: `string`, optional.
+        /// `private_event`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub private_event: ::std::option::Option<update::PrivateEvent>,
+        pub private_event: ::std::option::Option<bool>,
         /// `recurrence_mode`: `string`, optional.
         ///
         /// Values: `this`, `next`, `all`.
@@ -737,10 +812,10 @@ pub mod event {
         pub current_date_from: ::std::option::Option<::std::string::String>,
         /// `rrule`: `object`, optional.
         pub rrule: ::std::option::Option<update::Rrule>,
-        /// `is_meeting`: `string`, optional.
+        /// `is_meeting`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub is_meeting: ::std::option::Option<update::IsMeeting>,
+        pub is_meeting: ::std::option::Option<bool>,
         /// `location`: `string`, optional.
         pub location: ::std::option::Option<::std::string::String>,
         /// `remind`: `array`, optional.
@@ -832,10 +907,7 @@ pub mod event {
             self
         }
         /// Sets `skip_time`.
-        pub fn skip_time(
-            mut self,
-            value: impl ::std::convert::Into<update::SkipTime>,
-        ) -> Self {
+        pub fn skip_time(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.skip_time = ::std::option::Option::Some(value.into());
             self
         }
@@ -896,10 +968,7 @@ pub mod event {
             self
         }
         /// Sets `private_event`.
-        pub fn private_event(
-            mut self,
-            value: impl ::std::convert::Into<update::PrivateEvent>,
-        ) -> Self {
+        pub fn private_event(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.private_event = ::std::option::Option::Some(value.into());
             self
         }
@@ -925,10 +994,7 @@ pub mod event {
             self
         }
         /// Sets `is_meeting`.
-        pub fn is_meeting(
-            mut self,
-            value: impl ::std::convert::Into<update::IsMeeting>,
-        ) -> Self {
+        pub fn is_meeting(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_meeting = ::std::option::Option::Some(value.into());
             self
         }
@@ -1006,7 +1072,11 @@ pub mod event {
             crate::support::opt_entry(&mut map, "to_ts", &self.to_ts)?;
             crate::support::opt_entry(&mut map, "section", &self.section)?;
             crate::support::opt_entry(&mut map, "name", &self.name)?;
-            crate::support::opt_entry(&mut map, "skip_time", &self.skip_time)?;
+            crate::support::opt_entry(
+                &mut map,
+                "skip_time",
+                &self.skip_time.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
             crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
             crate::support::opt_entry(&mut map, "description", &self.description)?;
@@ -1014,7 +1084,11 @@ pub mod event {
             crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
             crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
             crate::support::opt_entry(&mut map, "importance", &self.importance)?;
-            crate::support::opt_entry(&mut map, "private_event", &self.private_event)?;
+            crate::support::opt_entry(
+                &mut map,
+                "private_event",
+                &self.private_event.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(
                 &mut map,
                 "recurrence_mode",
@@ -1026,7 +1100,11 @@ pub mod event {
                 &self.current_date_from,
             )?;
             crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
-            crate::support::opt_entry(&mut map, "is_meeting", &self.is_meeting)?;
+            crate::support::opt_entry(
+                &mut map,
+                "is_meeting",
+                &self.is_meeting.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "location", &self.location)?;
             crate::support::opt_entry(&mut map, "remind", &self.remind)?;
             crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
@@ -1084,42 +1162,6 @@ pub mod event {
         ///
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
-        /// Allowed values of `params.auto_detect_section` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum AutoDetectSection {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(AutoDetectSection { Y = "Y", N = "N" });
-        /// Allowed values of `params.skip_time` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SkipTime {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(SkipTime { Y = "Y", N = "N" });
-        /// Allowed values of `params.private_event` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PrivateEvent {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PrivateEvent { Y = "Y", N = "N" });
         /// The object `params.rrule` of `calendar.event.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
@@ -1219,18 +1261,6 @@ pub mod event {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Rrule);
-        /// Allowed values of `params.is_meeting` in `calendar.event.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IsMeeting {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(IsMeeting { Y = "Y", N = "N" });
         /// The object `params.remind` of `calendar.event.add`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
@@ -1586,12 +1616,32 @@ pub mod event {
             pub language_id: ::std::option::Option<::std::string::String>,
             /// `MAIL_FROM`: `string`, optional.
             pub mail_from: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputMeeting {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "HOST_NAME",
+                            "NOTIFY",
+                            "REINVITE",
+                            "ALLOW_INVITE",
+                            "HIDE_GUESTS",
+                            "MEETING_CREATOR",
+                            "LANGUAGE_ID",
+                            "MAIL_FROM",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     host_name: object.field("HOST_NAME")?,
                     notify: object.field("NOTIFY")?,
@@ -1601,7 +1651,31 @@ pub mod event {
                     meeting_creator: object.field("MEETING_CREATOR")?,
                     language_id: object.field("LANGUAGE_ID")?,
                     mail_from: object.field("MAIL_FROM")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputMeeting {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
+                crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
+                crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
+                crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
+                crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MEETING_CREATOR",
+                    &self.meeting_creator,
+                )?;
+                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+                crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.REMIND` of `calendar.event.getbyid`: `object[]`.
@@ -1614,16 +1688,37 @@ pub mod event {
             pub type_: ::std::option::Option<::std::string::String>,
             /// `count`: `integer`, optional.
             pub count: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRemind {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["type", "count"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     count: object.field("count")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRemind {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "count", &self.count)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
@@ -1636,16 +1731,37 @@ pub mod event {
             pub mo: ::std::option::Option<::std::string::String>,
             /// `WE`: `string`, optional.
             pub we: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRruleByday {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["MO", "WE"], &[])?;
                 ::std::result::Result::Ok(Self {
                     mo: object.field("MO")?,
                     we: object.field("WE")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRruleByday {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "MO", &self.mo)?;
+                crate::support::opt_entry(&mut map, "WE", &self.we)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
@@ -1666,12 +1782,23 @@ pub mod event {
             pub tilde_until: ::std::option::Option<::std::string::String>,
             /// `UNTIL_TS`: `integer`, optional.
             pub until_ts: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRrule {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["FREQ", "BYDAY", "INTERVAL", "UNTIL", "~UNTIL", "UNTIL_TS"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     freq: object.field("FREQ")?,
                     byday: object.field("BYDAY")?,
@@ -1679,7 +1806,25 @@ pub mod event {
                     until: object.field("UNTIL")?,
                     tilde_until: object.field("~UNTIL")?,
                     until_ts: object.field("UNTIL_TS")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRrule {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+                crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
+                crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+                crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+                crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
+                crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.RELATIONS` of `calendar.event.getbyid`: `object`.
@@ -1692,16 +1837,45 @@ pub mod event {
             pub original_recursion_id: ::std::option::Option<i64>,
             /// `COMMENT_XML_ID`: `string`, optional.
             pub comment_xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRelations {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["ORIGINAL_RECURSION_ID", "COMMENT_XML_ID"], &[])?;
                 ::std::result::Result::Ok(Self {
                     original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
                     comment_xml_id: object.field("COMMENT_XML_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRelations {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGINAL_RECURSION_ID",
+                    &self.original_recursion_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "COMMENT_XML_ID",
+                    &self.comment_xml_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.ATTENDEE_LIST` of `calendar.event.getbyid`: `object[]`.
@@ -1716,17 +1890,39 @@ pub mod event {
             pub entry_id: ::std::option::Option<::std::string::String>,
             /// `status`: `string`, optional.
             pub status: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputAttendeeList {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "entryId", "status"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     entry_id: object.field("entryId")?,
                     status: object.field("status")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputAttendeeList {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
+                crate::support::opt_entry(&mut map, "status", &self.status)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `object[]`.
@@ -1739,16 +1935,37 @@ pub mod event {
             pub entity_id: ::std::option::Option<::std::string::String>,
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputAttendeesEntityList {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["entityId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     entity_id: object.field("entityId")?,
                     id: object.field("id")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputAttendeesEntityList {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `calendar.event.getbyid`: `object`.
@@ -1871,12 +2088,81 @@ pub mod event {
             pub tilde_user_offset_from: ::std::option::Option<i64>,
             /// `~USER_OFFSET_TO`: `integer`, optional.
             pub tilde_user_offset_to: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "PARENT_ID",
+                            "DELETED",
+                            "CAL_TYPE",
+                            "OWNER_ID",
+                            "NAME",
+                            "DATE_FROM",
+                            "DATE_TO",
+                            "ORIGINAL_DATE_FROM",
+                            "TZ_FROM",
+                            "TZ_TO",
+                            "TZ_OFFSET_FROM",
+                            "TZ_OFFSET_TO",
+                            "DATE_FROM_TS_UTC",
+                            "DATE_TO_TS_UTC",
+                            "DT_SKIP_TIME",
+                            "DT_LENGTH",
+                            "EVENT_TYPE",
+                            "CREATED_BY",
+                            "DATE_CREATE",
+                            "TIMESTAMP_X",
+                            "DESCRIPTION",
+                            "PRIVATE_EVENT",
+                            "ACCESSIBILITY",
+                            "IMPORTANCE",
+                            "IS_MEETING",
+                            "MEETING_STATUS",
+                            "MEETING_HOST",
+                            "MEETING",
+                            "LOCATION",
+                            "REMIND",
+                            "COLOR",
+                            "RRULE",
+                            "EXDATE",
+                            "DAV_XML_ID",
+                            "G_EVENT_ID",
+                            "DAV_EXCH_LABEL",
+                            "CAL_DAV_LABEL",
+                            "VERSION",
+                            "ATTENDEES_CODES",
+                            "RECURRENCE_ID",
+                            "RELATIONS",
+                            "SECTION_ID",
+                            "SYNC_STATUS",
+                            "UF_CRM_CAL_EVENT",
+                            "UF_WEBDAV_CAL_EVENT",
+                            "SECTION_DAV_XML_ID",
+                            "DATE_FROM_FORMATTED",
+                            "DATE_TO_FORMATTED",
+                            "SECT_ID",
+                            "ATTENDEE_LIST",
+                            "COLLAB_ID",
+                            "~RRULE_DESCRIPTION",
+                            "attendeesEntityList",
+                            "~DESCRIPTION",
+                            "~USER_OFFSET_FROM",
+                            "~USER_OFFSET_TO",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     parent_id: object.field("PARENT_ID")?,
@@ -1935,7 +2221,140 @@ pub mod event {
                     tilde_description: object.field("~DESCRIPTION")?,
                     tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
                     tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
+                crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+                crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+                crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+                map.serialize_entry("ORIGINAL_DATE_FROM", &self.original_date_from)?;
+                crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+                crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TZ_OFFSET_FROM",
+                    &self.tz_offset_from,
+                )?;
+                crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_FROM_TS_UTC",
+                    &self.date_from_ts_utc,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_TO_TS_UTC",
+                    &self.date_to_ts_utc,
+                )?;
+                crate::support::opt_entry(&mut map, "DT_SKIP_TIME", &self.dt_skip_time)?;
+                crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+                map.serialize_entry("EVENT_TYPE", &self.event_type)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PRIVATE_EVENT",
+                    &self.private_event,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACCESSIBILITY",
+                    &self.accessibility,
+                )?;
+                crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+                crate::support::opt_entry(&mut map, "IS_MEETING", &self.is_meeting)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MEETING_STATUS",
+                    &self.meeting_status,
+                )?;
+                crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
+                crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
+                crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+                map.serialize_entry("REMIND", &self.remind)?;
+                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+                crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
+                crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
+                crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
+                crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DAV_EXCH_LABEL",
+                    &self.dav_exch_label,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CAL_DAV_LABEL",
+                    &self.cal_dav_label,
+                )?;
+                crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+                map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "RECURRENCE_ID",
+                    &self.recurrence_id,
+                )?;
+                crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
+                crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+                map.serialize_entry("SYNC_STATUS", &self.sync_status)?;
+                map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "UF_WEBDAV_CAL_EVENT",
+                    &self.uf_webdav_cal_event,
+                )?;
+                map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_FROM_FORMATTED",
+                    &self.date_from_formatted,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_TO_FORMATTED",
+                    &self.date_to_formatted,
+                )?;
+                crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+                map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
+                map.serialize_entry("COLLAB_ID", &self.collab_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~RRULE_DESCRIPTION",
+                    &self.tilde_rrule_description,
+                )?;
+                map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~DESCRIPTION",
+                    &self.tilde_description,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~USER_OFFSET_FROM",
+                    &self.tilde_user_offset_from,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~USER_OFFSET_TO",
+                    &self.tilde_user_offset_to,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Getbyid {
@@ -1955,30 +2374,6 @@ pub mod event {
         ///
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
-        /// Allowed values of `params.skip_time` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SkipTime {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(SkipTime { Y = "Y", N = "N" });
-        /// Allowed values of `params.private_event` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PrivateEvent {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PrivateEvent { Y = "Y", N = "N" });
         /// Allowed values of `params.recurrence_mode` in `calendar.event.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -2092,18 +2487,6 @@ pub mod event {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Rrule);
-        /// Allowed values of `params.is_meeting` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IsMeeting {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(IsMeeting { Y = "Y", N = "N" });
         /// The object `params.remind` of `calendar.event.update`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
@@ -2761,30 +3144,6 @@ pub mod resource {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
-            /// Allowed values of `result.DELETED` in `calendar.resource.booking.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemDeleted {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemDeleted { Y = "Y", N = "N" });
-            /// Allowed values of `result.DT_SKIP_TIME` in `calendar.resource.booking.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemDtSkipTime {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemDtSkipTime { Y = "Y", N = "N" });
             /// The object `result` of `calendar.resource.booking.list`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
@@ -2795,10 +3154,10 @@ pub mod resource {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `PARENT_ID`: `string`, optional.
                 pub parent_id: ::std::option::Option<::std::string::String>,
-                /// `DELETED`: `string`, optional.
+                /// `DELETED`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub deleted: ::std::option::Option<ItemDeleted>,
+                pub deleted: ::std::option::Option<bool>,
                 /// `CAL_TYPE`: `string`, optional.
                 pub cal_type: ::std::option::Option<::std::string::String>,
                 /// `OWNER_ID`: `string`, optional.
@@ -2821,10 +3180,10 @@ pub mod resource {
                 pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
                 /// `DATE_TO_TS_UTC`: `string`, optional.
                 pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
-                /// `DT_SKIP_TIME`: `string`, optional.
+                /// `DT_SKIP_TIME`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub dt_skip_time: ::std::option::Option<ItemDtSkipTime>,
+                pub dt_skip_time: ::std::option::Option<bool>,
                 /// `DT_LENGTH`: `integer`, optional.
                 pub dt_length: ::std::option::Option<i64>,
                 /// `EVENT_TYPE`: `string`, optional.
@@ -2855,12 +3214,54 @@ pub mod resource {
                 pub sect_id: ::std::option::Option<::std::string::String>,
                 /// `RESOURCE_BOOKING_ID`: `integer`, optional.
                 pub resource_booking_id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Item {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "PARENT_ID",
+                                "DELETED",
+                                "CAL_TYPE",
+                                "OWNER_ID",
+                                "NAME",
+                                "DATE_FROM",
+                                "DATE_TO",
+                                "TZ_FROM",
+                                "TZ_TO",
+                                "TZ_OFFSET_FROM",
+                                "TZ_OFFSET_TO",
+                                "DATE_FROM_TS_UTC",
+                                "DATE_TO_TS_UTC",
+                                "DT_SKIP_TIME",
+                                "DT_LENGTH",
+                                "EVENT_TYPE",
+                                "CREATED_BY",
+                                "DATE_CREATE",
+                                "TIMESTAMP_X",
+                                "DESCRIPTION",
+                                "IS_MEETING",
+                                "MEETING_STATUS",
+                                "MEETING_HOST",
+                                "VERSION",
+                                "SECTION_ID",
+                                "DATE_FROM_FORMATTED",
+                                "DATE_TO_FORMATTED",
+                                "SECT_ID",
+                                "RESOURCE_BOOKING_ID",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         parent_id: object.field("PARENT_ID")?,
@@ -2892,7 +3293,105 @@ pub mod resource {
                         date_to_formatted: object.field("DATE_TO_FORMATTED")?,
                         sect_id: object.field("SECT_ID")?,
                         resource_booking_id: object.field("RESOURCE_BOOKING_ID")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DELETED",
+                        &self.deleted.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+                    crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+                    crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+                    crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TZ_OFFSET_FROM",
+                        &self.tz_offset_from,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TZ_OFFSET_TO",
+                        &self.tz_offset_to,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_FROM_TS_UTC",
+                        &self.date_from_ts_utc,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_TO_TS_UTC",
+                        &self.date_to_ts_utc,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DT_SKIP_TIME",
+                        &self.dt_skip_time.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+                    crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+                    crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TIMESTAMP_X",
+                        &self.timestamp_x,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DESCRIPTION",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "IS_MEETING", &self.is_meeting)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MEETING_STATUS",
+                        &self.meeting_status,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MEETING_HOST",
+                        &self.meeting_host,
+                    )?;
+                    crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+                    crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_FROM_FORMATTED",
+                        &self.date_from_formatted,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_TO_FORMATTED",
+                        &self.date_to_formatted,
+                    )?;
+                    crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RESOURCE_BOOKING_ID",
+                        &self.resource_booking_id,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The `result` of the call: `array`.
@@ -2945,17 +3444,39 @@ pub mod resource {
             pub name: ::std::option::Option<::std::string::String>,
             /// `CREATED_BY`: `string`, optional.
             pub created_by: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["ID", "NAME", "CREATED_BY"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
                     created_by: object.field("CREATED_BY")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `array`.
@@ -3358,18 +3879,6 @@ pub mod section {
             Unknown(::std::string::String),
         }
         string_enum!(Type { User = "user", Group = "group" });
-        /// Allowed values of `params.export.ALLOW` in `calendar.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ExportAllow {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ExportAllow { True = "true", False = "false" });
         /// Allowed values of `params.export.SET` in `calendar.section.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -3391,9 +3900,7 @@ pub mod section {
         #[non_exhaustive]
         pub struct Export {
             /// `ALLOW`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub allow: ::std::option::Option<ExportAllow>,
+            pub allow: ::std::option::Option<bool>,
             /// `SET`: `string`, optional.
             ///
             /// Values: `all`, `3_9`, `6_12`.
@@ -3408,10 +3915,7 @@ pub mod section {
                 }
             }
             /// Sets `ALLOW`.
-            pub fn allow(
-                mut self,
-                value: impl ::std::convert::Into<ExportAllow>,
-            ) -> Self {
+            pub fn allow(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.allow = ::std::option::Option::Some(value.into());
                 self
             }
@@ -3698,12 +4202,49 @@ pub mod settings {
             pub path_to_type_location: ::std::option::Option<::std::string::String>,
             /// `path_to_type_open_event`: `string`, optional.
             pub path_to_type_open_event: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "work_time_start",
+                            "work_time_end",
+                            "year_holidays",
+                            "year_workdays",
+                            "week_holidays",
+                            "week_start",
+                            "user_name_template",
+                            "sync_by_push",
+                            "user_show_login",
+                            "path_to_user",
+                            "path_to_user_calendar",
+                            "path_to_group",
+                            "path_to_group_calendar",
+                            "path_to_vr",
+                            "path_to_rm",
+                            "rm_iblock_type",
+                            "rm_iblock_id",
+                            "dep_manager_sub",
+                            "denied_superpose_types",
+                            "pathes_for_sites",
+                            "forum_id",
+                            "rm_for_sites",
+                            "path_to_type_company_calendar",
+                            "path_to_type_location",
+                            "path_to_type_open_event",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     work_time_start: object.field("work_time_start")?,
                     work_time_end: object.field("work_time_end")?,
@@ -3731,7 +4272,107 @@ pub mod settings {
                         .field("path_to_type_company_calendar")?,
                     path_to_type_location: object.field("path_to_type_location")?,
                     path_to_type_open_event: object.field("path_to_type_open_event")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "work_time_start",
+                    &self.work_time_start,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "work_time_end",
+                    &self.work_time_end,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "year_holidays",
+                    &self.year_holidays,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "year_workdays",
+                    &self.year_workdays,
+                )?;
+                map.serialize_entry("week_holidays", &self.week_holidays)?;
+                crate::support::opt_entry(&mut map, "week_start", &self.week_start)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "user_name_template",
+                    &self.user_name_template,
+                )?;
+                crate::support::opt_entry(&mut map, "sync_by_push", &self.sync_by_push)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "user_show_login",
+                    &self.user_show_login,
+                )?;
+                crate::support::opt_entry(&mut map, "path_to_user", &self.path_to_user)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "path_to_user_calendar",
+                    &self.path_to_user_calendar,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "path_to_group",
+                    &self.path_to_group,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "path_to_group_calendar",
+                    &self.path_to_group_calendar,
+                )?;
+                crate::support::opt_entry(&mut map, "path_to_vr", &self.path_to_vr)?;
+                crate::support::opt_entry(&mut map, "path_to_rm", &self.path_to_rm)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "rm_iblock_type",
+                    &self.rm_iblock_type,
+                )?;
+                crate::support::opt_entry(&mut map, "rm_iblock_id", &self.rm_iblock_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "dep_manager_sub",
+                    &self.dep_manager_sub,
+                )?;
+                map.serialize_entry(
+                    "denied_superpose_types",
+                    &self.denied_superpose_types,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "pathes_for_sites",
+                    &self.pathes_for_sites,
+                )?;
+                crate::support::opt_entry(&mut map, "forum_id", &self.forum_id)?;
+                crate::support::opt_entry(&mut map, "rm_for_sites", &self.rm_for_sites)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "path_to_type_company_calendar",
+                    &self.path_to_type_company_calendar,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "path_to_type_location",
+                    &self.path_to_type_location,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "path_to_type_open_event",
+                    &self.path_to_type_open_event,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -3843,16 +4484,37 @@ pub mod user {
                 pub user1: ::std::option::Option<::std::string::String>,
                 /// `group6`: `string`, optional.
                 pub group6: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDefaultSections {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["user1", "group6"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user1: object.field("user1")?,
                         group6: object.field("group6")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDefaultSections {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user1", &self.user1)?;
+                    crate::support::opt_entry(&mut map, "group6", &self.group6)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.defaultReminders.fullDay` of `calendar.user.settings.get`: `object[]`.
@@ -3865,16 +4527,37 @@ pub mod user {
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `count`: `integer`, optional.
                 pub count: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDefaultRemindersFullDay {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["type", "count"], &[])?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         count: object.field("count")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDefaultRemindersFullDay {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "count", &self.count)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.defaultReminders.withTime` of `calendar.user.settings.get`: `object[]`.
@@ -3887,16 +4570,37 @@ pub mod user {
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `count`: `integer`, optional.
                 pub count: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDefaultRemindersWithTime {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["type", "count"], &[])?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         count: object.field("count")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDefaultRemindersWithTime {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "count", &self.count)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.defaultReminders` of `calendar.user.settings.get`: `object`.
@@ -3909,16 +4613,37 @@ pub mod user {
                 pub full_day: ::std::vec::Vec<OutputDefaultRemindersFullDay>,
                 /// `withTime`: `object[]`, optional.
                 pub with_time: ::std::vec::Vec<OutputDefaultRemindersWithTime>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDefaultReminders {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["fullDay", "withTime"], &[])?;
                     ::std::result::Result::Ok(Self {
                         full_day: object.field("fullDay")?,
                         with_time: object.field("withTime")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDefaultReminders {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("fullDay", &self.full_day)?;
+                    map.serialize_entry("withTime", &self.with_time)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `calendar.user.settings.get`: `object`.
@@ -3969,12 +4694,45 @@ pub mod user {
                 pub work_time_start: ::std::option::Option<::std::string::String>,
                 /// `work_time_end`: `string`, optional.
                 pub work_time_end: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "view",
+                                "meetSection",
+                                "crmSection",
+                                "showDeclined",
+                                "denyBusyInvitation",
+                                "collapseOffHours",
+                                "showWeekNumbers",
+                                "showTasks",
+                                "syncTasks",
+                                "showCompletedTasks",
+                                "lastUsedSection",
+                                "sendFromEmail",
+                                "defaultSections",
+                                "syncPeriodPast",
+                                "syncPeriodFuture",
+                                "defaultReminders",
+                                "timezoneName",
+                                "timezoneOffsetUTC",
+                                "timezoneDefaultName",
+                                "work_time_start",
+                                "work_time_end",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         view: object.field("view")?,
                         meet_section: object.field("meetSection")?,
@@ -3997,7 +4755,112 @@ pub mod user {
                         timezone_default_name: object.field("timezoneDefaultName")?,
                         work_time_start: object.field("work_time_start")?,
                         work_time_end: object.field("work_time_end")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "view", &self.view)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "meetSection",
+                        &self.meet_section,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "crmSection",
+                        &self.crm_section,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "showDeclined",
+                        &self.show_declined,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "denyBusyInvitation",
+                        &self.deny_busy_invitation,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "collapseOffHours",
+                        &self.collapse_off_hours,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "showWeekNumbers",
+                        &self.show_week_numbers,
+                    )?;
+                    crate::support::opt_entry(&mut map, "showTasks", &self.show_tasks)?;
+                    crate::support::opt_entry(&mut map, "syncTasks", &self.sync_tasks)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "showCompletedTasks",
+                        &self.show_completed_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "lastUsedSection",
+                        &self.last_used_section,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "sendFromEmail",
+                        &self.send_from_email,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "defaultSections",
+                        &self.default_sections,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "syncPeriodPast",
+                        &self.sync_period_past,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "syncPeriodFuture",
+                        &self.sync_period_future,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "defaultReminders",
+                        &self.default_reminders,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timezoneName",
+                        &self.timezone_name,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timezoneOffsetUTC",
+                        &self.timezone_offset_utc,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timezoneDefaultName",
+                        &self.timezone_default_name,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "work_time_start",
+                        &self.work_time_start,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "work_time_end",
+                        &self.work_time_end,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -4036,66 +4899,6 @@ pub mod user {
                 SettingsView { Day = "day", Week = "week", Month = "month", List = "list"
                 }
             );
-            /// Allowed values of `params.settings.collapseOffHours` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsCollapseOffHours {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(SettingsCollapseOffHours { Y = "Y", N = "N" });
-            /// Allowed values of `params.settings.showWeekNumbers` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsShowWeekNumbers {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(SettingsShowWeekNumbers { Y = "Y", N = "N" });
-            /// Allowed values of `params.settings.showTasks` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsShowTasks {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(SettingsShowTasks { Y = "Y", N = "N" });
-            /// Allowed values of `params.settings.syncTasks` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsSyncTasks {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(SettingsSyncTasks { Y = "Y", N = "N" });
-            /// Allowed values of `params.settings.showCompletedTasks` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsShowCompletedTasks {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(SettingsShowCompletedTasks { Y = "Y", N = "N" });
             /// Allowed values of `params.settings.defaultReminders.fullDay.type` in `calendar.user.settings.set`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4348,28 +5151,26 @@ pub mod user {
                 pub show_declined: ::std::option::Option<bool>,
                 /// `denyBusyInvitation`: `boolean`, optional.
                 pub deny_busy_invitation: ::std::option::Option<bool>,
-                /// `collapseOffHours`: `string`, optional.
+                /// `collapseOffHours`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub collapse_off_hours: ::std::option::Option<SettingsCollapseOffHours>,
-                /// `showWeekNumbers`: `string`, optional.
+                pub collapse_off_hours: ::std::option::Option<bool>,
+                /// `showWeekNumbers`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub show_week_numbers: ::std::option::Option<SettingsShowWeekNumbers>,
-                /// `showTasks`: `string`, optional.
+                pub show_week_numbers: ::std::option::Option<bool>,
+                /// `showTasks`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub show_tasks: ::std::option::Option<SettingsShowTasks>,
-                /// `syncTasks`: `string`, optional.
+                pub show_tasks: ::std::option::Option<bool>,
+                /// `syncTasks`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub sync_tasks: ::std::option::Option<SettingsSyncTasks>,
-                /// `showCompletedTasks`: `string`, optional.
+                pub sync_tasks: ::std::option::Option<bool>,
+                /// `showCompletedTasks`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub show_completed_tasks: ::std::option::Option<
-                    SettingsShowCompletedTasks,
-                >,
+                pub show_completed_tasks: ::std::option::Option<bool>,
                 /// `lastUsedSection`: `string`, optional.
                 pub last_used_section: ::std::option::Option<::std::string::String>,
                 /// `sendFromEmail`: `string`, optional.
@@ -4450,7 +5251,7 @@ pub mod user {
                 /// Sets `collapseOffHours`.
                 pub fn collapse_off_hours(
                     mut self,
-                    value: impl ::std::convert::Into<SettingsCollapseOffHours>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.collapse_off_hours = ::std::option::Option::Some(value.into());
                     self
@@ -4458,7 +5259,7 @@ pub mod user {
                 /// Sets `showWeekNumbers`.
                 pub fn show_week_numbers(
                     mut self,
-                    value: impl ::std::convert::Into<SettingsShowWeekNumbers>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.show_week_numbers = ::std::option::Option::Some(value.into());
                     self
@@ -4466,7 +5267,7 @@ pub mod user {
                 /// Sets `showTasks`.
                 pub fn show_tasks(
                     mut self,
-                    value: impl ::std::convert::Into<SettingsShowTasks>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.show_tasks = ::std::option::Option::Some(value.into());
                     self
@@ -4474,7 +5275,7 @@ pub mod user {
                 /// Sets `syncTasks`.
                 pub fn sync_tasks(
                     mut self,
-                    value: impl ::std::convert::Into<SettingsSyncTasks>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.sync_tasks = ::std::option::Option::Some(value.into());
                     self
@@ -4482,7 +5283,7 @@ pub mod user {
                 /// Sets `showCompletedTasks`.
                 pub fn show_completed_tasks(
                     mut self,
-                    value: impl ::std::convert::Into<SettingsShowCompletedTasks>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.show_completed_tasks = ::std::option::Option::Some(
                         value.into(),
@@ -4569,19 +5370,27 @@ pub mod user {
                     crate::support::opt_entry(
                         &mut map,
                         "collapseOffHours",
-                        &self.collapse_off_hours,
+                        &self.collapse_off_hours.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "showWeekNumbers",
-                        &self.show_week_numbers,
+                        &self.show_week_numbers.map(crate::support::yes_no),
                     )?;
-                    crate::support::opt_entry(&mut map, "showTasks", &self.show_tasks)?;
-                    crate::support::opt_entry(&mut map, "syncTasks", &self.sync_tasks)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "showTasks",
+                        &self.show_tasks.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "syncTasks",
+                        &self.sync_tasks.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "showCompletedTasks",
-                        &self.show_completed_tasks,
+                        &self.show_completed_tasks.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,

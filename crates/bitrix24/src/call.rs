@@ -342,12 +342,31 @@ pub mod v3 {
                     pub sortable: ::std::option::Option<bool>,
                     /// `multiple`: `boolean`, optional.
                     pub multiple: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "name",
+                                    "type",
+                                    "title",
+                                    "description",
+                                    "filterable",
+                                    "sortable",
+                                    "multiple",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -356,7 +375,35 @@ pub mod v3 {
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
                             multiple: object.field("multiple")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "description",
+                            &self.description,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `call.followup.field.get`: `object`.
@@ -367,15 +414,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -405,17 +473,44 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `description`: `string`, optional.
                     pub description: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "description"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             description: object.field("description")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "description",
+                            &self.description,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `call.followup.field.list`: `object`.
@@ -426,15 +521,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -795,18 +911,45 @@ pub mod v3 {
                 pub avatar: ::std::option::Option<::std::string::String>,
                 /// `talkedSeconds`: `integer`, optional.
                 pub talked_seconds: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItemsParticipants {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["userId", "name", "avatar", "talkedSeconds"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
                         avatar: object.field("avatar")?,
                         talked_seconds: object.field("talkedSeconds")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsParticipants {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "talkedSeconds",
+                        &self.talked_seconds,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.items.overview.actionItems` of `call.followup.list`: `object[]`.
@@ -819,16 +962,41 @@ pub mod v3 {
                 pub action_item: ::std::option::Option<::std::string::String>,
                 /// `quote`: `string`, optional.
                 pub quote: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItemsOverviewActionItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["actionItem", "quote"], &[])?;
                     ::std::result::Result::Ok(Self {
                         action_item: object.field("actionItem")?,
                         quote: object.field("quote")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsOverviewActionItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "actionItem",
+                        &self.action_item,
+                    )?;
+                    crate::support::opt_entry(&mut map, "quote", &self.quote)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.items.overview` of `call.followup.list`: `object`.
@@ -841,16 +1009,37 @@ pub mod v3 {
                 pub topic: ::std::option::Option<::std::string::String>,
                 /// `actionItems`: `object[]`, optional.
                 pub action_items: ::std::vec::Vec<OutputItemsOverviewActionItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItemsOverview {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["topic", "actionItems"], &[])?;
                     ::std::result::Result::Ok(Self {
                         topic: object.field("topic")?,
                         action_items: object.field("actionItems")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsOverview {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "topic", &self.topic)?;
+                    map.serialize_entry("actionItems", &self.action_items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.items` of `call.followup.list`: `object[]`.
@@ -867,18 +1056,45 @@ pub mod v3 {
                 pub participants: ::std::vec::Vec<OutputItemsParticipants>,
                 /// `overview`: `object`, optional.
                 pub overview: ::std::option::Option<OutputItemsOverview>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["callId", "startDate", "participants", "overview"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         call_id: object.field("callId")?,
                         start_date: object.field("startDate")?,
                         participants: object.field("participants")?,
                         overview: object.field("overview")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "callId", &self.call_id)?;
+                    crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+                    map.serialize_entry("participants", &self.participants)?;
+                    crate::support::opt_entry(&mut map, "overview", &self.overview)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.afterCursor` of `call.followup.list`: `object`.
@@ -891,16 +1107,37 @@ pub mod v3 {
                 pub start_date: ::std::option::Option<::std::string::String>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputAfterCursor {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["startDate", "id"], &[])?;
                     ::std::result::Result::Ok(Self {
                         start_date: object.field("startDate")?,
                         id: object.field("id")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputAfterCursor {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `call.followup.list`: `object`.
@@ -915,17 +1152,43 @@ pub mod v3 {
                 pub has_more: ::std::option::Option<bool>,
                 /// `afterCursor`: `object`, optional.
                 pub after_cursor: ::std::option::Option<OutputAfterCursor>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items", "hasMore", "afterCursor"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
                         has_more: object.field("hasMore")?,
                         after_cursor: object.field("afterCursor")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "afterCursor",
+                        &self.after_cursor,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {

@@ -27,16 +27,16 @@ pub mod sale {
             pub ofd_settings: ::std::option::Option<add::OfdSettings>,
             /// `NUMBER_KKM`: `string`, optional.
             pub number_kkm: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<add::Active>,
+            pub active: ::std::option::Option<bool>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
-            /// `USE_OFFLINE`: `string`, optional.
+            /// `USE_OFFLINE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub use_offline: ::std::option::Option<add::UseOffline>,
+            pub use_offline: ::std::option::Option<bool>,
             /// `SETTINGS`: `array`, optional.
             pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         }
@@ -85,10 +85,7 @@ pub mod sale {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<add::Active>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -100,7 +97,7 @@ pub mod sale {
             /// Sets `USE_OFFLINE`.
             pub fn use_offline(
                 mut self,
-                value: impl ::std::convert::Into<add::UseOffline>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.use_offline = ::std::option::Option::Some(value.into());
                 self
@@ -131,9 +128,17 @@ pub mod sale {
                 crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
                 crate::support::opt_entry(&mut map, "OFD_SETTINGS", &self.ofd_settings)?;
                 crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "USE_OFFLINE", &self.use_offline)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_OFFLINE",
+                    &self.use_offline.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                 map.end()
             }
@@ -505,30 +510,6 @@ pub mod sale {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(OfdSettings);
-            /// Allowed values of `params.ACTIVE` in `sale.cashbox.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Active {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Active { Y = "Y", N = "N" });
-            /// Allowed values of `params.USE_OFFLINE` in `sale.cashbox.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum UseOffline {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(UseOffline { Y = "Y", N = "N" });
             /// The `result` of the call: `sale_cashbox.ID`.
             pub type Output = ::bitrix24_runtime::lenient::Int;
             impl ::bitrix24_runtime::Method for super::Add {
@@ -794,10 +775,10 @@ pub mod sale {
                 pub name: ::std::string::String,
                 /// `SORT`: `integer`, optional.
                 pub sort: ::std::option::Option<i64>,
-                /// `SUPPORTS_FFD105`: `string`, optional.
+                /// `SUPPORTS_FFD105`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub supports_ffd105: ::std::option::Option<add::SupportsFfd105>,
+                pub supports_ffd105: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, required.
                 pub settings: add::Settings,
             }
@@ -824,7 +805,7 @@ pub mod sale {
                 /// Sets `SUPPORTS_FFD105`.
                 pub fn supports_ffd105(
                     mut self,
-                    value: impl ::std::convert::Into<add::SupportsFfd105>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.supports_ffd105 = ::std::option::Option::Some(value.into());
                     self
@@ -843,7 +824,7 @@ pub mod sale {
                     crate::support::opt_entry(
                         &mut map,
                         "SUPPORTS_FFD105",
-                        &self.supports_ffd105,
+                        &self.supports_ffd105.map(crate::support::yes_no),
                     )?;
                     map.serialize_entry("SETTINGS", &self.settings)?;
                     map.end()
@@ -1022,18 +1003,6 @@ pub mod sale {
                     }
                 );
                 error_code!(Error);
-                /// Allowed values of `params.SUPPORTS_FFD105` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SupportsFfd105 {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SupportsFfd105 { Y = "Y", N = "N" });
                 /// Allowed values of `params.SETTINGS.HTTP_VERSION` in `sale.cashbox.handler.add`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -1067,66 +1036,6 @@ pub mod sale {
                     SettingsConfigItemsType { String = "STRING", Number = "NUMBER", YN =
                     "Y/N", Enum = "ENUM", Date = "DATE" }
                 );
-                /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.REQUIRED` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsConfigItemsRequired {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SettingsConfigItemsRequired { Y = "Y", N = "N" });
-                /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.DISABLED` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsConfigItemsDisabled {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SettingsConfigItemsDisabled { Y = "Y", N = "N" });
-                /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.MULTIPLE` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsConfigItemsMultiple {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SettingsConfigItemsMultiple { Y = "Y", N = "N" });
-                /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.MULTILINE` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsConfigItemsMultiline {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SettingsConfigItemsMultiline { Y = "Y", N = "N" });
-                /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.TIME` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsConfigItemsTime {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SettingsConfigItemsTime { Y = "Y", N = "N" });
                 /// The object `params.SETTINGS.CONFIG.ITEMS` of `sale.cashbox.handler.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
@@ -1139,37 +1048,37 @@ pub mod sale {
                     pub type_: SettingsConfigItemsType,
                     /// `LABEL`: `string`, required.
                     pub label: ::std::string::String,
-                    /// `REQUIRED`: `string`, required.
+                    /// `REQUIRED`: `boolean`, required.
                     ///
                     /// Values: `Y`, `N`.
-                    pub required: SettingsConfigItemsRequired,
-                    /// `DISABLED`: `string`, optional.
+                    pub required: bool,
+                    /// `DISABLED`: `boolean`, optional.
                     ///
                     /// Values: `Y`, `N`.
-                    pub disabled: ::std::option::Option<SettingsConfigItemsDisabled>,
-                    /// `MULTIPLE`: `string`, optional.
+                    pub disabled: ::std::option::Option<bool>,
+                    /// `MULTIPLE`: `boolean`, optional.
                     ///
                     /// Values: `Y`, `N`.
-                    pub multiple: ::std::option::Option<SettingsConfigItemsMultiple>,
-                    /// `MULTILINE`: `string`, optional.
+                    pub multiple: ::std::option::Option<bool>,
+                    /// `MULTILINE`: `boolean`, optional.
                     ///
                     /// Values: `Y`, `N`.
-                    pub multiline: ::std::option::Option<SettingsConfigItemsMultiline>,
+                    pub multiline: ::std::option::Option<bool>,
                     /// `OPTIONS`: `object`, required.
                     ///
                     /// Values: `ENUM`.
                     pub options: ::serde_json::Value,
-                    /// `TIME`: `string`, optional.
+                    /// `TIME`: `boolean`, optional.
                     ///
                     /// Values: `Y`, `N`.
-                    pub time: ::std::option::Option<SettingsConfigItemsTime>,
+                    pub time: ::std::option::Option<bool>,
                 }
                 impl SettingsConfigItems {
                     /// The object with its required parameters: `TYPE`, `LABEL`, `REQUIRED`, `OPTIONS`.
                     pub fn new(
                         type_: impl ::std::convert::Into<SettingsConfigItemsType>,
                         label: impl ::std::convert::Into<::std::string::String>,
-                        required: impl ::std::convert::Into<SettingsConfigItemsRequired>,
+                        required: impl ::std::convert::Into<bool>,
                         options: impl ::std::convert::Into<::serde_json::Value>,
                     ) -> Self {
                         Self {
@@ -1186,7 +1095,7 @@ pub mod sale {
                     /// Sets `DISABLED`.
                     pub fn disabled(
                         mut self,
-                        value: impl ::std::convert::Into<SettingsConfigItemsDisabled>,
+                        value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.disabled = ::std::option::Option::Some(value.into());
                         self
@@ -1194,7 +1103,7 @@ pub mod sale {
                     /// Sets `MULTIPLE`.
                     pub fn multiple(
                         mut self,
-                        value: impl ::std::convert::Into<SettingsConfigItemsMultiple>,
+                        value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.multiple = ::std::option::Option::Some(value.into());
                         self
@@ -1202,7 +1111,7 @@ pub mod sale {
                     /// Sets `MULTILINE`.
                     pub fn multiline(
                         mut self,
-                        value: impl ::std::convert::Into<SettingsConfigItemsMultiline>,
+                        value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.multiline = ::std::option::Option::Some(value.into());
                         self
@@ -1210,7 +1119,7 @@ pub mod sale {
                     /// Sets `TIME`.
                     pub fn time(
                         mut self,
-                        value: impl ::std::convert::Into<SettingsConfigItemsTime>,
+                        value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.time = ::std::option::Option::Some(value.into());
                         self
@@ -1226,16 +1135,31 @@ pub mod sale {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("TYPE", &self.type_)?;
                         map.serialize_entry("LABEL", &self.label)?;
-                        map.serialize_entry("REQUIRED", &self.required)?;
-                        crate::support::opt_entry(&mut map, "DISABLED", &self.disabled)?;
-                        crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                        map.serialize_entry(
+                            "REQUIRED",
+                            crate::support::yes_no(self.required),
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "DISABLED",
+                            &self.disabled.map(crate::support::yes_no),
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "MULTIPLE",
+                            &self.multiple.map(crate::support::yes_no),
+                        )?;
                         crate::support::opt_entry(
                             &mut map,
                             "MULTILINE",
-                            &self.multiline,
+                            &self.multiline.map(crate::support::yes_no),
                         )?;
                         map.serialize_entry("OPTIONS", &self.options)?;
-                        crate::support::opt_entry(&mut map, "TIME", &self.time)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "TIME",
+                            &self.time.map(crate::support::yes_no),
+                        )?;
                         map.end()
                     }
                 }
@@ -1686,18 +1610,6 @@ pub mod sale {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(FieldsOfdSettings);
-            /// Allowed values of `params.FIELDS.USE_OFFLINE` in `sale.cashbox.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsUseOffline {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsUseOffline { Y = "Y", N = "N" });
             /// The object `params.FIELDS` of `sale.cashbox.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
@@ -1720,10 +1632,10 @@ pub mod sale {
                 pub active: ::std::option::Option<::serde_json::Value>,
                 /// `SORT`: `integer`, optional.
                 pub sort: ::std::option::Option<i64>,
-                /// `USE_OFFLINE`: `string`, optional.
+                /// `USE_OFFLINE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub use_offline: ::std::option::Option<FieldsUseOffline>,
+                pub use_offline: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, optional.
                 pub settings: ::std::option::Option<::serde_json::Value>,
             }
@@ -1798,7 +1710,7 @@ pub mod sale {
                 /// Sets `USE_OFFLINE`.
                 pub fn use_offline(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsUseOffline>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.use_offline = ::std::option::Option::Some(value.into());
                     self
@@ -1833,7 +1745,7 @@ pub mod sale {
                     crate::support::opt_entry(
                         &mut map,
                         "USE_OFFLINE",
-                        &self.use_offline,
+                        &self.use_offline.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                     map.end()

@@ -27,10 +27,10 @@ pub mod sale {
                     pub type_: add::Type,
                     /// `NAME`: `string`, required.
                     pub name: ::std::string::String,
-                    /// `ACTIVE`: `string`, optional.
+                    /// `ACTIVE`: `boolean`, optional.
                     ///
                     /// Values: `Y`, `N`.
-                    pub active: ::std::option::Option<add::Active>,
+                    pub active: ::std::option::Option<bool>,
                     /// `CODE`: `string`, optional.
                     pub code: ::std::option::Option<::std::string::String>,
                     /// `SORT`: `integer`, optional.
@@ -70,7 +70,7 @@ pub mod sale {
                     /// Sets `ACTIVE`.
                     pub fn active(
                         mut self,
-                        value: impl ::std::convert::Into<add::Active>,
+                        value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.active = ::std::option::Option::Some(value.into());
                         self
@@ -119,7 +119,11 @@ pub mod sale {
                         map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
                         map.serialize_entry("TYPE", &self.type_)?;
                         map.serialize_entry("NAME", &self.name)?;
-                        crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "ACTIVE",
+                            &self.active.map(crate::support::yes_no),
+                        )?;
                         crate::support::opt_entry(&mut map, "CODE", &self.code)?;
                         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                         crate::support::opt_entry(
@@ -255,10 +259,10 @@ pub mod sale {
                     pub id: i64,
                     /// `NAME`: `string`, optional.
                     pub name: ::std::option::Option<::std::string::String>,
-                    /// `ACTIVE`: `string`, optional.
+                    /// `ACTIVE`: `boolean`, optional.
                     ///
                     /// Values: `Y`, `N`.
-                    pub active: ::std::option::Option<update::Active>,
+                    pub active: ::std::option::Option<bool>,
                     /// `CODE`: `string`, optional.
                     pub code: ::std::option::Option<::std::string::String>,
                     /// `SORT`: `integer`, optional.
@@ -295,7 +299,7 @@ pub mod sale {
                     /// Sets `ACTIVE`.
                     pub fn active(
                         mut self,
-                        value: impl ::std::convert::Into<update::Active>,
+                        value: impl ::std::convert::Into<bool>,
                     ) -> Self {
                         self.active = ::std::option::Option::Some(value.into());
                         self
@@ -355,7 +359,11 @@ pub mod sale {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("ID", &self.id)?;
                         crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                        crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "ACTIVE",
+                            &self.active.map(crate::support::yes_no),
+                        )?;
                         crate::support::opt_entry(&mut map, "CODE", &self.code)?;
                         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                         crate::support::opt_entry(
@@ -431,18 +439,6 @@ pub mod sale {
                         Type { Enum = "enum", Checkbox = "checkbox", Quantity =
                         "quantity" }
                     );
-                    /// Allowed values of `params.ACTIVE` in `sale.delivery.extra.service.add`.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Active {
-                        /// `Y`
-                        Y,
-                        /// `N`
-                        N,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(Active { Y = "Y", N = "N" });
                     /// The object `params.ITEMS` of `sale.delivery.extra.service.add`: `object[]`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
@@ -611,18 +607,6 @@ pub mod sale {
                         AccessDenied = "ACCESS_DENIED" }
                     );
                     error_code!(Error);
-                    /// Allowed values of `params.ACTIVE` in `sale.delivery.extra.service.update`.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Active {
-                        /// `Y`
-                        Y,
-                        /// `N`
-                        N,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(Active { Y = "Y", N = "N" });
                     /// The object `params.ITEMS` of `sale.delivery.extra.service.update`: `object[]`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
@@ -834,22 +818,20 @@ pub mod sale {
                 pub delivery_id: i64,
                 /// `REQUEST_ID`: `string`, required.
                 pub request_id: ::std::string::String,
-                /// `FINALIZE`: `string`, optional.
+                /// `FINALIZE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub finalize: ::std::option::Option<update::Finalize>,
+                pub finalize: ::std::option::Option<bool>,
                 /// `STATUS`: `object`, optional.
                 pub status: ::std::option::Option<update::Status>,
                 /// `PROPERTIES`: `object[]`, optional.
                 pub properties: ::std::option::Option<
                     ::std::vec::Vec<update::Properties>,
                 >,
-                /// `OVERWRITE_PROPERTIES`: `string`, optional.
+                /// `OVERWRITE_PROPERTIES`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub overwrite_properties: ::std::option::Option<
-                    update::OverwriteProperties,
-                >,
+                pub overwrite_properties: ::std::option::Option<bool>,
             }
             impl Update {
                 /// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
@@ -869,7 +851,7 @@ pub mod sale {
                 /// Sets `FINALIZE`.
                 pub fn finalize(
                     mut self,
-                    value: impl ::std::convert::Into<update::Finalize>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.finalize = ::std::option::Option::Some(value.into());
                     self
@@ -897,7 +879,7 @@ pub mod sale {
                 /// Sets `OVERWRITE_PROPERTIES`.
                 pub fn overwrite_properties(
                     mut self,
-                    value: impl ::std::convert::Into<update::OverwriteProperties>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.overwrite_properties = ::std::option::Option::Some(
                         value.into(),
@@ -914,13 +896,17 @@ pub mod sale {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
                     map.serialize_entry("REQUEST_ID", &self.request_id)?;
-                    crate::support::opt_entry(&mut map, "FINALIZE", &self.finalize)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "FINALIZE",
+                        &self.finalize.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
                     crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
                     crate::support::opt_entry(
                         &mut map,
                         "OVERWRITE_PROPERTIES",
-                        &self.overwrite_properties,
+                        &self.overwrite_properties.map(crate::support::yes_no),
                     )?;
                     map.end()
                 }
@@ -1269,18 +1255,6 @@ pub mod sale {
                     "EMPTY_UPDATE_PAYLOAD", AccessDenied = "ACCESS_DENIED" }
                 );
                 error_code!(Error);
-                /// Allowed values of `params.FINALIZE` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Finalize {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(Finalize { Y = "Y", N = "N" });
                 /// Allowed values of `params.STATUS.SEMANTIC` in `sale.delivery.request.update`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -1426,18 +1400,6 @@ pub mod sale {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Properties);
-                /// Allowed values of `params.OVERWRITE_PROPERTIES` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum OverwriteProperties {
-                    /// `Y`
-                    Y,
-                    /// `N`
-                    N,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(OverwriteProperties { Y = "Y", N = "N" });
                 /// The `result` of the call: `boolean`.
                 pub type Output = ::bitrix24_runtime::lenient::Bool;
                 impl ::bitrix24_runtime::Method for super::Update {

@@ -74,6 +74,47 @@ impl crate::support::FromValue for Add {
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
+/// `department.delete`: REST 2, scope `department`.
+///
+/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
+///
+/// Required: `ID`. Optional: none.
+///
+/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_CORE` ([`delete::Error`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Delete {
+    /// `ID`: `integer`, required.
+    pub id: i64,
+}
+impl Delete {
+    /// The call with its required parameters: `ID`.
+    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
+        Self { id: id.into() }
+    }
+}
+impl ::serde::Serialize for Delete {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("ID", &self.id)?;
+        map.end()
+    }
+}
+#[cfg(feature = "deserialize-params")]
+impl crate::support::FromValue for Delete {
+    fn from_value(
+        value: ::serde_json::Value,
+    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+        let mut object = crate::support::Object::new(value)?;
+        ::std::result::Result::Ok(Self { id: object.field("ID")? })
+    }
+}
+#[cfg(feature = "deserialize-params")]
+deserialize_via_from_value!(Delete);
 /// `department.fields`: REST 2, scope `department`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-fields.html>
@@ -125,7 +166,9 @@ pub struct Get {
     /// `sort`: `string`, optional.
     pub sort: ::std::option::Option<::std::string::String>,
     /// `order`: `string`, optional.
-    pub order: ::std::option::Option<::std::string::String>,
+    ///
+    /// Values: `ASC`, `DESC`.
+    pub order: ::std::option::Option<get::Order>,
     /// `ID`: `integer`, optional.
     pub id: ::std::option::Option<i64>,
     /// `NAME`: `string`, optional.
@@ -164,10 +207,7 @@ impl Get {
         self
     }
     /// Sets `order`.
-    pub fn order(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn order(mut self, value: impl ::std::convert::Into<get::Order>) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
     }
@@ -356,73 +396,29 @@ pub mod add {
         type ErrorCode = Error;
     }
 }
-/// Methods under `department`.
-pub mod department {
-    /// `department.department.delete`: REST 2, scope `department`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
-    ///
-    /// Required: `ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_CORE` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
+/// Types of `department.delete`.
+///
+/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
+pub mod delete {
+    /// Error codes of `department.delete`; the codes any method can return are in [`crate::SystemError`].
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
-    pub struct Delete {
-        /// `ID`: `integer`, required.
-        pub id: i64,
+    pub enum Error {
+        /// `ERROR_CORE`
+        ErrorCore,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
     }
-    impl Delete {
-        /// The call with its required parameters: `ID`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self { id: id.into() }
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ID", &self.id)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { id: object.field("ID")? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// Types of `department.department.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
-    pub mod delete {
-        /// Error codes of `department.department.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorCore = "ERROR_CORE" });
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "department.department.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
+    string_enum!(Error { ErrorCore = "ERROR_CORE" });
+    error_code!(Error);
+    /// The `result` of the call: `boolean`.
+    pub type Output = ::bitrix24_runtime::lenient::Bool;
+    impl ::bitrix24_runtime::Method for super::Delete {
+        const NAME: &'static str = "department.delete";
+        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+        const IDEMPOTENT: bool = false;
+        type Output = Output;
+        type ErrorCode = Error;
     }
 }
 /// Types of `department.fields`.
@@ -447,19 +443,43 @@ pub mod fields {
         pub parent: ::std::option::Option<::std::string::String>,
         /// `UF_HEAD`: `string`, optional.
         pub uf_head: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["ID", "NAME", "SORT", "PARENT", "UF_HEAD"], &[])?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 name: object.field("NAME")?,
                 sort: object.field("SORT")?,
                 parent: object.field("PARENT")?,
                 uf_head: object.field("UF_HEAD")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
+            crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Fields {
@@ -477,6 +497,18 @@ pub mod fields {
 pub mod get {
     /// Error codes of `department.get`; the codes any method can return are in [`crate::SystemError`].
     pub type Error = crate::SystemError;
+    /// Allowed values of `params.order` in `department.get`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum Order {
+        /// `ASC`
+        Asc,
+        /// `DESC`
+        Desc,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(Order { Asc = "ASC", Desc = "DESC" });
     /// The object `result` of `department.get`: `department[]`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
@@ -491,18 +523,41 @@ pub mod get {
         pub sort: ::std::option::Option<i64>,
         /// `PARENT`: `integer`, optional.
         pub parent: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Item {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["ID", "NAME", "SORT", "PARENT"], &[])?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 name: object.field("NAME")?,
                 sort: object.field("SORT")?,
                 parent: object.field("PARENT")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Item {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The `result` of the call: `department[]`.

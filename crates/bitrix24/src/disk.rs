@@ -89,12 +89,34 @@ pub mod attached_object {
             pub name: ::std::option::Option<::std::string::String>,
             /// `SIZE`: `string`, optional.
             pub size: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "OBJECT_ID",
+                            "MODULE_ID",
+                            "ENTITY_TYPE",
+                            "ENTITY_ID",
+                            "CREATE_TIME",
+                            "CREATED_BY",
+                            "DOWNLOAD_URL",
+                            "NAME",
+                            "SIZE",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     object_id: object.field("OBJECT_ID")?,
@@ -106,7 +128,29 @@ pub mod attached_object {
                     download_url: object.field("DOWNLOAD_URL")?,
                     name: object.field("NAME")?,
                     size: object.field("SIZE")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "OBJECT_ID", &self.object_id)?;
+                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1281,12 +1325,43 @@ pub mod file {
             pub download_url: ::std::option::Option<::std::string::String>,
             /// `DETAIL_URL`: `string`, optional.
             pub detail_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "NAME",
+                            "CODE",
+                            "STORAGE_ID",
+                            "TYPE",
+                            "REAL_OBJECT_ID",
+                            "PARENT_ID",
+                            "DELETED_TYPE",
+                            "GLOBAL_CONTENT_VERSION",
+                            "FILE_ID",
+                            "SIZE",
+                            "CREATE_TIME",
+                            "UPDATE_TIME",
+                            "DELETE_TIME",
+                            "CREATED_BY",
+                            "UPDATED_BY",
+                            "DELETED_BY",
+                            "DOWNLOAD_URL",
+                            "DETAIL_URL",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -1307,7 +1382,46 @@ pub mod file {
                     deleted_by: object.field("DELETED_BY")?,
                     download_url: object.field("DOWNLOAD_URL")?,
                     detail_url: object.field("DETAIL_URL")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REAL_OBJECT_ID",
+                    &self.real_object_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "GLOBAL_CONTENT_VERSION",
+                    &self.global_content_version,
+                )?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+                crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `array`.
@@ -1995,9 +2109,7 @@ pub mod folder {
         /// `rights`: `array`, optional.
         pub rights: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /// `generateUniqueName`: `boolean`, optional.
-        ///
-        /// Values: `true`, `false`.
-        pub generate_unique_name: ::std::option::Option<upload_file::GenerateUniqueName>,
+        pub generate_unique_name: ::std::option::Option<bool>,
     }
     impl UploadFile {
         /// The call with its required parameters: `id`, `data`.
@@ -2042,7 +2154,7 @@ pub mod folder {
         /// Sets `generateUniqueName`.
         pub fn generate_unique_name(
             mut self,
-            value: impl ::std::convert::Into<upload_file::GenerateUniqueName>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.generate_unique_name = ::std::option::Option::Some(value.into());
             self
@@ -2514,18 +2626,6 @@ pub mod folder {
             "ERROR_COULD_NOT_SAVE_FILE", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// Allowed values of `params.generateUniqueName` in `disk.folder.uploadFile`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum GenerateUniqueName {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(GenerateUniqueName { True = "true", False = "false" });
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::UploadFile {
@@ -3064,9 +3164,7 @@ pub mod storage {
         /// `rights`: `array`, optional.
         pub rights: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /// `generateUniqueName`: `boolean`, optional.
-        ///
-        /// Values: `true`, `false`.
-        pub generate_unique_name: ::std::option::Option<upload_file::GenerateUniqueName>,
+        pub generate_unique_name: ::std::option::Option<bool>,
     }
     impl UploadFile {
         /// The call with its required parameters: `id`, `data`, `fileContent`.
@@ -3105,7 +3203,7 @@ pub mod storage {
         /// Sets `generateUniqueName`.
         pub fn generate_unique_name(
             mut self,
-            value: impl ::std::convert::Into<upload_file::GenerateUniqueName>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.generate_unique_name = ::std::option::Option::Some(value.into());
             self
@@ -3391,18 +3489,6 @@ pub mod storage {
             "ERROR_COULD_NOT_SAVE_FILE", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// Allowed values of `params.generateUniqueName` in `disk.storage.uploadFile`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum GenerateUniqueName {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(GenerateUniqueName { True = "true", False = "false" });
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::UploadFile {

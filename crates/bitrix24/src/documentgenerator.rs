@@ -501,7 +501,7 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
@@ -572,7 +572,7 @@ pub mod document {
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
                 })
             }
         }
@@ -678,10 +678,16 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl crate::support::FromValue for OutputDocumentValues {
@@ -689,11 +695,35 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["_creationMethod", "stampsEnabled"], &["*"])?;
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentValues {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "_creationMethod",
+                    &self.creation_method,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "stampsEnabled",
+                    &self.stamps_enabled,
+                )?;
+                crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.document` of `documentgenerator.document.add`: `object`.
@@ -738,12 +768,42 @@ pub mod document {
             pub created_by: ::std::option::Option<i64>,
             /// `updatedBy`: `integer`, optional.
             pub updated_by: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputDocument {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "title",
+                            "number",
+                            "templateId",
+                            "provider",
+                            "value",
+                            "values",
+                            "stampsEnabled",
+                            "downloadUrl",
+                            "downloadUrlMachine",
+                            "publicUrl",
+                            "isTransformationError",
+                            "pullTag",
+                            "emailDiskFile",
+                            "createTime",
+                            "updateTime",
+                            "createdBy",
+                            "updatedBy",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -763,7 +823,53 @@ pub mod document {
                     update_time: object.field("updateTime")?,
                     created_by: object.field("createdBy")?,
                     updated_by: object.field("updatedBy")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocument {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "number", &self.number)?;
+                crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
+                crate::support::opt_entry(&mut map, "provider", &self.provider)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::opt_entry(&mut map, "values", &self.values)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "stampsEnabled",
+                    &self.stamps_enabled,
+                )?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "downloadUrlMachine",
+                    &self.download_url_machine,
+                )?;
+                crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isTransformationError",
+                    &self.is_transformation_error,
+                )?;
+                crate::support::opt_entry(&mut map, "pullTag", &self.pull_tag)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "emailDiskFile",
+                    &self.email_disk_file,
+                )?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.document.add`: `object`.
@@ -774,15 +880,35 @@ pub mod document {
         pub struct Output {
             /// `document`: `object`, optional.
             pub document: ::std::option::Option<OutputDocument>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["document"], &[])?;
                 ::std::result::Result::Ok(Self {
                     document: object.field("document")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "document", &self.document)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -846,15 +972,35 @@ pub mod document {
         pub struct Output {
             /// `publicUrl`: `string`, optional.
             pub public_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["publicUrl"], &[])?;
                 ::std::result::Result::Ok(Self {
                     public_url: object.field("publicUrl")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Enablepublicurl {
@@ -895,10 +1041,16 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl crate::support::FromValue for OutputDocumentValues {
@@ -906,11 +1058,35 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["_creationMethod", "stampsEnabled"], &["*"])?;
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentValues {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "_creationMethod",
+                    &self.creation_method,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "stampsEnabled",
+                    &self.stamps_enabled,
+                )?;
+                crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.document.publicUrlView` of `documentgenerator.document.get`: `object`.
@@ -921,15 +1097,35 @@ pub mod document {
         pub struct OutputDocumentPublicUrlView {
             /// `time`: `datetime`, optional.
             pub time: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputDocumentPublicUrlView {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["time"], &[])?;
                 ::std::result::Result::Ok(Self {
                     time: object.field("time")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentPublicUrlView {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "time", &self.time)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.document` of `documentgenerator.document.get`: `object`.
@@ -1004,12 +1200,55 @@ pub mod document {
             pub updated_by: ::std::option::Option<i64>,
             /// `publicUrlView`: `object`, optional.
             pub public_url_view: ::std::option::Option<OutputDocumentPublicUrlView>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputDocument {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "title",
+                            "number",
+                            "templateId",
+                            "provider",
+                            "value",
+                            "values",
+                            "fileId",
+                            "imageId",
+                            "pdfId",
+                            "stampsEnabled",
+                            "downloadUrl",
+                            "downloadUrlMachine",
+                            "pdfUrl",
+                            "pdfUrlMachine",
+                            "printUrl",
+                            "printUrlMachine",
+                            "imageUrl",
+                            "imageUrlMachine",
+                            "publicUrl",
+                            "isTransformationError",
+                            "transformationErrorCode",
+                            "transformationErrorMessage",
+                            "transformationCancelReason",
+                            "pullTag",
+                            "emailDiskFile",
+                            "createTime",
+                            "updateTime",
+                            "createdBy",
+                            "updatedBy",
+                            "publicUrlView",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -1044,7 +1283,94 @@ pub mod document {
                     created_by: object.field("createdBy")?,
                     updated_by: object.field("updatedBy")?,
                     public_url_view: object.field("publicUrlView")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocument {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "number", &self.number)?;
+                crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
+                crate::support::opt_entry(&mut map, "provider", &self.provider)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::opt_entry(&mut map, "values", &self.values)?;
+                crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "stampsEnabled",
+                    &self.stamps_enabled,
+                )?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "downloadUrlMachine",
+                    &self.download_url_machine,
+                )?;
+                crate::support::opt_entry(&mut map, "pdfUrl", &self.pdf_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "pdfUrlMachine",
+                    &self.pdf_url_machine,
+                )?;
+                crate::support::opt_entry(&mut map, "printUrl", &self.print_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "printUrlMachine",
+                    &self.print_url_machine,
+                )?;
+                crate::support::opt_entry(&mut map, "imageUrl", &self.image_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "imageUrlMachine",
+                    &self.image_url_machine,
+                )?;
+                crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isTransformationError",
+                    &self.is_transformation_error,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "transformationErrorCode",
+                    &self.transformation_error_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "transformationErrorMessage",
+                    &self.transformation_error_message,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "transformationCancelReason",
+                    &self.transformation_cancel_reason,
+                )?;
+                crate::support::opt_entry(&mut map, "pullTag", &self.pull_tag)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "emailDiskFile",
+                    &self.email_disk_file,
+                )?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "publicUrlView",
+                    &self.public_url_view,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.document.get`: `object`.
@@ -1055,15 +1381,35 @@ pub mod document {
         pub struct Output {
             /// `document`: `object`, optional.
             pub document: ::std::option::Option<OutputDocument>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["document"], &[])?;
                 ::std::result::Result::Ok(Self {
                     document: object.field("document")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "document", &self.document)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1092,18 +1438,6 @@ pub mod document {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// Allowed values of `result.documentFields.required` in `documentgenerator.document.getfields`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputDocumentFieldsRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputDocumentFieldsRequired { Y = "Y", N = "N" });
         /// The object `result.documentFields` of `documentgenerator.document.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
@@ -1120,18 +1454,37 @@ pub mod document {
             pub group: ::std::vec::Vec<::serde_json::Value>,
             /// `chain`: `string | array`, optional.
             pub chain: ::serde_json::Value,
-            /// `required`: `string`, optional.
+            /// `required`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<OutputDocumentFieldsRequired>,
+            pub required: ::std::option::Option<bool>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputDocumentFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "title",
+                            "value",
+                            "default",
+                            "group",
+                            "chain",
+                            "required",
+                            "type",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     value: object.field("value")?,
@@ -1140,7 +1493,30 @@ pub mod document {
                     chain: object.field("chain")?,
                     required: object.field("required")?,
                     type_: object.field("type")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::opt_entry(&mut map, "default", &self.default)?;
+                map.serialize_entry("group", &self.group)?;
+                map.serialize_entry("chain", &self.chain)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.document.getfields`: `object`.
@@ -1151,15 +1527,39 @@ pub mod document {
         pub struct Output {
             /// `documentFields`: `object`, optional.
             pub document_fields: ::std::option::Option<OutputDocumentFields>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["documentFields"], &[])?;
                 ::std::result::Result::Ok(Self {
                     document_fields: object.field("documentFields")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "documentFields",
+                    &self.document_fields,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Getfields {
@@ -1198,7 +1598,7 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
@@ -1269,7 +1669,7 @@ pub mod document {
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
                 })
             }
         }
@@ -1484,7 +1884,7 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
@@ -1555,7 +1955,7 @@ pub mod document {
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
                 })
             }
         }
@@ -1770,7 +2170,7 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
@@ -1841,7 +2241,7 @@ pub mod document {
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
                 })
             }
         }
@@ -2052,15 +2452,35 @@ pub mod document {
         pub struct Output {
             /// `documents`: `array`, optional.
             pub documents: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["documents"], &[])?;
                 ::std::result::Result::Ok(Self {
                     documents: object.field("documents")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("documents", &self.documents)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::List {
@@ -2109,7 +2529,7 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
@@ -2195,7 +2615,7 @@ pub mod document {
                     products_table_variant: object.field("productsTableVariant")?,
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
                 })
             }
         }
@@ -2303,10 +2723,16 @@ pub mod document {
             pub stamps_enabled: ::std::option::Option<bool>,
             /// `<field_code>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl crate::support::FromValue for OutputDocumentValues {
@@ -2314,12 +2740,45 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["productsTableVariant", "_creationMethod", "stampsEnabled"],
+                        &["*"],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     products_table_variant: object.field("productsTableVariant")?,
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
-                    field_code: object.rest()?,
+                    field_code: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentValues {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "productsTableVariant",
+                    &self.products_table_variant,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "_creationMethod",
+                    &self.creation_method,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "stampsEnabled",
+                    &self.stamps_enabled,
+                )?;
+                crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.document.publicUrlView` of `documentgenerator.document.update`: `object`.
@@ -2330,15 +2789,35 @@ pub mod document {
         pub struct OutputDocumentPublicUrlView {
             /// `time`: `datetime`, optional.
             pub time: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputDocumentPublicUrlView {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["time"], &[])?;
                 ::std::result::Result::Ok(Self {
                     time: object.field("time")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentPublicUrlView {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "time", &self.time)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.document` of `documentgenerator.document.update`: `object`.
@@ -2403,12 +2882,52 @@ pub mod document {
             pub created_by: ::std::option::Option<::std::string::String>,
             /// `updatedBy`: `integer`, optional.
             pub updated_by: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputDocument {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "title",
+                            "number",
+                            "templateId",
+                            "provider",
+                            "value",
+                            "fileId",
+                            "imageId",
+                            "pdfId",
+                            "values",
+                            "stampsEnabled",
+                            "downloadUrl",
+                            "pdfUrl",
+                            "imageUrl",
+                            "printUrl",
+                            "downloadUrlMachine",
+                            "pdfUrlMachine",
+                            "imageUrlMachine",
+                            "printUrlMachine",
+                            "publicUrl",
+                            "publicUrlView",
+                            "isTransformationError",
+                            "pullTag",
+                            "emailDiskFile",
+                            "createTime",
+                            "updateTime",
+                            "createdBy",
+                            "updatedBy",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -2438,7 +2957,79 @@ pub mod document {
                     update_time: object.field("updateTime")?,
                     created_by: object.field("createdBy")?,
                     updated_by: object.field("updatedBy")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputDocument {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "number", &self.number)?;
+                crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
+                crate::support::opt_entry(&mut map, "provider", &self.provider)?;
+                crate::support::opt_entry(&mut map, "value", &self.value)?;
+                crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
+                crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
+                crate::support::opt_entry(&mut map, "values", &self.values)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "stampsEnabled",
+                    &self.stamps_enabled,
+                )?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "pdfUrl", &self.pdf_url)?;
+                crate::support::opt_entry(&mut map, "imageUrl", &self.image_url)?;
+                crate::support::opt_entry(&mut map, "printUrl", &self.print_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "downloadUrlMachine",
+                    &self.download_url_machine,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "pdfUrlMachine",
+                    &self.pdf_url_machine,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "imageUrlMachine",
+                    &self.image_url_machine,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "printUrlMachine",
+                    &self.print_url_machine,
+                )?;
+                crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "publicUrlView",
+                    &self.public_url_view,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isTransformationError",
+                    &self.is_transformation_error,
+                )?;
+                crate::support::opt_entry(&mut map, "pullTag", &self.pull_tag)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "emailDiskFile",
+                    &self.email_disk_file,
+                )?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.document.update`: `object`.
@@ -2449,15 +3040,35 @@ pub mod document {
         pub struct Output {
             /// `document`: `object`, optional.
             pub document: ::std::option::Option<OutputDocument>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["document"], &[])?;
                 ::std::result::Result::Ok(Self {
                     document: object.field("document")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "document", &self.document)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Update {
@@ -3008,6 +3619,12 @@ pub mod numerator {
             pub timezone: ::std::option::Option<::std::string::String>,
             /// `isDirectNumeration`: `boolean`, optional.
             pub is_direct_numeration: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue
         for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
@@ -3015,6 +3632,19 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "start",
+                            "step",
+                            "length",
+                            "padString",
+                            "periodicBy",
+                            "timezone",
+                            "isDirectNumeration",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -3023,7 +3653,31 @@ pub mod numerator {
                     periodic_by: object.field("periodicBy")?,
                     timezone: object.field("timezone")?,
                     is_direct_numeration: object.field("isDirectNumeration")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize
+        for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::opt_entry(&mut map, "step", &self.step)?;
+                crate::support::opt_entry(&mut map, "length", &self.length)?;
+                crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
+                crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
+                crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDirectNumeration",
+                    &self.is_direct_numeration,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.numerator.settings` of `documentgenerator.numerator.add`: `object`.
@@ -3036,16 +3690,46 @@ pub mod numerator {
             pub bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option<
                 OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
             >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputNumeratorSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
-                        .field("Bitrix_Main_Numerator_Generator_SequentNumberGenerator")?,
+                        .field(
+                            "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                        )?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputNumeratorSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                    &self.bitrix_main_numerator_generator_sequent_number_generator,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.numerator` of `documentgenerator.numerator.add`: `object`.
@@ -3064,19 +3748,43 @@ pub mod numerator {
             pub code: ::std::option::Option<::std::string::String>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<OutputNumeratorSettings>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputNumerator {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "template", "code", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     template: object.field("template")?,
                     code: object.field("code")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputNumerator {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "template", &self.template)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.numerator.add`: `object`.
@@ -3087,15 +3795,35 @@ pub mod numerator {
         pub struct Output {
             /// `numerator`: `object`, optional.
             pub numerator: ::std::option::Option<OutputNumerator>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["numerator"], &[])?;
                 ::std::result::Result::Ok(Self {
                     numerator: object.field("numerator")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "numerator", &self.numerator)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -3175,6 +3903,12 @@ pub mod numerator {
             pub timezone: ::std::option::Option<::std::string::String>,
             /// `isDirectNumeration`: `boolean`, optional.
             pub is_direct_numeration: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue
         for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
@@ -3182,6 +3916,19 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "start",
+                            "step",
+                            "length",
+                            "padString",
+                            "periodicBy",
+                            "timezone",
+                            "isDirectNumeration",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -3190,7 +3937,31 @@ pub mod numerator {
                     periodic_by: object.field("periodicBy")?,
                     timezone: object.field("timezone")?,
                     is_direct_numeration: object.field("isDirectNumeration")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize
+        for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::opt_entry(&mut map, "step", &self.step)?;
+                crate::support::opt_entry(&mut map, "length", &self.length)?;
+                crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
+                crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
+                crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDirectNumeration",
+                    &self.is_direct_numeration,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.numerator.settings` of `documentgenerator.numerator.get`: `object`.
@@ -3203,16 +3974,46 @@ pub mod numerator {
             pub bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option<
                 OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
             >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputNumeratorSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
-                        .field("Bitrix_Main_Numerator_Generator_SequentNumberGenerator")?,
+                        .field(
+                            "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                        )?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputNumeratorSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                    &self.bitrix_main_numerator_generator_sequent_number_generator,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.numerator` of `documentgenerator.numerator.get`: `object`.
@@ -3231,19 +4032,43 @@ pub mod numerator {
             pub code: ::std::option::Option<::std::string::String>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<OutputNumeratorSettings>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputNumerator {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "template", "code", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     template: object.field("template")?,
                     code: object.field("code")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputNumerator {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "template", &self.template)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.numerator.get`: `object`.
@@ -3254,15 +4079,35 @@ pub mod numerator {
         pub struct Output {
             /// `numerator`: `object`, optional.
             pub numerator: ::std::option::Option<OutputNumerator>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["numerator"], &[])?;
                 ::std::result::Result::Ok(Self {
                     numerator: object.field("numerator")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "numerator", &self.numerator)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -3309,6 +4154,12 @@ pub mod numerator {
             pub timezone: ::std::option::Option<::std::string::String>,
             /// `isDirectNumeration`: `boolean`, optional.
             pub is_direct_numeration: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue
         for OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
@@ -3316,6 +4167,19 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "start",
+                            "step",
+                            "length",
+                            "padString",
+                            "periodicBy",
+                            "timezone",
+                            "isDirectNumeration",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -3324,7 +4188,31 @@ pub mod numerator {
                     periodic_by: object.field("periodicBy")?,
                     timezone: object.field("timezone")?,
                     is_direct_numeration: object.field("isDirectNumeration")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize
+        for OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::opt_entry(&mut map, "step", &self.step)?;
+                crate::support::opt_entry(&mut map, "length", &self.length)?;
+                crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
+                crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
+                crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDirectNumeration",
+                    &self.is_direct_numeration,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.numerators.settings` of `documentgenerator.numerator.list`: `object`.
@@ -3337,16 +4225,46 @@ pub mod numerator {
             pub bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option<
                 OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
             >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputNumeratorsSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
-                        .field("Bitrix_Main_Numerator_Generator_SequentNumberGenerator")?,
+                        .field(
+                            "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                        )?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputNumeratorsSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                    &self.bitrix_main_numerator_generator_sequent_number_generator,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.numerators` of `documentgenerator.numerator.list`: `array`.
@@ -3365,19 +4283,43 @@ pub mod numerator {
             pub code: ::std::option::Option<::std::string::String>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<OutputNumeratorsSettings>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputNumerators {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "template", "code", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     template: object.field("template")?,
                     code: object.field("code")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputNumerators {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "template", &self.template)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.numerator.list`: `object`.
@@ -3388,15 +4330,35 @@ pub mod numerator {
         pub struct Output {
             /// `numerators`: `array`, optional.
             pub numerators: ::std::vec::Vec<OutputNumerators>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["numerators"], &[])?;
                 ::std::result::Result::Ok(Self {
                     numerators: object.field("numerators")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("numerators", &self.numerators)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::List {
@@ -3738,6 +4700,12 @@ pub mod numerator {
             pub timezone: ::std::option::Option<::std::string::String>,
             /// `isDirectNumeration`: `boolean`, optional.
             pub is_direct_numeration: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue
         for OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
@@ -3745,6 +4713,19 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "start",
+                            "step",
+                            "length",
+                            "padString",
+                            "periodicBy",
+                            "timezone",
+                            "isDirectNumeration",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -3753,7 +4734,31 @@ pub mod numerator {
                     periodic_by: object.field("periodicBy")?,
                     timezone: object.field("timezone")?,
                     is_direct_numeration: object.field("isDirectNumeration")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize
+        for OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "start", &self.start)?;
+                crate::support::opt_entry(&mut map, "step", &self.step)?;
+                crate::support::opt_entry(&mut map, "length", &self.length)?;
+                crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
+                crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
+                crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDirectNumeration",
+                    &self.is_direct_numeration,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.settings` of `documentgenerator.numerator.update`: `object`.
@@ -3766,16 +4771,46 @@ pub mod numerator {
             pub bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option<
                 OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
             >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
-                        .field("Bitrix_Main_Numerator_Generator_SequentNumberGenerator")?,
+                        .field(
+                            "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                        )?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
+                    &self.bitrix_main_numerator_generator_sequent_number_generator,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.numerator.update`: `object`.
@@ -3794,19 +4829,43 @@ pub mod numerator {
             pub code: ::std::option::Option<::std::string::String>,
             /// `settings`: `object`, optional.
             pub settings: ::std::option::Option<OutputSettings>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "template", "code", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     template: object.field("template")?,
                     code: object.field("code")?,
                     settings: object.field("settings")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "template", &self.template)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Update {
@@ -4186,12 +5245,31 @@ pub mod region {
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
             pub phrases: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRegion {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "title",
+                            "languageId",
+                            "formatDate",
+                            "formatDatetime",
+                            "formatName",
+                            "phrases",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -4200,7 +5278,30 @@ pub mod region {
                     format_datetime: object.field("formatDatetime")?,
                     format_name: object.field("formatName")?,
                     phrases: object.field("phrases")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRegion {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+                crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "formatDatetime",
+                    &self.format_datetime,
+                )?;
+                crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
+                map.serialize_entry("phrases", &self.phrases)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.region.add`: `object`.
@@ -4211,15 +5312,35 @@ pub mod region {
         pub struct Output {
             /// `region`: `object`, optional.
             pub region: ::std::option::Option<OutputRegion>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["region"], &[])?;
                 ::std::result::Result::Ok(Self {
                     region: object.field("region")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -4297,12 +5418,31 @@ pub mod region {
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
             pub phrases: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRegion {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "title",
+                            "languageId",
+                            "formatDate",
+                            "formatDatetime",
+                            "formatName",
+                            "phrases",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -4311,7 +5451,30 @@ pub mod region {
                     format_datetime: object.field("formatDatetime")?,
                     format_name: object.field("formatName")?,
                     phrases: object.field("phrases")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRegion {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+                crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "formatDatetime",
+                    &self.format_datetime,
+                )?;
+                crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
+                map.serialize_entry("phrases", &self.phrases)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.region.get`: `object`.
@@ -4322,15 +5485,35 @@ pub mod region {
         pub struct Output {
             /// `region`: `object`, optional.
             pub region: ::std::option::Option<OutputRegion>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["region"], &[])?;
                 ::std::result::Result::Ok(Self {
                     region: object.field("region")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -4377,12 +5560,31 @@ pub mod region {
             pub format_datetime: ::std::option::Option<::std::string::String>,
             /// `formatName`: `string`, optional.
             pub format_name: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRegions {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "code",
+                            "title",
+                            "languageId",
+                            "formatDate",
+                            "formatDatetime",
+                            "formatName",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     code: object.field("code")?,
@@ -4391,7 +5593,30 @@ pub mod region {
                     format_date: object.field("formatDate")?,
                     format_datetime: object.field("formatDatetime")?,
                     format_name: object.field("formatName")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRegions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+                crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "formatDatetime",
+                    &self.format_datetime,
+                )?;
+                crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.region.list`: `object`.
@@ -4402,15 +5627,35 @@ pub mod region {
         pub struct Output {
             /// `regions`: `object`, optional.
             pub regions: ::std::option::Option<OutputRegions>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["regions"], &[])?;
                 ::std::result::Result::Ok(Self {
                     regions: object.field("regions")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "regions", &self.regions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::List {
@@ -4577,12 +5822,31 @@ pub mod region {
             pub format_name: ::std::option::Option<::std::string::String>,
             /// `phrases`: `object`, optional.
             pub phrases: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRegion {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "title",
+                            "languageId",
+                            "formatDate",
+                            "formatDatetime",
+                            "formatName",
+                            "phrases",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -4591,7 +5855,30 @@ pub mod region {
                     format_datetime: object.field("formatDatetime")?,
                     format_name: object.field("formatName")?,
                     phrases: object.field("phrases")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRegion {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+                crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "formatDatetime",
+                    &self.format_datetime,
+                )?;
+                crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
+                map.serialize_entry("phrases", &self.phrases)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.region.update`: `object`.
@@ -4602,15 +5889,35 @@ pub mod region {
         pub struct Output {
             /// `region`: `object`, optional.
             pub region: ::std::option::Option<OutputRegion>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["region"], &[])?;
                 ::std::result::Result::Ok(Self {
                     region: object.field("region")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Update {
@@ -4940,14 +6247,14 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsSettingsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(FieldsPermissionsSettingsModify { Empty = "\"\"", X = "X" });
+        string_enum!(FieldsPermissionsSettingsModify { Empty = "", X = "X" });
         /// The object `params.fields.permissions.SETTINGS` of `documentgenerator.role.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -4956,7 +6263,7 @@ pub mod role {
         pub struct FieldsPermissionsSettings {
             /// `MODIFY`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsSettingsModify>,
         }
         impl FieldsPermissionsSettings {
@@ -5003,7 +6310,7 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsTemplatesModify {
-            /// `""`
+            /// ``
             Empty,
             /// `A`
             A,
@@ -5015,8 +6322,7 @@ pub mod role {
             Unknown(::std::string::String),
         }
         string_enum!(
-            FieldsPermissionsTemplatesModify { Empty = "\"\"", A = "A", D = "D", X = "X"
-            }
+            FieldsPermissionsTemplatesModify { Empty = "", A = "A", D = "D", X = "X" }
         );
         /// The object `params.fields.permissions.TEMPLATES` of `documentgenerator.role.add`: `object`.
         ///
@@ -5026,7 +6332,7 @@ pub mod role {
         pub struct FieldsPermissionsTemplates {
             /// `MODIFY`: `string`, optional.
             ///
-            /// Values: `""`, `A`, `D`, `X`.
+            /// Values: ``, `A`, `D`, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsTemplatesModify>,
         }
         impl FieldsPermissionsTemplates {
@@ -5073,26 +6379,26 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(FieldsPermissionsDocumentsModify { Empty = "\"\"", X = "X" });
+        string_enum!(FieldsPermissionsDocumentsModify { Empty = "", X = "X" });
         /// Allowed values of `params.fields.permissions.DOCUMENTS.VIEW` in `documentgenerator.role.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsView {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(FieldsPermissionsDocumentsView { Empty = "\"\"", X = "X" });
+        string_enum!(FieldsPermissionsDocumentsView { Empty = "", X = "X" });
         /// The object `params.fields.permissions.DOCUMENTS` of `documentgenerator.role.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -5101,11 +6407,11 @@ pub mod role {
         pub struct FieldsPermissionsDocuments {
             /// `MODIFY`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsDocumentsModify>,
             /// `VIEW`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub view: ::std::option::Option<FieldsPermissionsDocumentsView>,
         }
         impl FieldsPermissionsDocuments {
@@ -5305,14 +6611,14 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsSettingsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsSettingsModify { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsSettingsModify { Empty = "", X = "X" });
         /// The object `result.role.permissions.settings` of `documentgenerator.role.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -5321,24 +6627,44 @@ pub mod role {
         pub struct OutputRolePermissionsSettings {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsSettingsModify>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsTemplatesModify {
-            /// `""`
+            /// ``
             Empty,
             /// `A`
             A,
@@ -5350,8 +6676,8 @@ pub mod role {
             Unknown(::std::string::String),
         }
         string_enum!(
-            OutputRolePermissionsTemplatesModify { Empty = "\"\"", A = "A", D = "D", X =
-            "X" }
+            OutputRolePermissionsTemplatesModify { Empty = "", A = "A", D = "D", X = "X"
+            }
         );
         /// The object `result.role.permissions.templates` of `documentgenerator.role.add`: `object`.
         ///
@@ -5361,43 +6687,63 @@ pub mod role {
         pub struct OutputRolePermissionsTemplates {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `A`, `D`, `X`.
+            /// Values: ``, `A`, `D`, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsTemplatesModify>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsTemplates {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsTemplates {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsDocumentsModify { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsDocumentsModify { Empty = "", X = "X" });
         /// Allowed values of `result.role.permissions.documents.view` in `documentgenerator.role.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsView {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsDocumentsView { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsDocumentsView { Empty = "", X = "X" });
         /// The object `result.role.permissions.documents` of `documentgenerator.role.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -5406,22 +6752,43 @@ pub mod role {
         pub struct OutputRolePermissionsDocuments {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsDocumentsModify>,
             /// `view`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub view: ::std::option::Option<OutputRolePermissionsDocumentsView>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsDocuments {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify", "view"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     view: object.field("view")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsDocuments {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::opt_entry(&mut map, "view", &self.view)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.role.permissions` of `documentgenerator.role.add`: `object`.
@@ -5436,17 +6803,39 @@ pub mod role {
             pub templates: ::std::option::Option<OutputRolePermissionsTemplates>,
             /// `documents`: `object`, optional.
             pub documents: ::std::option::Option<OutputRolePermissionsDocuments>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissions {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["settings", "templates", "documents"], &[])?;
                 ::std::result::Result::Ok(Self {
                     settings: object.field("settings")?,
                     templates: object.field("templates")?,
                     documents: object.field("documents")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "templates", &self.templates)?;
+                crate::support::opt_entry(&mut map, "documents", &self.documents)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.role` of `documentgenerator.role.add`: `object`.
@@ -5463,18 +6852,41 @@ pub mod role {
             pub code: ::std::option::Option<::std::string::String>,
             /// `permissions`: `object`, optional.
             pub permissions: ::std::option::Option<OutputRolePermissions>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRole {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "code", "permissions"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     code: object.field("code")?,
                     permissions: object.field("permissions")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRole {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.role.add`: `object`.
@@ -5485,15 +6897,35 @@ pub mod role {
         pub struct Output {
             /// `role`: `object`, optional.
             pub role: ::std::option::Option<OutputRole>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["role"], &[])?;
                 ::std::result::Result::Ok(Self {
                     role: object.field("role")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "role", &self.role)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -5562,34 +6994,14 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum AccessesAccessCode {
-            /// `U{id}`
-            UId,
-            /// `G{id}`
-            GId,
             /// `AU`
             Au,
             /// `UA`
             Ua,
-            /// `D{id}`
-            DId,
-            /// `DR{id}`
-            DrId,
-            /// `SG{id}`
-            SgId,
-            /// `SG{id}_A`
-            SgIdA,
-            /// `SG{id}_E`
-            SgIdE,
-            /// `SG{id}_K`
-            SgIdK,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(
-            AccessesAccessCode { UId = "U{id}", GId = "G{id}", Au = "AU", Ua = "UA", DId
-            = "D{id}", DrId = "DR{id}", SgId = "SG{id}", SgIdA = "SG{id}_A", SgIdE =
-            "SG{id}_E", SgIdK = "SG{id}_K" }
-        );
+        string_enum!(AccessesAccessCode { Au = "AU", Ua = "UA" });
         /// The object `params.accesses` of `documentgenerator.role.fillaccesses`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-fill-accesses.html>
@@ -5600,7 +7012,7 @@ pub mod role {
             pub role_id: i64,
             /// `accessCode`: `string`, required.
             ///
-            /// Values: `U{id}`, `G{id}`, `AU`, `UA`, `D{id}`, `DR{id}`, `SG{id}`, `SG{id}_A`, `SG{id}_E`, `SG{id}_K`.
+            /// Values: `AU`, `UA`.
             pub access_code: AccessesAccessCode,
         }
         impl Accesses {
@@ -5676,14 +7088,14 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsSettingsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsSettingsModify { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsSettingsModify { Empty = "", X = "X" });
         /// The object `result.role.permissions.settings` of `documentgenerator.role.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -5692,24 +7104,44 @@ pub mod role {
         pub struct OutputRolePermissionsSettings {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsSettingsModify>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsTemplatesModify {
-            /// `""`
+            /// ``
             Empty,
             /// `A`
             A,
@@ -5721,8 +7153,8 @@ pub mod role {
             Unknown(::std::string::String),
         }
         string_enum!(
-            OutputRolePermissionsTemplatesModify { Empty = "\"\"", A = "A", D = "D", X =
-            "X" }
+            OutputRolePermissionsTemplatesModify { Empty = "", A = "A", D = "D", X = "X"
+            }
         );
         /// The object `result.role.permissions.templates` of `documentgenerator.role.get`: `object`.
         ///
@@ -5732,43 +7164,63 @@ pub mod role {
         pub struct OutputRolePermissionsTemplates {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `A`, `D`, `X`.
+            /// Values: ``, `A`, `D`, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsTemplatesModify>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsTemplates {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsTemplates {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsDocumentsModify { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsDocumentsModify { Empty = "", X = "X" });
         /// Allowed values of `result.role.permissions.documents.view` in `documentgenerator.role.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsView {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsDocumentsView { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsDocumentsView { Empty = "", X = "X" });
         /// The object `result.role.permissions.documents` of `documentgenerator.role.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -5777,22 +7229,43 @@ pub mod role {
         pub struct OutputRolePermissionsDocuments {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsDocumentsModify>,
             /// `view`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub view: ::std::option::Option<OutputRolePermissionsDocumentsView>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsDocuments {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify", "view"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     view: object.field("view")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsDocuments {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::opt_entry(&mut map, "view", &self.view)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.role.permissions` of `documentgenerator.role.get`: `object`.
@@ -5807,17 +7280,39 @@ pub mod role {
             pub templates: ::std::option::Option<OutputRolePermissionsTemplates>,
             /// `documents`: `object`, optional.
             pub documents: ::std::option::Option<OutputRolePermissionsDocuments>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissions {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["settings", "templates", "documents"], &[])?;
                 ::std::result::Result::Ok(Self {
                     settings: object.field("settings")?,
                     templates: object.field("templates")?,
                     documents: object.field("documents")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "templates", &self.templates)?;
+                crate::support::opt_entry(&mut map, "documents", &self.documents)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.role` of `documentgenerator.role.get`: `object`.
@@ -5834,18 +7329,41 @@ pub mod role {
             pub code: ::std::option::Option<::std::string::String>,
             /// `permissions`: `object`, optional.
             pub permissions: ::std::option::Option<OutputRolePermissions>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRole {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "code", "permissions"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     code: object.field("code")?,
                     permissions: object.field("permissions")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRole {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.role.get`: `object`.
@@ -5856,15 +7374,35 @@ pub mod role {
         pub struct Output {
             /// `role`: `object`, optional.
             pub role: ::std::option::Option<OutputRole>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["role"], &[])?;
                 ::std::result::Result::Ok(Self {
                     role: object.field("role")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "role", &self.role)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -5905,17 +7443,39 @@ pub mod role {
             pub name: ::std::option::Option<::std::string::String>,
             /// `code`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRoles {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "code"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     code: object.field("code")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRoles {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.role.list`: `object`.
@@ -5926,15 +7486,35 @@ pub mod role {
         pub struct Output {
             /// `roles`: `array`, optional.
             pub roles: ::std::vec::Vec<OutputRoles>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["roles"], &[])?;
                 ::std::result::Result::Ok(Self {
                     roles: object.field("roles")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("roles", &self.roles)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::List {
@@ -5978,14 +7558,14 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsSettingsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(FieldsPermissionsSettingsModify { Empty = "\"\"", X = "X" });
+        string_enum!(FieldsPermissionsSettingsModify { Empty = "", X = "X" });
         /// The object `params.fields.permissions.SETTINGS` of `documentgenerator.role.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -5994,7 +7574,7 @@ pub mod role {
         pub struct FieldsPermissionsSettings {
             /// `MODIFY`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsSettingsModify>,
         }
         impl FieldsPermissionsSettings {
@@ -6041,7 +7621,7 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsTemplatesModify {
-            /// `""`
+            /// ``
             Empty,
             /// `A`
             A,
@@ -6053,8 +7633,7 @@ pub mod role {
             Unknown(::std::string::String),
         }
         string_enum!(
-            FieldsPermissionsTemplatesModify { Empty = "\"\"", A = "A", D = "D", X = "X"
-            }
+            FieldsPermissionsTemplatesModify { Empty = "", A = "A", D = "D", X = "X" }
         );
         /// The object `params.fields.permissions.TEMPLATES` of `documentgenerator.role.update`: `object`.
         ///
@@ -6064,7 +7643,7 @@ pub mod role {
         pub struct FieldsPermissionsTemplates {
             /// `MODIFY`: `string`, optional.
             ///
-            /// Values: `""`, `A`, `D`, `X`.
+            /// Values: ``, `A`, `D`, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsTemplatesModify>,
         }
         impl FieldsPermissionsTemplates {
@@ -6111,26 +7690,26 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(FieldsPermissionsDocumentsModify { Empty = "\"\"", X = "X" });
+        string_enum!(FieldsPermissionsDocumentsModify { Empty = "", X = "X" });
         /// Allowed values of `params.fields.permissions.DOCUMENTS.VIEW` in `documentgenerator.role.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsPermissionsDocumentsView {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(FieldsPermissionsDocumentsView { Empty = "\"\"", X = "X" });
+        string_enum!(FieldsPermissionsDocumentsView { Empty = "", X = "X" });
         /// The object `params.fields.permissions.DOCUMENTS` of `documentgenerator.role.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -6139,11 +7718,11 @@ pub mod role {
         pub struct FieldsPermissionsDocuments {
             /// `MODIFY`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<FieldsPermissionsDocumentsModify>,
             /// `VIEW`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub view: ::std::option::Option<FieldsPermissionsDocumentsView>,
         }
         impl FieldsPermissionsDocuments {
@@ -6351,14 +7930,14 @@ pub mod role {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsSettingsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsSettingsModify { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsSettingsModify { Empty = "", X = "X" });
         /// The object `result.role.permissions.settings` of `documentgenerator.role.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -6367,24 +7946,44 @@ pub mod role {
         pub struct OutputRolePermissionsSettings {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsSettingsModify>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsSettings {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsSettings {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsTemplatesModify {
-            /// `""`
+            /// ``
             Empty,
             /// `A`
             A,
@@ -6396,8 +7995,8 @@ pub mod role {
             Unknown(::std::string::String),
         }
         string_enum!(
-            OutputRolePermissionsTemplatesModify { Empty = "\"\"", A = "A", D = "D", X =
-            "X" }
+            OutputRolePermissionsTemplatesModify { Empty = "", A = "A", D = "D", X = "X"
+            }
         );
         /// The object `result.role.permissions.templates` of `documentgenerator.role.update`: `object`.
         ///
@@ -6407,43 +8006,63 @@ pub mod role {
         pub struct OutputRolePermissionsTemplates {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `A`, `D`, `X`.
+            /// Values: ``, `A`, `D`, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsTemplatesModify>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsTemplates {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsTemplates {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsModify {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsDocumentsModify { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsDocumentsModify { Empty = "", X = "X" });
         /// Allowed values of `result.role.permissions.documents.view` in `documentgenerator.role.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum OutputRolePermissionsDocumentsView {
-            /// `""`
+            /// ``
             Empty,
             /// `X`
             X,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputRolePermissionsDocumentsView { Empty = "\"\"", X = "X" });
+        string_enum!(OutputRolePermissionsDocumentsView { Empty = "", X = "X" });
         /// The object `result.role.permissions.documents` of `documentgenerator.role.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -6452,22 +8071,43 @@ pub mod role {
         pub struct OutputRolePermissionsDocuments {
             /// `modify`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub modify: ::std::option::Option<OutputRolePermissionsDocumentsModify>,
             /// `view`: `string`, optional.
             ///
-            /// Values: `""`, `X`.
+            /// Values: ``, `X`.
             pub view: ::std::option::Option<OutputRolePermissionsDocumentsView>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissionsDocuments {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["modify", "view"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     view: object.field("view")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissionsDocuments {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "modify", &self.modify)?;
+                crate::support::opt_entry(&mut map, "view", &self.view)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.role.permissions` of `documentgenerator.role.update`: `object`.
@@ -6482,17 +8122,39 @@ pub mod role {
             pub templates: ::std::option::Option<OutputRolePermissionsTemplates>,
             /// `documents`: `object`, optional.
             pub documents: ::std::option::Option<OutputRolePermissionsDocuments>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRolePermissions {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["settings", "templates", "documents"], &[])?;
                 ::std::result::Result::Ok(Self {
                     settings: object.field("settings")?,
                     templates: object.field("templates")?,
                     documents: object.field("documents")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRolePermissions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+                crate::support::opt_entry(&mut map, "templates", &self.templates)?;
+                crate::support::opt_entry(&mut map, "documents", &self.documents)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.role` of `documentgenerator.role.update`: `object`.
@@ -6509,18 +8171,41 @@ pub mod role {
             pub code: ::std::option::Option<::std::string::String>,
             /// `permissions`: `object`, optional.
             pub permissions: ::std::option::Option<OutputRolePermissions>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRole {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "name", "code", "permissions"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
                     code: object.field("code")?,
                     permissions: object.field("permissions")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRole {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.role.update`: `object`.
@@ -6531,15 +8216,35 @@ pub mod role {
         pub struct Output {
             /// `role`: `object`, optional.
             pub role: ::std::option::Option<OutputRole>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["role"], &[])?;
                 ::std::result::Result::Ok(Self {
                     role: object.field("role")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "role", &self.role)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Update {
@@ -6883,58 +8588,14 @@ pub mod template {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUsers {
-            /// `U{id}`
-            UId,
-            /// `G{id}`
-            GId,
             /// `AU`
             Au,
             /// `UA`
             Ua,
-            /// `D{id}`
-            DId,
-            /// `DR{id}`
-            DrId,
-            /// `SG{id}`
-            SgId,
-            /// `SG{id}_A`
-            SgIdA,
-            /// `SG{id}_E`
-            SgIdE,
-            /// `SG{id}_K`
-            SgIdK,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(
-            FieldsUsers { UId = "U{id}", GId = "G{id}", Au = "AU", Ua = "UA", DId =
-            "D{id}", DrId = "DR{id}", SgId = "SG{id}", SgIdA = "SG{id}_A", SgIdE =
-            "SG{id}_E", SgIdK = "SG{id}_K" }
-        );
-        /// Allowed values of `params.fields.active` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsActive { Y = "Y", N = "N" });
-        /// Allowed values of `params.fields.withStamps` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsWithStamps { Y = "Y", N = "N" });
+        string_enum!(FieldsUsers { Au = "AU", Ua = "UA" });
         /// The object `params.fields` of `documentgenerator.template.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -6955,16 +8616,16 @@ pub mod template {
             pub code: ::std::option::Option<::std::string::String>,
             /// `users`: `array`, optional.
             ///
-            /// Values: `U{id}`, `G{id}`, `AU`, `UA`, `D{id}`, `DR{id}`, `SG{id}`, `SG{id}_A`, `SG{id}_E`, `SG{id}_K`.
+            /// Values: `AU`, `UA`.
             pub users: ::std::option::Option<::std::vec::Vec<FieldsUsers>>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<FieldsActive>,
-            /// `withStamps`: `char`, optional.
+            pub active: ::std::option::Option<bool>,
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<FieldsWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
         }
@@ -7011,17 +8672,14 @@ pub mod template {
                 self
             }
             /// Sets `active`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<FieldsActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `withStamps`.
             pub fn with_stamps(
                 mut self,
-                value: impl ::std::convert::Into<FieldsWithStamps>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.with_stamps = ::std::option::Option::Some(value.into());
                 self
@@ -7046,8 +8704,16 @@ pub mod template {
                 map.serialize_entry("region", &self.region)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "withStamps", &self.with_stamps)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 map.end()
             }
@@ -7074,42 +8740,6 @@ pub mod template {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// Allowed values of `result.template.active` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateActive { Y = "Y", N = "N" });
-        /// Allowed values of `result.template.withStamps` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateWithStamps { Y = "Y", N = "N" });
-        /// Allowed values of `result.template.isDeleted` in `documentgenerator.template.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateIsDeleted {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateIsDeleted { Y = "Y", N = "N" });
         /// The object `result.template` of `documentgenerator.template.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -7128,38 +8758,66 @@ pub mod template {
             pub download: ::std::option::Option<::std::string::String>,
             /// `downloadMachine`: `string`, optional.
             pub download_machine: ::std::option::Option<::std::string::String>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<OutputTemplateActive>,
+            pub active: ::std::option::Option<bool>,
             /// `moduleId`: `string`, optional.
             pub module_id: ::std::option::Option<::std::string::String>,
             /// `numeratorId`: `string`, optional.
             pub numerator_id: ::std::option::Option<::std::string::String>,
-            /// `withStamps`: `char`, optional.
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<OutputTemplateWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `providers`: `object`, optional.
             pub providers: ::serde_json::Value,
             /// `users`: `object`, optional.
             pub users: ::serde_json::Value,
-            /// `isDeleted`: `char`, optional.
+            /// `isDeleted`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_deleted: ::std::option::Option<OutputTemplateIsDeleted>,
+            pub is_deleted: ::std::option::Option<bool>,
             /// `sort`: `string`, optional.
             pub sort: ::std::option::Option<::std::string::String>,
             /// `createTime`: `datetime`, optional.
             pub create_time: ::std::option::Option<::std::string::String>,
             /// `updateTime`: `datetime`, optional.
             pub update_time: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputTemplate {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "name",
+                            "region",
+                            "code",
+                            "download",
+                            "downloadMachine",
+                            "active",
+                            "moduleId",
+                            "numeratorId",
+                            "withStamps",
+                            "providers",
+                            "users",
+                            "isDeleted",
+                            "sort",
+                            "createTime",
+                            "updateTime",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -7177,7 +8835,51 @@ pub mod template {
                     sort: object.field("sort")?,
                     create_time: object.field("createTime")?,
                     update_time: object.field("updateTime")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplate {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "download", &self.download)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "downloadMachine",
+                    &self.download_machine,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
+                map.serialize_entry("providers", &self.providers)?;
+                map.serialize_entry("users", &self.users)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDeleted",
+                    &self.is_deleted.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.template.add`: `object`.
@@ -7188,15 +8890,35 @@ pub mod template {
         pub struct Output {
             /// `template`: `object`, optional.
             pub template: ::std::option::Option<OutputTemplate>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["template"], &[])?;
                 ::std::result::Result::Ok(Self {
                     template: object.field("template")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "template", &self.template)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -7252,42 +8974,6 @@ pub mod template {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// Allowed values of `result.template.active` in `documentgenerator.template.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateActive { Y = "Y", N = "N" });
-        /// Allowed values of `result.template.withStamps` in `documentgenerator.template.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateWithStamps { Y = "Y", N = "N" });
-        /// Allowed values of `result.template.isDeleted` in `documentgenerator.template.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateIsDeleted {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateIsDeleted { Y = "Y", N = "N" });
         /// The object `result.template` of `documentgenerator.template.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -7304,38 +8990,65 @@ pub mod template {
             pub code: ::std::option::Option<::std::string::String>,
             /// `download`: `string`, optional.
             pub download: ::std::option::Option<::std::string::String>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<OutputTemplateActive>,
+            pub active: ::std::option::Option<bool>,
             /// `moduleId`: `string`, optional.
             pub module_id: ::std::option::Option<::std::string::String>,
             /// `numeratorId`: `string`, optional.
             pub numerator_id: ::std::option::Option<::std::string::String>,
-            /// `withStamps`: `char`, optional.
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<OutputTemplateWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `providers`: `object`, optional.
             pub providers: ::serde_json::Value,
             /// `users`: `object`, optional.
             pub users: ::serde_json::Value,
-            /// `isDeleted`: `char`, optional.
+            /// `isDeleted`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_deleted: ::std::option::Option<OutputTemplateIsDeleted>,
+            pub is_deleted: ::std::option::Option<bool>,
             /// `sort`: `string`, optional.
             pub sort: ::std::option::Option<::std::string::String>,
             /// `createTime`: `datetime`, optional.
             pub create_time: ::std::option::Option<::std::string::String>,
             /// `updateTime`: `datetime`, optional.
             pub update_time: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputTemplate {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "name",
+                            "region",
+                            "code",
+                            "download",
+                            "active",
+                            "moduleId",
+                            "numeratorId",
+                            "withStamps",
+                            "providers",
+                            "users",
+                            "isDeleted",
+                            "sort",
+                            "createTime",
+                            "updateTime",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -7352,7 +9065,46 @@ pub mod template {
                     sort: object.field("sort")?,
                     create_time: object.field("createTime")?,
                     update_time: object.field("updateTime")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplate {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "download", &self.download)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
+                map.serialize_entry("providers", &self.providers)?;
+                map.serialize_entry("users", &self.users)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDeleted",
+                    &self.is_deleted.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.template.get`: `object`.
@@ -7363,15 +9115,35 @@ pub mod template {
         pub struct Output {
             /// `template`: `object`, optional.
             pub template: ::std::option::Option<OutputTemplate>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["template"], &[])?;
                 ::std::result::Result::Ok(Self {
                     template: object.field("template")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "template", &self.template)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -7412,20 +9184,41 @@ pub mod template {
             pub value: ::serde_json::Value,
             /// `default`: `any`, optional.
             pub default: ::serde_json::Value,
-            /// `required`: `char`, optional.
-            pub required: ::std::option::Option<::std::string::String>,
+            /// `required`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub required: ::std::option::Option<bool>,
             /// `type`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
             /// `group`: `array`, optional.
             pub group: ::std::vec::Vec<::serde_json::Value>,
             /// `chain`: `string | array`, optional.
             pub chain: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputTemplateFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "title",
+                            "value",
+                            "default",
+                            "required",
+                            "type",
+                            "group",
+                            "chain",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     value: object.field("value")?,
@@ -7434,7 +9227,30 @@ pub mod template {
                     type_: object.field("type")?,
                     group: object.field("group")?,
                     chain: object.field("chain")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                map.serialize_entry("value", &self.value)?;
+                map.serialize_entry("default", &self.default)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "required",
+                    &self.required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                map.serialize_entry("group", &self.group)?;
+                map.serialize_entry("chain", &self.chain)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.template.getfields`: `object`.
@@ -7445,15 +9261,39 @@ pub mod template {
         pub struct Output {
             /// `templateFields`: `object`, optional.
             pub template_fields: ::std::option::Option<OutputTemplateFields>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["templateFields"], &[])?;
                 ::std::result::Result::Ok(Self {
                     template_fields: object.field("templateFields")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "templateFields",
+                    &self.template_fields,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Getfields {
@@ -7480,30 +9320,6 @@ pub mod template {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
-        /// Allowed values of `params.select.active` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SelectActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(SelectActive { Y = "Y", N = "N" });
-        /// Allowed values of `params.select.withStamps` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SelectWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(SelectWithStamps { Y = "Y", N = "N" });
         /// The object `params.select` of `documentgenerator.template.list`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -7512,10 +9328,10 @@ pub mod template {
         pub struct Select {
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<SelectActive>,
+            pub active: ::std::option::Option<bool>,
             /// `name`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `code`: `string`, optional.
@@ -7530,10 +9346,10 @@ pub mod template {
             pub update_time: ::std::option::Option<::std::string::String>,
             /// `numeratorId`: `integer`, optional.
             pub numerator_id: ::std::option::Option<i64>,
-            /// `withStamps`: `char`, optional.
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<SelectWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `users`: `array`, optional.
             pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `providers`: `array`, optional.
@@ -7563,10 +9379,7 @@ pub mod template {
                 self
             }
             /// Sets `active`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<SelectActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -7626,7 +9439,7 @@ pub mod template {
             /// Sets `withStamps`.
             pub fn with_stamps(
                 mut self,
-                value: impl ::std::convert::Into<SelectWithStamps>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.with_stamps = ::std::option::Option::Some(value.into());
                 self
@@ -7664,7 +9477,11 @@ pub mod template {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "region", &self.region)?;
@@ -7672,7 +9489,11 @@ pub mod template {
                 crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
                 crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
                 crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-                crate::support::opt_entry(&mut map, "withStamps", &self.with_stamps)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(&mut map, "providers", &self.providers)?;
                 map.end()
@@ -7702,30 +9523,6 @@ pub mod template {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Select);
-        /// Allowed values of `params.order.active` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OrderActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OrderActive { Y = "Y", N = "N" });
-        /// Allowed values of `params.order.withStamps` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OrderWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OrderWithStamps { Y = "Y", N = "N" });
         /// The object `params.order` of `documentgenerator.template.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -7734,10 +9531,10 @@ pub mod template {
         pub struct Order {
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<OrderActive>,
+            pub active: ::std::option::Option<bool>,
             /// `name`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `code`: `string`, optional.
@@ -7752,10 +9549,10 @@ pub mod template {
             pub update_time: ::std::option::Option<::std::string::String>,
             /// `numeratorId`: `integer`, optional.
             pub numerator_id: ::std::option::Option<i64>,
-            /// `withStamps`: `char`, optional.
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<OrderWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `users`: `array`, optional.
             pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `providers`: `array`, optional.
@@ -7785,10 +9582,7 @@ pub mod template {
                 self
             }
             /// Sets `active`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<OrderActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -7848,7 +9642,7 @@ pub mod template {
             /// Sets `withStamps`.
             pub fn with_stamps(
                 mut self,
-                value: impl ::std::convert::Into<OrderWithStamps>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.with_stamps = ::std::option::Option::Some(value.into());
                 self
@@ -7886,7 +9680,11 @@ pub mod template {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "region", &self.region)?;
@@ -7894,7 +9692,11 @@ pub mod template {
                 crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
                 crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
                 crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-                crate::support::opt_entry(&mut map, "withStamps", &self.with_stamps)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(&mut map, "providers", &self.providers)?;
                 map.end()
@@ -7924,30 +9726,6 @@ pub mod template {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// Allowed values of `params.filter.active` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterActive { Y = "Y", N = "N" });
-        /// Allowed values of `params.filter.withStamps` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterWithStamps { Y = "Y", N = "N" });
         /// The object `params.filter` of `documentgenerator.template.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -7956,10 +9734,10 @@ pub mod template {
         pub struct Filter {
             /// `id`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<FilterActive>,
+            pub active: ::std::option::Option<bool>,
             /// `name`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `code`: `string`, optional.
@@ -7974,10 +9752,10 @@ pub mod template {
             pub update_time: ::std::option::Option<::std::string::String>,
             /// `numeratorId`: `integer`, optional.
             pub numerator_id: ::std::option::Option<i64>,
-            /// `withStamps`: `char`, optional.
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<FilterWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `users`: `array`, optional.
             pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `providers`: `array`, optional.
@@ -8007,10 +9785,7 @@ pub mod template {
                 self
             }
             /// Sets `active`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<FilterActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -8070,7 +9845,7 @@ pub mod template {
             /// Sets `withStamps`.
             pub fn with_stamps(
                 mut self,
-                value: impl ::std::convert::Into<FilterWithStamps>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.with_stamps = ::std::option::Option::Some(value.into());
                 self
@@ -8108,7 +9883,11 @@ pub mod template {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "name", &self.name)?;
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "region", &self.region)?;
@@ -8116,7 +9895,11 @@ pub mod template {
                 crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
                 crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
                 crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-                crate::support::opt_entry(&mut map, "withStamps", &self.with_stamps)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(&mut map, "providers", &self.providers)?;
                 map.end()
@@ -8146,54 +9929,6 @@ pub mod template {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
-        /// Allowed values of `result.templates.active` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplatesActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplatesActive { Y = "Y", N = "N" });
-        /// Allowed values of `result.templates.withStamps` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplatesWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplatesWithStamps { Y = "Y", N = "N" });
-        /// Allowed values of `result.templates.isDeleted` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplatesIsDeleted {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplatesIsDeleted { Y = "Y", N = "N" });
-        /// Allowed values of `result.templates.isDefault` in `documentgenerator.template.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplatesIsDefault {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplatesIsDefault { Y = "Y", N = "N" });
         /// The object `result.templates` of `documentgenerator.template.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -8202,10 +9937,10 @@ pub mod template {
         pub struct OutputTemplates {
             /// `id`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<OutputTemplatesActive>,
+            pub active: ::std::option::Option<bool>,
             /// `name`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `code`: `string`, optional.
@@ -8230,20 +9965,20 @@ pub mod template {
             pub body_type: ::std::option::Option<::std::string::String>,
             /// `numeratorId`: `string`, optional.
             pub numerator_id: ::std::option::Option<::std::string::String>,
-            /// `withStamps`: `char`, optional.
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<OutputTemplatesWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `productsTableVariant`: `string`, optional.
             pub products_table_variant: ::std::option::Option<::std::string::String>,
-            /// `isDeleted`: `char`, optional.
+            /// `isDeleted`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_deleted: ::std::option::Option<OutputTemplatesIsDeleted>,
-            /// `isDefault`: `char`, optional.
+            pub is_deleted: ::std::option::Option<bool>,
+            /// `isDefault`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_default: ::std::option::Option<OutputTemplatesIsDefault>,
+            pub is_default: ::std::option::Option<bool>,
             /// `download`: `string`, optional.
             pub download: ::std::option::Option<::std::string::String>,
             /// `downloadMachine`: `string`, optional.
@@ -8252,12 +9987,46 @@ pub mod template {
             pub users: ::std::vec::Vec<::serde_json::Value>,
             /// `providers`: `array`, optional.
             pub providers: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputTemplates {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "active",
+                            "name",
+                            "code",
+                            "region",
+                            "sort",
+                            "createTime",
+                            "updateTime",
+                            "createdBy",
+                            "updatedBy",
+                            "moduleId",
+                            "fileId",
+                            "bodyType",
+                            "numeratorId",
+                            "withStamps",
+                            "productsTableVariant",
+                            "isDeleted",
+                            "isDefault",
+                            "download",
+                            "downloadMachine",
+                            "users",
+                            "providers",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
@@ -8281,7 +10050,65 @@ pub mod template {
                     download_machine: object.field("downloadMachine")?,
                     users: object.field("users")?,
                     providers: object.field("providers")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplates {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "bodyType", &self.body_type)?;
+                crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "productsTableVariant",
+                    &self.products_table_variant,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDeleted",
+                    &self.is_deleted.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDefault",
+                    &self.is_default.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "download", &self.download)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "downloadMachine",
+                    &self.download_machine,
+                )?;
+                map.serialize_entry("users", &self.users)?;
+                map.serialize_entry("providers", &self.providers)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.template.list`: `object`.
@@ -8292,15 +10119,35 @@ pub mod template {
         pub struct Output {
             /// `templates`: `object`, optional.
             pub templates: ::std::option::Option<OutputTemplates>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["templates"], &[])?;
                 ::std::result::Result::Ok(Self {
                     templates: object.field("templates")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "templates", &self.templates)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::List {
@@ -8333,58 +10180,14 @@ pub mod template {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum FieldsUsers {
-            /// `U{id}`
-            UId,
-            /// `G{id}`
-            GId,
             /// `AU`
             Au,
             /// `UA`
             Ua,
-            /// `D{id}`
-            DId,
-            /// `DR{id}`
-            DrId,
-            /// `SG{id}`
-            SgId,
-            /// `SG{id}_A`
-            SgIdA,
-            /// `SG{id}_E`
-            SgIdE,
-            /// `SG{id}_K`
-            SgIdK,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(
-            FieldsUsers { UId = "U{id}", GId = "G{id}", Au = "AU", Ua = "UA", DId =
-            "D{id}", DrId = "DR{id}", SgId = "SG{id}", SgIdA = "SG{id}_A", SgIdE =
-            "SG{id}_E", SgIdK = "SG{id}_K" }
-        );
-        /// Allowed values of `params.fields.active` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsActive { Y = "Y", N = "N" });
-        /// Allowed values of `params.fields.withStamps` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsWithStamps { Y = "Y", N = "N" });
+        string_enum!(FieldsUsers { Au = "AU", Ua = "UA" });
         /// The object `params.fields` of `documentgenerator.template.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -8403,18 +10206,18 @@ pub mod template {
             pub code: ::std::option::Option<::std::string::String>,
             /// `users`: `array`, optional.
             ///
-            /// Values: `U{id}`, `G{id}`, `AU`, `UA`, `D{id}`, `DR{id}`, `SG{id}`, `SG{id}_A`, `SG{id}_E`, `SG{id}_K`.
+            /// Values: `AU`, `UA`.
             pub users: ::std::option::Option<::std::vec::Vec<FieldsUsers>>,
             /// `providers`: `array`, optional.
             pub providers: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<FieldsActive>,
-            /// `withStamps`: `char`, optional.
+            pub active: ::std::option::Option<bool>,
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<FieldsWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
         }
@@ -8499,17 +10302,14 @@ pub mod template {
                 self
             }
             /// Sets `active`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<FieldsActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `withStamps`.
             pub fn with_stamps(
                 mut self,
-                value: impl ::std::convert::Into<FieldsWithStamps>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.with_stamps = ::std::option::Option::Some(value.into());
                 self
@@ -8534,8 +10334,16 @@ pub mod template {
                 crate::support::opt_entry(&mut map, "code", &self.code)?;
                 crate::support::opt_entry(&mut map, "users", &self.users)?;
                 crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "withStamps", &self.with_stamps)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 map.end()
             }
@@ -8562,42 +10370,6 @@ pub mod template {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// Allowed values of `result.template.active` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateActive { Y = "Y", N = "N" });
-        /// Allowed values of `result.template.withStamps` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateWithStamps {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateWithStamps { Y = "Y", N = "N" });
-        /// Allowed values of `result.template.isDeleted` in `documentgenerator.template.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemplateIsDeleted {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemplateIsDeleted { Y = "Y", N = "N" });
         /// The object `result.template` of `documentgenerator.template.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -8616,38 +10388,66 @@ pub mod template {
             pub download: ::std::option::Option<::std::string::String>,
             /// `downloadMachine`: `string`, optional.
             pub download_machine: ::std::option::Option<::std::string::String>,
-            /// `active`: `char`, optional.
+            /// `active`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<OutputTemplateActive>,
+            pub active: ::std::option::Option<bool>,
             /// `moduleId`: `string`, optional.
             pub module_id: ::std::option::Option<::std::string::String>,
             /// `numeratorId`: `string`, optional.
             pub numerator_id: ::std::option::Option<::std::string::String>,
-            /// `withStamps`: `char`, optional.
+            /// `withStamps`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub with_stamps: ::std::option::Option<OutputTemplateWithStamps>,
+            pub with_stamps: ::std::option::Option<bool>,
             /// `providers`: `object`, optional.
             pub providers: ::serde_json::Value,
             /// `users`: `object`, optional.
             pub users: ::serde_json::Value,
-            /// `isDeleted`: `char`, optional.
+            /// `isDeleted`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_deleted: ::std::option::Option<OutputTemplateIsDeleted>,
+            pub is_deleted: ::std::option::Option<bool>,
             /// `sort`: `string`, optional.
             pub sort: ::std::option::Option<::std::string::String>,
             /// `createTime`: `datetime`, optional.
             pub create_time: ::std::option::Option<::std::string::String>,
             /// `updateTime`: `datetime`, optional.
             pub update_time: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputTemplate {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "name",
+                            "region",
+                            "code",
+                            "download",
+                            "downloadMachine",
+                            "active",
+                            "moduleId",
+                            "numeratorId",
+                            "withStamps",
+                            "providers",
+                            "users",
+                            "isDeleted",
+                            "sort",
+                            "createTime",
+                            "updateTime",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -8665,7 +10465,51 @@ pub mod template {
                     sort: object.field("sort")?,
                     create_time: object.field("createTime")?,
                     update_time: object.field("updateTime")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplate {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "region", &self.region)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "download", &self.download)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "downloadMachine",
+                    &self.download_machine,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "active",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "withStamps",
+                    &self.with_stamps.map(crate::support::yes_no),
+                )?;
+                map.serialize_entry("providers", &self.providers)?;
+                map.serialize_entry("users", &self.users)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isDeleted",
+                    &self.is_deleted.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
+                crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `documentgenerator.template.update`: `object`.
@@ -8676,15 +10520,35 @@ pub mod template {
         pub struct Output {
             /// `template`: `object`, optional.
             pub template: ::std::option::Option<OutputTemplate>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["template"], &[])?;
                 ::std::result::Result::Ok(Self {
                     template: object.field("template")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "template", &self.template)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Update {

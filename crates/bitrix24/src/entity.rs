@@ -410,18 +410,41 @@ pub mod get {
         pub entity: ::std::option::Option<::std::string::String>,
         /// `NAME`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for OutputObject {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["ID", "IBLOCK_TYPE_ID", "ENTITY", "NAME"], &[])?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
                 entity: object.field("ENTITY")?,
                 name: object.field("NAME")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for OutputObject {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+            crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The object `result` of `entity.get`: `result`.
@@ -434,16 +457,37 @@ pub mod get {
         pub object: ::std::option::Option<OutputObject>,
         /// `entity[]`: `any`, optional.
         pub entity: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["object", "entity[]"], &[])?;
             ::std::result::Result::Ok(Self {
                 object: object.field("object")?,
                 entity: object.field("entity[]")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "object", &self.object)?;
+            map.serialize_entry("entity[]", &self.entity)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Get {
@@ -484,7 +528,9 @@ pub mod item {
         /// `DETAIL_PICTURE`: `file`, optional.
         pub detail_picture: ::std::option::Option<::serde_json::Value>,
         /// `UF_`: `any`, optional.
-        pub uf: ::std::option::Option<::serde_json::Value>,
+        ///
+        /// Stands for every key matching `UF_*`: one entry per key.
+        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     }
     impl Add {
         /// The call with its required parameters: `ENTITY`.
@@ -554,12 +600,13 @@ pub mod item {
             self.detail_picture = ::std::option::Option::Some(value.into());
             self
         }
-        /// Sets `UF_`.
+        /// Adds an entry for `UF_` under `key`.
         pub fn uf(
             mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.uf = ::std::option::Option::Some(value.into());
+            self.uf.insert(key.into(), value.into());
             self
         }
     }
@@ -590,7 +637,7 @@ pub mod item {
                 &self.preview_picture,
             )?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::opt_entry(&mut map, "UF_", &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.uf)?;
             map.end()
         }
     }
@@ -609,7 +656,7 @@ pub mod item {
                 date_active_to: object.field("DATE_ACTIVE_TO")?,
                 preview_picture: object.field("PREVIEW_PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.field("UF_")?,
+                uf: object.pattern("UF_*")?,
             })
         }
     }
@@ -774,7 +821,9 @@ pub mod item {
         /// `DETAIL_PICTURE`: `file`, optional.
         pub detail_picture: ::std::option::Option<::serde_json::Value>,
         /// `UF_`: `any`, optional.
-        pub uf: ::std::option::Option<::serde_json::Value>,
+        ///
+        /// Stands for every key matching `UF_*`: one entry per key.
+        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     }
     impl Update {
         /// The call with its required parameters: `ENTITY`, `ID`.
@@ -848,12 +897,13 @@ pub mod item {
             self.detail_picture = ::std::option::Option::Some(value.into());
             self
         }
-        /// Sets `UF_`.
+        /// Adds an entry for `UF_` under `key`.
         pub fn uf(
             mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.uf = ::std::option::Option::Some(value.into());
+            self.uf.insert(key.into(), value.into());
             self
         }
     }
@@ -885,7 +935,7 @@ pub mod item {
                 &self.preview_picture,
             )?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::opt_entry(&mut map, "UF_", &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.uf)?;
             map.end()
         }
     }
@@ -905,7 +955,7 @@ pub mod item {
                 date_active_to: object.field("DATE_ACTIVE_TO")?,
                 preview_picture: object.field("PREVIEW_PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.field("UF_")?,
+                uf: object.pattern("UF_*")?,
             })
         }
     }
@@ -1021,8 +1071,10 @@ pub mod item {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
             pub date_active_from: ::std::option::Option<::std::string::String>,
             /// `DATE_ACTIVE_TO`: `datetime | string`, optional.
@@ -1104,10 +1156,7 @@ pub mod item {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1214,7 +1263,11 @@ pub mod item {
                 crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "DATE_ACTIVE_FROM",
@@ -1296,8 +1349,10 @@ pub mod item {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
             pub date_active_from: ::std::option::Option<::std::string::String>,
             /// `DATE_ACTIVE_TO`: `datetime | string`, optional.
@@ -1379,10 +1434,7 @@ pub mod item {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1489,7 +1541,11 @@ pub mod item {
                 crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "DATE_ACTIVE_FROM",
@@ -1571,8 +1627,10 @@ pub mod item {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
             pub date_active_from: ::std::option::Option<::std::string::String>,
             /// `DATE_ACTIVE_TO`: `datetime | string`, optional.
@@ -1597,12 +1655,42 @@ pub mod item {
             pub section: ::std::option::Option<i64>,
             /// `PROPERTY_VALUES`: `object`, optional.
             pub property_values: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "TIMESTAMP_X",
+                            "MODIFIED_BY",
+                            "DATE_CREATE",
+                            "CREATED_BY",
+                            "ACTIVE",
+                            "DATE_ACTIVE_FROM",
+                            "DATE_ACTIVE_TO",
+                            "SORT",
+                            "NAME",
+                            "PREVIEW_PICTURE",
+                            "PREVIEW_TEXT",
+                            "DETAIL_PICTURE",
+                            "DETAIL_TEXT",
+                            "CODE",
+                            "ENTITY",
+                            "SECTION",
+                            "PROPERTY_VALUES",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     timestamp_x: object.field("TIMESTAMP_X")?,
@@ -1622,7 +1710,57 @@ pub mod item {
                     entity: object.field("ENTITY")?,
                     section: object.field("SECTION")?,
                     property_values: object.field("PROPERTY_VALUES")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_ACTIVE_FROM",
+                    &self.date_active_from,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_ACTIVE_TO",
+                    &self.date_active_to,
+                )?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PREVIEW_PICTURE",
+                    &self.preview_picture,
+                )?;
+                crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DETAIL_PICTURE",
+                    &self.detail_picture,
+                )?;
+                crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+                map.serialize_entry("PROPERTY_VALUES", &self.property_values)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `item[]`.
@@ -2066,18 +2204,41 @@ pub mod item {
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `SORT`: `integer`, optional.
                 pub sort: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputObject {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["PROPERTY", "NAME", "TYPE", "SORT"], &[])?;
                     ::std::result::Result::Ok(Self {
                         property: object.field("PROPERTY")?,
                         name: object.field("NAME")?,
                         type_: object.field("TYPE")?,
                         sort: object.field("SORT")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputObject {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `entity.item.property.get`: `result`.
@@ -2090,16 +2251,37 @@ pub mod item {
                 pub object: ::std::option::Option<OutputObject>,
                 /// `property[]`: `any`, optional.
                 pub property: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["object", "property[]"], &[])?;
                     ::std::result::Result::Ok(Self {
                         object: object.field("object")?,
                         property: object.field("property[]")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "object", &self.object)?;
+                    map.serialize_entry("property[]", &self.property)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -2220,16 +2402,37 @@ pub mod rights {
         pub object: ::serde_json::Value,
         /// `null`: `any`, optional.
         pub null: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["object", "null"], &[])?;
             ::std::result::Result::Ok(Self {
                 object: object.field("object")?,
                 null: object.field("null")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("object", &self.object)?;
+            map.serialize_entry("null", &self.null)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Rights {
@@ -2259,8 +2462,10 @@ pub mod section {
         pub name: ::std::string::String,
         /// `SECTION`: `integer`, optional.
         pub section: ::std::option::Option<i64>,
-        /// `ACTIVE`: `string`, optional.
-        pub active: ::std::option::Option<::std::string::String>,
+        /// `ACTIVE`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub active: ::std::option::Option<bool>,
         /// `SORT`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `CODE`: `string`, optional.
@@ -2272,7 +2477,9 @@ pub mod section {
         /// `DETAIL_PICTURE`: `file`, optional.
         pub detail_picture: ::std::option::Option<::serde_json::Value>,
         /// `UF_`: `any`, optional.
-        pub uf: ::std::option::Option<::serde_json::Value>,
+        ///
+        /// Stands for every key matching `UF_*`: one entry per key.
+        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     }
     impl Add {
         /// The call with its required parameters: `ENTITY`, `NAME`.
@@ -2299,10 +2506,7 @@ pub mod section {
             self
         }
         /// Sets `ACTIVE`.
-        pub fn active(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.active = ::std::option::Option::Some(value.into());
             self
         }
@@ -2343,12 +2547,13 @@ pub mod section {
             self.detail_picture = ::std::option::Option::Some(value.into());
             self
         }
-        /// Sets `UF_`.
+        /// Adds an entry for `UF_` under `key`.
         pub fn uf(
             mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.uf = ::std::option::Option::Some(value.into());
+            self.uf.insert(key.into(), value.into());
             self
         }
     }
@@ -2362,13 +2567,17 @@ pub mod section {
             map.serialize_entry("ENTITY", &self.entity)?;
             map.serialize_entry("NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(
+                &mut map,
+                "ACTIVE",
+                &self.active.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
             crate::support::opt_entry(&mut map, "CODE", &self.code)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
             crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::opt_entry(&mut map, "UF_", &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.uf)?;
             map.end()
         }
     }
@@ -2388,7 +2597,7 @@ pub mod section {
                 description: object.field("DESCRIPTION")?,
                 picture: object.field("PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.field("UF_")?,
+                uf: object.pattern("UF_*")?,
             })
         }
     }
@@ -2542,8 +2751,10 @@ pub mod section {
         pub name: ::std::option::Option<::std::string::String>,
         /// `SECTION`: `integer`, optional.
         pub section: ::std::option::Option<i64>,
-        /// `ACTIVE`: `string`, optional.
-        pub active: ::std::option::Option<::std::string::String>,
+        /// `ACTIVE`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub active: ::std::option::Option<bool>,
         /// `SORT`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `CODE`: `string`, optional.
@@ -2555,7 +2766,9 @@ pub mod section {
         /// `DETAIL_PICTURE`: `file`, optional.
         pub detail_picture: ::std::option::Option<::serde_json::Value>,
         /// `UF_`: `any`, optional.
-        pub uf: ::std::option::Option<::serde_json::Value>,
+        ///
+        /// Stands for every key matching `UF_*`: one entry per key.
+        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     }
     impl Update {
         /// The call with its required parameters: `ENTITY`, `ID`.
@@ -2591,10 +2804,7 @@ pub mod section {
             self
         }
         /// Sets `ACTIVE`.
-        pub fn active(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.active = ::std::option::Option::Some(value.into());
             self
         }
@@ -2635,12 +2845,13 @@ pub mod section {
             self.detail_picture = ::std::option::Option::Some(value.into());
             self
         }
-        /// Sets `UF_`.
+        /// Adds an entry for `UF_` under `key`.
         pub fn uf(
             mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
             value: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
-            self.uf = ::std::option::Option::Some(value.into());
+            self.uf.insert(key.into(), value.into());
             self
         }
     }
@@ -2655,13 +2866,17 @@ pub mod section {
             map.serialize_entry("ID", &self.id)?;
             crate::support::opt_entry(&mut map, "NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(
+                &mut map,
+                "ACTIVE",
+                &self.active.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
             crate::support::opt_entry(&mut map, "CODE", &self.code)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
             crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
             crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::opt_entry(&mut map, "UF_", &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.uf)?;
             map.end()
         }
     }
@@ -2682,7 +2897,7 @@ pub mod section {
                 description: object.field("DESCRIPTION")?,
                 picture: object.field("PICTURE")?,
                 detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.field("UF_")?,
+                uf: object.pattern("UF_*")?,
             })
         }
     }
@@ -2798,8 +3013,10 @@ pub mod section {
             pub created_by: ::std::option::Option<i64>,
             /// `MODIFIED_BY`: `integer`, optional.
             pub modified_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -2884,10 +3101,7 @@ pub mod section {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2973,7 +3187,11 @@ pub mod section {
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
                 crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
@@ -3038,8 +3256,10 @@ pub mod section {
             pub created_by: ::std::option::Option<i64>,
             /// `MODIFIED_BY`: `integer`, optional.
             pub modified_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -3124,10 +3344,7 @@ pub mod section {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -3213,7 +3430,11 @@ pub mod section {
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
                 crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
@@ -3278,8 +3499,10 @@ pub mod section {
             pub created_by: ::std::option::Option<i64>,
             /// `MODIFIED_BY`: `integer`, optional.
             pub modified_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -3300,12 +3523,41 @@ pub mod section {
             pub entity: ::std::option::Option<::std::string::String>,
             /// `SECTION`: `integer`, optional.
             pub section: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "CODE",
+                            "TIMESTAMP_X",
+                            "DATE_CREATE",
+                            "CREATED_BY",
+                            "MODIFIED_BY",
+                            "ACTIVE",
+                            "SORT",
+                            "NAME",
+                            "PICTURE",
+                            "DETAIL_PICTURE",
+                            "DESCRIPTION",
+                            "LEFT_MARGIN",
+                            "RIGHT_MARGIN",
+                            "DEPTH_LEVEL",
+                            "ENTITY",
+                            "SECTION",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     code: object.field("CODE")?,
@@ -3324,7 +3576,44 @@ pub mod section {
                     depth_level: object.field("DEPTH_LEVEL")?,
                     entity: object.field("ENTITY")?,
                     section: object.field("SECTION")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DETAIL_PICTURE",
+                    &self.detail_picture,
+                )?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
+                crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
+                crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
+                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `section[]`.

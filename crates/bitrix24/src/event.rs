@@ -265,18 +265,41 @@ pub mod get {
         pub auth_type: ::std::option::Option<::std::string::String>,
         /// `offline`: `integer`, optional.
         pub offline: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["event", "handler", "auth_type", "offline"], &[])?;
             ::std::result::Result::Ok(Self {
                 event: object.field("event")?,
                 handler: object.field("handler")?,
                 auth_type: object.field("auth_type")?,
                 offline: object.field("offline")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "event", &self.event)?;
+            crate::support::opt_entry(&mut map, "handler", &self.handler)?;
+            crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
+            crate::support::opt_entry(&mut map, "offline", &self.offline)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Get {
@@ -701,12 +724,30 @@ pub mod offline {
             pub event_additional: ::std::option::Option<bool>,
             /// `MESSAGE_ID`: `string`, optional.
             pub message_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputEvents {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "TIMESTAMP_X",
+                            "EVENT_NAME",
+                            "EVENT_DATA",
+                            "EVENT_ADDITIONAL",
+                            "MESSAGE_ID",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     timestamp_x: object.field("TIMESTAMP_X")?,
@@ -714,7 +755,29 @@ pub mod offline {
                     event_data: object.field("EVENT_DATA")?,
                     event_additional: object.field("EVENT_ADDITIONAL")?,
                     message_id: object.field("MESSAGE_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputEvents {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
+                crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "EVENT_ADDITIONAL",
+                    &self.event_additional,
+                )?;
+                crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `event.offline.get`: `object`.
@@ -727,16 +790,37 @@ pub mod offline {
             pub process_id: ::serde_json::Value,
             /// `events`: `object[]`, optional.
             pub events: ::std::vec::Vec<OutputEvents>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["process_id", "events"], &[])?;
                 ::std::result::Result::Ok(Self {
                     process_id: object.field("process_id")?,
                     events: object.field("events")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("process_id", &self.process_id)?;
+                map.serialize_entry("events", &self.events)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -785,12 +869,32 @@ pub mod offline {
             pub process_id: ::std::option::Option<::std::string::String>,
             /// `ERROR`: `string`, optional.
             pub error: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "TIMESTAMP_X",
+                            "EVENT_NAME",
+                            "EVENT_DATA",
+                            "EVENT_ADDITIONAL",
+                            "MESSAGE_ID",
+                            "PROCESS_ID",
+                            "ERROR",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     timestamp_x: object.field("TIMESTAMP_X")?,
@@ -800,7 +904,31 @@ pub mod offline {
                     message_id: object.field("MESSAGE_ID")?,
                     process_id: object.field("PROCESS_ID")?,
                     error: object.field("ERROR")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
+                crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "EVENT_ADDITIONAL",
+                    &self.event_additional,
+                )?;
+                crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
+                crate::support::opt_entry(&mut map, "PROCESS_ID", &self.process_id)?;
+                crate::support::opt_entry(&mut map, "ERROR", &self.error)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::List {
@@ -836,15 +964,35 @@ pub mod unbind {
     pub struct Output {
         /// `count`: `integer`, optional.
         pub count: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["count"], &[])?;
             ::std::result::Result::Ok(Self {
                 count: object.field("count")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "count", &self.count)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Unbind {

@@ -81,6 +81,78 @@ pub mod v3 {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Multidepartment);
+        /// `humanresources.employee.search`: REST 3.0, scope `humanresources`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+        ///
+        /// Required: `name`. Optional: `nodeId`, `select`.
+        ///
+        /// Result: `object` ([`search::Output`]). Errors: none documented ([`search::Error`]).
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Search {
+            /// `name`: `string`, required.
+            pub name: ::std::string::String,
+            /// `nodeId`: `integer`, optional.
+            pub node_id: ::std::option::Option<i64>,
+            /// `select`: `array`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        }
+        impl Search {
+            /// The call with its required parameters: `name`.
+            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    name: name.into(),
+                    node_id: ::std::default::Default::default(),
+                    select: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `nodeId`.
+            pub fn node_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.node_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `select`.
+            pub fn select(
+                mut self,
+                value: impl ::std::iter::IntoIterator<
+                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.select = ::std::option::Option::Some(
+                    value.into_iter().map(::std::convert::Into::into).collect(),
+                );
+                self
+            }
+        }
+        impl ::serde::Serialize for Search {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("name", &self.name)?;
+                crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+                crate::support::opt_entry(&mut map, "select", &self.select)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Search {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    name: object.field("name")?,
+                    node_id: object.field("nodeId")?,
+                    select: object.field("select")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Search);
         /// `humanresources.employee.subordinates`: REST 3.0, scope `humanresources`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
@@ -136,15 +208,35 @@ pub mod v3 {
             pub struct Output {
                 /// `total`: `integer`, optional.
                 pub total: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["total"], &[])?;
                     ::std::result::Result::Ok(Self {
                         total: object.field("total")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "total", &self.total)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Count {
@@ -313,12 +405,35 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `validationRules`: `array`, optional.
                     pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "description",
+                                    "editable",
+                                    "elementType",
+                                    "filterable",
+                                    "multiple",
+                                    "name",
+                                    "requiredGroups",
+                                    "sortable",
+                                    "title",
+                                    "type",
+                                    "validationRules",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             description: object.field("description")?,
                             editable: object.field("editable")?,
@@ -331,7 +446,35 @@ pub mod v3 {
                             title: object.field("title")?,
                             type_: object.field("type")?,
                             validation_rules: object.field("validationRules")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("description", &self.description)?;
+                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+                        map.serialize_entry("elementType", &self.element_type)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        map.serialize_entry("requiredGroups", &self.required_groups)?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        map.serialize_entry("validationRules", &self.validation_rules)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.employee.field.get`: `object`.
@@ -342,15 +485,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -396,12 +560,35 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `validationRules`: `array`, optional.
                     pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "description",
+                                    "editable",
+                                    "elementType",
+                                    "filterable",
+                                    "multiple",
+                                    "name",
+                                    "requiredGroups",
+                                    "sortable",
+                                    "title",
+                                    "type",
+                                    "validationRules",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             description: object.field("description")?,
                             editable: object.field("editable")?,
@@ -414,7 +601,35 @@ pub mod v3 {
                             title: object.field("title")?,
                             type_: object.field("type")?,
                             validation_rules: object.field("validationRules")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("description", &self.description)?;
+                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+                        map.serialize_entry("elementType", &self.element_type)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        map.serialize_entry("requiredGroups", &self.required_groups)?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        map.serialize_entry("validationRules", &self.validation_rules)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.employee.field.list`: `object`.
@@ -425,15 +640,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -462,16 +698,37 @@ pub mod v3 {
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputEmployeesDepartments {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "name"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputEmployeesDepartments {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.employees` of `humanresources.employee.multidepartment`: `object[]`.
@@ -488,18 +745,46 @@ pub mod v3 {
                 pub work_position: ::std::option::Option<::std::string::String>,
                 /// `departments`: `object[]`, optional.
                 pub departments: ::std::vec::Vec<OutputEmployeesDepartments>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputEmployees {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(&["userId", "name", "workPosition", "departments"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
                         work_position: object.field("workPosition")?,
                         departments: object.field("departments")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputEmployees {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `humanresources.employee.multidepartment`: `object`.
@@ -512,16 +797,37 @@ pub mod v3 {
                 pub employees: ::std::vec::Vec<OutputEmployees>,
                 /// `total`: `integer`, optional.
                 pub total: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["employees", "total"], &[])?;
                     ::std::result::Result::Ok(Self {
                         employees: object.field("employees")?,
                         total: object.field("total")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("employees", &self.employees)?;
+                    crate::support::opt_entry(&mut map, "total", &self.total)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Multidepartment {
@@ -539,6 +845,182 @@ pub mod v3 {
             }
             deserialize_via_from_value!(Output);
             deserialize_via_from_value!(OutputEmployees);
+        }
+        /// Types of `humanresources.employee.search`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+        pub mod search {
+            /// Error codes of `humanresources.employee.search`; the codes any method can return are in [`crate::SystemError`].
+            pub type Error = crate::SystemError;
+            /// The object `result.items.departments` of `humanresources.employee.search`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItemsDepartments {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItemsDepartments {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "name"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItemsDepartments {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.items` of `humanresources.employee.search`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputItems {
+                /// `userId`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `workPosition`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
+                /// `departments`: `object[]`, optional.
+                pub departments: ::std::vec::Vec<OutputItemsDepartments>,
+                /// `teams`: `array`, optional.
+                pub teams: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputItems {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "userId",
+                                "name",
+                                "workPosition",
+                                "avatar",
+                                "url",
+                                "departments",
+                                "teams",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.field("userId")?,
+                        name: object.field("name")?,
+                        work_position: object.field("workPosition")?,
+                        avatar: object.field("avatar")?,
+                        url: object.field("url")?,
+                        departments: object.field("departments")?,
+                        teams: object.field("teams")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    map.serialize_entry("teams", &self.teams)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `humanresources.employee.search`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `items`: `object[]`, optional.
+                pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        items: object.field("items")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            impl ::bitrix24_runtime::Method for super::Search {
+                const NAME: &'static str = "humanresources.employee.search";
+                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+                const IDEMPOTENT: bool = true;
+                type Output = Output;
+                type ErrorCode = Error;
+            }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `humanresources.employee.subordinates`.
         ///
@@ -560,18 +1042,45 @@ pub mod v3 {
                 pub role: ::std::option::Option<::std::string::String>,
                 /// `subordinatesCount`: `integer`, optional.
                 pub subordinates_count: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDepartments {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["nodeId", "name", "role", "subordinatesCount"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         name: object.field("name")?,
                         role: object.field("role")?,
                         subordinates_count: object.field("subordinatesCount")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDepartments {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "subordinatesCount",
+                        &self.subordinates_count,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `humanresources.employee.subordinates`: `object`.
@@ -584,16 +1093,37 @@ pub mod v3 {
                 pub user_id: ::std::option::Option<i64>,
                 /// `departments`: `object[]`, optional.
                 pub departments: ::std::vec::Vec<OutputDepartments>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["userId", "departments"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         departments: object.field("departments")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Subordinates {
@@ -604,179 +1134,6 @@ pub mod v3 {
                 type ErrorCode = Error;
             }
             deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `v3::humanresourses`.
-    pub mod humanresourses {
-        /// Methods under `v3::humanresourses::employee`.
-        pub mod employee {
-            /// `humanresourses.employee.search`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-            ///
-            /// Required: `name`. Optional: `nodeId`, `select`.
-            ///
-            /// Result: `object` ([`search::Output`]). Errors: none documented ([`search::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Search {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `nodeId`: `integer`, optional.
-                pub node_id: ::std::option::Option<i64>,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-            }
-            impl Search {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        node_id: ::std::default::Default::default(),
-                        select: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `nodeId`.
-                pub fn node_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.node_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-            }
-            impl ::serde::Serialize for Search {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Search {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        node_id: object.field("nodeId")?,
-                        select: object.field("select")?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Search);
-            /// Types of `humanresourses.employee.search`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-            pub mod search {
-                /// Error codes of `humanresourses.employee.search`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The object `result.items.departments` of `humanresourses.employee.search`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItemsDepartments {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                }
-                impl crate::support::FromValue for OutputItemsDepartments {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            name: object.field("name")?,
-                        })
-                    }
-                }
-                /// The object `result.items` of `humanresourses.employee.search`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `userId`: `integer`, optional.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `workPosition`: `string`, optional.
-                    pub work_position: ::std::option::Option<::std::string::String>,
-                    /// `avatar`: `string`, optional.
-                    pub avatar: ::std::option::Option<::std::string::String>,
-                    /// `url`: `string`, optional.
-                    pub url: ::std::option::Option<::std::string::String>,
-                    /// `departments`: `object[]`, optional.
-                    pub departments: ::std::vec::Vec<OutputItemsDepartments>,
-                    /// `teams`: `array`, optional.
-                    pub teams: ::std::vec::Vec<::serde_json::Value>,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            user_id: object.field("userId")?,
-                            name: object.field("name")?,
-                            work_position: object.field("workPosition")?,
-                            avatar: object.field("avatar")?,
-                            url: object.field("url")?,
-                            departments: object.field("departments")?,
-                            teams: object.field("teams")?,
-                        })
-                    }
-                }
-                /// The object `result` of `humanresourses.employee.search`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                        })
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Search {
-                    const NAME: &'static str = "humanresourses.employee.search";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
         }
     }
     /// Methods under `v3::node`.
@@ -808,29 +1165,21 @@ pub mod v3 {
             /// `userIds`: `object`, optional.
             pub user_ids: ::std::option::Option<add::UserIds>,
             /// `moveUsersToNode`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub move_users_to_node: ::std::option::Option<add::MoveUsersToNode>,
+            pub move_users_to_node: ::std::option::Option<bool>,
             /// `createChat`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub create_chat: ::std::option::Option<add::CreateChat>,
+            pub create_chat: ::std::option::Option<bool>,
             /// `bindingChatIds`: `array`, optional.
             pub binding_chat_ids: ::std::option::Option<
                 ::std::vec::Vec<::serde_json::Value>,
             >,
             /// `createChannel`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub create_channel: ::std::option::Option<add::CreateChannel>,
+            pub create_channel: ::std::option::Option<bool>,
             /// `bindingChannelIds`: `array`, optional.
             pub binding_channel_ids: ::std::option::Option<
                 ::std::vec::Vec<::serde_json::Value>,
             >,
             /// `createCollab`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub create_collab: ::std::option::Option<add::CreateCollab>,
+            pub create_collab: ::std::option::Option<bool>,
             /// `bindingCollabIds`: `array`, optional.
             pub binding_collab_ids: ::std::option::Option<
                 ::std::vec::Vec<::serde_json::Value>,
@@ -889,7 +1238,7 @@ pub mod v3 {
             /// Sets `moveUsersToNode`.
             pub fn move_users_to_node(
                 mut self,
-                value: impl ::std::convert::Into<add::MoveUsersToNode>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.move_users_to_node = ::std::option::Option::Some(value.into());
                 self
@@ -897,7 +1246,7 @@ pub mod v3 {
             /// Sets `createChat`.
             pub fn create_chat(
                 mut self,
-                value: impl ::std::convert::Into<add::CreateChat>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.create_chat = ::std::option::Option::Some(value.into());
                 self
@@ -917,7 +1266,7 @@ pub mod v3 {
             /// Sets `createChannel`.
             pub fn create_channel(
                 mut self,
-                value: impl ::std::convert::Into<add::CreateChannel>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.create_channel = ::std::option::Option::Some(value.into());
                 self
@@ -937,7 +1286,7 @@ pub mod v3 {
             /// Sets `createCollab`.
             pub fn create_collab(
                 mut self,
-                value: impl ::std::convert::Into<add::CreateCollab>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.create_collab = ::std::option::Option::Some(value.into());
                 self
@@ -1707,54 +2056,6 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(UserIds);
-            /// Allowed values of `params.moveUsersToNode` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum MoveUsersToNode {
-                /// `true`
-                True,
-                /// `false`
-                False,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(MoveUsersToNode { True = "true", False = "false" });
-            /// Allowed values of `params.createChat` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum CreateChat {
-                /// `true`
-                True,
-                /// `false`
-                False,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(CreateChat { True = "true", False = "false" });
-            /// Allowed values of `params.createChannel` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum CreateChannel {
-                /// `true`
-                True,
-                /// `false`
-                False,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(CreateChannel { True = "true", False = "false" });
-            /// Allowed values of `params.createCollab` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum CreateCollab {
-                /// `true`
-                True,
-                /// `false`
-                False,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(CreateCollab { True = "true", False = "false" });
             /// Allowed values of `params.settings.BUSINESS_PROC_AUTHORITY` in `humanresources.node.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -1914,12 +2215,23 @@ pub mod v3 {
                 pub avatar: ::std::option::Option<::std::string::String>,
                 /// `url`: `string`, optional.
                 pub url: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputMembers {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["userId", "name", "workPosition", "role", "avatar", "url"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
@@ -1927,7 +2239,29 @@ pub mod v3 {
                         role: object.field("role")?,
                         avatar: object.field("avatar")?,
                         url: object.field("url")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputMembers {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `humanresources.node.add`: `object`.
@@ -1962,12 +2296,37 @@ pub mod v3 {
                 pub updated_at: ::std::option::Option<::std::string::String>,
                 /// `members`: `object[]`, optional.
                 pub members: ::std::vec::Vec<OutputMembers>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                                "members",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -1982,7 +2341,44 @@ pub mod v3 {
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
                         members: object.field("members")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    map.serialize_entry("members", &self.members)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Add {
@@ -2030,12 +2426,36 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -2049,7 +2469,43 @@ pub mod v3 {
                         xml_id: object.field("xmlId")?,
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `humanresources.node.children`: `object`.
@@ -2060,15 +2516,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Children {
@@ -2099,9 +2575,7 @@ pub mod v3 {
                 /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
                 pub communication_type: edit::CommunicationType,
                 /// `createDefault`: `boolean`, optional.
-                ///
-                /// Values: `true`, `false`.
-                pub create_default: ::std::option::Option<edit::CreateDefault>,
+                pub create_default: ::std::option::Option<bool>,
                 /// `ids`: `array`, optional.
                 pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
                 /// `removeIds`: `array`, optional.
@@ -2109,9 +2583,7 @@ pub mod v3 {
                     ::std::vec::Vec<::serde_json::Value>,
                 >,
                 /// `withChildren`: `boolean`, optional.
-                ///
-                /// Values: `true`, `false`.
-                pub with_children: ::std::option::Option<edit::WithChildren>,
+                pub with_children: ::std::option::Option<bool>,
             }
             impl Edit {
                 /// The call with its required parameters: `nodeId`, `communicationType`.
@@ -2133,7 +2605,7 @@ pub mod v3 {
                 /// Sets `createDefault`.
                 pub fn create_default(
                     mut self,
-                    value: impl ::std::convert::Into<edit::CreateDefault>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.create_default = ::std::option::Option::Some(value.into());
                     self
@@ -2165,7 +2637,7 @@ pub mod v3 {
                 /// Sets `withChildren`.
                 pub fn with_children(
                     mut self,
-                    value: impl ::std::convert::Into<edit::WithChildren>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.with_children = ::std::option::Option::Some(value.into());
                     self
@@ -2277,30 +2749,6 @@ pub mod v3 {
                     CommunicationType { Chat = "CHAT", Channel = "CHANNEL", Collab =
                     "COLLAB" }
                 );
-                /// Allowed values of `params.createDefault` in `humanresources.node.communication.edit`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum CreateDefault {
-                    /// `true`
-                    True,
-                    /// `false`
-                    False,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(CreateDefault { True = "true", False = "false" });
-                /// Allowed values of `params.withChildren` in `humanresources.node.communication.edit`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum WithChildren {
-                    /// `true`
-                    True,
-                    /// `false`
-                    False,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(WithChildren { True = "true", False = "false" });
                 /// The object `result` of `humanresources.node.communication.edit`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
@@ -2309,15 +2757,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `success`: `boolean`, optional.
                     pub success: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["success"], &[])?;
                         ::std::result::Result::Ok(Self {
                             success: object.field("success")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "success", &self.success)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Edit {
@@ -2361,12 +2830,34 @@ pub mod v3 {
                     pub title: ::std::option::Option<::std::string::String>,
                     /// `type`: `string`, optional.
                     pub type_: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputChannels {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "avatar",
+                                    "color",
+                                    "dialogId",
+                                    "hasAccess",
+                                    "id",
+                                    "isExtranet",
+                                    "originalNodeId",
+                                    "subtitle",
+                                    "title",
+                                    "type",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             avatar: object.field("avatar")?,
                             color: object.field("color")?,
@@ -2378,7 +2869,42 @@ pub mod v3 {
                             subtitle: object.field("subtitle")?,
                             title: object.field("title")?,
                             type_: object.field("type")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputChannels {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                        crate::support::opt_entry(&mut map, "color", &self.color)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "dialogId",
+                            &self.dialog_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "hasAccess",
+                            &self.has_access,
+                        )?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "isExtranet",
+                            &self.is_extranet,
+                        )?;
+                        map.serialize_entry("originalNodeId", &self.original_node_id)?;
+                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result.chats` of `humanresources.node.communication.list`: `object[]`.
@@ -2407,12 +2933,34 @@ pub mod v3 {
                     pub title: ::std::option::Option<::std::string::String>,
                     /// `type`: `string`, optional.
                     pub type_: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputChats {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "avatar",
+                                    "color",
+                                    "dialogId",
+                                    "hasAccess",
+                                    "id",
+                                    "isExtranet",
+                                    "originalNodeId",
+                                    "subtitle",
+                                    "title",
+                                    "type",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             avatar: object.field("avatar")?,
                             color: object.field("color")?,
@@ -2424,7 +2972,42 @@ pub mod v3 {
                             subtitle: object.field("subtitle")?,
                             title: object.field("title")?,
                             type_: object.field("type")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputChats {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                        crate::support::opt_entry(&mut map, "color", &self.color)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "dialogId",
+                            &self.dialog_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "hasAccess",
+                            &self.has_access,
+                        )?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "isExtranet",
+                            &self.is_extranet,
+                        )?;
+                        map.serialize_entry("originalNodeId", &self.original_node_id)?;
+                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result.collabs` of `humanresources.node.communication.list`: `object[]`.
@@ -2449,12 +3032,32 @@ pub mod v3 {
                     pub title: ::std::option::Option<::std::string::String>,
                     /// `type`: `string`, optional.
                     pub type_: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputCollabs {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "avatar",
+                                    "dialogId",
+                                    "hasAccess",
+                                    "id",
+                                    "originalNodeId",
+                                    "subtitle",
+                                    "title",
+                                    "type",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             avatar: object.field("avatar")?,
                             dialog_id: object.field("dialogId")?,
@@ -2464,7 +3067,36 @@ pub mod v3 {
                             subtitle: object.field("subtitle")?,
                             title: object.field("title")?,
                             type_: object.field("type")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputCollabs {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("avatar", &self.avatar)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "dialogId",
+                            &self.dialog_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "hasAccess",
+                            &self.has_access,
+                        )?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.serialize_entry("originalNodeId", &self.original_node_id)?;
+                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.node.communication.list`: `object`.
@@ -2485,12 +3117,30 @@ pub mod v3 {
                     pub collabs: ::std::vec::Vec<OutputCollabs>,
                     /// `collabsNoAccess`: `integer`, optional.
                     pub collabs_no_access: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "channels",
+                                    "channelsNoAccess",
+                                    "chats",
+                                    "chatsNoAccess",
+                                    "collabs",
+                                    "collabsNoAccess",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             channels: object.field("channels")?,
                             channels_no_access: object.field("channelsNoAccess")?,
@@ -2498,7 +3148,38 @@ pub mod v3 {
                             chats_no_access: object.field("chatsNoAccess")?,
                             collabs: object.field("collabs")?,
                             collabs_no_access: object.field("collabsNoAccess")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("channels", &self.channels)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "channelsNoAccess",
+                            &self.channels_no_access,
+                        )?;
+                        map.serialize_entry("chats", &self.chats)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "chatsNoAccess",
+                            &self.chats_no_access,
+                        )?;
+                        map.serialize_entry("collabs", &self.collabs)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collabsNoAccess",
+                            &self.collabs_no_access,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -2527,16 +3208,41 @@ pub mod v3 {
                 pub departments: ::std::option::Option<i64>,
                 /// `teams`: `integer`, optional.
                 pub teams: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["departments", "teams"], &[])?;
                     ::std::result::Result::Ok(Self {
                         departments: object.field("departments")?,
                         teams: object.field("teams")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "departments",
+                        &self.departments,
+                    )?;
+                    crate::support::opt_entry(&mut map, "teams", &self.teams)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Count {
@@ -2607,12 +3313,36 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -2626,7 +3356,43 @@ pub mod v3 {
                         xml_id: object.field("xmlId")?,
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Edit {
@@ -2779,17 +3545,40 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.node.field.get`: `object`.
@@ -2800,15 +3589,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -2842,19 +3652,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.node.field.list`: `object`.
@@ -2865,15 +3708,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -2910,12 +3774,23 @@ pub mod v3 {
                 pub avatar: ::std::option::Option<::std::string::String>,
                 /// `url`: `string`, optional.
                 pub url: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItemMembers {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["userId", "name", "workPosition", "role", "avatar", "url"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
@@ -2923,7 +3798,29 @@ pub mod v3 {
                         role: object.field("role")?,
                         avatar: object.field("avatar")?,
                         url: object.field("url")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItemMembers {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.item` of `humanresources.node.get`: `object`.
@@ -2958,12 +3855,37 @@ pub mod v3 {
                 pub updated_at: ::std::option::Option<::std::string::String>,
                 /// `members`: `object[]`, optional.
                 pub members: ::std::vec::Vec<OutputItemMembers>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                                "members",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -2978,7 +3900,44 @@ pub mod v3 {
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
                         members: object.field("members")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    map.serialize_entry("parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    map.serialize_entry("members", &self.members)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `humanresources.node.get`: `object`.
@@ -2989,15 +3948,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -3057,12 +4036,36 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -3076,7 +4079,43 @@ pub mod v3 {
                         xml_id: object.field("xmlId")?,
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    map.serialize_entry("parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `humanresources.node.list`: `object`.
@@ -3087,15 +4126,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -3390,15 +4449,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `success`: `boolean`, optional.
                     pub success: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["success"], &[])?;
                         ::std::result::Result::Ok(Self {
                             success: object.field("success")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "success", &self.success)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Add {
@@ -3557,17 +4637,40 @@ pub mod v3 {
                         pub type_: ::std::option::Option<::std::string::String>,
                         /// `title`: `string`, optional.
                         pub title: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItem {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["name", "type", "title"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
                                 title: object.field("title")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `humanresources.node.member.field.get`: `object`.
@@ -3578,15 +4681,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `item`: `object`, optional.
                         pub item: ::std::option::Option<OutputItem>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["item"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 item: object.field("item")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {
@@ -3622,12 +4746,30 @@ pub mod v3 {
                         pub title: ::std::option::Option<::std::string::String>,
                         /// `type`: `string`, optional.
                         pub type_: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItems {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "description",
+                                        "filterable",
+                                        "name",
+                                        "sortable",
+                                        "title",
+                                        "type",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 description: object.field("description")?,
                                 filterable: object.field("filterable")?,
@@ -3635,7 +4777,34 @@ pub mod v3 {
                                 sortable: object.field("sortable")?,
                                 title: object.field("title")?,
                                 type_: object.field("type")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("description", &self.description)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `humanresources.node.member.field.list`: `object`.
@@ -3646,15 +4815,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `items`: `object[]`, optional.
                         pub items: ::std::vec::Vec<OutputItems>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["items"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 items: object.field("items")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("items", &self.items)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::List {
@@ -3698,15 +4888,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `success`: `boolean`, optional.
                     pub success: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["success"], &[])?;
                         ::std::result::Result::Ok(Self {
                             success: object.field("success")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "success", &self.success)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Move {
@@ -3734,16 +4945,38 @@ pub mod v3 {
                     pub user_id: ::std::option::Option<i64>,
                     /// `reason`: `string`, optional.
                     pub reason: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputFailed {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["userId", "reason"], &[])?;
                         ::std::result::Result::Ok(Self {
                             user_id: object.field("userId")?,
                             reason: object.field("reason")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputFailed {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                        crate::support::opt_entry(&mut map, "reason", &self.reason)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.node.member.remove`: `object`.
@@ -3756,16 +4989,38 @@ pub mod v3 {
                     pub removed: ::std::vec::Vec<i64>,
                     /// `failed`: `object[]`, optional.
                     pub failed: ::std::vec::Vec<OutputFailed>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["removed", "failed"], &[])?;
                         ::std::result::Result::Ok(Self {
                             removed: object.field("removed")?,
                             failed: object.field("failed")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("removed", &self.removed)?;
+                        map.serialize_entry("failed", &self.failed)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Remove {
@@ -3967,15 +5222,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `success`: `boolean`, optional.
                     pub success: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["success"], &[])?;
                         ::std::result::Result::Ok(Self {
                             success: object.field("success")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "success", &self.success)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Set {
@@ -4024,12 +5300,36 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -4043,7 +5343,43 @@ pub mod v3 {
                         xml_id: object.field("xmlId")?,
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Move {
@@ -4103,12 +5439,36 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -4122,7 +5482,43 @@ pub mod v3 {
                         xml_id: object.field("xmlId")?,
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "structureId",
+                        &self.structure_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "accessCode",
+                        &self.access_code,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+                    map.serialize_entry("colorName", &self.color_name)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `humanresources.node.search`: `object`.
@@ -4133,15 +5529,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Search {

@@ -591,18 +591,42 @@ pub mod humanresources {
                     pub type_: ::std::option::Option<ItemFieldsType>,
                     /// `ttl`: `integer`, optional.
                     pub ttl: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for ItemFields {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["field", "title", "type", "ttl"], &[])?;
                         ::std::result::Result::Ok(Self {
                             field: object.field("field")?,
                             title: object.field("title")?,
                             type_: object.field("type")?,
                             ttl: object.field("ttl")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for ItemFields {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "field", &self.field)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.hcmlink.company.list`: `array`.
@@ -627,12 +651,32 @@ pub mod humanresources {
                     pub fields: ::std::vec::Vec<ItemFields>,
                     /// `person`: `string`, optional.
                     pub person: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Item {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "id",
+                                    "company",
+                                    "crmCompanyId",
+                                    "title",
+                                    "data",
+                                    "createdAt",
+                                    "fields",
+                                    "person",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             company: object.field("company")?,
@@ -642,7 +686,36 @@ pub mod humanresources {
                             created_at: object.field("createdAt")?,
                             fields: object.field("fields")?,
                             person: object.field("person")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "company", &self.company)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "crmCompanyId",
+                            &self.crm_company_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        map.serialize_entry("data", &self.data)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        map.serialize_entry("fields", &self.fields)?;
+                        crate::support::opt_entry(&mut map, "person", &self.person)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The `result` of the call: `array`.
@@ -1027,12 +1100,30 @@ pub mod humanresources {
                         pub data: ::serde_json::Value,
                         /// `person`: `string`, optional.
                         pub person: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Item {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "id",
+                                        "company",
+                                        "crmCompanyId",
+                                        "title",
+                                        "data",
+                                        "person",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 id: object.field("id")?,
                                 company: object.field("company")?,
@@ -1040,7 +1131,34 @@ pub mod humanresources {
                                 title: object.field("title")?,
                                 data: object.field("data")?,
                                 person: object.field("person")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Item {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "id", &self.id)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "company",
+                                &self.company,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "crmCompanyId",
+                                &self.crm_company_id,
+                            )?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            map.serialize_entry("data", &self.data)?;
+                            crate::support::opt_entry(&mut map, "person", &self.person)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The `result` of the call: `array`.
@@ -1242,18 +1360,46 @@ pub mod humanresources {
                     pub data: ::serde_json::Value,
                     /// `createdAt`: `string`, optional.
                     pub created_at: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for ItemEmployees {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["id", "employee", "data", "createdAt"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             employee: object.field("employee")?,
                             data: object.field("data")?,
                             created_at: object.field("createdAt")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for ItemEmployees {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "employee", &self.employee)?;
+                        map.serialize_entry("data", &self.data)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `humanresources.hcmlink.employee.list`: `array`.
@@ -1278,12 +1424,32 @@ pub mod humanresources {
                     pub created_at: ::std::option::Option<::std::string::String>,
                     /// `updatedAt`: `string`, optional.
                     pub updated_at: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Item {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "id",
+                                    "company",
+                                    "person",
+                                    "employees",
+                                    "userId",
+                                    "title",
+                                    "createdAt",
+                                    "updatedAt",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             company: object.field("company")?,
@@ -1293,7 +1459,36 @@ pub mod humanresources {
                             title: object.field("title")?,
                             created_at: object.field("createdAt")?,
                             updated_at: object.field("updatedAt")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "company", &self.company)?;
+                        crate::support::opt_entry(&mut map, "person", &self.person)?;
+                        map.serialize_entry("employees", &self.employees)?;
+                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "updatedAt",
+                            &self.updated_at,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The `result` of the call: `array`.
@@ -1664,16 +1859,38 @@ pub mod humanresources {
                     pub status: ::std::option::Option<OutputStatus>,
                     /// `errors`: `array`, optional.
                     pub errors: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["status", "errors"], &[])?;
                         ::std::result::Result::Ok(Self {
                             status: object.field("status")?,
                             errors: object.field("errors")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        map.serialize_entry("errors", &self.errors)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Set {
@@ -2018,16 +2235,38 @@ pub mod humanresources {
                         pub status: ::std::option::Option<OutputStatus>,
                         /// `errors`: `array`, optional.
                         pub errors: ::std::vec::Vec<::serde_json::Value>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["status", "errors"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 status: object.field("status")?,
                                 errors: object.field("errors")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "status", &self.status)?;
+                            map.serialize_entry("errors", &self.errors)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Set {
@@ -2170,15 +2409,36 @@ pub mod humanresources {
                     pub struct Output {
                         /// `alive`: `boolean`, optional.
                         pub alive: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["alive"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 alive: object.field("alive")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "alive", &self.alive)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {

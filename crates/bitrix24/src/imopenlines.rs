@@ -127,7 +127,7 @@ pub mod bot {
             /// `LEAVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub leave: ::std::option::Option<transfer::Leave>,
+            pub leave: ::std::option::Option<bool>,
             /// `CLIENT_ID`: `string`, optional.
             pub client_id: ::std::option::Option<::std::string::String>,
         }
@@ -162,10 +162,7 @@ pub mod bot {
                 self
             }
             /// Sets `LEAVE`.
-            pub fn leave(
-                mut self,
-                value: impl ::std::convert::Into<transfer::Leave>,
-            ) -> Self {
+            pub fn leave(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.leave = ::std::option::Option::Some(value.into());
                 self
             }
@@ -189,7 +186,11 @@ pub mod bot {
                 crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
                 crate::support::opt_entry(&mut map, "QUEUE_ID", &self.queue_id)?;
                 crate::support::opt_entry(&mut map, "TRANSFER_ID", &self.transfer_id)?;
-                crate::support::opt_entry(&mut map, "LEAVE", &self.leave)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LEAVE",
+                    &self.leave.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
                 map.end()
             }
@@ -426,18 +427,6 @@ pub mod bot {
                 WrongAuthType = "WRONG_AUTH_TYPE" }
             );
             error_code!(Error);
-            /// Allowed values of `params.LEAVE` in `imopenlines.bot.session.transfer`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Leave {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Leave { Y = "Y", N = "N" });
             /// The `result` of the call: `boolean`.
             pub type Output = ::bitrix24_runtime::lenient::Bool;
             impl ::bitrix24_runtime::Method for super::Transfer {
@@ -559,14 +548,14 @@ pub mod config {
     pub struct Get {
         /// `CONFIG_ID`: `integer`, required.
         pub config_id: i64,
-        /// `WITH_QUEUE`: `char`, optional.
+        /// `WITH_QUEUE`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub with_queue: ::std::option::Option<get::WithQueue>,
-        /// `SHOW_OFFLINE`: `char`, optional.
+        pub with_queue: ::std::option::Option<bool>,
+        /// `SHOW_OFFLINE`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub show_offline: ::std::option::Option<get::ShowOffline>,
+        pub show_offline: ::std::option::Option<bool>,
     }
     impl Get {
         /// The call with its required parameters: `CONFIG_ID`.
@@ -578,18 +567,12 @@ pub mod config {
             }
         }
         /// Sets `WITH_QUEUE`.
-        pub fn with_queue(
-            mut self,
-            value: impl ::std::convert::Into<get::WithQueue>,
-        ) -> Self {
+        pub fn with_queue(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.with_queue = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `SHOW_OFFLINE`.
-        pub fn show_offline(
-            mut self,
-            value: impl ::std::convert::Into<get::ShowOffline>,
-        ) -> Self {
+        pub fn show_offline(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.show_offline = ::std::option::Option::Some(value.into());
             self
         }
@@ -602,8 +585,16 @@ pub mod config {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("CONFIG_ID", &self.config_id)?;
-            crate::support::opt_entry(&mut map, "WITH_QUEUE", &self.with_queue)?;
-            crate::support::opt_entry(&mut map, "SHOW_OFFLINE", &self.show_offline)?;
+            crate::support::opt_entry(
+                &mut map,
+                "WITH_QUEUE",
+                &self.with_queue.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "SHOW_OFFLINE",
+                &self.show_offline.map(crate::support::yes_no),
+            )?;
             map.end()
         }
     }
@@ -686,18 +677,6 @@ pub mod config {
     pub mod add {
         /// Error codes of `imopenlines.config.add`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// Allowed values of `params.PARAMS.ACTIVE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.QUEUE` in `imopenlines.config.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -726,102 +705,6 @@ pub mod config {
         string_enum!(
             ParamsQueueType { Evenly = "evenly", Strictly = "strictly", All = "all" }
         );
-        /// Allowed values of `params.PARAMS.WELCOME_MESSAGE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsWelcomeMessage {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsWelcomeMessage { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.WORKTIME_ENABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsWorktimeEnable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsWorktimeEnable { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.CRM` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsCrm {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsCrm { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.VOTE_MESSAGE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsVoteMessage {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsVoteMessage { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.CRM_CREATE_THIRD` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsCrmCreateThird {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsCrmCreateThird { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.CRM_CHAT_TRACKER` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsCrmChatTracker {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsCrmChatTracker { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.CRM_FORWARD` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsCrmForward {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsCrmForward { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.CRM_TRANSFER_CHANGE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsCrmTransferChange {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsCrmTransferChange { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.TYPE_MAX_CHAT` in `imopenlines.config.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -839,30 +722,6 @@ pub mod config {
             ParamsTypeMaxChat { Answered = "answered", AnsweredNew = "answered_new",
             Closed = "closed" }
         );
-        /// Allowed values of `params.PARAMS.CATEGORY_ENABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsCategoryEnable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsCategoryEnable { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.WELCOME_BOT_ENABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsWelcomeBotEnable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsWelcomeBotEnable { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.WELCOME_BOT_JOIN` in `imopenlines.config.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -887,42 +746,6 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(ParamsWelcomeBotLeft { Queue = "queue", Close = "close" });
-        /// Allowed values of `params.PARAMS.CHECK_AVAILABLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsCheckAvailable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsCheckAvailable { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.WATCH_TYPING` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsWatchTyping {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsWatchTyping { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsSendWelcomeEachSession {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsSendWelcomeEachSession { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.OPERATOR_DATA` in `imopenlines.config.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -1000,30 +823,6 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(ParamsCloseRule { None = "none", Text = "text" });
-        /// Allowed values of `params.PARAMS.VOTE_CLOSING_DELAY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsVoteClosingDelay {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsVoteClosingDelay { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.VOTE_BEFORE_FINISH` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsVoteBeforeFinish {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsVoteBeforeFinish { Y = "Y", N = "N" });
         /// Allowed values of `params.PARAMS.AUTO_CLOSE_RULE` in `imopenlines.config.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -1036,102 +835,6 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(ParamsAutoCloseRule { None = "none", Text = "text" });
-        /// Allowed values of `params.PARAMS.TEMPORARY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsTemporary {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsTemporary { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsKpiFirstAnswerAlert {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsKpiFirstAnswerAlert { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsKpiFurtherAnswerAlert {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsKpiFurtherAnswerAlert { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsKpiCheckOperatorActivity {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsKpiCheckOperatorActivity { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.USE_WELCOME_FORM` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsUseWelcomeForm {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsUseWelcomeForm { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.WELCOME_FORM_DELAY` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsWelcomeFormDelay {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsWelcomeFormDelay { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.CONFIRM_CLOSE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsConfirmClose {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsConfirmClose { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARAMS.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsIgnoreWelcomeFormResponsible {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
         /// The object `params.PARAMS` of `imopenlines.config.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-add.html>
@@ -1140,10 +843,10 @@ pub mod config {
         pub struct Params {
             /// `LINE_NAME`: `string`, optional.
             pub line_name: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `char`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<ParamsActive>,
+            pub active: ::std::option::Option<bool>,
             /// `QUEUE`: `array`, optional.
             ///
             /// Values: `ENTITY_TYPE`, `ENTITY_ID`.
@@ -1156,52 +859,52 @@ pub mod config {
             pub queue_time: ::std::option::Option<i64>,
             /// `NO_ANSWER_TIME`: `integer`, optional.
             pub no_answer_time: ::std::option::Option<i64>,
-            /// `WELCOME_MESSAGE`: `char`, optional.
+            /// `WELCOME_MESSAGE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub welcome_message: ::std::option::Option<ParamsWelcomeMessage>,
+            pub welcome_message: ::std::option::Option<bool>,
             /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
             pub welcome_message_text: ::std::option::Option<::std::string::String>,
-            /// `WORKTIME_ENABLE`: `char`, optional.
+            /// `WORKTIME_ENABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub worktime_enable: ::std::option::Option<ParamsWorktimeEnable>,
+            pub worktime_enable: ::std::option::Option<bool>,
             /// `WORKTIME_FROM`: `string`, optional.
             pub worktime_from: ::std::option::Option<::std::string::String>,
             /// `WORKTIME_TO`: `string`, optional.
             pub worktime_to: ::std::option::Option<::std::string::String>,
             /// `WORKTIME_TIMEZONE`: `string`, optional.
             pub worktime_timezone: ::std::option::Option<::std::string::String>,
-            /// `CRM`: `char`, optional.
+            /// `CRM`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm: ::std::option::Option<ParamsCrm>,
+            pub crm: ::std::option::Option<bool>,
             /// `CRM_CREATE`: `string`, optional.
             pub crm_create: ::std::option::Option<::std::string::String>,
-            /// `VOTE_MESSAGE`: `char`, optional.
+            /// `VOTE_MESSAGE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub vote_message: ::std::option::Option<ParamsVoteMessage>,
+            pub vote_message: ::std::option::Option<bool>,
             /// `LANGUAGE_ID`: `string`, optional.
             pub language_id: ::std::option::Option<::std::string::String>,
             /// `CRM_CREATE_SECOND`: `string`, optional.
             pub crm_create_second: ::std::option::Option<::std::string::String>,
-            /// `CRM_CREATE_THIRD`: `char`, optional.
+            /// `CRM_CREATE_THIRD`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_create_third: ::std::option::Option<ParamsCrmCreateThird>,
-            /// `CRM_CHAT_TRACKER`: `char`, optional.
+            pub crm_create_third: ::std::option::Option<bool>,
+            /// `CRM_CHAT_TRACKER`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_chat_tracker: ::std::option::Option<ParamsCrmChatTracker>,
-            /// `CRM_FORWARD`: `char`, optional.
+            pub crm_chat_tracker: ::std::option::Option<bool>,
+            /// `CRM_FORWARD`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_forward: ::std::option::Option<ParamsCrmForward>,
-            /// `CRM_TRANSFER_CHANGE`: `char`, optional.
+            pub crm_forward: ::std::option::Option<bool>,
+            /// `CRM_TRANSFER_CHANGE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_transfer_change: ::std::option::Option<ParamsCrmTransferChange>,
+            pub crm_transfer_change: ::std::option::Option<bool>,
             /// `CRM_SOURCE`: `string`, optional.
             pub crm_source: ::std::option::Option<::std::string::String>,
             /// `MAX_CHAT`: `integer`, optional.
@@ -1210,18 +913,18 @@ pub mod config {
             ///
             /// Values: `answered`, `answered_new`, `closed`.
             pub type_max_chat: ::std::option::Option<ParamsTypeMaxChat>,
-            /// `CATEGORY_ENABLE`: `char`, optional.
+            /// `CATEGORY_ENABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub category_enable: ::std::option::Option<ParamsCategoryEnable>,
+            pub category_enable: ::std::option::Option<bool>,
             /// `CATEGORY_ID`: `integer`, optional.
             pub category_id: ::std::option::Option<i64>,
             /// `SESSION_PRIORITY`: `integer`, optional.
             pub session_priority: ::std::option::Option<i64>,
-            /// `WELCOME_BOT_ENABLE`: `char`, optional.
+            /// `WELCOME_BOT_ENABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub welcome_bot_enable: ::std::option::Option<ParamsWelcomeBotEnable>,
+            pub welcome_bot_enable: ::std::option::Option<bool>,
             /// `WELCOME_BOT_JOIN`: `string`, optional.
             ///
             /// Values: `first`, `always`.
@@ -1234,20 +937,18 @@ pub mod config {
             ///
             /// Values: `queue`, `close`.
             pub welcome_bot_left: ::std::option::Option<ParamsWelcomeBotLeft>,
-            /// `CHECK_AVAILABLE`: `char`, optional.
+            /// `CHECK_AVAILABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub check_available: ::std::option::Option<ParamsCheckAvailable>,
-            /// `WATCH_TYPING`: `char`, optional.
+            pub check_available: ::std::option::Option<bool>,
+            /// `WATCH_TYPING`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub watch_typing: ::std::option::Option<ParamsWatchTyping>,
-            /// `SEND_WELCOME_EACH_SESSION`: `char`, optional.
+            pub watch_typing: ::std::option::Option<bool>,
+            /// `SEND_WELCOME_EACH_SESSION`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub send_welcome_each_session: ::std::option::Option<
-                ParamsSendWelcomeEachSession,
-            >,
+            pub send_welcome_each_session: ::std::option::Option<bool>,
             /// `OPERATOR_DATA`: `string`, optional.
             ///
             /// Values: `profile`, `queue`, `hide`.
@@ -1294,14 +995,14 @@ pub mod config {
             pub close_text: ::std::option::Option<::std::string::String>,
             /// `VOTE_TIME_LIMIT`: `integer`, optional.
             pub vote_time_limit: ::std::option::Option<i64>,
-            /// `VOTE_CLOSING_DELAY`: `char`, optional.
+            /// `VOTE_CLOSING_DELAY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub vote_closing_delay: ::std::option::Option<ParamsVoteClosingDelay>,
-            /// `VOTE_BEFORE_FINISH`: `char`, optional.
+            pub vote_closing_delay: ::std::option::Option<bool>,
+            /// `VOTE_BEFORE_FINISH`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub vote_before_finish: ::std::option::Option<ParamsVoteBeforeFinish>,
+            pub vote_before_finish: ::std::option::Option<bool>,
             /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
             pub vote_message_1_text: ::std::option::Option<::std::string::String>,
             /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
@@ -1330,18 +1031,18 @@ pub mod config {
             pub auto_close_text: ::std::option::Option<::std::string::String>,
             /// `AUTO_EXPIRE_TIME`: `integer`, optional.
             pub auto_expire_time: ::std::option::Option<i64>,
-            /// `TEMPORARY`: `char`, optional.
+            /// `TEMPORARY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub temporary: ::std::option::Option<ParamsTemporary>,
+            pub temporary: ::std::option::Option<bool>,
             /// `QUICK_ANSWERS_IBLOCK_ID`: `integer`, optional.
             pub quick_answers_iblock_id: ::std::option::Option<i64>,
             /// `KPI_FIRST_ANSWER_TIME`: `integer`, optional.
             pub kpi_first_answer_time: ::std::option::Option<i64>,
-            /// `KPI_FIRST_ANSWER_ALERT`: `char`, optional.
+            /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub kpi_first_answer_alert: ::std::option::Option<ParamsKpiFirstAnswerAlert>,
+            pub kpi_first_answer_alert: ::std::option::Option<bool>,
             /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
             pub kpi_first_answer_list: ::std::option::Option<
                 ::std::vec::Vec<::serde_json::Value>,
@@ -1350,44 +1051,38 @@ pub mod config {
             pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
             /// `KPI_FURTHER_ANSWER_TIME`: `integer`, optional.
             pub kpi_further_answer_time: ::std::option::Option<i64>,
-            /// `KPI_FURTHER_ANSWER_ALERT`: `char`, optional.
+            /// `KPI_FURTHER_ANSWER_ALERT`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub kpi_further_answer_alert: ::std::option::Option<
-                ParamsKpiFurtherAnswerAlert,
-            >,
+            pub kpi_further_answer_alert: ::std::option::Option<bool>,
             /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
             pub kpi_further_answer_list: ::std::option::Option<
                 ::std::vec::Vec<::serde_json::Value>,
             >,
             /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
             pub kpi_further_answer_text: ::std::option::Option<::std::string::String>,
-            /// `KPI_CHECK_OPERATOR_ACTIVITY`: `char`, optional.
+            /// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub kpi_check_operator_activity: ::std::option::Option<
-                ParamsKpiCheckOperatorActivity,
-            >,
-            /// `USE_WELCOME_FORM`: `char`, optional.
+            pub kpi_check_operator_activity: ::std::option::Option<bool>,
+            /// `USE_WELCOME_FORM`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub use_welcome_form: ::std::option::Option<ParamsUseWelcomeForm>,
+            pub use_welcome_form: ::std::option::Option<bool>,
             /// `WELCOME_FORM_ID`: `integer`, optional.
             pub welcome_form_id: ::std::option::Option<i64>,
-            /// `WELCOME_FORM_DELAY`: `char`, optional.
+            /// `WELCOME_FORM_DELAY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub welcome_form_delay: ::std::option::Option<ParamsWelcomeFormDelay>,
-            /// `CONFIRM_CLOSE`: `char`, optional.
+            pub welcome_form_delay: ::std::option::Option<bool>,
+            /// `CONFIRM_CLOSE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub confirm_close: ::std::option::Option<ParamsConfirmClose>,
-            /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `char`, optional.
+            pub confirm_close: ::std::option::Option<bool>,
+            /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub ignore_welcome_form_responsible: ::std::option::Option<
-                ParamsIgnoreWelcomeFormResponsible,
-            >,
+            pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -1487,10 +1182,7 @@ pub mod config {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<ParamsActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1530,7 +1222,7 @@ pub mod config {
             /// Sets `WELCOME_MESSAGE`.
             pub fn welcome_message(
                 mut self,
-                value: impl ::std::convert::Into<ParamsWelcomeMessage>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.welcome_message = ::std::option::Option::Some(value.into());
                 self
@@ -1546,7 +1238,7 @@ pub mod config {
             /// Sets `WORKTIME_ENABLE`.
             pub fn worktime_enable(
                 mut self,
-                value: impl ::std::convert::Into<ParamsWorktimeEnable>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.worktime_enable = ::std::option::Option::Some(value.into());
                 self
@@ -1576,7 +1268,7 @@ pub mod config {
                 self
             }
             /// Sets `CRM`.
-            pub fn crm(mut self, value: impl ::std::convert::Into<ParamsCrm>) -> Self {
+            pub fn crm(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.crm = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1591,7 +1283,7 @@ pub mod config {
             /// Sets `VOTE_MESSAGE`.
             pub fn vote_message(
                 mut self,
-                value: impl ::std::convert::Into<ParamsVoteMessage>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.vote_message = ::std::option::Option::Some(value.into());
                 self
@@ -1615,7 +1307,7 @@ pub mod config {
             /// Sets `CRM_CREATE_THIRD`.
             pub fn crm_create_third(
                 mut self,
-                value: impl ::std::convert::Into<ParamsCrmCreateThird>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.crm_create_third = ::std::option::Option::Some(value.into());
                 self
@@ -1623,7 +1315,7 @@ pub mod config {
             /// Sets `CRM_CHAT_TRACKER`.
             pub fn crm_chat_tracker(
                 mut self,
-                value: impl ::std::convert::Into<ParamsCrmChatTracker>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.crm_chat_tracker = ::std::option::Option::Some(value.into());
                 self
@@ -1631,7 +1323,7 @@ pub mod config {
             /// Sets `CRM_FORWARD`.
             pub fn crm_forward(
                 mut self,
-                value: impl ::std::convert::Into<ParamsCrmForward>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.crm_forward = ::std::option::Option::Some(value.into());
                 self
@@ -1639,7 +1331,7 @@ pub mod config {
             /// Sets `CRM_TRANSFER_CHANGE`.
             pub fn crm_transfer_change(
                 mut self,
-                value: impl ::std::convert::Into<ParamsCrmTransferChange>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.crm_transfer_change = ::std::option::Option::Some(value.into());
                 self
@@ -1668,7 +1360,7 @@ pub mod config {
             /// Sets `CATEGORY_ENABLE`.
             pub fn category_enable(
                 mut self,
-                value: impl ::std::convert::Into<ParamsCategoryEnable>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.category_enable = ::std::option::Option::Some(value.into());
                 self
@@ -1689,7 +1381,7 @@ pub mod config {
             /// Sets `WELCOME_BOT_ENABLE`.
             pub fn welcome_bot_enable(
                 mut self,
-                value: impl ::std::convert::Into<ParamsWelcomeBotEnable>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.welcome_bot_enable = ::std::option::Option::Some(value.into());
                 self
@@ -1729,7 +1421,7 @@ pub mod config {
             /// Sets `CHECK_AVAILABLE`.
             pub fn check_available(
                 mut self,
-                value: impl ::std::convert::Into<ParamsCheckAvailable>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.check_available = ::std::option::Option::Some(value.into());
                 self
@@ -1737,7 +1429,7 @@ pub mod config {
             /// Sets `WATCH_TYPING`.
             pub fn watch_typing(
                 mut self,
-                value: impl ::std::convert::Into<ParamsWatchTyping>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.watch_typing = ::std::option::Option::Some(value.into());
                 self
@@ -1745,7 +1437,7 @@ pub mod config {
             /// Sets `SEND_WELCOME_EACH_SESSION`.
             pub fn send_welcome_each_session(
                 mut self,
-                value: impl ::std::convert::Into<ParamsSendWelcomeEachSession>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.send_welcome_each_session = ::std::option::Option::Some(
                     value.into(),
@@ -1895,7 +1587,7 @@ pub mod config {
             /// Sets `VOTE_CLOSING_DELAY`.
             pub fn vote_closing_delay(
                 mut self,
-                value: impl ::std::convert::Into<ParamsVoteClosingDelay>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.vote_closing_delay = ::std::option::Option::Some(value.into());
                 self
@@ -1903,7 +1595,7 @@ pub mod config {
             /// Sets `VOTE_BEFORE_FINISH`.
             pub fn vote_before_finish(
                 mut self,
-                value: impl ::std::convert::Into<ParamsVoteBeforeFinish>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.vote_before_finish = ::std::option::Option::Some(value.into());
                 self
@@ -2013,10 +1705,7 @@ pub mod config {
                 self
             }
             /// Sets `TEMPORARY`.
-            pub fn temporary(
-                mut self,
-                value: impl ::std::convert::Into<ParamsTemporary>,
-            ) -> Self {
+            pub fn temporary(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.temporary = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2039,7 +1728,7 @@ pub mod config {
             /// Sets `KPI_FIRST_ANSWER_ALERT`.
             pub fn kpi_first_answer_alert(
                 mut self,
-                value: impl ::std::convert::Into<ParamsKpiFirstAnswerAlert>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.kpi_first_answer_alert = ::std::option::Option::Some(value.into());
                 self
@@ -2075,7 +1764,7 @@ pub mod config {
             /// Sets `KPI_FURTHER_ANSWER_ALERT`.
             pub fn kpi_further_answer_alert(
                 mut self,
-                value: impl ::std::convert::Into<ParamsKpiFurtherAnswerAlert>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.kpi_further_answer_alert = ::std::option::Option::Some(
                     value.into(),
@@ -2105,7 +1794,7 @@ pub mod config {
             /// Sets `KPI_CHECK_OPERATOR_ACTIVITY`.
             pub fn kpi_check_operator_activity(
                 mut self,
-                value: impl ::std::convert::Into<ParamsKpiCheckOperatorActivity>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.kpi_check_operator_activity = ::std::option::Option::Some(
                     value.into(),
@@ -2115,7 +1804,7 @@ pub mod config {
             /// Sets `USE_WELCOME_FORM`.
             pub fn use_welcome_form(
                 mut self,
-                value: impl ::std::convert::Into<ParamsUseWelcomeForm>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.use_welcome_form = ::std::option::Option::Some(value.into());
                 self
@@ -2131,7 +1820,7 @@ pub mod config {
             /// Sets `WELCOME_FORM_DELAY`.
             pub fn welcome_form_delay(
                 mut self,
-                value: impl ::std::convert::Into<ParamsWelcomeFormDelay>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.welcome_form_delay = ::std::option::Option::Some(value.into());
                 self
@@ -2139,7 +1828,7 @@ pub mod config {
             /// Sets `CONFIRM_CLOSE`.
             pub fn confirm_close(
                 mut self,
-                value: impl ::std::convert::Into<ParamsConfirmClose>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.confirm_close = ::std::option::Option::Some(value.into());
                 self
@@ -2147,7 +1836,7 @@ pub mod config {
             /// Sets `IGNORE_WELCOME_FORM_RESPONSIBLE`.
             pub fn ignore_welcome_form_responsible(
                 mut self,
-                value: impl ::std::convert::Into<ParamsIgnoreWelcomeFormResponsible>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                     value.into(),
@@ -2163,7 +1852,11 @@ pub mod config {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "QUEUE", &self.queue)?;
                 crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
                 crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
@@ -2175,7 +1868,7 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "WELCOME_MESSAGE",
-                    &self.welcome_message,
+                    &self.welcome_message.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2185,7 +1878,7 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "WORKTIME_ENABLE",
-                    &self.worktime_enable,
+                    &self.worktime_enable.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2198,9 +1891,17 @@ pub mod config {
                     "WORKTIME_TIMEZONE",
                     &self.worktime_timezone,
                 )?;
-                crate::support::opt_entry(&mut map, "CRM", &self.crm)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM",
+                    &self.crm.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-                crate::support::opt_entry(&mut map, "VOTE_MESSAGE", &self.vote_message)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE",
+                    &self.vote_message.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2210,18 +1911,22 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "CRM_CREATE_THIRD",
-                    &self.crm_create_third,
+                    &self.crm_create_third.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
                     "CRM_CHAT_TRACKER",
-                    &self.crm_chat_tracker,
+                    &self.crm_chat_tracker.map(crate::support::yes_no),
                 )?;
-                crate::support::opt_entry(&mut map, "CRM_FORWARD", &self.crm_forward)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_FORWARD",
+                    &self.crm_forward.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "CRM_TRANSFER_CHANGE",
-                    &self.crm_transfer_change,
+                    &self.crm_transfer_change.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
                 crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
@@ -2233,7 +1938,7 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "CATEGORY_ENABLE",
-                    &self.category_enable,
+                    &self.category_enable.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "CATEGORY_ID", &self.category_id)?;
                 crate::support::opt_entry(
@@ -2244,7 +1949,7 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "WELCOME_BOT_ENABLE",
-                    &self.welcome_bot_enable,
+                    &self.welcome_bot_enable.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2269,13 +1974,17 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "CHECK_AVAILABLE",
-                    &self.check_available,
+                    &self.check_available.map(crate::support::yes_no),
                 )?;
-                crate::support::opt_entry(&mut map, "WATCH_TYPING", &self.watch_typing)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WATCH_TYPING",
+                    &self.watch_typing.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "SEND_WELCOME_EACH_SESSION",
-                    &self.send_welcome_each_session,
+                    &self.send_welcome_each_session.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2353,12 +2062,12 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "VOTE_CLOSING_DELAY",
-                    &self.vote_closing_delay,
+                    &self.vote_closing_delay.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
                     "VOTE_BEFORE_FINISH",
-                    &self.vote_before_finish,
+                    &self.vote_before_finish.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2425,7 +2134,11 @@ pub mod config {
                     "AUTO_EXPIRE_TIME",
                     &self.auto_expire_time,
                 )?;
-                crate::support::opt_entry(&mut map, "TEMPORARY", &self.temporary)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TEMPORARY",
+                    &self.temporary.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "QUICK_ANSWERS_IBLOCK_ID",
@@ -2439,7 +2152,7 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "KPI_FIRST_ANSWER_ALERT",
-                    &self.kpi_first_answer_alert,
+                    &self.kpi_first_answer_alert.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2459,7 +2172,7 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "KPI_FURTHER_ANSWER_ALERT",
-                    &self.kpi_further_answer_alert,
+                    &self.kpi_further_answer_alert.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2474,12 +2187,12 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "KPI_CHECK_OPERATOR_ACTIVITY",
-                    &self.kpi_check_operator_activity,
+                    &self.kpi_check_operator_activity.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
                     "USE_WELCOME_FORM",
-                    &self.use_welcome_form,
+                    &self.use_welcome_form.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2489,17 +2202,17 @@ pub mod config {
                 crate::support::opt_entry(
                     &mut map,
                     "WELCOME_FORM_DELAY",
-                    &self.welcome_form_delay,
+                    &self.welcome_form_delay.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
                     "CONFIRM_CLOSE",
-                    &self.confirm_close,
+                    &self.confirm_close.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
                     "IGNORE_WELCOME_FORM_RESPONSIBLE",
-                    &self.ignore_welcome_form_responsible,
+                    &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                 )?;
                 map.end()
             }
@@ -2657,234 +2370,6 @@ pub mod config {
         }
         string_enum!(Error { ConfigIdEmpty = "CONFIG_ID_EMPTY" });
         error_code!(Error);
-        /// Allowed values of `params.WITH_QUEUE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum WithQueue {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(WithQueue { Y = "Y", N = "N" });
-        /// Allowed values of `params.SHOW_OFFLINE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ShowOffline {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ShowOffline { Y = "Y", N = "N" });
-        /// Allowed values of `result.ACTIVE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputActive { Y = "Y", N = "N" });
-        /// Allowed values of `result.CRM` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCrm {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputCrm { Y = "Y", N = "N" });
-        /// Allowed values of `result.CRM_CREATE_THIRD` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCrmCreateThird {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputCrmCreateThird { Y = "Y", N = "N" });
-        /// Allowed values of `result.CRM_FORWARD` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCrmForward {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputCrmForward { Y = "Y", N = "N" });
-        /// Allowed values of `result.CRM_CHAT_TRACKER` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCrmChatTracker {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputCrmChatTracker { Y = "Y", N = "N" });
-        /// Allowed values of `result.CRM_TRANSFER_CHANGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCrmTransferChange {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputCrmTransferChange { Y = "Y", N = "N" });
-        /// Allowed values of `result.CHECK_AVAILABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCheckAvailable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputCheckAvailable { Y = "Y", N = "N" });
-        /// Allowed values of `result.WATCH_TYPING` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputWatchTyping {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputWatchTyping { Y = "Y", N = "N" });
-        /// Allowed values of `result.WELCOME_BOT_ENABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputWelcomeBotEnable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputWelcomeBotEnable { Y = "Y", N = "N" });
-        /// Allowed values of `result.WELCOME_MESSAGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputWelcomeMessage {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputWelcomeMessage { Y = "Y", N = "N" });
-        /// Allowed values of `result.VOTE_MESSAGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputVoteMessage {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputVoteMessage { Y = "Y", N = "N" });
-        /// Allowed values of `result.VOTE_BEFORE_FINISH` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputVoteBeforeFinish {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputVoteBeforeFinish { Y = "Y", N = "N" });
-        /// Allowed values of `result.VOTE_CLOSING_DELAY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputVoteClosingDelay {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputVoteClosingDelay { Y = "Y", N = "N" });
-        /// Allowed values of `result.AGREEMENT_MESSAGE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputAgreementMessage {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputAgreementMessage { Y = "Y", N = "N" });
-        /// Allowed values of `result.CATEGORY_ENABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCategoryEnable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputCategoryEnable { Y = "Y", N = "N" });
-        /// Allowed values of `result.WORKTIME_ENABLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputWorktimeEnable {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputWorktimeEnable { Y = "Y", N = "N" });
-        /// Allowed values of `result.TEMPORARY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputTemporary {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputTemporary { Y = "Y", N = "N" });
         /// Allowed values of `result.XML_ID` in `imopenlines.config.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -2965,12 +2450,32 @@ pub mod config {
             pub user_avatar: ::std::option::Option<OutputQueueFullUserAvatar>,
             /// `USER_AVATAR_ID`: `string`, optional.
             pub user_avatar_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputQueueFull {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "SORT",
+                            "USER_ID",
+                            "DEPARTMENT_ID",
+                            "USER_NAME",
+                            "USER_WORK_POSITION",
+                            "USER_AVATAR",
+                            "USER_AVATAR_ID",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     sort: object.field("SORT")?,
@@ -2980,7 +2485,39 @@ pub mod config {
                     user_work_position: object.field("USER_WORK_POSITION")?,
                     user_avatar: object.field("USER_AVATAR")?,
                     user_avatar_id: object.field("USER_AVATAR_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputQueueFull {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DEPARTMENT_ID",
+                    &self.department_id,
+                )?;
+                crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USER_WORK_POSITION",
+                    &self.user_work_position,
+                )?;
+                crate::support::opt_entry(&mut map, "USER_AVATAR", &self.user_avatar)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USER_AVATAR_ID",
+                    &self.user_avatar_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.get`.
@@ -3047,44 +2584,60 @@ pub mod config {
             pub user_avatar: ::std::option::Option<OutputQueueUsersFieldsUserAvatar>,
             /// `USER_AVATAR_ID`: `string`, optional.
             pub user_avatar_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputQueueUsersFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "USER_NAME",
+                            "USER_WORK_POSITION",
+                            "USER_AVATAR",
+                            "USER_AVATAR_ID",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     user_name: object.field("USER_NAME")?,
                     user_work_position: object.field("USER_WORK_POSITION")?,
                     user_avatar: object.field("USER_AVATAR")?,
                     user_avatar_id: object.field("USER_AVATAR_ID")?,
+                    extra: object.rest()?,
                 })
             }
         }
-        /// Allowed values of `result.QUEUE_ONLINE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputQueueOnline {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
+        impl ::serde::Serialize for OutputQueueUsersFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USER_WORK_POSITION",
+                    &self.user_work_position,
+                )?;
+                crate::support::opt_entry(&mut map, "USER_AVATAR", &self.user_avatar)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USER_AVATAR_ID",
+                    &self.user_avatar_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
         }
-        string_enum!(OutputQueueOnline { Y = "Y", N = "N" });
-        /// Allowed values of `result.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputKpiFirstAnswerAlert {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputKpiFirstAnswerAlert { Y = "Y", N = "N" });
         /// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -3097,18 +2650,6 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(OutputKpiFirstAnswerList { Array = "array", Null = "null" });
-        /// Allowed values of `result.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputKpiFurtherAnswerAlert {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputKpiFurtherAnswerAlert { Y = "Y", N = "N" });
         /// Allowed values of `result.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -3121,90 +2662,6 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(OutputKpiFurtherAnswerList { Array = "array", Null = "null" });
-        /// Allowed values of `result.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputKpiCheckOperatorActivity {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputKpiCheckOperatorActivity { Y = "Y", N = "N" });
-        /// Allowed values of `result.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputSendNotificationEmptyQueue {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputSendNotificationEmptyQueue { Y = "Y", N = "N" });
-        /// Allowed values of `result.USE_WELCOME_FORM` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputUseWelcomeForm {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputUseWelcomeForm { Y = "Y", N = "N" });
-        /// Allowed values of `result.WELCOME_FORM_DELAY` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputWelcomeFormDelay {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputWelcomeFormDelay { Y = "Y", N = "N" });
-        /// Allowed values of `result.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputSendWelcomeEachSession {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputSendWelcomeEachSession { Y = "Y", N = "N" });
-        /// Allowed values of `result.CONFIRM_CLOSE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputConfirmClose {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputConfirmClose { Y = "Y", N = "N" });
-        /// Allowed values of `result.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputIgnoreWelcomeFormResponsible {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
         /// The object `result` of `imopenlines.config.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
@@ -3215,34 +2672,34 @@ pub mod config {
             pub id: ::std::option::Option<::std::string::String>,
             /// `LINE_NAME`: `string`, optional.
             pub line_name: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<OutputActive>,
-            /// `CRM`: `string`, optional.
+            pub active: ::std::option::Option<bool>,
+            /// `CRM`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm: ::std::option::Option<OutputCrm>,
+            pub crm: ::std::option::Option<bool>,
             /// `CRM_CREATE`: `string`, optional.
             pub crm_create: ::std::option::Option<::std::string::String>,
             /// `CRM_CREATE_SECOND`: `string`, optional.
             pub crm_create_second: ::std::option::Option<::std::string::String>,
-            /// `CRM_CREATE_THIRD`: `string`, optional.
+            /// `CRM_CREATE_THIRD`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_create_third: ::std::option::Option<OutputCrmCreateThird>,
-            /// `CRM_FORWARD`: `string`, optional.
+            pub crm_create_third: ::std::option::Option<bool>,
+            /// `CRM_FORWARD`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_forward: ::std::option::Option<OutputCrmForward>,
-            /// `CRM_CHAT_TRACKER`: `string`, optional.
+            pub crm_forward: ::std::option::Option<bool>,
+            /// `CRM_CHAT_TRACKER`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_chat_tracker: ::std::option::Option<OutputCrmChatTracker>,
-            /// `CRM_TRANSFER_CHANGE`: `string`, optional.
+            pub crm_chat_tracker: ::std::option::Option<bool>,
+            /// `CRM_TRANSFER_CHANGE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub crm_transfer_change: ::std::option::Option<OutputCrmTransferChange>,
+            pub crm_transfer_change: ::std::option::Option<bool>,
             /// `CRM_SOURCE`: `string`, optional.
             pub crm_source: ::std::option::Option<::std::string::String>,
             /// `QUEUE_TYPE`: `string`, optional.
@@ -3251,38 +2708,38 @@ pub mod config {
             pub queue_time: ::std::option::Option<::std::string::String>,
             /// `NO_ANSWER_TIME`: `string`, optional.
             pub no_answer_time: ::std::option::Option<::std::string::String>,
-            /// `CHECK_AVAILABLE`: `string`, optional.
+            /// `CHECK_AVAILABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub check_available: ::std::option::Option<OutputCheckAvailable>,
-            /// `WATCH_TYPING`: `string`, optional.
+            pub check_available: ::std::option::Option<bool>,
+            /// `WATCH_TYPING`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub watch_typing: ::std::option::Option<OutputWatchTyping>,
-            /// `WELCOME_BOT_ENABLE`: `string`, optional.
+            pub watch_typing: ::std::option::Option<bool>,
+            /// `WELCOME_BOT_ENABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub welcome_bot_enable: ::std::option::Option<OutputWelcomeBotEnable>,
-            /// `WELCOME_MESSAGE`: `string`, optional.
+            pub welcome_bot_enable: ::std::option::Option<bool>,
+            /// `WELCOME_MESSAGE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub welcome_message: ::std::option::Option<OutputWelcomeMessage>,
+            pub welcome_message: ::std::option::Option<bool>,
             /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
             pub welcome_message_text: ::std::option::Option<::std::string::String>,
-            /// `VOTE_MESSAGE`: `string`, optional.
+            /// `VOTE_MESSAGE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub vote_message: ::std::option::Option<OutputVoteMessage>,
+            pub vote_message: ::std::option::Option<bool>,
             /// `VOTE_TIME_LIMIT`: `string`, optional.
             pub vote_time_limit: ::std::option::Option<::std::string::String>,
-            /// `VOTE_BEFORE_FINISH`: `string`, optional.
+            /// `VOTE_BEFORE_FINISH`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub vote_before_finish: ::std::option::Option<OutputVoteBeforeFinish>,
-            /// `VOTE_CLOSING_DELAY`: `string`, optional.
+            pub vote_before_finish: ::std::option::Option<bool>,
+            /// `VOTE_CLOSING_DELAY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub vote_closing_delay: ::std::option::Option<OutputVoteClosingDelay>,
+            pub vote_closing_delay: ::std::option::Option<bool>,
             /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
             pub vote_message_1_text: ::std::option::Option<::std::string::String>,
             /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
@@ -3295,16 +2752,16 @@ pub mod config {
             pub vote_message_2_like: ::std::option::Option<::std::string::String>,
             /// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
             pub vote_message_2_dislike: ::std::option::Option<::std::string::String>,
-            /// `AGREEMENT_MESSAGE`: `string`, optional.
+            /// `AGREEMENT_MESSAGE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub agreement_message: ::std::option::Option<OutputAgreementMessage>,
+            pub agreement_message: ::std::option::Option<bool>,
             /// `AGREEMENT_ID`: `string`, optional.
             pub agreement_id: ::std::option::Option<::std::string::String>,
-            /// `CATEGORY_ENABLE`: `string`, optional.
+            /// `CATEGORY_ENABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub category_enable: ::std::option::Option<OutputCategoryEnable>,
+            pub category_enable: ::std::option::Option<bool>,
             /// `CATEGORY_ID`: `string`, optional.
             pub category_id: ::std::option::Option<::std::string::String>,
             /// `WELCOME_BOT_JOIN`: `string`, optional.
@@ -3323,10 +2780,10 @@ pub mod config {
             pub no_answer_bot_id: ::std::option::Option<::std::string::String>,
             /// `NO_ANSWER_TEXT`: `string`, optional.
             pub no_answer_text: ::std::option::Option<::std::string::String>,
-            /// `WORKTIME_ENABLE`: `string`, optional.
+            /// `WORKTIME_ENABLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub worktime_enable: ::std::option::Option<OutputWorktimeEnable>,
+            pub worktime_enable: ::std::option::Option<bool>,
             /// `WORKTIME_FROM`: `string`, optional.
             pub worktime_from: ::std::option::Option<::std::string::String>,
             /// `WORKTIME_TO`: `string`, optional.
@@ -3373,10 +2830,10 @@ pub mod config {
             pub date_modify: ::serde_json::Value,
             /// `MODIFY_USER_ID`: `string`, optional.
             pub modify_user_id: ::std::option::Option<::std::string::String>,
-            /// `TEMPORARY`: `string`, optional.
+            /// `TEMPORARY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub temporary: ::std::option::Option<OutputTemporary>,
+            pub temporary: ::std::option::Option<bool>,
             /// `XML_ID`: `string`, optional.
             ///
             /// Values: `string`, `null`.
@@ -3399,18 +2856,18 @@ pub mod config {
             pub queue_full: ::std::option::Option<OutputQueueFull>,
             /// `QUEUE_USERS_FIELDS`: `object`, optional.
             pub queue_users_fields: ::std::option::Option<OutputQueueUsersFields>,
-            /// `QUEUE_ONLINE`: `string`, optional.
+            /// `QUEUE_ONLINE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub queue_online: ::std::option::Option<OutputQueueOnline>,
+            pub queue_online: ::std::option::Option<bool>,
             /// `DEFAULT_OPERATOR_DATA`: `array`, optional.
             pub default_operator_data: ::std::vec::Vec<::serde_json::Value>,
             /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
             pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
-            /// `KPI_FIRST_ANSWER_ALERT`: `string`, optional.
+            /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub kpi_first_answer_alert: ::std::option::Option<OutputKpiFirstAnswerAlert>,
+            pub kpi_first_answer_alert: ::std::option::Option<bool>,
             /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
             ///
             /// Values: `array`, `null`.
@@ -3419,55 +2876,51 @@ pub mod config {
             pub kpi_first_answer_text: ::std::option::Option<::std::string::String>,
             /// `KPI_FURTHER_ANSWER_TIME`: `string`, optional.
             pub kpi_further_answer_time: ::std::option::Option<::std::string::String>,
-            /// `KPI_FURTHER_ANSWER_ALERT`: `string`, optional.
+            /// `KPI_FURTHER_ANSWER_ALERT`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub kpi_further_answer_alert: ::std::option::Option<
-                OutputKpiFurtherAnswerAlert,
-            >,
+            pub kpi_further_answer_alert: ::std::option::Option<bool>,
             /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
             ///
             /// Values: `array`, `null`.
             pub kpi_further_answer_list: ::std::vec::Vec<OutputKpiFurtherAnswerList>,
             /// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
             pub kpi_further_answer_text: ::std::option::Option<::std::string::String>,
-            /// `KPI_CHECK_OPERATOR_ACTIVITY`: `string`, optional.
+            /// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub kpi_check_operator_activity: ::std::option::Option<
-                OutputKpiCheckOperatorActivity,
-            >,
-            /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `string`, optional.
+            pub kpi_check_operator_activity: ::std::option::Option<bool>,
+            /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub send_notification_empty_queue: ::std::option::Option<
-                OutputSendNotificationEmptyQueue,
-            >,
-            /// `USE_WELCOME_FORM`: `string`, optional.
+            pub send_notification_empty_queue: ::std::option::Option<bool>,
+            /// `USE_WELCOME_FORM`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub use_welcome_form: ::std::option::Option<OutputUseWelcomeForm>,
+            pub use_welcome_form: ::std::option::Option<bool>,
             /// `WELCOME_FORM_ID`: `string`, optional.
             pub welcome_form_id: ::std::option::Option<::std::string::String>,
-            /// `WELCOME_FORM_DELAY`: `string`, optional.
+            /// `WELCOME_FORM_DELAY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub welcome_form_delay: ::std::option::Option<OutputWelcomeFormDelay>,
-            /// `SEND_WELCOME_EACH_SESSION`: `string`, optional.
+            pub welcome_form_delay: ::std::option::Option<bool>,
+            /// `SEND_WELCOME_EACH_SESSION`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub send_welcome_each_session: ::std::option::Option<
-                OutputSendWelcomeEachSession,
-            >,
-            /// `CONFIRM_CLOSE`: `string`, optional.
+            pub send_welcome_each_session: ::std::option::Option<bool>,
+            /// `CONFIRM_CLOSE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub confirm_close: ::std::option::Option<OutputConfirmClose>,
-            /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `string`, optional.
+            pub confirm_close: ::std::option::Option<bool>,
+            /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub ignore_welcome_form_responsible: ::std::option::Option<
-                OutputIgnoreWelcomeFormResponsible,
+            pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl crate::support::FromValue for Output {
@@ -3475,6 +2928,106 @@ pub mod config {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "LINE_NAME",
+                            "ACTIVE",
+                            "CRM",
+                            "CRM_CREATE",
+                            "CRM_CREATE_SECOND",
+                            "CRM_CREATE_THIRD",
+                            "CRM_FORWARD",
+                            "CRM_CHAT_TRACKER",
+                            "CRM_TRANSFER_CHANGE",
+                            "CRM_SOURCE",
+                            "QUEUE_TYPE",
+                            "QUEUE_TIME",
+                            "NO_ANSWER_TIME",
+                            "CHECK_AVAILABLE",
+                            "WATCH_TYPING",
+                            "WELCOME_BOT_ENABLE",
+                            "WELCOME_MESSAGE",
+                            "WELCOME_MESSAGE_TEXT",
+                            "VOTE_MESSAGE",
+                            "VOTE_TIME_LIMIT",
+                            "VOTE_BEFORE_FINISH",
+                            "VOTE_CLOSING_DELAY",
+                            "VOTE_MESSAGE_1_TEXT",
+                            "VOTE_MESSAGE_1_LIKE",
+                            "VOTE_MESSAGE_1_DISLIKE",
+                            "VOTE_MESSAGE_2_TEXT",
+                            "VOTE_MESSAGE_2_LIKE",
+                            "VOTE_MESSAGE_2_DISLIKE",
+                            "AGREEMENT_MESSAGE",
+                            "AGREEMENT_ID",
+                            "CATEGORY_ENABLE",
+                            "CATEGORY_ID",
+                            "WELCOME_BOT_JOIN",
+                            "WELCOME_BOT_ID",
+                            "WELCOME_BOT_TIME",
+                            "WELCOME_BOT_LEFT",
+                            "NO_ANSWER_RULE",
+                            "NO_ANSWER_FORM_ID",
+                            "NO_ANSWER_BOT_ID",
+                            "NO_ANSWER_TEXT",
+                            "WORKTIME_ENABLE",
+                            "WORKTIME_FROM",
+                            "WORKTIME_TO",
+                            "WORKTIME_TIMEZONE",
+                            "WORKTIME_HOLIDAYS",
+                            "WORKTIME_DAYOFF",
+                            "WORKTIME_DAYOFF_RULE",
+                            "WORKTIME_DAYOFF_FORM_ID",
+                            "WORKTIME_DAYOFF_BOT_ID",
+                            "WORKTIME_DAYOFF_TEXT",
+                            "CLOSE_RULE",
+                            "CLOSE_FORM_ID",
+                            "CLOSE_BOT_ID",
+                            "CLOSE_TEXT",
+                            "FULL_CLOSE_TIME",
+                            "AUTO_CLOSE_RULE",
+                            "AUTO_CLOSE_FORM_ID",
+                            "AUTO_CLOSE_BOT_ID",
+                            "AUTO_CLOSE_TIME",
+                            "AUTO_CLOSE_TEXT",
+                            "AUTO_EXPIRE_TIME",
+                            "DATE_CREATE",
+                            "DATE_MODIFY",
+                            "MODIFY_USER_ID",
+                            "TEMPORARY",
+                            "XML_ID",
+                            "LANGUAGE_ID",
+                            "QUICK_ANSWERS_IBLOCK_ID",
+                            "SESSION_PRIORITY",
+                            "TYPE_MAX_CHAT",
+                            "MAX_CHAT",
+                            "OPERATOR_DATA",
+                            "QUEUE",
+                            "QUEUE_FULL",
+                            "QUEUE_USERS_FIELDS",
+                            "QUEUE_ONLINE",
+                            "DEFAULT_OPERATOR_DATA",
+                            "KPI_FIRST_ANSWER_TIME",
+                            "KPI_FIRST_ANSWER_ALERT",
+                            "KPI_FIRST_ANSWER_LIST",
+                            "KPI_FIRST_ANSWER_TEXT",
+                            "KPI_FURTHER_ANSWER_TIME",
+                            "KPI_FURTHER_ANSWER_ALERT",
+                            "KPI_FURTHER_ANSWER_LIST",
+                            "KPI_FURTHER_ANSWER_TEXT",
+                            "KPI_CHECK_OPERATOR_ACTIVITY",
+                            "SEND_NOTIFICATION_EMPTY_QUEUE",
+                            "USE_WELCOME_FORM",
+                            "WELCOME_FORM_ID",
+                            "WELCOME_FORM_DELAY",
+                            "SEND_WELCOME_EACH_SESSION",
+                            "CONFIRM_CLOSE",
+                            "IGNORE_WELCOME_FORM_RESPONSIBLE",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     line_name: object.field("LINE_NAME")?,
@@ -3574,7 +3127,402 @@ pub mod config {
                     confirm_close: object.field("CONFIRM_CLOSE")?,
                     ignore_welcome_form_responsible: object
                         .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM",
+                    &self.crm.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_CREATE_SECOND",
+                    &self.crm_create_second,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_CREATE_THIRD",
+                    &self.crm_create_third.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_FORWARD",
+                    &self.crm_forward.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_CHAT_TRACKER",
+                    &self.crm_chat_tracker.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_TRANSFER_CHANGE",
+                    &self.crm_transfer_change.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
+                crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
+                crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "NO_ANSWER_TIME",
+                    &self.no_answer_time,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CHECK_AVAILABLE",
+                    &self.check_available.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WATCH_TYPING",
+                    &self.watch_typing.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_BOT_ENABLE",
+                    &self.welcome_bot_enable.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_MESSAGE",
+                    &self.welcome_message.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_MESSAGE_TEXT",
+                    &self.welcome_message_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE",
+                    &self.vote_message.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_TIME_LIMIT",
+                    &self.vote_time_limit,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_BEFORE_FINISH",
+                    &self.vote_before_finish.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_CLOSING_DELAY",
+                    &self.vote_closing_delay.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE_1_TEXT",
+                    &self.vote_message_1_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE_1_LIKE",
+                    &self.vote_message_1_like,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE_1_DISLIKE",
+                    &self.vote_message_1_dislike,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE_2_TEXT",
+                    &self.vote_message_2_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE_2_LIKE",
+                    &self.vote_message_2_like,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VOTE_MESSAGE_2_DISLIKE",
+                    &self.vote_message_2_dislike,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "AGREEMENT_MESSAGE",
+                    &self.agreement_message.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "AGREEMENT_ID", &self.agreement_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CATEGORY_ENABLE",
+                    &self.category_enable.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "CATEGORY_ID", &self.category_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_BOT_JOIN",
+                    &self.welcome_bot_join,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_BOT_ID",
+                    &self.welcome_bot_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_BOT_TIME",
+                    &self.welcome_bot_time,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_BOT_LEFT",
+                    &self.welcome_bot_left,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "NO_ANSWER_RULE",
+                    &self.no_answer_rule,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "NO_ANSWER_FORM_ID",
+                    &self.no_answer_form_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "NO_ANSWER_BOT_ID",
+                    &self.no_answer_bot_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "NO_ANSWER_TEXT",
+                    &self.no_answer_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKTIME_ENABLE",
+                    &self.worktime_enable.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKTIME_FROM",
+                    &self.worktime_from,
+                )?;
+                crate::support::opt_entry(&mut map, "WORKTIME_TO", &self.worktime_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKTIME_TIMEZONE",
+                    &self.worktime_timezone,
+                )?;
+                map.serialize_entry("WORKTIME_HOLIDAYS", &self.worktime_holidays)?;
+                map.serialize_entry("WORKTIME_DAYOFF", &self.worktime_dayoff)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKTIME_DAYOFF_RULE",
+                    &self.worktime_dayoff_rule,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKTIME_DAYOFF_FORM_ID",
+                    &self.worktime_dayoff_form_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKTIME_DAYOFF_BOT_ID",
+                    &self.worktime_dayoff_bot_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORKTIME_DAYOFF_TEXT",
+                    &self.worktime_dayoff_text,
+                )?;
+                crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CLOSE_FORM_ID",
+                    &self.close_form_id,
+                )?;
+                crate::support::opt_entry(&mut map, "CLOSE_BOT_ID", &self.close_bot_id)?;
+                crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "FULL_CLOSE_TIME",
+                    &self.full_close_time,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "AUTO_CLOSE_RULE",
+                    &self.auto_close_rule,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "AUTO_CLOSE_FORM_ID",
+                    &self.auto_close_form_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "AUTO_CLOSE_BOT_ID",
+                    &self.auto_close_bot_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "AUTO_CLOSE_TIME",
+                    &self.auto_close_time,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "AUTO_CLOSE_TEXT",
+                    &self.auto_close_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "AUTO_EXPIRE_TIME",
+                    &self.auto_expire_time,
+                )?;
+                map.serialize_entry("DATE_CREATE", &self.date_create)?;
+                map.serialize_entry("DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFY_USER_ID",
+                    &self.modify_user_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TEMPORARY",
+                    &self.temporary.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "QUICK_ANSWERS_IBLOCK_ID",
+                    &self.quick_answers_iblock_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SESSION_PRIORITY",
+                    &self.session_priority,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TYPE_MAX_CHAT",
+                    &self.type_max_chat,
+                )?;
+                crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "OPERATOR_DATA",
+                    &self.operator_data,
+                )?;
+                map.serialize_entry("QUEUE", &self.queue)?;
+                crate::support::opt_entry(&mut map, "QUEUE_FULL", &self.queue_full)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "QUEUE_USERS_FIELDS",
+                    &self.queue_users_fields,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "QUEUE_ONLINE",
+                    &self.queue_online.map(crate::support::yes_no),
+                )?;
+                map.serialize_entry(
+                    "DEFAULT_OPERATOR_DATA",
+                    &self.default_operator_data,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "KPI_FIRST_ANSWER_TIME",
+                    &self.kpi_first_answer_time,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "KPI_FIRST_ANSWER_ALERT",
+                    &self.kpi_first_answer_alert.map(crate::support::yes_no),
+                )?;
+                map.serialize_entry(
+                    "KPI_FIRST_ANSWER_LIST",
+                    &self.kpi_first_answer_list,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "KPI_FIRST_ANSWER_TEXT",
+                    &self.kpi_first_answer_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "KPI_FURTHER_ANSWER_TIME",
+                    &self.kpi_further_answer_time,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "KPI_FURTHER_ANSWER_ALERT",
+                    &self.kpi_further_answer_alert.map(crate::support::yes_no),
+                )?;
+                map.serialize_entry(
+                    "KPI_FURTHER_ANSWER_LIST",
+                    &self.kpi_further_answer_list,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "KPI_FURTHER_ANSWER_TEXT",
+                    &self.kpi_further_answer_text,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "KPI_CHECK_OPERATOR_ACTIVITY",
+                    &self.kpi_check_operator_activity.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SEND_NOTIFICATION_EMPTY_QUEUE",
+                    &self.send_notification_empty_queue.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USE_WELCOME_FORM",
+                    &self.use_welcome_form.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_FORM_ID",
+                    &self.welcome_form_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WELCOME_FORM_DELAY",
+                    &self.welcome_form_delay.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SEND_WELCOME_EACH_SESSION",
+                    &self.send_welcome_each_session.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CONFIRM_CLOSE",
+                    &self.confirm_close.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IGNORE_WELCOME_FORM_RESPONSIBLE",
+                    &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -3669,210 +3617,6 @@ pub mod config {
             }
             string_enum!(Error { InvalidFormat = "INVALID_FORMAT" });
             error_code!(Error);
-            /// Allowed values of `params.PARAMS.select.ACTIVE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectActive {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectActive { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CRM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectCrm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectCrm { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectCrmCreateThird {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectCrmCreateThird { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CRM_FORWARD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectCrmForward {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectCrmForward { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectCrmChatTracker {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectCrmChatTracker { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectCrmTransferChange {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectCrmTransferChange { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectCheckAvailable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectCheckAvailable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.WATCH_TYPING` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectWatchTyping {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectWatchTyping { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectWelcomeBotEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectWelcomeBotEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectWelcomeMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectWelcomeMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.VOTE_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectVoteMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectVoteMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectVoteBeforeFinish {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectVoteBeforeFinish { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectVoteClosingDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectVoteClosingDelay { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectAgreementMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectAgreementMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectCategoryEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectCategoryEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectWorktimeEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectWorktimeEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.TEMPORARY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectTemporary {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectTemporary { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.select.XML_ID` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4113,18 +3857,6 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsSelectConfigQueue);
-            /// Allowed values of `params.PARAMS.select.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectKpiFirstAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectKpiFirstAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.select.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4139,18 +3871,6 @@ pub mod config {
             string_enum!(
                 ParamsSelectKpiFirstAnswerList { Array = "array", Null = "null" }
             );
-            /// Allowed values of `params.PARAMS.select.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectKpiFurtherAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectKpiFurtherAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.select.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -4165,90 +3885,6 @@ pub mod config {
             string_enum!(
                 ParamsSelectKpiFurtherAnswerList { Array = "array", Null = "null" }
             );
-            /// Allowed values of `params.PARAMS.select.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectKpiCheckOperatorActivity {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectKpiCheckOperatorActivity { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectSendNotificationEmptyQueue {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectSendNotificationEmptyQueue { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectUseWelcomeForm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectUseWelcomeForm { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectWelcomeFormDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectWelcomeFormDelay { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectSendWelcomeEachSession {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectSendWelcomeEachSession { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectConfirmClose {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectConfirmClose { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.select.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsSelectIgnoreWelcomeFormResponsible {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsSelectIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
             /// The object `params.PARAMS.select` of `imopenlines.config.list.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -4259,36 +3895,34 @@ pub mod config {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `LINE_NAME`: `string`, optional.
                 pub line_name: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE`: `string`, optional.
+                /// `ACTIVE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<ParamsSelectActive>,
-                /// `CRM`: `string`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `CRM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm: ::std::option::Option<ParamsSelectCrm>,
+                pub crm: ::std::option::Option<bool>,
                 /// `CRM_CREATE`: `string`, optional.
                 pub crm_create: ::std::option::Option<::std::string::String>,
                 /// `CRM_CREATE_SECOND`: `string`, optional.
                 pub crm_create_second: ::std::option::Option<::std::string::String>,
-                /// `CRM_CREATE_THIRD`: `string`, optional.
+                /// `CRM_CREATE_THIRD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_create_third: ::std::option::Option<ParamsSelectCrmCreateThird>,
-                /// `CRM_FORWARD`: `string`, optional.
+                pub crm_create_third: ::std::option::Option<bool>,
+                /// `CRM_FORWARD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_forward: ::std::option::Option<ParamsSelectCrmForward>,
-                /// `CRM_CHAT_TRACKER`: `string`, optional.
+                pub crm_forward: ::std::option::Option<bool>,
+                /// `CRM_CHAT_TRACKER`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_chat_tracker: ::std::option::Option<ParamsSelectCrmChatTracker>,
-                /// `CRM_TRANSFER_CHANGE`: `string`, optional.
+                pub crm_chat_tracker: ::std::option::Option<bool>,
+                /// `CRM_TRANSFER_CHANGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_transfer_change: ::std::option::Option<
-                    ParamsSelectCrmTransferChange,
-                >,
+                pub crm_transfer_change: ::std::option::Option<bool>,
                 /// `CRM_SOURCE`: `string`, optional.
                 pub crm_source: ::std::option::Option<::std::string::String>,
                 /// `QUEUE_TYPE`: `string`, optional.
@@ -4297,44 +3931,38 @@ pub mod config {
                 pub queue_time: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TIME`: `string`, optional.
                 pub no_answer_time: ::std::option::Option<::std::string::String>,
-                /// `CHECK_AVAILABLE`: `string`, optional.
+                /// `CHECK_AVAILABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub check_available: ::std::option::Option<ParamsSelectCheckAvailable>,
-                /// `WATCH_TYPING`: `string`, optional.
+                pub check_available: ::std::option::Option<bool>,
+                /// `WATCH_TYPING`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub watch_typing: ::std::option::Option<ParamsSelectWatchTyping>,
-                /// `WELCOME_BOT_ENABLE`: `string`, optional.
+                pub watch_typing: ::std::option::Option<bool>,
+                /// `WELCOME_BOT_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_bot_enable: ::std::option::Option<
-                    ParamsSelectWelcomeBotEnable,
-                >,
-                /// `WELCOME_MESSAGE`: `string`, optional.
+                pub welcome_bot_enable: ::std::option::Option<bool>,
+                /// `WELCOME_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_message: ::std::option::Option<ParamsSelectWelcomeMessage>,
+                pub welcome_message: ::std::option::Option<bool>,
                 /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
                 pub welcome_message_text: ::std::option::Option<::std::string::String>,
-                /// `VOTE_MESSAGE`: `string`, optional.
+                /// `VOTE_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_message: ::std::option::Option<ParamsSelectVoteMessage>,
+                pub vote_message: ::std::option::Option<bool>,
                 /// `VOTE_TIME_LIMIT`: `string`, optional.
                 pub vote_time_limit: ::std::option::Option<::std::string::String>,
-                /// `VOTE_BEFORE_FINISH`: `string`, optional.
+                /// `VOTE_BEFORE_FINISH`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_before_finish: ::std::option::Option<
-                    ParamsSelectVoteBeforeFinish,
-                >,
-                /// `VOTE_CLOSING_DELAY`: `string`, optional.
+                pub vote_before_finish: ::std::option::Option<bool>,
+                /// `VOTE_CLOSING_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_closing_delay: ::std::option::Option<
-                    ParamsSelectVoteClosingDelay,
-                >,
+                pub vote_closing_delay: ::std::option::Option<bool>,
                 /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
                 pub vote_message_1_text: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
@@ -4347,18 +3975,16 @@ pub mod config {
                 pub vote_message_2_like: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
                 pub vote_message_2_dislike: ::std::option::Option<::std::string::String>,
-                /// `AGREEMENT_MESSAGE`: `string`, optional.
+                /// `AGREEMENT_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub agreement_message: ::std::option::Option<
-                    ParamsSelectAgreementMessage,
-                >,
+                pub agreement_message: ::std::option::Option<bool>,
                 /// `AGREEMENT_ID`: `string`, optional.
                 pub agreement_id: ::std::option::Option<::std::string::String>,
-                /// `CATEGORY_ENABLE`: `string`, optional.
+                /// `CATEGORY_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub category_enable: ::std::option::Option<ParamsSelectCategoryEnable>,
+                pub category_enable: ::std::option::Option<bool>,
                 /// `CATEGORY_ID`: `string`, optional.
                 pub category_id: ::std::option::Option<::std::string::String>,
                 /// `WELCOME_BOT_JOIN`: `string`, optional.
@@ -4377,10 +4003,10 @@ pub mod config {
                 pub no_answer_bot_id: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TEXT`: `string`, optional.
                 pub no_answer_text: ::std::option::Option<::std::string::String>,
-                /// `WORKTIME_ENABLE`: `string`, optional.
+                /// `WORKTIME_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub worktime_enable: ::std::option::Option<ParamsSelectWorktimeEnable>,
+                pub worktime_enable: ::std::option::Option<bool>,
                 /// `WORKTIME_FROM`: `string`, optional.
                 pub worktime_from: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_TO`: `string`, optional.
@@ -4433,10 +4059,10 @@ pub mod config {
                 pub date_modify: ::std::option::Option<::serde_json::Value>,
                 /// `MODIFY_USER_ID`: `string`, optional.
                 pub modify_user_id: ::std::option::Option<::std::string::String>,
-                /// `TEMPORARY`: `string`, optional.
+                /// `TEMPORARY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub temporary: ::std::option::Option<ParamsSelectTemporary>,
+                pub temporary: ::std::option::Option<bool>,
                 /// `XML_ID`: `string`, optional.
                 ///
                 /// Values: `string`, `null`.
@@ -4471,12 +4097,10 @@ pub mod config {
                 >,
                 /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
                 pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
-                /// `KPI_FIRST_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_first_answer_alert: ::std::option::Option<
-                    ParamsSelectKpiFirstAnswerAlert,
-                >,
+                pub kpi_first_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -4489,12 +4113,10 @@ pub mod config {
                 pub kpi_further_answer_time: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_FURTHER_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FURTHER_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_further_answer_alert: ::std::option::Option<
-                    ParamsSelectKpiFurtherAnswerAlert,
-                >,
+                pub kpi_further_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -4505,46 +4127,36 @@ pub mod config {
                 pub kpi_further_answer_text: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `string`, optional.
+                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_check_operator_activity: ::std::option::Option<
-                    ParamsSelectKpiCheckOperatorActivity,
-                >,
-                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `string`, optional.
+                pub kpi_check_operator_activity: ::std::option::Option<bool>,
+                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_notification_empty_queue: ::std::option::Option<
-                    ParamsSelectSendNotificationEmptyQueue,
-                >,
-                /// `USE_WELCOME_FORM`: `string`, optional.
+                pub send_notification_empty_queue: ::std::option::Option<bool>,
+                /// `USE_WELCOME_FORM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub use_welcome_form: ::std::option::Option<ParamsSelectUseWelcomeForm>,
+                pub use_welcome_form: ::std::option::Option<bool>,
                 /// `WELCOME_FORM_ID`: `string`, optional.
                 pub welcome_form_id: ::std::option::Option<::std::string::String>,
-                /// `WELCOME_FORM_DELAY`: `string`, optional.
+                /// `WELCOME_FORM_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_form_delay: ::std::option::Option<
-                    ParamsSelectWelcomeFormDelay,
-                >,
-                /// `SEND_WELCOME_EACH_SESSION`: `string`, optional.
+                pub welcome_form_delay: ::std::option::Option<bool>,
+                /// `SEND_WELCOME_EACH_SESSION`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_welcome_each_session: ::std::option::Option<
-                    ParamsSelectSendWelcomeEachSession,
-                >,
-                /// `CONFIRM_CLOSE`: `string`, optional.
+                pub send_welcome_each_session: ::std::option::Option<bool>,
+                /// `CONFIRM_CLOSE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub confirm_close: ::std::option::Option<ParamsSelectConfirmClose>,
-                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `string`, optional.
+                pub confirm_close: ::std::option::Option<bool>,
+                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub ignore_welcome_form_responsible: ::std::option::Option<
-                    ParamsSelectIgnoreWelcomeFormResponsible,
-                >,
+                pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
             }
             impl ParamsSelect {
                 /// The object; every parameter is optional.
@@ -4662,18 +4274,12 @@ pub mod config {
                     self
                 }
                 /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<ParamsSelectActive>,
-                ) -> Self {
+                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.active = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CRM`.
-                pub fn crm(
-                    mut self,
-                    value: impl ::std::convert::Into<ParamsSelectCrm>,
-                ) -> Self {
+                pub fn crm(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.crm = ::std::option::Option::Some(value.into());
                     self
                 }
@@ -4696,7 +4302,7 @@ pub mod config {
                 /// Sets `CRM_CREATE_THIRD`.
                 pub fn crm_create_third(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectCrmCreateThird>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_create_third = ::std::option::Option::Some(value.into());
                     self
@@ -4704,7 +4310,7 @@ pub mod config {
                 /// Sets `CRM_FORWARD`.
                 pub fn crm_forward(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectCrmForward>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_forward = ::std::option::Option::Some(value.into());
                     self
@@ -4712,7 +4318,7 @@ pub mod config {
                 /// Sets `CRM_CHAT_TRACKER`.
                 pub fn crm_chat_tracker(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectCrmChatTracker>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_chat_tracker = ::std::option::Option::Some(value.into());
                     self
@@ -4720,7 +4326,7 @@ pub mod config {
                 /// Sets `CRM_TRANSFER_CHANGE`.
                 pub fn crm_transfer_change(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectCrmTransferChange>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_transfer_change = ::std::option::Option::Some(value.into());
                     self
@@ -4760,7 +4366,7 @@ pub mod config {
                 /// Sets `CHECK_AVAILABLE`.
                 pub fn check_available(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectCheckAvailable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.check_available = ::std::option::Option::Some(value.into());
                     self
@@ -4768,7 +4374,7 @@ pub mod config {
                 /// Sets `WATCH_TYPING`.
                 pub fn watch_typing(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectWatchTyping>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.watch_typing = ::std::option::Option::Some(value.into());
                     self
@@ -4776,7 +4382,7 @@ pub mod config {
                 /// Sets `WELCOME_BOT_ENABLE`.
                 pub fn welcome_bot_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectWelcomeBotEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_bot_enable = ::std::option::Option::Some(value.into());
                     self
@@ -4784,7 +4390,7 @@ pub mod config {
                 /// Sets `WELCOME_MESSAGE`.
                 pub fn welcome_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectWelcomeMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_message = ::std::option::Option::Some(value.into());
                     self
@@ -4802,7 +4408,7 @@ pub mod config {
                 /// Sets `VOTE_MESSAGE`.
                 pub fn vote_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectVoteMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_message = ::std::option::Option::Some(value.into());
                     self
@@ -4818,7 +4424,7 @@ pub mod config {
                 /// Sets `VOTE_BEFORE_FINISH`.
                 pub fn vote_before_finish(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectVoteBeforeFinish>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_before_finish = ::std::option::Option::Some(value.into());
                     self
@@ -4826,7 +4432,7 @@ pub mod config {
                 /// Sets `VOTE_CLOSING_DELAY`.
                 pub fn vote_closing_delay(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectVoteClosingDelay>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_closing_delay = ::std::option::Option::Some(value.into());
                     self
@@ -4886,7 +4492,7 @@ pub mod config {
                 /// Sets `AGREEMENT_MESSAGE`.
                 pub fn agreement_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectAgreementMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.agreement_message = ::std::option::Option::Some(value.into());
                     self
@@ -4902,7 +4508,7 @@ pub mod config {
                 /// Sets `CATEGORY_ENABLE`.
                 pub fn category_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectCategoryEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.category_enable = ::std::option::Option::Some(value.into());
                     self
@@ -4982,7 +4588,7 @@ pub mod config {
                 /// Sets `WORKTIME_ENABLE`.
                 pub fn worktime_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectWorktimeEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.worktime_enable = ::std::option::Option::Some(value.into());
                     self
@@ -5190,7 +4796,7 @@ pub mod config {
                 /// Sets `TEMPORARY`.
                 pub fn temporary(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectTemporary>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.temporary = ::std::option::Option::Some(value.into());
                     self
@@ -5310,7 +4916,7 @@ pub mod config {
                 /// Sets `KPI_FIRST_ANSWER_ALERT`.
                 pub fn kpi_first_answer_alert(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectKpiFirstAnswerAlert>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_first_answer_alert = ::std::option::Option::Some(
                         value.into(),
@@ -5352,7 +4958,7 @@ pub mod config {
                 /// Sets `KPI_FURTHER_ANSWER_ALERT`.
                 pub fn kpi_further_answer_alert(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectKpiFurtherAnswerAlert>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_further_answer_alert = ::std::option::Option::Some(
                         value.into(),
@@ -5386,9 +4992,7 @@ pub mod config {
                 /// Sets `KPI_CHECK_OPERATOR_ACTIVITY`.
                 pub fn kpi_check_operator_activity(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsSelectKpiCheckOperatorActivity,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_check_operator_activity = ::std::option::Option::Some(
                         value.into(),
@@ -5398,9 +5002,7 @@ pub mod config {
                 /// Sets `SEND_NOTIFICATION_EMPTY_QUEUE`.
                 pub fn send_notification_empty_queue(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsSelectSendNotificationEmptyQueue,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.send_notification_empty_queue = ::std::option::Option::Some(
                         value.into(),
@@ -5410,7 +5012,7 @@ pub mod config {
                 /// Sets `USE_WELCOME_FORM`.
                 pub fn use_welcome_form(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectUseWelcomeForm>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.use_welcome_form = ::std::option::Option::Some(value.into());
                     self
@@ -5426,7 +5028,7 @@ pub mod config {
                 /// Sets `WELCOME_FORM_DELAY`.
                 pub fn welcome_form_delay(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectWelcomeFormDelay>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_form_delay = ::std::option::Option::Some(value.into());
                     self
@@ -5434,7 +5036,7 @@ pub mod config {
                 /// Sets `SEND_WELCOME_EACH_SESSION`.
                 pub fn send_welcome_each_session(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectSendWelcomeEachSession>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.send_welcome_each_session = ::std::option::Option::Some(
                         value.into(),
@@ -5444,7 +5046,7 @@ pub mod config {
                 /// Sets `CONFIRM_CLOSE`.
                 pub fn confirm_close(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsSelectConfirmClose>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.confirm_close = ::std::option::Option::Some(value.into());
                     self
@@ -5452,9 +5054,7 @@ pub mod config {
                 /// Sets `IGNORE_WELCOME_FORM_RESPONSIBLE`.
                 pub fn ignore_welcome_form_responsible(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsSelectIgnoreWelcomeFormResponsible,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                         value.into(),
@@ -5471,8 +5071,16 @@ pub mod config {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "ID", &self.id)?;
                     crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "CRM", &self.crm)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM",
+                        &self.crm.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5482,22 +5090,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_CREATE_THIRD",
-                        &self.crm_create_third,
+                        &self.crm_create_third.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_FORWARD",
-                        &self.crm_forward,
+                        &self.crm_forward.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_CHAT_TRACKER",
-                        &self.crm_chat_tracker,
+                        &self.crm_chat_tracker.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_TRANSFER_CHANGE",
-                        &self.crm_transfer_change,
+                        &self.crm_transfer_change.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
                     crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
@@ -5510,22 +5118,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CHECK_AVAILABLE",
-                        &self.check_available,
+                        &self.check_available.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WATCH_TYPING",
-                        &self.watch_typing,
+                        &self.watch_typing.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_BOT_ENABLE",
-                        &self.welcome_bot_enable,
+                        &self.welcome_bot_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_MESSAGE",
-                        &self.welcome_message,
+                        &self.welcome_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5535,7 +5143,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_MESSAGE",
-                        &self.vote_message,
+                        &self.vote_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5545,12 +5153,12 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_BEFORE_FINISH",
-                        &self.vote_before_finish,
+                        &self.vote_before_finish.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_CLOSING_DELAY",
-                        &self.vote_closing_delay,
+                        &self.vote_closing_delay.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5585,7 +5193,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "AGREEMENT_MESSAGE",
-                        &self.agreement_message,
+                        &self.agreement_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5595,7 +5203,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CATEGORY_ENABLE",
-                        &self.category_enable,
+                        &self.category_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5645,7 +5253,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "WORKTIME_ENABLE",
-                        &self.worktime_enable,
+                        &self.worktime_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5754,7 +5362,11 @@ pub mod config {
                         "MODIFY_USER_ID",
                         &self.modify_user_id,
                     )?;
-                    crate::support::opt_entry(&mut map, "TEMPORARY", &self.temporary)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TEMPORARY",
+                        &self.temporary.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5806,7 +5418,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_FIRST_ANSWER_ALERT",
-                        &self.kpi_first_answer_alert,
+                        &self.kpi_first_answer_alert.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5826,7 +5438,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_FURTHER_ANSWER_ALERT",
-                        &self.kpi_further_answer_alert,
+                        &self.kpi_further_answer_alert.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5841,17 +5453,17 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_CHECK_OPERATOR_ACTIVITY",
-                        &self.kpi_check_operator_activity,
+                        &self.kpi_check_operator_activity.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SEND_NOTIFICATION_EMPTY_QUEUE",
-                        &self.send_notification_empty_queue,
+                        &self.send_notification_empty_queue.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "USE_WELCOME_FORM",
-                        &self.use_welcome_form,
+                        &self.use_welcome_form.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -5861,22 +5473,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_FORM_DELAY",
-                        &self.welcome_form_delay,
+                        &self.welcome_form_delay.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SEND_WELCOME_EACH_SESSION",
-                        &self.send_welcome_each_session,
+                        &self.send_welcome_each_session.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CONFIRM_CLOSE",
-                        &self.confirm_close,
+                        &self.confirm_close.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "IGNORE_WELCOME_FORM_RESPONSIBLE",
-                        &self.ignore_welcome_form_responsible,
+                        &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                     )?;
                     map.end()
                 }
@@ -5996,210 +5608,6 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsSelect);
-            /// Allowed values of `params.PARAMS.order.ACTIVE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderActive {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderActive { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CRM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderCrm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderCrm { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderCrmCreateThird {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderCrmCreateThird { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CRM_FORWARD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderCrmForward {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderCrmForward { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderCrmChatTracker {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderCrmChatTracker { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderCrmTransferChange {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderCrmTransferChange { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderCheckAvailable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderCheckAvailable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.WATCH_TYPING` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderWatchTyping {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderWatchTyping { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderWelcomeBotEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderWelcomeBotEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderWelcomeMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderWelcomeMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.VOTE_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderVoteMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderVoteMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderVoteBeforeFinish {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderVoteBeforeFinish { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderVoteClosingDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderVoteClosingDelay { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderAgreementMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderAgreementMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderCategoryEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderCategoryEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderWorktimeEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderWorktimeEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.TEMPORARY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderTemporary {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderTemporary { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.XML_ID` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -6438,18 +5846,6 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsOrderConfigQueue);
-            /// Allowed values of `params.PARAMS.order.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderKpiFirstAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderKpiFirstAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -6464,18 +5860,6 @@ pub mod config {
             string_enum!(
                 ParamsOrderKpiFirstAnswerList { Array = "array", Null = "null" }
             );
-            /// Allowed values of `params.PARAMS.order.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderKpiFurtherAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderKpiFurtherAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.order.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -6490,90 +5874,6 @@ pub mod config {
             string_enum!(
                 ParamsOrderKpiFurtherAnswerList { Array = "array", Null = "null" }
             );
-            /// Allowed values of `params.PARAMS.order.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderKpiCheckOperatorActivity {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderKpiCheckOperatorActivity { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderSendNotificationEmptyQueue {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderSendNotificationEmptyQueue { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderUseWelcomeForm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderUseWelcomeForm { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderWelcomeFormDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderWelcomeFormDelay { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderSendWelcomeEachSession {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderSendWelcomeEachSession { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderConfirmClose {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderConfirmClose { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.order.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsOrderIgnoreWelcomeFormResponsible {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsOrderIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
             /// The object `params.PARAMS.order` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -6584,36 +5884,34 @@ pub mod config {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `LINE_NAME`: `string`, optional.
                 pub line_name: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE`: `string`, optional.
+                /// `ACTIVE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<ParamsOrderActive>,
-                /// `CRM`: `string`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `CRM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm: ::std::option::Option<ParamsOrderCrm>,
+                pub crm: ::std::option::Option<bool>,
                 /// `CRM_CREATE`: `string`, optional.
                 pub crm_create: ::std::option::Option<::std::string::String>,
                 /// `CRM_CREATE_SECOND`: `string`, optional.
                 pub crm_create_second: ::std::option::Option<::std::string::String>,
-                /// `CRM_CREATE_THIRD`: `string`, optional.
+                /// `CRM_CREATE_THIRD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_create_third: ::std::option::Option<ParamsOrderCrmCreateThird>,
-                /// `CRM_FORWARD`: `string`, optional.
+                pub crm_create_third: ::std::option::Option<bool>,
+                /// `CRM_FORWARD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_forward: ::std::option::Option<ParamsOrderCrmForward>,
-                /// `CRM_CHAT_TRACKER`: `string`, optional.
+                pub crm_forward: ::std::option::Option<bool>,
+                /// `CRM_CHAT_TRACKER`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_chat_tracker: ::std::option::Option<ParamsOrderCrmChatTracker>,
-                /// `CRM_TRANSFER_CHANGE`: `string`, optional.
+                pub crm_chat_tracker: ::std::option::Option<bool>,
+                /// `CRM_TRANSFER_CHANGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_transfer_change: ::std::option::Option<
-                    ParamsOrderCrmTransferChange,
-                >,
+                pub crm_transfer_change: ::std::option::Option<bool>,
                 /// `CRM_SOURCE`: `string`, optional.
                 pub crm_source: ::std::option::Option<::std::string::String>,
                 /// `QUEUE_TYPE`: `string`, optional.
@@ -6622,44 +5920,38 @@ pub mod config {
                 pub queue_time: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TIME`: `string`, optional.
                 pub no_answer_time: ::std::option::Option<::std::string::String>,
-                /// `CHECK_AVAILABLE`: `string`, optional.
+                /// `CHECK_AVAILABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub check_available: ::std::option::Option<ParamsOrderCheckAvailable>,
-                /// `WATCH_TYPING`: `string`, optional.
+                pub check_available: ::std::option::Option<bool>,
+                /// `WATCH_TYPING`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub watch_typing: ::std::option::Option<ParamsOrderWatchTyping>,
-                /// `WELCOME_BOT_ENABLE`: `string`, optional.
+                pub watch_typing: ::std::option::Option<bool>,
+                /// `WELCOME_BOT_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_bot_enable: ::std::option::Option<
-                    ParamsOrderWelcomeBotEnable,
-                >,
-                /// `WELCOME_MESSAGE`: `string`, optional.
+                pub welcome_bot_enable: ::std::option::Option<bool>,
+                /// `WELCOME_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_message: ::std::option::Option<ParamsOrderWelcomeMessage>,
+                pub welcome_message: ::std::option::Option<bool>,
                 /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
                 pub welcome_message_text: ::std::option::Option<::std::string::String>,
-                /// `VOTE_MESSAGE`: `string`, optional.
+                /// `VOTE_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_message: ::std::option::Option<ParamsOrderVoteMessage>,
+                pub vote_message: ::std::option::Option<bool>,
                 /// `VOTE_TIME_LIMIT`: `string`, optional.
                 pub vote_time_limit: ::std::option::Option<::std::string::String>,
-                /// `VOTE_BEFORE_FINISH`: `string`, optional.
+                /// `VOTE_BEFORE_FINISH`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_before_finish: ::std::option::Option<
-                    ParamsOrderVoteBeforeFinish,
-                >,
-                /// `VOTE_CLOSING_DELAY`: `string`, optional.
+                pub vote_before_finish: ::std::option::Option<bool>,
+                /// `VOTE_CLOSING_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_closing_delay: ::std::option::Option<
-                    ParamsOrderVoteClosingDelay,
-                >,
+                pub vote_closing_delay: ::std::option::Option<bool>,
                 /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
                 pub vote_message_1_text: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
@@ -6672,18 +5964,16 @@ pub mod config {
                 pub vote_message_2_like: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
                 pub vote_message_2_dislike: ::std::option::Option<::std::string::String>,
-                /// `AGREEMENT_MESSAGE`: `string`, optional.
+                /// `AGREEMENT_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub agreement_message: ::std::option::Option<
-                    ParamsOrderAgreementMessage,
-                >,
+                pub agreement_message: ::std::option::Option<bool>,
                 /// `AGREEMENT_ID`: `string`, optional.
                 pub agreement_id: ::std::option::Option<::std::string::String>,
-                /// `CATEGORY_ENABLE`: `string`, optional.
+                /// `CATEGORY_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub category_enable: ::std::option::Option<ParamsOrderCategoryEnable>,
+                pub category_enable: ::std::option::Option<bool>,
                 /// `CATEGORY_ID`: `string`, optional.
                 pub category_id: ::std::option::Option<::std::string::String>,
                 /// `WELCOME_BOT_JOIN`: `string`, optional.
@@ -6702,10 +5992,10 @@ pub mod config {
                 pub no_answer_bot_id: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TEXT`: `string`, optional.
                 pub no_answer_text: ::std::option::Option<::std::string::String>,
-                /// `WORKTIME_ENABLE`: `string`, optional.
+                /// `WORKTIME_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub worktime_enable: ::std::option::Option<ParamsOrderWorktimeEnable>,
+                pub worktime_enable: ::std::option::Option<bool>,
                 /// `WORKTIME_FROM`: `string`, optional.
                 pub worktime_from: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_TO`: `string`, optional.
@@ -6758,10 +6048,10 @@ pub mod config {
                 pub date_modify: ::std::option::Option<::serde_json::Value>,
                 /// `MODIFY_USER_ID`: `string`, optional.
                 pub modify_user_id: ::std::option::Option<::std::string::String>,
-                /// `TEMPORARY`: `string`, optional.
+                /// `TEMPORARY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub temporary: ::std::option::Option<ParamsOrderTemporary>,
+                pub temporary: ::std::option::Option<bool>,
                 /// `XML_ID`: `string`, optional.
                 ///
                 /// Values: `string`, `null`.
@@ -6796,12 +6086,10 @@ pub mod config {
                 >,
                 /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
                 pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
-                /// `KPI_FIRST_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_first_answer_alert: ::std::option::Option<
-                    ParamsOrderKpiFirstAnswerAlert,
-                >,
+                pub kpi_first_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -6814,12 +6102,10 @@ pub mod config {
                 pub kpi_further_answer_time: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_FURTHER_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FURTHER_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_further_answer_alert: ::std::option::Option<
-                    ParamsOrderKpiFurtherAnswerAlert,
-                >,
+                pub kpi_further_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -6830,46 +6116,36 @@ pub mod config {
                 pub kpi_further_answer_text: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `string`, optional.
+                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_check_operator_activity: ::std::option::Option<
-                    ParamsOrderKpiCheckOperatorActivity,
-                >,
-                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `string`, optional.
+                pub kpi_check_operator_activity: ::std::option::Option<bool>,
+                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_notification_empty_queue: ::std::option::Option<
-                    ParamsOrderSendNotificationEmptyQueue,
-                >,
-                /// `USE_WELCOME_FORM`: `string`, optional.
+                pub send_notification_empty_queue: ::std::option::Option<bool>,
+                /// `USE_WELCOME_FORM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub use_welcome_form: ::std::option::Option<ParamsOrderUseWelcomeForm>,
+                pub use_welcome_form: ::std::option::Option<bool>,
                 /// `WELCOME_FORM_ID`: `string`, optional.
                 pub welcome_form_id: ::std::option::Option<::std::string::String>,
-                /// `WELCOME_FORM_DELAY`: `string`, optional.
+                /// `WELCOME_FORM_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_form_delay: ::std::option::Option<
-                    ParamsOrderWelcomeFormDelay,
-                >,
-                /// `SEND_WELCOME_EACH_SESSION`: `string`, optional.
+                pub welcome_form_delay: ::std::option::Option<bool>,
+                /// `SEND_WELCOME_EACH_SESSION`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_welcome_each_session: ::std::option::Option<
-                    ParamsOrderSendWelcomeEachSession,
-                >,
-                /// `CONFIRM_CLOSE`: `string`, optional.
+                pub send_welcome_each_session: ::std::option::Option<bool>,
+                /// `CONFIRM_CLOSE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub confirm_close: ::std::option::Option<ParamsOrderConfirmClose>,
-                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `string`, optional.
+                pub confirm_close: ::std::option::Option<bool>,
+                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub ignore_welcome_form_responsible: ::std::option::Option<
-                    ParamsOrderIgnoreWelcomeFormResponsible,
-                >,
+                pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
             }
             impl ParamsOrder {
                 /// The object; every parameter is optional.
@@ -6987,18 +6263,12 @@ pub mod config {
                     self
                 }
                 /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<ParamsOrderActive>,
-                ) -> Self {
+                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.active = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CRM`.
-                pub fn crm(
-                    mut self,
-                    value: impl ::std::convert::Into<ParamsOrderCrm>,
-                ) -> Self {
+                pub fn crm(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.crm = ::std::option::Option::Some(value.into());
                     self
                 }
@@ -7021,7 +6291,7 @@ pub mod config {
                 /// Sets `CRM_CREATE_THIRD`.
                 pub fn crm_create_third(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderCrmCreateThird>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_create_third = ::std::option::Option::Some(value.into());
                     self
@@ -7029,7 +6299,7 @@ pub mod config {
                 /// Sets `CRM_FORWARD`.
                 pub fn crm_forward(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderCrmForward>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_forward = ::std::option::Option::Some(value.into());
                     self
@@ -7037,7 +6307,7 @@ pub mod config {
                 /// Sets `CRM_CHAT_TRACKER`.
                 pub fn crm_chat_tracker(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderCrmChatTracker>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_chat_tracker = ::std::option::Option::Some(value.into());
                     self
@@ -7045,7 +6315,7 @@ pub mod config {
                 /// Sets `CRM_TRANSFER_CHANGE`.
                 pub fn crm_transfer_change(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderCrmTransferChange>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_transfer_change = ::std::option::Option::Some(value.into());
                     self
@@ -7085,7 +6355,7 @@ pub mod config {
                 /// Sets `CHECK_AVAILABLE`.
                 pub fn check_available(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderCheckAvailable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.check_available = ::std::option::Option::Some(value.into());
                     self
@@ -7093,7 +6363,7 @@ pub mod config {
                 /// Sets `WATCH_TYPING`.
                 pub fn watch_typing(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderWatchTyping>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.watch_typing = ::std::option::Option::Some(value.into());
                     self
@@ -7101,7 +6371,7 @@ pub mod config {
                 /// Sets `WELCOME_BOT_ENABLE`.
                 pub fn welcome_bot_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderWelcomeBotEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_bot_enable = ::std::option::Option::Some(value.into());
                     self
@@ -7109,7 +6379,7 @@ pub mod config {
                 /// Sets `WELCOME_MESSAGE`.
                 pub fn welcome_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderWelcomeMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_message = ::std::option::Option::Some(value.into());
                     self
@@ -7127,7 +6397,7 @@ pub mod config {
                 /// Sets `VOTE_MESSAGE`.
                 pub fn vote_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderVoteMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_message = ::std::option::Option::Some(value.into());
                     self
@@ -7143,7 +6413,7 @@ pub mod config {
                 /// Sets `VOTE_BEFORE_FINISH`.
                 pub fn vote_before_finish(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderVoteBeforeFinish>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_before_finish = ::std::option::Option::Some(value.into());
                     self
@@ -7151,7 +6421,7 @@ pub mod config {
                 /// Sets `VOTE_CLOSING_DELAY`.
                 pub fn vote_closing_delay(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderVoteClosingDelay>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_closing_delay = ::std::option::Option::Some(value.into());
                     self
@@ -7211,7 +6481,7 @@ pub mod config {
                 /// Sets `AGREEMENT_MESSAGE`.
                 pub fn agreement_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderAgreementMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.agreement_message = ::std::option::Option::Some(value.into());
                     self
@@ -7227,7 +6497,7 @@ pub mod config {
                 /// Sets `CATEGORY_ENABLE`.
                 pub fn category_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderCategoryEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.category_enable = ::std::option::Option::Some(value.into());
                     self
@@ -7307,7 +6577,7 @@ pub mod config {
                 /// Sets `WORKTIME_ENABLE`.
                 pub fn worktime_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderWorktimeEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.worktime_enable = ::std::option::Option::Some(value.into());
                     self
@@ -7515,7 +6785,7 @@ pub mod config {
                 /// Sets `TEMPORARY`.
                 pub fn temporary(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderTemporary>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.temporary = ::std::option::Option::Some(value.into());
                     self
@@ -7635,7 +6905,7 @@ pub mod config {
                 /// Sets `KPI_FIRST_ANSWER_ALERT`.
                 pub fn kpi_first_answer_alert(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderKpiFirstAnswerAlert>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_first_answer_alert = ::std::option::Option::Some(
                         value.into(),
@@ -7677,7 +6947,7 @@ pub mod config {
                 /// Sets `KPI_FURTHER_ANSWER_ALERT`.
                 pub fn kpi_further_answer_alert(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderKpiFurtherAnswerAlert>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_further_answer_alert = ::std::option::Option::Some(
                         value.into(),
@@ -7709,7 +6979,7 @@ pub mod config {
                 /// Sets `KPI_CHECK_OPERATOR_ACTIVITY`.
                 pub fn kpi_check_operator_activity(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderKpiCheckOperatorActivity>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_check_operator_activity = ::std::option::Option::Some(
                         value.into(),
@@ -7719,9 +6989,7 @@ pub mod config {
                 /// Sets `SEND_NOTIFICATION_EMPTY_QUEUE`.
                 pub fn send_notification_empty_queue(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsOrderSendNotificationEmptyQueue,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.send_notification_empty_queue = ::std::option::Option::Some(
                         value.into(),
@@ -7731,7 +6999,7 @@ pub mod config {
                 /// Sets `USE_WELCOME_FORM`.
                 pub fn use_welcome_form(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderUseWelcomeForm>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.use_welcome_form = ::std::option::Option::Some(value.into());
                     self
@@ -7747,7 +7015,7 @@ pub mod config {
                 /// Sets `WELCOME_FORM_DELAY`.
                 pub fn welcome_form_delay(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderWelcomeFormDelay>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_form_delay = ::std::option::Option::Some(value.into());
                     self
@@ -7755,7 +7023,7 @@ pub mod config {
                 /// Sets `SEND_WELCOME_EACH_SESSION`.
                 pub fn send_welcome_each_session(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderSendWelcomeEachSession>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.send_welcome_each_session = ::std::option::Option::Some(
                         value.into(),
@@ -7765,7 +7033,7 @@ pub mod config {
                 /// Sets `CONFIRM_CLOSE`.
                 pub fn confirm_close(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsOrderConfirmClose>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.confirm_close = ::std::option::Option::Some(value.into());
                     self
@@ -7773,9 +7041,7 @@ pub mod config {
                 /// Sets `IGNORE_WELCOME_FORM_RESPONSIBLE`.
                 pub fn ignore_welcome_form_responsible(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsOrderIgnoreWelcomeFormResponsible,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                         value.into(),
@@ -7792,8 +7058,16 @@ pub mod config {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "ID", &self.id)?;
                     crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "CRM", &self.crm)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM",
+                        &self.crm.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -7803,22 +7077,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_CREATE_THIRD",
-                        &self.crm_create_third,
+                        &self.crm_create_third.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_FORWARD",
-                        &self.crm_forward,
+                        &self.crm_forward.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_CHAT_TRACKER",
-                        &self.crm_chat_tracker,
+                        &self.crm_chat_tracker.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_TRANSFER_CHANGE",
-                        &self.crm_transfer_change,
+                        &self.crm_transfer_change.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
                     crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
@@ -7831,22 +7105,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CHECK_AVAILABLE",
-                        &self.check_available,
+                        &self.check_available.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WATCH_TYPING",
-                        &self.watch_typing,
+                        &self.watch_typing.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_BOT_ENABLE",
-                        &self.welcome_bot_enable,
+                        &self.welcome_bot_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_MESSAGE",
-                        &self.welcome_message,
+                        &self.welcome_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -7856,7 +7130,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_MESSAGE",
-                        &self.vote_message,
+                        &self.vote_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -7866,12 +7140,12 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_BEFORE_FINISH",
-                        &self.vote_before_finish,
+                        &self.vote_before_finish.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_CLOSING_DELAY",
-                        &self.vote_closing_delay,
+                        &self.vote_closing_delay.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -7906,7 +7180,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "AGREEMENT_MESSAGE",
-                        &self.agreement_message,
+                        &self.agreement_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -7916,7 +7190,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CATEGORY_ENABLE",
-                        &self.category_enable,
+                        &self.category_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -7966,7 +7240,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "WORKTIME_ENABLE",
-                        &self.worktime_enable,
+                        &self.worktime_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -8075,7 +7349,11 @@ pub mod config {
                         "MODIFY_USER_ID",
                         &self.modify_user_id,
                     )?;
-                    crate::support::opt_entry(&mut map, "TEMPORARY", &self.temporary)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TEMPORARY",
+                        &self.temporary.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -8127,7 +7405,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_FIRST_ANSWER_ALERT",
-                        &self.kpi_first_answer_alert,
+                        &self.kpi_first_answer_alert.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -8147,7 +7425,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_FURTHER_ANSWER_ALERT",
-                        &self.kpi_further_answer_alert,
+                        &self.kpi_further_answer_alert.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -8162,17 +7440,17 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_CHECK_OPERATOR_ACTIVITY",
-                        &self.kpi_check_operator_activity,
+                        &self.kpi_check_operator_activity.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SEND_NOTIFICATION_EMPTY_QUEUE",
-                        &self.send_notification_empty_queue,
+                        &self.send_notification_empty_queue.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "USE_WELCOME_FORM",
-                        &self.use_welcome_form,
+                        &self.use_welcome_form.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -8182,22 +7460,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_FORM_DELAY",
-                        &self.welcome_form_delay,
+                        &self.welcome_form_delay.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SEND_WELCOME_EACH_SESSION",
-                        &self.send_welcome_each_session,
+                        &self.send_welcome_each_session.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CONFIRM_CLOSE",
-                        &self.confirm_close,
+                        &self.confirm_close.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "IGNORE_WELCOME_FORM_RESPONSIBLE",
-                        &self.ignore_welcome_form_responsible,
+                        &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                     )?;
                     map.end()
                 }
@@ -8317,210 +7595,6 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsOrder);
-            /// Allowed values of `params.PARAMS.filter.ACTIVE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterActive {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterActive { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CRM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterCrm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterCrm { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterCrmCreateThird {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterCrmCreateThird { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CRM_FORWARD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterCrmForward {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterCrmForward { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterCrmChatTracker {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterCrmChatTracker { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterCrmTransferChange {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterCrmTransferChange { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterCheckAvailable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterCheckAvailable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.WATCH_TYPING` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterWatchTyping {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterWatchTyping { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterWelcomeBotEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterWelcomeBotEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterWelcomeMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterWelcomeMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.VOTE_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterVoteMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterVoteMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterVoteBeforeFinish {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterVoteBeforeFinish { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterVoteClosingDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterVoteClosingDelay { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterAgreementMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterAgreementMessage { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterCategoryEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterCategoryEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterWorktimeEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterWorktimeEnable { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.TEMPORARY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterTemporary {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterTemporary { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.XML_ID` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -8761,18 +7835,6 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(ParamsFilterConfigQueue);
-            /// Allowed values of `params.PARAMS.filter.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterKpiFirstAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterKpiFirstAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -8787,18 +7849,6 @@ pub mod config {
             string_enum!(
                 ParamsFilterKpiFirstAnswerList { Array = "array", Null = "null" }
             );
-            /// Allowed values of `params.PARAMS.filter.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterKpiFurtherAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterKpiFurtherAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `params.PARAMS.filter.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -8813,90 +7863,6 @@ pub mod config {
             string_enum!(
                 ParamsFilterKpiFurtherAnswerList { Array = "array", Null = "null" }
             );
-            /// Allowed values of `params.PARAMS.filter.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterKpiCheckOperatorActivity {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterKpiCheckOperatorActivity { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterSendNotificationEmptyQueue {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterSendNotificationEmptyQueue { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterUseWelcomeForm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterUseWelcomeForm { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterWelcomeFormDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterWelcomeFormDelay { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterSendWelcomeEachSession {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterSendWelcomeEachSession { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterConfirmClose {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterConfirmClose { Y = "Y", N = "N" });
-            /// Allowed values of `params.PARAMS.filter.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsFilterIgnoreWelcomeFormResponsible {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsFilterIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
             /// The object `params.PARAMS.filter` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -8907,36 +7873,34 @@ pub mod config {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `LINE_NAME`: `string`, optional.
                 pub line_name: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE`: `string`, optional.
+                /// `ACTIVE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<ParamsFilterActive>,
-                /// `CRM`: `string`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `CRM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm: ::std::option::Option<ParamsFilterCrm>,
+                pub crm: ::std::option::Option<bool>,
                 /// `CRM_CREATE`: `string`, optional.
                 pub crm_create: ::std::option::Option<::std::string::String>,
                 /// `CRM_CREATE_SECOND`: `string`, optional.
                 pub crm_create_second: ::std::option::Option<::std::string::String>,
-                /// `CRM_CREATE_THIRD`: `string`, optional.
+                /// `CRM_CREATE_THIRD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_create_third: ::std::option::Option<ParamsFilterCrmCreateThird>,
-                /// `CRM_FORWARD`: `string`, optional.
+                pub crm_create_third: ::std::option::Option<bool>,
+                /// `CRM_FORWARD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_forward: ::std::option::Option<ParamsFilterCrmForward>,
-                /// `CRM_CHAT_TRACKER`: `string`, optional.
+                pub crm_forward: ::std::option::Option<bool>,
+                /// `CRM_CHAT_TRACKER`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_chat_tracker: ::std::option::Option<ParamsFilterCrmChatTracker>,
-                /// `CRM_TRANSFER_CHANGE`: `string`, optional.
+                pub crm_chat_tracker: ::std::option::Option<bool>,
+                /// `CRM_TRANSFER_CHANGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_transfer_change: ::std::option::Option<
-                    ParamsFilterCrmTransferChange,
-                >,
+                pub crm_transfer_change: ::std::option::Option<bool>,
                 /// `CRM_SOURCE`: `string`, optional.
                 pub crm_source: ::std::option::Option<::std::string::String>,
                 /// `QUEUE_TYPE`: `string`, optional.
@@ -8945,44 +7909,38 @@ pub mod config {
                 pub queue_time: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TIME`: `string`, optional.
                 pub no_answer_time: ::std::option::Option<::std::string::String>,
-                /// `CHECK_AVAILABLE`: `string`, optional.
+                /// `CHECK_AVAILABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub check_available: ::std::option::Option<ParamsFilterCheckAvailable>,
-                /// `WATCH_TYPING`: `string`, optional.
+                pub check_available: ::std::option::Option<bool>,
+                /// `WATCH_TYPING`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub watch_typing: ::std::option::Option<ParamsFilterWatchTyping>,
-                /// `WELCOME_BOT_ENABLE`: `string`, optional.
+                pub watch_typing: ::std::option::Option<bool>,
+                /// `WELCOME_BOT_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_bot_enable: ::std::option::Option<
-                    ParamsFilterWelcomeBotEnable,
-                >,
-                /// `WELCOME_MESSAGE`: `string`, optional.
+                pub welcome_bot_enable: ::std::option::Option<bool>,
+                /// `WELCOME_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_message: ::std::option::Option<ParamsFilterWelcomeMessage>,
+                pub welcome_message: ::std::option::Option<bool>,
                 /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
                 pub welcome_message_text: ::std::option::Option<::std::string::String>,
-                /// `VOTE_MESSAGE`: `string`, optional.
+                /// `VOTE_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_message: ::std::option::Option<ParamsFilterVoteMessage>,
+                pub vote_message: ::std::option::Option<bool>,
                 /// `VOTE_TIME_LIMIT`: `string`, optional.
                 pub vote_time_limit: ::std::option::Option<::std::string::String>,
-                /// `VOTE_BEFORE_FINISH`: `string`, optional.
+                /// `VOTE_BEFORE_FINISH`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_before_finish: ::std::option::Option<
-                    ParamsFilterVoteBeforeFinish,
-                >,
-                /// `VOTE_CLOSING_DELAY`: `string`, optional.
+                pub vote_before_finish: ::std::option::Option<bool>,
+                /// `VOTE_CLOSING_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_closing_delay: ::std::option::Option<
-                    ParamsFilterVoteClosingDelay,
-                >,
+                pub vote_closing_delay: ::std::option::Option<bool>,
                 /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
                 pub vote_message_1_text: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
@@ -8995,18 +7953,16 @@ pub mod config {
                 pub vote_message_2_like: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
                 pub vote_message_2_dislike: ::std::option::Option<::std::string::String>,
-                /// `AGREEMENT_MESSAGE`: `string`, optional.
+                /// `AGREEMENT_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub agreement_message: ::std::option::Option<
-                    ParamsFilterAgreementMessage,
-                >,
+                pub agreement_message: ::std::option::Option<bool>,
                 /// `AGREEMENT_ID`: `string`, optional.
                 pub agreement_id: ::std::option::Option<::std::string::String>,
-                /// `CATEGORY_ENABLE`: `string`, optional.
+                /// `CATEGORY_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub category_enable: ::std::option::Option<ParamsFilterCategoryEnable>,
+                pub category_enable: ::std::option::Option<bool>,
                 /// `CATEGORY_ID`: `string`, optional.
                 pub category_id: ::std::option::Option<::std::string::String>,
                 /// `WELCOME_BOT_JOIN`: `string`, optional.
@@ -9025,10 +7981,10 @@ pub mod config {
                 pub no_answer_bot_id: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TEXT`: `string`, optional.
                 pub no_answer_text: ::std::option::Option<::std::string::String>,
-                /// `WORKTIME_ENABLE`: `string`, optional.
+                /// `WORKTIME_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub worktime_enable: ::std::option::Option<ParamsFilterWorktimeEnable>,
+                pub worktime_enable: ::std::option::Option<bool>,
                 /// `WORKTIME_FROM`: `string`, optional.
                 pub worktime_from: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_TO`: `string`, optional.
@@ -9081,10 +8037,10 @@ pub mod config {
                 pub date_modify: ::std::option::Option<::serde_json::Value>,
                 /// `MODIFY_USER_ID`: `string`, optional.
                 pub modify_user_id: ::std::option::Option<::std::string::String>,
-                /// `TEMPORARY`: `string`, optional.
+                /// `TEMPORARY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub temporary: ::std::option::Option<ParamsFilterTemporary>,
+                pub temporary: ::std::option::Option<bool>,
                 /// `XML_ID`: `string`, optional.
                 ///
                 /// Values: `string`, `null`.
@@ -9119,12 +8075,10 @@ pub mod config {
                 >,
                 /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
                 pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
-                /// `KPI_FIRST_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_first_answer_alert: ::std::option::Option<
-                    ParamsFilterKpiFirstAnswerAlert,
-                >,
+                pub kpi_first_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -9137,12 +8091,10 @@ pub mod config {
                 pub kpi_further_answer_time: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_FURTHER_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FURTHER_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_further_answer_alert: ::std::option::Option<
-                    ParamsFilterKpiFurtherAnswerAlert,
-                >,
+                pub kpi_further_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -9153,46 +8105,36 @@ pub mod config {
                 pub kpi_further_answer_text: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `string`, optional.
+                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_check_operator_activity: ::std::option::Option<
-                    ParamsFilterKpiCheckOperatorActivity,
-                >,
-                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `string`, optional.
+                pub kpi_check_operator_activity: ::std::option::Option<bool>,
+                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_notification_empty_queue: ::std::option::Option<
-                    ParamsFilterSendNotificationEmptyQueue,
-                >,
-                /// `USE_WELCOME_FORM`: `string`, optional.
+                pub send_notification_empty_queue: ::std::option::Option<bool>,
+                /// `USE_WELCOME_FORM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub use_welcome_form: ::std::option::Option<ParamsFilterUseWelcomeForm>,
+                pub use_welcome_form: ::std::option::Option<bool>,
                 /// `WELCOME_FORM_ID`: `string`, optional.
                 pub welcome_form_id: ::std::option::Option<::std::string::String>,
-                /// `WELCOME_FORM_DELAY`: `string`, optional.
+                /// `WELCOME_FORM_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_form_delay: ::std::option::Option<
-                    ParamsFilterWelcomeFormDelay,
-                >,
-                /// `SEND_WELCOME_EACH_SESSION`: `string`, optional.
+                pub welcome_form_delay: ::std::option::Option<bool>,
+                /// `SEND_WELCOME_EACH_SESSION`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_welcome_each_session: ::std::option::Option<
-                    ParamsFilterSendWelcomeEachSession,
-                >,
-                /// `CONFIRM_CLOSE`: `string`, optional.
+                pub send_welcome_each_session: ::std::option::Option<bool>,
+                /// `CONFIRM_CLOSE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub confirm_close: ::std::option::Option<ParamsFilterConfirmClose>,
-                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `string`, optional.
+                pub confirm_close: ::std::option::Option<bool>,
+                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub ignore_welcome_form_responsible: ::std::option::Option<
-                    ParamsFilterIgnoreWelcomeFormResponsible,
-                >,
+                pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
             }
             impl ParamsFilter {
                 /// The object; every parameter is optional.
@@ -9310,18 +8252,12 @@ pub mod config {
                     self
                 }
                 /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<ParamsFilterActive>,
-                ) -> Self {
+                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.active = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CRM`.
-                pub fn crm(
-                    mut self,
-                    value: impl ::std::convert::Into<ParamsFilterCrm>,
-                ) -> Self {
+                pub fn crm(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.crm = ::std::option::Option::Some(value.into());
                     self
                 }
@@ -9344,7 +8280,7 @@ pub mod config {
                 /// Sets `CRM_CREATE_THIRD`.
                 pub fn crm_create_third(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterCrmCreateThird>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_create_third = ::std::option::Option::Some(value.into());
                     self
@@ -9352,7 +8288,7 @@ pub mod config {
                 /// Sets `CRM_FORWARD`.
                 pub fn crm_forward(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterCrmForward>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_forward = ::std::option::Option::Some(value.into());
                     self
@@ -9360,7 +8296,7 @@ pub mod config {
                 /// Sets `CRM_CHAT_TRACKER`.
                 pub fn crm_chat_tracker(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterCrmChatTracker>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_chat_tracker = ::std::option::Option::Some(value.into());
                     self
@@ -9368,7 +8304,7 @@ pub mod config {
                 /// Sets `CRM_TRANSFER_CHANGE`.
                 pub fn crm_transfer_change(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterCrmTransferChange>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.crm_transfer_change = ::std::option::Option::Some(value.into());
                     self
@@ -9408,7 +8344,7 @@ pub mod config {
                 /// Sets `CHECK_AVAILABLE`.
                 pub fn check_available(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterCheckAvailable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.check_available = ::std::option::Option::Some(value.into());
                     self
@@ -9416,7 +8352,7 @@ pub mod config {
                 /// Sets `WATCH_TYPING`.
                 pub fn watch_typing(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterWatchTyping>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.watch_typing = ::std::option::Option::Some(value.into());
                     self
@@ -9424,7 +8360,7 @@ pub mod config {
                 /// Sets `WELCOME_BOT_ENABLE`.
                 pub fn welcome_bot_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterWelcomeBotEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_bot_enable = ::std::option::Option::Some(value.into());
                     self
@@ -9432,7 +8368,7 @@ pub mod config {
                 /// Sets `WELCOME_MESSAGE`.
                 pub fn welcome_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterWelcomeMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_message = ::std::option::Option::Some(value.into());
                     self
@@ -9450,7 +8386,7 @@ pub mod config {
                 /// Sets `VOTE_MESSAGE`.
                 pub fn vote_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterVoteMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_message = ::std::option::Option::Some(value.into());
                     self
@@ -9466,7 +8402,7 @@ pub mod config {
                 /// Sets `VOTE_BEFORE_FINISH`.
                 pub fn vote_before_finish(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterVoteBeforeFinish>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_before_finish = ::std::option::Option::Some(value.into());
                     self
@@ -9474,7 +8410,7 @@ pub mod config {
                 /// Sets `VOTE_CLOSING_DELAY`.
                 pub fn vote_closing_delay(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterVoteClosingDelay>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.vote_closing_delay = ::std::option::Option::Some(value.into());
                     self
@@ -9534,7 +8470,7 @@ pub mod config {
                 /// Sets `AGREEMENT_MESSAGE`.
                 pub fn agreement_message(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterAgreementMessage>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.agreement_message = ::std::option::Option::Some(value.into());
                     self
@@ -9550,7 +8486,7 @@ pub mod config {
                 /// Sets `CATEGORY_ENABLE`.
                 pub fn category_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterCategoryEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.category_enable = ::std::option::Option::Some(value.into());
                     self
@@ -9630,7 +8566,7 @@ pub mod config {
                 /// Sets `WORKTIME_ENABLE`.
                 pub fn worktime_enable(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterWorktimeEnable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.worktime_enable = ::std::option::Option::Some(value.into());
                     self
@@ -9838,7 +8774,7 @@ pub mod config {
                 /// Sets `TEMPORARY`.
                 pub fn temporary(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterTemporary>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.temporary = ::std::option::Option::Some(value.into());
                     self
@@ -9958,7 +8894,7 @@ pub mod config {
                 /// Sets `KPI_FIRST_ANSWER_ALERT`.
                 pub fn kpi_first_answer_alert(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterKpiFirstAnswerAlert>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_first_answer_alert = ::std::option::Option::Some(
                         value.into(),
@@ -10000,7 +8936,7 @@ pub mod config {
                 /// Sets `KPI_FURTHER_ANSWER_ALERT`.
                 pub fn kpi_further_answer_alert(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterKpiFurtherAnswerAlert>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_further_answer_alert = ::std::option::Option::Some(
                         value.into(),
@@ -10034,9 +8970,7 @@ pub mod config {
                 /// Sets `KPI_CHECK_OPERATOR_ACTIVITY`.
                 pub fn kpi_check_operator_activity(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsFilterKpiCheckOperatorActivity,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.kpi_check_operator_activity = ::std::option::Option::Some(
                         value.into(),
@@ -10046,9 +8980,7 @@ pub mod config {
                 /// Sets `SEND_NOTIFICATION_EMPTY_QUEUE`.
                 pub fn send_notification_empty_queue(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsFilterSendNotificationEmptyQueue,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.send_notification_empty_queue = ::std::option::Option::Some(
                         value.into(),
@@ -10058,7 +8990,7 @@ pub mod config {
                 /// Sets `USE_WELCOME_FORM`.
                 pub fn use_welcome_form(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterUseWelcomeForm>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.use_welcome_form = ::std::option::Option::Some(value.into());
                     self
@@ -10074,7 +9006,7 @@ pub mod config {
                 /// Sets `WELCOME_FORM_DELAY`.
                 pub fn welcome_form_delay(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterWelcomeFormDelay>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.welcome_form_delay = ::std::option::Option::Some(value.into());
                     self
@@ -10082,7 +9014,7 @@ pub mod config {
                 /// Sets `SEND_WELCOME_EACH_SESSION`.
                 pub fn send_welcome_each_session(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterSendWelcomeEachSession>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.send_welcome_each_session = ::std::option::Option::Some(
                         value.into(),
@@ -10092,7 +9024,7 @@ pub mod config {
                 /// Sets `CONFIRM_CLOSE`.
                 pub fn confirm_close(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsFilterConfirmClose>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.confirm_close = ::std::option::Option::Some(value.into());
                     self
@@ -10100,9 +9032,7 @@ pub mod config {
                 /// Sets `IGNORE_WELCOME_FORM_RESPONSIBLE`.
                 pub fn ignore_welcome_form_responsible(
                     mut self,
-                    value: impl ::std::convert::Into<
-                        ParamsFilterIgnoreWelcomeFormResponsible,
-                    >,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.ignore_welcome_form_responsible = ::std::option::Option::Some(
                         value.into(),
@@ -10119,8 +9049,16 @@ pub mod config {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "ID", &self.id)?;
                     crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "CRM", &self.crm)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM",
+                        &self.crm.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10130,22 +9068,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_CREATE_THIRD",
-                        &self.crm_create_third,
+                        &self.crm_create_third.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_FORWARD",
-                        &self.crm_forward,
+                        &self.crm_forward.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_CHAT_TRACKER",
-                        &self.crm_chat_tracker,
+                        &self.crm_chat_tracker.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CRM_TRANSFER_CHANGE",
-                        &self.crm_transfer_change,
+                        &self.crm_transfer_change.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
                     crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
@@ -10158,22 +9096,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CHECK_AVAILABLE",
-                        &self.check_available,
+                        &self.check_available.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WATCH_TYPING",
-                        &self.watch_typing,
+                        &self.watch_typing.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_BOT_ENABLE",
-                        &self.welcome_bot_enable,
+                        &self.welcome_bot_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_MESSAGE",
-                        &self.welcome_message,
+                        &self.welcome_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10183,7 +9121,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_MESSAGE",
-                        &self.vote_message,
+                        &self.vote_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10193,12 +9131,12 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_BEFORE_FINISH",
-                        &self.vote_before_finish,
+                        &self.vote_before_finish.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "VOTE_CLOSING_DELAY",
-                        &self.vote_closing_delay,
+                        &self.vote_closing_delay.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10233,7 +9171,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "AGREEMENT_MESSAGE",
-                        &self.agreement_message,
+                        &self.agreement_message.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10243,7 +9181,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "CATEGORY_ENABLE",
-                        &self.category_enable,
+                        &self.category_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10293,7 +9231,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "WORKTIME_ENABLE",
-                        &self.worktime_enable,
+                        &self.worktime_enable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10402,7 +9340,11 @@ pub mod config {
                         "MODIFY_USER_ID",
                         &self.modify_user_id,
                     )?;
-                    crate::support::opt_entry(&mut map, "TEMPORARY", &self.temporary)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TEMPORARY",
+                        &self.temporary.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10454,7 +9396,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_FIRST_ANSWER_ALERT",
-                        &self.kpi_first_answer_alert,
+                        &self.kpi_first_answer_alert.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10474,7 +9416,7 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_FURTHER_ANSWER_ALERT",
-                        &self.kpi_further_answer_alert,
+                        &self.kpi_further_answer_alert.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10489,17 +9431,17 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "KPI_CHECK_OPERATOR_ACTIVITY",
-                        &self.kpi_check_operator_activity,
+                        &self.kpi_check_operator_activity.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SEND_NOTIFICATION_EMPTY_QUEUE",
-                        &self.send_notification_empty_queue,
+                        &self.send_notification_empty_queue.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "USE_WELCOME_FORM",
-                        &self.use_welcome_form,
+                        &self.use_welcome_form.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10509,22 +9451,22 @@ pub mod config {
                     crate::support::opt_entry(
                         &mut map,
                         "WELCOME_FORM_DELAY",
-                        &self.welcome_form_delay,
+                        &self.welcome_form_delay.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SEND_WELCOME_EACH_SESSION",
-                        &self.send_welcome_each_session,
+                        &self.send_welcome_each_session.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CONFIRM_CLOSE",
-                        &self.confirm_close,
+                        &self.confirm_close.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "IGNORE_WELCOME_FORM_RESPONSIBLE",
-                        &self.ignore_welcome_form_responsible,
+                        &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
                     )?;
                     map.end()
                 }
@@ -10743,44 +9685,20 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Params);
-            /// Allowed values of `params.OPTIONS.QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OptionsQueue {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OptionsQueue { Y = "Y", N = "N" });
-            /// Allowed values of `params.OPTIONS.CONFIG_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OptionsConfigQueue {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OptionsConfigQueue { Y = "Y", N = "N" });
             /// The object `params.OPTIONS` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct Options {
-                /// `QUEUE`: `char`, optional.
+                /// `QUEUE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub queue: ::std::option::Option<OptionsQueue>,
-                /// `CONFIG_QUEUE`: `char`, optional.
+                pub queue: ::std::option::Option<bool>,
+                /// `CONFIG_QUEUE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub config_queue: ::std::option::Option<OptionsConfigQueue>,
+                pub config_queue: ::std::option::Option<bool>,
                 /// `CHECK_PERMISSION`: `string`, optional.
                 pub check_permission: ::std::option::Option<::std::string::String>,
             }
@@ -10794,17 +9712,14 @@ pub mod config {
                     }
                 }
                 /// Sets `QUEUE`.
-                pub fn queue(
-                    mut self,
-                    value: impl ::std::convert::Into<OptionsQueue>,
-                ) -> Self {
+                pub fn queue(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.queue = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CONFIG_QUEUE`.
                 pub fn config_queue(
                     mut self,
-                    value: impl ::std::convert::Into<OptionsConfigQueue>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.config_queue = ::std::option::Option::Some(value.into());
                     self
@@ -10825,11 +9740,15 @@ pub mod config {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "QUEUE", &self.queue)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "QUEUE",
+                        &self.queue.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "CONFIG_QUEUE",
-                        &self.config_queue,
+                        &self.config_queue.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -10854,210 +9773,6 @@ pub mod config {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Options);
-            /// Allowed values of `result.ACTIVE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemActive {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemActive { Y = "Y", N = "N" });
-            /// Allowed values of `result.CRM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemCrm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemCrm { Y = "Y", N = "N" });
-            /// Allowed values of `result.CRM_CREATE_THIRD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemCrmCreateThird {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemCrmCreateThird { Y = "Y", N = "N" });
-            /// Allowed values of `result.CRM_FORWARD` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemCrmForward {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemCrmForward { Y = "Y", N = "N" });
-            /// Allowed values of `result.CRM_CHAT_TRACKER` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemCrmChatTracker {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemCrmChatTracker { Y = "Y", N = "N" });
-            /// Allowed values of `result.CRM_TRANSFER_CHANGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemCrmTransferChange {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemCrmTransferChange { Y = "Y", N = "N" });
-            /// Allowed values of `result.CHECK_AVAILABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemCheckAvailable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemCheckAvailable { Y = "Y", N = "N" });
-            /// Allowed values of `result.WATCH_TYPING` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemWatchTyping {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemWatchTyping { Y = "Y", N = "N" });
-            /// Allowed values of `result.WELCOME_BOT_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemWelcomeBotEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemWelcomeBotEnable { Y = "Y", N = "N" });
-            /// Allowed values of `result.WELCOME_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemWelcomeMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemWelcomeMessage { Y = "Y", N = "N" });
-            /// Allowed values of `result.VOTE_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemVoteMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemVoteMessage { Y = "Y", N = "N" });
-            /// Allowed values of `result.VOTE_BEFORE_FINISH` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemVoteBeforeFinish {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemVoteBeforeFinish { Y = "Y", N = "N" });
-            /// Allowed values of `result.VOTE_CLOSING_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemVoteClosingDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemVoteClosingDelay { Y = "Y", N = "N" });
-            /// Allowed values of `result.AGREEMENT_MESSAGE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemAgreementMessage {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemAgreementMessage { Y = "Y", N = "N" });
-            /// Allowed values of `result.CATEGORY_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemCategoryEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemCategoryEnable { Y = "Y", N = "N" });
-            /// Allowed values of `result.WORKTIME_ENABLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemWorktimeEnable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemWorktimeEnable { Y = "Y", N = "N" });
-            /// Allowed values of `result.TEMPORARY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemTemporary {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemTemporary { Y = "Y", N = "N" });
             /// Allowed values of `result.XML_ID` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -11134,18 +9849,62 @@ pub mod config {
                 pub user_avatar: ::std::option::Option<ItemQueueUsersFieldsUserAvatar>,
                 /// `USER_AVATAR_ID`: `string`, optional.
                 pub user_avatar_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for ItemQueueUsersFields {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "USER_NAME",
+                                "USER_WORK_POSITION",
+                                "USER_AVATAR",
+                                "USER_AVATAR_ID",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         user_name: object.field("USER_NAME")?,
                         user_work_position: object.field("USER_WORK_POSITION")?,
                         user_avatar: object.field("USER_AVATAR")?,
                         user_avatar_id: object.field("USER_AVATAR_ID")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for ItemQueueUsersFields {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USER_WORK_POSITION",
+                        &self.user_work_position,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USER_AVATAR",
+                        &self.user_avatar,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USER_AVATAR_ID",
+                        &self.user_avatar_id,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
@@ -11158,30 +9917,43 @@ pub mod config {
                 pub entity_id: ::std::option::Option<::std::string::String>,
                 /// `ENTITY_TYPE`: `string`, optional.
                 pub entity_type: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for ItemConfigQueue {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["ENTITY_ID", "ENTITY_TYPE"], &[])?;
                     ::std::result::Result::Ok(Self {
                         entity_id: object.field("ENTITY_ID")?,
                         entity_type: object.field("ENTITY_TYPE")?,
+                        extra: object.rest()?,
                     })
                 }
             }
-            /// Allowed values of `result.KPI_FIRST_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemKpiFirstAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
+            impl ::serde::Serialize for ItemConfigQueue {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ENTITY_TYPE",
+                        &self.entity_type,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
             }
-            string_enum!(ItemKpiFirstAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -11194,18 +9966,6 @@ pub mod config {
                 Unknown(::std::string::String),
             }
             string_enum!(ItemKpiFirstAnswerList { Array = "array", Null = "null" });
-            /// Allowed values of `result.KPI_FURTHER_ANSWER_ALERT` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemKpiFurtherAnswerAlert {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemKpiFurtherAnswerAlert { Y = "Y", N = "N" });
             /// Allowed values of `result.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -11218,90 +9978,6 @@ pub mod config {
                 Unknown(::std::string::String),
             }
             string_enum!(ItemKpiFurtherAnswerList { Array = "array", Null = "null" });
-            /// Allowed values of `result.KPI_CHECK_OPERATOR_ACTIVITY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemKpiCheckOperatorActivity {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemKpiCheckOperatorActivity { Y = "Y", N = "N" });
-            /// Allowed values of `result.SEND_NOTIFICATION_EMPTY_QUEUE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemSendNotificationEmptyQueue {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemSendNotificationEmptyQueue { Y = "Y", N = "N" });
-            /// Allowed values of `result.USE_WELCOME_FORM` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemUseWelcomeForm {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemUseWelcomeForm { Y = "Y", N = "N" });
-            /// Allowed values of `result.WELCOME_FORM_DELAY` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemWelcomeFormDelay {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemWelcomeFormDelay { Y = "Y", N = "N" });
-            /// Allowed values of `result.SEND_WELCOME_EACH_SESSION` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemSendWelcomeEachSession {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemSendWelcomeEachSession { Y = "Y", N = "N" });
-            /// Allowed values of `result.CONFIRM_CLOSE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemConfirmClose {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemConfirmClose { Y = "Y", N = "N" });
-            /// Allowed values of `result.IGNORE_WELCOME_FORM_RESPONSIBLE` in `imopenlines.config.list.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemIgnoreWelcomeFormResponsible {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemIgnoreWelcomeFormResponsible { Y = "Y", N = "N" });
             /// The object `result` of `imopenlines.config.list.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -11312,34 +9988,34 @@ pub mod config {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `LINE_NAME`: `string`, optional.
                 pub line_name: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE`: `string`, optional.
+                /// `ACTIVE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<ItemActive>,
-                /// `CRM`: `string`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `CRM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm: ::std::option::Option<ItemCrm>,
+                pub crm: ::std::option::Option<bool>,
                 /// `CRM_CREATE`: `string`, optional.
                 pub crm_create: ::std::option::Option<::std::string::String>,
                 /// `CRM_CREATE_SECOND`: `string`, optional.
                 pub crm_create_second: ::std::option::Option<::std::string::String>,
-                /// `CRM_CREATE_THIRD`: `string`, optional.
+                /// `CRM_CREATE_THIRD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_create_third: ::std::option::Option<ItemCrmCreateThird>,
-                /// `CRM_FORWARD`: `string`, optional.
+                pub crm_create_third: ::std::option::Option<bool>,
+                /// `CRM_FORWARD`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_forward: ::std::option::Option<ItemCrmForward>,
-                /// `CRM_CHAT_TRACKER`: `string`, optional.
+                pub crm_forward: ::std::option::Option<bool>,
+                /// `CRM_CHAT_TRACKER`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_chat_tracker: ::std::option::Option<ItemCrmChatTracker>,
-                /// `CRM_TRANSFER_CHANGE`: `string`, optional.
+                pub crm_chat_tracker: ::std::option::Option<bool>,
+                /// `CRM_TRANSFER_CHANGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub crm_transfer_change: ::std::option::Option<ItemCrmTransferChange>,
+                pub crm_transfer_change: ::std::option::Option<bool>,
                 /// `CRM_SOURCE`: `string`, optional.
                 pub crm_source: ::std::option::Option<::std::string::String>,
                 /// `QUEUE_TYPE`: `string`, optional.
@@ -11348,38 +10024,38 @@ pub mod config {
                 pub queue_time: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TIME`: `string`, optional.
                 pub no_answer_time: ::std::option::Option<::std::string::String>,
-                /// `CHECK_AVAILABLE`: `string`, optional.
+                /// `CHECK_AVAILABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub check_available: ::std::option::Option<ItemCheckAvailable>,
-                /// `WATCH_TYPING`: `string`, optional.
+                pub check_available: ::std::option::Option<bool>,
+                /// `WATCH_TYPING`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub watch_typing: ::std::option::Option<ItemWatchTyping>,
-                /// `WELCOME_BOT_ENABLE`: `string`, optional.
+                pub watch_typing: ::std::option::Option<bool>,
+                /// `WELCOME_BOT_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_bot_enable: ::std::option::Option<ItemWelcomeBotEnable>,
-                /// `WELCOME_MESSAGE`: `string`, optional.
+                pub welcome_bot_enable: ::std::option::Option<bool>,
+                /// `WELCOME_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_message: ::std::option::Option<ItemWelcomeMessage>,
+                pub welcome_message: ::std::option::Option<bool>,
                 /// `WELCOME_MESSAGE_TEXT`: `string`, optional.
                 pub welcome_message_text: ::std::option::Option<::std::string::String>,
-                /// `VOTE_MESSAGE`: `string`, optional.
+                /// `VOTE_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_message: ::std::option::Option<ItemVoteMessage>,
+                pub vote_message: ::std::option::Option<bool>,
                 /// `VOTE_TIME_LIMIT`: `string`, optional.
                 pub vote_time_limit: ::std::option::Option<::std::string::String>,
-                /// `VOTE_BEFORE_FINISH`: `string`, optional.
+                /// `VOTE_BEFORE_FINISH`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_before_finish: ::std::option::Option<ItemVoteBeforeFinish>,
-                /// `VOTE_CLOSING_DELAY`: `string`, optional.
+                pub vote_before_finish: ::std::option::Option<bool>,
+                /// `VOTE_CLOSING_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub vote_closing_delay: ::std::option::Option<ItemVoteClosingDelay>,
+                pub vote_closing_delay: ::std::option::Option<bool>,
                 /// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
                 pub vote_message_1_text: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
@@ -11392,16 +10068,16 @@ pub mod config {
                 pub vote_message_2_like: ::std::option::Option<::std::string::String>,
                 /// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
                 pub vote_message_2_dislike: ::std::option::Option<::std::string::String>,
-                /// `AGREEMENT_MESSAGE`: `string`, optional.
+                /// `AGREEMENT_MESSAGE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub agreement_message: ::std::option::Option<ItemAgreementMessage>,
+                pub agreement_message: ::std::option::Option<bool>,
                 /// `AGREEMENT_ID`: `string`, optional.
                 pub agreement_id: ::std::option::Option<::std::string::String>,
-                /// `CATEGORY_ENABLE`: `string`, optional.
+                /// `CATEGORY_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub category_enable: ::std::option::Option<ItemCategoryEnable>,
+                pub category_enable: ::std::option::Option<bool>,
                 /// `CATEGORY_ID`: `string`, optional.
                 pub category_id: ::std::option::Option<::std::string::String>,
                 /// `WELCOME_BOT_JOIN`: `string`, optional.
@@ -11420,10 +10096,10 @@ pub mod config {
                 pub no_answer_bot_id: ::std::option::Option<::std::string::String>,
                 /// `NO_ANSWER_TEXT`: `string`, optional.
                 pub no_answer_text: ::std::option::Option<::std::string::String>,
-                /// `WORKTIME_ENABLE`: `string`, optional.
+                /// `WORKTIME_ENABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub worktime_enable: ::std::option::Option<ItemWorktimeEnable>,
+                pub worktime_enable: ::std::option::Option<bool>,
                 /// `WORKTIME_FROM`: `string`, optional.
                 pub worktime_from: ::std::option::Option<::std::string::String>,
                 /// `WORKTIME_TO`: `string`, optional.
@@ -11472,10 +10148,10 @@ pub mod config {
                 pub date_modify: ::serde_json::Value,
                 /// `MODIFY_USER_ID`: `string`, optional.
                 pub modify_user_id: ::std::option::Option<::std::string::String>,
-                /// `TEMPORARY`: `string`, optional.
+                /// `TEMPORARY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub temporary: ::std::option::Option<ItemTemporary>,
+                pub temporary: ::std::option::Option<bool>,
                 /// `XML_ID`: `string`, optional.
                 ///
                 /// Values: `string`, `null`.
@@ -11504,12 +10180,10 @@ pub mod config {
                 pub default_operator_data: ::std::vec::Vec<::serde_json::Value>,
                 /// `KPI_FIRST_ANSWER_TIME`: `string`, optional.
                 pub kpi_first_answer_time: ::std::option::Option<::std::string::String>,
-                /// `KPI_FIRST_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_first_answer_alert: ::std::option::Option<
-                    ItemKpiFirstAnswerAlert,
-                >,
+                pub kpi_first_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -11520,12 +10194,10 @@ pub mod config {
                 pub kpi_further_answer_time: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_FURTHER_ANSWER_ALERT`: `string`, optional.
+                /// `KPI_FURTHER_ANSWER_ALERT`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_further_answer_alert: ::std::option::Option<
-                    ItemKpiFurtherAnswerAlert,
-                >,
+                pub kpi_further_answer_alert: ::std::option::Option<bool>,
                 /// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
                 ///
                 /// Values: `array`, `null`.
@@ -11534,43 +10206,41 @@ pub mod config {
                 pub kpi_further_answer_text: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `string`, optional.
+                /// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub kpi_check_operator_activity: ::std::option::Option<
-                    ItemKpiCheckOperatorActivity,
-                >,
-                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `string`, optional.
+                pub kpi_check_operator_activity: ::std::option::Option<bool>,
+                /// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_notification_empty_queue: ::std::option::Option<
-                    ItemSendNotificationEmptyQueue,
-                >,
-                /// `USE_WELCOME_FORM`: `string`, optional.
+                pub send_notification_empty_queue: ::std::option::Option<bool>,
+                /// `USE_WELCOME_FORM`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub use_welcome_form: ::std::option::Option<ItemUseWelcomeForm>,
+                pub use_welcome_form: ::std::option::Option<bool>,
                 /// `WELCOME_FORM_ID`: `string`, optional.
                 pub welcome_form_id: ::std::option::Option<::std::string::String>,
-                /// `WELCOME_FORM_DELAY`: `string`, optional.
+                /// `WELCOME_FORM_DELAY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub welcome_form_delay: ::std::option::Option<ItemWelcomeFormDelay>,
-                /// `SEND_WELCOME_EACH_SESSION`: `string`, optional.
+                pub welcome_form_delay: ::std::option::Option<bool>,
+                /// `SEND_WELCOME_EACH_SESSION`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub send_welcome_each_session: ::std::option::Option<
-                    ItemSendWelcomeEachSession,
-                >,
-                /// `CONFIRM_CLOSE`: `string`, optional.
+                pub send_welcome_each_session: ::std::option::Option<bool>,
+                /// `CONFIRM_CLOSE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub confirm_close: ::std::option::Option<ItemConfirmClose>,
-                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `string`, optional.
+                pub confirm_close: ::std::option::Option<bool>,
+                /// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub ignore_welcome_form_responsible: ::std::option::Option<
-                    ItemIgnoreWelcomeFormResponsible,
+                pub ignore_welcome_form_responsible: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl crate::support::FromValue for Item {
@@ -11578,6 +10248,105 @@ pub mod config {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "LINE_NAME",
+                                "ACTIVE",
+                                "CRM",
+                                "CRM_CREATE",
+                                "CRM_CREATE_SECOND",
+                                "CRM_CREATE_THIRD",
+                                "CRM_FORWARD",
+                                "CRM_CHAT_TRACKER",
+                                "CRM_TRANSFER_CHANGE",
+                                "CRM_SOURCE",
+                                "QUEUE_TYPE",
+                                "QUEUE_TIME",
+                                "NO_ANSWER_TIME",
+                                "CHECK_AVAILABLE",
+                                "WATCH_TYPING",
+                                "WELCOME_BOT_ENABLE",
+                                "WELCOME_MESSAGE",
+                                "WELCOME_MESSAGE_TEXT",
+                                "VOTE_MESSAGE",
+                                "VOTE_TIME_LIMIT",
+                                "VOTE_BEFORE_FINISH",
+                                "VOTE_CLOSING_DELAY",
+                                "VOTE_MESSAGE_1_TEXT",
+                                "VOTE_MESSAGE_1_LIKE",
+                                "VOTE_MESSAGE_1_DISLIKE",
+                                "VOTE_MESSAGE_2_TEXT",
+                                "VOTE_MESSAGE_2_LIKE",
+                                "VOTE_MESSAGE_2_DISLIKE",
+                                "AGREEMENT_MESSAGE",
+                                "AGREEMENT_ID",
+                                "CATEGORY_ENABLE",
+                                "CATEGORY_ID",
+                                "WELCOME_BOT_JOIN",
+                                "WELCOME_BOT_ID",
+                                "WELCOME_BOT_TIME",
+                                "WELCOME_BOT_LEFT",
+                                "NO_ANSWER_RULE",
+                                "NO_ANSWER_FORM_ID",
+                                "NO_ANSWER_BOT_ID",
+                                "NO_ANSWER_TEXT",
+                                "WORKTIME_ENABLE",
+                                "WORKTIME_FROM",
+                                "WORKTIME_TO",
+                                "WORKTIME_TIMEZONE",
+                                "WORKTIME_HOLIDAYS",
+                                "WORKTIME_DAYOFF",
+                                "WORKTIME_DAYOFF_RULE",
+                                "WORKTIME_DAYOFF_FORM_ID",
+                                "WORKTIME_DAYOFF_BOT_ID",
+                                "WORKTIME_DAYOFF_TEXT",
+                                "CLOSE_RULE",
+                                "CLOSE_FORM_ID",
+                                "CLOSE_BOT_ID",
+                                "CLOSE_TEXT",
+                                "FULL_CLOSE_TIME",
+                                "AUTO_CLOSE_RULE",
+                                "AUTO_CLOSE_FORM_ID",
+                                "AUTO_CLOSE_BOT_ID",
+                                "AUTO_CLOSE_TIME",
+                                "AUTO_CLOSE_TEXT",
+                                "AUTO_EXPIRE_TIME",
+                                "DATE_CREATE",
+                                "DATE_MODIFY",
+                                "MODIFY_USER_ID",
+                                "TEMPORARY",
+                                "XML_ID",
+                                "LANGUAGE_ID",
+                                "QUICK_ANSWERS_IBLOCK_ID",
+                                "SESSION_PRIORITY",
+                                "TYPE_MAX_CHAT",
+                                "MAX_CHAT",
+                                "OPERATOR_DATA",
+                                "QUEUE",
+                                "QUEUE_USERS_FIELDS",
+                                "CONFIG_QUEUE",
+                                "DEFAULT_OPERATOR_DATA",
+                                "KPI_FIRST_ANSWER_TIME",
+                                "KPI_FIRST_ANSWER_ALERT",
+                                "KPI_FIRST_ANSWER_LIST",
+                                "KPI_FIRST_ANSWER_TEXT",
+                                "KPI_FURTHER_ANSWER_TIME",
+                                "KPI_FURTHER_ANSWER_ALERT",
+                                "KPI_FURTHER_ANSWER_LIST",
+                                "KPI_FURTHER_ANSWER_TEXT",
+                                "KPI_CHECK_OPERATOR_ACTIVITY",
+                                "SEND_NOTIFICATION_EMPTY_QUEUE",
+                                "USE_WELCOME_FORM",
+                                "WELCOME_FORM_ID",
+                                "WELCOME_FORM_DELAY",
+                                "SEND_WELCOME_EACH_SESSION",
+                                "CONFIRM_CLOSE",
+                                "IGNORE_WELCOME_FORM_RESPONSIBLE",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         line_name: object.field("LINE_NAME")?,
@@ -11682,7 +10451,417 @@ pub mod config {
                         confirm_close: object.field("CONFIRM_CLOSE")?,
                         ignore_welcome_form_responsible: object
                             .field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM",
+                        &self.crm.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_CREATE_SECOND",
+                        &self.crm_create_second,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_CREATE_THIRD",
+                        &self.crm_create_third.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_FORWARD",
+                        &self.crm_forward.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_CHAT_TRACKER",
+                        &self.crm_chat_tracker.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CRM_TRANSFER_CHANGE",
+                        &self.crm_transfer_change.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
+                    crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
+                    crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_TIME",
+                        &self.no_answer_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CHECK_AVAILABLE",
+                        &self.check_available.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WATCH_TYPING",
+                        &self.watch_typing.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_ENABLE",
+                        &self.welcome_bot_enable.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_MESSAGE",
+                        &self.welcome_message.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_MESSAGE_TEXT",
+                        &self.welcome_message_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE",
+                        &self.vote_message.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_TIME_LIMIT",
+                        &self.vote_time_limit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_BEFORE_FINISH",
+                        &self.vote_before_finish.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_CLOSING_DELAY",
+                        &self.vote_closing_delay.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_1_TEXT",
+                        &self.vote_message_1_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_1_LIKE",
+                        &self.vote_message_1_like,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_1_DISLIKE",
+                        &self.vote_message_1_dislike,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_2_TEXT",
+                        &self.vote_message_2_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_2_LIKE",
+                        &self.vote_message_2_like,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VOTE_MESSAGE_2_DISLIKE",
+                        &self.vote_message_2_dislike,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AGREEMENT_MESSAGE",
+                        &self.agreement_message.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AGREEMENT_ID",
+                        &self.agreement_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CATEGORY_ENABLE",
+                        &self.category_enable.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CATEGORY_ID",
+                        &self.category_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_JOIN",
+                        &self.welcome_bot_join,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_ID",
+                        &self.welcome_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_TIME",
+                        &self.welcome_bot_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_BOT_LEFT",
+                        &self.welcome_bot_left,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_RULE",
+                        &self.no_answer_rule,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_FORM_ID",
+                        &self.no_answer_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_BOT_ID",
+                        &self.no_answer_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NO_ANSWER_TEXT",
+                        &self.no_answer_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_ENABLE",
+                        &self.worktime_enable.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_FROM",
+                        &self.worktime_from,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_TO",
+                        &self.worktime_to,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_TIMEZONE",
+                        &self.worktime_timezone,
+                    )?;
+                    map.serialize_entry("WORKTIME_HOLIDAYS", &self.worktime_holidays)?;
+                    map.serialize_entry("WORKTIME_DAYOFF", &self.worktime_dayoff)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_RULE",
+                        &self.worktime_dayoff_rule,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_FORM_ID",
+                        &self.worktime_dayoff_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_BOT_ID",
+                        &self.worktime_dayoff_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WORKTIME_DAYOFF_TEXT",
+                        &self.worktime_dayoff_text,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CLOSE_FORM_ID",
+                        &self.close_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CLOSE_BOT_ID",
+                        &self.close_bot_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "FULL_CLOSE_TIME",
+                        &self.full_close_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_RULE",
+                        &self.auto_close_rule,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_FORM_ID",
+                        &self.auto_close_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_BOT_ID",
+                        &self.auto_close_bot_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_TIME",
+                        &self.auto_close_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CLOSE_TEXT",
+                        &self.auto_close_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_EXPIRE_TIME",
+                        &self.auto_expire_time,
+                    )?;
+                    map.serialize_entry("DATE_CREATE", &self.date_create)?;
+                    map.serialize_entry("DATE_MODIFY", &self.date_modify)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MODIFY_USER_ID",
+                        &self.modify_user_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TEMPORARY",
+                        &self.temporary.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LANGUAGE_ID",
+                        &self.language_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "QUICK_ANSWERS_IBLOCK_ID",
+                        &self.quick_answers_iblock_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SESSION_PRIORITY",
+                        &self.session_priority,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TYPE_MAX_CHAT",
+                        &self.type_max_chat,
+                    )?;
+                    crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "OPERATOR_DATA",
+                        &self.operator_data,
+                    )?;
+                    map.serialize_entry("QUEUE", &self.queue)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "QUEUE_USERS_FIELDS",
+                        &self.queue_users_fields,
+                    )?;
+                    map.serialize_entry("CONFIG_QUEUE", &self.config_queue)?;
+                    map.serialize_entry(
+                        "DEFAULT_OPERATOR_DATA",
+                        &self.default_operator_data,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FIRST_ANSWER_TIME",
+                        &self.kpi_first_answer_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FIRST_ANSWER_ALERT",
+                        &self.kpi_first_answer_alert.map(crate::support::yes_no),
+                    )?;
+                    map.serialize_entry(
+                        "KPI_FIRST_ANSWER_LIST",
+                        &self.kpi_first_answer_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FIRST_ANSWER_TEXT",
+                        &self.kpi_first_answer_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FURTHER_ANSWER_TIME",
+                        &self.kpi_further_answer_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FURTHER_ANSWER_ALERT",
+                        &self.kpi_further_answer_alert.map(crate::support::yes_no),
+                    )?;
+                    map.serialize_entry(
+                        "KPI_FURTHER_ANSWER_LIST",
+                        &self.kpi_further_answer_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_FURTHER_ANSWER_TEXT",
+                        &self.kpi_further_answer_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "KPI_CHECK_OPERATOR_ACTIVITY",
+                        &self.kpi_check_operator_activity.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SEND_NOTIFICATION_EMPTY_QUEUE",
+                        &self.send_notification_empty_queue.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USE_WELCOME_FORM",
+                        &self.use_welcome_form.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_FORM_ID",
+                        &self.welcome_form_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "WELCOME_FORM_DELAY",
+                        &self.welcome_form_delay.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SEND_WELCOME_EACH_SESSION",
+                        &self.send_welcome_each_session.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CONFIRM_CLOSE",
+                        &self.confirm_close.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "IGNORE_WELCOME_FORM_RESPONSIBLE",
+                        &self.ignore_welcome_form_responsible.map(crate::support::yes_no),
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The `result` of the call: `array`.
@@ -11751,16 +10930,45 @@ pub mod config {
                 pub server_address: ::std::option::Option<::std::string::String>,
                 /// `PUBLIC_PATH`: `string`, optional.
                 pub public_path: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["SERVER_ADDRESS", "PUBLIC_PATH"], &[])?;
                     ::std::result::Result::Ok(Self {
                         server_address: object.field("SERVER_ADDRESS")?,
                         public_path: object.field("PUBLIC_PATH")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SERVER_ADDRESS",
+                        &self.server_address,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PUBLIC_PATH",
+                        &self.public_path,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -11824,10 +11032,10 @@ pub mod crm {
             pub crm_entity_type: get::CrmEntityType,
             /// `CRM_ENTITY`: `integer`, required.
             pub crm_entity: i64,
-            /// `ACTIVE_ONLY`: `char`, optional.
+            /// `ACTIVE_ONLY`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active_only: ::std::option::Option<get::ActiveOnly>,
+            pub active_only: ::std::option::Option<bool>,
         }
         impl Get {
             /// The call with its required parameters: `CRM_ENTITY_TYPE`, `CRM_ENTITY`.
@@ -11844,7 +11052,7 @@ pub mod crm {
             /// Sets `ACTIVE_ONLY`.
             pub fn active_only(
                 mut self,
-                value: impl ::std::convert::Into<get::ActiveOnly>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.active_only = ::std::option::Option::Some(value.into());
                 self
@@ -11859,7 +11067,11 @@ pub mod crm {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CRM_ENTITY_TYPE", &self.crm_entity_type)?;
                 map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
-                crate::support::opt_entry(&mut map, "ACTIVE_ONLY", &self.active_only)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE_ONLY",
+                    &self.active_only.map(crate::support::yes_no),
+                )?;
                 map.end()
             }
         }
@@ -11972,18 +11184,6 @@ pub mod crm {
                 CrmEntityType { Lead = "lead", Deal = "deal", Company = "company",
                 Contact = "contact" }
             );
-            /// Allowed values of `params.ACTIVE_ONLY` in `imopenlines.crm.chat.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ActiveOnly {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ActiveOnly { Y = "Y", N = "N" });
             /// The object `result` of `imopenlines.crm.chat.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get.html>
@@ -11996,17 +11196,47 @@ pub mod crm {
                 pub connector_id: ::std::option::Option<::std::string::String>,
                 /// `CONNECTOR_TITLE`: `string`, optional.
                 pub connector_title: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Item {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["CHAT_ID", "CONNECTOR_ID", "CONNECTOR_TITLE"], &[])?;
                     ::std::result::Result::Ok(Self {
                         chat_id: object.field("CHAT_ID")?,
                         connector_id: object.field("CONNECTOR_ID")?,
                         connector_title: object.field("CONNECTOR_TITLE")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CONNECTOR_ID",
+                        &self.connector_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CONNECTOR_TITLE",
+                        &self.connector_title,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The `result` of the call: `array`.
@@ -12665,12 +11895,33 @@ pub mod dialog {
             pub send: ::std::option::Option<bool>,
             /// `user_list`: `boolean`, optional.
             pub user_list: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputRestrictions {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "avatar",
+                            "rename",
+                            "extend",
+                            "call",
+                            "mute",
+                            "leave",
+                            "leave_owner",
+                            "send",
+                            "user_list",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     avatar: object.field("avatar")?,
                     rename: object.field("rename")?,
@@ -12681,7 +11932,28 @@ pub mod dialog {
                     leave_owner: object.field("leave_owner")?,
                     send: object.field("send")?,
                     user_list: object.field("user_list")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputRestrictions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                crate::support::opt_entry(&mut map, "rename", &self.rename)?;
+                crate::support::opt_entry(&mut map, "extend", &self.extend)?;
+                crate::support::opt_entry(&mut map, "call", &self.call)?;
+                crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+                crate::support::opt_entry(&mut map, "leave", &self.leave)?;
+                crate::support::opt_entry(&mut map, "leave_owner", &self.leave_owner)?;
+                crate::support::opt_entry(&mut map, "send", &self.send)?;
+                crate::support::opt_entry(&mut map, "user_list", &self.user_list)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.entity_link` of `imopenlines.dialog.get`: `object`.
@@ -12696,17 +11968,39 @@ pub mod dialog {
             pub url: ::std::option::Option<::std::string::String>,
             /// `id`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputEntityLink {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["type", "url", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     url: object.field("url")?,
                     id: object.field("id")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputEntityLink {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "url", &self.url)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.permissions` of `imopenlines.dialog.get`: `object`.
@@ -12727,12 +12021,30 @@ pub mod dialog {
             pub manage_messages: ::std::option::Option<::std::string::String>,
             /// `can_post`: `string`, optional.
             pub can_post: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputPermissions {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "manage_users_add",
+                            "manage_users_delete",
+                            "manage_ui",
+                            "manage_settings",
+                            "manage_messages",
+                            "can_post",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     manage_users_add: object.field("manage_users_add")?,
                     manage_users_delete: object.field("manage_users_delete")?,
@@ -12740,7 +12052,41 @@ pub mod dialog {
                     manage_settings: object.field("manage_settings")?,
                     manage_messages: object.field("manage_messages")?,
                     can_post: object.field("can_post")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputPermissions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "manage_users_add",
+                    &self.manage_users_add,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "manage_users_delete",
+                    &self.manage_users_delete,
+                )?;
+                crate::support::opt_entry(&mut map, "manage_ui", &self.manage_ui)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "manage_settings",
+                    &self.manage_settings,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "manage_messages",
+                    &self.manage_messages,
+                )?;
+                crate::support::opt_entry(&mut map, "can_post", &self.can_post)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.readed_list` of `imopenlines.dialog.get`: `array`.
@@ -12757,18 +12103,41 @@ pub mod dialog {
             pub message_id: ::std::option::Option<i64>,
             /// `date`: `datetime`, optional.
             pub date: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputReadedList {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["user_id", "user_name", "message_id", "date"], &[])?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("user_id")?,
                     user_name: object.field("user_name")?,
                     message_id: object.field("message_id")?,
                     date: object.field("date")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputReadedList {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
+                crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
+                crate::support::opt_entry(&mut map, "date", &self.date)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.last_message_views.first_viewers` of `imopenlines.dialog.get`: `array`.
@@ -12783,17 +12152,39 @@ pub mod dialog {
             pub user_name: ::std::option::Option<::std::string::String>,
             /// `date`: `datetime`, optional.
             pub date: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputLastMessageViewsFirstViewers {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["user_id", "user_name", "date"], &[])?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("user_id")?,
                     user_name: object.field("user_name")?,
                     date: object.field("date")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputLastMessageViewsFirstViewers {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
+                crate::support::opt_entry(&mut map, "date", &self.date)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.last_message_views` of `imopenlines.dialog.get`: `object`.
@@ -12808,17 +12199,43 @@ pub mod dialog {
             pub first_viewers: ::std::vec::Vec<OutputLastMessageViewsFirstViewers>,
             /// `count_of_viewers`: `integer`, optional.
             pub count_of_viewers: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputLastMessageViews {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["message_id", "first_viewers", "count_of_viewers"], &[])?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("message_id")?,
                     first_viewers: object.field("first_viewers")?,
                     count_of_viewers: object.field("count_of_viewers")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputLastMessageViews {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
+                map.serialize_entry("first_viewers", &self.first_viewers)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "count_of_viewers",
+                    &self.count_of_viewers,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `imopenlines.dialog.get`: `object`.
@@ -12903,12 +12320,62 @@ pub mod dialog {
             pub manager_list: ::std::vec::Vec<::serde_json::Value>,
             /// `last_message_views`: `object`, optional.
             pub last_message_views: ::std::option::Option<OutputLastMessageViews>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "parent_chat_id",
+                            "parent_message_id",
+                            "name",
+                            "description",
+                            "owner",
+                            "extranet",
+                            "avatar",
+                            "color",
+                            "dialog_id",
+                            "type",
+                            "counter",
+                            "user_counter",
+                            "message_count",
+                            "unread_id",
+                            "restrictions",
+                            "last_message_id",
+                            "last_id",
+                            "marked_id",
+                            "disk_folder_id",
+                            "entity_type",
+                            "entity_id",
+                            "entity_data_1",
+                            "entity_data_2",
+                            "entity_data_3",
+                            "mute_list",
+                            "date_create",
+                            "message_type",
+                            "public",
+                            "role",
+                            "entity_link",
+                            "text_field_enabled",
+                            "background_id",
+                            "permissions",
+                            "is_new",
+                            "readed_list",
+                            "manager_list",
+                            "last_message_views",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     parent_chat_id: object.field("parent_chat_id")?,
@@ -12948,7 +12415,101 @@ pub mod dialog {
                     readed_list: object.field("readed_list")?,
                     manager_list: object.field("manager_list")?,
                     last_message_views: object.field("last_message_views")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "parent_chat_id",
+                    &self.parent_chat_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "parent_message_id",
+                    &self.parent_message_id,
+                )?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "owner", &self.owner)?;
+                crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                crate::support::opt_entry(&mut map, "color", &self.color)?;
+                crate::support::opt_entry(&mut map, "dialog_id", &self.dialog_id)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "counter", &self.counter)?;
+                crate::support::opt_entry(&mut map, "user_counter", &self.user_counter)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "message_count",
+                    &self.message_count,
+                )?;
+                crate::support::opt_entry(&mut map, "unread_id", &self.unread_id)?;
+                crate::support::opt_entry(&mut map, "restrictions", &self.restrictions)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "last_message_id",
+                    &self.last_message_id,
+                )?;
+                crate::support::opt_entry(&mut map, "last_id", &self.last_id)?;
+                crate::support::opt_entry(&mut map, "marked_id", &self.marked_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "disk_folder_id",
+                    &self.disk_folder_id,
+                )?;
+                crate::support::opt_entry(&mut map, "entity_type", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "entity_data_1",
+                    &self.entity_data_1,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "entity_data_2",
+                    &self.entity_data_2,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "entity_data_3",
+                    &self.entity_data_3,
+                )?;
+                map.serialize_entry("mute_list", &self.mute_list)?;
+                crate::support::opt_entry(&mut map, "date_create", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "message_type", &self.message_type)?;
+                crate::support::opt_entry(&mut map, "public", &self.public)?;
+                crate::support::opt_entry(&mut map, "role", &self.role)?;
+                crate::support::opt_entry(&mut map, "entity_link", &self.entity_link)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "text_field_enabled",
+                    &self.text_field_enabled,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "background_id",
+                    &self.background_id,
+                )?;
+                crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+                crate::support::opt_entry(&mut map, "is_new", &self.is_new)?;
+                map.serialize_entry("readed_list", &self.readed_list)?;
+                map.serialize_entry("manager_list", &self.manager_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "last_message_views",
+                    &self.last_message_views,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -13840,18 +13401,41 @@ pub mod imconnector {
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `files`: `array`, optional.
                 pub files: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultMessage {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "date", "text", "files"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         date: object.field("date")?,
                         text: object.field("text")?,
                         files: object.field("files")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    map.serialize_entry("files", &self.files)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT.chat` of `imconnector.delete.messages`: `object`.
@@ -13864,16 +13448,41 @@ pub mod imconnector {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultChat {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "description"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         description: object.field("description")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT` of `imconnector.delete.messages`: `array`.
@@ -13892,19 +13501,43 @@ pub mod imconnector {
                 pub success: ::std::option::Option<bool>,
                 /// `ERRORS`: `array`, optional.
                 pub errors: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResult {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["user", "message", "chat", "SUCCESS", "ERRORS"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user: object.field("user")?,
                         message: object.field("message")?,
                         chat: object.field("chat")?,
                         success: object.field("SUCCESS")?,
                         errors: object.field("ERRORS")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResult {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user", &self.user)?;
+                    crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                    map.serialize_entry("ERRORS", &self.errors)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA` of `imconnector.delete.messages`: `object`.
@@ -13915,15 +13548,35 @@ pub mod imconnector {
             pub struct OutputData {
                 /// `RESULT`: `array`, optional.
                 pub result: ::std::vec::Vec<OutputDataResult>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["RESULT"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("RESULT", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `imconnector.delete.messages`: `object`.
@@ -13936,16 +13589,37 @@ pub mod imconnector {
                 pub success: ::std::option::Option<bool>,
                 /// `DATA`: `object`, optional.
                 pub data: ::std::option::Option<OutputData>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["SUCCESS", "DATA"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("SUCCESS")?,
                         data: object.field("DATA")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                    crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Messages {
@@ -13991,18 +13665,42 @@ pub mod imconnector {
             pub network: ::std::option::Option<::std::string::String>,
             /// `myconnector`: `string`, optional.
             pub myconnector: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(&["livechat", "telegrambot", "network", "myconnector"], &[])?;
                 ::std::result::Result::Ok(Self {
                     livechat: object.field("livechat")?,
                     telegrambot: object.field("telegrambot")?,
                     network: object.field("network")?,
                     myconnector: object.field("myconnector")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "livechat", &self.livechat)?;
+                crate::support::opt_entry(&mut map, "telegrambot", &self.telegrambot)?;
+                crate::support::opt_entry(&mut map, "network", &self.network)?;
+                crate::support::opt_entry(&mut map, "myconnector", &self.myconnector)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::List {
@@ -14235,17 +13933,43 @@ pub mod imconnector {
             pub error: ::std::option::Option<::std::string::String>,
             /// `error_description`: `string`, optional.
             pub error_description: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["result", "error", "error_description"], &[])?;
                 ::std::result::Result::Ok(Self {
                     result: object.field("result")?,
                     error: object.field("error")?,
                     error_description: object.field("error_description")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "result", &self.result)?;
+                crate::support::opt_entry(&mut map, "error", &self.error)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "error_description",
+                    &self.error_description,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Register {
@@ -14791,18 +14515,41 @@ pub mod imconnector {
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `files`: `array`, optional.
                 pub files: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultMessage {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "date", "text", "files"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         date: object.field("date")?,
                         text: object.field("text")?,
                         files: object.field("files")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    map.serialize_entry("date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    map.serialize_entry("files", &self.files)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT.chat` of `imconnector.send.messages`: `object`.
@@ -14817,17 +14564,43 @@ pub mod imconnector {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultChat {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "name", "description"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
                         description: object.field("description")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT.extra` of `imconnector.send.messages`: `object`.
@@ -14840,16 +14613,45 @@ pub mod imconnector {
                 pub skip_phone_validate: ::std::option::Option<::std::string::String>,
                 /// `disable_tracker`: `string`, optional.
                 pub disable_tracker: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultExtra {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["skip_phone_validate", "disable_tracker"], &[])?;
                     ::std::result::Result::Ok(Self {
                         skip_phone_validate: object.field("skip_phone_validate")?,
                         disable_tracker: object.field("disable_tracker")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultExtra {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "skip_phone_validate",
+                        &self.skip_phone_validate,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "disable_tracker",
+                        &self.disable_tracker,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT.session` of `imconnector.send.messages`: `object`.
@@ -14862,16 +14664,37 @@ pub mod imconnector {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `CHAT_ID`: `string`, optional.
                 pub chat_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultSession {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["ID", "CHAT_ID"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         chat_id: object.field("CHAT_ID")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultSession {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT` of `imconnector.send.messages`: `array`.
@@ -14887,28 +14710,68 @@ pub mod imconnector {
                 /// `chat`: `object`, optional.
                 pub chat: ::std::option::Option<OutputDataResultChat>,
                 /// `extra`: `object`, optional.
-                pub extra: ::std::option::Option<OutputDataResultExtra>,
+                ///
+                /// Rust name `extra_2`: `extra` is the wire name `(the keys not modelled)`.
+                pub extra_2: ::std::option::Option<OutputDataResultExtra>,
                 /// `SUCCESS`: `boolean`, optional.
                 pub success: ::std::option::Option<bool>,
                 /// `ERRORS`: `array`, optional.
                 pub errors: ::std::vec::Vec<::serde_json::Value>,
                 /// `session`: `object`, optional.
                 pub session: ::std::option::Option<OutputDataResultSession>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResult {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "user",
+                                "message",
+                                "chat",
+                                "extra",
+                                "SUCCESS",
+                                "ERRORS",
+                                "session",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         user: object.field("user")?,
                         message: object.field("message")?,
                         chat: object.field("chat")?,
-                        extra: object.field("extra")?,
+                        extra_2: object.field("extra")?,
                         success: object.field("SUCCESS")?,
                         errors: object.field("ERRORS")?,
                         session: object.field("session")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResult {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user", &self.user)?;
+                    crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    crate::support::opt_entry(&mut map, "extra", &self.extra_2)?;
+                    crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                    map.serialize_entry("ERRORS", &self.errors)?;
+                    crate::support::opt_entry(&mut map, "session", &self.session)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA` of `imconnector.send.messages`: `object`.
@@ -14919,15 +14782,35 @@ pub mod imconnector {
             pub struct OutputData {
                 /// `RESULT`: `array`, optional.
                 pub result: ::std::vec::Vec<OutputDataResult>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["RESULT"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("RESULT", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `imconnector.send.messages`: `object`.
@@ -14940,16 +14823,37 @@ pub mod imconnector {
                 pub success: ::std::option::Option<bool>,
                 /// `DATA`: `object`, optional.
                 pub data: ::std::option::Option<OutputData>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["SUCCESS", "DATA"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("SUCCESS")?,
                         data: object.field("DATA")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                    crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Messages {
@@ -15382,16 +15286,38 @@ pub mod imconnector {
                     pub success: ::std::option::Option<bool>,
                     /// `DATA`: `array`, optional.
                     pub data: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["SUCCESS", "DATA"], &[])?;
                         ::std::result::Result::Ok(Self {
                             success: object.field("SUCCESS")?,
                             data: object.field("DATA")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                        map.serialize_entry("DATA", &self.data)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Delivery {
@@ -15679,16 +15605,38 @@ pub mod imconnector {
                     pub success: ::std::option::Option<bool>,
                     /// `DATA`: `array`, optional.
                     pub data: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["SUCCESS", "DATA"], &[])?;
                         ::std::result::Result::Ok(Self {
                             success: object.field("SUCCESS")?,
                             data: object.field("DATA")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                        map.serialize_entry("DATA", &self.data)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Reading {
@@ -15737,19 +15685,44 @@ pub mod imconnector {
             pub configured: ::std::option::Option<bool>,
             /// `STATUS`: `boolean`, optional.
             pub status: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(&["LINE", "CONNECTOR", "ERROR", "CONFIGURED", "STATUS"], &[])?;
                 ::std::result::Result::Ok(Self {
                     line: object.field("LINE")?,
                     connector: object.field("CONNECTOR")?,
                     error: object.field("ERROR")?,
                     configured: object.field("CONFIGURED")?,
                     status: object.field("STATUS")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "LINE", &self.line)?;
+                crate::support::opt_entry(&mut map, "CONNECTOR", &self.connector)?;
+                crate::support::opt_entry(&mut map, "ERROR", &self.error)?;
+                crate::support::opt_entry(&mut map, "CONFIGURED", &self.configured)?;
+                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Status {
@@ -16323,18 +16296,41 @@ pub mod imconnector {
                 pub text: ::std::option::Option<::std::string::String>,
                 /// `files`: `array`, optional.
                 pub files: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultMessage {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "date", "text", "files"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         date: object.field("date")?,
                         text: object.field("text")?,
                         files: object.field("files")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    map.serialize_entry("date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    map.serialize_entry("files", &self.files)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT.chat` of `imconnector.update.messages`: `object`.
@@ -16349,17 +16345,43 @@ pub mod imconnector {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `description`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultChat {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "name", "description"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
                         description: object.field("description")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT.extra` of `imconnector.update.messages`: `object`.
@@ -16372,16 +16394,45 @@ pub mod imconnector {
                 pub skip_phone_validate: ::std::option::Option<::std::string::String>,
                 /// `disable_tracker`: `string`, optional.
                 pub disable_tracker: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResultExtra {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["skip_phone_validate", "disable_tracker"], &[])?;
                     ::std::result::Result::Ok(Self {
                         skip_phone_validate: object.field("skip_phone_validate")?,
                         disable_tracker: object.field("disable_tracker")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResultExtra {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "skip_phone_validate",
+                        &self.skip_phone_validate,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "disable_tracker",
+                        &self.disable_tracker,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA.RESULT` of `imconnector.update.messages`: `array`.
@@ -16397,25 +16448,56 @@ pub mod imconnector {
                 /// `chat`: `object`, optional.
                 pub chat: ::std::option::Option<OutputDataResultChat>,
                 /// `extra`: `object`, optional.
-                pub extra: ::std::option::Option<OutputDataResultExtra>,
+                ///
+                /// Rust name `extra_2`: `extra` is the wire name `(the keys not modelled)`.
+                pub extra_2: ::std::option::Option<OutputDataResultExtra>,
                 /// `SUCCESS`: `boolean`, optional.
                 pub success: ::std::option::Option<bool>,
                 /// `ERRORS`: `array`, optional.
                 pub errors: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputDataResult {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["user", "message", "chat", "extra", "SUCCESS", "ERRORS"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         user: object.field("user")?,
                         message: object.field("message")?,
                         chat: object.field("chat")?,
-                        extra: object.field("extra")?,
+                        extra_2: object.field("extra")?,
                         success: object.field("SUCCESS")?,
                         errors: object.field("ERRORS")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputDataResult {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "user", &self.user)?;
+                    crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    crate::support::opt_entry(&mut map, "extra", &self.extra_2)?;
+                    crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                    map.serialize_entry("ERRORS", &self.errors)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.DATA` of `imconnector.update.messages`: `object`.
@@ -16426,15 +16508,35 @@ pub mod imconnector {
             pub struct OutputData {
                 /// `RESULT`: `array`, optional.
                 pub result: ::std::vec::Vec<OutputDataResult>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["RESULT"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("RESULT", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `imconnector.update.messages`: `object`.
@@ -16447,16 +16549,37 @@ pub mod imconnector {
                 pub success: ::std::option::Option<bool>,
                 /// `DATA`: `object`, optional.
                 pub data: ::std::option::Option<OutputData>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["SUCCESS", "DATA"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("SUCCESS")?,
                         data: object.field("DATA")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+                    crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Messages {
@@ -16754,8 +16877,10 @@ pub mod network {
             pub attach: ::std::option::Option<::serde_json::Value>,
             /// `KEYBOARD`: `object`, optional.
             pub keyboard: ::std::option::Option<::serde_json::Value>,
-            /// `URL_PREVIEW`: `char`, optional.
-            pub url_preview: ::std::option::Option<::std::string::String>,
+            /// `URL_PREVIEW`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub url_preview: ::std::option::Option<bool>,
         }
         impl Add {
             /// The call with its required parameters: `CODE`, `USER_ID`, `MESSAGE`.
@@ -16792,7 +16917,7 @@ pub mod network {
             /// Sets `URL_PREVIEW`.
             pub fn url_preview(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.url_preview = ::std::option::Option::Some(value.into());
                 self
@@ -16810,7 +16935,11 @@ pub mod network {
                 map.serialize_entry("MESSAGE", &self.message)?;
                 crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
                 crate::support::opt_entry(&mut map, "KEYBOARD", &self.keyboard)?;
-                crate::support::opt_entry(&mut map, "URL_PREVIEW", &self.url_preview)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "URL_PREVIEW",
+                    &self.url_preview.map(crate::support::yes_no),
+                )?;
                 map.end()
             }
         }
@@ -17450,17 +17579,39 @@ pub mod revision {
             pub web: ::std::option::Option<i64>,
             /// `mobile`: `integer`, optional.
             pub mobile: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["rest", "web", "mobile"], &[])?;
                 ::std::result::Result::Ok(Self {
                     rest: object.field("rest")?,
                     web: object.field("web")?,
                     mobile: object.field("mobile")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "rest", &self.rest)?;
+                crate::support::opt_entry(&mut map, "web", &self.web)?;
+                crate::support::opt_entry(&mut map, "mobile", &self.mobile)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -17858,12 +18009,32 @@ pub mod session {
                 pub textlegacy: ::std::option::Option<::std::string::String>,
                 /// `params`: `object`, optional.
                 pub params: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputMessageMessageId {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "chatid",
+                                "senderid",
+                                "recipientid",
+                                "date",
+                                "text",
+                                "textlegacy",
+                                "params",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chatid: object.field("chatid")?,
@@ -17873,7 +18044,31 @@ pub mod session {
                         text: object.field("text")?,
                         textlegacy: object.field("textlegacy")?,
                         params: object.field("params")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputMessageMessageId {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "chatid", &self.chatid)?;
+                    crate::support::opt_entry(&mut map, "senderid", &self.senderid)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "recipientid",
+                        &self.recipientid,
+                    )?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    crate::support::opt_entry(&mut map, "textlegacy", &self.textlegacy)?;
+                    map.serialize_entry("params", &self.params)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.message` of `imopenlines.session.history.get`: `object`.
@@ -17884,10 +18079,16 @@ pub mod session {
             pub struct OutputMessage {
                 /// `<messageId>`: `object`, optional.
                 ///
-                /// Stands for any key: one entry per key.
+                /// Stands for every key matching `*`: one entry per key.
                 pub message_id: ::std::collections::BTreeMap<
                     ::std::string::String,
                     OutputMessageMessageId,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl crate::support::FromValue for OutputMessage {
@@ -17895,7 +18096,22 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { message_id: object.rest()? })
+                    ::std::result::Result::Ok(Self {
+                        message_id: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.message_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.usersMessage` of `imopenlines.session.history.get`: `object`.
@@ -17905,7 +18121,18 @@ pub mod session {
             #[non_exhaustive]
             pub struct OutputUsersMessage {
                 /// `chat<chatId>`: `array`, optional.
-                pub chat_chat_id: ::std::vec::Vec<::serde_json::Value>,
+                ///
+                /// Stands for every key matching `chat*`: one entry per key.
+                pub chat_chat_id: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputUsersMessage {
                 fn from_value(
@@ -17913,8 +18140,21 @@ pub mod session {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        chat_chat_id: object.field("chat<chatId>")?,
+                        chat_chat_id: object.pattern("chat*")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputUsersMessage {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.chat_chat_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.users.<userId>` of `imopenlines.session.history.get`: `object`.
@@ -17955,12 +18195,40 @@ pub mod session {
                 pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputUsersUserId {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "firstName",
+                                "lastName",
+                                "workPosition",
+                                "avatar",
+                                "avatarId",
+                                "gender",
+                                "extranet",
+                                "connector",
+                                "profile",
+                                "externalAuthId",
+                                "status",
+                                "lastActivityDate",
+                                "departments",
+                                "type",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -17978,7 +18246,47 @@ pub mod session {
                         last_activity_date: object.field("lastActivityDate")?,
                         departments: object.field("departments")?,
                         type_: object.field("type")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputUsersUserId {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "firstName", &self.first_name)?;
+                    crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "avatarId", &self.avatar_id)?;
+                    crate::support::opt_entry(&mut map, "gender", &self.gender)?;
+                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
+                    crate::support::opt_entry(&mut map, "connector", &self.connector)?;
+                    crate::support::opt_entry(&mut map, "profile", &self.profile)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "externalAuthId",
+                        &self.external_auth_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "lastActivityDate",
+                        &self.last_activity_date,
+                    )?;
+                    map.serialize_entry("departments", &self.departments)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.users` of `imopenlines.session.history.get`: `object`.
@@ -17989,10 +18297,16 @@ pub mod session {
             pub struct OutputUsers {
                 /// `<userId>`: `object`, optional.
                 ///
-                /// Stands for any key: one entry per key.
+                /// Stands for every key matching `*`: one entry per key.
                 pub user_id: ::std::collections::BTreeMap<
                     ::std::string::String,
                     OutputUsersUserId,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl crate::support::FromValue for OutputUsers {
@@ -18000,7 +18314,22 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { user_id: object.rest()? })
+                    ::std::result::Result::Ok(Self {
+                        user_id: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputUsers {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.user_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.openlines` of `imopenlines.session.history.get`: `object`.
@@ -18011,15 +18340,35 @@ pub mod session {
             pub struct OutputOpenlines {
                 /// `canvoteashead`: `object`, optional.
                 pub canvoteashead: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputOpenlines {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["canvoteashead"], &[])?;
                     ::std::result::Result::Ok(Self {
                         canvoteashead: object.field("canvoteashead")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputOpenlines {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("canvoteashead", &self.canvoteashead)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.userInGroup.<departmentId>` of `imopenlines.session.history.get`: `object`.
@@ -18032,16 +18381,37 @@ pub mod session {
                 pub id: ::std::option::Option<i64>,
                 /// `users`: `array`, optional.
                 pub users: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputUserInGroupDepartmentId {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "users"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         users: object.field("users")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputUserInGroupDepartmentId {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    map.serialize_entry("users", &self.users)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.userInGroup` of `imopenlines.session.history.get`: `object`.
@@ -18052,10 +18422,16 @@ pub mod session {
             pub struct OutputUserInGroup {
                 /// `<departmentId>`: `object`, optional.
                 ///
-                /// Stands for any key: one entry per key.
+                /// Stands for every key matching `*`: one entry per key.
                 pub department_id: ::std::collections::BTreeMap<
                     ::std::string::String,
                     OutputUserInGroupDepartmentId,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl crate::support::FromValue for OutputUserInGroup {
@@ -18064,8 +18440,21 @@ pub mod session {
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        department_id: object.rest()?,
+                        department_id: object.pattern("*")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputUserInGroup {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.department_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.chat.<chatId>` of `imopenlines.session.history.get`: `object`.
@@ -18114,12 +18503,44 @@ pub mod session {
                 pub message_type: ::std::option::Option<::std::string::String>,
                 /// `isNew`: `boolean`, optional.
                 pub is_new: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputChatChatId {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "owner",
+                                "entityType",
+                                "entityId",
+                                "entityData1",
+                                "entityData2",
+                                "entityData3",
+                                "messageCount",
+                                "public",
+                                "muteList",
+                                "managerList",
+                                "dateCreate",
+                                "type",
+                                "entityLink",
+                                "permissions",
+                                "textFieldEnabled",
+                                "backgroundId",
+                                "messageType",
+                                "isNew",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -18141,7 +18562,75 @@ pub mod session {
                         background_id: object.field("backgroundId")?,
                         message_type: object.field("messageType")?,
                         is_new: object.field("isNew")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputChatChatId {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "owner", &self.owner)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityType",
+                        &self.entity_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData1",
+                        &self.entity_data1,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData2",
+                        &self.entity_data2,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entityData3",
+                        &self.entity_data3,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "messageCount",
+                        &self.message_count,
+                    )?;
+                    crate::support::opt_entry(&mut map, "public", &self.public)?;
+                    map.serialize_entry("muteList", &self.mute_list)?;
+                    map.serialize_entry("managerList", &self.manager_list)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "dateCreate",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    map.serialize_entry("entityLink", &self.entity_link)?;
+                    map.serialize_entry("permissions", &self.permissions)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "textFieldEnabled",
+                        &self.text_field_enabled,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "backgroundId",
+                        &self.background_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "messageType",
+                        &self.message_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.chat` of `imopenlines.session.history.get`: `object`.
@@ -18152,10 +18641,16 @@ pub mod session {
             pub struct OutputChat {
                 /// `<chatId>`: `object`, optional.
                 ///
-                /// Stands for any key: one entry per key.
+                /// Stands for every key matching `*`: one entry per key.
                 pub chat_id: ::std::collections::BTreeMap<
                     ::std::string::String,
                     OutputChatChatId,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl crate::support::FromValue for OutputChat {
@@ -18163,7 +18658,22 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { chat_id: object.rest()? })
+                    ::std::result::Result::Ok(Self {
+                        chat_id: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.chat_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.userBlockChat` of `imopenlines.session.history.get`: `object`.
@@ -18174,8 +18684,16 @@ pub mod session {
             pub struct OutputUserBlockChat {
                 /// `<chatId>`: `object`, optional.
                 ///
-                /// Stands for any key: one entry per key.
+                /// Values: `true`, `false`.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
                 pub chat_id: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
@@ -18185,7 +18703,22 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { chat_id: object.rest()? })
+                    ::std::result::Result::Ok(Self {
+                        chat_id: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputUserBlockChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.chat_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.userInChat` of `imopenlines.session.history.get`: `object`.
@@ -18196,10 +18729,16 @@ pub mod session {
             pub struct OutputUserInChat {
                 /// `<chatId>`: `array`, optional.
                 ///
-                /// Stands for any key: one entry per key.
+                /// Stands for every key matching `*`: one entry per key.
                 pub chat_id: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::vec::Vec<::serde_json::Value>,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl crate::support::FromValue for OutputUserInChat {
@@ -18207,7 +18746,22 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { chat_id: object.rest()? })
+                    ::std::result::Result::Ok(Self {
+                        chat_id: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputUserInChat {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.chat_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.files.<fileId>` of `imopenlines.session.history.get`: `object`.
@@ -18256,12 +18810,44 @@ pub mod session {
                 pub isvideonote: ::std::option::Option<bool>,
                 /// `isvoicenote`: `boolean`, optional.
                 pub isvoicenote: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputFilesFileId {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "chatid",
+                                "date",
+                                "type",
+                                "name",
+                                "extension",
+                                "size",
+                                "image",
+                                "status",
+                                "progress",
+                                "authorid",
+                                "authorname",
+                                "urlpreview",
+                                "urlshow",
+                                "urldownload",
+                                "viewerattrs",
+                                "mediaurl",
+                                "istranscribable",
+                                "isvideonote",
+                                "isvoicenote",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chatid: object.field("chatid")?,
@@ -18283,7 +18869,55 @@ pub mod session {
                         istranscribable: object.field("istranscribable")?,
                         isvideonote: object.field("isvideonote")?,
                         isvoicenote: object.field("isvoicenote")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputFilesFileId {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "chatid", &self.chatid)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "extension", &self.extension)?;
+                    crate::support::opt_entry(&mut map, "size", &self.size)?;
+                    map.serialize_entry("image", &self.image)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::opt_entry(&mut map, "progress", &self.progress)?;
+                    crate::support::opt_entry(&mut map, "authorid", &self.authorid)?;
+                    crate::support::opt_entry(&mut map, "authorname", &self.authorname)?;
+                    crate::support::opt_entry(&mut map, "urlpreview", &self.urlpreview)?;
+                    crate::support::opt_entry(&mut map, "urlshow", &self.urlshow)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "urldownload",
+                        &self.urldownload,
+                    )?;
+                    map.serialize_entry("viewerattrs", &self.viewerattrs)?;
+                    crate::support::opt_entry(&mut map, "mediaurl", &self.mediaurl)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "istranscribable",
+                        &self.istranscribable,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isvideonote",
+                        &self.isvideonote,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isvoicenote",
+                        &self.isvoicenote,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.files` of `imopenlines.session.history.get`: `object`.
@@ -18294,10 +18928,16 @@ pub mod session {
             pub struct OutputFiles {
                 /// `<fileId>`: `object`, optional.
                 ///
-                /// Stands for any key: one entry per key.
+                /// Stands for every key matching `*`: one entry per key.
                 pub file_id: ::std::collections::BTreeMap<
                     ::std::string::String,
                     OutputFilesFileId,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
                 >,
             }
             impl crate::support::FromValue for OutputFiles {
@@ -18305,7 +18945,22 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { file_id: object.rest()? })
+                    ::std::result::Result::Ok(Self {
+                        file_id: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputFiles {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.file_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `imopenlines.session.history.get`: `object`.
@@ -18316,10 +18971,14 @@ pub mod session {
             pub struct Output {
                 /// `chatId`: `integer`, optional.
                 pub chat_id: ::std::option::Option<i64>,
-                /// `canJoin`: `string`, optional.
-                pub can_join: ::std::option::Option<::std::string::String>,
-                /// `canVoteHead`: `string`, optional.
-                pub can_vote_head: ::std::option::Option<::std::string::String>,
+                /// `canJoin`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub can_join: ::std::option::Option<bool>,
+                /// `canVoteHead`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub can_vote_head: ::std::option::Option<bool>,
                 /// `sessionId`: `integer`, optional.
                 pub session_id: ::std::option::Option<i64>,
                 /// `sessionVoteHead`: `integer`, optional.
@@ -18348,12 +19007,41 @@ pub mod session {
                 pub user_in_chat: ::std::option::Option<OutputUserInChat>,
                 /// `files`: `object`, optional.
                 pub files: ::std::option::Option<OutputFiles>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "chatId",
+                                "canJoin",
+                                "canVoteHead",
+                                "sessionId",
+                                "sessionVoteHead",
+                                "sessionCommentHead",
+                                "userId",
+                                "message",
+                                "usersMessage",
+                                "users",
+                                "openlines",
+                                "userInGroup",
+                                "woUserInGroup",
+                                "chat",
+                                "userBlockChat",
+                                "userInChat",
+                                "files",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         chat_id: object.field("chatId")?,
                         can_join: object.field("canJoin")?,
@@ -18372,7 +19060,68 @@ pub mod session {
                         user_block_chat: object.field("userBlockChat")?,
                         user_in_chat: object.field("userInChat")?,
                         files: object.field("files")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "canJoin",
+                        &self.can_join.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "canVoteHead",
+                        &self.can_vote_head.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "sessionId", &self.session_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "sessionVoteHead",
+                        &self.session_vote_head,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "sessionCommentHead",
+                        &self.session_comment_head,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "message", &self.message)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "usersMessage",
+                        &self.users_message,
+                    )?;
+                    crate::support::opt_entry(&mut map, "users", &self.users)?;
+                    crate::support::opt_entry(&mut map, "openlines", &self.openlines)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "userInGroup",
+                        &self.user_in_group,
+                    )?;
+                    map.serialize_entry("woUserInGroup", &self.wo_user_in_group)?;
+                    crate::support::opt_entry(&mut map, "chat", &self.chat)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "userBlockChat",
+                        &self.user_block_chat,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "userInChat",
+                        &self.user_in_chat,
+                    )?;
+                    crate::support::opt_entry(&mut map, "files", &self.files)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -18462,8 +19211,10 @@ pub mod session {
         pub struct Pin {
             /// `CHAT_ID`: `integer`, required.
             pub chat_id: i64,
-            /// `ACTIVATE`: `string`, optional.
-            pub activate: ::std::option::Option<::std::string::String>,
+            /// `ACTIVATE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub activate: ::std::option::Option<bool>,
         }
         impl Pin {
             /// The call with its required parameters: `CHAT_ID`.
@@ -18474,10 +19225,7 @@ pub mod session {
                 }
             }
             /// Sets `ACTIVATE`.
-            pub fn activate(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn activate(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.activate = ::std::option::Option::Some(value.into());
                 self
             }
@@ -18490,7 +19238,11 @@ pub mod session {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CHAT_ID", &self.chat_id)?;
-                crate::support::opt_entry(&mut map, "ACTIVATE", &self.activate)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVATE",
+                    &self.activate.map(crate::support::yes_no),
+                )?;
                 map.end()
             }
         }
@@ -18766,15 +19518,35 @@ pub mod session {
         pub struct Output {
             /// `chatId`: `integer`, optional.
             pub chat_id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["chatId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     chat_id: object.field("chatId")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Open {

@@ -24,9 +24,7 @@ pub mod block {
         /// `content`: `string`, required.
         pub content: ::std::string::String,
         /// `preventHistory`: `boolean`, optional.
-        ///
-        /// Values: `true`, `false`.
-        pub prevent_history: ::std::option::Option<addcard::PreventHistory>,
+        pub prevent_history: ::std::option::Option<bool>,
     }
     impl Addcard {
         /// The call with its required parameters: `lid`, `block`, `selector`, `content`.
@@ -56,7 +54,7 @@ pub mod block {
         /// Sets `preventHistory`.
         pub fn prevent_history(
             mut self,
-            value: impl ::std::convert::Into<addcard::PreventHistory>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
@@ -121,9 +119,7 @@ pub mod block {
         /// Values: `a`, `about-us`, `Section_A`, `faq.v2`, `Tab:1`.
         pub data: change_anchor::DataParam,
         /// `preventHistory`: `boolean`, optional.
-        ///
-        /// Values: `true`, `false`.
-        pub prevent_history: ::std::option::Option<change_anchor::PreventHistory>,
+        pub prevent_history: ::std::option::Option<bool>,
     }
     impl ChangeAnchor {
         /// The call with its required parameters: `lid`, `block`, `data`.
@@ -151,7 +147,7 @@ pub mod block {
         /// Sets `preventHistory`.
         pub fn prevent_history(
             mut self,
-            value: impl ::std::convert::Into<change_anchor::PreventHistory>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
@@ -301,9 +297,7 @@ pub mod block {
         /// `selector`: `string`, required.
         pub selector: ::std::string::String,
         /// `preventHistory`: `boolean`, optional.
-        ///
-        /// Values: `true`, `false`.
-        pub prevent_history: ::std::option::Option<clonecard::PreventHistory>,
+        pub prevent_history: ::std::option::Option<bool>,
     }
     impl Clonecard {
         /// The call with its required parameters: `lid`, `block`, `selector`.
@@ -331,7 +325,7 @@ pub mod block {
         /// Sets `preventHistory`.
         pub fn prevent_history(
             mut self,
-            value: impl ::std::convert::Into<clonecard::PreventHistory>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
@@ -504,9 +498,7 @@ pub mod block {
         /// `block`: `integer`, required.
         pub block: i64,
         /// `editMode`: `boolean`, optional.
-        ///
-        /// Values: `true`, `false`.
-        pub edit_mode: ::std::option::Option<getcontent::EditMode>,
+        pub edit_mode: ::std::option::Option<bool>,
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<getcontent::Params>,
     }
@@ -533,10 +525,7 @@ pub mod block {
             self
         }
         /// Sets `editMode`.
-        pub fn edit_mode(
-            mut self,
-            value: impl ::std::convert::Into<getcontent::EditMode>,
-        ) -> Self {
+        pub fn edit_mode(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.edit_mode = ::std::option::Option::Some(value.into());
             self
         }
@@ -859,9 +848,7 @@ pub mod block {
         /// `selector`: `string`, required.
         pub selector: ::std::string::String,
         /// `preventHistory`: `boolean`, optional.
-        ///
-        /// Values: `true`, `false`.
-        pub prevent_history: ::std::option::Option<removecard::PreventHistory>,
+        pub prevent_history: ::std::option::Option<bool>,
     }
     impl Removecard {
         /// The call with its required parameters: `lid`, `block`, `selector`.
@@ -889,7 +876,7 @@ pub mod block {
         /// Sets `preventHistory`.
         pub fn prevent_history(
             mut self,
-            value: impl ::std::convert::Into<removecard::PreventHistory>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.prevent_history = ::std::option::Option::Some(value.into());
             self
@@ -1389,6 +1376,8 @@ pub mod block {
         /// `params`: `object`, optional.
         pub params: ::std::option::Option<uploadfile::Params>,
         /// `temp`: `boolean | integer`, optional.
+        ///
+        /// Values: `true`, `false`.
         pub temp: ::std::option::Option<::serde_json::Value>,
     }
     impl Uploadfile {
@@ -1500,18 +1489,6 @@ pub mod block {
             "BLOCK_NOT_FOUND", CardNotFound = "CARD_NOT_FOUND" }
         );
         error_code!(Error);
-        /// Allowed values of `params.preventHistory` in `landing.block.addcard`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PreventHistory {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PreventHistory { True = "true", False = "false" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Addcard {
@@ -1570,18 +1547,6 @@ pub mod block {
             DataParam { A = "a", AboutUs = "about-us", SectionA = "Section_A", FaqV2 =
             "faq.v2", Tab1 = "Tab:1" }
         );
-        /// Allowed values of `params.preventHistory` in `landing.block.changeAnchor`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PreventHistory {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PreventHistory { True = "true", False = "false" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::ChangeAnchor {
@@ -1630,7 +1595,7 @@ pub mod block {
         pub struct DataParam {
             /// `<selector>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub selector: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
@@ -1670,7 +1635,9 @@ pub mod block {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { selector: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    selector: object.pattern("*")?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -1712,18 +1679,6 @@ pub mod block {
             "BLOCK_NOT_FOUND", CardNotFound = "CARD_NOT_FOUND" }
         );
         error_code!(Error);
-        /// Allowed values of `params.preventHistory` in `landing.block.clonecard`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PreventHistory {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PreventHistory { True = "true", False = "false" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Clonecard {
@@ -1797,6 +1752,8 @@ pub mod block {
         #[non_exhaustive]
         pub struct Params {
             /// `edit_mode`: `boolean | integer`, optional.
+            ///
+            /// Values: `true`, `false`.
             pub edit_mode: ::std::option::Option<::serde_json::Value>,
             /// `deleted`: `boolean | integer`, optional.
             pub deleted: ::std::option::Option<::serde_json::Value>,
@@ -1895,12 +1852,36 @@ pub mod block {
             pub designer_mode: ::std::option::Option<::std::string::String>,
             /// `FAVORITE_META`: `string`, optional.
             pub favorite_meta: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputMeta {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "LID",
+                            "CREATED_BY_ID",
+                            "DATE_CREATE",
+                            "MODIFIED_BY_ID",
+                            "DATE_MODIFY",
+                            "SITE_TYPE",
+                            "LANDING_TITLE",
+                            "LANDING_TPL_CODE",
+                            "SITE_TPL_CODE",
+                            "XML_ID",
+                            "DESIGNER_MODE",
+                            "FAVORITE_META",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     lid: object.field("LID")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
@@ -1914,7 +1895,59 @@ pub mod block {
                     xml_id: object.field("XML_ID")?,
                     designer_mode: object.field("DESIGNER_MODE")?,
                     favorite_meta: object.field("FAVORITE_META")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputMeta {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "LID", &self.lid)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(&mut map, "SITE_TYPE", &self.site_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_TITLE",
+                    &self.landing_title,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_TPL_CODE",
+                    &self.landing_tpl_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TPL_CODE",
+                    &self.site_tpl_code,
+                )?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DESIGNER_MODE",
+                    &self.designer_mode,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "FAVORITE_META",
+                    &self.favorite_meta,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.block.getbyid`: `object`.
@@ -1941,12 +1974,33 @@ pub mod block {
             pub css: ::std::vec::Vec<::std::string::String>,
             /// `js`: `string[]`, optional.
             pub js: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "lid",
+                            "code",
+                            "name",
+                            "active",
+                            "meta",
+                            "content",
+                            "css",
+                            "js",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     lid: object.field("lid")?,
@@ -1957,7 +2011,28 @@ pub mod block {
                     content: object.field("content")?,
                     css: object.field("css")?,
                     js: object.field("js")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "lid", &self.lid)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "meta", &self.meta)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                map.serialize_entry("css", &self.css)?;
+                map.serialize_entry("js", &self.js)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Getbyid {
@@ -1994,42 +2069,6 @@ pub mod block {
             "BLOCK_NOT_FOUND" }
         );
         error_code!(Error);
-        /// Allowed values of `params.editMode` in `landing.block.getcontent`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum EditMode {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(EditMode { True = "true", False = "false" });
-        /// Allowed values of `params.params.wrapper_show` in `landing.block.getcontent`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsWrapperShow {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsWrapperShow { True = "true", False = "false" });
-        /// Allowed values of `params.params.force_unactive` in `landing.block.getcontent`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParamsForceUnactive {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParamsForceUnactive { True = "true", False = "false" });
         /// The object `params.params` of `landing.block.getcontent`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
@@ -2037,13 +2076,9 @@ pub mod block {
         #[non_exhaustive]
         pub struct Params {
             /// `wrapper_show`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub wrapper_show: ::std::option::Option<ParamsWrapperShow>,
+            pub wrapper_show: ::std::option::Option<bool>,
             /// `force_unactive`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub force_unactive: ::std::option::Option<ParamsForceUnactive>,
+            pub force_unactive: ::std::option::Option<bool>,
         }
         impl Params {
             /// The object; every parameter is optional.
@@ -2056,7 +2091,7 @@ pub mod block {
             /// Sets `wrapper_show`.
             pub fn wrapper_show(
                 mut self,
-                value: impl ::std::convert::Into<ParamsWrapperShow>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.wrapper_show = ::std::option::Option::Some(value.into());
                 self
@@ -2064,7 +2099,7 @@ pub mod block {
             /// Sets `force_unactive`.
             pub fn force_unactive(
                 mut self,
-                value: impl ::std::convert::Into<ParamsForceUnactive>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.force_unactive = ::std::option::Option::Some(value.into());
                 self
@@ -2160,12 +2195,41 @@ pub mod block {
             pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
             /// `requiredUserAction`: `array`, optional.
             pub required_user_action: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "sections",
+                            "active",
+                            "access",
+                            "anchor",
+                            "php",
+                            "designed",
+                            "repoId",
+                            "content",
+                            "content_ext",
+                            "css",
+                            "js",
+                            "assetStrings",
+                            "lang",
+                            "manifest",
+                            "dynamicParams",
+                            "requiredUserAction",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     sections: object.field("sections")?,
@@ -2184,7 +2248,36 @@ pub mod block {
                     manifest: object.field("manifest")?,
                     dynamic_params: object.field("dynamicParams")?,
                     required_user_action: object.field("requiredUserAction")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "sections", &self.sections)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "access", &self.access)?;
+                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
+                crate::support::opt_entry(&mut map, "php", &self.php)?;
+                crate::support::opt_entry(&mut map, "designed", &self.designed)?;
+                crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
+                map.serialize_entry("css", &self.css)?;
+                map.serialize_entry("js", &self.js)?;
+                map.serialize_entry("assetStrings", &self.asset_strings)?;
+                map.serialize_entry("lang", &self.lang)?;
+                map.serialize_entry("manifest", &self.manifest)?;
+                map.serialize_entry("dynamicParams", &self.dynamic_params)?;
+                map.serialize_entry("requiredUserAction", &self.required_user_action)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Getcontent {
@@ -2230,6 +2323,8 @@ pub mod block {
         #[non_exhaustive]
         pub struct Params {
             /// `edit_mode`: `boolean | integer`, optional.
+            ///
+            /// Values: `true`, `false`.
             pub edit_mode: ::std::option::Option<::serde_json::Value>,
             /// `deleted`: `boolean | integer`, optional.
             pub deleted: ::std::option::Option<::serde_json::Value>,
@@ -2324,12 +2419,34 @@ pub mod block {
             pub site_tpl_code: ::std::option::Option<::std::string::String>,
             /// `XML_ID`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for ItemMeta {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "LID",
+                            "CREATED_BY_ID",
+                            "DATE_CREATE",
+                            "MODIFIED_BY_ID",
+                            "DATE_MODIFY",
+                            "SITE_TYPE",
+                            "LANDING_TITLE",
+                            "LANDING_TPL_CODE",
+                            "SITE_TPL_CODE",
+                            "XML_ID",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     lid: object.field("LID")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
@@ -2341,7 +2458,49 @@ pub mod block {
                     landing_tpl_code: object.field("LANDING_TPL_CODE")?,
                     site_tpl_code: object.field("SITE_TPL_CODE")?,
                     xml_id: object.field("XML_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for ItemMeta {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "LID", &self.lid)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(&mut map, "SITE_TYPE", &self.site_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_TITLE",
+                    &self.landing_title,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_TPL_CODE",
+                    &self.landing_tpl_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TPL_CODE",
+                    &self.site_tpl_code,
+                )?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.block.getlist`: `object[]`.
@@ -2368,12 +2527,33 @@ pub mod block {
             pub css: ::std::vec::Vec<::std::string::String>,
             /// `js`: `string[]`, optional.
             pub js: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "lid",
+                            "code",
+                            "name",
+                            "active",
+                            "meta",
+                            "content",
+                            "css",
+                            "js",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     lid: object.field("lid")?,
@@ -2384,7 +2564,28 @@ pub mod block {
                     content: object.field("content")?,
                     css: object.field("css")?,
                     js: object.field("js")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "lid", &self.lid)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "meta", &self.meta)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                map.serialize_entry("css", &self.css)?;
+                map.serialize_entry("js", &self.js)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -2429,6 +2630,8 @@ pub mod block {
         #[non_exhaustive]
         pub struct Params {
             /// `edit_mode`: `boolean | integer`, optional.
+            ///
+            /// Values: `true`, `false`.
             pub edit_mode: ::std::option::Option<::serde_json::Value>,
         }
         impl Params {
@@ -2485,18 +2688,41 @@ pub mod block {
             pub dynamic: ::std::option::Option<bool>,
             /// `subtype`: `string | string[]`, optional.
             pub subtype: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputBlock {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["name", "section", "dynamic", "subtype"], &[])?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
                     section: object.field("section")?,
                     dynamic: object.field("dynamic")?,
                     subtype: object.field("subtype")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputBlock {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("section", &self.section)?;
+                crate::support::opt_entry(&mut map, "dynamic", &self.dynamic)?;
+                map.serialize_entry("subtype", &self.subtype)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.assets` of `landing.block.getmanifest`: `object`.
@@ -2515,19 +2741,43 @@ pub mod block {
             pub class: ::std::vec::Vec<::std::string::String>,
             /// `callbacks`: `array`, optional.
             pub callbacks: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputAssets {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["css", "js", "ext", "class", "callbacks"], &[])?;
                 ::std::result::Result::Ok(Self {
                     css: object.field("css")?,
                     js: object.field("js")?,
                     ext: object.field("ext")?,
                     class: object.field("class")?,
                     callbacks: object.field("callbacks")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputAssets {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("css", &self.css)?;
+                map.serialize_entry("js", &self.js)?;
+                map.serialize_entry("ext", &self.ext)?;
+                map.serialize_entry("class", &self.class)?;
+                map.serialize_entry("callbacks", &self.callbacks)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.block.getmanifest`: `object`.
@@ -2560,12 +2810,36 @@ pub mod block {
             pub timestamp: ::std::option::Option<i64>,
             /// `callbacks`: `object`, optional.
             pub callbacks: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "block",
+                            "cards",
+                            "nodes",
+                            "attrs",
+                            "menu",
+                            "style",
+                            "namespace",
+                            "code",
+                            "preview",
+                            "assets",
+                            "timestamp",
+                            "callbacks",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     block: object.field("block")?,
                     cards: object.field("cards")?,
@@ -2579,7 +2853,31 @@ pub mod block {
                     assets: object.field("assets")?,
                     timestamp: object.field("timestamp")?,
                     callbacks: object.field("callbacks")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "block", &self.block)?;
+                map.serialize_entry("cards", &self.cards)?;
+                map.serialize_entry("nodes", &self.nodes)?;
+                map.serialize_entry("attrs", &self.attrs)?;
+                map.serialize_entry("menu", &self.menu)?;
+                map.serialize_entry("style", &self.style)?;
+                crate::support::opt_entry(&mut map, "namespace", &self.namespace)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "preview", &self.preview)?;
+                crate::support::opt_entry(&mut map, "assets", &self.assets)?;
+                crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
+                map.serialize_entry("callbacks", &self.callbacks)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Getmanifest {
@@ -2630,12 +2928,23 @@ pub mod block {
             pub assets: ::serde_json::Value,
             /// `menu`: `object | array`, optional.
             pub menu: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["block", "cards", "nodes", "style", "attrs", "assets", "menu"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     block: object.field("block")?,
                     cards: object.field("cards")?,
@@ -2644,7 +2953,26 @@ pub mod block {
                     attrs: object.field("attrs")?,
                     assets: object.field("assets")?,
                     menu: object.field("menu")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("block", &self.block)?;
+                map.serialize_entry("cards", &self.cards)?;
+                map.serialize_entry("nodes", &self.nodes)?;
+                map.serialize_entry("style", &self.style)?;
+                map.serialize_entry("attrs", &self.attrs)?;
+                map.serialize_entry("assets", &self.assets)?;
+                map.serialize_entry("menu", &self.menu)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | array`.
@@ -2715,12 +3043,42 @@ pub mod block {
             pub favorite: ::std::option::Option<bool>,
             /// `favoriteMy`: `boolean`, optional.
             pub favorite_my: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataItems {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "name",
+                            "namespace",
+                            "new",
+                            "version",
+                            "type",
+                            "section",
+                            "system",
+                            "description",
+                            "preview",
+                            "restricted",
+                            "repo_id",
+                            "app_code",
+                            "only_for_license",
+                            "app_expired",
+                            "requires_updates",
+                            "favorite",
+                            "favoriteMy",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -2740,7 +3098,45 @@ pub mod block {
                     requires_updates: object.field("requires_updates")?,
                     favorite: object.field("favorite")?,
                     favorite_my: object.field("favoriteMy")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataItems {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "namespace", &self.namespace)?;
+                crate::support::opt_entry(&mut map, "new", &self.new)?;
+                crate::support::opt_entry(&mut map, "version", &self.version)?;
+                map.serialize_entry("type", &self.type_)?;
+                map.serialize_entry("section", &self.section)?;
+                crate::support::opt_entry(&mut map, "system", &self.system)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "preview", &self.preview)?;
+                crate::support::opt_entry(&mut map, "restricted", &self.restricted)?;
+                crate::support::opt_entry(&mut map, "repo_id", &self.repo_id)?;
+                crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "only_for_license",
+                    &self.only_for_license,
+                )?;
+                crate::support::opt_entry(&mut map, "app_expired", &self.app_expired)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "requires_updates",
+                    &self.requires_updates,
+                )?;
+                crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+                crate::support::opt_entry(&mut map, "favoriteMy", &self.favorite_my)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.block.getrepository`: `object | boolean`.
@@ -2765,12 +3161,32 @@ pub mod block {
             pub app_code: ::std::option::Option<::std::string::String>,
             /// `items`: `object`, optional.
             pub items: ::std::option::Option<DataItems>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "name",
+                            "meta",
+                            "new",
+                            "type",
+                            "specialType",
+                            "separator",
+                            "app_code",
+                            "items",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
                     meta: object.field("meta")?,
@@ -2780,7 +3196,27 @@ pub mod block {
                     separator: object.field("separator")?,
                     app_code: object.field("app_code")?,
                     items: object.field("items")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("meta", &self.meta)?;
+                crate::support::opt_entry(&mut map, "new", &self.new)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "specialType", &self.special_type)?;
+                crate::support::opt_entry(&mut map, "separator", &self.separator)?;
+                crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "items", &self.items)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | boolean`.
@@ -2821,18 +3257,6 @@ pub mod block {
             "BLOCK_NOT_FOUND", CardNotFound = "CARD_NOT_FOUND" }
         );
         error_code!(Error);
-        /// Allowed values of `params.preventHistory` in `landing.block.removecard`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum PreventHistory {
-            /// `true`
-            True,
-            /// `false`
-            False,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(PreventHistory { True = "true", False = "false" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Removecard {
@@ -2961,7 +3385,7 @@ pub mod block {
         pub struct DataParamCardSelectorFromManifestCardsValues {
             /// `<node selector>@<position>`: `string | object | array`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*@*`: one entry per key.
             pub node_selector_position: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::serde_json::Value,
@@ -3002,7 +3426,7 @@ pub mod block {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    node_selector_position: object.rest()?,
+                    node_selector_position: object.pattern("*@*")?,
                 })
             }
         }
@@ -3090,7 +3514,7 @@ pub mod block {
         pub struct DataParam {
             /// `<card selector from manifest.cards>`: `object`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub card_selector_from_manifest_cards: ::std::collections::BTreeMap<
                 ::std::string::String,
                 DataParamCardSelectorFromManifestCards,
@@ -3134,7 +3558,7 @@ pub mod block {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    card_selector_from_manifest_cards: object.rest()?,
+                    card_selector_from_manifest_cards: object.pattern("*")?,
                 })
             }
         }
@@ -3302,7 +3726,7 @@ pub mod block {
         pub struct DataParam {
             /// `<selector>`: `object`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub selector: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::serde_json::Value,
@@ -3342,7 +3766,9 @@ pub mod block {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { selector: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    selector: object.pattern("*")?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -3432,7 +3858,7 @@ pub mod block {
         pub struct DataParam {
             /// `<selector>`: `string | object | array`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub selector: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::serde_json::Value,
@@ -3472,7 +3898,9 @@ pub mod block {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { selector: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    selector: object.pattern("*")?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -3636,16 +4064,37 @@ pub mod block {
             pub id: ::std::option::Option<i64>,
             /// `src`: `string`, optional.
             pub src: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["id", "src"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     src: object.field("src")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "src", &self.src)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Uploadfile {
@@ -4003,8 +4452,10 @@ pub mod demos {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string | null`, optional.
@@ -4017,8 +4468,10 @@ pub mod demos {
             ///
             /// Values: `S`, `P`.
             pub tpl_type: ::std::option::Option<ParamsFilterTplType>,
-            /// `SHOW_IN_LIST`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `SHOW_IN_LIST`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `PREVIEW_URL`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
             /// `PREVIEW`: `string`, optional.
@@ -4093,10 +4546,7 @@ pub mod demos {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -4135,7 +4585,7 @@ pub mod demos {
             /// Sets `SHOW_IN_LIST`.
             pub fn show_in_list(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
@@ -4239,12 +4689,20 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
-                crate::support::opt_entry(&mut map, "SHOW_IN_LIST", &self.show_in_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SHOW_IN_LIST",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
                 crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
                 crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
@@ -4348,8 +4806,10 @@ pub mod demos {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string | null`, optional.
@@ -4362,8 +4822,10 @@ pub mod demos {
             ///
             /// Values: `S`, `P`.
             pub tpl_type: ::std::option::Option<ParamsOrderTplType>,
-            /// `SHOW_IN_LIST`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `SHOW_IN_LIST`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `PREVIEW_URL`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
             /// `PREVIEW`: `string`, optional.
@@ -4438,10 +4900,7 @@ pub mod demos {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -4480,7 +4939,7 @@ pub mod demos {
             /// Sets `SHOW_IN_LIST`.
             pub fn show_in_list(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
@@ -4584,12 +5043,20 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
-                crate::support::opt_entry(&mut map, "SHOW_IN_LIST", &self.show_in_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SHOW_IN_LIST",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
                 crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
                 crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
@@ -4693,8 +5160,10 @@ pub mod demos {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string | null`, optional.
@@ -4707,8 +5176,10 @@ pub mod demos {
             ///
             /// Values: `S`, `P`.
             pub tpl_type: ::std::option::Option<ParamsGroupTplType>,
-            /// `SHOW_IN_LIST`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `SHOW_IN_LIST`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `PREVIEW_URL`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
             /// `PREVIEW`: `string`, optional.
@@ -4783,10 +5254,7 @@ pub mod demos {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -4825,7 +5293,7 @@ pub mod demos {
             /// Sets `SHOW_IN_LIST`.
             pub fn show_in_list(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
@@ -4929,12 +5397,20 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
-                crate::support::opt_entry(&mut map, "SHOW_IN_LIST", &self.show_in_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SHOW_IN_LIST",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
                 crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
                 crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
@@ -5154,8 +5630,10 @@ pub mod demos {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `TITLE`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string | null`, optional.
@@ -5168,8 +5646,10 @@ pub mod demos {
             ///
             /// Values: `S`, `P`.
             pub tpl_type: ::std::option::Option<ItemTplType>,
-            /// `SHOW_IN_LIST`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `SHOW_IN_LIST`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `PREVIEW_URL`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
             /// `PREVIEW`: `string`, optional.
@@ -5192,12 +5672,44 @@ pub mod demos {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "XML_ID",
+                            "APP_CODE",
+                            "ACTIVE",
+                            "TITLE",
+                            "DESCRIPTION",
+                            "TYPE",
+                            "TPL_TYPE",
+                            "SHOW_IN_LIST",
+                            "PREVIEW_URL",
+                            "PREVIEW",
+                            "PREVIEW2X",
+                            "PREVIEW3X",
+                            "MANIFEST",
+                            "LANG",
+                            "SITE_TEMPLATE_ID",
+                            "CREATED_BY_ID",
+                            "MODIFIED_BY_ID",
+                            "DATE_CREATE",
+                            "DATE_MODIFY",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     xml_id: object.field("XML_ID")?,
@@ -5219,7 +5731,59 @@ pub mod demos {
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SHOW_IN_LIST",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
+                crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
+                map.serialize_entry("MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TEMPLATE_ID",
+                    &self.site_template_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -5334,8 +5898,10 @@ pub mod demos {
             pub preview3x: ::std::option::Option<::std::string::String>,
             /// `preview_url`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
-            /// `show_in_list`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `show_in_list`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `section`: `string[]`, optional.
@@ -5500,7 +6066,7 @@ pub mod demos {
             /// Sets `show_in_list`.
             pub fn show_in_list(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
@@ -5644,7 +6210,11 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
                 crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
                 crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-                crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "show_in_list",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "section", &self.section)?;
                 crate::support::opt_entry(&mut map, "parent", &self.parent)?;
@@ -6010,8 +6580,10 @@ pub mod demos {
             pub preview3x: ::std::option::Option<::std::string::String>,
             /// `preview_url`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
-            /// `show_in_list`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `show_in_list`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `section`: `string[]`, optional.
@@ -6042,12 +6614,52 @@ pub mod demos {
             pub encoded: ::std::option::Option<bool>,
             /// `charset`: `string`, optional.
             pub charset: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataData {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "code",
+                            "name",
+                            "type",
+                            "description",
+                            "active",
+                            "publication",
+                            "singleton",
+                            "lock_delete",
+                            "preview",
+                            "preview2x",
+                            "preview3x",
+                            "preview_url",
+                            "show_in_list",
+                            "sort",
+                            "section",
+                            "parent",
+                            "disable_import",
+                            "is_webform_page",
+                            "fields",
+                            "items",
+                            "layout",
+                            "folders",
+                            "syspages",
+                            "master_pages",
+                            "version",
+                            "old_id",
+                            "encoded",
+                            "charset",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     name: object.field("name")?,
@@ -6077,7 +6689,59 @@ pub mod demos {
                     old_id: object.field("old_id")?,
                     encoded: object.field("encoded")?,
                     charset: object.field("charset")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataData {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "publication", &self.publication)?;
+                crate::support::opt_entry(&mut map, "singleton", &self.singleton)?;
+                crate::support::opt_entry(&mut map, "lock_delete", &self.lock_delete)?;
+                crate::support::opt_entry(&mut map, "preview", &self.preview)?;
+                crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
+                crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
+                crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "show_in_list",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                map.serialize_entry("section", &self.section)?;
+                crate::support::opt_entry(&mut map, "parent", &self.parent)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "disable_import",
+                    &self.disable_import,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "is_webform_page",
+                    &self.is_webform_page,
+                )?;
+                map.serialize_entry("fields", &self.fields)?;
+                map.serialize_entry("items", &self.items)?;
+                map.serialize_entry("layout", &self.layout)?;
+                map.serialize_entry("folders", &self.folders)?;
+                map.serialize_entry("syspages", &self.syspages)?;
+                map.serialize_entry("master_pages", &self.master_pages)?;
+                crate::support::opt_entry(&mut map, "version", &self.version)?;
+                crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
+                crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
+                crate::support::opt_entry(&mut map, "charset", &self.charset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.demos.getPageList`: `object | array`.
@@ -6120,12 +6784,41 @@ pub mod demos {
             pub rest: ::std::option::Option<i64>,
             /// `DATA`: `object | array`, optional.
             pub data: ::std::option::Option<DataData>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "XML_ID",
+                            "TYPE",
+                            "TITLE",
+                            "ACTIVE",
+                            "PUBLICATION",
+                            "LOCK_DELETE",
+                            "AVAILABLE",
+                            "SINGLETON",
+                            "SECTION",
+                            "DESCRIPTION",
+                            "PREVIEW",
+                            "PREVIEW2X",
+                            "PREVIEW3X",
+                            "APP_CODE",
+                            "REST",
+                            "DATA",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     xml_id: object.field("XML_ID")?,
@@ -6144,7 +6837,36 @@ pub mod demos {
                     app_code: object.field("APP_CODE")?,
                     rest: object.field("REST")?,
                     data: object.field("DATA")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                map.serialize_entry("TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "PUBLICATION", &self.publication)?;
+                crate::support::opt_entry(&mut map, "LOCK_DELETE", &self.lock_delete)?;
+                crate::support::opt_entry(&mut map, "AVAILABLE", &self.available)?;
+                crate::support::opt_entry(&mut map, "SINGLETON", &self.singleton)?;
+                map.serialize_entry("SECTION", &self.section)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
+                crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "REST", &self.rest)?;
+                crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | array`.
@@ -6257,8 +6979,10 @@ pub mod demos {
             pub preview3x: ::std::option::Option<::std::string::String>,
             /// `preview_url`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
-            /// `show_in_list`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `show_in_list`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `fields`: `object`, optional.
@@ -6402,7 +7126,7 @@ pub mod demos {
             /// Sets `show_in_list`.
             pub fn show_in_list(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
@@ -6509,7 +7233,11 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
                 crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
                 crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-                crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "show_in_list",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
                 crate::support::opt_entry(&mut map, "fields", &self.fields)?;
                 crate::support::opt_entry(&mut map, "items", &self.items)?;
@@ -6856,8 +7584,10 @@ pub mod demos {
             pub preview3x: ::std::option::Option<::std::string::String>,
             /// `preview_url`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
-            /// `show_in_list`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `show_in_list`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `fields`: `object`, optional.
@@ -6880,12 +7610,47 @@ pub mod demos {
             pub encoded: ::std::option::Option<bool>,
             /// `charset`: `string`, optional.
             pub charset: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataData {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "code",
+                            "name",
+                            "type",
+                            "description",
+                            "active",
+                            "singleton",
+                            "lock_delete",
+                            "preview",
+                            "preview2x",
+                            "preview3x",
+                            "preview_url",
+                            "show_in_list",
+                            "sort",
+                            "fields",
+                            "items",
+                            "layout",
+                            "folders",
+                            "syspages",
+                            "master_pages",
+                            "version",
+                            "old_id",
+                            "encoded",
+                            "charset",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     name: object.field("name")?,
@@ -6910,7 +7675,46 @@ pub mod demos {
                     old_id: object.field("old_id")?,
                     encoded: object.field("encoded")?,
                     charset: object.field("charset")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataData {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                map.serialize_entry("type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "singleton", &self.singleton)?;
+                crate::support::opt_entry(&mut map, "lock_delete", &self.lock_delete)?;
+                crate::support::opt_entry(&mut map, "preview", &self.preview)?;
+                crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
+                crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
+                crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "show_in_list",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                map.serialize_entry("fields", &self.fields)?;
+                map.serialize_entry("items", &self.items)?;
+                map.serialize_entry("layout", &self.layout)?;
+                map.serialize_entry("folders", &self.folders)?;
+                map.serialize_entry("syspages", &self.syspages)?;
+                map.serialize_entry("master_pages", &self.master_pages)?;
+                crate::support::opt_entry(&mut map, "version", &self.version)?;
+                crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
+                crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
+                crate::support::opt_entry(&mut map, "charset", &self.charset)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.demos.getSiteList`: `object | array`.
@@ -6953,12 +7757,41 @@ pub mod demos {
             pub rest: ::std::option::Option<i64>,
             /// `DATA`: `object | array`, optional.
             pub data: ::std::option::Option<DataData>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "XML_ID",
+                            "TYPE",
+                            "TITLE",
+                            "ACTIVE",
+                            "PUBLICATION",
+                            "LOCK_DELETE",
+                            "AVAILABLE",
+                            "SINGLETON",
+                            "SECTION",
+                            "DESCRIPTION",
+                            "PREVIEW",
+                            "PREVIEW2X",
+                            "PREVIEW3X",
+                            "APP_CODE",
+                            "REST",
+                            "DATA",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     xml_id: object.field("XML_ID")?,
@@ -6977,7 +7810,36 @@ pub mod demos {
                     app_code: object.field("APP_CODE")?,
                     rest: object.field("REST")?,
                     data: object.field("DATA")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                map.serialize_entry("TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "PUBLICATION", &self.publication)?;
+                crate::support::opt_entry(&mut map, "LOCK_DELETE", &self.lock_delete)?;
+                crate::support::opt_entry(&mut map, "AVAILABLE", &self.available)?;
+                crate::support::opt_entry(&mut map, "SINGLETON", &self.singleton)?;
+                map.serialize_entry("SECTION", &self.section)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
+                crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "REST", &self.rest)?;
+                crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | array`.
@@ -7259,8 +8121,10 @@ pub mod demos {
             pub preview3x: ::std::option::Option<::std::string::String>,
             /// `preview_url`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
-            /// `show_in_list`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `show_in_list`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
         }
         impl DataParamItems {
             /// The object with its required parameters: `code`.
@@ -7387,7 +8251,7 @@ pub mod demos {
             /// Sets `show_in_list`.
             pub fn show_in_list(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
@@ -7414,7 +8278,11 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
                 crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
                 crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-                crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "show_in_list",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
                 map.end()
             }
         }
@@ -7485,8 +8353,10 @@ pub mod demos {
             pub preview3x: ::std::option::Option<::std::string::String>,
             /// `preview_url`: `string`, optional.
             pub preview_url: ::std::option::Option<::std::string::String>,
-            /// `show_in_list`: `string`, optional.
-            pub show_in_list: ::std::option::Option<::std::string::String>,
+            /// `show_in_list`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub show_in_list: ::std::option::Option<bool>,
             /// `syspages`: `array | object`, optional.
             pub syspages: ::std::option::Option<::serde_json::Value>,
             /// `version`: `integer`, optional.
@@ -7631,7 +8501,7 @@ pub mod demos {
             /// Sets `show_in_list`.
             pub fn show_in_list(
                 mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.show_in_list = ::std::option::Option::Some(value.into());
                 self
@@ -7672,7 +8542,11 @@ pub mod demos {
                 crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
                 crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
                 crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-                crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "show_in_list",
+                    &self.show_in_list.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "syspages", &self.syspages)?;
                 crate::support::opt_entry(&mut map, "version", &self.version)?;
                 map.end()
@@ -9781,30 +10655,6 @@ pub mod landing {
             WrongCodeFormat = "WRONG_CODE_FORMAT" }
         );
         error_code!(Error);
-        /// Allowed values of `params.fields.SITEMAP` in `landing.landing.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsSitemap {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsSitemap { Y = "Y", N = "N" });
-        /// Allowed values of `params.fields.FOLDER` in `landing.landing.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsFolder {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsFolder { Y = "Y", N = "N" });
         /// The object `params.fields` of `landing.landing.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html>
@@ -9821,14 +10671,14 @@ pub mod landing {
             pub description: ::std::option::Option<::std::string::String>,
             /// `XML_ID`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `SITEMAP`: `string`, optional.
+            /// `SITEMAP`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub sitemap: ::std::option::Option<FieldsSitemap>,
-            /// `FOLDER`: `string`, optional.
+            pub sitemap: ::std::option::Option<bool>,
+            /// `FOLDER`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub folder: ::std::option::Option<FieldsFolder>,
+            pub folder: ::std::option::Option<bool>,
             /// `FOLDER_ID`: `integer`, optional.
             pub folder_id: ::std::option::Option<i64>,
             /// `TPL_ID`: `integer`, optional.
@@ -9886,18 +10736,12 @@ pub mod landing {
                 self
             }
             /// Sets `SITEMAP`.
-            pub fn sitemap(
-                mut self,
-                value: impl ::std::convert::Into<FieldsSitemap>,
-            ) -> Self {
+            pub fn sitemap(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.sitemap = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `FOLDER`.
-            pub fn folder(
-                mut self,
-                value: impl ::std::convert::Into<FieldsFolder>,
-            ) -> Self {
+            pub fn folder(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.folder = ::std::option::Option::Some(value.into());
                 self
             }
@@ -9945,8 +10789,16 @@ pub mod landing {
                 crate::support::opt_entry(&mut map, "CODE", &self.code)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "SITEMAP", &self.sitemap)?;
-                crate::support::opt_entry(&mut map, "FOLDER", &self.folder)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITEMAP",
+                    &self.sitemap.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "FOLDER",
+                    &self.folder.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
                 crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
                 crate::support::opt_entry(
@@ -10092,18 +10944,6 @@ pub mod landing {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(FieldsPrepareBlocksData);
-        /// Allowed values of `params.fields.ADD_IN_MENU` in `landing.landing.addByTemplate`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsAddInMenu {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsAddInMenu { Y = "Y", N = "N" });
         /// The object `params.fields` of `landing.landing.addByTemplate`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add-by-template.html>
@@ -10124,10 +10964,10 @@ pub mod landing {
             pub prepare_blocks: ::std::option::Option<bool>,
             /// `PREPARE_BLOCKS_DATA`: `object`, optional.
             pub prepare_blocks_data: ::std::option::Option<FieldsPrepareBlocksData>,
-            /// `ADD_IN_MENU`: `string`, optional.
+            /// `ADD_IN_MENU`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub add_in_menu: ::std::option::Option<FieldsAddInMenu>,
+            pub add_in_menu: ::std::option::Option<bool>,
             /// `BLOCK_ID`: `integer`, optional.
             pub block_id: ::std::option::Option<i64>,
             /// `MENU_CODE`: `string`, optional.
@@ -10202,7 +11042,7 @@ pub mod landing {
             /// Sets `ADD_IN_MENU`.
             pub fn add_in_menu(
                 mut self,
-                value: impl ::std::convert::Into<FieldsAddInMenu>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.add_in_menu = ::std::option::Option::Some(value.into());
                 self
@@ -10243,7 +11083,11 @@ pub mod landing {
                     "PREPARE_BLOCKS_DATA",
                     &self.prepare_blocks_data,
                 )?;
-                crate::support::opt_entry(&mut map, "ADD_IN_MENU", &self.add_in_menu)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ADD_IN_MENU",
+                    &self.add_in_menu.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "BLOCK_ID", &self.block_id)?;
                 crate::support::opt_entry(&mut map, "MENU_CODE", &self.menu_code)?;
                 map.end()
@@ -10311,18 +11155,6 @@ pub mod landing {
             BlockNotFound = "BLOCK_NOT_FOUND" }
         );
         error_code!(Error);
-        /// Allowed values of `params.fields.ACTIVE` in `landing.landing.addblock`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// The object `params.fields` of `landing.landing.addblock`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html>
@@ -10333,10 +11165,10 @@ pub mod landing {
             pub code: ::std::string::String,
             /// `AFTER_ID`: `integer`, optional.
             pub after_id: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<FieldsActive>,
+            pub active: ::std::option::Option<bool>,
             /// `CONTENT`: `string`, optional.
             pub content: ::std::option::Option<::std::string::String>,
             /// `RETURN_CONTENT`: `string`, optional.
@@ -10359,10 +11191,7 @@ pub mod landing {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<FieldsActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -10392,7 +11221,11 @@ pub mod landing {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("CODE", &self.code)?;
                 crate::support::opt_entry(&mut map, "AFTER_ID", &self.after_id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -10459,12 +11292,41 @@ pub mod landing {
             pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
             /// `requiredUserAction`: `array`, optional.
             pub required_user_action: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "sections",
+                            "active",
+                            "access",
+                            "anchor",
+                            "php",
+                            "designed",
+                            "repoId",
+                            "content",
+                            "content_ext",
+                            "css",
+                            "js",
+                            "assetStrings",
+                            "lang",
+                            "manifest",
+                            "dynamicParams",
+                            "requiredUserAction",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     sections: object.field("sections")?,
@@ -10483,7 +11345,36 @@ pub mod landing {
                     manifest: object.field("manifest")?,
                     dynamic_params: object.field("dynamicParams")?,
                     required_user_action: object.field("requiredUserAction")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "sections", &self.sections)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "access", &self.access)?;
+                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
+                crate::support::opt_entry(&mut map, "php", &self.php)?;
+                crate::support::opt_entry(&mut map, "designed", &self.designed)?;
+                crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
+                map.serialize_entry("css", &self.css)?;
+                map.serialize_entry("js", &self.js)?;
+                map.serialize_entry("assetStrings", &self.asset_strings)?;
+                map.serialize_entry("lang", &self.lang)?;
+                map.serialize_entry("manifest", &self.manifest)?;
+                map.serialize_entry("dynamicParams", &self.dynamic_params)?;
+                map.serialize_entry("requiredUserAction", &self.required_user_action)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `integer | object`.
@@ -10677,12 +11568,41 @@ pub mod landing {
             pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
             /// `requiredUserAction`: `array`, optional.
             pub required_user_action: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataContent {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "sections",
+                            "active",
+                            "access",
+                            "anchor",
+                            "php",
+                            "designed",
+                            "repoId",
+                            "content",
+                            "content_ext",
+                            "css",
+                            "js",
+                            "assetStrings",
+                            "lang",
+                            "manifest",
+                            "dynamicParams",
+                            "requiredUserAction",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     sections: object.field("sections")?,
@@ -10701,7 +11621,36 @@ pub mod landing {
                     manifest: object.field("manifest")?,
                     dynamic_params: object.field("dynamicParams")?,
                     required_user_action: object.field("requiredUserAction")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataContent {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "sections", &self.sections)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "access", &self.access)?;
+                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
+                crate::support::opt_entry(&mut map, "php", &self.php)?;
+                crate::support::opt_entry(&mut map, "designed", &self.designed)?;
+                crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
+                map.serialize_entry("css", &self.css)?;
+                map.serialize_entry("js", &self.js)?;
+                map.serialize_entry("assetStrings", &self.asset_strings)?;
+                map.serialize_entry("lang", &self.lang)?;
+                map.serialize_entry("manifest", &self.manifest)?;
+                map.serialize_entry("dynamicParams", &self.dynamic_params)?;
+                map.serialize_entry("requiredUserAction", &self.required_user_action)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.landing.copyblock`: `integer | object`.
@@ -10714,16 +11663,37 @@ pub mod landing {
             pub result: ::std::option::Option<bool>,
             /// `content`: `object`, optional.
             pub content: ::std::option::Option<DataContent>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["result", "content"], &[])?;
                 ::std::result::Result::Ok(Self {
                     result: object.field("result")?,
                     content: object.field("content")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "result", &self.result)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `integer | object`.
@@ -11171,19 +12141,47 @@ pub mod landing {
             pub preview: ::std::option::Option<::std::string::String>,
             /// `IS_AREA`: `boolean`, optional.
             pub is_area: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &["FIELD", "DOMAIN_ID", "PUBLIC_URL", "PREVIEW", "IS_AREA"],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     field: object.field("FIELD")?,
                     domain_id: object.field("DOMAIN_ID")?,
                     public_url: object.field("PUBLIC_URL")?,
                     preview: object.field("PREVIEW")?,
                     is_area: object.field("IS_AREA")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "FIELD", &self.field)?;
+                crate::support::opt_entry(&mut map, "DOMAIN_ID", &self.domain_id)?;
+                crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                crate::support::opt_entry(&mut map, "IS_AREA", &self.is_area)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -11227,8 +12225,14 @@ pub mod landing {
         pub struct Data {
             /// `<FIELD_CODE>`: `string | integer | boolean | array | object`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::serde_json::Value,
             >,
@@ -11238,7 +12242,22 @@ pub mod landing {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { field_code: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    field_code: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | array`.
@@ -11692,12 +12711,41 @@ pub mod landing {
             pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
             /// `requiredUserAction`: `array`, optional.
             pub required_user_action: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataContent {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "id",
+                            "sections",
+                            "active",
+                            "access",
+                            "anchor",
+                            "php",
+                            "designed",
+                            "repoId",
+                            "content",
+                            "content_ext",
+                            "css",
+                            "js",
+                            "assetStrings",
+                            "lang",
+                            "manifest",
+                            "dynamicParams",
+                            "requiredUserAction",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     sections: object.field("sections")?,
@@ -11716,7 +12764,36 @@ pub mod landing {
                     manifest: object.field("manifest")?,
                     dynamic_params: object.field("dynamicParams")?,
                     required_user_action: object.field("requiredUserAction")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataContent {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "sections", &self.sections)?;
+                crate::support::opt_entry(&mut map, "active", &self.active)?;
+                crate::support::opt_entry(&mut map, "access", &self.access)?;
+                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
+                crate::support::opt_entry(&mut map, "php", &self.php)?;
+                crate::support::opt_entry(&mut map, "designed", &self.designed)?;
+                crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
+                map.serialize_entry("css", &self.css)?;
+                map.serialize_entry("js", &self.js)?;
+                map.serialize_entry("assetStrings", &self.asset_strings)?;
+                map.serialize_entry("lang", &self.lang)?;
+                map.serialize_entry("manifest", &self.manifest)?;
+                map.serialize_entry("dynamicParams", &self.dynamic_params)?;
+                map.serialize_entry("requiredUserAction", &self.required_user_action)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.landing.moveblock`: `integer | object`.
@@ -11729,16 +12806,37 @@ pub mod landing {
             pub result: ::std::option::Option<bool>,
             /// `content`: `object`, optional.
             pub content: ::std::option::Option<DataContent>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["result", "content"], &[])?;
                 ::std::result::Result::Ok(Self {
                     result: object.field("result")?,
                     content: object.field("content")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "result", &self.result)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `integer | object`.
@@ -12185,30 +13283,6 @@ pub mod landing {
             TypeError = "TYPE_ERROR", SystemError = "SYSTEM_ERROR" }
         );
         error_code!(Error);
-        /// Allowed values of `params.fields.SITEMAP` in `landing.landing.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsSitemap {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsSitemap { Y = "Y", N = "N" });
-        /// Allowed values of `params.fields.FOLDER` in `landing.landing.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsFolder {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsFolder { Y = "Y", N = "N" });
         /// The object `params.fields` of `landing.landing.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
@@ -12225,14 +13299,14 @@ pub mod landing {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `SITE_ID`: `integer`, optional.
             pub site_id: ::std::option::Option<i64>,
-            /// `SITEMAP`: `string`, optional.
+            /// `SITEMAP`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub sitemap: ::std::option::Option<FieldsSitemap>,
-            /// `FOLDER`: `string`, optional.
+            pub sitemap: ::std::option::Option<bool>,
+            /// `FOLDER`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub folder: ::std::option::Option<FieldsFolder>,
+            pub folder: ::std::option::Option<bool>,
             /// `FOLDER_ID`: `integer`, optional.
             pub folder_id: ::std::option::Option<i64>,
             /// `TPL_ID`: `integer`, optional.
@@ -12300,18 +13374,12 @@ pub mod landing {
                 self
             }
             /// Sets `SITEMAP`.
-            pub fn sitemap(
-                mut self,
-                value: impl ::std::convert::Into<FieldsSitemap>,
-            ) -> Self {
+            pub fn sitemap(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.sitemap = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `FOLDER`.
-            pub fn folder(
-                mut self,
-                value: impl ::std::convert::Into<FieldsFolder>,
-            ) -> Self {
+            pub fn folder(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.folder = ::std::option::Option::Some(value.into());
                 self
             }
@@ -12362,8 +13430,16 @@ pub mod landing {
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-                crate::support::opt_entry(&mut map, "SITEMAP", &self.sitemap)?;
-                crate::support::opt_entry(&mut map, "FOLDER", &self.folder)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITEMAP",
+                    &self.sitemap.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "FOLDER",
+                    &self.folder.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
                 crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
                 crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
@@ -12725,16 +13801,37 @@ pub mod repo {
             pub is_bad: ::std::option::Option<bool>,
             /// `content`: `string`, optional.
             pub content: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["is_bad", "content"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_bad: object.field("is_bad")?,
                     content: object.field("content")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "is_bad", &self.is_bad)?;
+                crate::support::opt_entry(&mut map, "content", &self.content)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::CheckContent {
@@ -12782,8 +13879,10 @@ pub mod repo {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string | null`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -12853,10 +13952,7 @@ pub mod repo {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -12959,7 +14055,11 @@ pub mod repo {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
@@ -13025,8 +14125,10 @@ pub mod repo {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string | null`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -13096,10 +14198,7 @@ pub mod repo {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -13202,7 +14301,11 @@ pub mod repo {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
@@ -13268,8 +14371,10 @@ pub mod repo {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string | null`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -13339,10 +14444,7 @@ pub mod repo {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -13445,7 +14547,11 @@ pub mod repo {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
@@ -13627,8 +14733,10 @@ pub mod repo {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string | null`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -13651,12 +14759,39 @@ pub mod repo {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "XML_ID",
+                            "APP_CODE",
+                            "ACTIVE",
+                            "NAME",
+                            "DESCRIPTION",
+                            "SECTIONS",
+                            "SITE_TEMPLATE_ID",
+                            "PREVIEW",
+                            "MANIFEST",
+                            "CONTENT",
+                            "CREATED_BY_ID",
+                            "MODIFIED_BY_ID",
+                            "DATE_CREATE",
+                            "DATE_MODIFY",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     xml_id: object.field("XML_ID")?,
@@ -13673,7 +14808,50 @@ pub mod repo {
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TEMPLATE_ID",
+                    &self.site_template_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                map.serialize_entry("MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -13746,8 +14924,10 @@ pub mod repo {
             pub preview: ::std::string::String,
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
             /// `RESET`: `string`, optional.
@@ -13781,10 +14961,7 @@ pub mod repo {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -13817,7 +14994,11 @@ pub mod repo {
                 map.serialize_entry("SECTIONS", &self.sections)?;
                 map.serialize_entry("PREVIEW", &self.preview)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "SITE_TEMPLATE_ID",
@@ -14160,8 +15341,10 @@ pub mod repowidget {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `char`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -14231,10 +15414,7 @@ pub mod repowidget {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -14345,7 +15525,11 @@ pub mod repowidget {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
@@ -14417,8 +15601,10 @@ pub mod repowidget {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `char`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -14488,10 +15674,7 @@ pub mod repowidget {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -14602,7 +15785,11 @@ pub mod repowidget {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
@@ -14674,8 +15861,10 @@ pub mod repowidget {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `char`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -14745,10 +15934,7 @@ pub mod repowidget {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -14859,7 +16045,11 @@ pub mod repowidget {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
@@ -14931,8 +16121,10 @@ pub mod repowidget {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `char`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -15002,10 +16194,7 @@ pub mod repowidget {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -15116,7 +16305,11 @@ pub mod repowidget {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
@@ -15288,8 +16481,10 @@ pub mod repowidget {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `APP_CODE`: `string`, optional.
             pub app_code: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `char`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
@@ -15314,12 +16509,40 @@ pub mod repowidget {
             pub date_modify: ::std::option::Option<::std::string::String>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "XML_ID",
+                            "APP_CODE",
+                            "ACTIVE",
+                            "NAME",
+                            "DESCRIPTION",
+                            "SECTIONS",
+                            "PREVIEW",
+                            "WIDGET_PARAMS",
+                            "CONTENT",
+                            "MANIFEST",
+                            "CREATED_BY_ID",
+                            "MODIFIED_BY_ID",
+                            "DATE_CREATE",
+                            "DATE_MODIFY",
+                            "SITE_TEMPLATE_ID",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     xml_id: object.field("XML_ID")?,
@@ -15337,7 +16560,51 @@ pub mod repowidget {
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
                     site_template_id: object.field("SITE_TEMPLATE_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
+                crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
+                map.serialize_entry("WIDGET_PARAMS", &self.widget_params)?;
+                crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+                map.serialize_entry("MANIFEST", &self.manifest)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITE_TEMPLATE_ID",
+                    &self.site_template_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Getlist {
@@ -15468,8 +16735,10 @@ pub mod repowidget {
             pub sections: ::std::string::String,
             /// `WIDGET_PARAMS`: `object`, required.
             pub widget_params: FieldsWidgetParams,
-            /// `ACTIVE`: `char`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
             /// `SITE_TEMPLATE_ID`: `string`, optional.
             pub site_template_id: ::std::option::Option<::std::string::String>,
         }
@@ -15502,10 +16771,7 @@ pub mod repowidget {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -15531,7 +16797,11 @@ pub mod repowidget {
                 map.serialize_entry("CONTENT", &self.content)?;
                 map.serialize_entry("SECTIONS", &self.sections)?;
                 map.serialize_entry("WIDGET_PARAMS", &self.widget_params)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "SITE_TEMPLATE_ID",
@@ -16077,17 +17347,39 @@ pub mod role {
             ///
             /// Values: `ADMIN`, `MANAGER`.
             pub xml_id: ::std::option::Option<ItemXmlId>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["ID", "TITLE", "XML_ID"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     title: object.field("TITLE")?,
                     xml_id: object.field("XML_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -16204,10 +17496,16 @@ pub mod role {
             ///
             /// Values: `denied`, `read`, `edit`, `sett`, `public`, `delete`.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub site_id: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::vec::Vec<OutputSiteId>,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl crate::support::FromValue for Output {
@@ -16215,10 +17513,25 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["0"], &["*"])?;
                 ::std::result::Result::Ok(Self {
                     n0: object.field("0")?,
-                    site_id: object.rest()?,
+                    site_id: object.pattern("*")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("0", &self.n0)?;
+                crate::support::rest_entries(&mut map, &self.site_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::GetRights {
@@ -16395,7 +17708,7 @@ pub mod role {
             pub n0: ::std::option::Option<::std::vec::Vec<RightsN0>>,
             /// `<siteId>`: `string[]`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub site_id: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::vec::Vec<::std::string::String>,
@@ -16457,7 +17770,7 @@ pub mod role {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     n0: object.field("0")?,
-                    site_id: object.rest()?,
+                    site_id: object.pattern("*")?,
                 })
             }
         }
@@ -18692,18 +20005,58 @@ pub mod site {
             pub landing_id_index: ::std::option::Option<::std::string::String>,
             /// `LANDING_ID_404`: `string | integer`, optional.
             pub landing_id_404: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ADDITIONAL_FIELDS",
+                            "TITLE",
+                            "LANDING_ID_INDEX",
+                            "LANDING_ID_404",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     additional_fields: object.field("ADDITIONAL_FIELDS")?,
                     title: object.field("TITLE")?,
                     landing_id_index: object.field("LANDING_ID_INDEX")?,
                     landing_id_404: object.field("LANDING_ID_404")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("ADDITIONAL_FIELDS", &self.additional_fields)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_ID_INDEX",
+                    &self.landing_id_index,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_ID_404",
+                    &self.landing_id_404,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.layout` of `landing.site.fullExport`: `object | array`.
@@ -18716,16 +20069,37 @@ pub mod site {
             pub code: ::std::option::Option<::std::string::String>,
             /// `ref`: `string[]`, optional.
             pub ref_: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataLayout {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["code", "ref"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     ref_: object.field("ref")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataLayout {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                map.serialize_entry("ref", &self.ref_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.items.<page_code>.fields` of `landing.site.fullExport`: `object`.
@@ -18740,17 +20114,39 @@ pub mod site {
             pub rule: ::std::option::Option<::std::string::String>,
             /// `ADDITIONAL_FIELDS`: `object | array`, optional.
             pub additional_fields: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataItemsPageCodeFields {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["TITLE", "RULE", "ADDITIONAL_FIELDS"], &[])?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("TITLE")?,
                     rule: object.field("RULE")?,
                     additional_fields: object.field("ADDITIONAL_FIELDS")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "RULE", &self.rule)?;
+                map.serialize_entry("ADDITIONAL_FIELDS", &self.additional_fields)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.items.<page_code>.layout` of `landing.site.fullExport`: `object | array`.
@@ -18763,16 +20159,37 @@ pub mod site {
             pub code: ::std::option::Option<::std::string::String>,
             /// `ref`: `string[]`, optional.
             pub ref_: ::std::vec::Vec<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataItemsPageCodeLayout {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["code", "ref"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     ref_: object.field("ref")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeLayout {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                map.serialize_entry("ref", &self.ref_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.items.<page_code>.items.#block<id>.repo_block` of `landing.site.fullExport`: `object`.
@@ -18785,16 +20202,37 @@ pub mod site {
             pub app_code: ::std::option::Option<::std::string::String>,
             /// `xml_id`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdRepoBlock {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["app_code", "xml_id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     app_code: object.field("app_code")?,
                     xml_id: object.field("xml_id")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdRepoBlock {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
+                crate::support::opt_entry(&mut map, "xml_id", &self.xml_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.items.<page_code>.items.#block<id>` of `landing.site.fullExport`: `object`.
@@ -18827,12 +20265,35 @@ pub mod site {
             pub attrs: ::serde_json::Value,
             /// `dynamic`: `object`, optional.
             pub dynamic: ::serde_json::Value,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockId {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "old_id",
+                            "code",
+                            "access",
+                            "anchor",
+                            "repo_block",
+                            "cards",
+                            "nodes",
+                            "menu",
+                            "style",
+                            "attrs",
+                            "dynamic",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     old_id: object.field("old_id")?,
                     code: object.field("code")?,
@@ -18845,7 +20306,30 @@ pub mod site {
                     style: object.field("style")?,
                     attrs: object.field("attrs")?,
                     dynamic: object.field("dynamic")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockId {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "access", &self.access)?;
+                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
+                crate::support::opt_entry(&mut map, "repo_block", &self.repo_block)?;
+                map.serialize_entry("cards", &self.cards)?;
+                map.serialize_entry("nodes", &self.nodes)?;
+                map.serialize_entry("menu", &self.menu)?;
+                map.serialize_entry("style", &self.style)?;
+                map.serialize_entry("attrs", &self.attrs)?;
+                map.serialize_entry("dynamic", &self.dynamic)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.items.<page_code>.items` of `landing.site.fullExport`: `object | array`.
@@ -18855,7 +20339,18 @@ pub mod site {
         #[non_exhaustive]
         pub struct DataItemsPageCodeItems {
             /// `#block<id>`: `object`, optional.
-            pub hash_block_id: ::std::option::Option<DataItemsPageCodeItemsHashBlockId>,
+            ///
+            /// Stands for every key matching `#block*`: one entry per key.
+            pub hash_block_id: ::std::collections::BTreeMap<
+                ::std::string::String,
+                DataItemsPageCodeItemsHashBlockId,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataItemsPageCodeItems {
             fn from_value(
@@ -18863,8 +20358,21 @@ pub mod site {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    hash_block_id: object.field("#block<id>")?,
+                    hash_block_id: object.pattern("#block*")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCodeItems {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.hash_block_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.items.<page_code>` of `landing.site.fullExport`: `object`.
@@ -18901,12 +20409,38 @@ pub mod site {
             pub layout: ::std::option::Option<DataItemsPageCodeLayout>,
             /// `items`: `object | array`, optional.
             pub items: ::std::option::Option<DataItemsPageCodeItems>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for DataItemsPageCode {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "old_id",
+                            "code",
+                            "name",
+                            "description",
+                            "preview",
+                            "preview2x",
+                            "preview3x",
+                            "preview_url",
+                            "show_in_list",
+                            "type",
+                            "version",
+                            "fields",
+                            "layout",
+                            "items",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     old_id: object.field("old_id")?,
                     code: object.field("code")?,
@@ -18922,7 +20456,33 @@ pub mod site {
                     fields: object.field("fields")?,
                     layout: object.field("layout")?,
                     items: object.field("items")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for DataItemsPageCode {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "preview", &self.preview)?;
+                crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
+                crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
+                crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
+                crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "version", &self.version)?;
+                crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+                crate::support::opt_entry(&mut map, "layout", &self.layout)?;
+                crate::support::opt_entry(&mut map, "items", &self.items)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.items` of `landing.site.fullExport`: `object`.
@@ -18933,10 +20493,16 @@ pub mod site {
         pub struct DataItems {
             /// `<page_code>`: `object`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub page_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 DataItemsPageCode,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl crate::support::FromValue for DataItems {
@@ -18944,7 +20510,22 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { page_code: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    page_code: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for DataItems {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.page_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `landing.site.fullExport`: `object | array`.
@@ -18987,12 +20568,41 @@ pub mod site {
             pub syspages: ::serde_json::Value,
             /// `items`: `object`, optional.
             pub items: ::std::option::Option<DataItems>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "charset",
+                            "code",
+                            "site_code",
+                            "name",
+                            "description",
+                            "preview",
+                            "preview2x",
+                            "preview3x",
+                            "preview_url",
+                            "show_in_list",
+                            "type",
+                            "version",
+                            "fields",
+                            "layout",
+                            "folders",
+                            "syspages",
+                            "items",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     charset: object.field("charset")?,
                     code: object.field("code")?,
@@ -19011,7 +20621,36 @@ pub mod site {
                     folders: object.field("folders")?,
                     syspages: object.field("syspages")?,
                     items: object.field("items")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "charset", &self.charset)?;
+                crate::support::opt_entry(&mut map, "code", &self.code)?;
+                crate::support::opt_entry(&mut map, "site_code", &self.site_code)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::opt_entry(&mut map, "description", &self.description)?;
+                crate::support::opt_entry(&mut map, "preview", &self.preview)?;
+                crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
+                crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
+                crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
+                crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "version", &self.version)?;
+                crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+                crate::support::opt_entry(&mut map, "layout", &self.layout)?;
+                map.serialize_entry("folders", &self.folders)?;
+                map.serialize_entry("syspages", &self.syspages)?;
+                crate::support::opt_entry(&mut map, "items", &self.items)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | array`.
@@ -19270,12 +20909,36 @@ pub mod site {
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_MODIFY`: `string`, optional.
             pub date_modify: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "PARENT_ID",
+                            "SITE_ID",
+                            "INDEX_ID",
+                            "ACTIVE",
+                            "DELETED",
+                            "TITLE",
+                            "CODE",
+                            "CREATED_BY_ID",
+                            "MODIFIED_BY_ID",
+                            "DATE_CREATE",
+                            "DATE_MODIFY",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     parent_id: object.field("PARENT_ID")?,
@@ -19289,7 +20952,39 @@ pub mod site {
                     modified_by_id: object.field("MODIFIED_BY_ID")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+                crate::support::opt_entry(&mut map, "INDEX_ID", &self.index_id)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -19336,19 +21031,53 @@ pub mod site {
             pub title: ::std::option::Option<::std::string::String>,
             /// `PUBLIC_URL`: `string`, optional.
             pub public_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ENTITY_ID",
+                            "ENTITY_TYPE",
+                            "BINDING_ID",
+                            "TITLE",
+                            "PUBLIC_URL",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     entity_id: object.field("ENTITY_ID")?,
                     entity_type: object.field("ENTITY_TYPE")?,
                     binding_id: object.field("BINDING_ID")?,
                     title: object.field("TITLE")?,
                     public_url: object.field("PUBLIC_URL")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "BINDING_ID", &self.binding_id)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -19524,12 +21253,33 @@ pub mod site {
             pub date_modify: ::std::option::Option<::std::string::String>,
             /// `LANDING_ID_INDEX`: `string | null`, optional.
             pub landing_id_index: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "TYPE",
+                            "DOMAIN_NAME",
+                            "PUBLIC_URL",
+                            "PREVIEW_PICTURE",
+                            "PHONE",
+                            "DATE_CREATE",
+                            "DATE_MODIFY",
+                            "LANDING_ID_INDEX",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     type_: object.field("TYPE")?,
@@ -19540,7 +21290,36 @@ pub mod site {
                     date_create: object.field("DATE_CREATE")?,
                     date_modify: object.field("DATE_MODIFY")?,
                     landing_id_index: object.field("LANDING_ID_INDEX")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(&mut map, "DOMAIN_NAME", &self.domain_name)?;
+                crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PREVIEW_PICTURE",
+                    &self.preview_picture,
+                )?;
+                crate::support::opt_entry(&mut map, "PHONE", &self.phone)?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_ID_INDEX",
+                    &self.landing_id_index,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -19587,19 +21366,53 @@ pub mod site {
             pub title: ::std::option::Option<::std::string::String>,
             /// `PUBLIC_URL`: `string`, optional.
             pub public_url: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ENTITY_ID",
+                            "ENTITY_TYPE",
+                            "BINDING_ID",
+                            "TITLE",
+                            "PUBLIC_URL",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     entity_id: object.field("ENTITY_ID")?,
                     entity_type: object.field("ENTITY_TYPE")?,
                     binding_id: object.field("BINDING_ID")?,
                     title: object.field("TITLE")?,
                     public_url: object.field("PUBLIC_URL")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "BINDING_ID", &self.binding_id)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -19674,10 +21487,16 @@ pub mod site {
         pub struct Data {
             /// `<Site ID>`: `string`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub site_id: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::string::String,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
             >,
         }
         impl crate::support::FromValue for Data {
@@ -19685,7 +21504,22 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { site_id: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    site_id: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.site_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `string | object | array`.
@@ -19763,8 +21597,14 @@ pub mod site {
         pub struct Data {
             /// `<FIELD_CODE>`: `string | integer | boolean | array | object`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub field_code: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::serde_json::Value,
             >,
@@ -19774,7 +21614,22 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { field_code: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    field_code: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | array | null`.
@@ -20084,7 +21939,7 @@ pub mod site {
             ///
             /// Values: `denied`, `read`, `edit`, `sett`, `public`, `delete`.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub access_code: ::std::collections::BTreeMap<
                 ::std::string::String,
                 ::std::vec::Vec<RightsAccessCode>,
@@ -20131,7 +21986,7 @@ pub mod site {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    access_code: object.rest()?,
+                    access_code: object.pattern("*")?,
                 })
             }
         }
@@ -21418,15 +23273,36 @@ pub mod template {
         pub struct Data {
             /// `<AREA_ID>`: `integer`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { area_id: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    area_id: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.area_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | boolean`.
@@ -21470,15 +23346,36 @@ pub mod template {
         pub struct Data {
             /// `<AREA_ID>`: `integer`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Data {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { area_id: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    area_id: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Data {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.area_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object | boolean`.
@@ -21638,15 +23535,35 @@ pub mod template {
         pub struct Item {
             /// `FIELD`: `string | integer | null`, optional.
             pub field: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["FIELD"], &[])?;
                 ::std::result::Result::Ok(Self {
                     field: object.field("FIELD")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "FIELD", &self.field)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `object[]`.
@@ -21690,7 +23607,7 @@ pub mod template {
         pub struct DataParam {
             /// `<AREA_ID>`: `integer`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
         }
         impl DataParam {
@@ -21727,7 +23644,9 @@ pub mod template {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { area_id: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    area_id: object.pattern("*")?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]
@@ -21772,7 +23691,7 @@ pub mod template {
         pub struct DataParam {
             /// `<AREA_ID>`: `integer`, optional.
             ///
-            /// Stands for any key: one entry per key.
+            /// Stands for every key matching `*`: one entry per key.
             pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
         }
         impl DataParam {
@@ -21809,7 +23728,9 @@ pub mod template {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { area_id: object.rest()? })
+                ::std::result::Result::Ok(Self {
+                    area_id: object.pattern("*")?,
+                })
             }
         }
         #[cfg(feature = "deserialize-params")]

@@ -2,7 +2,7 @@
 
 //! Typed Bitrix24 REST API: every documented method as a Rust type.
 //!
-//! 1659 methods in 48 scope modules, one cargo feature each (`full` enables all).
+//! 1671 methods in 49 scope modules, one cargo feature each (`full` enables all).
 //! A method type holds its parameters (required ones in `new`, optional ones through
 //! setters) and implements [`Method`]: its wire name, [`ApiVersion`], result type and
 //! error codes. The runtime is re-exported, so this crate is the one dependency.
@@ -85,7 +85,7 @@ error_code!(SystemError);
 /// Scope `ai_admin` (3 methods), behind the feature `ai_admin`.
 pub mod ai_admin;
 #[cfg(feature = "basic")]
-/// Scope `basic` (11 methods), behind the feature `basic`.
+/// Scope `basic` (15 methods), behind the feature `basic`.
 pub mod basic;
 #[cfg(feature = "biconnector")]
 /// Scope `biconnector` (19 methods), behind the feature `biconnector`.
@@ -109,7 +109,7 @@ pub mod cashbox;
 /// Scope `catalog` (149 methods), behind the feature `catalog`.
 pub mod catalog;
 #[cfg(feature = "crm")]
-/// Scope `crm` (425 methods), behind the feature `crm`.
+/// Scope `crm` (429 methods), behind the feature `crm`.
 pub mod crm;
 #[cfg(feature = "delivery")]
 /// Scope `delivery` (7 methods), behind the feature `delivery`.
@@ -129,6 +129,9 @@ pub mod entity;
 #[cfg(feature = "event")]
 /// Scope `event` (7 methods), behind the feature `event`.
 pub mod event;
+#[cfg(feature = "events")]
+/// Scope `events` (1 methods), behind the feature `events`.
+pub mod events;
 #[cfg(feature = "humanresources")]
 /// Scope `humanresources` (24 methods), behind the feature `humanresources`.
 pub mod humanresources;
@@ -136,10 +139,10 @@ pub mod humanresources;
 /// Scope `humanresources_hcmlink` (10 methods), behind the feature `humanresources_hcmlink`.
 pub mod humanresources_hcmlink;
 #[cfg(feature = "im")]
-/// Scope `im` (70 methods), behind the feature `im`.
+/// Scope `im` (69 methods), behind the feature `im`.
 pub mod im;
 #[cfg(feature = "imbot")]
-/// Scope `imbot` (63 methods), behind the feature `imbot`.
+/// Scope `imbot` (62 methods), behind the feature `imbot`.
 pub mod imbot;
 #[cfg(feature = "imconnector")]
 /// Scope `imconnector` (1 methods), behind the feature `imconnector`.
@@ -181,10 +184,10 @@ pub mod placement;
 /// Scope `pull` (3 methods), behind the feature `pull`.
 pub mod pull;
 #[cfg(feature = "rpa")]
-/// Scope `rpa` (26 methods), behind the feature `rpa`.
+/// Scope `rpa` (30 methods), behind the feature `rpa`.
 pub mod rpa;
 #[cfg(feature = "sale")]
-/// Scope `sale` (123 methods), behind the feature `sale`.
+/// Scope `sale` (124 methods), behind the feature `sale`.
 pub mod sale;
 #[cfg(feature = "salescenter")]
 /// Scope `salescenter` (1 methods), behind the feature `salescenter`.

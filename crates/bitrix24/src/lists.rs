@@ -433,18 +433,6 @@ pub mod add {
         IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
         = "lists_socnet" }
     );
-    /// Allowed values of `params.FIELDS.BIZPROC` in `lists.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FieldsBizproc {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FieldsBizproc { Y = "Y", N = "N" });
     /// The object `params.FIELDS` of `lists.add`: `array`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
@@ -459,10 +447,10 @@ pub mod add {
         pub sort: ::std::option::Option<i64>,
         /// `PICTURE`: `array`, optional.
         pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `BIZPROC`: `string`, optional.
+        /// `BIZPROC`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub bizproc: ::std::option::Option<FieldsBizproc>,
+        pub bizproc: ::std::option::Option<bool>,
     }
     impl Fields {
         /// The object with its required parameters: `NAME`.
@@ -501,10 +489,7 @@ pub mod add {
             self
         }
         /// Sets `BIZPROC`.
-        pub fn bizproc(
-            mut self,
-            value: impl ::std::convert::Into<FieldsBizproc>,
-        ) -> Self {
+        pub fn bizproc(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.bizproc = ::std::option::Option::Some(value.into());
             self
         }
@@ -520,7 +505,11 @@ pub mod add {
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
             crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-            crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
+            crate::support::opt_entry(
+                &mut map,
+                "BIZPROC",
+                &self.bizproc.map(crate::support::yes_no),
+            )?;
             map.end()
         }
     }
@@ -1846,30 +1835,6 @@ pub mod field {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// Allowed values of `params.FIELDS.IS_REQUIRED` in `lists.field.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsIsRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsIsRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.MULTIPLE` in `lists.field.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsMultiple { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.SETTINGS` in `lists.field.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -1902,14 +1867,14 @@ pub mod field {
             pub name: ::std::string::String,
             /// `TYPE`: `string`, required.
             pub type_: ::std::string::String,
-            /// `IS_REQUIRED`: `string`, optional.
+            /// `IS_REQUIRED`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<FieldsIsRequired>,
-            /// `MULTIPLE`: `string`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `MULTIPLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<FieldsMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `DEFAULT_VALUE`: `any`, optional.
@@ -1964,16 +1929,13 @@ pub mod field {
             /// Sets `IS_REQUIRED`.
             pub fn is_required(
                 mut self,
-                value: impl ::std::convert::Into<FieldsIsRequired>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.is_required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `MULTIPLE`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<FieldsMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2082,8 +2044,16 @@ pub mod field {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("NAME", &self.name)?;
                 map.serialize_entry("TYPE", &self.type_)?;
-                crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_REQUIRED",
+                    &self.is_required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MULTIPLE",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2417,30 +2387,6 @@ pub mod field {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// Allowed values of `params.FIELDS.IS_REQUIRED` in `lists.field.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsIsRequired {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsIsRequired { Y = "Y", N = "N" });
-        /// Allowed values of `params.FIELDS.MULTIPLE` in `lists.field.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsMultiple {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsMultiple { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.SETTINGS` in `lists.field.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -2473,14 +2419,14 @@ pub mod field {
             pub name: ::std::string::String,
             /// `TYPE`: `string`, required.
             pub type_: ::std::string::String,
-            /// `IS_REQUIRED`: `string`, optional.
+            /// `IS_REQUIRED`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<FieldsIsRequired>,
-            /// `MULTIPLE`: `string`, optional.
+            pub is_required: ::std::option::Option<bool>,
+            /// `MULTIPLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<FieldsMultiple>,
+            pub multiple: ::std::option::Option<bool>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `DEFAULT_VALUE`: `any`, optional.
@@ -2535,16 +2481,13 @@ pub mod field {
             /// Sets `IS_REQUIRED`.
             pub fn is_required(
                 mut self,
-                value: impl ::std::convert::Into<FieldsIsRequired>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.is_required = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `MULTIPLE`.
-            pub fn multiple(
-                mut self,
-                value: impl ::std::convert::Into<FieldsMultiple>,
-            ) -> Self {
+            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.multiple = ::std::option::Option::Some(value.into());
                 self
             }
@@ -2653,8 +2596,16 @@ pub mod field {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 map.serialize_entry("NAME", &self.name)?;
                 map.serialize_entry("TYPE", &self.type_)?;
-                crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_REQUIRED",
+                    &self.is_required.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MULTIPLE",
+                    &self.multiple.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -3231,18 +3182,6 @@ pub mod section {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// Allowed values of `params.FIELDS.ACTIVE` in `lists.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -3269,10 +3208,10 @@ pub mod section {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<FieldsActive>,
+            pub active: ::std::option::Option<bool>,
             /// `PICTURE`: `array`, optional.
             pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `DESCRIPTION`: `string`, optional.
@@ -3328,10 +3267,7 @@ pub mod section {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<FieldsActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -3399,7 +3335,11 @@ pub mod section {
                 crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(
@@ -3599,18 +3539,6 @@ pub mod section {
             IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
             ListsSocnet = "lists_socnet" }
         );
-        /// Allowed values of `params.FIELDS.ACTIVE` in `lists.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsActive { Y = "Y", N = "N" });
         /// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -3637,10 +3565,10 @@ pub mod section {
             pub xml_id: ::std::option::Option<::std::string::String>,
             /// `SORT`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<FieldsActive>,
+            pub active: ::std::option::Option<bool>,
             /// `PICTURE`: `array`, optional.
             pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
             /// `DESCRIPTION`: `string`, optional.
@@ -3696,10 +3624,7 @@ pub mod section {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<FieldsActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -3767,7 +3692,11 @@ pub mod section {
                 crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(
@@ -3863,18 +3792,6 @@ pub mod update {
         IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
         = "lists_socnet" }
     );
-    /// Allowed values of `params.FIELDS.BIZPROC` in `lists.update`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FieldsBizproc {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FieldsBizproc { Y = "Y", N = "N" });
     /// The object `params.FIELDS` of `lists.update`: `array`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
@@ -3889,10 +3806,10 @@ pub mod update {
         pub sort: ::std::option::Option<i64>,
         /// `PICTURE`: `array`, optional.
         pub picture: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `BIZPROC`: `string`, optional.
+        /// `BIZPROC`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub bizproc: ::std::option::Option<FieldsBizproc>,
+        pub bizproc: ::std::option::Option<bool>,
     }
     impl Fields {
         /// The object with its required parameters: `NAME`.
@@ -3931,10 +3848,7 @@ pub mod update {
             self
         }
         /// Sets `BIZPROC`.
-        pub fn bizproc(
-            mut self,
-            value: impl ::std::convert::Into<FieldsBizproc>,
-        ) -> Self {
+        pub fn bizproc(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.bizproc = ::std::option::Option::Some(value.into());
             self
         }
@@ -3950,7 +3864,11 @@ pub mod update {
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
             crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
             crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-            crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
+            crate::support::opt_entry(
+                &mut map,
+                "BIZPROC",
+                &self.bizproc.map(crate::support::yes_no),
+            )?;
             map.end()
         }
     }

@@ -272,16 +272,37 @@ pub mod blogcomment {
                 pub comments: ::std::vec::Vec<::serde_json::Value>,
                 /// `files`: `object`, optional.
                 pub files: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["comments", "files"], &[])?;
                     ::std::result::Result::Ok(Self {
                         comments: object.field("comments")?,
                         files: object.field("files")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("comments", &self.comments)?;
+                    map.serialize_entry("files", &self.files)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -313,16 +334,16 @@ pub mod blogpost {
         pub post_title: ::std::option::Option<::std::string::String>,
         /// `DEST`: `array`, optional.
         ///
-        /// Values: `SG<X>`, `U<X>`, `UA`, `DR<X>`.
+        /// Values: `UA`.
         pub dest: ::std::option::Option<::std::vec::Vec<add::Dest>>,
         /// `SPERM`: `array`, optional.
         pub sperm: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /// `FILES`: `array`, optional.
         pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `IMPORTANT`: `string`, optional.
+        /// `IMPORTANT`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub important: ::std::option::Option<add::Important>,
+        pub important: ::std::option::Option<bool>,
         /// `IMPORTANT_DATE_END`: `string`, optional.
         pub important_date_end: ::std::option::Option<::std::string::String>,
         /// `SITE_ID`: `string`, optional.
@@ -333,18 +354,19 @@ pub mod blogpost {
         pub tags: ::std::option::Option<::std::string::String>,
         /// `BACKGROUND_CODE`: `string`, optional.
         pub background_code: ::std::option::Option<::std::string::String>,
-        /// `PARSE_PREVIEW`: `string`, optional.
+        /// `PARSE_PREVIEW`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub parse_preview: ::std::option::Option<add::ParsePreview>,
+        pub parse_preview: ::std::option::Option<bool>,
         /// `UF_`: `any`, required.
-        pub uf: ::serde_json::Value,
+        ///
+        /// Stands for every key matching `UF_*`: one entry per key.
+        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     }
     impl Add {
-        /// The call with its required parameters: `POST_MESSAGE`, `UF_`.
+        /// The call with its required parameters: `POST_MESSAGE`.
         pub fn new(
             post_message: impl ::std::convert::Into<::std::string::String>,
-            uf: impl ::std::convert::Into<::serde_json::Value>,
         ) -> Self {
             Self {
                 post_message: post_message.into(),
@@ -359,7 +381,7 @@ pub mod blogpost {
                 tags: ::std::default::Default::default(),
                 background_code: ::std::default::Default::default(),
                 parse_preview: ::std::default::Default::default(),
-                uf: uf.into(),
+                uf: ::std::default::Default::default(),
             }
         }
         /// Sets `POST_TITLE`.
@@ -407,10 +429,7 @@ pub mod blogpost {
             self
         }
         /// Sets `IMPORTANT`.
-        pub fn important(
-            mut self,
-            value: impl ::std::convert::Into<add::Important>,
-        ) -> Self {
+        pub fn important(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.important = ::std::option::Option::Some(value.into());
             self
         }
@@ -452,11 +471,17 @@ pub mod blogpost {
             self
         }
         /// Sets `PARSE_PREVIEW`.
-        pub fn parse_preview(
-            mut self,
-            value: impl ::std::convert::Into<add::ParsePreview>,
-        ) -> Self {
+        pub fn parse_preview(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.parse_preview = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Adds an entry for `UF_` under `key`.
+        pub fn uf(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.uf.insert(key.into(), value.into());
             self
         }
     }
@@ -472,7 +497,11 @@ pub mod blogpost {
             crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
             crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
             crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-            crate::support::opt_entry(&mut map, "IMPORTANT", &self.important)?;
+            crate::support::opt_entry(
+                &mut map,
+                "IMPORTANT",
+                &self.important.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(
                 &mut map,
                 "IMPORTANT_DATE_END",
@@ -486,8 +515,12 @@ pub mod blogpost {
                 "BACKGROUND_CODE",
                 &self.background_code,
             )?;
-            crate::support::opt_entry(&mut map, "PARSE_PREVIEW", &self.parse_preview)?;
-            map.serialize_entry("UF_", &self.uf)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PARSE_PREVIEW",
+                &self.parse_preview.map(crate::support::yes_no),
+            )?;
+            crate::support::rest_entries(&mut map, &self.uf)?;
             map.end()
         }
     }
@@ -510,7 +543,7 @@ pub mod blogpost {
                 tags: object.field("TAGS")?,
                 background_code: object.field("BACKGROUND_CODE")?,
                 parse_preview: object.field("PARSE_PREVIEW")?,
-                uf: object.field("UF_")?,
+                uf: object.pattern("UF_*")?,
             })
         }
     }
@@ -575,7 +608,7 @@ pub mod blogpost {
         pub post_id: ::std::option::Option<i64>,
         /// `LOG_RIGHTS`: `array`, optional.
         ///
-        /// Values: `SG<X>`, `U<X>`, `UA`, `DR<X>`.
+        /// Values: `UA`.
         pub log_rights: ::std::option::Option<::std::vec::Vec<get::LogRights>>,
         /// `LOG_DATE_FROM`: `string`, optional.
         pub log_date_from: ::std::option::Option<::std::string::String>,
@@ -710,7 +743,7 @@ pub mod blogpost {
         pub post_id: i64,
         /// `DEST`: `array`, required.
         ///
-        /// Values: `SG<X>`, `U<X>`, `UA`, `DR<X>`.
+        /// Values: `UA`.
         pub dest: ::std::vec::Vec<share::Dest>,
         /// `USER_ID`: `integer`, optional.
         pub user_id: ::std::option::Option<i64>,
@@ -781,16 +814,16 @@ pub mod blogpost {
         pub post_title: ::std::option::Option<::std::string::String>,
         /// `DEST`: `array`, optional.
         ///
-        /// Values: `SG<X>`, `U<X>`, `UA`, `DR<X>`.
+        /// Values: `UA`.
         pub dest: ::std::option::Option<::std::vec::Vec<update::Dest>>,
         /// `SPERM`: `array`, optional.
         pub sperm: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         /// `FILES`: `array`, optional.
         pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `IMPORTANT`: `string`, optional.
+        /// `IMPORTANT`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub important: ::std::option::Option<update::Important>,
+        pub important: ::std::option::Option<bool>,
         /// `IMPORTANT_DATE_END`: `string`, optional.
         pub important_date_end: ::std::option::Option<::std::string::String>,
         /// `SITE_ID`: `string`, optional.
@@ -798,14 +831,13 @@ pub mod blogpost {
         /// `USER_ID`: `integer`, optional.
         pub user_id: ::std::option::Option<i64>,
         /// `UF_`: `any`, required.
-        pub uf: ::serde_json::Value,
+        ///
+        /// Stands for every key matching `UF_*`: one entry per key.
+        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     }
     impl Update {
-        /// The call with its required parameters: `POST_ID`, `UF_`.
-        pub fn new(
-            post_id: impl ::std::convert::Into<i64>,
-            uf: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        /// The call with its required parameters: `POST_ID`.
+        pub fn new(post_id: impl ::std::convert::Into<i64>) -> Self {
             Self {
                 post_id: post_id.into(),
                 post_message: ::std::default::Default::default(),
@@ -817,7 +849,7 @@ pub mod blogpost {
                 important_date_end: ::std::default::Default::default(),
                 site_id: ::std::default::Default::default(),
                 user_id: ::std::default::Default::default(),
-                uf: uf.into(),
+                uf: ::std::default::Default::default(),
             }
         }
         /// Sets `POST_MESSAGE`.
@@ -873,10 +905,7 @@ pub mod blogpost {
             self
         }
         /// Sets `IMPORTANT`.
-        pub fn important(
-            mut self,
-            value: impl ::std::convert::Into<update::Important>,
-        ) -> Self {
+        pub fn important(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.important = ::std::option::Option::Some(value.into());
             self
         }
@@ -901,6 +930,15 @@ pub mod blogpost {
             self.user_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// Adds an entry for `UF_` under `key`.
+        pub fn uf(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.uf.insert(key.into(), value.into());
+            self
+        }
     }
     impl ::serde::Serialize for Update {
         fn serialize<S: ::serde::Serializer>(
@@ -915,7 +953,11 @@ pub mod blogpost {
             crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
             crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
             crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-            crate::support::opt_entry(&mut map, "IMPORTANT", &self.important)?;
+            crate::support::opt_entry(
+                &mut map,
+                "IMPORTANT",
+                &self.important.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(
                 &mut map,
                 "IMPORTANT_DATE_END",
@@ -923,7 +965,7 @@ pub mod blogpost {
             )?;
             crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
             crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            map.serialize_entry("UF_", &self.uf)?;
+            crate::support::rest_entries(&mut map, &self.uf)?;
             map.end()
         }
     }
@@ -944,7 +986,7 @@ pub mod blogpost {
                 important_date_end: object.field("IMPORTANT_DATE_END")?,
                 site_id: object.field("SITE_ID")?,
                 user_id: object.field("USER_ID")?,
-                uf: object.field("UF_")?,
+                uf: object.pattern("UF_*")?,
             })
         }
     }
@@ -982,42 +1024,12 @@ pub mod blogpost {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Dest {
-            /// `SG<X>`
-            SgX,
-            /// `U<X>`
-            UX,
             /// `UA`
             Ua,
-            /// `DR<X>`
-            DrX,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(Dest { SgX = "SG<X>", UX = "U<X>", Ua = "UA", DrX = "DR<X>" });
-        /// Allowed values of `params.IMPORTANT` in `log.blogpost.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Important {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Important { Y = "Y", N = "N" });
-        /// Allowed values of `params.PARSE_PREVIEW` in `log.blogpost.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ParsePreview {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ParsePreview { Y = "Y", N = "N" });
+        string_enum!(Dest { Ua = "UA" });
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Add {
@@ -1067,18 +1079,12 @@ pub mod blogpost {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum LogRights {
-            /// `SG<X>`
-            SgX,
-            /// `U<X>`
-            UX,
             /// `UA`
             Ua,
-            /// `DR<X>`
-            DrX,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(LogRights { SgX = "SG<X>", UX = "U<X>", Ua = "UA", DrX = "DR<X>" });
+        string_enum!(LogRights { Ua = "UA" });
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1171,18 +1177,12 @@ pub mod blogpost {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Dest {
-            /// `SG<X>`
-            SgX,
-            /// `U<X>`
-            UX,
             /// `UA`
             Ua,
-            /// `DR<X>`
-            DrX,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(Dest { SgX = "SG<X>", UX = "U<X>", Ua = "UA", DrX = "DR<X>" });
+        string_enum!(Dest { Ua = "UA" });
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
         impl ::bitrix24_runtime::Method for super::Share {
@@ -1220,30 +1220,12 @@ pub mod blogpost {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Dest {
-            /// `SG<X>`
-            SgX,
-            /// `U<X>`
-            UX,
             /// `UA`
             Ua,
-            /// `DR<X>`
-            DrX,
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(Dest { SgX = "SG<X>", UX = "U<X>", Ua = "UA", DrX = "DR<X>" });
-        /// Allowed values of `params.IMPORTANT` in `log.blogpost.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Important {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Important { Y = "Y", N = "N" });
+        string_enum!(Dest { Ua = "UA" });
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Update {

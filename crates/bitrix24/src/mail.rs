@@ -340,17 +340,40 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `mail.mailbox.field.get`: `object`.
@@ -361,15 +384,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -403,19 +447,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `mail.mailbox.field.list`: `object`.
@@ -426,15 +503,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -467,18 +565,45 @@ pub mod v3 {
                 pub email: ::std::option::Option<::std::string::String>,
                 /// `senderName`: `string`, optional.
                 pub sender_name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "name", "email", "senderName"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
                         email: object.field("email")?,
                         sender_name: object.field("senderName")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "senderName",
+                        &self.sender_name,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `mail.mailbox.get`: `object`.
@@ -489,15 +614,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -529,18 +674,45 @@ pub mod v3 {
                 pub email: ::std::option::Option<::std::string::String>,
                 /// `senderName`: `string`, optional.
                 pub sender_name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "name", "email", "senderName"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
                         email: object.field("email")?,
                         sender_name: object.field("senderName")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "senderName",
+                        &self.sender_name,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `mail.mailbox.list`: `object`.
@@ -551,15 +723,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -589,17 +781,39 @@ pub mod v3 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `sender`: `string`, optional.
                 pub sender: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["email", "name", "sender"], &[])?;
                     ::std::result::Result::Ok(Self {
                         email: object.field("email")?,
                         name: object.field("name")?,
                         sender: object.field("sender")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "sender", &self.sender)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `mail.mailbox.senders`: `object`.
@@ -610,15 +824,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Senders {
@@ -1142,13 +1376,9 @@ pub mod v3 {
             /// `dateTo`: `string`, optional.
             pub date_to: ::std::option::Option<::std::string::String>,
             /// `isSeen`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub is_seen: ::std::option::Option<list::IsSeen>,
+            pub is_seen: ::std::option::Option<bool>,
             /// `hasAttachments`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub has_attachments: ::std::option::Option<list::HasAttachments>,
+            pub has_attachments: ::std::option::Option<bool>,
             /// `folder`: `string`, optional.
             pub folder: ::std::option::Option<::std::string::String>,
             /// `pagination`: `object`, optional.
@@ -1198,17 +1428,14 @@ pub mod v3 {
                 self
             }
             /// Sets `isSeen`.
-            pub fn is_seen(
-                mut self,
-                value: impl ::std::convert::Into<list::IsSeen>,
-            ) -> Self {
+            pub fn is_seen(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.is_seen = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `hasAttachments`.
             pub fn has_attachments(
                 mut self,
-                value: impl ::std::convert::Into<list::HasAttachments>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.has_attachments = ::std::option::Option::Some(value.into());
                 self
@@ -1669,17 +1896,39 @@ pub mod v3 {
                 pub event_id: ::std::option::Option<i64>,
                 /// `messageId`: `integer`, optional.
                 pub message_id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "eventId", "messageId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         event_id: object.field("eventId")?,
                         message_id: object.field("messageId")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    crate::support::opt_entry(&mut map, "eventId", &self.event_id)?;
+                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Createcalendarevent {
@@ -1711,18 +1960,41 @@ pub mod v3 {
                 pub message_id: ::std::option::Option<i64>,
                 /// `existing`: `boolean`, optional.
                 pub existing: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "chatId", "messageId", "existing"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         chat_id: object.field("chatId")?,
                         message_id: object.field("messageId")?,
                         existing: object.field("existing")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    crate::support::opt_entry(&mut map, "existing", &self.existing)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Createchat {
@@ -1768,17 +2040,39 @@ pub mod v3 {
                 pub post_id: ::std::option::Option<i64>,
                 /// `messageId`: `integer`, optional.
                 pub message_id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "postId", "messageId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         post_id: object.field("postId")?,
                         message_id: object.field("messageId")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    crate::support::opt_entry(&mut map, "postId", &self.post_id)?;
+                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Createfeedpost {
@@ -1808,17 +2102,39 @@ pub mod v3 {
                 pub task_id: ::std::option::Option<i64>,
                 /// `messageId`: `integer`, optional.
                 pub message_id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "taskId", "messageId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         task_id: object.field("taskId")?,
                         message_id: object.field("messageId")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Createtask {
@@ -1971,17 +2287,40 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `mail.message.field.get`: `object`.
@@ -1992,15 +2331,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -2034,19 +2394,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `mail.message.field.list`: `object`.
@@ -2057,15 +2450,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -2094,16 +2508,37 @@ pub mod v3 {
                 pub success: ::std::option::Option<bool>,
                 /// `to`: `string[]`, optional.
                 pub to: ::std::vec::Vec<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "to"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Forward {
@@ -2153,12 +2588,37 @@ pub mod v3 {
                 pub bindings: ::std::vec::Vec<::serde_json::Value>,
                 /// `body`: `string`, optional.
                 pub body: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "mailboxId",
+                                "mailboxEmail",
+                                "subject",
+                                "from",
+                                "to",
+                                "cc",
+                                "date",
+                                "isSeen",
+                                "hasAttachments",
+                                "url",
+                                "bindings",
+                                "body",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         mailbox_id: object.field("mailboxId")?,
@@ -2173,7 +2633,40 @@ pub mod v3 {
                         url: object.field("url")?,
                         bindings: object.field("bindings")?,
                         body: object.field("body")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "mailboxEmail",
+                        &self.mailbox_email,
+                    )?;
+                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+                    crate::support::opt_entry(&mut map, "from", &self.from)?;
+                    crate::support::opt_entry(&mut map, "to", &self.to)?;
+                    map.serialize_entry("cc", &self.cc)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "hasAttachments",
+                        &self.has_attachments,
+                    )?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.serialize_entry("bindings", &self.bindings)?;
+                    crate::support::opt_entry(&mut map, "body", &self.body)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `mail.message.get`: `object`.
@@ -2184,15 +2677,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -2210,30 +2723,6 @@ pub mod v3 {
         pub mod list {
             /// Error codes of `mail.message.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// Allowed values of `params.isSeen` in `mail.message.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum IsSeen {
-                /// `true`
-                True,
-                /// `false`
-                False,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(IsSeen { True = "true", False = "false" });
-            /// Allowed values of `params.hasAttachments` in `mail.message.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum HasAttachments {
-                /// `true`
-                True,
-                /// `false`
-                False,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(HasAttachments { True = "true", False = "false" });
             /// The object `result.items` of `mail.message.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
@@ -2266,12 +2755,37 @@ pub mod v3 {
                 pub bindings: ::std::vec::Vec<::serde_json::Value>,
                 /// `body`: `string`, optional.
                 pub body: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "mailboxId",
+                                "mailboxEmail",
+                                "subject",
+                                "from",
+                                "to",
+                                "cc",
+                                "date",
+                                "isSeen",
+                                "hasAttachments",
+                                "url",
+                                "bindings",
+                                "body",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         mailbox_id: object.field("mailboxId")?,
@@ -2286,7 +2800,40 @@ pub mod v3 {
                         url: object.field("url")?,
                         bindings: object.field("bindings")?,
                         body: object.field("body")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "mailboxEmail",
+                        &self.mailbox_email,
+                    )?;
+                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+                    crate::support::opt_entry(&mut map, "from", &self.from)?;
+                    crate::support::opt_entry(&mut map, "to", &self.to)?;
+                    crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "hasAttachments",
+                        &self.has_attachments,
+                    )?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
+                    map.serialize_entry("bindings", &self.bindings)?;
+                    crate::support::opt_entry(&mut map, "body", &self.body)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `mail.message.list`: `object`.
@@ -2297,15 +2844,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -2335,17 +2902,43 @@ pub mod v3 {
                 pub moved_count: ::std::option::Option<i64>,
                 /// `action`: `string`, optional.
                 pub action: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "movedCount", "action"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         moved_count: object.field("movedCount")?,
                         action: object.field("action")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "movedCount",
+                        &self.moved_count,
+                    )?;
+                    crate::support::opt_entry(&mut map, "action", &self.action)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Movetofolder {
@@ -2389,16 +2982,37 @@ pub mod v3 {
                 pub success: ::std::option::Option<bool>,
                 /// `to`: `string[]`, optional.
                 pub to: ::std::vec::Vec<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "to"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Reply {
@@ -2426,16 +3040,37 @@ pub mod v3 {
                 pub success: ::std::option::Option<bool>,
                 /// `to`: `string[]`, optional.
                 pub to: ::std::vec::Vec<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["success", "to"], &[])?;
                     ::std::result::Result::Ok(Self {
                         success: object.field("success")?,
                         to: object.field("to")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "success", &self.success)?;
+                    map.serialize_entry("to", &self.to)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Send {
@@ -2731,17 +3366,40 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `mail.recipient.field.get`: `object`.
@@ -2752,15 +3410,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -2794,19 +3473,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `mail.recipient.field.list`: `object`.
@@ -2817,15 +3529,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -2856,17 +3589,39 @@ pub mod v3 {
                 pub email: ::std::option::Option<::std::string::String>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "email", "name"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         email: object.field("email")?,
                         name: object.field("name")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `mail.recipient.listcontacts`: `object`.
@@ -2877,15 +3632,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Listcontacts {
@@ -2915,17 +3690,39 @@ pub mod v3 {
                 pub email: ::std::option::Option<::std::string::String>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "email", "name"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         email: object.field("email")?,
                         name: object.field("name")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `mail.recipient.listemployees`: `object`.
@@ -2936,15 +3733,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Listemployees {

@@ -13,18 +13,18 @@
 pub struct Add {
     /// `NAME`: `string`, required.
     pub name: ::std::string::String,
-    /// `ACTIVE`: `string`, optional.
+    /// `ACTIVE`: `boolean`, optional.
     ///
     /// Values: `Y`, `N`.
-    pub active: ::std::option::Option<add::Active>,
+    pub active: ::std::option::Option<bool>,
     /// `SERVER`: `string`, optional.
     pub server: ::std::option::Option<::std::string::String>,
     /// `PORT`: `integer`, optional.
     pub port: ::std::option::Option<i64>,
-    /// `ENCRYPTION`: `string`, optional.
+    /// `ENCRYPTION`: `boolean`, optional.
     ///
     /// Values: `Y`, `N`.
-    pub encryption: ::std::option::Option<add::Encryption>,
+    pub encryption: ::std::option::Option<bool>,
     /// `LINK`: `string`, optional.
     pub link: ::std::option::Option<::std::string::String>,
     /// `ICON`: `file | integer | string`, optional.
@@ -47,7 +47,7 @@ impl Add {
         }
     }
     /// Sets `ACTIVE`.
-    pub fn active(mut self, value: impl ::std::convert::Into<add::Active>) -> Self {
+    pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.active = ::std::option::Option::Some(value.into());
         self
     }
@@ -65,10 +65,7 @@ impl Add {
         self
     }
     /// Sets `ENCRYPTION`.
-    pub fn encryption(
-        mut self,
-        value: impl ::std::convert::Into<add::Encryption>,
-    ) -> Self {
+    pub fn encryption(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.encryption = ::std::option::Option::Some(value.into());
         self
     }
@@ -102,10 +99,18 @@ impl ::serde::Serialize for Add {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+        crate::support::opt_entry(
+            &mut map,
+            "ACTIVE",
+            &self.active.map(crate::support::yes_no),
+        )?;
         crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
         crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-        crate::support::opt_entry(&mut map, "ENCRYPTION", &self.encryption)?;
+        crate::support::opt_entry(
+            &mut map,
+            "ENCRYPTION",
+            &self.encryption.map(crate::support::yes_no),
+        )?;
         crate::support::opt_entry(&mut map, "LINK", &self.link)?;
         crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
@@ -298,20 +303,20 @@ deserialize_via_from_value!(List);
 pub struct Update {
     /// `ID`: `integer`, required.
     pub id: i64,
-    /// `ACTIVE`: `string`, optional.
+    /// `ACTIVE`: `boolean`, optional.
     ///
     /// Values: `Y`, `N`.
-    pub active: ::std::option::Option<update::Active>,
+    pub active: ::std::option::Option<bool>,
     /// `NAME`: `string`, optional.
     pub name: ::std::option::Option<::std::string::String>,
     /// `SERVER`: `string`, optional.
     pub server: ::std::option::Option<::std::string::String>,
     /// `PORT`: `integer`, optional.
     pub port: ::std::option::Option<i64>,
-    /// `ENCRYPTION`: `string`, optional.
+    /// `ENCRYPTION`: `boolean`, optional.
     ///
     /// Values: `Y`, `N`.
-    pub encryption: ::std::option::Option<update::Encryption>,
+    pub encryption: ::std::option::Option<bool>,
     /// `LINK`: `string`, optional.
     pub link: ::std::option::Option<::std::string::String>,
     /// `ICON`: `file | integer | string`, optional.
@@ -335,7 +340,7 @@ impl Update {
         }
     }
     /// Sets `ACTIVE`.
-    pub fn active(mut self, value: impl ::std::convert::Into<update::Active>) -> Self {
+    pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.active = ::std::option::Option::Some(value.into());
         self
     }
@@ -361,10 +366,7 @@ impl Update {
         self
     }
     /// Sets `ENCRYPTION`.
-    pub fn encryption(
-        mut self,
-        value: impl ::std::convert::Into<update::Encryption>,
-    ) -> Self {
+    pub fn encryption(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.encryption = ::std::option::Option::Some(value.into());
         self
     }
@@ -398,11 +400,19 @@ impl ::serde::Serialize for Update {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("ID", &self.id)?;
-        crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+        crate::support::opt_entry(
+            &mut map,
+            "ACTIVE",
+            &self.active.map(crate::support::yes_no),
+        )?;
         crate::support::opt_entry(&mut map, "NAME", &self.name)?;
         crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
         crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-        crate::support::opt_entry(&mut map, "ENCRYPTION", &self.encryption)?;
+        crate::support::opt_entry(
+            &mut map,
+            "ENCRYPTION",
+            &self.encryption.map(crate::support::yes_no),
+        )?;
         crate::support::opt_entry(&mut map, "LINK", &self.link)?;
         crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
         crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
@@ -445,30 +455,6 @@ pub mod add {
     }
     string_enum!(Error { ErrorCore = "ERROR_CORE" });
     error_code!(Error);
-    /// Allowed values of `params.ACTIVE` in `mailservice.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Active {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Active { Y = "Y", N = "N" });
-    /// Allowed values of `params.ENCRYPTION` in `mailservice.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Encryption {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Encryption { Y = "Y", N = "N" });
     /// The `result` of the call: `integer`.
     pub type Output = ::bitrix24_runtime::lenient::Int;
     impl ::bitrix24_runtime::Method for super::Add {
@@ -536,12 +522,34 @@ pub mod fields {
         pub icon: ::std::option::Option<::std::string::String>,
         /// `SORT`: `string`, optional.
         pub sort: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "ID",
+                        "SITE_ID",
+                        "ACTIVE",
+                        "NAME",
+                        "SERVER",
+                        "PORT",
+                        "ENCRYPTION",
+                        "LINK",
+                        "ICON",
+                        "SORT",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 site_id: object.field("SITE_ID")?,
@@ -553,7 +561,29 @@ pub mod fields {
                 link: object.field("LINK")?,
                 icon: object.field("ICON")?,
                 sort: object.field("SORT")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+            crate::support::opt_entry(&mut map, "PORT", &self.port)?;
+            crate::support::opt_entry(&mut map, "ENCRYPTION", &self.encryption)?;
+            crate::support::opt_entry(&mut map, "LINK", &self.link)?;
+            crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Fields {
@@ -590,8 +620,10 @@ pub mod get {
         pub id: ::std::option::Option<i64>,
         /// `SITE_ID`: `string`, optional.
         pub site_id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `string`, optional.
-        pub active: ::std::option::Option<::std::string::String>,
+        /// `ACTIVE`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub active: ::std::option::Option<bool>,
         /// `SORT`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `NAME`: `string`, optional.
@@ -600,8 +632,10 @@ pub mod get {
         pub server: ::std::option::Option<::std::string::String>,
         /// `PORT`: `integer`, optional.
         pub port: ::std::option::Option<i64>,
-        /// `ENCRYPTION`: `string`, optional.
-        pub encryption: ::std::option::Option<::std::string::String>,
+        /// `ENCRYPTION`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub encryption: ::std::option::Option<bool>,
         /// `LINK`: `string`, optional.
         pub link: ::std::option::Option<::std::string::String>,
         /// `ICON`: `string`, optional.
@@ -610,20 +644,56 @@ pub mod get {
         pub smtp_server: ::std::option::Option<::std::string::String>,
         /// `SMTP_PORT`: `integer | null`, optional.
         pub smtp_port: ::std::option::Option<i64>,
-        /// `SMTP_LOGIN_AS_IMAP`: `string`, optional.
-        pub smtp_login_as_imap: ::std::option::Option<::std::string::String>,
-        /// `SMTP_PASSWORD_AS_IMAP`: `string`, optional.
-        pub smtp_password_as_imap: ::std::option::Option<::std::string::String>,
-        /// `SMTP_ENCRYPTION`: `string | null`, optional.
-        pub smtp_encryption: ::std::option::Option<::std::string::String>,
-        /// `UPLOAD_OUTGOING`: `string | null`, optional.
-        pub upload_outgoing: ::std::option::Option<::std::string::String>,
+        /// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub smtp_login_as_imap: ::std::option::Option<bool>,
+        /// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub smtp_password_as_imap: ::std::option::Option<bool>,
+        /// `SMTP_ENCRYPTION`: `boolean | null`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub smtp_encryption: ::std::option::Option<bool>,
+        /// `UPLOAD_OUTGOING`: `boolean | null`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub upload_outgoing: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "ID",
+                        "SITE_ID",
+                        "ACTIVE",
+                        "SORT",
+                        "NAME",
+                        "SERVER",
+                        "PORT",
+                        "ENCRYPTION",
+                        "LINK",
+                        "ICON",
+                        "SMTP_SERVER",
+                        "SMTP_PORT",
+                        "SMTP_LOGIN_AS_IMAP",
+                        "SMTP_PASSWORD_AS_IMAP",
+                        "SMTP_ENCRYPTION",
+                        "UPLOAD_OUTGOING",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 site_id: object.field("SITE_ID")?,
@@ -641,7 +711,59 @@ pub mod get {
                 smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
                 smtp_encryption: object.field("SMTP_ENCRYPTION")?,
                 upload_outgoing: object.field("UPLOAD_OUTGOING")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "ACTIVE",
+                &self.active.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+            crate::support::opt_entry(&mut map, "PORT", &self.port)?;
+            crate::support::opt_entry(
+                &mut map,
+                "ENCRYPTION",
+                &self.encryption.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "LINK", &self.link)?;
+            crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
+            crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
+            crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
+            crate::support::opt_entry(
+                &mut map,
+                "SMTP_LOGIN_AS_IMAP",
+                &self.smtp_login_as_imap.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "SMTP_PASSWORD_AS_IMAP",
+                &self.smtp_password_as_imap.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "SMTP_ENCRYPTION",
+                &self.smtp_encryption.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UPLOAD_OUTGOING",
+                &self.upload_outgoing.map(crate::support::yes_no),
+            )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Get {
@@ -678,8 +800,10 @@ pub mod list {
         pub id: ::std::option::Option<i64>,
         /// `SITE_ID`: `string`, optional.
         pub site_id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `string`, optional.
-        pub active: ::std::option::Option<::std::string::String>,
+        /// `ACTIVE`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub active: ::std::option::Option<bool>,
         /// `SORT`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `NAME`: `string`, optional.
@@ -688,8 +812,10 @@ pub mod list {
         pub server: ::std::option::Option<::std::string::String>,
         /// `PORT`: `integer`, optional.
         pub port: ::std::option::Option<i64>,
-        /// `ENCRYPTION`: `string`, optional.
-        pub encryption: ::std::option::Option<::std::string::String>,
+        /// `ENCRYPTION`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub encryption: ::std::option::Option<bool>,
         /// `LINK`: `string`, optional.
         pub link: ::std::option::Option<::std::string::String>,
         /// `ICON`: `string`, optional.
@@ -698,20 +824,56 @@ pub mod list {
         pub smtp_server: ::std::option::Option<::std::string::String>,
         /// `SMTP_PORT`: `integer | null`, optional.
         pub smtp_port: ::std::option::Option<i64>,
-        /// `SMTP_LOGIN_AS_IMAP`: `string`, optional.
-        pub smtp_login_as_imap: ::std::option::Option<::std::string::String>,
-        /// `SMTP_PASSWORD_AS_IMAP`: `string`, optional.
-        pub smtp_password_as_imap: ::std::option::Option<::std::string::String>,
-        /// `SMTP_ENCRYPTION`: `string | null`, optional.
-        pub smtp_encryption: ::std::option::Option<::std::string::String>,
-        /// `UPLOAD_OUTGOING`: `string | null`, optional.
-        pub upload_outgoing: ::std::option::Option<::std::string::String>,
+        /// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub smtp_login_as_imap: ::std::option::Option<bool>,
+        /// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub smtp_password_as_imap: ::std::option::Option<bool>,
+        /// `SMTP_ENCRYPTION`: `boolean | null`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub smtp_encryption: ::std::option::Option<bool>,
+        /// `UPLOAD_OUTGOING`: `boolean | null`, optional.
+        ///
+        /// Values: `Y`, `N`.
+        pub upload_outgoing: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Item {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "ID",
+                        "SITE_ID",
+                        "ACTIVE",
+                        "SORT",
+                        "NAME",
+                        "SERVER",
+                        "PORT",
+                        "ENCRYPTION",
+                        "LINK",
+                        "ICON",
+                        "SMTP_SERVER",
+                        "SMTP_PORT",
+                        "SMTP_LOGIN_AS_IMAP",
+                        "SMTP_PASSWORD_AS_IMAP",
+                        "SMTP_ENCRYPTION",
+                        "UPLOAD_OUTGOING",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 site_id: object.field("SITE_ID")?,
@@ -729,7 +891,59 @@ pub mod list {
                 smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
                 smtp_encryption: object.field("SMTP_ENCRYPTION")?,
                 upload_outgoing: object.field("UPLOAD_OUTGOING")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Item {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+            crate::support::opt_entry(
+                &mut map,
+                "ACTIVE",
+                &self.active.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+            crate::support::opt_entry(&mut map, "PORT", &self.port)?;
+            crate::support::opt_entry(
+                &mut map,
+                "ENCRYPTION",
+                &self.encryption.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "LINK", &self.link)?;
+            crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
+            crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
+            crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
+            crate::support::opt_entry(
+                &mut map,
+                "SMTP_LOGIN_AS_IMAP",
+                &self.smtp_login_as_imap.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "SMTP_PASSWORD_AS_IMAP",
+                &self.smtp_password_as_imap.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "SMTP_ENCRYPTION",
+                &self.smtp_encryption.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UPLOAD_OUTGOING",
+                &self.upload_outgoing.map(crate::support::yes_no),
+            )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The `result` of the call: `object[]`.
@@ -758,30 +972,6 @@ pub mod update {
     }
     string_enum!(Error { ErrorCore = "ERROR_CORE" });
     error_code!(Error);
-    /// Allowed values of `params.ACTIVE` in `mailservice.update`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Active {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Active { Y = "Y", N = "N" });
-    /// Allowed values of `params.ENCRYPTION` in `mailservice.update`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Encryption {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Encryption { Y = "Y", N = "N" });
     /// The `result` of the call: `boolean`.
     pub type Output = ::bitrix24_runtime::lenient::Bool;
     impl ::bitrix24_runtime::Method for super::Update {

@@ -361,12 +361,32 @@ pub mod v3 {
                 pub updated_by: ::std::option::Option<i64>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "createdAt",
+                                "updatedBy",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -376,7 +396,31 @@ pub mod v3 {
                         created_at: object.field("createdAt")?,
                         updated_by: object.field("updatedBy")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `note.collection.add`: `object`.
@@ -387,15 +431,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Add {
@@ -421,15 +485,35 @@ pub mod v3 {
             pub struct Output {
                 /// `result`: `boolean`, optional.
                 pub result: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["result"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("result")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "result", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Archive {
@@ -455,15 +539,35 @@ pub mod v3 {
             pub struct Output {
                 /// `result`: `boolean`, optional.
                 pub result: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["result"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("result")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "result", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Delete {
@@ -616,17 +720,40 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.collection.field.get`: `object`.
@@ -637,15 +764,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -679,19 +827,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.collection.field.list`: `object`.
@@ -702,15 +883,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -751,12 +953,32 @@ pub mod v3 {
                 pub updated_by: ::std::option::Option<i64>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "createdAt",
+                                "updatedBy",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -766,7 +988,31 @@ pub mod v3 {
                         created_at: object.field("createdAt")?,
                         updated_by: object.field("updatedBy")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `note.collection.get`: `object`.
@@ -777,15 +1023,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -939,12 +1205,32 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "updatedBy",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -954,7 +1240,31 @@ pub mod v3 {
                         updated_by: object.field("updatedBy")?,
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.nextCursor` of `note.collection.list`: `object`.
@@ -967,16 +1277,37 @@ pub mod v3 {
                 pub position: ::std::option::Option<i64>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputNextCursor {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["position", "id"], &[])?;
                     ::std::result::Result::Ok(Self {
                         position: object.field("position")?,
                         id: object.field("id")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputNextCursor {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `note.collection.list`: `object`.
@@ -989,16 +1320,41 @@ pub mod v3 {
                 pub items: ::std::vec::Vec<OutputItems>,
                 /// `nextCursor`: `object`, optional.
                 pub next_cursor: ::std::option::Option<OutputNextCursor>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items", "nextCursor"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
                         next_cursor: object.field("nextCursor")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "nextCursor",
+                        &self.next_cursor,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -1079,12 +1435,32 @@ pub mod v3 {
                 pub updated_by: ::std::option::Option<i64>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "createdAt",
+                                "updatedBy",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -1094,7 +1470,31 @@ pub mod v3 {
                         created_at: object.field("createdAt")?,
                         updated_by: object.field("updatedBy")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `note.collection.update`: `object`.
@@ -1105,15 +1505,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Update {
@@ -1309,9 +1729,7 @@ pub mod v3 {
             /// `fields`: `object`, required.
             pub fields: update::Fields,
             /// `overwrite`: `boolean`, optional.
-            ///
-            /// Values: `true`, `false`.
-            pub overwrite: ::std::option::Option<update::Overwrite>,
+            pub overwrite: ::std::option::Option<bool>,
         }
         impl Update {
             /// The call with its required parameters: `id`, `fields`.
@@ -1326,10 +1744,7 @@ pub mod v3 {
                 }
             }
             /// Sets `overwrite`.
-            pub fn overwrite(
-                mut self,
-                value: impl ::std::convert::Into<update::Overwrite>,
-            ) -> Self {
+            pub fn overwrite(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.overwrite = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1467,15 +1882,35 @@ pub mod v3 {
             pub struct Output {
                 /// `result`: `boolean`, optional.
                 pub result: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["result"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("result")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "result", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Archive {
@@ -1501,15 +1936,35 @@ pub mod v3 {
             pub struct Output {
                 /// `result`: `boolean`, optional.
                 pub result: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["result"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("result")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "result", &self.result)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Delete {
@@ -1662,17 +2117,40 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.document.field.get`: `object`.
@@ -1683,15 +2161,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -1725,19 +2224,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.document.field.list`: `object`.
@@ -1748,15 +2280,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -1994,17 +2547,40 @@ pub mod v3 {
                         pub type_: ::std::option::Option<::std::string::String>,
                         /// `title`: `string`, optional.
                         pub title: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItem {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["name", "type", "title"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
                                 title: object.field("title")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `note.document.search.field.get`: `object`.
@@ -2015,15 +2591,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `item`: `object`, optional.
                         pub item: ::std::option::Option<OutputItem>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["item"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 item: object.field("item")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {
@@ -2057,19 +2654,56 @@ pub mod v3 {
                         pub filterable: ::std::option::Option<bool>,
                         /// `sortable`: `boolean`, optional.
                         pub sortable: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItems {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &["name", "type", "title", "filterable", "sortable"],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
                                 title: object.field("title")?,
                                 filterable: object.field("filterable")?,
                                 sortable: object.field("sortable")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `note.document.search.field.list`: `object`.
@@ -2080,15 +2714,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `items`: `object[]`, optional.
                         pub items: ::std::vec::Vec<OutputItems>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["items"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 items: object.field("items")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("items", &self.items)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::List {
@@ -2177,12 +2832,30 @@ pub mod v3 {
                     pub snippet: ::std::option::Option<::std::string::String>,
                     /// `sharedAccess`: `boolean`, optional.
                     pub shared_access: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "documentId",
+                                    "collectionId",
+                                    "title",
+                                    "score",
+                                    "snippet",
+                                    "sharedAccess",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             document_id: object.field("documentId")?,
                             collection_id: object.field("collectionId")?,
@@ -2190,7 +2863,38 @@ pub mod v3 {
                             score: object.field("score")?,
                             snippet: object.field("snippet")?,
                             shared_access: object.field("sharedAccess")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "documentId",
+                            &self.document_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collectionId",
+                            &self.collection_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "score", &self.score)?;
+                        crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "sharedAccess",
+                            &self.shared_access,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.document.search.list`: `object`.
@@ -2203,16 +2907,38 @@ pub mod v3 {
                     pub items: ::std::vec::Vec<OutputItems>,
                     /// `hasMore`: `boolean`, optional.
                     pub has_more: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items", "hasMore"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
                             has_more: object.field("hasMore")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -2419,17 +3145,40 @@ pub mod v3 {
                         pub type_: ::std::option::Option<::std::string::String>,
                         /// `title`: `string`, optional.
                         pub title: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItem {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["name", "type", "title"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
                                 title: object.field("title")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `note.document.tree.field.get`: `object`.
@@ -2440,15 +3189,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `item`: `object`, optional.
                         pub item: ::std::option::Option<OutputItem>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["item"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 item: object.field("item")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {
@@ -2482,19 +3252,56 @@ pub mod v3 {
                         pub filterable: ::std::option::Option<bool>,
                         /// `sortable`: `boolean`, optional.
                         pub sortable: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItems {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &["name", "type", "title", "filterable", "sortable"],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
                                 title: object.field("title")?,
                                 filterable: object.field("filterable")?,
                                 sortable: object.field("sortable")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `note.document.tree.field.list`: `object`.
@@ -2505,15 +3312,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `items`: `object[]`, optional.
                         pub items: ::std::vec::Vec<OutputItems>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["items"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 items: object.field("items")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("items", &self.items)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::List {
@@ -2550,12 +3378,30 @@ pub mod v3 {
                     pub position: ::std::option::Option<i64>,
                     /// `children`: `array`, optional.
                     pub children: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItemsChildren {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "id",
+                                    "collectionId",
+                                    "parentId",
+                                    "title",
+                                    "position",
+                                    "children",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             collection_id: object.field("collectionId")?,
@@ -2563,7 +3409,34 @@ pub mod v3 {
                             title: object.field("title")?,
                             position: object.field("position")?,
                             children: object.field("children")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItemsChildren {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collectionId",
+                            &self.collection_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "parentId",
+                            &self.parent_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "position", &self.position)?;
+                        map.serialize_entry("children", &self.children)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result.items` of `note.document.tree.list`: `object[]`.
@@ -2584,12 +3457,30 @@ pub mod v3 {
                     pub position: ::std::option::Option<i64>,
                     /// `children`: `object[]`, optional.
                     pub children: ::std::vec::Vec<OutputItemsChildren>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "id",
+                                    "collectionId",
+                                    "parentId",
+                                    "title",
+                                    "position",
+                                    "children",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             collection_id: object.field("collectionId")?,
@@ -2597,7 +3488,30 @@ pub mod v3 {
                             title: object.field("title")?,
                             position: object.field("position")?,
                             children: object.field("children")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collectionId",
+                            &self.collection_id,
+                        )?;
+                        map.serialize_entry("parentId", &self.parent_id)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "position", &self.position)?;
+                        map.serialize_entry("children", &self.children)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.document.tree.list`: `object`.
@@ -2610,16 +3524,42 @@ pub mod v3 {
                     pub items: ::std::vec::Vec<OutputItems>,
                     /// `truncated`: `boolean`, optional.
                     pub truncated: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items", "truncated"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
                             truncated: object.field("truncated")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "truncated",
+                            &self.truncated,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -2721,18 +3661,6 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// Allowed values of `params.overwrite` in `note.document.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Overwrite {
-                /// `true`
-                True,
-                /// `false`
-                False,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Overwrite { True = "true", False = "false" });
             /// The object `result.item` of `note.document.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
@@ -2759,12 +3687,34 @@ pub mod v3 {
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedAt`: `string`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "collectionId",
+                                "parentId",
+                                "title",
+                                "markdown",
+                                "position",
+                                "createdBy",
+                                "updatedBy",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         collection_id: object.field("collectionId")?,
@@ -2776,7 +3726,33 @@ pub mod v3 {
                         updated_by: object.field("updatedBy")?,
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "collectionId",
+                        &self.collection_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `note.document.update`: `object`.
@@ -2787,15 +3763,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Update {
@@ -2948,12 +3944,31 @@ pub mod v3 {
                 pub asset_type: ::std::option::Option<::std::string::String>,
                 /// `assetMarkdown`: `string`, optional.
                 pub asset_markdown: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "documentId",
+                                "name",
+                                "size",
+                                "mimeType",
+                                "assetType",
+                                "assetMarkdown",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         document_id: object.field("documentId")?,
@@ -2962,7 +3977,34 @@ pub mod v3 {
                         mime_type: object.field("mimeType")?,
                         asset_type: object.field("assetType")?,
                         asset_markdown: object.field("assetMarkdown")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "documentId",
+                        &self.document_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "size", &self.size)?;
+                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "assetMarkdown",
+                        &self.asset_markdown,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `note.file.add`: `object`.
@@ -2973,15 +4015,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Add {
@@ -3134,17 +4196,40 @@ pub mod v3 {
                     pub type_: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.file.field.get`: `object`.
@@ -3155,15 +4240,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -3197,19 +4303,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `note.file.field.list`: `object`.
@@ -3220,15 +4359,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -3267,12 +4427,31 @@ pub mod v3 {
                 pub asset_type: ::std::option::Option<::std::string::String>,
                 /// `assetMarkdown`: `string`, optional.
                 pub asset_markdown: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "documentId",
+                                "name",
+                                "size",
+                                "mimeType",
+                                "assetType",
+                                "assetMarkdown",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         document_id: object.field("documentId")?,
@@ -3281,7 +4460,34 @@ pub mod v3 {
                         mime_type: object.field("mimeType")?,
                         asset_type: object.field("assetType")?,
                         asset_markdown: object.field("assetMarkdown")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "documentId",
+                        &self.document_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "size", &self.size)?;
+                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "assetMarkdown",
+                        &self.asset_markdown,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `note.file.get`: `object`.
@@ -3292,15 +4498,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {

@@ -23,20 +23,20 @@ pub mod sale {
             pub person_type_id: i64,
             /// `BX_REST_HANDLER`: `sale_paysystem_handler.CODE`, required.
             pub bx_rest_handler: ::serde_json::Value,
-            /// `ACTIVE`: `string`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<add::Active>,
+            pub active: ::std::option::Option<bool>,
             /// `SETTINGS`: `object`, optional.
             pub settings: ::std::option::Option<::serde_json::Value>,
             /// `ENTITY_REGISTRY_TYPE`: `string`, optional.
             pub entity_registry_type: ::std::option::Option<::std::string::String>,
             /// `LOGOTYPE`: `string`, optional.
             pub logotype: ::std::option::Option<::std::string::String>,
-            /// `NEW_WINDOW`: `string`, optional.
+            /// `NEW_WINDOW`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub new_window: ::std::option::Option<add::NewWindow>,
+            pub new_window: ::std::option::Option<bool>,
             /// `XML_ID`: `string`, optional.
             pub xml_id: ::std::option::Option<::std::string::String>,
         }
@@ -69,10 +69,7 @@ pub mod sale {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<add::Active>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
@@ -101,10 +98,7 @@ pub mod sale {
                 self
             }
             /// Sets `NEW_WINDOW`.
-            pub fn new_window(
-                mut self,
-                value: impl ::std::convert::Into<add::NewWindow>,
-            ) -> Self {
+            pub fn new_window(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.new_window = ::std::option::Option::Some(value.into());
                 self
             }
@@ -128,7 +122,11 @@ pub mod sale {
                 crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
                 map.serialize_entry("BX_REST_HANDLER", &self.bx_rest_handler)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -136,7 +134,11 @@ pub mod sale {
                     &self.entity_registry_type,
                 )?;
                 crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-                crate::support::opt_entry(&mut map, "NEW_WINDOW", &self.new_window)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "NEW_WINDOW",
+                    &self.new_window.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                 map.end()
             }
@@ -377,30 +379,6 @@ pub mod sale {
                 = "ERROR_PERSON_TYPE_NOT_FOUND" }
             );
             error_code!(Error);
-            /// Allowed values of `params.ACTIVE` in `sale.paysystem.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Active {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Active { Y = "Y", N = "N" });
-            /// Allowed values of `params.NEW_WINDOW` in `sale.paysystem.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum NewWindow {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(NewWindow { Y = "Y", N = "N" });
             /// The `result` of the call: `integer`.
             pub type Output = ::bitrix24_runtime::lenient::Int;
             impl ::bitrix24_runtime::Method for super::Add {
@@ -1883,19 +1861,62 @@ pub mod sale {
                     pub ps_work_mode_iframe: ::std::option::Option<
                         ::std::string::String,
                     >,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "REST_SERVICE_ID_IFRAME",
+                                    "REST_SERVICE_KEY_IFRAME",
+                                    "PS_WORK_MODE_IFRAME",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             rest_service_id_iframe: object
                                 .field("REST_SERVICE_ID_IFRAME")?,
                             rest_service_key_iframe: object
                                 .field("REST_SERVICE_KEY_IFRAME")?,
                             ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "REST_SERVICE_ID_IFRAME",
+                            &self.rest_service_id_iframe,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "REST_SERVICE_KEY_IFRAME",
+                            &self.rest_service_key_iframe,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "PS_WORK_MODE_IFRAME",
+                            &self.ps_work_mode_iframe,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -2032,19 +2053,62 @@ pub mod sale {
                         pub ps_work_mode_iframe: ::std::option::Option<
                             ::std::string::String,
                         >,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "REST_SERVICE_ID_IFRAME",
+                                        "REST_SERVICE_KEY_IFRAME",
+                                        "PS_WORK_MODE_IFRAME",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 rest_service_id_iframe: object
                                     .field("REST_SERVICE_ID_IFRAME")?,
                                 rest_service_key_iframe: object
                                     .field("REST_SERVICE_KEY_IFRAME")?,
                                 ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "REST_SERVICE_ID_IFRAME",
+                                &self.rest_service_id_iframe,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "REST_SERVICE_KEY_IFRAME",
+                                &self.rest_service_key_iframe,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "PS_WORK_MODE_IFRAME",
+                                &self.ps_work_mode_iframe,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {
@@ -2154,19 +2218,62 @@ pub mod sale {
                         pub ps_work_mode_iframe: ::std::option::Option<
                             ::std::string::String,
                         >,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "REST_SERVICE_ID_IFRAME",
+                                        "REST_SERVICE_KEY_IFRAME",
+                                        "PS_WORK_MODE_IFRAME",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 rest_service_id_iframe: object
                                     .field("REST_SERVICE_ID_IFRAME")?,
                                 rest_service_key_iframe: object
                                     .field("REST_SERVICE_KEY_IFRAME")?,
                                 ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "REST_SERVICE_ID_IFRAME",
+                                &self.rest_service_id_iframe,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "REST_SERVICE_KEY_IFRAME",
+                                &self.rest_service_key_iframe,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "PS_WORK_MODE_IFRAME",
+                                &self.ps_work_mode_iframe,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {
@@ -2304,30 +2411,6 @@ pub mod sale {
                 "ERROR_PAY_SYSTEM_NOT_FOUND", ErrorCheckFailure = "ERROR_CHECK_FAILURE" }
             );
             error_code!(Error);
-            /// Allowed values of `params.FIELDS.ACTIVE` in `sale.paysystem.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsActive {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsActive { Y = "Y", N = "N" });
-            /// Allowed values of `params.FIELDS.NEW_WINDOW` in `sale.paysystem.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsNewWindow {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsNewWindow { Y = "Y", N = "N" });
             /// The object `params.FIELDS` of `sale.paysystem.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
@@ -2342,16 +2425,16 @@ pub mod sale {
                 pub person_type_id: ::std::option::Option<i64>,
                 /// `BX_REST_HANDLER`: `sale_paysystem_handler.CODE`, optional.
                 pub bx_rest_handler: ::std::option::Option<::serde_json::Value>,
-                /// `ACTIVE`: `string`, optional.
+                /// `ACTIVE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<FieldsActive>,
+                pub active: ::std::option::Option<bool>,
                 /// `LOGOTYPE`: `string`, optional.
                 pub logotype: ::std::option::Option<::std::string::String>,
-                /// `NEW_WINDOW`: `string`, optional.
+                /// `NEW_WINDOW`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub new_window: ::std::option::Option<FieldsNewWindow>,
+                pub new_window: ::std::option::Option<bool>,
                 /// `XML_ID`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
             }
@@ -2402,10 +2485,7 @@ pub mod sale {
                     self
                 }
                 /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<FieldsActive>,
-                ) -> Self {
+                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.active = ::std::option::Option::Some(value.into());
                     self
                 }
@@ -2420,7 +2500,7 @@ pub mod sale {
                 /// Sets `NEW_WINDOW`.
                 pub fn new_window(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsNewWindow>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.new_window = ::std::option::Option::Some(value.into());
                     self
@@ -2457,9 +2537,17 @@ pub mod sale {
                         "BX_REST_HANDLER",
                         &self.bx_rest_handler,
                     )?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-                    crate::support::opt_entry(&mut map, "NEW_WINDOW", &self.new_window)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NEW_WINDOW",
+                        &self.new_window.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                     map.end()
                 }

@@ -15,10 +15,14 @@ pub mod application {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct Get {
-            /// `CACHE`: `string`, optional.
-            pub cache: ::std::option::Option<::std::string::String>,
-            /// `REOPEN`: `string`, optional.
-            pub reopen: ::std::option::Option<::std::string::String>,
+            /// `CACHE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub cache: ::std::option::Option<bool>,
+            /// `REOPEN`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub reopen: ::std::option::Option<bool>,
         }
         impl Get {
             /// The call; every parameter is optional.
@@ -29,18 +33,12 @@ pub mod application {
                 }
             }
             /// Sets `CACHE`.
-            pub fn cache(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn cache(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.cache = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `REOPEN`.
-            pub fn reopen(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn reopen(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.reopen = ::std::option::Option::Some(value.into());
                 self
             }
@@ -52,8 +50,16 @@ pub mod application {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "CACHE", &self.cache)?;
-                crate::support::opt_entry(&mut map, "REOPEN", &self.reopen)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CACHE",
+                    &self.cache.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REOPEN",
+                    &self.reopen.map(crate::support::yes_no),
+                )?;
                 map.end()
             }
         }
@@ -118,12 +124,37 @@ pub mod application {
                 pub publish_secure: ::std::option::Option<::std::string::String>,
                 /// `config_timestamp`: `integer`, optional.
                 pub config_timestamp: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputServer {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "version",
+                                "server_enabled",
+                                "mode",
+                                "hostname",
+                                "long_polling",
+                                "long_pooling_secure",
+                                "websocket_enabled",
+                                "websocket",
+                                "websocket_secure",
+                                "publish_enabled",
+                                "publish",
+                                "publish_secure",
+                                "config_timestamp",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         version: object.field("version")?,
                         server_enabled: object.field("server_enabled")?,
@@ -138,7 +169,64 @@ pub mod application {
                         publish: object.field("publish")?,
                         publish_secure: object.field("publish_secure")?,
                         config_timestamp: object.field("config_timestamp")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputServer {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "version", &self.version)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "server_enabled",
+                        &self.server_enabled,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mode", &self.mode)?;
+                    crate::support::opt_entry(&mut map, "hostname", &self.hostname)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "long_polling",
+                        &self.long_polling,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "long_pooling_secure",
+                        &self.long_pooling_secure,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "websocket_enabled",
+                        &self.websocket_enabled,
+                    )?;
+                    crate::support::opt_entry(&mut map, "websocket", &self.websocket)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "websocket_secure",
+                        &self.websocket_secure,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "publish_enabled",
+                        &self.publish_enabled,
+                    )?;
+                    crate::support::opt_entry(&mut map, "publish", &self.publish)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "publish_secure",
+                        &self.publish_secure,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "config_timestamp",
+                        &self.config_timestamp,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.channels` of `pull.application.config.get`: `object`.
@@ -157,19 +245,43 @@ pub mod application {
                 pub end: ::std::option::Option<::std::string::String>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputChannels {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "public_id", "start", "end", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         public_id: object.field("public_id")?,
                         start: object.field("start")?,
                         end: object.field("end")?,
                         type_: object.field("type")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputChannels {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "end", &self.end)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `pull.application.config.get`: `object`.
@@ -192,12 +304,31 @@ pub mod application {
                 pub client_id: ::std::option::Option<::std::string::String>,
                 /// `jwt`: `string`, optional.
                 pub jwt: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "server",
+                                "api",
+                                "channels",
+                                "exp",
+                                "publicChannels",
+                                "clientId",
+                                "jwt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         server: object.field("server")?,
                         api: object.field("api")?,
@@ -206,7 +337,26 @@ pub mod application {
                         public_channels: object.field("publicChannels")?,
                         client_id: object.field("clientId")?,
                         jwt: object.field("jwt")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "server", &self.server)?;
+                    map.serialize_entry("api", &self.api)?;
+                    crate::support::opt_entry(&mut map, "channels", &self.channels)?;
+                    crate::support::opt_entry(&mut map, "exp", &self.exp)?;
+                    map.serialize_entry("publicChannels", &self.public_channels)?;
+                    crate::support::opt_entry(&mut map, "clientId", &self.client_id)?;
+                    crate::support::opt_entry(&mut map, "jwt", &self.jwt)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {

@@ -75,17 +75,39 @@ pub mod payment {
             pub short_url: ::std::option::Option<::std::string::String>,
             /// `qr`: `string`, optional.
             pub qr: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputPayment {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["url", "shortUrl", "qr"], &[])?;
                 ::std::result::Result::Ok(Self {
                     url: object.field("url")?,
                     short_url: object.field("shortUrl")?,
                     qr: object.field("qr")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputPayment {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "url", &self.url)?;
+                crate::support::opt_entry(&mut map, "shortUrl", &self.short_url)?;
+                crate::support::opt_entry(&mut map, "qr", &self.qr)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `salescenter.payment.getPublicUrl`: `object`.
@@ -96,15 +118,35 @@ pub mod payment {
         pub struct Output {
             /// `payment`: `object`, optional.
             pub payment: ::std::option::Option<OutputPayment>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["payment"], &[])?;
                 ::std::result::Result::Ok(Self {
                     payment: object.field("payment")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "payment", &self.payment)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::GetPublicUrl {

@@ -300,17 +300,40 @@ pub mod sign {
                     pub state: ::serde_json::Value,
                     /// `members`: `array`, optional.
                     pub members: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["uid", "state", "members"], &[])?;
                         ::std::result::Result::Ok(Self {
                             uid: object.field("uid")?,
                             state: object.field("state")?,
                             members: object.field("members")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+                        map.serialize_entry("state", &self.state)?;
+                        map.serialize_entry("members", &self.members)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -813,17 +836,40 @@ pub mod sign {
                     pub state: ::serde_json::Value,
                     /// `members`: `array`, optional.
                     pub members: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["uid", "state", "members"], &[])?;
                         ::std::result::Result::Ok(Self {
                             uid: object.field("uid")?,
                             state: object.field("state")?,
                             members: object.field("members")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+                        map.serialize_entry("state", &self.state)?;
+                        map.serialize_entry("members", &self.members)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Send {
@@ -931,12 +977,30 @@ pub mod sign {
                         pub uid: ::std::option::Option<::std::string::String>,
                         /// `documentUid`: `string`, optional.
                         pub document_uid: ::std::option::Option<::std::string::String>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputDocument {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "date",
+                                        "name",
+                                        "fileUrl",
+                                        "fileName",
+                                        "uid",
+                                        "documentUid",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 date: object.field("date")?,
                                 name: object.field("name")?,
@@ -944,7 +1008,38 @@ pub mod sign {
                                 file_name: object.field("fileName")?,
                                 uid: object.field("uid")?,
                                 document_uid: object.field("documentUid")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputDocument {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "date", &self.date)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "fileUrl",
+                                &self.file_url,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "fileName",
+                                &self.file_name,
+                            )?;
+                            crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "documentUid",
+                                &self.document_uid,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `sign.b2e.hcmlink.document.get`: `object`.
@@ -959,17 +1054,52 @@ pub mod sign {
                         pub employee: ::std::option::Option<::std::string::String>,
                         /// `document`: `object`, optional.
                         pub document: ::std::option::Option<OutputDocument>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["company", "employee", "document"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 company: object.field("company")?,
                                 employee: object.field("employee")?,
                                 document: object.field("document")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "company",
+                                &self.company,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "employee",
+                                &self.employee,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "document",
+                                &self.document,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {

@@ -575,18 +575,53 @@ pub mod api {
                 pub web_css_class: ::std::option::Option<::std::string::String>,
                 /// `entitySelectorUrl`: `string`, optional.
                 pub entity_selector_url: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputAvatarTypes {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["sort", "mobileUrl", "webCssClass", "entitySelectorUrl"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         sort: object.field("sort")?,
                         mobile_url: object.field("mobileUrl")?,
                         web_css_class: object.field("webCssClass")?,
                         entity_selector_url: object.field("entitySelectorUrl")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputAvatarTypes {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                    crate::support::opt_entry(&mut map, "mobileUrl", &self.mobile_url)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "webCssClass",
+                        &self.web_css_class,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "entitySelectorUrl",
+                        &self.entity_selector_url,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.AVATAR_DATA` of `socialnetwork.api.workgroup.get`: `object`.
@@ -599,16 +634,37 @@ pub mod api {
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// `id`: `string`, optional.
                 pub id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputAvatarData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["type", "id"], &[])?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         id: object.field("id")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputAvatarData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.OWNER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
@@ -623,17 +679,43 @@ pub mod api {
                 pub photo: ::std::option::Option<::std::string::String>,
                 /// `FORMATTED_NAME`: `string`, optional.
                 pub formatted_name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputOwnerData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["ID", "PHOTO", "FORMATTED_NAME"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         photo: object.field("PHOTO")?,
                         formatted_name: object.field("FORMATTED_NAME")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputOwnerData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "PHOTO", &self.photo)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "FORMATTED_NAME",
+                        &self.formatted_name,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.SUBJECT_DATA` of `socialnetwork.api.workgroup.get`: `object`.
@@ -646,16 +728,37 @@ pub mod api {
                 pub id: ::std::option::Option<i64>,
                 /// `NAME`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputSubjectData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["ID", "NAME"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         name: object.field("NAME")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputSubjectData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.ACTIONS` of `socialnetwork.api.workgroup.get`: `object`.
@@ -680,12 +783,32 @@ pub mod api {
                 pub pin: ::std::option::Option<bool>,
                 /// `EDIT_FEATURES`: `boolean`, optional.
                 pub edit_features: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputActions {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "EDIT",
+                                "DELETE",
+                                "INVITE",
+                                "JOIN",
+                                "LEAVE",
+                                "FOLLOW",
+                                "PIN",
+                                "EDIT_FEATURES",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         edit: object.field("EDIT")?,
                         delete: object.field("DELETE")?,
@@ -695,7 +818,31 @@ pub mod api {
                         follow: object.field("FOLLOW")?,
                         pin: object.field("PIN")?,
                         edit_features: object.field("EDIT_FEATURES")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputActions {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "EDIT", &self.edit)?;
+                    crate::support::opt_entry(&mut map, "DELETE", &self.delete)?;
+                    crate::support::opt_entry(&mut map, "INVITE", &self.invite)?;
+                    crate::support::opt_entry(&mut map, "JOIN", &self.join)?;
+                    crate::support::opt_entry(&mut map, "LEAVE", &self.leave)?;
+                    crate::support::opt_entry(&mut map, "FOLLOW", &self.follow)?;
+                    crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "EDIT_FEATURES",
+                        &self.edit_features,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.USER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
@@ -710,17 +857,43 @@ pub mod api {
                 pub initiated_by_type: ::serde_json::Value,
                 /// `IS_SUBSCRIBED`: `boolean`, optional.
                 pub is_subscribed: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputUserData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["ROLE", "INITIATED_BY_TYPE", "IS_SUBSCRIBED"], &[])?;
                     ::std::result::Result::Ok(Self {
                         role: object.field("ROLE")?,
                         initiated_by_type: object.field("INITIATED_BY_TYPE")?,
                         is_subscribed: object.field("IS_SUBSCRIBED")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputUserData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("ROLE", &self.role)?;
+                    map.serialize_entry("INITIATED_BY_TYPE", &self.initiated_by_type)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "IS_SUBSCRIBED",
+                        &self.is_subscribed,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup.get`: `object`.
@@ -747,12 +920,33 @@ pub mod api {
                 pub position: ::std::option::Option<::std::string::String>,
                 /// `photo`: `string`, optional.
                 pub photo: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputListOfMembers {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "isOwner",
+                                "isModerator",
+                                "isScrumMaster",
+                                "isAutoMember",
+                                "name",
+                                "lastName",
+                                "position",
+                                "photo",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         is_owner: object.field("isOwner")?,
@@ -763,7 +957,40 @@ pub mod api {
                         last_name: object.field("lastName")?,
                         position: object.field("position")?,
                         photo: object.field("photo")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputListOfMembers {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "isOwner", &self.is_owner)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isModerator",
+                        &self.is_moderator,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isScrumMaster",
+                        &self.is_scrum_master,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isAutoMember",
+                        &self.is_auto_member,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(&mut map, "photo", &self.photo)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.FEATURES` of `socialnetwork.api.workgroup.get`: `object`.
@@ -782,19 +1009,55 @@ pub mod api {
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `active`: `boolean`, optional.
                 pub active: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputFeatures {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["featureName", "name", "customName", "id", "active"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         feature_name: object.field("featureName")?,
                         name: object.field("name")?,
                         custom_name: object.field("customName")?,
                         id: object.field("id")?,
                         active: object.field("active")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputFeatures {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "featureName",
+                        &self.feature_name,
+                    )?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "customName",
+                        &self.custom_name,
+                    )?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "active", &self.active)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.LIST_OF_MEMBERS_AWAITING_INVITE` of `socialnetwork.api.workgroup.get`: `object`.
@@ -809,17 +1072,39 @@ pub mod api {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `photo`: `string`, optional.
                 pub photo: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputListOfMembersAwaitingInvite {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "name", "photo"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
                         photo: object.field("photo")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputListOfMembersAwaitingInvite {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "photo", &self.photo)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.GROUP_MEMBERS_LIST` of `socialnetwork.api.workgroup.get`: `object`.
@@ -836,18 +1121,45 @@ pub mod api {
                 pub is_awaiting: ::std::option::Option<bool>,
                 /// `isMember`: `boolean`, optional.
                 pub is_member: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputGroupMembersList {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "invited", "isAwaiting", "isMember"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         invited: object.field("invited")?,
                         is_awaiting: object.field("isAwaiting")?,
                         is_member: object.field("isMember")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputGroupMembersList {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "invited", &self.invited)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isAwaiting",
+                        &self.is_awaiting,
+                    )?;
+                    crate::support::opt_entry(&mut map, "isMember", &self.is_member)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.COUNTERS` of `socialnetwork.api.workgroup.get`: `object`.
@@ -860,16 +1172,49 @@ pub mod api {
                 pub workgroup_requests_out: ::std::option::Option<i64>,
                 /// `workgroup_requests_in`: `integer`, optional.
                 pub workgroup_requests_in: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputCounters {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["workgroup_requests_out", "workgroup_requests_in"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         workgroup_requests_out: object.field("workgroup_requests_out")?,
                         workgroup_requests_in: object.field("workgroup_requests_in")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputCounters {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workgroup_requests_out",
+                        &self.workgroup_requests_out,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workgroup_requests_in",
+                        &self.workgroup_requests_in,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.ADDITIONAL_DATA` of `socialnetwork.api.workgroup.get`: `object`.
@@ -882,16 +1227,41 @@ pub mod api {
                 pub role: ::std::option::Option<::std::string::String>,
                 /// `INITIATED_BY_TYPE`: `string`, optional.
                 pub initiated_by_type: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputAdditionalData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["ROLE", "INITIATED_BY_TYPE"], &[])?;
                     ::std::result::Result::Ok(Self {
                         role: object.field("ROLE")?,
                         initiated_by_type: object.field("INITIATED_BY_TYPE")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputAdditionalData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INITIATED_BY_TYPE",
+                        &self.initiated_by_type,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `socialnetwork.api.workgroup.get`: `object`.
@@ -903,6 +1273,8 @@ pub mod api {
                 /// `ID`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `ACTIVE`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
                 pub active: ::std::option::Option<bool>,
                 /// `SITE_ID`: `string`, optional.
                 pub site_id: ::std::option::Option<::std::string::String>,
@@ -915,10 +1287,16 @@ pub mod api {
                 /// `KEYWORDS`: `string`, optional.
                 pub keywords: ::std::option::Option<::std::string::String>,
                 /// `CLOSED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
                 pub closed: ::std::option::Option<bool>,
                 /// `VISIBLE`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
                 pub visible: ::std::option::Option<bool>,
                 /// `OPENED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
                 pub opened: ::std::option::Option<bool>,
                 /// `DATE_CREATE`: `string`, optional.
                 pub date_create: ::std::option::Option<::std::string::String>,
@@ -939,6 +1317,8 @@ pub mod api {
                 /// `NUMBER_OF_MODERATORS`: `integer`, optional.
                 pub number_of_moderators: ::std::option::Option<i64>,
                 /// `PROJECT`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
                 pub project: ::std::option::Option<bool>,
                 /// `PROJECT_DATE_START`: `any`, optional.
                 pub project_date_start: ::serde_json::Value,
@@ -947,6 +1327,8 @@ pub mod api {
                 /// `SEARCH_INDEX`: `string`, optional.
                 pub search_index: ::std::option::Option<::std::string::String>,
                 /// `LANDING`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
                 pub landing: ::std::option::Option<bool>,
                 /// `SCRUM_MASTER_ID`: `integer`, optional.
                 pub scrum_master_id: ::std::option::Option<i64>,
@@ -1008,12 +1390,77 @@ pub mod api {
                 pub efficiency: ::std::option::Option<i64>,
                 /// `ADDITIONAL_DATA`: `object`, optional.
                 pub additional_data: ::std::option::Option<OutputAdditionalData>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "ACTIVE",
+                                "SITE_ID",
+                                "SUBJECT_ID",
+                                "NAME",
+                                "DESCRIPTION",
+                                "KEYWORDS",
+                                "CLOSED",
+                                "VISIBLE",
+                                "OPENED",
+                                "DATE_CREATE",
+                                "DATE_UPDATE",
+                                "DATE_ACTIVITY",
+                                "IMAGE_ID",
+                                "AVATAR_TYPE",
+                                "OWNER_ID",
+                                "INITIATE_PERMS",
+                                "NUMBER_OF_MEMBERS",
+                                "NUMBER_OF_MODERATORS",
+                                "PROJECT",
+                                "PROJECT_DATE_START",
+                                "PROJECT_DATE_FINISH",
+                                "SEARCH_INDEX",
+                                "LANDING",
+                                "SCRUM_MASTER_ID",
+                                "SCRUM_SPRINT_DURATION",
+                                "SCRUM_TASK_RESPONSIBLE",
+                                "TYPE",
+                                "MEMBERS",
+                                "CHAT_ID",
+                                "DIALOG_ID",
+                                "ORDINARY_MEMBERS",
+                                "INVITED_MEMBERS",
+                                "MODERATOR_MEMBERS",
+                                "SITE_IDS",
+                                "AVATAR",
+                                "AVATAR_TYPES",
+                                "AVATAR_DATA",
+                                "OWNER_DATA",
+                                "SUBJECT_DATA",
+                                "TAGS",
+                                "ACTIONS",
+                                "USER_DATA",
+                                "DEPARTMENTS",
+                                "IS_PIN",
+                                "PRIVACY_CODE",
+                                "LIST_OF_MEMBERS",
+                                "FEATURES",
+                                "LIST_OF_MEMBERS_AWAITING_INVITE",
+                                "GROUP_MEMBERS_LIST",
+                                "COUNTERS",
+                                "EFFICIENCY",
+                                "ADDITIONAL_DATA",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         active: object.field("ACTIVE")?,
@@ -1069,7 +1516,179 @@ pub mod api {
                         counters: object.field("COUNTERS")?,
                         efficiency: object.field("EFFICIENCY")?,
                         additional_data: object.field("ADDITIONAL_DATA")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+                    crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DESCRIPTION",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CLOSED",
+                        &self.closed.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VISIBLE",
+                        &self.visible.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "OPENED",
+                        &self.opened.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_UPDATE",
+                        &self.date_update,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_ACTIVITY",
+                        &self.date_activity,
+                    )?;
+                    crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AVATAR_TYPE",
+                        &self.avatar_type,
+                    )?;
+                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INITIATE_PERMS",
+                        &self.initiate_perms,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NUMBER_OF_MEMBERS",
+                        &self.number_of_members,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NUMBER_OF_MODERATORS",
+                        &self.number_of_moderators,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PROJECT",
+                        &self.project.map(crate::support::yes_no),
+                    )?;
+                    map.serialize_entry("PROJECT_DATE_START", &self.project_date_start)?;
+                    map.serialize_entry(
+                        "PROJECT_DATE_FINISH",
+                        &self.project_date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SEARCH_INDEX",
+                        &self.search_index,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LANDING",
+                        &self.landing.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_MASTER_ID",
+                        &self.scrum_master_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_SPRINT_DURATION",
+                        &self.scrum_sprint_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SCRUM_TASK_RESPONSIBLE",
+                        &self.scrum_task_responsible,
+                    )?;
+                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                    map.serialize_entry("MEMBERS", &self.members)?;
+                    crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
+                    crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
+                    map.serialize_entry("ORDINARY_MEMBERS", &self.ordinary_members)?;
+                    map.serialize_entry("INVITED_MEMBERS", &self.invited_members)?;
+                    map.serialize_entry("MODERATOR_MEMBERS", &self.moderator_members)?;
+                    map.serialize_entry("SITE_IDS", &self.site_ids)?;
+                    crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AVATAR_TYPES",
+                        &self.avatar_types,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AVATAR_DATA",
+                        &self.avatar_data,
+                    )?;
+                    crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SUBJECT_DATA",
+                        &self.subject_data,
+                    )?;
+                    map.serialize_entry("TAGS", &self.tags)?;
+                    crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
+                    crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
+                    map.serialize_entry("DEPARTMENTS", &self.departments)?;
+                    crate::support::opt_entry(&mut map, "IS_PIN", &self.is_pin)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PRIVACY_CODE",
+                        &self.privacy_code,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LIST_OF_MEMBERS",
+                        &self.list_of_members,
+                    )?;
+                    crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LIST_OF_MEMBERS_AWAITING_INVITE",
+                        &self.list_of_members_awaiting_invite,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "GROUP_MEMBERS_LIST",
+                        &self.group_members_list,
+                    )?;
+                    crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
+                    crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ADDITIONAL_DATA",
+                        &self.additional_data,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -1099,16 +1718,26 @@ pub mod api {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `OWNER_ID`: `integer`, optional.
                 pub owner_id: ::std::option::Option<i64>,
-                /// `ACTIVE`: `string`, optional.
-                pub active: ::std::option::Option<::std::string::String>,
-                /// `VISIBLE`: `string`, optional.
-                pub visible: ::std::option::Option<::std::string::String>,
-                /// `OPENED`: `string`, optional.
-                pub opened: ::std::option::Option<::std::string::String>,
-                /// `CLOSED`: `string`, optional.
-                pub closed: ::std::option::Option<::std::string::String>,
-                /// `PROJECT`: `string`, optional.
-                pub project: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub active: ::std::option::Option<bool>,
+                /// `VISIBLE`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub visible: ::std::option::Option<bool>,
+                /// `OPENED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub opened: ::std::option::Option<bool>,
+                /// `CLOSED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub closed: ::std::option::Option<bool>,
+                /// `PROJECT`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub project: ::std::option::Option<bool>,
                 /// `SUBJECT_ID`: `integer`, optional.
                 pub subject_id: ::std::option::Option<i64>,
                 /// `SITE_ID`: `string`, optional.
@@ -1161,41 +1790,32 @@ pub mod api {
                     self
                 }
                 /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
+                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.active = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `VISIBLE`.
                 pub fn visible(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.visible = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `OPENED`.
-                pub fn opened(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
+                pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.opened = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CLOSED`.
-                pub fn closed(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
+                pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.closed = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `PROJECT`.
                 pub fn project(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.project = ::std::option::Option::Some(value.into());
                     self
@@ -1251,11 +1871,31 @@ pub mod api {
                     crate::support::opt_entry(&mut map, "ID", &self.id)?;
                     crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                     crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-                    crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-                    crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
-                    crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VISIBLE",
+                        &self.visible.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "OPENED",
+                        &self.opened.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CLOSED",
+                        &self.closed.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PROJECT",
+                        &self.project.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
                     crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
                     crate::support::opt_entry(
@@ -1772,16 +2412,26 @@ pub mod api {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `OWNER_ID`: `integer`, optional.
                 pub owner_id: ::std::option::Option<i64>,
-                /// `ACTIVE`: `string`, optional.
-                pub active: ::std::option::Option<::std::string::String>,
-                /// `VISIBLE`: `string`, optional.
-                pub visible: ::std::option::Option<::std::string::String>,
-                /// `OPENED`: `string`, optional.
-                pub opened: ::std::option::Option<::std::string::String>,
-                /// `CLOSED`: `string`, optional.
-                pub closed: ::std::option::Option<::std::string::String>,
-                /// `PROJECT`: `string`, optional.
-                pub project: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub active: ::std::option::Option<bool>,
+                /// `VISIBLE`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub visible: ::std::option::Option<bool>,
+                /// `OPENED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub opened: ::std::option::Option<bool>,
+                /// `CLOSED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub closed: ::std::option::Option<bool>,
+                /// `PROJECT`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub project: ::std::option::Option<bool>,
                 /// `SUBJECT_ID`: `integer`, optional.
                 pub subject_id: ::std::option::Option<i64>,
                 /// `SITE_ID`: `string`, optional.
@@ -1834,41 +2484,32 @@ pub mod api {
                     self
                 }
                 /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
+                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.active = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `VISIBLE`.
                 pub fn visible(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.visible = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `OPENED`.
-                pub fn opened(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
+                pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.opened = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `CLOSED`.
-                pub fn closed(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
+                pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                     self.closed = ::std::option::Option::Some(value.into());
                     self
                 }
                 /// Sets `PROJECT`.
                 pub fn project(
                     mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.project = ::std::option::Option::Some(value.into());
                     self
@@ -1924,11 +2565,31 @@ pub mod api {
                     crate::support::opt_entry(&mut map, "ID", &self.id)?;
                     crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                     crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-                    crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-                    crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
-                    crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "VISIBLE",
+                        &self.visible.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "OPENED",
+                        &self.opened.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CLOSED",
+                        &self.closed.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PROJECT",
+                        &self.project.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
                     crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
                     crate::support::opt_entry(
@@ -1984,18 +2645,6 @@ pub mod api {
                 Unknown(::std::string::String),
             }
             string_enum!(ParamsIsAdmin { Y = "Y" });
-            /// Allowed values of `params.params.shouldSelectDialogId` in `socialnetwork.api.workgroup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsShouldSelectDialogId {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsShouldSelectDialogId { Y = "Y", N = "N" });
             /// The object `params.params` of `socialnetwork.api.workgroup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -2018,12 +2667,10 @@ pub mod api {
                 pub mandatory_features: ::std::option::Option<
                     ::std::vec::Vec<::serde_json::Value>,
                 >,
-                /// `shouldSelectDialogId`: `string`, optional.
+                /// `shouldSelectDialogId`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub should_select_dialog_id: ::std::option::Option<
-                    ParamsShouldSelectDialogId,
-                >,
+                pub should_select_dialog_id: ::std::option::Option<bool>,
             }
             impl Params {
                 /// The object; every parameter is optional.
@@ -2088,7 +2735,7 @@ pub mod api {
                 /// Sets `shouldSelectDialogId`.
                 pub fn should_select_dialog_id(
                     mut self,
-                    value: impl ::std::convert::Into<ParamsShouldSelectDialogId>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.should_select_dialog_id = ::std::option::Option::Some(
                         value.into(),
@@ -2115,7 +2762,7 @@ pub mod api {
                     crate::support::opt_entry(
                         &mut map,
                         "shouldSelectDialogId",
-                        &self.should_select_dialog_id,
+                        &self.should_select_dialog_id.map(crate::support::yes_no),
                     )?;
                     map.end()
                 }
@@ -2148,16 +2795,41 @@ pub mod api {
                 pub role: ::std::option::Option<::std::string::String>,
                 /// `initiatedByType`: `string`, optional.
                 pub initiated_by_type: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputWorkgroupsAdditionalData {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["role", "initiatedByType"], &[])?;
                     ::std::result::Result::Ok(Self {
                         role: object.field("role")?,
                         initiated_by_type: object.field("initiatedByType")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputWorkgroupsAdditionalData {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "initiatedByType",
+                        &self.initiated_by_type,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
@@ -2184,12 +2856,32 @@ pub mod api {
                 >,
                 /// `dialogId`: `string`, optional.
                 pub dialog_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputWorkgroups {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "name",
+                                "type",
+                                "imageId",
+                                "avatarType",
+                                "avatar",
+                                "additionalData",
+                                "dialogId",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -2199,7 +2891,31 @@ pub mod api {
                         avatar: object.field("avatar")?,
                         additional_data: object.field("additionalData")?,
                         dialog_id: object.field("dialogId")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputWorkgroups {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
+                    map.serialize_entry("avatarType", &self.avatar_type)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "additionalData",
+                        &self.additional_data,
+                    )?;
+                    crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
@@ -2210,15 +2926,35 @@ pub mod api {
             pub struct Output {
                 /// `workgroups`: `object[]`, optional.
                 pub workgroups: ::std::vec::Vec<OutputWorkgroups>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["workgroups"], &[])?;
                     ::std::result::Result::Ok(Self {
                         workgroups: object.field("workgroups")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("workgroups", &self.workgroups)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {

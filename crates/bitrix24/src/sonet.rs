@@ -17,28 +17,28 @@ pub mod sonet_group {
         pub name: ::std::string::String,
         /// `DESCRIPTION`: `string`, optional.
         pub description: ::std::option::Option<::std::string::String>,
-        /// `VISIBLE`: `string`, optional.
+        /// `VISIBLE`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub visible: ::std::option::Option<create::Visible>,
-        /// `OPENED`: `string`, optional.
+        pub visible: ::std::option::Option<bool>,
+        /// `OPENED`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub opened: ::std::option::Option<create::Opened>,
-        /// `CLOSED`: `string`, optional.
+        pub opened: ::std::option::Option<bool>,
+        /// `CLOSED`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub closed: ::std::option::Option<create::Closed>,
+        pub closed: ::std::option::Option<bool>,
         /// `KEYWORDS`: `string`, optional.
         pub keywords: ::std::option::Option<::std::string::String>,
         /// `INITIATE_PERMS`: `string`, optional.
         ///
         /// Values: `A`, `E`, `K`.
         pub initiate_perms: ::std::option::Option<create::InitiatePerms>,
-        /// `PROJECT`: `string`, optional.
+        /// `PROJECT`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub project: ::std::option::Option<create::Project>,
+        pub project: ::std::option::Option<bool>,
         /// `PROJECT_DATE_START`: `datetime`, optional.
         pub project_date_start: ::std::option::Option<::std::string::String>,
         /// `PROJECT_DATE_FINISH`: `datetime`, optional.
@@ -87,26 +87,17 @@ pub mod sonet_group {
             self
         }
         /// Sets `VISIBLE`.
-        pub fn visible(
-            mut self,
-            value: impl ::std::convert::Into<create::Visible>,
-        ) -> Self {
+        pub fn visible(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.visible = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `OPENED`.
-        pub fn opened(
-            mut self,
-            value: impl ::std::convert::Into<create::Opened>,
-        ) -> Self {
+        pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.opened = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `CLOSED`.
-        pub fn closed(
-            mut self,
-            value: impl ::std::convert::Into<create::Closed>,
-        ) -> Self {
+        pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.closed = ::std::option::Option::Some(value.into());
             self
         }
@@ -127,10 +118,7 @@ pub mod sonet_group {
             self
         }
         /// Sets `PROJECT`.
-        pub fn project(
-            mut self,
-            value: impl ::std::convert::Into<create::Project>,
-        ) -> Self {
+        pub fn project(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.project = ::std::option::Option::Some(value.into());
             self
         }
@@ -200,12 +188,28 @@ pub mod sonet_group {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-            crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-            crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
+            crate::support::opt_entry(
+                &mut map,
+                "VISIBLE",
+                &self.visible.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "OPENED",
+                &self.opened.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "CLOSED",
+                &self.closed.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
             crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
-            crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PROJECT",
+                &self.project.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(
                 &mut map,
                 "PROJECT_DATE_START",
@@ -471,18 +475,18 @@ pub mod sonet_group {
         pub name: ::std::option::Option<::std::string::String>,
         /// `DESCRIPTION`: `string`, optional.
         pub description: ::std::option::Option<::std::string::String>,
-        /// `VISIBLE`: `string`, optional.
+        /// `VISIBLE`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub visible: ::std::option::Option<update::Visible>,
-        /// `OPENED`: `string`, optional.
+        pub visible: ::std::option::Option<bool>,
+        /// `OPENED`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub opened: ::std::option::Option<update::Opened>,
-        /// `CLOSED`: `string`, optional.
+        pub opened: ::std::option::Option<bool>,
+        /// `CLOSED`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub closed: ::std::option::Option<update::Closed>,
+        pub closed: ::std::option::Option<bool>,
         /// `KEYWORDS`: `string`, optional.
         pub keywords: ::std::option::Option<::std::string::String>,
         /// `INITIATE_PERMS`: `string`, optional.
@@ -539,26 +543,17 @@ pub mod sonet_group {
             self
         }
         /// Sets `VISIBLE`.
-        pub fn visible(
-            mut self,
-            value: impl ::std::convert::Into<update::Visible>,
-        ) -> Self {
+        pub fn visible(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.visible = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `OPENED`.
-        pub fn opened(
-            mut self,
-            value: impl ::std::convert::Into<update::Opened>,
-        ) -> Self {
+        pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.opened = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `CLOSED`.
-        pub fn closed(
-            mut self,
-            value: impl ::std::convert::Into<update::Closed>,
-        ) -> Self {
+        pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.closed = ::std::option::Option::Some(value.into());
             self
         }
@@ -635,9 +630,21 @@ pub mod sonet_group {
             map.serialize_entry("GROUP_ID", &self.group_id)?;
             crate::support::opt_entry(&mut map, "NAME", &self.name)?;
             crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-            crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-            crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
+            crate::support::opt_entry(
+                &mut map,
+                "VISIBLE",
+                &self.visible.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "OPENED",
+                &self.opened.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "CLOSED",
+                &self.closed.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
             crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
             crate::support::opt_entry(
@@ -700,42 +707,6 @@ pub mod sonet_group {
         }
         string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
         error_code!(Error);
-        /// Allowed values of `params.VISIBLE` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Visible {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Visible { Y = "Y", N = "N" });
-        /// Allowed values of `params.OPENED` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Opened {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Opened { Y = "Y", N = "N" });
-        /// Allowed values of `params.CLOSED` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Closed {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Closed { Y = "Y", N = "N" });
         /// Allowed values of `params.INITIATE_PERMS` in `sonet_group.create`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
@@ -750,18 +721,6 @@ pub mod sonet_group {
             Unknown(::std::string::String),
         }
         string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
-        /// Allowed values of `params.PROJECT` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Project {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Project { Y = "Y", N = "N" });
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
         impl ::bitrix24_runtime::Method for super::Create {
@@ -888,66 +847,6 @@ pub mod sonet_group {
     pub mod get {
         /// Error codes of `sonet_group.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// Allowed values of `params.FILTER.ACTIVE` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterActive {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterActive { Y = "Y", N = "N" });
-        /// Allowed values of `params.FILTER.VISIBLE` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterVisible {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterVisible { Y = "Y", N = "N" });
-        /// Allowed values of `params.FILTER.OPENED` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterOpened {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterOpened { Y = "Y", N = "N" });
-        /// Allowed values of `params.FILTER.CLOSED` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterClosed {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterClosed { Y = "Y", N = "N" });
-        /// Allowed values of `params.FILTER.IS_EXTRANET` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterIsExtranet {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FilterIsExtranet { Y = "Y", N = "N" });
         /// The object `params.FILTER` of `sonet_group.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
@@ -960,32 +859,32 @@ pub mod sonet_group {
             pub name: ::std::option::Option<::std::string::String>,
             /// `OWNER_ID`: `integer`, optional.
             pub owner_id: ::std::option::Option<i64>,
-            /// `ACTIVE`: `string`, optional.
+            /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<FilterActive>,
-            /// `VISIBLE`: `string`, optional.
+            pub active: ::std::option::Option<bool>,
+            /// `VISIBLE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub visible: ::std::option::Option<FilterVisible>,
-            /// `OPENED`: `string`, optional.
+            pub visible: ::std::option::Option<bool>,
+            /// `OPENED`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub opened: ::std::option::Option<FilterOpened>,
-            /// `CLOSED`: `string`, optional.
+            pub opened: ::std::option::Option<bool>,
+            /// `CLOSED`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub closed: ::std::option::Option<FilterClosed>,
+            pub closed: ::std::option::Option<bool>,
             /// `DATE_CREATE`: `datetime`, optional.
             pub date_create: ::std::option::Option<::std::string::String>,
             /// `DATE_UPDATE`: `datetime`, optional.
             pub date_update: ::std::option::Option<::std::string::String>,
             /// `DATE_ACTIVITY`: `datetime`, optional.
             pub date_activity: ::std::option::Option<::std::string::String>,
-            /// `IS_EXTRANET`: `string`, optional.
+            /// `IS_EXTRANET`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
-            pub is_extranet: ::std::option::Option<FilterIsExtranet>,
+            pub is_extranet: ::std::option::Option<bool>,
         }
         impl Filter {
             /// The object; every parameter is optional.
@@ -1023,34 +922,22 @@ pub mod sonet_group {
                 self
             }
             /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<FilterActive>,
-            ) -> Self {
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.active = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `VISIBLE`.
-            pub fn visible(
-                mut self,
-                value: impl ::std::convert::Into<FilterVisible>,
-            ) -> Self {
+            pub fn visible(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.visible = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `OPENED`.
-            pub fn opened(
-                mut self,
-                value: impl ::std::convert::Into<FilterOpened>,
-            ) -> Self {
+            pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.opened = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `CLOSED`.
-            pub fn closed(
-                mut self,
-                value: impl ::std::convert::Into<FilterClosed>,
-            ) -> Self {
+            pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.closed = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1081,7 +968,7 @@ pub mod sonet_group {
             /// Sets `IS_EXTRANET`.
             pub fn is_extranet(
                 mut self,
-                value: impl ::std::convert::Into<FilterIsExtranet>,
+                value: impl ::std::convert::Into<bool>,
             ) -> Self {
                 self.is_extranet = ::std::option::Option::Some(value.into());
                 self
@@ -1097,10 +984,26 @@ pub mod sonet_group {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-                crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-                crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "VISIBLE",
+                    &self.visible.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "OPENED",
+                    &self.opened.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CLOSED",
+                    &self.closed.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
                 crate::support::opt_entry(
@@ -1108,7 +1011,11 @@ pub mod sonet_group {
                     "DATE_ACTIVITY",
                     &self.date_activity,
                 )?;
-                crate::support::opt_entry(&mut map, "IS_EXTRANET", &self.is_extranet)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_EXTRANET",
+                    &self.is_extranet.map(crate::support::yes_no),
+                )?;
                 map.end()
             }
         }
@@ -1187,12 +1094,42 @@ pub mod sonet_group {
             pub project: ::std::option::Option<::std::string::String>,
             /// `IS_EXTRANET`: `string`, optional.
             pub is_extranet: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "SITE_ID",
+                            "NAME",
+                            "DESCRIPTION",
+                            "DATE_CREATE",
+                            "DATE_UPDATE",
+                            "ACTIVE",
+                            "VISIBLE",
+                            "OPENED",
+                            "CLOSED",
+                            "SUBJECT_ID",
+                            "OWNER_ID",
+                            "KEYWORDS",
+                            "NUMBER_OF_MEMBERS",
+                            "DATE_ACTIVITY",
+                            "SUBJECT_NAME",
+                            "PROJECT",
+                            "IS_EXTRANET",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     site_id: object.field("SITE_ID")?,
@@ -1212,7 +1149,45 @@ pub mod sonet_group {
                     subject_name: object.field("SUBJECT_NAME")?,
                     project: object.field("PROJECT")?,
                     is_extranet: object.field("IS_EXTRANET")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                map.serialize_entry("DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
+                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+                crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
+                crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
+                crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
+                crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+                crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+                map.serialize_entry("KEYWORDS", &self.keywords)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "NUMBER_OF_MEMBERS",
+                    &self.number_of_members,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_ACTIVITY",
+                    &self.date_activity,
+                )?;
+                crate::support::opt_entry(&mut map, "SUBJECT_NAME", &self.subject_name)?;
+                crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+                crate::support::opt_entry(&mut map, "IS_EXTRANET", &self.is_extranet)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1259,42 +1234,6 @@ pub mod sonet_group {
         }
         string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
         error_code!(Error);
-        /// Allowed values of `params.VISIBLE` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Visible {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Visible { Y = "Y", N = "N" });
-        /// Allowed values of `params.OPENED` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Opened {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Opened { Y = "Y", N = "N" });
-        /// Allowed values of `params.CLOSED` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Closed {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Closed { Y = "Y", N = "N" });
         /// Allowed values of `params.INITIATE_PERMS` in `sonet_group.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]

@@ -91,6 +91,52 @@ impl Object {
         T::from_value(v)
             .map_err(|e| serde::de::Error::custom(format_args!("`{key}`: {e}")))
     }
+    /// Takes out and decodes every field whose key matches `glob` (`*` is
+    /// any run of characters: `UF_CRM_*`, `chat*`, `*`). Errors name the key.
+    pub(crate) fn pattern<T: FromValue>(
+        &mut self,
+        glob: &str,
+    ) -> Result<BTreeMap<String, T>, serde_json::Error> {
+        let keys: Vec<String> = self
+            .0
+            .keys()
+            .filter(|k| glob_match(glob, k))
+            .cloned()
+            .collect();
+        keys.into_iter()
+            .map(|k| {
+                let v = self.0.remove(&k).unwrap_or(Value::Null);
+                match T::from_value(v) {
+                    Ok(t) => Ok((k, t)),
+                    Err(e) => Err(serde::de::Error::custom(format_args!("`{k}`: {e}"))),
+                }
+            })
+            .collect()
+    }
+    /// An object with keys of which none is documented (no `keys`, no key
+    /// matching `globs`) is not the documented object: an error listing
+    /// what came instead of a value whose fields are all `None`.
+    pub(crate) fn fits(
+        &self,
+        keys: &[&str],
+        globs: &[&str],
+    ) -> Result<(), serde_json::Error> {
+        let fits = self.0.is_empty() || keys.iter().any(|k| self.0.contains_key(*k))
+            || self.0.keys().any(|k| globs.iter().any(|g| glob_match(g, k)));
+        if fits {
+            return Ok(());
+        }
+        let got: Vec<&str> = self.0.keys().take(8).map(String::as_str).collect();
+        Err(
+            serde::de::Error::custom(
+                format_args!(
+                    "none of the documented keys ({}) is present; got {}{}", keys
+                    .join(", "), got.join(", "), if self.0.len() > got.len() { ", ..." }
+                    else { "" }
+                ),
+            ),
+        )
+    }
     /// Decodes every field not taken out yet (keys such as `<siteId>`).
     pub(crate) fn rest<T: FromValue>(
         &mut self,
@@ -127,6 +173,30 @@ where
         Some(v) => map.serialize_entry(key, v),
         None => Ok(()),
     }
+}
+/// Whether `key` matches `glob`, in which `*` is any run of characters
+/// (also none) and everything else is literal.
+fn glob_match(glob: &str, key: &str) -> bool {
+    let mut parts = glob.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut tail) = key.strip_prefix(first) else {
+        return false;
+    };
+    let rest: Vec<&str> = parts.collect();
+    let Some((last, middle)) = rest.split_last() else {
+        return tail.is_empty();
+    };
+    for part in middle {
+        match tail.find(part) {
+            Some(i) => tail = &tail[i + part.len()..],
+            None => return false,
+        }
+    }
+    tail.len() >= last.len() && tail.ends_with(last)
+}
+/// The wire spelling of a boolean that the docs list as `Y`/`N`.
+pub(crate) fn yes_no(value: bool) -> &'static str {
+    if value { "Y" } else { "N" }
 }
 /// Writes every entry of a map of free keys (`<siteId>`) inline.
 pub(crate) fn rest_entries<M, T>(

@@ -512,12 +512,35 @@ pub mod v3 {
                         pub multiple: ::std::option::Option<bool>,
                         /// `elementType`: `any`, optional.
                         pub element_type: ::serde_json::Value,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItem {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "name",
+                                        "type",
+                                        "title",
+                                        "description",
+                                        "validationRules",
+                                        "requiredGroups",
+                                        "filterable",
+                                        "sortable",
+                                        "editable",
+                                        "multiple",
+                                        "elementType",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -530,7 +553,57 @@ pub mod v3 {
                                 editable: object.field("editable")?,
                                 multiple: object.field("multiple")?,
                                 element_type: object.field("elementType")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "description",
+                                &self.description,
+                            )?;
+                            map.serialize_entry(
+                                "validationRules",
+                                &self.validation_rules,
+                            )?;
+                            map.serialize_entry(
+                                "requiredGroups",
+                                &self.required_groups,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "editable",
+                                &self.editable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            map.serialize_entry("elementType", &self.element_type)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `tasks.task.access.field.get`: `object`.
@@ -541,15 +614,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `item`: `object`, optional.
                         pub item: ::std::option::Option<OutputItem>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["item"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 item: object.field("item")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {
@@ -595,12 +689,35 @@ pub mod v3 {
                         pub multiple: ::std::option::Option<bool>,
                         /// `elementType`: `any`, optional.
                         pub element_type: ::serde_json::Value,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItems {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "name",
+                                        "type",
+                                        "title",
+                                        "description",
+                                        "validationRules",
+                                        "requiredGroups",
+                                        "filterable",
+                                        "sortable",
+                                        "editable",
+                                        "multiple",
+                                        "elementType",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -613,7 +730,57 @@ pub mod v3 {
                                 editable: object.field("editable")?,
                                 multiple: object.field("multiple")?,
                                 element_type: object.field("elementType")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "description",
+                                &self.description,
+                            )?;
+                            map.serialize_entry(
+                                "validationRules",
+                                &self.validation_rules,
+                            )?;
+                            map.serialize_entry(
+                                "requiredGroups",
+                                &self.required_groups,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "editable",
+                                &self.editable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            map.serialize_entry("elementType", &self.element_type)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `tasks.task.access.field.list`: `object`.
@@ -624,15 +791,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `items`: `object[]`, optional.
                         pub items: ::std::vec::Vec<OutputItems>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["items"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 items: object.field("items")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("items", &self.items)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::List {
@@ -747,12 +935,69 @@ pub mod v3 {
                     pub create_gantt_dependence: ::std::option::Option<bool>,
                     /// `sort`: `boolean`, optional.
                     pub sort: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "read",
+                                    "watch",
+                                    "mute",
+                                    "createSubtask",
+                                    "createResult",
+                                    "edit",
+                                    "remove",
+                                    "complete",
+                                    "approve",
+                                    "disapprove",
+                                    "start",
+                                    "take",
+                                    "delegate",
+                                    "defer",
+                                    "renew",
+                                    "deadline",
+                                    "datePlan",
+                                    "changeDirector",
+                                    "changeResponsible",
+                                    "changeAccomplices",
+                                    "pause",
+                                    "timeTracking",
+                                    "mark",
+                                    "changeStatus",
+                                    "reminder",
+                                    "addAuditors",
+                                    "elapsedTime",
+                                    "favorite",
+                                    "checklistAdd",
+                                    "checklistEdit",
+                                    "checklistSave",
+                                    "checklistToggle",
+                                    "automate",
+                                    "resultEdit",
+                                    "completeResult",
+                                    "removeResult",
+                                    "resultRead",
+                                    "admin",
+                                    "copy",
+                                    "saveAsTemplate",
+                                    "attachFile",
+                                    "detachFile",
+                                    "detachParent",
+                                    "createGanttDependence",
+                                    "sort",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             read: object.field("read")?,
                             watch: object.field("watch")?,
@@ -800,7 +1045,161 @@ pub mod v3 {
                             create_gantt_dependence: object
                                 .field("createGanttDependence")?,
                             sort: object.field("sort")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "read", &self.read)?;
+                        crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+                        crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createSubtask",
+                            &self.create_subtask,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createResult",
+                            &self.create_result,
+                        )?;
+                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                        crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+                        crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "disapprove",
+                            &self.disapprove,
+                        )?;
+                        crate::support::opt_entry(&mut map, "start", &self.start)?;
+                        crate::support::opt_entry(&mut map, "take", &self.take)?;
+                        crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+                        crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+                        crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+                        crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "datePlan",
+                            &self.date_plan,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "changeDirector",
+                            &self.change_director,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "changeResponsible",
+                            &self.change_responsible,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "changeAccomplices",
+                            &self.change_accomplices,
+                        )?;
+                        crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "timeTracking",
+                            &self.time_tracking,
+                        )?;
+                        crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "changeStatus",
+                            &self.change_status,
+                        )?;
+                        crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "addAuditors",
+                            &self.add_auditors,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "elapsedTime",
+                            &self.elapsed_time,
+                        )?;
+                        crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "checklistAdd",
+                            &self.checklist_add,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "checklistEdit",
+                            &self.checklist_edit,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "checklistSave",
+                            &self.checklist_save,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "checklistToggle",
+                            &self.checklist_toggle,
+                        )?;
+                        crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "resultEdit",
+                            &self.result_edit,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "completeResult",
+                            &self.complete_result,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "removeResult",
+                            &self.remove_result,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "resultRead",
+                            &self.result_read,
+                        )?;
+                        crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+                        crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "saveAsTemplate",
+                            &self.save_as_template,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "attachFile",
+                            &self.attach_file,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "detachFile",
+                            &self.detach_file,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "detachParent",
+                            &self.detach_parent,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createGanttDependence",
+                            &self.create_gantt_dependence,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -970,12 +1369,69 @@ pub mod v3 {
                 pub create_gantt_dependence: ::std::option::Option<bool>,
                 /// `sort`: `boolean`, optional.
                 pub sort: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItemRights {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "read",
+                                "watch",
+                                "mute",
+                                "createResult",
+                                "edit",
+                                "remove",
+                                "complete",
+                                "approve",
+                                "disapprove",
+                                "start",
+                                "take",
+                                "delegate",
+                                "defer",
+                                "renew",
+                                "deadline",
+                                "datePlan",
+                                "changeDirector",
+                                "changeResponsible",
+                                "changeAccomplices",
+                                "pause",
+                                "timeTracking",
+                                "mark",
+                                "changeStatus",
+                                "reminder",
+                                "addAuditors",
+                                "elapsedTime",
+                                "favorite",
+                                "checklistAdd",
+                                "checklistEdit",
+                                "checklistSave",
+                                "checklistToggle",
+                                "automate",
+                                "resultEdit",
+                                "completeResult",
+                                "removeResult",
+                                "resultRead",
+                                "admin",
+                                "createSubtask",
+                                "copy",
+                                "saveAsTemplate",
+                                "attachFile",
+                                "detachFile",
+                                "detachParent",
+                                "createGanttDependence",
+                                "sort",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         read: object.field("read")?,
                         watch: object.field("watch")?,
@@ -1022,7 +1478,152 @@ pub mod v3 {
                         detach_parent: object.field("detachParent")?,
                         create_gantt_dependence: object.field("createGanttDependence")?,
                         sort: object.field("sort")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItemRights {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "read", &self.read)?;
+                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createResult",
+                        &self.create_result,
+                    )?;
+                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "take", &self.take)?;
+                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeDirector",
+                        &self.change_director,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeResponsible",
+                        &self.change_responsible,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeAccomplices",
+                        &self.change_accomplices,
+                    )?;
+                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timeTracking",
+                        &self.time_tracking,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeStatus",
+                        &self.change_status,
+                    )?;
+                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "addAuditors",
+                        &self.add_auditors,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "elapsedTime",
+                        &self.elapsed_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistAdd",
+                        &self.checklist_add,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistEdit",
+                        &self.checklist_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistSave",
+                        &self.checklist_save,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistToggle",
+                        &self.checklist_toggle,
+                    )?;
+                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultEdit",
+                        &self.result_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "completeResult",
+                        &self.complete_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "removeResult",
+                        &self.remove_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultRead",
+                        &self.result_read,
+                    )?;
+                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createSubtask",
+                        &self.create_subtask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "saveAsTemplate",
+                        &self.save_as_template,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "attachFile",
+                        &self.attach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachFile",
+                        &self.detach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachParent",
+                        &self.detach_parent,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createGanttDependence",
+                        &self.create_gantt_dependence,
+                    )?;
+                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.item` of `tasks.task.add`: `object`.
@@ -1159,12 +1760,88 @@ pub mod v3 {
                 pub depends_on: ::std::vec::Vec<::serde_json::Value>,
                 /// `scenarios`: `string[]`, optional.
                 pub scenarios: ::std::vec::Vec<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "title",
+                                "description",
+                                "deadline",
+                                "needsControl",
+                                "startPlan",
+                                "endPlan",
+                                "fileIds",
+                                "checklist",
+                                "epicId",
+                                "storyPoints",
+                                "priority",
+                                "status",
+                                "statusChanged",
+                                "parentId",
+                                "containsChecklist",
+                                "containsSubTasks",
+                                "containsRelatedTasks",
+                                "containsGanttLinks",
+                                "containsPlacements",
+                                "containsResults",
+                                "numberOfReminders",
+                                "chatId",
+                                "plannedDuration",
+                                "actualDuration",
+                                "durationType",
+                                "started",
+                                "estimatedTime",
+                                "replicate",
+                                "changed",
+                                "closed",
+                                "activity",
+                                "guid",
+                                "xmlId",
+                                "exchangeId",
+                                "exchangeModified",
+                                "outlookVersion",
+                                "mark",
+                                "allowsChangeDeadline",
+                                "allowsTimeTracking",
+                                "matchesWorkTime",
+                                "addInReport",
+                                "isMultitask",
+                                "siteId",
+                                "deadlineCount",
+                                "declineReason",
+                                "forumTopicId",
+                                "link",
+                                "rights",
+                                "archiveLink",
+                                "crmItemIds",
+                                "requireResult",
+                                "matchesSubTasksTime",
+                                "autocompleteSubTasks",
+                                "allowsChangeDatePlan",
+                                "maxDeadlineChangeDate",
+                                "maxDeadlineChanges",
+                                "requireDeadlineChangeReason",
+                                "inFavorite",
+                                "inPin",
+                                "inGroupPin",
+                                "inMute",
+                                "dependsOn",
+                                "scenarios",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -1231,7 +1908,185 @@ pub mod v3 {
                         in_mute: object.field("inMute")?,
                         depends_on: object.field("dependsOn")?,
                         scenarios: object.field("scenarios")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "needsControl",
+                        &self.needs_control,
+                    )?;
+                    map.serialize_entry("startPlan", &self.start_plan)?;
+                    map.serialize_entry("endPlan", &self.end_plan)?;
+                    map.serialize_entry("fileIds", &self.file_ids)?;
+                    map.serialize_entry("checklist", &self.checklist)?;
+                    map.serialize_entry("epicId", &self.epic_id)?;
+                    map.serialize_entry("storyPoints", &self.story_points)?;
+                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    map.serialize_entry("statusChanged", &self.status_changed)?;
+                    map.serialize_entry("parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsChecklist",
+                        &self.contains_checklist,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsSubTasks",
+                        &self.contains_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsRelatedTasks",
+                        &self.contains_related_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsGanttLinks",
+                        &self.contains_gantt_links,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsPlacements",
+                        &self.contains_placements,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsResults",
+                        &self.contains_results,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "numberOfReminders",
+                        &self.number_of_reminders,
+                    )?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "plannedDuration",
+                        &self.planned_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "actualDuration",
+                        &self.actual_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "durationType",
+                        &self.duration_type,
+                    )?;
+                    map.serialize_entry("started", &self.started)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "estimatedTime",
+                        &self.estimated_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
+                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
+                    map.serialize_entry("closed", &self.closed)?;
+                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
+                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    map.serialize_entry("exchangeId", &self.exchange_id)?;
+                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "outlookVersion",
+                        &self.outlook_version,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDeadline",
+                        &self.allows_change_deadline,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsTimeTracking",
+                        &self.allows_time_tracking,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesWorkTime",
+                        &self.matches_work_time,
+                    )?;
+                    map.serialize_entry("addInReport", &self.add_in_report)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMultitask",
+                        &self.is_multitask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
+                    map.serialize_entry("declineReason", &self.decline_reason)?;
+                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
+                    crate::support::opt_entry(&mut map, "link", &self.link)?;
+                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "archiveLink",
+                        &self.archive_link,
+                    )?;
+                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireResult",
+                        &self.require_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesSubTasksTime",
+                        &self.matches_sub_tasks_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "autocompleteSubTasks",
+                        &self.autocomplete_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDatePlan",
+                        &self.allows_change_date_plan,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChangeDate",
+                        &self.max_deadline_change_date,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChanges",
+                        &self.max_deadline_changes,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireDeadlineChangeReason",
+                        &self.require_deadline_change_reason,
+                    )?;
+                    map.serialize_entry("inFavorite", &self.in_favorite)?;
+                    map.serialize_entry("inPin", &self.in_pin)?;
+                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
+                    map.serialize_entry("inMute", &self.in_mute)?;
+                    map.serialize_entry("dependsOn", &self.depends_on)?;
+                    map.serialize_entry("scenarios", &self.scenarios)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `tasks.task.add`: `object`.
@@ -1242,15 +2097,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Add {
@@ -1465,12 +2340,31 @@ pub mod v3 {
                             pub sortable: ::std::option::Option<bool>,
                             /// `multiple`: `boolean`, optional.
                             pub multiple: ::std::option::Option<bool>,
+                            /// The keys of the object that the docs do not describe, as sent:
+                            /// nothing the server sends is dropped.
+                            pub extra: ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            >,
                         }
                         impl crate::support::FromValue for OutputItem {
                             fn from_value(
                                 value: ::serde_json::Value,
                             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                                 let mut object = crate::support::Object::new(value)?;
+                                object
+                                    .fits(
+                                        &[
+                                            "name",
+                                            "type",
+                                            "title",
+                                            "description",
+                                            "filterable",
+                                            "sortable",
+                                            "multiple",
+                                        ],
+                                        &[],
+                                    )?;
                                 ::std::result::Result::Ok(Self {
                                     name: object.field("name")?,
                                     type_: object.field("type")?,
@@ -1479,7 +2373,39 @@ pub mod v3 {
                                     filterable: object.field("filterable")?,
                                     sortable: object.field("sortable")?,
                                     multiple: object.field("multiple")?,
+                                    extra: object.rest()?,
                                 })
+                            }
+                        }
+                        impl ::serde::Serialize for OutputItem {
+                            fn serialize<S: ::serde::Serializer>(
+                                &self,
+                                serializer: S,
+                            ) -> ::std::result::Result<S::Ok, S::Error> {
+                                use ::serde::ser::SerializeMap as _;
+                                let mut map = serializer
+                                    .serialize_map(::std::option::Option::None)?;
+                                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                                map.serialize_entry("description", &self.description)?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "filterable",
+                                    &self.filterable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "sortable",
+                                    &self.sortable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "multiple",
+                                    &self.multiple,
+                                )?;
+                                crate::support::rest_entries(&mut map, &self.extra)?;
+                                map.end()
                             }
                         }
                         /// The object `result` of `tasks.task.chat.message.field.get`: `object`.
@@ -1490,15 +2416,36 @@ pub mod v3 {
                         pub struct Output {
                             /// `item`: `object`, optional.
                             pub item: ::std::option::Option<OutputItem>,
+                            /// The keys of the object that the docs do not describe, as sent:
+                            /// nothing the server sends is dropped.
+                            pub extra: ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            >,
                         }
                         impl crate::support::FromValue for Output {
                             fn from_value(
                                 value: ::serde_json::Value,
                             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                                 let mut object = crate::support::Object::new(value)?;
+                                object.fits(&["item"], &[])?;
                                 ::std::result::Result::Ok(Self {
                                     item: object.field("item")?,
+                                    extra: object.rest()?,
                                 })
+                            }
+                        }
+                        impl ::serde::Serialize for Output {
+                            fn serialize<S: ::serde::Serializer>(
+                                &self,
+                                serializer: S,
+                            ) -> ::std::result::Result<S::Ok, S::Error> {
+                                use ::serde::ser::SerializeMap as _;
+                                let mut map = serializer
+                                    .serialize_map(::std::option::Option::None)?;
+                                crate::support::opt_entry(&mut map, "item", &self.item)?;
+                                crate::support::rest_entries(&mut map, &self.extra)?;
+                                map.end()
                             }
                         }
                         impl ::bitrix24_runtime::Method for super::Get {
@@ -1536,12 +2483,31 @@ pub mod v3 {
                             pub sortable: ::std::option::Option<bool>,
                             /// `multiple`: `boolean`, optional.
                             pub multiple: ::std::option::Option<bool>,
+                            /// The keys of the object that the docs do not describe, as sent:
+                            /// nothing the server sends is dropped.
+                            pub extra: ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            >,
                         }
                         impl crate::support::FromValue for OutputItems {
                             fn from_value(
                                 value: ::serde_json::Value,
                             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                                 let mut object = crate::support::Object::new(value)?;
+                                object
+                                    .fits(
+                                        &[
+                                            "name",
+                                            "type",
+                                            "title",
+                                            "description",
+                                            "filterable",
+                                            "sortable",
+                                            "multiple",
+                                        ],
+                                        &[],
+                                    )?;
                                 ::std::result::Result::Ok(Self {
                                     name: object.field("name")?,
                                     type_: object.field("type")?,
@@ -1550,7 +2516,39 @@ pub mod v3 {
                                     filterable: object.field("filterable")?,
                                     sortable: object.field("sortable")?,
                                     multiple: object.field("multiple")?,
+                                    extra: object.rest()?,
                                 })
+                            }
+                        }
+                        impl ::serde::Serialize for OutputItems {
+                            fn serialize<S: ::serde::Serializer>(
+                                &self,
+                                serializer: S,
+                            ) -> ::std::result::Result<S::Ok, S::Error> {
+                                use ::serde::ser::SerializeMap as _;
+                                let mut map = serializer
+                                    .serialize_map(::std::option::Option::None)?;
+                                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                                crate::support::opt_entry(&mut map, "title", &self.title)?;
+                                map.serialize_entry("description", &self.description)?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "filterable",
+                                    &self.filterable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "sortable",
+                                    &self.sortable,
+                                )?;
+                                crate::support::opt_entry(
+                                    &mut map,
+                                    "multiple",
+                                    &self.multiple,
+                                )?;
+                                crate::support::rest_entries(&mut map, &self.extra)?;
+                                map.end()
                             }
                         }
                         /// The object `result` of `tasks.task.chat.message.field.list`: `object`.
@@ -1561,15 +2559,36 @@ pub mod v3 {
                         pub struct Output {
                             /// `items`: `object[]`, optional.
                             pub items: ::std::vec::Vec<OutputItems>,
+                            /// The keys of the object that the docs do not describe, as sent:
+                            /// nothing the server sends is dropped.
+                            pub extra: ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            >,
                         }
                         impl crate::support::FromValue for Output {
                             fn from_value(
                                 value: ::serde_json::Value,
                             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                                 let mut object = crate::support::Object::new(value)?;
+                                object.fits(&["items"], &[])?;
                                 ::std::result::Result::Ok(Self {
                                     items: object.field("items")?,
+                                    extra: object.rest()?,
                                 })
+                            }
+                        }
+                        impl ::serde::Serialize for Output {
+                            fn serialize<S: ::serde::Serializer>(
+                                &self,
+                                serializer: S,
+                            ) -> ::std::result::Result<S::Ok, S::Error> {
+                                use ::serde::ser::SerializeMap as _;
+                                let mut map = serializer
+                                    .serialize_map(::std::option::Option::None)?;
+                                map.serialize_entry("items", &self.items)?;
+                                crate::support::rest_entries(&mut map, &self.extra)?;
+                                map.end()
                             }
                         }
                         impl ::bitrix24_runtime::Method for super::List {
@@ -1646,15 +2665,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `result`: `boolean`, optional.
                         pub result: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["result"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 result: object.field("result")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "result", &self.result)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Send {
@@ -1841,12 +2881,35 @@ pub mod v3 {
                     pub multiple: ::std::option::Option<bool>,
                     /// `elementType`: `any`, optional.
                     pub element_type: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "name",
+                                    "type",
+                                    "title",
+                                    "description",
+                                    "validationRules",
+                                    "requiredGroups",
+                                    "filterable",
+                                    "sortable",
+                                    "editable",
+                                    "multiple",
+                                    "elementType",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -1859,7 +2922,39 @@ pub mod v3 {
                             editable: object.field("editable")?,
                             multiple: object.field("multiple")?,
                             element_type: object.field("elementType")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "description",
+                            &self.description,
+                        )?;
+                        map.serialize_entry("validationRules", &self.validation_rules)?;
+                        map.serialize_entry("requiredGroups", &self.required_groups)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+                        map.serialize_entry("elementType", &self.element_type)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `tasks.task.field.get`: `object`.
@@ -1870,15 +2965,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -2138,12 +3254,31 @@ pub mod v3 {
                         pub sortable: ::std::option::Option<bool>,
                         /// `multiple`: `boolean`, optional.
                         pub multiple: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItem {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "name",
+                                        "type",
+                                        "title",
+                                        "description",
+                                        "filterable",
+                                        "sortable",
+                                        "multiple",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -2152,7 +3287,39 @@ pub mod v3 {
                                 filterable: object.field("filterable")?,
                                 sortable: object.field("sortable")?,
                                 multiple: object.field("multiple")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItem {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            map.serialize_entry("description", &self.description)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `tasks.task.file.field.get`: `object`.
@@ -2163,15 +3330,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `item`: `object`, optional.
                         pub item: ::std::option::Option<OutputItem>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["item"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 item: object.field("item")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::Get {
@@ -2209,12 +3397,31 @@ pub mod v3 {
                         pub sortable: ::std::option::Option<bool>,
                         /// `multiple`: `boolean`, optional.
                         pub multiple: ::std::option::Option<bool>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for OutputItems {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "name",
+                                        "type",
+                                        "title",
+                                        "description",
+                                        "filterable",
+                                        "sortable",
+                                        "multiple",
+                                    ],
+                                    &[],
+                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -2223,7 +3430,39 @@ pub mod v3 {
                                 filterable: object.field("filterable")?,
                                 sortable: object.field("sortable")?,
                                 multiple: object.field("multiple")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for OutputItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "name", &self.name)?;
+                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "title", &self.title)?;
+                            map.serialize_entry("description", &self.description)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "filterable",
+                                &self.filterable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "sortable",
+                                &self.sortable,
+                            )?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "multiple",
+                                &self.multiple,
+                            )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     /// The object `result` of `tasks.task.file.field.list`: `object`.
@@ -2234,15 +3473,36 @@ pub mod v3 {
                     pub struct Output {
                         /// `items`: `object[]`, optional.
                         pub items: ::std::vec::Vec<OutputItems>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
                     }
                     impl crate::support::FromValue for Output {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["items"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 items: object.field("items")?,
+                                extra: object.rest()?,
                             })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            map.serialize_entry("items", &self.items)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
                         }
                     }
                     impl ::bitrix24_runtime::Method for super::List {
@@ -2272,16 +3532,37 @@ pub mod v3 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `email`: `string`, optional.
                 pub email: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItemResponsible {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["name", "email"], &[])?;
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         email: object.field("email")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItemResponsible {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "email", &self.email)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.item.rights` of `tasks.task.get`: `object`.
@@ -2380,12 +3661,69 @@ pub mod v3 {
                 pub create_gantt_dependence: ::std::option::Option<bool>,
                 /// `sort`: `boolean`, optional.
                 pub sort: ::std::option::Option<bool>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItemRights {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "read",
+                                "watch",
+                                "mute",
+                                "createResult",
+                                "edit",
+                                "remove",
+                                "complete",
+                                "approve",
+                                "disapprove",
+                                "start",
+                                "take",
+                                "delegate",
+                                "defer",
+                                "renew",
+                                "deadline",
+                                "datePlan",
+                                "changeDirector",
+                                "changeResponsible",
+                                "changeAccomplices",
+                                "pause",
+                                "timeTracking",
+                                "mark",
+                                "changeStatus",
+                                "reminder",
+                                "addAuditors",
+                                "elapsedTime",
+                                "favorite",
+                                "checklistAdd",
+                                "checklistEdit",
+                                "checklistSave",
+                                "checklistToggle",
+                                "automate",
+                                "resultEdit",
+                                "completeResult",
+                                "removeResult",
+                                "resultRead",
+                                "admin",
+                                "createSubtask",
+                                "copy",
+                                "saveAsTemplate",
+                                "attachFile",
+                                "detachFile",
+                                "detachParent",
+                                "createGanttDependence",
+                                "sort",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         read: object.field("read")?,
                         watch: object.field("watch")?,
@@ -2432,7 +3770,152 @@ pub mod v3 {
                         detach_parent: object.field("detachParent")?,
                         create_gantt_dependence: object.field("createGanttDependence")?,
                         sort: object.field("sort")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItemRights {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "read", &self.read)?;
+                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createResult",
+                        &self.create_result,
+                    )?;
+                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
+                    crate::support::opt_entry(&mut map, "start", &self.start)?;
+                    crate::support::opt_entry(&mut map, "take", &self.take)?;
+                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeDirector",
+                        &self.change_director,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeResponsible",
+                        &self.change_responsible,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeAccomplices",
+                        &self.change_accomplices,
+                    )?;
+                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timeTracking",
+                        &self.time_tracking,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "changeStatus",
+                        &self.change_status,
+                    )?;
+                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "addAuditors",
+                        &self.add_auditors,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "elapsedTime",
+                        &self.elapsed_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistAdd",
+                        &self.checklist_add,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistEdit",
+                        &self.checklist_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistSave",
+                        &self.checklist_save,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "checklistToggle",
+                        &self.checklist_toggle,
+                    )?;
+                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultEdit",
+                        &self.result_edit,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "completeResult",
+                        &self.complete_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "removeResult",
+                        &self.remove_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "resultRead",
+                        &self.result_read,
+                    )?;
+                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createSubtask",
+                        &self.create_subtask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "saveAsTemplate",
+                        &self.save_as_template,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "attachFile",
+                        &self.attach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachFile",
+                        &self.detach_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detachParent",
+                        &self.detach_parent,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "createGanttDependence",
+                        &self.create_gantt_dependence,
+                    )?;
+                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.item` of `tasks.task.get`: `object`.
@@ -2571,12 +4054,89 @@ pub mod v3 {
                 pub depends_on: ::std::vec::Vec<::serde_json::Value>,
                 /// `scenarios`: `string[]`, optional.
                 pub scenarios: ::std::vec::Vec<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItem {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "id",
+                                "title",
+                                "description",
+                                "responsible",
+                                "deadline",
+                                "needsControl",
+                                "startPlan",
+                                "endPlan",
+                                "fileIds",
+                                "checklist",
+                                "epicId",
+                                "storyPoints",
+                                "priority",
+                                "status",
+                                "statusChanged",
+                                "parentId",
+                                "containsChecklist",
+                                "containsSubTasks",
+                                "containsRelatedTasks",
+                                "containsGanttLinks",
+                                "containsPlacements",
+                                "containsResults",
+                                "numberOfReminders",
+                                "chatId",
+                                "plannedDuration",
+                                "actualDuration",
+                                "durationType",
+                                "started",
+                                "estimatedTime",
+                                "replicate",
+                                "changed",
+                                "closed",
+                                "activity",
+                                "guid",
+                                "xmlId",
+                                "exchangeId",
+                                "exchangeModified",
+                                "outlookVersion",
+                                "mark",
+                                "allowsChangeDeadline",
+                                "allowsTimeTracking",
+                                "matchesWorkTime",
+                                "addInReport",
+                                "isMultitask",
+                                "siteId",
+                                "deadlineCount",
+                                "declineReason",
+                                "forumTopicId",
+                                "link",
+                                "rights",
+                                "archiveLink",
+                                "crmItemIds",
+                                "requireResult",
+                                "matchesSubTasksTime",
+                                "autocompleteSubTasks",
+                                "allowsChangeDatePlan",
+                                "maxDeadlineChangeDate",
+                                "maxDeadlineChanges",
+                                "requireDeadlineChangeReason",
+                                "inFavorite",
+                                "inPin",
+                                "inGroupPin",
+                                "inMute",
+                                "dependsOn",
+                                "scenarios",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -2644,7 +4204,194 @@ pub mod v3 {
                         in_mute: object.field("inMute")?,
                         depends_on: object.field("dependsOn")?,
                         scenarios: object.field("scenarios")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItem {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "responsible",
+                        &self.responsible,
+                    )?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "needsControl",
+                        &self.needs_control,
+                    )?;
+                    map.serialize_entry("startPlan", &self.start_plan)?;
+                    map.serialize_entry("endPlan", &self.end_plan)?;
+                    map.serialize_entry("fileIds", &self.file_ids)?;
+                    map.serialize_entry("checklist", &self.checklist)?;
+                    map.serialize_entry("epicId", &self.epic_id)?;
+                    map.serialize_entry("storyPoints", &self.story_points)?;
+                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "statusChanged",
+                        &self.status_changed,
+                    )?;
+                    map.serialize_entry("parentId", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsChecklist",
+                        &self.contains_checklist,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsSubTasks",
+                        &self.contains_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsRelatedTasks",
+                        &self.contains_related_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsGanttLinks",
+                        &self.contains_gantt_links,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsPlacements",
+                        &self.contains_placements,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "containsResults",
+                        &self.contains_results,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "numberOfReminders",
+                        &self.number_of_reminders,
+                    )?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "plannedDuration",
+                        &self.planned_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "actualDuration",
+                        &self.actual_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "durationType",
+                        &self.duration_type,
+                    )?;
+                    map.serialize_entry("started", &self.started)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "estimatedTime",
+                        &self.estimated_time,
+                    )?;
+                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
+                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
+                    map.serialize_entry("closed", &self.closed)?;
+                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
+                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
+                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    map.serialize_entry("exchangeId", &self.exchange_id)?;
+                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "outlookVersion",
+                        &self.outlook_version,
+                    )?;
+                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDeadline",
+                        &self.allows_change_deadline,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsTimeTracking",
+                        &self.allows_time_tracking,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesWorkTime",
+                        &self.matches_work_time,
+                    )?;
+                    map.serialize_entry("addInReport", &self.add_in_report)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "isMultitask",
+                        &self.is_multitask,
+                    )?;
+                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
+                    map.serialize_entry("declineReason", &self.decline_reason)?;
+                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
+                    crate::support::opt_entry(&mut map, "link", &self.link)?;
+                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "archiveLink",
+                        &self.archive_link,
+                    )?;
+                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireResult",
+                        &self.require_result,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "matchesSubTasksTime",
+                        &self.matches_sub_tasks_time,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "autocompleteSubTasks",
+                        &self.autocomplete_sub_tasks,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "allowsChangeDatePlan",
+                        &self.allows_change_date_plan,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChangeDate",
+                        &self.max_deadline_change_date,
+                    )?;
+                    map.serialize_entry(
+                        "maxDeadlineChanges",
+                        &self.max_deadline_changes,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requireDeadlineChangeReason",
+                        &self.require_deadline_change_reason,
+                    )?;
+                    map.serialize_entry("inFavorite", &self.in_favorite)?;
+                    map.serialize_entry("inPin", &self.in_pin)?;
+                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
+                    map.serialize_entry("inMute", &self.in_mute)?;
+                    map.serialize_entry("dependsOn", &self.depends_on)?;
+                    map.serialize_entry("scenarios", &self.scenarios)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `tasks.task.get`: `object`.
@@ -2655,15 +4402,35 @@ pub mod v3 {
             pub struct Output {
                 /// `item`: `object`, optional.
                 pub item: ::std::option::Option<OutputItem>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["item"], &[])?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -2697,19 +4464,51 @@ pub mod v3 {
                 pub deadline: ::std::option::Option<::std::string::String>,
                 /// `status`: `string`, optional.
                 pub status: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &["id", "title", "responsibleId", "deadline", "status"],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
                         responsible_id: object.field("responsibleId")?,
                         deadline: object.field("deadline")?,
                         status: object.field("status")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "responsibleId",
+                        &self.responsible_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `tasks.task.list`: `object`.
@@ -2720,15 +4519,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -3087,16 +4906,38 @@ pub mod v3 {
                     pub edit: ::std::option::Option<bool>,
                     /// `remove`: `boolean`, optional.
                     pub remove: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItemRights {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["edit", "remove"], &[])?;
                         ::std::result::Result::Ok(Self {
                             edit: object.field("edit")?,
                             remove: object.field("remove")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItemRights {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result.item` of `tasks.task.result.add`: `object`.
@@ -3125,12 +4966,34 @@ pub mod v3 {
                     pub rights: ::std::option::Option<OutputItemRights>,
                     /// `messageId`: `any`, optional.
                     pub message_id: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "id",
+                                    "taskId",
+                                    "text",
+                                    "authorId",
+                                    "createdAt",
+                                    "updatedAt",
+                                    "status",
+                                    "fileIds",
+                                    "rights",
+                                    "messageId",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             task_id: object.field("taskId")?,
@@ -3142,7 +5005,38 @@ pub mod v3 {
                             file_ids: object.field("fileIds")?,
                             rights: object.field("rights")?,
                             message_id: object.field("messageId")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                        crate::support::opt_entry(&mut map, "text", &self.text)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "authorId",
+                            &self.author_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        map.serialize_entry("updatedAt", &self.updated_at)?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        map.serialize_entry("fileIds", &self.file_ids)?;
+                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                        map.serialize_entry("messageId", &self.message_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `tasks.task.result.add`: `object`.
@@ -3153,15 +5047,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Add {
@@ -3231,16 +5146,38 @@ pub mod v3 {
                     pub edit: ::std::option::Option<bool>,
                     /// `remove`: `boolean`, optional.
                     pub remove: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItemRights {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["edit", "remove"], &[])?;
                         ::std::result::Result::Ok(Self {
                             edit: object.field("edit")?,
                             remove: object.field("remove")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItemRights {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
@@ -3269,12 +5206,34 @@ pub mod v3 {
                     pub rights: ::std::option::Option<OutputItemRights>,
                     /// `messageId`: `integer`, optional.
                     pub message_id: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "id",
+                                    "taskId",
+                                    "text",
+                                    "authorId",
+                                    "createdAt",
+                                    "updatedAt",
+                                    "status",
+                                    "fileIds",
+                                    "rights",
+                                    "messageId",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             task_id: object.field("taskId")?,
@@ -3286,7 +5245,42 @@ pub mod v3 {
                             file_ids: object.field("fileIds")?,
                             rights: object.field("rights")?,
                             message_id: object.field("messageId")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                        crate::support::opt_entry(&mut map, "text", &self.text)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "authorId",
+                            &self.author_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        map.serialize_entry("updatedAt", &self.updated_at)?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        map.serialize_entry("fileIds", &self.file_ids)?;
+                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "messageId",
+                            &self.message_id,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
@@ -3297,15 +5291,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Addfromchatmessage {
@@ -3331,15 +5346,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `result`: `boolean`, optional.
                     pub result: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["result"], &[])?;
                         ::std::result::Result::Ok(Self {
                             result: object.field("result")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "result", &self.result)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Delete {
@@ -3381,15 +5417,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `array`, optional.
                     pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -3459,16 +5516,38 @@ pub mod v3 {
                     pub edit: ::std::option::Option<bool>,
                     /// `remove`: `boolean`, optional.
                     pub remove: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItemRights {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["edit", "remove"], &[])?;
                         ::std::result::Result::Ok(Self {
                             edit: object.field("edit")?,
                             remove: object.field("remove")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItemRights {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result.item` of `tasks.task.result.update`: `object`.
@@ -3497,12 +5576,34 @@ pub mod v3 {
                     pub rights: ::std::option::Option<OutputItemRights>,
                     /// `messageId`: `any`, optional.
                     pub message_id: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "id",
+                                    "taskId",
+                                    "text",
+                                    "authorId",
+                                    "createdAt",
+                                    "updatedAt",
+                                    "status",
+                                    "fileIds",
+                                    "rights",
+                                    "messageId",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             task_id: object.field("taskId")?,
@@ -3514,7 +5615,42 @@ pub mod v3 {
                             file_ids: object.field("fileIds")?,
                             rights: object.field("rights")?,
                             message_id: object.field("messageId")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+                        crate::support::opt_entry(&mut map, "text", &self.text)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "authorId",
+                            &self.author_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "createdAt",
+                            &self.created_at,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "updatedAt",
+                            &self.updated_at,
+                        )?;
+                        crate::support::opt_entry(&mut map, "status", &self.status)?;
+                        map.serialize_entry("fileIds", &self.file_ids)?;
+                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+                        map.serialize_entry("messageId", &self.message_id)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `tasks.task.result.update`: `object`.
@@ -3525,15 +5661,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Update {

@@ -179,15 +179,39 @@ pub mod call {
         pub struct Output {
             /// `TRANSCRIPT_ID`: `integer`, optional.
             pub transcript_id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["TRANSCRIPT_ID"], &[])?;
                 ::std::result::Result::Ok(Self {
                     transcript_id: object.field("TRANSCRIPT_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TRANSCRIPT_ID",
+                    &self.transcript_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::AttachTranscription {
@@ -831,15 +855,35 @@ pub mod external_call {
         pub struct Output {
             /// `FILE_ID`: `integer`, optional.
             pub file_id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["FILE_ID"], &[])?;
                 ::std::result::Result::Ok(Self {
                     file_id: object.field("FILE_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::AttachRecord {
@@ -959,12 +1003,45 @@ pub mod external_call {
             pub crm_entity_id: ::std::option::Option<i64>,
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "CALL_ID",
+                            "EXTERNAL_CALL_ID",
+                            "PORTAL_USER_ID",
+                            "PHONE_NUMBER",
+                            "PORTAL_NUMBER",
+                            "INCOMING",
+                            "CALL_DURATION",
+                            "CALL_START_DATE",
+                            "CALL_STATUS",
+                            "CALL_VOTE",
+                            "COST",
+                            "COST_CURRENCY",
+                            "CALL_FAILED_CODE",
+                            "CALL_FAILED_REASON",
+                            "REST_APP_ID",
+                            "REST_APP_NAME",
+                            "CRM_ACTIVITY_ID",
+                            "COMMENT",
+                            "CRM_ENTITY_TYPE",
+                            "CRM_ENTITY_ID",
+                            "ID",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     call_id: object.field("CALL_ID")?,
                     external_call_id: object.field("EXTERNAL_CALL_ID")?,
@@ -987,7 +1064,80 @@ pub mod external_call {
                     crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                     crm_entity_id: object.field("CRM_ENTITY_ID")?,
                     id: object.field("ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+                map.serialize_entry("EXTERNAL_CALL_ID", &self.external_call_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PORTAL_USER_ID",
+                    &self.portal_user_id,
+                )?;
+                crate::support::opt_entry(&mut map, "PHONE_NUMBER", &self.phone_number)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PORTAL_NUMBER",
+                    &self.portal_number,
+                )?;
+                crate::support::opt_entry(&mut map, "INCOMING", &self.incoming)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CALL_DURATION",
+                    &self.call_duration,
+                )?;
+                map.serialize_entry("CALL_START_DATE", &self.call_start_date)?;
+                crate::support::opt_entry(&mut map, "CALL_STATUS", &self.call_status)?;
+                crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
+                crate::support::opt_entry(&mut map, "COST", &self.cost)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "COST_CURRENCY",
+                    &self.cost_currency,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CALL_FAILED_CODE",
+                    &self.call_failed_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CALL_FAILED_REASON",
+                    &self.call_failed_reason,
+                )?;
+                crate::support::opt_entry(&mut map, "REST_APP_ID", &self.rest_app_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REST_APP_NAME",
+                    &self.rest_app_name,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_ACTIVITY_ID",
+                    &self.crm_activity_id,
+                )?;
+                map.serialize_entry("COMMENT", &self.comment)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_ENTITY_TYPE",
+                    &self.crm_entity_type,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_ENTITY_ID",
+                    &self.crm_entity_id,
+                )?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Finish {
@@ -1066,19 +1216,61 @@ pub mod external_call {
             pub crm_entity_type: ::std::option::Option<::std::string::String>,
             /// `CRM_ENTITY_ID`: `integer`, optional.
             pub crm_entity_id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "CALL_ID",
+                            "CRM_CREATED_LEAD",
+                            "CRM_CREATED_ENTITIES",
+                            "CRM_ENTITY_TYPE",
+                            "CRM_ENTITY_ID",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     call_id: object.field("CALL_ID")?,
                     crm_created_lead: object.field("CRM_CREATED_LEAD")?,
                     crm_created_entities: object.field("CRM_CREATED_ENTITIES")?,
                     crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                     crm_entity_id: object.field("CRM_ENTITY_ID")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+                map.serialize_entry("CRM_CREATED_LEAD", &self.crm_created_lead)?;
+                map.serialize_entry("CRM_CREATED_ENTITIES", &self.crm_created_entities)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_ENTITY_TYPE",
+                    &self.crm_entity_type,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_ENTITY_ID",
+                    &self.crm_entity_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Register {
@@ -1148,10 +1340,10 @@ pub mod external_line {
         pub number: ::std::string::String,
         /// `NAME`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
-        /// `CRM_AUTO_CREATE`: `string`, optional.
+        /// `CRM_AUTO_CREATE`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub crm_auto_create: ::std::option::Option<add::CrmAutoCreate>,
+        pub crm_auto_create: ::std::option::Option<bool>,
     }
     impl Add {
         /// The call with its required parameters: `NUMBER`.
@@ -1173,7 +1365,7 @@ pub mod external_line {
         /// Sets `CRM_AUTO_CREATE`.
         pub fn crm_auto_create(
             mut self,
-            value: impl ::std::convert::Into<add::CrmAutoCreate>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.crm_auto_create = ::std::option::Option::Some(value.into());
             self
@@ -1191,7 +1383,7 @@ pub mod external_line {
             crate::support::opt_entry(
                 &mut map,
                 "CRM_AUTO_CREATE",
-                &self.crm_auto_create,
+                &self.crm_auto_create.map(crate::support::yes_no),
             )?;
             map.end()
         }
@@ -1304,10 +1496,10 @@ pub mod external_line {
         pub number: ::std::string::String,
         /// `NAME`: `string`, optional.
         pub name: ::std::option::Option<::std::string::String>,
-        /// `CRM_AUTO_CREATE`: `string`, optional.
+        /// `CRM_AUTO_CREATE`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub crm_auto_create: ::std::option::Option<update::CrmAutoCreate>,
+        pub crm_auto_create: ::std::option::Option<bool>,
     }
     impl Update {
         /// The call with its required parameters: `NUMBER`.
@@ -1329,7 +1521,7 @@ pub mod external_line {
         /// Sets `CRM_AUTO_CREATE`.
         pub fn crm_auto_create(
             mut self,
-            value: impl ::std::convert::Into<update::CrmAutoCreate>,
+            value: impl ::std::convert::Into<bool>,
         ) -> Self {
             self.crm_auto_create = ::std::option::Option::Some(value.into());
             self
@@ -1347,7 +1539,7 @@ pub mod external_line {
             crate::support::opt_entry(
                 &mut map,
                 "CRM_AUTO_CREATE",
-                &self.crm_auto_create,
+                &self.crm_auto_create.map(crate::support::yes_no),
             )?;
             map.end()
         }
@@ -1386,18 +1578,6 @@ pub mod external_line {
             Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
         );
         error_code!(Error);
-        /// Allowed values of `params.CRM_AUTO_CREATE` in `telephony.externalLine.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum CrmAutoCreate {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(CrmAutoCreate { Y = "Y", N = "N" });
         /// The object `result` of `telephony.externalLine.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
@@ -1406,13 +1586,35 @@ pub mod external_line {
         pub struct Output {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                object.fits(&["ID"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Add {
@@ -1497,18 +1699,6 @@ pub mod external_line {
             Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
         );
         error_code!(Error);
-        /// Allowed values of `params.CRM_AUTO_CREATE` in `telephony.externalLine.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum CrmAutoCreate {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(CrmAutoCreate { Y = "Y", N = "N" });
         /// The object `result` of `telephony.externalLine.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
@@ -1517,13 +1707,35 @@ pub mod external_line {
         pub struct Output {
             /// `ID`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { id: object.field("ID")? })
+                object.fits(&["ID"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Update {
@@ -1641,16 +1853,37 @@ pub mod voximplant {
                 pub result: ::std::option::Option<bool>,
                 /// `CALL_ID`: `string`, optional.
                 pub call_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["RESULT", "CALL_ID"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
                         call_id: object.field("CALL_ID")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
+                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Start {
@@ -1825,16 +2058,37 @@ pub mod voximplant {
                 pub result: ::std::option::Option<bool>,
                 /// `CALL_ID`: `string`, optional.
                 pub call_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["RESULT", "CALL_ID"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
                         call_id: object.field("CALL_ID")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
+                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Startwithsound {
@@ -1875,16 +2129,37 @@ pub mod voximplant {
                 pub result: ::std::option::Option<bool>,
                 /// `CALL_ID`: `string`, optional.
                 pub call_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["RESULT", "CALL_ID"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
                         call_id: object.field("CALL_ID")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
+                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Startwithtext {
@@ -1956,29 +2231,50 @@ pub mod voximplant {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `reg150907`: `string`, optional.
-                pub reg150907: ::std::option::Option<::std::string::String>,
+                /// `reg*`: `string`, optional.
+                ///
+                /// Stands for every key matching `reg*`: one entry per key.
+                pub reg: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
                 /// `sip7`: `string`, optional.
                 pub sip7: ::std::option::Option<::std::string::String>,
-                /// `reg151083`: `string`, optional.
-                pub reg151083: ::std::option::Option<::std::string::String>,
                 /// `sip11`: `string`, optional.
                 pub sip11: ::std::option::Option<::std::string::String>,
-                /// `reg151085`: `string`, optional.
-                pub reg151085: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["sip7", "sip11"], &["reg*"])?;
                     ::std::result::Result::Ok(Self {
-                        reg150907: object.field("reg150907")?,
                         sip7: object.field("sip7")?,
-                        reg151083: object.field("reg151083")?,
                         sip11: object.field("sip11")?,
-                        reg151085: object.field("reg151085")?,
+                        reg: object.pattern("reg*")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.reg)?;
+                    crate::support::opt_entry(&mut map, "sip7", &self.sip7)?;
+                    crate::support::opt_entry(&mut map, "sip11", &self.sip11)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -2648,12 +2944,38 @@ pub mod voximplant {
                 pub registration_status_code: ::serde_json::Value,
                 /// `REGISTRATION_ERROR_MESSAGE`: `any`, optional.
                 pub registration_error_message: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "TYPE",
+                                "CONFIG_ID",
+                                "REG_ID",
+                                "TITLE",
+                                "SERVER",
+                                "LOGIN",
+                                "PASSWORD",
+                                "AUTH_USER",
+                                "OUTBOUND_PROXY",
+                                "DETECT_LINE_NUMBER",
+                                "LINE_DETECT_HEADER_ORDER",
+                                "REGISTRATION_STATUS_CODE",
+                                "REGISTRATION_ERROR_MESSAGE",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         type_: object.field("TYPE")?,
@@ -2672,7 +2994,47 @@ pub mod voximplant {
                             .field("REGISTRATION_STATUS_CODE")?,
                         registration_error_message: object
                             .field("REGISTRATION_ERROR_MESSAGE")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
+                    crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
+                    crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                    crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+                    crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+                    crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+                    map.serialize_entry("AUTH_USER", &self.auth_user)?;
+                    map.serialize_entry("OUTBOUND_PROXY", &self.outbound_proxy)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DETECT_LINE_NUMBER",
+                        &self.detect_line_number,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LINE_DETECT_HEADER_ORDER",
+                        &self.line_detect_header_order,
+                    )?;
+                    map.serialize_entry(
+                        "REGISTRATION_STATUS_CODE",
+                        &self.registration_status_code,
+                    )?;
+                    map.serialize_entry(
+                        "REGISTRATION_ERROR_MESSAGE",
+                        &self.registration_error_message,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Add {
@@ -2747,16 +3109,42 @@ pub mod voximplant {
                     pub free_minutes: ::std::option::Option<i64>,
                     /// `PAID`: `boolean`, optional.
                     pub paid: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["FREE_MINUTES", "PAID"], &[])?;
                         ::std::result::Result::Ok(Self {
                             free_minutes: object.field("FREE_MINUTES")?,
                             paid: object.field("PAID")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "FREE_MINUTES",
+                            &self.free_minutes,
+                        )?;
+                        crate::support::opt_entry(&mut map, "PAID", &self.paid)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Status {
@@ -2828,18 +3216,6 @@ pub mod voximplant {
                 Unknown(::std::string::String),
             }
             string_enum!(FilterType { Cloud = "cloud", Office = "office" });
-            /// Allowed values of `params.FILTER.DETECT_LINE_NUMBER` in `voximplant.sip.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterDetectLineNumber {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FilterDetectLineNumber { Y = "Y", N = "N" });
             /// The object `params.FILTER` of `voximplant.sip.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
@@ -2876,10 +3252,10 @@ pub mod voximplant {
                 pub auth_user: ::std::option::Option<::std::string::String>,
                 /// `OUTBOUND_PROXY`: `string`, optional.
                 pub outbound_proxy: ::std::option::Option<::std::string::String>,
-                /// `DETECT_LINE_NUMBER`: `string`, optional.
+                /// `DETECT_LINE_NUMBER`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub detect_line_number: ::std::option::Option<FilterDetectLineNumber>,
+                pub detect_line_number: ::std::option::Option<bool>,
                 /// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
                 pub line_detect_header_order: ::std::option::Option<
                     ::std::string::String,
@@ -3024,7 +3400,7 @@ pub mod voximplant {
                 /// Sets `DETECT_LINE_NUMBER`.
                 pub fn detect_line_number(
                     mut self,
-                    value: impl ::std::convert::Into<FilterDetectLineNumber>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.detect_line_number = ::std::option::Option::Some(value.into());
                     self
@@ -3100,7 +3476,7 @@ pub mod voximplant {
                     crate::support::opt_entry(
                         &mut map,
                         "DETECT_LINE_NUMBER",
-                        &self.detect_line_number,
+                        &self.detect_line_number.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -3203,12 +3579,37 @@ pub mod voximplant {
                 >,
                 /// `TITLE`: `string`, optional.
                 pub title: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Item {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "TYPE",
+                                "CONFIG_ID",
+                                "REG_ID",
+                                "SERVER",
+                                "LOGIN",
+                                "PASSWORD",
+                                "AUTH_USER",
+                                "OUTBOUND_PROXY",
+                                "DETECT_LINE_NUMBER",
+                                "LINE_DETECT_HEADER_ORDER",
+                                "REGISTRATION_STATUS_CODE",
+                                "REGISTRATION_ERROR_MESSAGE",
+                                "TITLE",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("TYPE")?,
                         config_id: object.field("CONFIG_ID")?,
@@ -3226,7 +3627,52 @@ pub mod voximplant {
                         registration_error_message: object
                             .field("REGISTRATION_ERROR_MESSAGE")?,
                         title: object.field("TITLE")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
+                    crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
+                    crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+                    crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+                    crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+                    crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "OUTBOUND_PROXY",
+                        &self.outbound_proxy,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DETECT_LINE_NUMBER",
+                        &self.detect_line_number,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LINE_DETECT_HEADER_ORDER",
+                        &self.line_detect_header_order,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "REGISTRATION_STATUS_CODE",
+                        &self.registration_status_code,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "REGISTRATION_ERROR_MESSAGE",
+                        &self.registration_error_message,
+                    )?;
+                    crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The `result` of the call: `object[]`.
@@ -3282,19 +3728,69 @@ pub mod voximplant {
                 pub status_code: ::std::option::Option<i64>,
                 /// `STATUS_RESULT`: `string`, optional.
                 pub status_result: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "REG_ID",
+                                "LAST_UPDATED",
+                                "ERROR_MESSAGE",
+                                "STATUS_CODE",
+                                "STATUS_RESULT",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         reg_id: object.field("REG_ID")?,
                         last_updated: object.field("LAST_UPDATED")?,
                         error_message: object.field("ERROR_MESSAGE")?,
                         status_code: object.field("STATUS_CODE")?,
                         status_result: object.field("STATUS_RESULT")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LAST_UPDATED",
+                        &self.last_updated,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ERROR_MESSAGE",
+                        &self.error_message,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "STATUS_CODE",
+                        &self.status_code,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "STATUS_RESULT",
+                        &self.status_result,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Status {
@@ -3507,18 +4003,6 @@ pub mod voximplant {
                 FilterCrmEntityType { Contact = "CONTACT", Company = "COMPANY", Lead =
                 "LEAD" }
             );
-            /// Allowed values of `params.FILTER.TRANSCRIPT_PENDING` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterTranscriptPending {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FilterTranscriptPending { Y = "Y", N = "N" });
             /// The object `params.FILTER` of `voximplant.statistic.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
@@ -3579,10 +4063,10 @@ pub mod voximplant {
                 pub rest_app_name: ::std::option::Option<::std::string::String>,
                 /// `TRANSCRIPT_ID`: `integer`, optional.
                 pub transcript_id: ::std::option::Option<i64>,
-                /// `TRANSCRIPT_PENDING`: `string`, optional.
+                /// `TRANSCRIPT_PENDING`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub transcript_pending: ::std::option::Option<FilterTranscriptPending>,
+                pub transcript_pending: ::std::option::Option<bool>,
                 /// `SESSION_ID`: `integer`, optional.
                 pub session_id: ::std::option::Option<i64>,
                 /// `REDIAL_ATTEMPT`: `integer`, optional.
@@ -3807,7 +4291,7 @@ pub mod voximplant {
                 /// Sets `TRANSCRIPT_PENDING`.
                 pub fn transcript_pending(
                     mut self,
-                    value: impl ::std::convert::Into<FilterTranscriptPending>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.transcript_pending = ::std::option::Option::Some(value.into());
                     self
@@ -3946,7 +4430,7 @@ pub mod voximplant {
                     crate::support::opt_entry(
                         &mut map,
                         "TRANSCRIPT_PENDING",
-                        &self.transcript_pending,
+                        &self.transcript_pending.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
                     crate::support::opt_entry(
@@ -4170,12 +4654,66 @@ pub mod voximplant {
                     pub usspanishfemale: ::std::option::Option<::std::string::String>,
                     /// `usspanishmale`: `string`, optional.
                     pub usspanishmale: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "auenglishfemale",
+                                    "brportuguesefemale",
+                                    "caenglishfemale",
+                                    "cafrenchfemale",
+                                    "cafrenchmale",
+                                    "chchinesefemale",
+                                    "chchinesemale",
+                                    "eurcatalanfemale",
+                                    "eurczechfemale",
+                                    "eurdanishfemale",
+                                    "eurdutchfemale",
+                                    "eurfinnishfemale",
+                                    "eurfrenchfemale",
+                                    "eurfrenchmale",
+                                    "eurgermanfemale",
+                                    "eurgermanmale",
+                                    "euritalianfemale",
+                                    "euritalianmale",
+                                    "eurnorwegianfemale",
+                                    "eurpolishfemale",
+                                    "eurportuguesefemale",
+                                    "eurportuguesemale",
+                                    "eurspanishfemale",
+                                    "eurspanishmale",
+                                    "eurturkishfemale",
+                                    "eurturkishmale",
+                                    "hkchinesefemale",
+                                    "huhungarianfemale",
+                                    "jpjapanesefemale",
+                                    "jpjapanesemale",
+                                    "krkoreanfemale",
+                                    "krkoreanmale",
+                                    "usinternalfemale",
+                                    "usinternalmale",
+                                    "swswedishfemale",
+                                    "twchinesefemale",
+                                    "ukenglishfemale",
+                                    "ukenglishmale",
+                                    "usenglishfemale",
+                                    "usenglishmale",
+                                    "usspanishfemale",
+                                    "usspanishmale",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             auenglishfemale: object.field("auenglishfemale")?,
                             brportuguesefemale: object.field("brportuguesefemale")?,
@@ -4219,7 +4757,230 @@ pub mod voximplant {
                             usenglishmale: object.field("usenglishmale")?,
                             usspanishfemale: object.field("usspanishfemale")?,
                             usspanishmale: object.field("usspanishmale")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "auenglishfemale",
+                            &self.auenglishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "brportuguesefemale",
+                            &self.brportuguesefemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "caenglishfemale",
+                            &self.caenglishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "cafrenchfemale",
+                            &self.cafrenchfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "cafrenchmale",
+                            &self.cafrenchmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "chchinesefemale",
+                            &self.chchinesefemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "chchinesemale",
+                            &self.chchinesemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurcatalanfemale",
+                            &self.eurcatalanfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurczechfemale",
+                            &self.eurczechfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurdanishfemale",
+                            &self.eurdanishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurdutchfemale",
+                            &self.eurdutchfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurfinnishfemale",
+                            &self.eurfinnishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurfrenchfemale",
+                            &self.eurfrenchfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurfrenchmale",
+                            &self.eurfrenchmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurgermanfemale",
+                            &self.eurgermanfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurgermanmale",
+                            &self.eurgermanmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "euritalianfemale",
+                            &self.euritalianfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "euritalianmale",
+                            &self.euritalianmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurnorwegianfemale",
+                            &self.eurnorwegianfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurpolishfemale",
+                            &self.eurpolishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurportuguesefemale",
+                            &self.eurportuguesefemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurportuguesemale",
+                            &self.eurportuguesemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurspanishfemale",
+                            &self.eurspanishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurspanishmale",
+                            &self.eurspanishmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurturkishfemale",
+                            &self.eurturkishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "eurturkishmale",
+                            &self.eurturkishmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "hkchinesefemale",
+                            &self.hkchinesefemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "huhungarianfemale",
+                            &self.huhungarianfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "jpjapanesefemale",
+                            &self.jpjapanesefemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "jpjapanesemale",
+                            &self.jpjapanesemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "krkoreanfemale",
+                            &self.krkoreanfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "krkoreanmale",
+                            &self.krkoreanmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "usinternalfemale",
+                            &self.usinternalfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "usinternalmale",
+                            &self.usinternalmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "swswedishfemale",
+                            &self.swswedishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "twchinesefemale",
+                            &self.twchinesefemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "ukenglishfemale",
+                            &self.ukenglishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "ukenglishmale",
+                            &self.ukenglishmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "usenglishfemale",
+                            &self.usenglishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "usenglishmale",
+                            &self.usenglishmale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "usspanishfemale",
+                            &self.usspanishfemale,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "usspanishmale",
+                            &self.usspanishmale,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -4291,18 +5052,62 @@ pub mod voximplant {
                 pub edit_config: ::std::option::Option<::std::string::String>,
                 /// `lines`: `string`, optional.
                 pub lines: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "detail_statistics",
+                                "buy_connector",
+                                "edit_config",
+                                "lines",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         detail_statistics: object.field("detail_statistics")?,
                         buy_connector: object.field("buy_connector")?,
                         edit_config: object.field("edit_config")?,
                         lines: object.field("lines")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "detail_statistics",
+                        &self.detail_statistics,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "buy_connector",
+                        &self.buy_connector,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "edit_config",
+                        &self.edit_config,
+                    )?;
+                    crate::support::opt_entry(&mut map, "lines", &self.lines)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -4525,12 +5330,31 @@ pub mod voximplant {
                 pub sip_password: ::std::option::Option<::std::string::String>,
                 /// `INNER_NUMBER`: `any`, optional.
                 pub inner_number: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "DEFAULT_LINE",
+                                "PHONE_ENABLED",
+                                "SIP_SERVER",
+                                "SIP_LOGIN",
+                                "SIP_PASSWORD",
+                                "INNER_NUMBER",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         default_line: object.field("DEFAULT_LINE")?,
@@ -4539,7 +5363,34 @@ pub mod voximplant {
                         sip_login: object.field("SIP_LOGIN")?,
                         sip_password: object.field("SIP_PASSWORD")?,
                         inner_number: object.field("INNER_NUMBER")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    map.serialize_entry("DEFAULT_LINE", &self.default_line)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PHONE_ENABLED",
+                        &self.phone_enabled,
+                    )?;
+                    crate::support::opt_entry(&mut map, "SIP_SERVER", &self.sip_server)?;
+                    crate::support::opt_entry(&mut map, "SIP_LOGIN", &self.sip_login)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SIP_PASSWORD",
+                        &self.sip_password,
+                    )?;
+                    map.serialize_entry("INNER_NUMBER", &self.inner_number)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {

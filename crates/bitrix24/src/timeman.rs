@@ -392,12 +392,37 @@ pub mod close {
         pub lon_close: ::std::option::Option<f64>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "STATUS",
+                        "TIME_START",
+                        "TIME_FINISH",
+                        "DURATION",
+                        "TIME_LEAKS",
+                        "ACTIVE",
+                        "IP_OPEN",
+                        "IP_CLOSE",
+                        "LAT_OPEN",
+                        "LON_OPEN",
+                        "LAT_CLOSE",
+                        "LON_CLOSE",
+                        "TZ_OFFSET",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 status: object.field("STATUS")?,
                 time_start: object.field("TIME_START")?,
@@ -412,7 +437,32 @@ pub mod close {
                 lat_close: object.field("LAT_CLOSE")?,
                 lon_close: object.field("LON_CLOSE")?,
                 tz_offset: object.field("TZ_OFFSET")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
+            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Close {
@@ -583,17 +633,39 @@ pub mod networkrange {
             pub range: ::std::option::Option<::std::string::String>,
             /// `name`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["ip", "range", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     ip: object.field("ip")?,
                     range: object.field("range")?,
                     name: object.field("name")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ip", &self.ip)?;
+                crate::support::opt_entry(&mut map, "range", &self.range)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Check {
@@ -630,16 +702,37 @@ pub mod networkrange {
             pub ip_range: ::std::option::Option<::std::string::String>,
             /// `name`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["ip_range", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     ip_range: object.field("ip_range")?,
                     name: object.field("name")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Item {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ip_range", &self.ip_range)?;
+                crate::support::opt_entry(&mut map, "name", &self.name)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The `result` of the call: `array`.
@@ -734,12 +827,37 @@ pub mod open {
         pub lon_close: ::std::option::Option<i64>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "STATUS",
+                        "TIME_START",
+                        "TIME_FINISH",
+                        "DURATION",
+                        "TIME_LEAKS",
+                        "ACTIVE",
+                        "IP_OPEN",
+                        "IP_CLOSE",
+                        "LAT_OPEN",
+                        "LON_OPEN",
+                        "LAT_CLOSE",
+                        "LON_CLOSE",
+                        "TZ_OFFSET",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 status: object.field("STATUS")?,
                 time_start: object.field("TIME_START")?,
@@ -754,7 +872,32 @@ pub mod open {
                 lat_close: object.field("LAT_CLOSE")?,
                 lon_close: object.field("LON_CLOSE")?,
                 tz_offset: object.field("TZ_OFFSET")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+            map.serialize_entry("TIME_FINISH", &self.time_finish)?;
+            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Open {
@@ -806,12 +949,37 @@ pub mod pause {
         pub lon_close: ::std::option::Option<i64>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "STATUS",
+                        "TIME_START",
+                        "TIME_FINISH",
+                        "DURATION",
+                        "TIME_LEAKS",
+                        "ACTIVE",
+                        "IP_OPEN",
+                        "IP_CLOSE",
+                        "LAT_OPEN",
+                        "LON_OPEN",
+                        "LAT_CLOSE",
+                        "LON_CLOSE",
+                        "TZ_OFFSET",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 status: object.field("STATUS")?,
                 time_start: object.field("TIME_START")?,
@@ -826,7 +994,32 @@ pub mod pause {
                 lat_close: object.field("LAT_CLOSE")?,
                 lon_close: object.field("LON_CLOSE")?,
                 tz_offset: object.field("TZ_OFFSET")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+            map.serialize_entry("TIME_FINISH", &self.time_finish)?;
+            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Pause {
@@ -902,15 +1095,39 @@ pub mod schedule {
         pub struct OutputReportPeriodOptions {
             /// `START_WEEK_DAY`: `integer`, optional.
             pub start_week_day: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputReportPeriodOptions {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["START_WEEK_DAY"], &[])?;
                 ::std::result::Result::Ok(Self {
                     start_week_day: object.field("START_WEEK_DAY")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputReportPeriodOptions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "START_WEEK_DAY",
+                    &self.start_week_day,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.ALLOWED_DEVICES` of `timeman.schedule.get`: `object`.
@@ -921,15 +1138,35 @@ pub mod schedule {
         pub struct OutputAllowedDevices {
             /// `browser`: `boolean`, optional.
             pub browser: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputAllowedDevices {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["browser"], &[])?;
                 ::std::result::Result::Ok(Self {
                     browser: object.field("browser")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputAllowedDevices {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "browser", &self.browser)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.SHIFTS` of `timeman.schedule.get`: `object[]`.
@@ -954,12 +1191,32 @@ pub mod schedule {
             pub schedule_id: ::std::option::Option<i64>,
             /// `DELETED`: `boolean`, optional.
             pub deleted: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputShifts {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "NAME",
+                            "BREAK_DURATION",
+                            "WORK_TIME_START",
+                            "WORK_TIME_END",
+                            "WORK_DAYS",
+                            "SCHEDULE_ID",
+                            "DELETED",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -969,7 +1226,39 @@ pub mod schedule {
                     work_days: object.field("WORK_DAYS")?,
                     schedule_id: object.field("SCHEDULE_ID")?,
                     deleted: object.field("DELETED")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputShifts {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "BREAK_DURATION",
+                    &self.break_duration,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORK_TIME_START",
+                    &self.work_time_start,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORK_TIME_END",
+                    &self.work_time_end,
+                )?;
+                crate::support::opt_entry(&mut map, "WORK_DAYS", &self.work_days)?;
+                crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
+                crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.CALENDAR` of `timeman.schedule.get`: `object`.
@@ -988,19 +1277,57 @@ pub mod schedule {
             pub system_code: ::std::option::Option<::std::string::String>,
             /// `EXCLUSIONS`: `array`, optional.
             pub exclusions: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputCalendar {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "NAME",
+                            "PARENT_CALENDAR_ID",
+                            "SYSTEM_CODE",
+                            "EXCLUSIONS",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
                     parent_calendar_id: object.field("PARENT_CALENDAR_ID")?,
                     system_code: object.field("SYSTEM_CODE")?,
                     exclusions: object.field("EXCLUSIONS")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputCalendar {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PARENT_CALENDAR_ID",
+                    &self.parent_calendar_id,
+                )?;
+                crate::support::opt_entry(&mut map, "SYSTEM_CODE", &self.system_code)?;
+                map.serialize_entry("EXCLUSIONS", &self.exclusions)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule.get`: `object`.
@@ -1021,12 +1348,30 @@ pub mod schedule {
             pub shift_delay: ::std::vec::Vec<::serde_json::Value>,
             /// `SHIFT_MISSED_START`: `array`, optional.
             pub shift_missed_start: ::std::vec::Vec<::serde_json::Value>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputScheduleViolationRulesUsersToNotify {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "FIXED_START_END",
+                            "FIXED_PER_RECORD",
+                            "FIXED_EDIT_WORKTIME",
+                            "FIXED_PERIODIC",
+                            "SHIFT_DELAY",
+                            "SHIFT_MISSED_START",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     fixed_start_end: object.field("FIXED_START_END")?,
                     fixed_per_record: object.field("FIXED_PER_RECORD")?,
@@ -1034,7 +1379,25 @@ pub mod schedule {
                     fixed_periodic: object.field("FIXED_PERIODIC")?,
                     shift_delay: object.field("SHIFT_DELAY")?,
                     shift_missed_start: object.field("SHIFT_MISSED_START")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputScheduleViolationRulesUsersToNotify {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("FIXED_START_END", &self.fixed_start_end)?;
+                map.serialize_entry("FIXED_PER_RECORD", &self.fixed_per_record)?;
+                map.serialize_entry("FIXED_EDIT_WORKTIME", &self.fixed_edit_worktime)?;
+                map.serialize_entry("FIXED_PERIODIC", &self.fixed_periodic)?;
+                map.serialize_entry("SHIFT_DELAY", &self.shift_delay)?;
+                map.serialize_entry("SHIFT_MISSED_START", &self.shift_missed_start)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.SCHEDULE_VIOLATION_RULES` of `timeman.schedule.get`: `object`.
@@ -1081,12 +1444,42 @@ pub mod schedule {
             pub users_to_notify: ::std::option::Option<
                 OutputScheduleViolationRulesUsersToNotify,
             >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputScheduleViolationRules {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "SCHEDULE_ID",
+                            "ENTITY_CODE",
+                            "MAX_EXACT_START",
+                            "MIN_EXACT_END",
+                            "MAX_OFFSET_START",
+                            "MIN_OFFSET_END",
+                            "RELATIVE_START_FROM",
+                            "RELATIVE_START_TO",
+                            "RELATIVE_END_FROM",
+                            "RELATIVE_END_TO",
+                            "MIN_DAY_DURATION",
+                            "MAX_ALLOWED_TO_EDIT_WORK_TIME",
+                            "MAX_WORK_TIME_LACK_FOR_PERIOD",
+                            "PERIOD_TIME_LACK_AGENT_ID",
+                            "MAX_SHIFT_START_DELAY",
+                            "MISSED_SHIFT_START",
+                            "USERS_TO_NOTIFY",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     schedule_id: object.field("SCHEDULE_ID")?,
@@ -1109,7 +1502,97 @@ pub mod schedule {
                     max_shift_start_delay: object.field("MAX_SHIFT_START_DELAY")?,
                     missed_shift_start: object.field("MISSED_SHIFT_START")?,
                     users_to_notify: object.field("USERS_TO_NOTIFY")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputScheduleViolationRules {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
+                crate::support::opt_entry(&mut map, "ENTITY_CODE", &self.entity_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MAX_EXACT_START",
+                    &self.max_exact_start,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MIN_EXACT_END",
+                    &self.min_exact_end,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MAX_OFFSET_START",
+                    &self.max_offset_start,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MIN_OFFSET_END",
+                    &self.min_offset_end,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "RELATIVE_START_FROM",
+                    &self.relative_start_from,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "RELATIVE_START_TO",
+                    &self.relative_start_to,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "RELATIVE_END_FROM",
+                    &self.relative_end_from,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "RELATIVE_END_TO",
+                    &self.relative_end_to,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MIN_DAY_DURATION",
+                    &self.min_day_duration,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MAX_ALLOWED_TO_EDIT_WORK_TIME",
+                    &self.max_allowed_to_edit_work_time,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MAX_WORK_TIME_LACK_FOR_PERIOD",
+                    &self.max_work_time_lack_for_period,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PERIOD_TIME_LACK_AGENT_ID",
+                    &self.period_time_lack_agent_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MAX_SHIFT_START_DELAY",
+                    &self.max_shift_start_delay,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MISSED_SHIFT_START",
+                    &self.missed_shift_start,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "USERS_TO_NOTIFY",
+                    &self.users_to_notify,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `timeman.schedule.get`: `object`.
@@ -1158,12 +1641,43 @@ pub mod schedule {
             pub schedule_violation_rules: ::std::option::Option<
                 OutputScheduleViolationRules,
             >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "NAME",
+                            "SCHEDULE_TYPE",
+                            "REPORT_PERIOD",
+                            "REPORT_PERIOD_OPTIONS",
+                            "CALENDAR_ID",
+                            "ALLOWED_DEVICES",
+                            "DELETED",
+                            "IS_FOR_ALL_USERS",
+                            "WORKTIME_RESTRICTIONS",
+                            "CONTROLLED_ACTIONS",
+                            "UPDATED_BY",
+                            "DELETED_BY",
+                            "DELETED_AT",
+                            "CREATED_BY",
+                            "CREATED_AT",
+                            "SHIFTS",
+                            "CALENDAR",
+                            "SCHEDULE_VIOLATION_RULES",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -1184,7 +1698,69 @@ pub mod schedule {
                     shifts: object.field("SHIFTS")?,
                     calendar: object.field("CALENDAR")?,
                     schedule_violation_rules: object.field("SCHEDULE_VIOLATION_RULES")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SCHEDULE_TYPE",
+                    &self.schedule_type,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REPORT_PERIOD",
+                    &self.report_period,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "REPORT_PERIOD_OPTIONS",
+                    &self.report_period_options,
+                )?;
+                crate::support::opt_entry(&mut map, "CALENDAR_ID", &self.calendar_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ALLOWED_DEVICES",
+                    &self.allowed_devices,
+                )?;
+                crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_FOR_ALL_USERS",
+                    &self.is_for_all_users,
+                )?;
+                map.serialize_entry(
+                    "WORKTIME_RESTRICTIONS",
+                    &self.worktime_restrictions,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CONTROLLED_ACTIONS",
+                    &self.controlled_actions,
+                )?;
+                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+                crate::support::opt_entry(&mut map, "DELETED_AT", &self.deleted_at)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "CREATED_AT", &self.created_at)?;
+                map.serialize_entry("SHIFTS", &self.shifts)?;
+                crate::support::opt_entry(&mut map, "CALENDAR", &self.calendar)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SCHEDULE_VIOLATION_RULES",
+                    &self.schedule_violation_rules,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -1225,12 +1801,31 @@ pub mod settings {
         pub uf_tm_allowed_delta: ::std::option::Option<::std::string::String>,
         /// `ADMIN`: `boolean`, optional.
         pub admin: ::std::option::Option<bool>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "UF_TIMEMAN",
+                        "UF_TM_FREE",
+                        "UF_TM_MAX_START",
+                        "UF_TM_MIN_FINISH",
+                        "UF_TM_MIN_DURATION",
+                        "UF_TM_ALLOWED_DELTA",
+                        "ADMIN",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 uf_timeman: object.field("UF_TIMEMAN")?,
                 uf_tm_free: object.field("UF_TM_FREE")?,
@@ -1239,7 +1834,42 @@ pub mod settings {
                 uf_tm_min_duration: object.field("UF_TM_MIN_DURATION")?,
                 uf_tm_allowed_delta: object.field("UF_TM_ALLOWED_DELTA")?,
                 admin: object.field("ADMIN")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "UF_TIMEMAN", &self.uf_timeman)?;
+            crate::support::opt_entry(&mut map, "UF_TM_FREE", &self.uf_tm_free)?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_TM_MAX_START",
+                &self.uf_tm_max_start,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_TM_MIN_FINISH",
+                &self.uf_tm_min_finish,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_TM_MIN_DURATION",
+                &self.uf_tm_min_duration,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_TM_ALLOWED_DELTA",
+                &self.uf_tm_allowed_delta,
+            )?;
+            crate::support::opt_entry(&mut map, "ADMIN", &self.admin)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Settings {
@@ -1293,12 +1923,38 @@ pub mod status {
         pub tz_offset: ::std::option::Option<i64>,
         /// `TIME_FINISH_DEFAULT`: `string`, optional.
         pub time_finish_default: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "STATUS",
+                        "TIME_START",
+                        "TIME_FINISH",
+                        "DURATION",
+                        "TIME_LEAKS",
+                        "ACTIVE",
+                        "IP_OPEN",
+                        "IP_CLOSE",
+                        "LAT_OPEN",
+                        "LON_OPEN",
+                        "LAT_CLOSE",
+                        "LON_CLOSE",
+                        "TZ_OFFSET",
+                        "TIME_FINISH_DEFAULT",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 status: object.field("STATUS")?,
                 time_start: object.field("TIME_START")?,
@@ -1314,7 +1970,37 @@ pub mod status {
                 lon_close: object.field("LON_CLOSE")?,
                 tz_offset: object.field("TZ_OFFSET")?,
                 time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+            map.serialize_entry("TIME_FINISH", &self.time_finish)?;
+            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+            crate::support::opt_entry(
+                &mut map,
+                "TIME_FINISH_DEFAULT",
+                &self.time_finish_default,
+            )?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Status {
@@ -1348,8 +2034,10 @@ pub mod timecontrol {
             pub text: ::std::string::String,
             /// `TYPE`: `string`, optional.
             pub type_: ::std::option::Option<::std::string::String>,
-            /// `CALENDAR`: `string`, optional.
-            pub calendar: ::std::option::Option<::std::string::String>,
+            /// `CALENDAR`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub calendar: ::std::option::Option<bool>,
         }
         impl Add {
             /// The call with its required parameters: `REPORT_ID`, `TEXT`.
@@ -1379,10 +2067,7 @@ pub mod timecontrol {
                 self
             }
             /// Sets `CALENDAR`.
-            pub fn calendar(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
+            pub fn calendar(mut self, value: impl ::std::convert::Into<bool>) -> Self {
                 self.calendar = ::std::option::Option::Some(value.into());
                 self
             }
@@ -1398,7 +2083,11 @@ pub mod timecontrol {
                 crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
                 map.serialize_entry("TEXT", &self.text)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                crate::support::opt_entry(&mut map, "CALENDAR", &self.calendar)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CALENDAR",
+                    &self.calendar.map(crate::support::yes_no),
+                )?;
                 map.end()
             }
         }
@@ -1624,16 +2313,38 @@ pub mod timecontrol {
                     pub id: ::std::option::Option<::std::string::String>,
                     /// `name`: `string`, optional.
                     pub name: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputDepartments {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["id", "name"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             name: object.field("name")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputDepartments {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `timeman.timecontrol.reports.settings.get`: `object`.
@@ -1656,12 +2367,31 @@ pub mod timecontrol {
                     pub minimum_idle_for_report: ::std::option::Option<i64>,
                     /// `report_view_type`: `string`, optional.
                     pub report_view_type: ::std::option::Option<::std::string::String>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "active",
+                                    "user_id",
+                                    "user_admin",
+                                    "user_head",
+                                    "departments",
+                                    "minimum_idle_for_report",
+                                    "report_view_type",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             active: object.field("active")?,
                             user_id: object.field("user_id")?,
@@ -1671,7 +2401,43 @@ pub mod timecontrol {
                             minimum_idle_for_report: object
                                 .field("minimum_idle_for_report")?,
                             report_view_type: object.field("report_view_type")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "active", &self.active)?;
+                        crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "user_admin",
+                            &self.user_admin,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "user_head",
+                            &self.user_head,
+                        )?;
+                        map.serialize_entry("departments", &self.departments)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "minimum_idle_for_report",
+                            &self.minimum_idle_for_report,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "report_view_type",
+                            &self.report_view_type,
+                        )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -2091,12 +2857,35 @@ pub mod timecontrol {
                 pub report_full_type: ::std::option::Option<::std::string::String>,
                 /// `report_full_users`: `array`, optional.
                 pub report_full_users: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "active",
+                                "minimum_idle_for_report",
+                                "register_offline",
+                                "register_idle",
+                                "register_desktop",
+                                "report_request_type",
+                                "report_request_users",
+                                "report_simple_type",
+                                "report_simple_users",
+                                "report_full_type",
+                                "report_full_users",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         minimum_idle_for_report: object
@@ -2110,7 +2899,64 @@ pub mod timecontrol {
                         report_simple_users: object.field("report_simple_users")?,
                         report_full_type: object.field("report_full_type")?,
                         report_full_users: object.field("report_full_users")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "active", &self.active)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "minimum_idle_for_report",
+                        &self.minimum_idle_for_report,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "register_offline",
+                        &self.register_offline,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "register_idle",
+                        &self.register_idle,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "register_desktop",
+                        &self.register_desktop,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "report_request_type",
+                        &self.report_request_type,
+                    )?;
+                    map.serialize_entry(
+                        "report_request_users",
+                        &self.report_request_users,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "report_simple_type",
+                        &self.report_simple_type,
+                    )?;
+                    map.serialize_entry(
+                        "report_simple_users",
+                        &self.report_simple_users,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "report_full_type",
+                        &self.report_full_type,
+                    )?;
+                    map.serialize_entry("report_full_users", &self.report_full_users)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Get {
@@ -2448,19 +3294,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItem {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItem {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `timeman.record.field.get`: `object`.
@@ -2471,15 +3350,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `item`: `object`, optional.
                     pub item: ::std::option::Option<OutputItem>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["item"], &[])?;
                         ::std::result::Result::Ok(Self {
                             item: object.field("item")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::Get {
@@ -2513,19 +3413,52 @@ pub mod v3 {
                     pub filterable: ::std::option::Option<bool>,
                     /// `sortable`: `boolean`, optional.
                     pub sortable: ::std::option::Option<bool>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for OutputItems {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &["name", "type", "title", "filterable", "sortable"],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
                             title: object.field("title")?,
                             filterable: object.field("filterable")?,
                             sortable: object.field("sortable")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for OutputItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "name", &self.name)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "filterable",
+                            &self.filterable,
+                        )?;
+                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 /// The object `result` of `timeman.record.field.list`: `object`.
@@ -2536,15 +3469,36 @@ pub mod v3 {
                 pub struct Output {
                     /// `items`: `object[]`, optional.
                     pub items: ::std::vec::Vec<OutputItems>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
                 }
                 impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            extra: object.rest()?,
                         })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
                     }
                 }
                 impl ::bitrix24_runtime::Method for super::List {
@@ -2577,18 +3531,41 @@ pub mod v3 {
                 pub end_time: ::std::option::Option<::std::string::String>,
                 /// `duration`: `integer`, optional.
                 pub duration: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputItems {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["id", "startTime", "endTime", "duration"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         start_time: object.field("startTime")?,
                         end_time: object.field("endTime")?,
                         duration: object.field("duration")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputItems {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "startTime", &self.start_time)?;
+                    crate::support::opt_entry(&mut map, "endTime", &self.end_time)?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `timeman.record.list`: `object`.
@@ -2599,15 +3576,35 @@ pub mod v3 {
             pub struct Output {
                 /// `items`: `object[]`, optional.
                 pub items: ::std::vec::Vec<OutputItems>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["items"], &[])?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {

@@ -786,7 +786,9 @@ pub struct Get {
     /// `sort`: `string`, optional.
     pub sort: ::std::option::Option<::std::string::String>,
     /// `order`: `string`, optional.
-    pub order: ::std::option::Option<::std::string::String>,
+    ///
+    /// Values: `ASC`, `DESC`.
+    pub order: ::std::option::Option<get::Order>,
     /// `FILTER`: `string`, optional.
     pub filter: ::std::option::Option<::std::string::String>,
     /// `ADMIN_MODE`: `boolean`, optional.
@@ -820,10 +822,7 @@ impl Get {
         self
     }
     /// Sets `order`.
-    pub fn order(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn order(mut self, value: impl ::std::convert::Into<get::Order>) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
     }
@@ -919,7 +918,9 @@ pub struct Search {
     /// `sort`: `string`, optional.
     pub sort: ::std::option::Option<::std::string::String>,
     /// `order`: `string`, optional.
-    pub order: ::std::option::Option<::std::string::String>,
+    ///
+    /// Values: `ASC`, `DESC`.
+    pub order: ::std::option::Option<search::Order>,
     /// `ADMIN_MODE`: `boolean`, optional.
     pub admin_mode: ::std::option::Option<bool>,
     /// `select`: `array`, optional.
@@ -956,10 +957,7 @@ impl Search {
         self
     }
     /// Sets `order`.
-    pub fn order(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn order(mut self, value: impl ::std::convert::Into<search::Order>) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
     }
@@ -1035,7 +1033,7 @@ pub struct Update {
     /// `ACTIVE`: `boolean`, optional.
     ///
     /// Values: `Y`, `N`.
-    pub active: ::std::option::Option<update::Active>,
+    pub active: ::std::option::Option<bool>,
     /// `EMAIL`: `string`, optional.
     pub email: ::std::option::Option<::std::string::String>,
     /// `NAME`: `string`, optional.
@@ -1196,7 +1194,7 @@ impl Update {
         }
     }
     /// Sets `ACTIVE`.
-    pub fn active(mut self, value: impl ::std::convert::Into<update::Active>) -> Self {
+    pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.active = ::std::option::Option::Some(value.into());
         self
     }
@@ -1617,7 +1615,11 @@ impl ::serde::Serialize for Update {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
         map.serialize_entry("ID", &self.id)?;
-        crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+        crate::support::opt_entry(
+            &mut map,
+            "ACTIVE",
+            &self.active.map(crate::support::yes_no),
+        )?;
         crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
         crate::support::opt_entry(&mut map, "NAME", &self.name)?;
         crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
@@ -1817,12 +1819,38 @@ pub mod current {
         pub uf_employment_date: ::std::option::Option<::std::string::String>,
         /// `UF_DEPARTMENT`: `integer[]`, optional.
         pub uf_department: ::std::vec::Vec<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "ID",
+                        "ACTIVE",
+                        "NAME",
+                        "LAST_NAME",
+                        "EMAIL",
+                        "LAST_LOGIN",
+                        "DATE_REGISTER",
+                        "IS_ONLINE",
+                        "LAST_ACTIVITY_DATE",
+                        "PERSONAL_GENDER",
+                        "PERSONAL_BIRTHDAY",
+                        "WORK_POSITION",
+                        "UF_EMPLOYMENT_DATE",
+                        "UF_DEPARTMENT",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 active: object.field("ACTIVE")?,
@@ -1838,7 +1866,49 @@ pub mod current {
                 work_position: object.field("WORK_POSITION")?,
                 uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
                 uf_department: object.field("UF_DEPARTMENT")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+            crate::support::opt_entry(
+                &mut map,
+                "LAST_ACTIVITY_DATE",
+                &self.last_activity_date,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_GENDER",
+                &self.personal_gender,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_BIRTHDAY",
+                &self.personal_birthday,
+            )?;
+            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_EMPLOYMENT_DATE",
+                &self.uf_employment_date,
+            )?;
+            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Current {
@@ -1986,12 +2056,86 @@ pub mod fields {
         pub uf_phone_inner: ::std::option::Option<::std::string::String>,
         /// `USER_TYPE`: `string`, optional.
         pub user_type: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "ID",
+                        "XML_ID",
+                        "ACTIVE",
+                        "NAME",
+                        "LAST_NAME",
+                        "SECOND_NAME",
+                        "TITLE",
+                        "EMAIL",
+                        "LAST_LOGIN",
+                        "DATE_REGISTER",
+                        "TIME_ZONE",
+                        "IS_ONLINE",
+                        "TIMESTAMP_X",
+                        "LAST_ACTIVITY_DATE",
+                        "PERSONAL_GENDER",
+                        "PERSONAL_PROFESSION",
+                        "PERSONAL_WWW",
+                        "PERSONAL_BIRTHDAY",
+                        "PERSONAL_PHOTO",
+                        "PERSONAL_ICQ",
+                        "PERSONAL_PHONE",
+                        "PERSONAL_FAX",
+                        "PERSONAL_MOBILE",
+                        "PERSONAL_PAGER",
+                        "PERSONAL_STREET",
+                        "PERSONAL_CITY",
+                        "PERSONAL_STATE",
+                        "PERSONAL_ZIP",
+                        "PERSONAL_COUNTRY",
+                        "PERSONAL_MAILBOX",
+                        "PERSONAL_NOTES",
+                        "WORK_PHONE",
+                        "WORK_COMPANY",
+                        "WORK_POSITION",
+                        "WORK_DEPARTMENT",
+                        "WORK_WWW",
+                        "WORK_FAX",
+                        "WORK_PAGER",
+                        "WORK_STREET",
+                        "WORK_MAILBOX",
+                        "WORK_CITY",
+                        "WORK_STATE",
+                        "WORK_ZIP",
+                        "WORK_COUNTRY",
+                        "WORK_PROFILE",
+                        "WORK_LOGO",
+                        "WORK_NOTES",
+                        "UF_SKYPE_LINK",
+                        "UF_ZOOM",
+                        "UF_EMPLOYMENT_DATE",
+                        "UF_TIMEMAN",
+                        "UF_DEPARTMENT",
+                        "UF_INTERESTS",
+                        "UF_SKILLS",
+                        "UF_WEB_SITES",
+                        "UF_XING",
+                        "UF_LINKEDIN",
+                        "UF_TWITTER",
+                        "UF_SKYPE",
+                        "UF_DISTRICT",
+                        "UF_PHONE_INNER",
+                        "USER_TYPE",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 xml_id: object.field("XML_ID")?,
@@ -2055,7 +2199,121 @@ pub mod fields {
                 uf_district: object.field("UF_DISTRICT")?,
                 uf_phone_inner: object.field("UF_PHONE_INNER")?,
                 user_type: object.field("USER_TYPE")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+            crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
+            crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+            crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
+            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+            crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+            crate::support::opt_entry(
+                &mut map,
+                "LAST_ACTIVITY_DATE",
+                &self.last_activity_date,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_GENDER",
+                &self.personal_gender,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_PROFESSION",
+                &self.personal_profession,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_BIRTHDAY",
+                &self.personal_birthday,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
+            crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
+            crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
+            crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_MOBILE",
+                &self.personal_mobile,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_STREET",
+                &self.personal_street,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
+            crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
+            crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_COUNTRY",
+                &self.personal_country,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_MAILBOX",
+                &self.personal_mailbox,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
+            crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
+            crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
+            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+            crate::support::opt_entry(
+                &mut map,
+                "WORK_DEPARTMENT",
+                &self.work_department,
+            )?;
+            crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
+            crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
+            crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
+            crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
+            crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
+            crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
+            crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
+            crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
+            crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
+            crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
+            crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
+            crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
+            crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
+            crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_EMPLOYMENT_DATE",
+                &self.uf_employment_date,
+            )?;
+            crate::support::opt_entry(&mut map, "UF_TIMEMAN", &self.uf_timeman)?;
+            crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
+            crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
+            crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
+            crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
+            crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
+            crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
+            crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
+            crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
+            crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
+            crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
+            crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Fields {
@@ -2073,6 +2331,18 @@ pub mod fields {
 pub mod get {
     /// Error codes of `user.get`; the codes any method can return are in [`crate::SystemError`].
     pub type Error = crate::SystemError;
+    /// Allowed values of `params.order` in `user.get`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum Order {
+        /// `ASC`
+        Asc,
+        /// `DESC`
+        Desc,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(Order { Asc = "ASC", Desc = "DESC" });
     /// The object `result` of `user.get`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
@@ -2123,12 +2393,46 @@ pub mod get {
         pub uf_department: ::std::vec::Vec<i64>,
         /// `USER_TYPE`: `string`, optional.
         pub user_type: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "ID",
+                        "ACTIVE",
+                        "NAME",
+                        "LAST_NAME",
+                        "SECOND_NAME",
+                        "EMAIL",
+                        "LAST_LOGIN",
+                        "DATE_REGISTER",
+                        "TIME_ZONE",
+                        "IS_ONLINE",
+                        "TIMESTAMP_X",
+                        "LAST_ACTIVITY_DATE",
+                        "PERSONAL_GENDER",
+                        "PERSONAL_WWW",
+                        "PERSONAL_BIRTHDAY",
+                        "PERSONAL_MOBILE",
+                        "PERSONAL_CITY",
+                        "WORK_PHONE",
+                        "WORK_POSITION",
+                        "UF_EMPLOYMENT_DATE",
+                        "UF_DEPARTMENT",
+                        "USER_TYPE",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 active: object.field("ACTIVE")?,
@@ -2152,7 +2456,57 @@ pub mod get {
                 uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
                 uf_department: object.field("UF_DEPARTMENT")?,
                 user_type: object.field("USER_TYPE")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+            crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
+            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+            crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
+            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+            map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
+            map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_GENDER",
+                &self.personal_gender,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_BIRTHDAY",
+                &self.personal_birthday,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_MOBILE",
+                &self.personal_mobile,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
+            crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
+            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_EMPLOYMENT_DATE",
+                &self.uf_employment_date,
+            )?;
+            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+            crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Get {
@@ -2176,6 +2530,18 @@ pub mod get {
 pub mod search {
     /// Error codes of `user.search`; the codes any method can return are in [`crate::SystemError`].
     pub type Error = crate::SystemError;
+    /// Allowed values of `params.order` in `user.search`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum Order {
+        /// `ASC`
+        Asc,
+        /// `DESC`
+        Desc,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(Order { Asc = "ASC", Desc = "DESC" });
     /// The object `result` of `user.search`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
@@ -2226,12 +2592,46 @@ pub mod search {
         pub uf_department: ::std::vec::Vec<i64>,
         /// `USER_TYPE`: `string`, optional.
         pub user_type: ::std::option::Option<::std::string::String>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "ID",
+                        "ACTIVE",
+                        "NAME",
+                        "LAST_NAME",
+                        "SECOND_NAME",
+                        "EMAIL",
+                        "LAST_LOGIN",
+                        "DATE_REGISTER",
+                        "TIME_ZONE",
+                        "IS_ONLINE",
+                        "TIMESTAMP_X",
+                        "LAST_ACTIVITY_DATE",
+                        "PERSONAL_GENDER",
+                        "PERSONAL_WWW",
+                        "PERSONAL_BIRTHDAY",
+                        "PERSONAL_MOBILE",
+                        "PERSONAL_CITY",
+                        "WORK_PHONE",
+                        "WORK_POSITION",
+                        "UF_EMPLOYMENT_DATE",
+                        "UF_DEPARTMENT",
+                        "USER_TYPE",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("ID")?,
                 active: object.field("ACTIVE")?,
@@ -2255,7 +2655,57 @@ pub mod search {
                 uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
                 uf_department: object.field("UF_DEPARTMENT")?,
                 user_type: object.field("USER_TYPE")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+            crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
+            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+            crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
+            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+            map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
+            map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_GENDER",
+                &self.personal_gender,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_BIRTHDAY",
+                &self.personal_birthday,
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "PERSONAL_MOBILE",
+                &self.personal_mobile,
+            )?;
+            crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
+            crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
+            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+            crate::support::opt_entry(
+                &mut map,
+                "UF_EMPLOYMENT_DATE",
+                &self.uf_employment_date,
+            )?;
+            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+            crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Search {
@@ -2288,18 +2738,6 @@ pub mod update {
     }
     string_enum!(Error { ErrorCore = "ERROR_CORE" });
     error_code!(Error);
-    /// Allowed values of `params.ACTIVE` in `user.update`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Active {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Active { Y = "Y", N = "N" });
     /// The `result` of the call: `boolean`.
     pub type Output = ::bitrix24_runtime::lenient::Bool;
     impl ::bitrix24_runtime::Method for super::Update {

@@ -291,78 +291,6 @@ pub mod user {
                 "iblock_element", Employee = "employee", Crm = "crm", CrmStatus =
                 "crm_status" }
             );
-            /// Allowed values of `params.fields.MULTIPLE` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsMultiple {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsMultiple { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.MANDATORY` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsMandatory {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsMandatory { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.SHOW_FILTER` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsShowFilter {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsShowFilter { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.SHOW_IN_LIST` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsShowInList {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsShowInList { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.EDIT_IN_LIST` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsEditInList {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsEditInList { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.IS_SEARCHABLE` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsSearchable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsSearchable { Y = "Y", N = "N" });
             /// The object `params.fields.SETTINGS` of `user.userfield.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
@@ -445,27 +373,27 @@ pub mod user {
                 /// `MULTIPLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub multiple: ::std::option::Option<FieldsMultiple>,
+                pub multiple: ::std::option::Option<bool>,
                 /// `MANDATORY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub mandatory: ::std::option::Option<FieldsMandatory>,
+                pub mandatory: ::std::option::Option<bool>,
                 /// `SHOW_FILTER`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub show_filter: ::std::option::Option<FieldsShowFilter>,
+                pub show_filter: ::std::option::Option<bool>,
                 /// `SHOW_IN_LIST`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub show_in_list: ::std::option::Option<FieldsShowInList>,
+                pub show_in_list: ::std::option::Option<bool>,
                 /// `EDIT_IN_LIST`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub edit_in_list: ::std::option::Option<FieldsEditInList>,
+                pub edit_in_list: ::std::option::Option<bool>,
                 /// `IS_SEARCHABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_searchable: ::std::option::Option<FieldsIsSearchable>,
+                pub is_searchable: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, optional.
                 pub settings: ::std::option::Option<FieldsSettings>,
                 /// `EDIT_FORM_LABEL`: `string`, optional.
@@ -523,7 +451,7 @@ pub mod user {
                 /// Sets `MULTIPLE`.
                 pub fn multiple(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsMultiple>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.multiple = ::std::option::Option::Some(value.into());
                     self
@@ -531,7 +459,7 @@ pub mod user {
                 /// Sets `MANDATORY`.
                 pub fn mandatory(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsMandatory>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.mandatory = ::std::option::Option::Some(value.into());
                     self
@@ -539,7 +467,7 @@ pub mod user {
                 /// Sets `SHOW_FILTER`.
                 pub fn show_filter(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsShowFilter>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.show_filter = ::std::option::Option::Some(value.into());
                     self
@@ -547,7 +475,7 @@ pub mod user {
                 /// Sets `SHOW_IN_LIST`.
                 pub fn show_in_list(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsShowInList>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.show_in_list = ::std::option::Option::Some(value.into());
                     self
@@ -555,7 +483,7 @@ pub mod user {
                 /// Sets `EDIT_IN_LIST`.
                 pub fn edit_in_list(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsEditInList>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.edit_in_list = ::std::option::Option::Some(value.into());
                     self
@@ -563,7 +491,7 @@ pub mod user {
                 /// Sets `IS_SEARCHABLE`.
                 pub fn is_searchable(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsSearchable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_searchable = ::std::option::Option::Some(value.into());
                     self
@@ -636,27 +564,35 @@ pub mod user {
                     map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
                     crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                     crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
-                    crate::support::opt_entry(&mut map, "MANDATORY", &self.mandatory)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MULTIPLE",
+                        &self.multiple.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MANDATORY",
+                        &self.mandatory.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SHOW_FILTER",
-                        &self.show_filter,
+                        &self.show_filter.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SHOW_IN_LIST",
-                        &self.show_in_list,
+                        &self.show_in_list.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "EDIT_IN_LIST",
-                        &self.edit_in_list,
+                        &self.edit_in_list.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "IS_SEARCHABLE",
-                        &self.is_searchable,
+                        &self.is_searchable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                     crate::support::opt_entry(
@@ -832,18 +768,62 @@ pub mod user {
                 pub caption_no_value: ::std::option::Option<::std::string::String>,
                 /// `SHOW_NO_VALUE`: `string`, optional.
                 pub show_no_value: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputSettings {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "DISPLAY",
+                                "LIST_HEIGHT",
+                                "CAPTION_NO_VALUE",
+                                "SHOW_NO_VALUE",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         display: object.field("DISPLAY")?,
                         list_height: object.field("LIST_HEIGHT")?,
                         caption_no_value: object.field("CAPTION_NO_VALUE")?,
                         show_no_value: object.field("SHOW_NO_VALUE")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputSettings {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LIST_HEIGHT",
+                        &self.list_height,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CAPTION_NO_VALUE",
+                        &self.caption_no_value,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SHOW_NO_VALUE",
+                        &self.show_no_value,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result.LIST` of `user.userfield.list`: `object[]`.
@@ -862,19 +842,43 @@ pub mod user {
                 pub def: ::std::option::Option<::std::string::String>,
                 /// `XML_ID`: `string`, optional.
                 pub xml_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for OutputList {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["ID", "SORT", "VALUE", "DEF", "XML_ID"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         sort: object.field("SORT")?,
                         value: object.field("VALUE")?,
                         def: object.field("DEF")?,
                         xml_id: object.field("XML_ID")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for OutputList {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
+                    crate::support::opt_entry(&mut map, "DEF", &self.def)?;
+                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             /// The object `result` of `user.userfield.list`: `object`.
@@ -911,12 +915,38 @@ pub mod user {
                 pub settings: ::std::option::Option<OutputSettings>,
                 /// `LIST`: `object[]`, optional.
                 pub list: ::std::vec::Vec<OutputList>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "ENTITY_ID",
+                                "FIELD_NAME",
+                                "USER_TYPE_ID",
+                                "XML_ID",
+                                "SORT",
+                                "MULTIPLE",
+                                "MANDATORY",
+                                "SHOW_FILTER",
+                                "SHOW_IN_LIST",
+                                "EDIT_IN_LIST",
+                                "IS_SEARCHABLE",
+                                "SETTINGS",
+                                "LIST",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         entity_id: object.field("ENTITY_ID")?,
@@ -932,7 +962,53 @@ pub mod user {
                         is_searchable: object.field("IS_SEARCHABLE")?,
                         settings: object.field("SETTINGS")?,
                         list: object.field("LIST")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                    crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "USER_TYPE_ID",
+                        &self.user_type_id,
+                    )?;
+                    map.serialize_entry("XML_ID", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+                    crate::support::opt_entry(&mut map, "MANDATORY", &self.mandatory)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SHOW_FILTER",
+                        &self.show_filter,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SHOW_IN_LIST",
+                        &self.show_in_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "EDIT_IN_LIST",
+                        &self.edit_in_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "IS_SEARCHABLE",
+                        &self.is_searchable,
+                    )?;
+                    crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+                    map.serialize_entry("LIST", &self.list)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::List {
@@ -959,66 +1035,6 @@ pub mod user {
             ///
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
-            /// Allowed values of `params.fields.MANDATORY` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsMandatory {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsMandatory { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.SHOW_FILTER` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsShowFilter {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsShowFilter { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.SHOW_IN_LIST` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsShowInList {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsShowInList { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.EDIT_IN_LIST` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsEditInList {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsEditInList { Y = "Y", N = "N" });
-            /// Allowed values of `params.fields.IS_SEARCHABLE` in `user.userfield.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsIsSearchable {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FieldsIsSearchable { Y = "Y", N = "N" });
             /// The object `params.fields.SETTINGS` of `user.userfield.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
@@ -1095,23 +1111,23 @@ pub mod user {
                 /// `MANDATORY`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub mandatory: ::std::option::Option<FieldsMandatory>,
+                pub mandatory: ::std::option::Option<bool>,
                 /// `SHOW_FILTER`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub show_filter: ::std::option::Option<FieldsShowFilter>,
+                pub show_filter: ::std::option::Option<bool>,
                 /// `SHOW_IN_LIST`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub show_in_list: ::std::option::Option<FieldsShowInList>,
+                pub show_in_list: ::std::option::Option<bool>,
                 /// `EDIT_IN_LIST`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub edit_in_list: ::std::option::Option<FieldsEditInList>,
+                pub edit_in_list: ::std::option::Option<bool>,
                 /// `IS_SEARCHABLE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
-                pub is_searchable: ::std::option::Option<FieldsIsSearchable>,
+                pub is_searchable: ::std::option::Option<bool>,
                 /// `SETTINGS`: `object`, optional.
                 pub settings: ::std::option::Option<FieldsSettings>,
                 /// `EDIT_FORM_LABEL`: `string`, optional.
@@ -1163,7 +1179,7 @@ pub mod user {
                 /// Sets `MANDATORY`.
                 pub fn mandatory(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsMandatory>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.mandatory = ::std::option::Option::Some(value.into());
                     self
@@ -1171,7 +1187,7 @@ pub mod user {
                 /// Sets `SHOW_FILTER`.
                 pub fn show_filter(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsShowFilter>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.show_filter = ::std::option::Option::Some(value.into());
                     self
@@ -1179,7 +1195,7 @@ pub mod user {
                 /// Sets `SHOW_IN_LIST`.
                 pub fn show_in_list(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsShowInList>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.show_in_list = ::std::option::Option::Some(value.into());
                     self
@@ -1187,7 +1203,7 @@ pub mod user {
                 /// Sets `EDIT_IN_LIST`.
                 pub fn edit_in_list(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsEditInList>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.edit_in_list = ::std::option::Option::Some(value.into());
                     self
@@ -1195,7 +1211,7 @@ pub mod user {
                 /// Sets `IS_SEARCHABLE`.
                 pub fn is_searchable(
                     mut self,
-                    value: impl ::std::convert::Into<FieldsIsSearchable>,
+                    value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.is_searchable = ::std::option::Option::Some(value.into());
                     self
@@ -1266,26 +1282,30 @@ pub mod user {
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
                     crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "MANDATORY", &self.mandatory)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MANDATORY",
+                        &self.mandatory.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SHOW_FILTER",
-                        &self.show_filter,
+                        &self.show_filter.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "SHOW_IN_LIST",
-                        &self.show_in_list,
+                        &self.show_in_list.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "EDIT_IN_LIST",
-                        &self.edit_in_list,
+                        &self.edit_in_list.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "IS_SEARCHABLE",
-                        &self.is_searchable,
+                        &self.is_searchable.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
                     crate::support::opt_entry(

@@ -366,66 +366,6 @@ pub mod add {
     ///
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
-    /// Allowed values of `params.field.multiple` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FieldMultiple {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FieldMultiple { Y = "Y", N = "N" });
-    /// Allowed values of `params.field.mandatory` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FieldMandatory {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FieldMandatory { Y = "Y", N = "N" });
-    /// Allowed values of `params.field.showFilter` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FieldShowFilter {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FieldShowFilter { Y = "Y", N = "N" });
-    /// Allowed values of `params.field.editInList` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FieldEditInList {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FieldEditInList { Y = "Y", N = "N" });
-    /// Allowed values of `params.field.isSearchable` in `userfieldconfig.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FieldIsSearchable {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FieldIsSearchable { Y = "Y", N = "N" });
     /// The object `params.field.settings` of `userfieldconfig.add`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -537,6 +477,8 @@ pub mod add {
         /// `value`: `string`, required.
         pub value: ::std::string::String,
         /// `def`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub def: ::std::option::Option<bool>,
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
@@ -580,7 +522,11 @@ pub mod add {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             map.serialize_entry("value", &self.value)?;
-            crate::support::opt_entry(&mut map, "def", &self.def)?;
+            crate::support::opt_entry(
+                &mut map,
+                "def",
+                &self.def.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             map.end()
@@ -621,23 +567,23 @@ pub mod add {
         /// `multiple`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<FieldMultiple>,
+        pub multiple: ::std::option::Option<bool>,
         /// `mandatory`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<FieldMandatory>,
+        pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub show_filter: ::std::option::Option<FieldShowFilter>,
+        pub show_filter: ::std::option::Option<bool>,
         /// `editInList`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<FieldEditInList>,
+        pub edit_in_list: ::std::option::Option<bool>,
         /// `isSearchable`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<FieldIsSearchable>,
+        pub is_searchable: ::std::option::Option<bool>,
         /// `settings`: `object`, optional.
         pub settings: ::std::option::Option<FieldSettings>,
         /// `editFormLabel`: `string | lang_map`, optional.
@@ -685,42 +631,27 @@ pub mod add {
             self
         }
         /// Sets `multiple`.
-        pub fn multiple(
-            mut self,
-            value: impl ::std::convert::Into<FieldMultiple>,
-        ) -> Self {
+        pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.multiple = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `mandatory`.
-        pub fn mandatory(
-            mut self,
-            value: impl ::std::convert::Into<FieldMandatory>,
-        ) -> Self {
+        pub fn mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.mandatory = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `showFilter`.
-        pub fn show_filter(
-            mut self,
-            value: impl ::std::convert::Into<FieldShowFilter>,
-        ) -> Self {
+        pub fn show_filter(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.show_filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `editInList`.
-        pub fn edit_in_list(
-            mut self,
-            value: impl ::std::convert::Into<FieldEditInList>,
-        ) -> Self {
+        pub fn edit_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.edit_in_list = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `isSearchable`.
-        pub fn is_searchable(
-            mut self,
-            value: impl ::std::convert::Into<FieldIsSearchable>,
-        ) -> Self {
+        pub fn is_searchable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_searchable = ::std::option::Option::Some(value.into());
             self
         }
@@ -773,11 +704,31 @@ pub mod add {
             map.serialize_entry("userTypeId", &self.user_type_id)?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-            crate::support::opt_entry(&mut map, "mandatory", &self.mandatory)?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+            crate::support::opt_entry(
+                &mut map,
+                "multiple",
+                &self.multiple.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "showFilter",
+                &self.show_filter.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "editInList",
+                &self.edit_in_list.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "isSearchable",
+                &self.is_searchable.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "settings", &self.settings)?;
             crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
             crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
@@ -829,12 +780,30 @@ pub mod add {
         pub min_length: ::std::option::Option<i64>,
         /// `MAX_LENGTH`: `integer`, optional.
         pub max_length: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for OutputFieldSettings {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "DEFAULT_VALUE",
+                        "ROWS",
+                        "SIZE",
+                        "REGEXP",
+                        "MIN_LENGTH",
+                        "MAX_LENGTH",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 default_value: object.field("DEFAULT_VALUE")?,
                 rows: object.field("ROWS")?,
@@ -842,7 +811,25 @@ pub mod add {
                 regexp: object.field("REGEXP")?,
                 min_length: object.field("MIN_LENGTH")?,
                 max_length: object.field("MAX_LENGTH")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
+            crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+            crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+            crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
+            crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
+            crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The object `result.field` of `userfieldconfig.add`: `object`.
@@ -864,8 +851,12 @@ pub mod add {
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `multiple`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub multiple: ::std::option::Option<bool>,
         /// `mandatory`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `boolean`, optional.
         pub show_filter: ::std::option::Option<bool>,
@@ -891,12 +882,44 @@ pub mod add {
         pub help_message: ::serde_json::Value,
         /// `enum`: `object[]`, optional.
         pub enum_: ::std::vec::Vec<::serde_json::Value>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for OutputField {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "id",
+                        "entityId",
+                        "fieldName",
+                        "userTypeId",
+                        "xmlId",
+                        "sort",
+                        "multiple",
+                        "mandatory",
+                        "showFilter",
+                        "showInList",
+                        "editInList",
+                        "isSearchable",
+                        "settings",
+                        "languageId",
+                        "editFormLabel",
+                        "listColumnLabel",
+                        "listFilterLabel",
+                        "errorMessage",
+                        "helpMessage",
+                        "enum",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,
@@ -918,7 +941,47 @@ pub mod add {
                 error_message: object.field("errorMessage")?,
                 help_message: object.field("helpMessage")?,
                 enum_: object.field("enum")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for OutputField {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+            crate::support::opt_entry(
+                &mut map,
+                "multiple",
+                &self.multiple.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
+            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
+            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+            map.serialize_entry("languageId", &self.language_id)?;
+            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
+            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
+            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
+            map.serialize_entry("errorMessage", &self.error_message)?;
+            map.serialize_entry("helpMessage", &self.help_message)?;
+            map.serialize_entry("enum", &self.enum_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The object `result` of `userfieldconfig.add`: `object`.
@@ -929,15 +992,35 @@ pub mod add {
     pub struct Output {
         /// `field`: `object`, optional.
         pub field: ::std::option::Option<OutputField>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["field"], &[])?;
             ::std::result::Result::Ok(Self {
                 field: object.field("field")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "field", &self.field)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Add {
@@ -994,8 +1077,12 @@ pub mod get {
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `multiple`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub multiple: ::std::option::Option<bool>,
         /// `mandatory`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `boolean`, optional.
         pub show_filter: ::std::option::Option<bool>,
@@ -1021,12 +1108,44 @@ pub mod get {
         pub help_message: ::serde_json::Value,
         /// `enum`: `object[]`, optional.
         pub enum_: ::std::vec::Vec<::serde_json::Value>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for OutputField {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "id",
+                        "entityId",
+                        "fieldName",
+                        "userTypeId",
+                        "xmlId",
+                        "sort",
+                        "multiple",
+                        "mandatory",
+                        "showFilter",
+                        "showInList",
+                        "editInList",
+                        "isSearchable",
+                        "settings",
+                        "languageId",
+                        "editFormLabel",
+                        "listColumnLabel",
+                        "listFilterLabel",
+                        "errorMessage",
+                        "helpMessage",
+                        "enum",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,
@@ -1048,7 +1167,47 @@ pub mod get {
                 error_message: object.field("errorMessage")?,
                 help_message: object.field("helpMessage")?,
                 enum_: object.field("enum")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for OutputField {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+            crate::support::opt_entry(
+                &mut map,
+                "multiple",
+                &self.multiple.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
+            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
+            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+            map.serialize_entry("settings", &self.settings)?;
+            map.serialize_entry("languageId", &self.language_id)?;
+            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
+            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
+            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
+            map.serialize_entry("errorMessage", &self.error_message)?;
+            map.serialize_entry("helpMessage", &self.help_message)?;
+            map.serialize_entry("enum", &self.enum_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The object `result` of `userfieldconfig.get`: `object`.
@@ -1059,15 +1218,35 @@ pub mod get {
     pub struct Output {
         /// `field`: `object`, optional.
         pub field: ::std::option::Option<OutputField>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["field"], &[])?;
             ::std::result::Result::Ok(Self {
                 field: object.field("field")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "field", &self.field)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Get {
@@ -1095,15 +1274,35 @@ pub mod get_types {
     pub struct Output {
         /// `types`: `object`, optional.
         pub types: ::serde_json::Value,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["types"], &[])?;
             ::std::result::Result::Ok(Self {
                 types: object.field("types")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("types", &self.types)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::GetTypes {
@@ -1123,30 +1322,6 @@ pub mod list {
     ///
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
-    /// Allowed values of `params.select.multiple` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum SelectMultiple {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(SelectMultiple { Y = "Y", N = "N" });
-    /// Allowed values of `params.select.mandatory` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum SelectMandatory {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(SelectMandatory { Y = "Y", N = "N" });
     /// Allowed values of `params.select.showFilter` in `userfieldconfig.list`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -1163,42 +1338,6 @@ pub mod list {
         Unknown(::std::string::String),
     }
     string_enum!(SelectShowFilter { N = "N", I = "I", E = "E", S = "S" });
-    /// Allowed values of `params.select.showInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum SelectShowInList {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(SelectShowInList { Y = "Y", N = "N" });
-    /// Allowed values of `params.select.editInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum SelectEditInList {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(SelectEditInList { Y = "Y", N = "N" });
-    /// Allowed values of `params.select.isSearchable` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum SelectIsSearchable {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(SelectIsSearchable { Y = "Y", N = "N" });
     /// The object `params.select` of `userfieldconfig.list`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -1219,30 +1358,30 @@ pub mod list {
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `sort`: `string`, optional.
         pub sort: ::std::option::Option<::std::string::String>,
-        /// `multiple`: `string`, optional.
+        /// `multiple`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<SelectMultiple>,
-        /// `mandatory`: `string`, optional.
+        pub multiple: ::std::option::Option<bool>,
+        /// `mandatory`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<SelectMandatory>,
+        pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `string`, optional.
         ///
         /// Values: `N`, `I`, `E`, `S`.
         pub show_filter: ::std::option::Option<SelectShowFilter>,
-        /// `showInList`: `string`, optional.
+        /// `showInList`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub show_in_list: ::std::option::Option<SelectShowInList>,
-        /// `editInList`: `string`, optional.
+        pub show_in_list: ::std::option::Option<bool>,
+        /// `editInList`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<SelectEditInList>,
-        /// `isSearchable`: `string`, optional.
+        pub edit_in_list: ::std::option::Option<bool>,
+        /// `isSearchable`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<SelectIsSearchable>,
+        pub is_searchable: ::std::option::Option<bool>,
         /// `settings`: `string`, optional.
         pub settings: ::std::option::Option<::std::string::String>,
         /// `languageId`: `string`, optional.
@@ -1326,18 +1465,12 @@ pub mod list {
             self
         }
         /// Sets `multiple`.
-        pub fn multiple(
-            mut self,
-            value: impl ::std::convert::Into<SelectMultiple>,
-        ) -> Self {
+        pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.multiple = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `mandatory`.
-        pub fn mandatory(
-            mut self,
-            value: impl ::std::convert::Into<SelectMandatory>,
-        ) -> Self {
+        pub fn mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.mandatory = ::std::option::Option::Some(value.into());
             self
         }
@@ -1350,26 +1483,17 @@ pub mod list {
             self
         }
         /// Sets `showInList`.
-        pub fn show_in_list(
-            mut self,
-            value: impl ::std::convert::Into<SelectShowInList>,
-        ) -> Self {
+        pub fn show_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.show_in_list = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `editInList`.
-        pub fn edit_in_list(
-            mut self,
-            value: impl ::std::convert::Into<SelectEditInList>,
-        ) -> Self {
+        pub fn edit_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.edit_in_list = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `isSearchable`.
-        pub fn is_searchable(
-            mut self,
-            value: impl ::std::convert::Into<SelectIsSearchable>,
-        ) -> Self {
+        pub fn is_searchable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_searchable = ::std::option::Option::Some(value.into());
             self
         }
@@ -1404,12 +1528,32 @@ pub mod list {
             crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-            crate::support::opt_entry(&mut map, "mandatory", &self.mandatory)?;
+            crate::support::opt_entry(
+                &mut map,
+                "multiple",
+                &self.multiple.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+            crate::support::opt_entry(
+                &mut map,
+                "showInList",
+                &self.show_in_list.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "editInList",
+                &self.edit_in_list.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "isSearchable",
+                &self.is_searchable.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "settings", &self.settings)?;
             crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
             map.end()
@@ -1442,30 +1586,6 @@ pub mod list {
     }
     #[cfg(feature = "deserialize-params")]
     deserialize_via_from_value!(Select);
-    /// Allowed values of `params.filter.multiple` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FilterMultiple {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FilterMultiple { Y = "Y", N = "N" });
-    /// Allowed values of `params.filter.mandatory` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FilterMandatory {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FilterMandatory { Y = "Y", N = "N" });
     /// Allowed values of `params.filter.showFilter` in `userfieldconfig.list`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -1482,42 +1602,6 @@ pub mod list {
         Unknown(::std::string::String),
     }
     string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
-    /// Allowed values of `params.filter.showInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FilterShowInList {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FilterShowInList { Y = "Y", N = "N" });
-    /// Allowed values of `params.filter.editInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FilterEditInList {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FilterEditInList { Y = "Y", N = "N" });
-    /// Allowed values of `params.filter.isSearchable` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FilterIsSearchable {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FilterIsSearchable { Y = "Y", N = "N" });
     /// The object `params.filter` of `userfieldconfig.list`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -1537,11 +1621,11 @@ pub mod list {
         /// `multiple`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<FilterMultiple>,
+        pub multiple: ::std::option::Option<bool>,
         /// `mandatory`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<FilterMandatory>,
+        pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `char`, optional.
         ///
         /// Values: `N`, `I`, `E`, `S`.
@@ -1549,15 +1633,15 @@ pub mod list {
         /// `showInList`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub show_in_list: ::std::option::Option<FilterShowInList>,
+        pub show_in_list: ::std::option::Option<bool>,
         /// `editInList`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<FilterEditInList>,
+        pub edit_in_list: ::std::option::Option<bool>,
         /// `isSearchable`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<FilterIsSearchable>,
+        pub is_searchable: ::std::option::Option<bool>,
     }
     impl Filter {
         /// The object; every parameter is optional.
@@ -1611,18 +1695,12 @@ pub mod list {
             self
         }
         /// Sets `multiple`.
-        pub fn multiple(
-            mut self,
-            value: impl ::std::convert::Into<FilterMultiple>,
-        ) -> Self {
+        pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.multiple = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `mandatory`.
-        pub fn mandatory(
-            mut self,
-            value: impl ::std::convert::Into<FilterMandatory>,
-        ) -> Self {
+        pub fn mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.mandatory = ::std::option::Option::Some(value.into());
             self
         }
@@ -1635,26 +1713,17 @@ pub mod list {
             self
         }
         /// Sets `showInList`.
-        pub fn show_in_list(
-            mut self,
-            value: impl ::std::convert::Into<FilterShowInList>,
-        ) -> Self {
+        pub fn show_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.show_in_list = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `editInList`.
-        pub fn edit_in_list(
-            mut self,
-            value: impl ::std::convert::Into<FilterEditInList>,
-        ) -> Self {
+        pub fn edit_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.edit_in_list = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `isSearchable`.
-        pub fn is_searchable(
-            mut self,
-            value: impl ::std::convert::Into<FilterIsSearchable>,
-        ) -> Self {
+        pub fn is_searchable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
             self.is_searchable = ::std::option::Option::Some(value.into());
             self
         }
@@ -1671,12 +1740,32 @@ pub mod list {
             crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-            crate::support::opt_entry(&mut map, "mandatory", &self.mandatory)?;
+            crate::support::opt_entry(
+                &mut map,
+                "multiple",
+                &self.multiple.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+            crate::support::opt_entry(
+                &mut map,
+                "showInList",
+                &self.show_in_list.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "editInList",
+                &self.edit_in_list.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "isSearchable",
+                &self.is_searchable.map(crate::support::yes_no),
+            )?;
             map.end()
         }
     }
@@ -1703,30 +1792,6 @@ pub mod list {
     }
     #[cfg(feature = "deserialize-params")]
     deserialize_via_from_value!(Filter);
-    /// Allowed values of `result.fields.multiple` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputFieldsMultiple {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(OutputFieldsMultiple { Y = "Y", N = "N" });
-    /// Allowed values of `result.fields.mandatory` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputFieldsMandatory {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(OutputFieldsMandatory { Y = "Y", N = "N" });
     /// Allowed values of `result.fields.showFilter` in `userfieldconfig.list`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]
@@ -1743,42 +1808,6 @@ pub mod list {
         Unknown(::std::string::String),
     }
     string_enum!(OutputFieldsShowFilter { N = "N", I = "I", E = "E", S = "S" });
-    /// Allowed values of `result.fields.showInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputFieldsShowInList {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(OutputFieldsShowInList { Y = "Y", N = "N" });
-    /// Allowed values of `result.fields.editInList` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputFieldsEditInList {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(OutputFieldsEditInList { Y = "Y", N = "N" });
-    /// Allowed values of `result.fields.isSearchable` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputFieldsIsSearchable {
-        /// `Y`
-        Y,
-        /// `N`
-        N,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(OutputFieldsIsSearchable { Y = "Y", N = "N" });
     /// The object `result.fields` of `userfieldconfig.list`: `object[]`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -1800,11 +1829,11 @@ pub mod list {
         /// `multiple`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<OutputFieldsMultiple>,
+        pub multiple: ::std::option::Option<bool>,
         /// `mandatory`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<OutputFieldsMandatory>,
+        pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `char`, optional.
         ///
         /// Values: `N`, `I`, `E`, `S`.
@@ -1812,15 +1841,15 @@ pub mod list {
         /// `showInList`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub show_in_list: ::std::option::Option<OutputFieldsShowInList>,
+        pub show_in_list: ::std::option::Option<bool>,
         /// `editInList`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<OutputFieldsEditInList>,
+        pub edit_in_list: ::std::option::Option<bool>,
         /// `isSearchable`: `boolean`, optional.
         ///
         /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<OutputFieldsIsSearchable>,
+        pub is_searchable: ::std::option::Option<bool>,
         /// `settings`: `object`, optional.
         pub settings: ::serde_json::Value,
         /// `languageId`: `object`, optional.
@@ -1837,12 +1866,44 @@ pub mod list {
         pub help_message: ::serde_json::Value,
         /// `enum`: `object[]`, optional.
         pub enum_: ::std::vec::Vec<::serde_json::Value>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for OutputFields {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "id",
+                        "entityId",
+                        "fieldName",
+                        "userTypeId",
+                        "xmlId",
+                        "sort",
+                        "multiple",
+                        "mandatory",
+                        "showFilter",
+                        "showInList",
+                        "editInList",
+                        "isSearchable",
+                        "settings",
+                        "languageId",
+                        "editFormLabel",
+                        "listColumnLabel",
+                        "listFilterLabel",
+                        "errorMessage",
+                        "helpMessage",
+                        "enum",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,
@@ -1864,7 +1925,59 @@ pub mod list {
                 error_message: object.field("errorMessage")?,
                 help_message: object.field("helpMessage")?,
                 enum_: object.field("enum")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for OutputFields {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+            crate::support::opt_entry(
+                &mut map,
+                "multiple",
+                &self.multiple.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+            crate::support::opt_entry(
+                &mut map,
+                "showInList",
+                &self.show_in_list.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "editInList",
+                &self.edit_in_list.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "isSearchable",
+                &self.is_searchable.map(crate::support::yes_no),
+            )?;
+            map.serialize_entry("settings", &self.settings)?;
+            map.serialize_entry("languageId", &self.language_id)?;
+            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
+            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
+            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
+            map.serialize_entry("errorMessage", &self.error_message)?;
+            map.serialize_entry("helpMessage", &self.help_message)?;
+            map.serialize_entry("enum", &self.enum_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The object `result` of `userfieldconfig.list`: `object`.
@@ -1875,15 +1988,35 @@ pub mod list {
     pub struct Output {
         /// `fields`: `object[]`, optional.
         pub fields: ::std::vec::Vec<OutputFields>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["fields"], &[])?;
             ::std::result::Result::Ok(Self {
                 fields: object.field("fields")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            map.serialize_entry("fields", &self.fields)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::List {
@@ -2023,12 +2156,16 @@ pub mod update {
         /// `value`: `string`, optional.
         pub value: ::std::option::Option<::std::string::String>,
         /// `def`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub def: ::std::option::Option<bool>,
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `xmlId`: `string`, optional.
         pub xml_id: ::std::option::Option<::std::string::String>,
         /// `del`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub del: ::std::option::Option<bool>,
     }
     impl FieldEnum {
@@ -2089,10 +2226,18 @@ pub mod update {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "id", &self.id)?;
             crate::support::opt_entry(&mut map, "value", &self.value)?;
-            crate::support::opt_entry(&mut map, "def", &self.def)?;
+            crate::support::opt_entry(
+                &mut map,
+                "def",
+                &self.def.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "del", &self.del)?;
+            crate::support::opt_entry(
+                &mut map,
+                "del",
+                &self.del.map(crate::support::yes_no),
+            )?;
             map.end()
         }
     }
@@ -2125,10 +2270,16 @@ pub mod update {
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `mandatory`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub show_filter: ::std::option::Option<bool>,
         /// `isSearchable`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub is_searchable: ::std::option::Option<bool>,
         /// `editFormLabel`: `lang_map`, optional.
         pub edit_form_label: ::std::option::Option<::serde_json::Value>,
@@ -2239,9 +2390,21 @@ pub mod update {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
             crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "mandatory", &self.mandatory)?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "showFilter",
+                &self.show_filter.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "isSearchable",
+                &self.is_searchable.map(crate::support::yes_no),
+            )?;
             crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
             crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
             crate::support::opt_entry(&mut map, "settings", &self.settings)?;
@@ -2290,12 +2453,30 @@ pub mod update {
         pub min_length: ::std::option::Option<i64>,
         /// `MAX_LENGTH`: `integer`, optional.
         pub max_length: ::std::option::Option<i64>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for OutputFieldSettings {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "DEFAULT_VALUE",
+                        "ROWS",
+                        "SIZE",
+                        "REGEXP",
+                        "MIN_LENGTH",
+                        "MAX_LENGTH",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 default_value: object.field("DEFAULT_VALUE")?,
                 rows: object.field("ROWS")?,
@@ -2303,7 +2484,25 @@ pub mod update {
                 regexp: object.field("REGEXP")?,
                 min_length: object.field("MIN_LENGTH")?,
                 max_length: object.field("MAX_LENGTH")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for OutputFieldSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
+            crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+            crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+            crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
+            crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
+            crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The object `result.field` of `userfieldconfig.update`: `object`.
@@ -2325,8 +2524,12 @@ pub mod update {
         /// `sort`: `integer`, optional.
         pub sort: ::std::option::Option<i64>,
         /// `multiple`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub multiple: ::std::option::Option<bool>,
         /// `mandatory`: `boolean`, optional.
+        ///
+        /// Values: `Y`, `N`.
         pub mandatory: ::std::option::Option<bool>,
         /// `showFilter`: `boolean`, optional.
         pub show_filter: ::std::option::Option<bool>,
@@ -2352,12 +2555,44 @@ pub mod update {
         pub help_message: ::serde_json::Value,
         /// `enum`: `object[]`, optional.
         pub enum_: ::std::vec::Vec<::serde_json::Value>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for OutputField {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object
+                .fits(
+                    &[
+                        "id",
+                        "entityId",
+                        "fieldName",
+                        "userTypeId",
+                        "xmlId",
+                        "sort",
+                        "multiple",
+                        "mandatory",
+                        "showFilter",
+                        "showInList",
+                        "editInList",
+                        "isSearchable",
+                        "settings",
+                        "languageId",
+                        "editFormLabel",
+                        "listColumnLabel",
+                        "listFilterLabel",
+                        "errorMessage",
+                        "helpMessage",
+                        "enum",
+                    ],
+                    &[],
+                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,
@@ -2379,7 +2614,47 @@ pub mod update {
                 error_message: object.field("errorMessage")?,
                 help_message: object.field("helpMessage")?,
                 enum_: object.field("enum")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for OutputField {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "id", &self.id)?;
+            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+            crate::support::opt_entry(
+                &mut map,
+                "multiple",
+                &self.multiple.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(
+                &mut map,
+                "mandatory",
+                &self.mandatory.map(crate::support::yes_no),
+            )?;
+            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
+            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
+            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+            map.serialize_entry("languageId", &self.language_id)?;
+            map.serialize_entry("editFormLabel", &self.edit_form_label)?;
+            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
+            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
+            map.serialize_entry("errorMessage", &self.error_message)?;
+            map.serialize_entry("helpMessage", &self.help_message)?;
+            map.serialize_entry("enum", &self.enum_)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     /// The object `result` of `userfieldconfig.update`: `object`.
@@ -2390,15 +2665,35 @@ pub mod update {
     pub struct Output {
         /// `field`: `object`, optional.
         pub field: ::std::option::Option<OutputField>,
+        /// The keys of the object that the docs do not describe, as sent:
+        /// nothing the server sends is dropped.
+        pub extra: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl crate::support::FromValue for Output {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
+            object.fits(&["field"], &[])?;
             ::std::result::Result::Ok(Self {
                 field: object.field("field")?,
+                extra: object.rest()?,
             })
+        }
+    }
+    impl ::serde::Serialize for Output {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::opt_entry(&mut map, "field", &self.field)?;
+            crate::support::rest_entries(&mut map, &self.extra)?;
+            map.end()
         }
     }
     impl ::bitrix24_runtime::Method for super::Update {

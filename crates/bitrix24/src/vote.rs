@@ -595,12 +595,40 @@ pub mod attached_vote {
             pub entity_id: ::std::option::Option<i64>,
             /// `isFinished`: `boolean`, optional.
             pub is_finished: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "VOTE_ID",
+                            "COUNTER",
+                            "QUESTIONS",
+                            "ANONYMITY",
+                            "OPTIONS",
+                            "userAnswerMap",
+                            "canEdit",
+                            "canVote",
+                            "canRevote",
+                            "isVoted",
+                            "signedAttachId",
+                            "resultUrl",
+                            "downloadUrl",
+                            "entityId",
+                            "isFinished",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -618,7 +646,39 @@ pub mod attached_vote {
                     download_url: object.field("downloadUrl")?,
                     entity_id: object.field("entityId")?,
                     is_finished: object.field("isFinished")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                map.serialize_entry("QUESTIONS", &self.questions)?;
+                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "signedAttachId",
+                    &self.signed_attach_id,
+                )?;
+                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Get {
@@ -664,18 +724,45 @@ pub mod attached_vote {
             pub image: ::std::option::Option<::std::string::String>,
             /// `WORK_POSITION`: `string`, optional.
             pub work_position: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["ID", "NAME", "IMAGE", "WORK_POSITION"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
                     image: object.field("IMAGE")?,
                     work_position: object.field("WORK_POSITION")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORK_POSITION",
+                    &self.work_position,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::GetAnswerVoted {
@@ -760,12 +847,40 @@ pub mod attached_vote {
             pub entity_id: ::std::option::Option<i64>,
             /// `isFinished`: `boolean`, optional.
             pub is_finished: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "VOTE_ID",
+                            "COUNTER",
+                            "QUESTIONS",
+                            "ANONYMITY",
+                            "OPTIONS",
+                            "userAnswerMap",
+                            "canEdit",
+                            "canVote",
+                            "canRevote",
+                            "isVoted",
+                            "signedAttachId",
+                            "resultUrl",
+                            "downloadUrl",
+                            "entityId",
+                            "isFinished",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -783,7 +898,39 @@ pub mod attached_vote {
                     download_url: object.field("downloadUrl")?,
                     entity_id: object.field("entityId")?,
                     is_finished: object.field("isFinished")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                map.serialize_entry("QUESTIONS", &self.questions)?;
+                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "signedAttachId",
+                    &self.signed_attach_id,
+                )?;
+                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::GetMany {
@@ -853,12 +1000,40 @@ pub mod attached_vote {
             pub entity_id: ::std::option::Option<i64>,
             /// `isFinished`: `boolean`, optional.
             pub is_finished: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputAttach {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "VOTE_ID",
+                            "COUNTER",
+                            "QUESTIONS",
+                            "ANONYMITY",
+                            "OPTIONS",
+                            "userAnswerMap",
+                            "canEdit",
+                            "canVote",
+                            "canRevote",
+                            "isVoted",
+                            "signedAttachId",
+                            "resultUrl",
+                            "downloadUrl",
+                            "entityId",
+                            "isFinished",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -876,7 +1051,39 @@ pub mod attached_vote {
                     download_url: object.field("downloadUrl")?,
                     entity_id: object.field("entityId")?,
                     is_finished: object.field("isFinished")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputAttach {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                map.serialize_entry("QUESTIONS", &self.questions)?;
+                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "signedAttachId",
+                    &self.signed_attach_id,
+                )?;
+                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
@@ -893,18 +1100,45 @@ pub mod attached_vote {
             pub image: ::std::option::Option<::std::string::String>,
             /// `WORK_POSITION`: `string`, optional.
             pub work_position: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for OutputVoted {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["ID", "NAME", "IMAGE", "WORK_POSITION"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
                     image: object.field("IMAGE")?,
                     work_position: object.field("WORK_POSITION")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for OutputVoted {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "WORK_POSITION",
+                    &self.work_position,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         /// The object `result` of `vote.AttachedVote.getWithVoted`: `object`.
@@ -917,16 +1151,37 @@ pub mod attached_vote {
             pub attach: ::std::option::Option<OutputAttach>,
             /// `voted`: `object`, optional.
             pub voted: ::std::option::Option<OutputVoted>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object.fits(&["attach", "voted"], &[])?;
                 ::std::result::Result::Ok(Self {
                     attach: object.field("attach")?,
                     voted: object.field("voted")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "attach", &self.attach)?;
+                crate::support::opt_entry(&mut map, "voted", &self.voted)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::GetWithVoted {
@@ -996,12 +1251,40 @@ pub mod attached_vote {
             pub entity_id: ::std::option::Option<i64>,
             /// `isFinished`: `boolean`, optional.
             pub is_finished: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "VOTE_ID",
+                            "COUNTER",
+                            "QUESTIONS",
+                            "ANONYMITY",
+                            "OPTIONS",
+                            "userAnswerMap",
+                            "canEdit",
+                            "canVote",
+                            "canRevote",
+                            "isVoted",
+                            "signedAttachId",
+                            "resultUrl",
+                            "downloadUrl",
+                            "entityId",
+                            "isFinished",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -1019,7 +1302,39 @@ pub mod attached_vote {
                     download_url: object.field("downloadUrl")?,
                     entity_id: object.field("entityId")?,
                     is_finished: object.field("isFinished")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                map.serialize_entry("QUESTIONS", &self.questions)?;
+                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "signedAttachId",
+                    &self.signed_attach_id,
+                )?;
+                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Recall {
@@ -1151,12 +1466,40 @@ pub mod attached_vote {
             pub entity_id: ::std::option::Option<i64>,
             /// `isFinished`: `boolean`, optional.
             pub is_finished: ::std::option::Option<bool>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl crate::support::FromValue for Output {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "VOTE_ID",
+                            "COUNTER",
+                            "QUESTIONS",
+                            "ANONYMITY",
+                            "OPTIONS",
+                            "userAnswerMap",
+                            "canEdit",
+                            "canVote",
+                            "canRevote",
+                            "isVoted",
+                            "signedAttachId",
+                            "resultUrl",
+                            "downloadUrl",
+                            "entityId",
+                            "isFinished",
+                        ],
+                        &[],
+                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -1174,7 +1517,39 @@ pub mod attached_vote {
                     download_url: object.field("downloadUrl")?,
                     entity_id: object.field("entityId")?,
                     is_finished: object.field("isFinished")?,
+                    extra: object.rest()?,
                 })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+                map.serialize_entry("QUESTIONS", &self.questions)?;
+                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "signedAttachId",
+                    &self.signed_attach_id,
+                )?;
+                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
             }
         }
         impl ::bitrix24_runtime::Method for super::Vote {
@@ -1493,16 +1868,37 @@ pub mod integration {
                 pub message_id: ::std::option::Option<i64>,
                 /// `voteId`: `integer`, optional.
                 pub vote_id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
             }
             impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["messageId", "voteId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         message_id: object.field("messageId")?,
                         vote_id: object.field("voteId")?,
+                        extra: object.rest()?,
                     })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    crate::support::opt_entry(&mut map, "voteId", &self.vote_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
                 }
             }
             impl ::bitrix24_runtime::Method for super::Send {

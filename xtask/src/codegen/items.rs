@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use super::docs;
 use super::rust_type::{self, Ty};
-use crate::naming::{camel_ident, is_placeholder_key as is_placeholder, snake_ident};
+use crate::naming::{camel_ident, is_placeholder_key as is_placeholder, key_pattern, snake_ident};
 use crate::spec::{Field, MethodSpec, RestVersion};
 use crate::types::{Scalar, Type};
 
@@ -46,9 +46,27 @@ struct FieldDef {
     ty: Ty,
     /// A constructor argument.
     ctor: bool,
-    /// Free keys (`<siteId>`): a map written inline.
-    placeholder: bool,
+    /// Free keys (`<siteId>`, `UF_CRM_*`): a map of the keys matching this
+    /// glob, written inline.
+    pattern: Option<String>,
+    /// A boolean spelled `Y`/`N` on the wire.
+    yes_no: bool,
     doc: Vec<String>,
+}
+
+/// The Rust name of the map of keys a result struct does not model.
+const EXTRA: &str = "extra";
+
+/// Whether a field is a boolean that the wire spells `Y`/`N`.
+fn is_yes_no(f: &Field) -> bool {
+    f.values == ["Y", "N"]
+        && match &f.ty {
+            Type::Scalar(Scalar::Boolean) => true,
+            Type::Union(vs) => vs
+                .iter()
+                .all(|v| matches!(v, Type::Scalar(Scalar::Boolean) | Type::Null)),
+            _ => false,
+        }
 }
 
 /// Type names used in a method's module, and the items defining them.
@@ -372,6 +390,9 @@ impl Defs<'_> {
     ) -> Result<Vec<FieldDef>> {
         let mut out = Vec::new();
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        if side == Side::Result {
+            seen.insert(EXTRA.to_string(), "(the keys not modelled)");
+        }
         for f in fields {
             let (ident, taken) = unique(snake_ident(&f.name), "_", &seen);
             seen.insert(ident.clone(), &f.name);
@@ -381,7 +402,8 @@ impl Defs<'_> {
             }
             let fpath = format!("{path}.{}", f.name);
             let ty = self.ty(&f.ty, f, &camel, &fpath, side)?;
-            let placeholder = is_placeholder(&f.name);
+            let pattern = f.pattern.clone().or_else(|| key_pattern(&f.name));
+            let placeholder = pattern.is_some();
             let stored = if placeholder {
                 Ty::Map(Box::new(ty))
             } else {
@@ -401,16 +423,20 @@ impl Defs<'_> {
                 doc.push(String::new());
                 doc.push(renamed_note(&base, &seen, &ident));
             }
-            if placeholder {
+            if let Some(p) = &pattern {
                 doc.push(String::new());
-                doc.push("Stands for any key: one entry per key.".to_string());
+                doc.push(format!(
+                    "Stands for every key matching {}: one entry per key.",
+                    docs::code(p)
+                ));
             }
             out.push(FieldDef {
                 wire: f.name.clone(),
                 ident: format_ident!("{}", ident),
                 ty: stored,
                 ctor: side == Side::Params && f.required && !placeholder,
-                placeholder,
+                pattern,
+                yes_no: is_yes_no(f),
                 doc,
             });
         }
@@ -420,6 +446,7 @@ impl Defs<'_> {
     /// The Rust type of a docs type at one field, defining nested types.
     fn ty(&mut self, t: &Type, f: &Field, name: &str, path: &str, side: Side) -> Result<Ty> {
         Ok(match t {
+            Type::Scalar(Scalar::Boolean) if is_yes_no(f) => Ty::Bool,
             Type::Scalar(s) if !f.values.is_empty() && rust_type::enum_like(*s) => {
                 self.enum_def(f, name, path)?
             }
@@ -767,8 +794,8 @@ fn params_struct(
             }
         }
     });
-    let ser = serialize_impl(ident, fields);
-    let de = from_value_impl(ident, fields);
+    let ser = serialize_impl(ident, fields, false);
+    let de = from_value_impl(ident, fields, false);
     quote! {
         #doc
         #derive
@@ -796,8 +823,8 @@ fn params_struct(
     }
 }
 
-fn serialize_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
-    if fields.is_empty() {
+fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStream {
+    if fields.is_empty() && !extra {
         return quote! {
             impl ::serde::Serialize for #ident {
                 fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
@@ -811,10 +838,18 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
         let i = &f.ident;
         let w = &f.wire;
         match &f.ty {
-            _ if f.placeholder => quote!(crate::support::rest_entries(&mut map, &self.#i)?;),
+            _ if f.pattern.is_some() => quote!(crate::support::rest_entries(&mut map, &self.#i)?;),
+            Ty::Bool if f.yes_no => quote!(map.serialize_entry(#w, crate::support::yes_no(self.#i))?;),
+            Ty::Option(inner) if f.yes_no && **inner == Ty::Bool => {
+                quote!(crate::support::opt_entry(&mut map, #w, &self.#i.map(crate::support::yes_no))?;)
+            }
             Ty::Option(_) => quote!(crate::support::opt_entry(&mut map, #w, &self.#i)?;),
             _ => quote!(map.serialize_entry(#w, &self.#i)?;),
         }
+    });
+    let extra = extra.then(|| {
+        let i = format_ident!("{}", EXTRA);
+        quote!(crate::support::rest_entries(&mut map, &self.#i)?;)
     });
     quote! {
         impl ::serde::Serialize for #ident {
@@ -822,6 +857,7 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 #(#entries)*
+                #extra
                 map.end()
             }
         }
@@ -829,18 +865,33 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
 }
 
 /// Lenient decoding of a struct: each field taken out by its wire name,
-/// free keys (`<siteId>`) last.
-fn from_value_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
-    let named = fields.iter().filter(|f| !f.placeholder).map(|f| {
+/// then the keys matching a pattern (`UF_CRM_*` before a bare `*`), then,
+/// for results, every key left into `extra`. A result object that has keys
+/// but none of the documented ones is an error, not a value of `None`s.
+fn from_value_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStream {
+    let named: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_none()).collect();
+    let mut patterned: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_some()).collect();
+    patterned.sort_by_key(|f| f.pattern.as_deref() == Some("*"));
+    let takes = named.iter().map(|f| {
         let i = &f.ident;
         let w = &f.wire;
         quote!(#i: object.field(#w)?,)
     });
-    let rest = fields.iter().filter(|f| f.placeholder).map(|f| {
+    let rest = patterned.iter().map(|f| {
         let i = &f.ident;
+        let p = f.pattern.as_deref().unwrap_or("*");
+        quote!(#i: object.pattern(#p)?,)
+    });
+    let check = (extra && !named.is_empty()).then(|| {
+        let keys = named.iter().map(|f| f.wire.as_str());
+        let globs = patterned.iter().filter_map(|f| f.pattern.as_deref());
+        quote!(object.fits(&[#(#keys),*], &[#(#globs),*])?;)
+    });
+    let extra = extra.then(|| {
+        let i = format_ident!("{}", EXTRA);
         quote!(#i: object.rest()?,)
     });
-    let binding = if fields.is_empty() {
+    let binding = if fields.is_empty() && extra.is_none() {
         quote!(let _ = crate::support::Object::new(value)?;)
     } else {
         quote!(let mut object = crate::support::Object::new(value)?;)
@@ -849,7 +900,8 @@ fn from_value_impl(ident: &Ident, fields: &[FieldDef]) -> TokenStream {
         impl crate::support::FromValue for #ident {
             fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
                 #binding
-                ::std::result::Result::Ok(Self { #(#named)* #(#rest)* })
+                #check
+                ::std::result::Result::Ok(Self { #(#takes)* #(#rest)* #extra })
             }
         }
     }
@@ -864,15 +916,21 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef]) -> TokenStr
         let t = f.ty.tokens(None);
         quote!(#d pub #i: #t,)
     });
-    let de = from_value_impl(ident, fields);
+    let extra = format_ident!("{}", EXTRA);
+    let de = from_value_impl(ident, fields, true);
+    let ser = serialize_impl(ident, fields, true);
     quote! {
         #doc
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct #ident {
             #(#decls)*
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub #extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
         }
 
         #de
+        #ser
     }
 }

@@ -33,6 +33,49 @@ pub fn curl_bodies(html: &str) -> Vec<Value> {
     out
 }
 
+/// A method the page's examples call: the last segment of a `/rest/` URL
+/// (`.json` stripped), and whether it is a REST 3.0 endpoint (`/rest/api/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The method name as the URL spells it.
+    pub method: String,
+    /// The URL is under `/rest/api/`.
+    pub v3: bool,
+}
+
+/// Every method the raw page HTML calls through a `/rest/` URL, first
+/// occurrence first. Placeholders (`{method}`, `**put_your_webhook_here**`)
+/// are not methods.
+pub fn called_methods(html: &str) -> Vec<Call> {
+    let mut out: Vec<Call> = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("/rest/") {
+        rest = &rest[i + "/rest/".len()..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || "\"'<>`()\\,;?#&".contains(c))
+            .unwrap_or(rest.len());
+        let url = &rest[..end];
+        let v3 = url.starts_with("api/");
+        let last = url.rsplit('/').next().unwrap_or_default();
+        let method = last.strip_suffix(".json").unwrap_or(last);
+        let ok = crate::extract::page::is_method_name(method) || is_single_word_method(method);
+        if ok && !out.iter().any(|c| c.method == method && c.v3 == v3) {
+            out.push(Call {
+                method: method.to_string(),
+                v3,
+            });
+        }
+    }
+    out
+}
+
+/// `profile`, `scope`, `methods`: a method name without a dot.
+fn is_single_word_method(s: &str) -> bool {
+    s.len() > 1
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn unescape(s: &str) -> String {
     s.replace("&quot;", "\"")
         .replace("&#39;", "'")
@@ -266,7 +309,9 @@ mod tests {
             name: name.to_string(),
             required,
             ty: Type::parse(ty).ty,
+            pattern: None,
             values: Vec::new(),
+            value_patterns: Vec::new(),
             fields,
         }
     }

@@ -40,7 +40,9 @@ fn infer_at(value: &Value, depth: usize) -> (Type, Vec<Field>) {
                         name: k.clone(),
                         required: false,
                         ty,
+                        pattern: None,
                         values: Vec::new(),
+                        value_patterns: Vec::new(),
                         fields,
                     }
                 })

@@ -1,11 +1,13 @@
 //! Extraction: one docs page → one [`MethodSpec`], in two steps (tg-bot-api
 //! style): [`dom`] turns the DOM into raw blocks with no meaning, [`page`]
-//! reads meaning into them. Neither step panics on an odd page: what cannot
+//! reads meaning into them, and [`meaning`] decides what the values and
+//! keys it read stand for. Neither step panics on an odd page: what cannot
 //! be read becomes a diagnostic in the spec.
 
 pub mod dom;
 pub mod examples;
 pub mod infer;
+pub mod meaning;
 pub mod page;
 
 use crate::spec::{ErrorSpec, MethodSpec};
@@ -30,7 +32,11 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
         return PageOutcome::default();
     }
     let raw = dom::parse(&without_code_examples(html));
-    page::interpret(rel_path, &raw, &examples::curl_bodies(html))
+    let examples = page::Examples {
+        bodies: examples::curl_bodies(html),
+        calls: examples::called_methods(html),
+    };
+    page::interpret(rel_path, &raw, &examples)
 }
 
 /// The page without its "Code Examples" section up to its first sub-heading (SDK samples in eight

@@ -17,16 +17,21 @@ const MAX_NESTING: usize = 8;
 /// A cheap look at the raw HTML: could this be a method page? Pages that
 /// cannot are not parsed at all, which keeps regen fast.
 pub fn is_candidate(html: &str) -> bool {
-    title_names_method(html) || html.contains("/rest/")
+    raw_title(html).is_some_and(|t| t.split_whitespace().map(title_token).any(is_method_name))
+        || html.contains("/rest/")
+}
+
+/// The raw `<title>` text.
+fn raw_title(html: &str) -> Option<&str> {
+    html.find("<title>").and_then(|start| {
+        let rest = &html[start + 7..];
+        rest.find("</title>").map(|end| &rest[..end])
+    })
 }
 
 /// Whether the raw `<title>` ends in a method name.
 pub fn title_names_method(html: &str) -> bool {
-    html.find("<title>")
-        .and_then(|start| {
-            let rest = &html[start + 7..];
-            rest.find("</title>").map(|end| &rest[..end])
-        })
+    raw_title(html)
         .and_then(|t| t.split_whitespace().last())
         .is_some_and(is_method_name)
 }
@@ -51,15 +56,28 @@ pub fn is_method_name(s: &str) -> bool {
     first_ok && rest > 0
 }
 
+/// What the page's examples show, read from the raw HTML (also from the
+/// code sections that are not parsed).
+#[derive(Debug, Clone, Default)]
+pub struct Examples {
+    /// JSON bodies of cURL examples.
+    pub bodies: Vec<Value>,
+    /// Methods called through `/rest/` URLs.
+    pub calls: Vec<super::examples::Call>,
+}
+
 /// Interpret a parsed page.
 ///
-/// `bodies` are the page's cURL example bodies, checked against the
-/// documented parameters.
-pub fn interpret(rel_path: &str, raw: &RawPage, bodies: &[Value]) -> PageOutcome {
-    let Some(method) = method_name(raw) else {
+/// `examples` are the page's cURL bodies, checked against the documented
+/// parameters, and the methods its examples call, which settle its name.
+pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutcome {
+    let Some((method, renamed)) = method_name(raw, rel_path, &examples.calls) else {
         return PageOutcome::default();
     };
     let mut cx = Context::new(raw);
+    if let Some(title_name) = renamed {
+        cx.diag(DiagnosticKind::TitleContradicted, "method", title_name);
+    }
     let first_h2 = raw
         .blocks
         .iter()
@@ -67,7 +85,17 @@ pub fn interpret(rel_path: &str, raw: &RawPage, bodies: &[Value]) -> PageOutcome
         .unwrap_or(raw.blocks.len());
     let intro = &raw.blocks[..first_h2];
 
+    // REST 3.0: said so by the title or a note, or every call of the method
+    // in the examples goes to a `/rest/api/` endpoint.
+    let calls_of: Vec<bool> = examples
+        .calls
+        .iter()
+        .filter(|c| c.method == method)
+        .map(|c| c.v3)
+        .collect();
+    let v3_endpoint = !calls_of.is_empty() && calls_of.iter().all(|v3| *v3);
     let version = if raw.title.contains("v 3.0")
+        || v3_endpoint
         || intro
             .iter()
             .any(|b| matches!(b, Block::Note(t) if t.contains("REST 3.0")))
@@ -85,12 +113,17 @@ pub fn interpret(rel_path: &str, raw: &RawPage, bodies: &[Value]) -> PageOutcome
         });
     let scopes = scopes(intro);
 
-    let params = cx.params();
-    let (result, paged_by_result) = cx.result();
+    let mut params = cx.params();
+    let (mut result, paged_by_result) = cx.result();
+    super::meaning::refine(&mut params, result.as_mut());
     let paged = paged_by_result || params.iter().any(|p| p.name == "start");
     let (errors, system_errors) = cx.errors();
-    let found =
-        super::examples::contradictions(&params, bodies, result.as_ref(), cx.example.as_ref());
+    let found = super::examples::contradictions(
+        &params,
+        &examples.bodies,
+        result.as_ref(),
+        cx.example.as_ref(),
+    );
     cx.diagnostics.extend(found);
 
     let mut diagnostics: Vec<Diagnostic> = std::mem::take(&mut cx.diagnostics)
@@ -118,14 +151,123 @@ pub fn interpret(rel_path: &str, raw: &RawPage, bodies: &[Value]) -> PageOutcome
     }
 }
 
-/// The method name: the title's last word; else the one method a cURL
-/// example calls, when the page's introduction names it too and the page
-/// has a parameters section or says it takes none.
-fn method_name(raw: &RawPage) -> Option<String> {
-    if let Some(last) = raw.title.split_whitespace().last() {
-        if is_method_name(last) {
-            return Some(last.to_string());
+/// A word of a title with quotes, backticks and punctuation around it cut;
+/// a wildcard (`user.option.*`, a family of methods) is no name at all.
+fn title_token(word: &str) -> &str {
+    if word.contains('*') {
+        return "";
+    }
+    word.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// A family of methods rather than one (`imbot.v2`, `im.v2`): the last
+/// segment is a version.
+fn is_family(m: &str) -> bool {
+    last_segment(m)
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The last segment of a method name.
+fn last_segment(m: &str) -> &str {
+    m.rsplit('.').next().unwrap_or(m)
+}
+
+/// Letters and digits only, lowercased: `crm-deal-category-stage-list` and
+/// `crm.dealcategory.stage.list` read the same.
+fn squashed(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The method a page documents, and the title's own spelling when the
+/// page's examples show that the title has it wrong.
+///
+/// 1. A method the title names (its last word first, then any word,
+///    mid-sentence or in backticks) that the examples call: that one. Case
+///    does not matter (the API does not mind it); the title's spelling stays.
+/// 2. A method the examples call whose name reads like the file name
+///    (`crm-item-fields.html` → `crm.item.fields`, `scope.html` → `scope`).
+///    When the title's last word names another method, that was a typo
+///    (`department.department.delete`), kept as a diagnostic.
+/// 3. The title's last word, when it names a method with the same last
+///    segment as the one method the examples call with it (a typo again);
+///    else the last word itself, unless its last segment is a version
+///    (`imbot.v2`: a family of methods, named by a change log or overview).
+/// 4. The one method name in the title (mid-sentence: "Get the List of
+///    Stages for the rpa.stage.listForType Process"), unless a family.
+/// 5. The one method a cURL example calls, when the introduction names it
+///    too and the page has a parameters section or says it takes none.
+fn method_name(
+    raw: &RawPage,
+    rel_path: &str,
+    calls: &[super::examples::Call],
+) -> Option<(String, Option<String>)> {
+    let has_params = raw.blocks.iter().any(|b| match b {
+        Block::Heading { text, .. } => is_params_heading(&text.to_ascii_lowercase()),
+        Block::Para(l) => says_no_params(&l.text),
+        _ => false,
+    });
+    let called = |m: &str| calls.iter().any(|c| c.method.eq_ignore_ascii_case(m));
+    let tokens: Vec<&str> = raw
+        .title
+        .split_whitespace()
+        .map(title_token)
+        .filter(|t| is_method_name(t))
+        .collect();
+    let last_word = raw
+        .title
+        .split_whitespace()
+        .last()
+        .map(title_token)
+        .filter(|t| is_method_name(t));
+    // 1.
+    if let Some(m) = last_word
+        .filter(|m| called(m))
+        .or_else(|| tokens.iter().copied().find(|t| called(t)))
+    {
+        return Some((m.to_string(), None));
+    }
+    // 2.
+    let stem = rel_path
+        .rsplit('/')
+        .next()
+        .unwrap_or(rel_path)
+        .trim_end_matches(".html")
+        .trim_end_matches(".md");
+    let mut by_file: Vec<&str> = calls
+        .iter()
+        .map(|c| c.method.as_str())
+        .filter(|c| squashed(c) == squashed(stem))
+        .collect();
+    by_file.dedup();
+    if let [m] = by_file.as_slice() {
+        return Some((m.to_string(), last_word.map(str::to_string)));
+    }
+    // 3.
+    if let Some(m) = last_word {
+        let mut alts: Vec<&str> = calls
+            .iter()
+            .map(|c| c.method.as_str())
+            .filter(|c| last_segment(c).eq_ignore_ascii_case(last_segment(m)))
+            .collect();
+        alts.dedup();
+        if let [alt] = alts.as_slice() {
+            return Some((alt.to_string(), Some(m.to_string())));
         }
+        return (!is_family(m)).then(|| (m.to_string(), None));
+    }
+    // 4.
+    if let [one] = tokens.as_slice() {
+        if !is_family(one) {
+            return Some((one.to_string(), None));
+        }
+    }
+    // 5.
+    if !has_params {
+        return None;
     }
     let first_h2 = raw
         .blocks
@@ -140,14 +282,6 @@ fn method_name(raw: &RawPage) -> Option<String> {
         })
         .flatten()
         .collect();
-    let has_params = raw.blocks.iter().any(|b| match b {
-        Block::Heading { text, .. } => is_params_heading(&text.to_ascii_lowercase()),
-        Block::Para(l) => says_no_params(&l.text),
-        _ => false,
-    });
-    if !has_params {
-        return None;
-    }
     let mut found: Vec<String> = Vec::new();
     for b in &raw.blocks {
         if let Block::Code { text, .. } = b {
@@ -170,7 +304,7 @@ fn method_name(raw: &RawPage) -> Option<String> {
             }
         }
     }
-    (found.len() == 1).then(|| found.remove(0))
+    (found.len() == 1).then(|| (found.remove(0), None))
 }
 
 fn says_no_params(text: &str) -> bool {
@@ -525,7 +659,9 @@ impl<'a> Context<'a> {
                 name,
                 required,
                 ty: parsed.ty,
+                pattern: None,
                 values,
+                value_patterns: Vec::new(),
                 fields,
             });
         }
@@ -651,7 +787,9 @@ impl<'a> Context<'a> {
                         name: "result".to_string(),
                         required: true,
                         ty: Type::Object,
+                        pattern: None,
                         values: Vec::new(),
+                        value_patterns: Vec::new(),
                         fields: rest,
                     }),
                     paged,
@@ -667,7 +805,9 @@ impl<'a> Context<'a> {
                         name: "result".to_string(),
                         required: true,
                         ty,
+                        pattern: None,
                         values: Vec::new(),
+                        value_patterns: Vec::new(),
                         fields,
                     }),
                     example_paged,
@@ -855,7 +995,39 @@ fn allowed_values(cell: &Cell) -> Vec<String> {
         }
         break;
     }
+    if out.is_empty() {
+        out = prose_pair(cell);
+    }
     out
+}
+
+/// A description whose only code spans are the two values of a well-known
+/// pair, in prose ("takes `Y` or `N`", "`asc` for ascending, `desc` ...").
+/// Larger prose lists are not read: a value invented from a sentence is
+/// worse than none.
+fn prose_pair(cell: &Cell) -> Vec<String> {
+    const PAIRS: &[[&str; 2]] = &[
+        ["Y", "N"],
+        ["true", "false"],
+        ["asc", "desc"],
+        ["ASC", "DESC"],
+    ];
+    let mut codes: Vec<&str> = Vec::new();
+    for line in &cell.lines {
+        for c in &line.codes {
+            let c = c.trim();
+            if !codes.contains(&c) {
+                codes.push(c);
+            }
+        }
+    }
+    let pair = PAIRS
+        .iter()
+        .find(|p| codes.len() == 2 && p.iter().all(|v| codes.contains(v)));
+    match pair {
+        Some(_) => codes.iter().map(|c| c.to_string()).collect(),
+        None => Vec::new(),
+    }
 }
 
 fn table_values(rows: &[Vec<Cell>]) -> Vec<String> {
