@@ -152,6 +152,10 @@ pub enum DiagnosticKind {
     /// The title names another method than the one the page's examples
     /// call (a typo); the called name is taken, `detail` is the title's.
     TitleContradicted,
+    /// The result table describes one item; the example response shows it
+    /// wrapped (`wrapper <key>`), in a `list`, or in a `map` keyed by ID or
+    /// code, and the spec follows the example there.
+    ShapeFromExample,
 }
 
 impl DiagnosticKind {
@@ -171,6 +175,7 @@ impl DiagnosticKind {
             Self::RecursiveType => "recursive_type",
             Self::DuplicatePage => "duplicate_page",
             Self::TitleContradicted => "title_contradicted",
+            Self::ShapeFromExample => "shape_from_example",
             Self::HeaderlessTable => "headerless_table",
             Self::ExampleContradicts => "example_contradicts",
         }

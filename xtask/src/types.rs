@@ -116,6 +116,17 @@ pub struct Parsed {
 }
 
 impl Type {
+    /// A list, or a union of which a member is a list.
+    pub fn is_array_like(&self) -> bool {
+        match self {
+            Type::Array(_) => true,
+            Type::Union(vs) => vs.iter().any(Type::is_array_like),
+            _ => false,
+        }
+    }
+}
+
+impl Type {
     /// Parse a type as written in a docs table cell (`string | null`,
     /// `crm_contact[]`, `integer\nboolean`, `undefined|object`).
     ///

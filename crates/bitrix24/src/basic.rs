@@ -219,7 +219,7 @@ pub mod access {
     ///
     /// Required: `ACCESS`. Optional: none.
     ///
-    /// Result: `object | boolean` ([`name::Output`]). Errors: none documented ([`name::Error`]).
+    /// Result: `object` ([`name::Output`]). Errors: none documented ([`name::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Name {
@@ -268,12 +268,12 @@ pub mod access {
     pub mod name {
         /// Error codes of `access.name`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `result` of `access.name`: `object | boolean`.
+        /// The object `result.<key>` of `access.name`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Data {
+        pub struct OutputKey {
             /// `name`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `provider`: `string`, optional.
@@ -287,12 +287,11 @@ pub mod access {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Data {
+        impl crate::support::FromValue for OutputKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["name", "provider", "provider_id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
                     provider: object.field("provider")?,
@@ -301,7 +300,7 @@ pub mod access {
                 })
             }
         }
-        impl ::serde::Serialize for Data {
+        impl ::serde::Serialize for OutputKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -315,8 +314,46 @@ pub mod access {
                 map.end()
             }
         }
-        /// The `result` of the call: `object | boolean`.
-        pub type Output = Data;
+        /// The object `result` of `access.name`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<::std::string::String, OutputKey>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Name {
             const NAME: &'static str = "access.name";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -324,7 +361,7 @@ pub mod access {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
+        deserialize_via_from_value!(Output);
     }
 }
 /// Methods under `app`.
@@ -614,51 +651,8 @@ pub mod app {
             }
             string_enum!(Error { AccessException = "AccessException" });
             error_code!(Error);
-            /// The object `result` of `app.option.get`: `object | string | null`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Data {
-                /// `data`: `string`, optional.
-                pub data: ::std::option::Option<::std::string::String>,
-                /// `data2`: `string`, optional.
-                pub data2: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Data {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["data", "data2"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        data: object.field("data")?,
-                        data2: object.field("data2")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Data {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "data", &self.data)?;
-                    crate::support::opt_entry(&mut map, "data2", &self.data2)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The `result` of the call: `object | string | null`.
-            pub type Output = ::std::option::Option<Data>;
+            pub type Output = ::std::option::Option<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "app.option.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -666,7 +660,6 @@ pub mod app {
                 type Output = Output;
                 type ErrorCode = Error;
             }
-            deserialize_via_from_value!(Data);
         }
         /// Types of `app.option.set`.
         ///
@@ -1397,51 +1390,8 @@ pub mod user {
             }
             string_enum!(Error { AccessException = "AccessException" });
             error_code!(Error);
-            /// The object `result` of `user.option.get`: `object | string | null`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Data {
-                /// `data`: `string`, optional.
-                pub data: ::std::option::Option<::std::string::String>,
-                /// `data2`: `string`, optional.
-                pub data2: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Data {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["data", "data2"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        data: object.field("data")?,
-                        data2: object.field("data2")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Data {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "data", &self.data)?;
-                    crate::support::opt_entry(&mut map, "data2", &self.data2)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The `result` of the call: `object | string | null`.
-            pub type Output = ::std::option::Option<Data>;
+            pub type Output = ::std::option::Option<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "user.option.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1449,7 +1399,6 @@ pub mod user {
                 type Output = Output;
                 type ErrorCode = Error;
             }
-            deserialize_via_from_value!(Data);
         }
         /// Types of `user.option.set`.
         ///

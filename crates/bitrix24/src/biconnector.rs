@@ -582,18 +582,6 @@ pub mod connector {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "title",
-                            "type",
-                            "isRequired",
-                            "isReadOnly",
-                            "isImmutable",
-                            "isMultiple",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     type_: object.field("type")?,
@@ -717,7 +705,6 @@ pub mod connector {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["name", "code", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
                     code: object.field("code")?,
@@ -780,23 +767,6 @@ pub mod connector {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "dateCreate",
-                            "logo",
-                            "description",
-                            "sort",
-                            "urlCheck",
-                            "settings",
-                            "urlData",
-                            "urlTableList",
-                            "urlTableDescription",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -1773,18 +1743,6 @@ pub mod dataset {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "title",
-                            "type",
-                            "isRequired",
-                            "isReadOnly",
-                            "isImmutable",
-                            "isMultiple",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     type_: object.field("type")?,
@@ -2070,11 +2028,6 @@ pub mod dataset {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["id", "datasetId", "type", "name", "externalCode", "visible"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     dataset_id: object.field("datasetId")?,
@@ -2149,24 +2102,6 @@ pub mod dataset {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "type",
-                            "name",
-                            "description",
-                            "externalCode",
-                            "externalName",
-                            "dateCreate",
-                            "dateUpdate",
-                            "createdById",
-                            "updatedById",
-                            "externalId",
-                            "fields",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     type_: object.field("type")?,
@@ -2958,18 +2893,6 @@ pub mod source {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "title",
-                            "type",
-                            "isRequired",
-                            "isReadOnly",
-                            "isImmutable",
-                            "isMultiple",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     type_: object.field("type")?,
@@ -3107,22 +3030,6 @@ pub mod source {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "type",
-                            "code",
-                            "title",
-                            "description",
-                            "active",
-                            "dateCreate",
-                            "dateUpdate",
-                            "createdById",
-                            "updatedById",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     type_: object.field("type")?,
@@ -3187,7 +3094,6 @@ pub mod source {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["code", "name", "type", "value", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     name: object.field("name")?,
@@ -3238,7 +3144,6 @@ pub mod source {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["connection", "connectorId", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     connection: object.field("connection")?,
                     connector_id: object.field("connectorId")?,

@@ -5090,21 +5090,6 @@ pub mod task {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "Id",
-                            "Type",
-                            "Name",
-                            "Description",
-                            "Multiple",
-                            "Required",
-                            "Options",
-                            "Settings",
-                            "Default",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("Id")?,
                     type_: object.field("Type")?,
@@ -5175,19 +5160,6 @@ pub mod task {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "CommentLabel",
-                            "CommentRequired",
-                            "ShowComment",
-                            "StatusOkLabel",
-                            "StatusYesLabel",
-                            "StatusNoLabel",
-                            "Fields",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     comment_label: object.field("CommentLabel")?,
                     comment_required: object.field("CommentRequired")?,
@@ -5452,7 +5424,7 @@ pub mod workflow {
     ///
     /// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`, `start`.
     ///
-    /// Result: `object` ([`instances::Output`]). Errors: `ACCESS_DENIED` ([`instances::Error`]).
+    /// Result: `object[]` ([`instances::Output`]). Errors: `ACCESS_DENIED` ([`instances::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
@@ -5726,12 +5698,12 @@ pub mod workflow {
         }
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
-        /// The object `result` of `bizproc.workflow.instances`: `object`.
+        /// The object `result` of `bizproc.workflow.instances`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct Item {
             /// `DOCUMENT_ID`: `string`, optional.
             pub document_id: ::std::option::Option<::std::string::String>,
             /// `ENTITY`: `string`, optional.
@@ -5755,7 +5727,7 @@ pub mod workflow {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -5787,7 +5759,7 @@ pub mod workflow {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for Item {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -5806,6 +5778,8 @@ pub mod workflow {
                 map.end()
             }
         }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Instances {
             const NAME: &'static str = "bizproc.workflow.instances";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5813,7 +5787,13 @@ pub mod workflow {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Output);
+        impl ::bitrix24_runtime::Paged for super::Instances {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
+                output.0
+            }
+        }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `bizproc.workflow.kill`.
     ///

@@ -638,16 +638,57 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1021 = "1021", N100 = "100" });
                 error_code!(Error);
+                /// The object `result.bookingClient` of `booking.v1.booking.client.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputBookingClient {
+                    /// `id`: `integer`, optional.
+                    pub id: ::std::option::Option<i64>,
+                    /// `type`: `object`, optional.
+                    pub type_: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputBookingClient {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputBookingClient {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.serialize_entry("type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `booking.v1.booking.client.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `type`: `object`, optional.
-                    pub type_: ::serde_json::Value,
+                    /// `bookingClient`: `object[]`, required in the docs.
+                    pub booking_client: ::std::vec::Vec<OutputBookingClient>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -660,10 +701,9 @@ pub mod v1 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["id", "type"], &[])?;
+                        object.fits(&["bookingClient"], &[])?;
                         ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            type_: object.field("type")?,
+                            booking_client: object.field("bookingClient")?,
                             extra: object.rest()?,
                         })
                     }
@@ -676,8 +716,7 @@ pub mod v1 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        map.serialize_entry("type", &self.type_)?;
+                        map.serialize_entry("bookingClient", &self.booking_client)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -1156,12 +1195,12 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1021 = "1021", N100 = "100" });
                 error_code!(Error);
-                /// The object `result` of `booking.v1.booking.externalData.list`: `object`.
+                /// The object `result.externalData` of `booking.v1.booking.externalData.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct Output {
+                pub struct OutputExternalData {
                     /// `entityTypeId`: `string`, optional.
                     pub entity_type_id: ::std::option::Option<::std::string::String>,
                     /// `moduleId`: `string`, optional.
@@ -1175,12 +1214,11 @@ pub mod v1 {
                         ::serde_json::Value,
                     >,
                 }
-                impl crate::support::FromValue for Output {
+                impl crate::support::FromValue for OutputExternalData {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["entityTypeId", "moduleId", "value"], &[])?;
                         ::std::result::Result::Ok(Self {
                             entity_type_id: object.field("entityTypeId")?,
                             module_id: object.field("moduleId")?,
@@ -1189,7 +1227,7 @@ pub mod v1 {
                         })
                     }
                 }
-                impl ::serde::Serialize for Output {
+                impl ::serde::Serialize for OutputExternalData {
                     fn serialize<S: ::serde::Serializer>(
                         &self,
                         serializer: S,
@@ -1208,6 +1246,46 @@ pub mod v1 {
                             &self.module_id,
                         )?;
                         crate::support::opt_entry(&mut map, "value", &self.value)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result` of `booking.v1.booking.externalData.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Output {
+                    /// `externalData`: `object[]`, required in the docs.
+                    pub external_data: ::std::vec::Vec<OutputExternalData>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Output {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["externalData"], &[])?;
+                        ::std::result::Result::Ok(Self {
+                            external_data: object.field("externalData")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("externalData", &self.external_data)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -1351,12 +1429,12 @@ pub mod v1 {
             }
             string_enum!(Error { N1021 = "1021", N100 = "100" });
             error_code!(Error);
-            /// The object `result` of `booking.v1.booking.get`: `object`.
+            /// The object `result.booking` of `booking.v1.booking.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct OutputBooking {
                 /// `datePeriod`: `object`, optional.
                 pub date_period: ::serde_json::Value,
                 /// `description`: `string`, optional.
@@ -1374,16 +1452,11 @@ pub mod v1 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for OutputBooking {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["datePeriod", "description", "id", "name", "resourceIds"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         date_period: object.field("datePeriod")?,
                         description: object.field("description")?,
@@ -1394,7 +1467,7 @@ pub mod v1 {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for OutputBooking {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -1410,6 +1483,45 @@ pub mod v1 {
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     map.serialize_entry("resourceIds", &self.resource_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `booking.v1.booking.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `booking`: `object`, required in the docs.
+                pub booking: ::std::option::Option<OutputBooking>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["booking"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        booking: object.field("booking")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "booking", &self.booking)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1581,12 +1693,12 @@ pub mod v1 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// The object `result` of `booking.v1.booking.list`: `object`.
+            /// The object `result.booking` of `booking.v1.booking.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct OutputBooking {
                 /// `datePeriod`: `object`, optional.
                 pub date_period: ::serde_json::Value,
                 /// `description`: `string`, optional.
@@ -1604,16 +1716,11 @@ pub mod v1 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for OutputBooking {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["datePeriod", "description", "id", "name", "resourceIds"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         date_period: object.field("datePeriod")?,
                         description: object.field("description")?,
@@ -1624,7 +1731,7 @@ pub mod v1 {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for OutputBooking {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -1640,6 +1747,45 @@ pub mod v1 {
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     map.serialize_entry("resourceIds", &self.resource_ids)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `booking.v1.booking.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `booking`: `object[]`, required in the docs.
+                pub booking: ::std::vec::Vec<OutputBooking>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["booking"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        booking: object.field("booking")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("booking", &self.booking)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1911,7 +2057,6 @@ pub mod v1 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["code", "module"], &[])?;
                     ::std::result::Result::Ok(Self {
                         code: object.field("code")?,
                         module: object.field("module")?,
@@ -2863,10 +3008,10 @@ pub mod v1 {
             }
             string_enum!(Error { N1009 = "1009", N100 = "100" });
             error_code!(Error);
-            /// Allowed values of `result.templateTypeConfirmation` in `booking.v1.resource.get`.
+            /// Allowed values of `result.resource.templateTypeConfirmation` in `booking.v1.resource.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeConfirmation {
+            pub enum OutputResourceTemplateTypeConfirmation {
                 /// `inanimate`
                 Inanimate,
                 /// `animate`
@@ -2875,13 +3020,28 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                OutputTemplateTypeConfirmation { Inanimate = "inanimate", Animate =
+                OutputResourceTemplateTypeConfirmation { Inanimate = "inanimate", Animate
+                = "animate" }
+            );
+            /// Allowed values of `result.resource.templateTypeDelayed` in `booking.v1.resource.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputResourceTemplateTypeDelayed {
+                /// `inanimate`
+                Inanimate,
+                /// `animate`
+                Animate,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputResourceTemplateTypeDelayed { Inanimate = "inanimate", Animate =
                 "animate" }
             );
-            /// Allowed values of `result.templateTypeDelayed` in `booking.v1.resource.get`.
+            /// Allowed values of `result.resource.templateTypeFeedback` in `booking.v1.resource.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeDelayed {
+            pub enum OutputResourceTemplateTypeFeedback {
                 /// `inanimate`
                 Inanimate,
                 /// `animate`
@@ -2890,13 +3050,13 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                OutputTemplateTypeDelayed { Inanimate = "inanimate", Animate = "animate"
-                }
+                OutputResourceTemplateTypeFeedback { Inanimate = "inanimate", Animate =
+                "animate" }
             );
-            /// Allowed values of `result.templateTypeFeedback` in `booking.v1.resource.get`.
+            /// Allowed values of `result.resource.templateTypeInfo` in `booking.v1.resource.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeFeedback {
+            pub enum OutputResourceTemplateTypeInfo {
                 /// `inanimate`
                 Inanimate,
                 /// `animate`
@@ -2905,39 +3065,25 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                OutputTemplateTypeFeedback { Inanimate = "inanimate", Animate = "animate"
-                }
+                OutputResourceTemplateTypeInfo { Inanimate = "inanimate", Animate =
+                "animate" }
             );
-            /// Allowed values of `result.templateTypeInfo` in `booking.v1.resource.get`.
+            /// Allowed values of `result.resource.templateTypeReminder` in `booking.v1.resource.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeInfo {
-                /// `inanimate`
-                Inanimate,
-                /// `animate`
-                Animate,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
-            );
-            /// Allowed values of `result.templateTypeReminder` in `booking.v1.resource.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputTemplateTypeReminder {
+            pub enum OutputResourceTemplateTypeReminder {
                 /// `base`
                 Base,
                 /// A value this version of the crate does not know, kept as sent.
                 Unknown(::std::string::String),
             }
-            string_enum!(OutputTemplateTypeReminder { Base = "base" });
-            /// The object `result` of `booking.v1.resource.get`: `object`.
+            string_enum!(OutputResourceTemplateTypeReminder { Base = "base" });
+            /// The object `result.resource` of `booking.v1.resource.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct OutputResource {
                 /// `confirmationCounterDelay`: `integer`, optional.
                 pub confirmation_counter_delay: ::std::option::Option<i64>,
                 /// `confirmationDelay`: `integer`, optional.
@@ -2988,29 +3134,31 @@ pub mod v1 {
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_confirmation: ::std::option::Option<
-                    OutputTemplateTypeConfirmation,
+                    OutputResourceTemplateTypeConfirmation,
                 >,
                 /// `templateTypeDelayed`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_delayed: ::std::option::Option<
-                    OutputTemplateTypeDelayed,
+                    OutputResourceTemplateTypeDelayed,
                 >,
                 /// `templateTypeFeedback`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_feedback: ::std::option::Option<
-                    OutputTemplateTypeFeedback,
+                    OutputResourceTemplateTypeFeedback,
                 >,
                 /// `templateTypeInfo`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
-                pub template_type_info: ::std::option::Option<OutputTemplateTypeInfo>,
+                pub template_type_info: ::std::option::Option<
+                    OutputResourceTemplateTypeInfo,
+                >,
                 /// `templateTypeReminder`: `string`, optional.
                 ///
                 /// Values: `base`.
                 pub template_type_reminder: ::std::option::Option<
-                    OutputTemplateTypeReminder,
+                    OutputResourceTemplateTypeReminder,
                 >,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
@@ -3021,40 +3169,11 @@ pub mod v1 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for OutputResource {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "confirmationCounterDelay",
-                                "confirmationDelay",
-                                "confirmationRepetitions",
-                                "confirmationRepetitionsInterval",
-                                "delayedCounterDelay",
-                                "delayedDelay",
-                                "description",
-                                "id",
-                                "infoDelay",
-                                "isConfirmationNotificationOn",
-                                "isDelayedNotificationOn",
-                                "isFeedbackNotificationOn",
-                                "isInfoNotificationOn",
-                                "isMain",
-                                "isReminderNotificationOn",
-                                "name",
-                                "reminderDelay",
-                                "templateTypeConfirmation",
-                                "templateTypeDelayed",
-                                "templateTypeFeedback",
-                                "templateTypeInfo",
-                                "templateTypeReminder",
-                                "typeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
@@ -3091,7 +3210,7 @@ pub mod v1 {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for OutputResource {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -3197,6 +3316,45 @@ pub mod v1 {
                         &self.template_type_reminder,
                     )?;
                     crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `booking.v1.resource.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `resource`: `object`, required in the docs.
+                pub resource: ::std::option::Option<OutputResource>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["resource"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        resource: object.field("resource")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "resource", &self.resource)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3399,10 +3557,10 @@ pub mod v1 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// Allowed values of `result.templateTypeConfirmation` in `booking.v1.resource.list`.
+            /// Allowed values of `result.resource.templateTypeConfirmation` in `booking.v1.resource.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeConfirmation {
+            pub enum OutputResourceTemplateTypeConfirmation {
                 /// `inanimate`
                 Inanimate,
                 /// `animate`
@@ -3411,13 +3569,28 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                OutputTemplateTypeConfirmation { Inanimate = "inanimate", Animate =
+                OutputResourceTemplateTypeConfirmation { Inanimate = "inanimate", Animate
+                = "animate" }
+            );
+            /// Allowed values of `result.resource.templateTypeDelayed` in `booking.v1.resource.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputResourceTemplateTypeDelayed {
+                /// `inanimate`
+                Inanimate,
+                /// `animate`
+                Animate,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputResourceTemplateTypeDelayed { Inanimate = "inanimate", Animate =
                 "animate" }
             );
-            /// Allowed values of `result.templateTypeDelayed` in `booking.v1.resource.list`.
+            /// Allowed values of `result.resource.templateTypeFeedback` in `booking.v1.resource.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeDelayed {
+            pub enum OutputResourceTemplateTypeFeedback {
                 /// `inanimate`
                 Inanimate,
                 /// `animate`
@@ -3426,13 +3599,13 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                OutputTemplateTypeDelayed { Inanimate = "inanimate", Animate = "animate"
-                }
+                OutputResourceTemplateTypeFeedback { Inanimate = "inanimate", Animate =
+                "animate" }
             );
-            /// Allowed values of `result.templateTypeFeedback` in `booking.v1.resource.list`.
+            /// Allowed values of `result.resource.templateTypeInfo` in `booking.v1.resource.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeFeedback {
+            pub enum OutputResourceTemplateTypeInfo {
                 /// `inanimate`
                 Inanimate,
                 /// `animate`
@@ -3441,39 +3614,25 @@ pub mod v1 {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                OutputTemplateTypeFeedback { Inanimate = "inanimate", Animate = "animate"
-                }
+                OutputResourceTemplateTypeInfo { Inanimate = "inanimate", Animate =
+                "animate" }
             );
-            /// Allowed values of `result.templateTypeInfo` in `booking.v1.resource.list`.
+            /// Allowed values of `result.resource.templateTypeReminder` in `booking.v1.resource.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum OutputTemplateTypeInfo {
-                /// `inanimate`
-                Inanimate,
-                /// `animate`
-                Animate,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate" }
-            );
-            /// Allowed values of `result.templateTypeReminder` in `booking.v1.resource.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputTemplateTypeReminder {
+            pub enum OutputResourceTemplateTypeReminder {
                 /// `base`
                 Base,
                 /// A value this version of the crate does not know, kept as sent.
                 Unknown(::std::string::String),
             }
-            string_enum!(OutputTemplateTypeReminder { Base = "base" });
-            /// The object `result` of `booking.v1.resource.list`: `object`.
+            string_enum!(OutputResourceTemplateTypeReminder { Base = "base" });
+            /// The object `result.resource` of `booking.v1.resource.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct OutputResource {
                 /// `confirmationCounterDelay`: `integer`, optional.
                 pub confirmation_counter_delay: ::std::option::Option<i64>,
                 /// `confirmationDelay`: `integer`, optional.
@@ -3524,29 +3683,31 @@ pub mod v1 {
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_confirmation: ::std::option::Option<
-                    OutputTemplateTypeConfirmation,
+                    OutputResourceTemplateTypeConfirmation,
                 >,
                 /// `templateTypeDelayed`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_delayed: ::std::option::Option<
-                    OutputTemplateTypeDelayed,
+                    OutputResourceTemplateTypeDelayed,
                 >,
                 /// `templateTypeFeedback`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
                 pub template_type_feedback: ::std::option::Option<
-                    OutputTemplateTypeFeedback,
+                    OutputResourceTemplateTypeFeedback,
                 >,
                 /// `templateTypeInfo`: `string`, optional.
                 ///
                 /// Values: `inanimate`, `animate`.
-                pub template_type_info: ::std::option::Option<OutputTemplateTypeInfo>,
+                pub template_type_info: ::std::option::Option<
+                    OutputResourceTemplateTypeInfo,
+                >,
                 /// `templateTypeReminder`: `string`, optional.
                 ///
                 /// Values: `base`.
                 pub template_type_reminder: ::std::option::Option<
-                    OutputTemplateTypeReminder,
+                    OutputResourceTemplateTypeReminder,
                 >,
                 /// `typeId`: `integer`, optional.
                 pub type_id: ::std::option::Option<i64>,
@@ -3557,40 +3718,11 @@ pub mod v1 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for OutputResource {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "confirmationCounterDelay",
-                                "confirmationDelay",
-                                "confirmationRepetitions",
-                                "confirmationRepetitionsInterval",
-                                "delayedCounterDelay",
-                                "delayedDelay",
-                                "description",
-                                "id",
-                                "infoDelay",
-                                "isConfirmationNotificationOn",
-                                "isDelayedNotificationOn",
-                                "isFeedbackNotificationOn",
-                                "isInfoNotificationOn",
-                                "isMain",
-                                "isReminderNotificationOn",
-                                "name",
-                                "reminderDelay",
-                                "templateTypeConfirmation",
-                                "templateTypeDelayed",
-                                "templateTypeFeedback",
-                                "templateTypeInfo",
-                                "templateTypeReminder",
-                                "typeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         confirmation_counter_delay: object
                             .field("confirmationCounterDelay")?,
@@ -3627,7 +3759,7 @@ pub mod v1 {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for OutputResource {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -3733,6 +3865,45 @@ pub mod v1 {
                         &self.template_type_reminder,
                     )?;
                     crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `booking.v1.resource.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `resource`: `object[]`, required in the docs.
+                pub resource: ::std::vec::Vec<OutputResource>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["resource"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        resource: object.field("resource")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("resource", &self.resource)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3913,10 +4084,10 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1009 = "1009", N100 = "100" });
                 error_code!(Error);
-                /// Allowed values of `result.weekDays` in `booking.v1.resource.slots.list`.
+                /// Allowed values of `result.slots.weekDays` in `booking.v1.resource.slots.list`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
-                pub enum OutputWeekDays {
+                pub enum OutputSlotsWeekDays {
                     /// `Mon`
                     Mon,
                     /// `Tue`
@@ -3935,15 +4106,15 @@ pub mod v1 {
                     Unknown(::std::string::String),
                 }
                 string_enum!(
-                    OutputWeekDays { Mon = "Mon", Tue = "Tue", Wed = "Wed", Thu = "Thu",
-                    Fri = "Fri", Sat = "Sat", Sun = "Sun" }
+                    OutputSlotsWeekDays { Mon = "Mon", Tue = "Tue", Wed = "Wed", Thu =
+                    "Thu", Fri = "Fri", Sat = "Sat", Sun = "Sun" }
                 );
-                /// The object `result` of `booking.v1.resource.slots.list`: `object`.
+                /// The object `result.slots` of `booking.v1.resource.slots.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct Output {
+                pub struct OutputSlots {
                     /// `id`: `integer`, optional.
                     pub id: ::std::option::Option<i64>,
                     /// `from`: `integer`, optional.
@@ -3955,7 +4126,7 @@ pub mod v1 {
                     /// `weekDays`: `array`, optional.
                     ///
                     /// Values: `Mon`, `Tue`, `Wed`, `Thu`, `Fri`, `Sat`, `Sun`.
-                    pub week_days: ::std::vec::Vec<OutputWeekDays>,
+                    pub week_days: ::std::vec::Vec<OutputSlotsWeekDays>,
                     /// `slotSize`: `integer`, optional.
                     pub slot_size: ::std::option::Option<i64>,
                     /// The keys of the object that the docs do not describe, as sent:
@@ -3965,16 +4136,11 @@ pub mod v1 {
                         ::serde_json::Value,
                     >,
                 }
-                impl crate::support::FromValue for Output {
+                impl crate::support::FromValue for OutputSlots {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &["id", "from", "to", "timezone", "weekDays", "slotSize"],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             from: object.field("from")?,
@@ -3986,7 +4152,7 @@ pub mod v1 {
                         })
                     }
                 }
-                impl ::serde::Serialize for Output {
+                impl ::serde::Serialize for OutputSlots {
                     fn serialize<S: ::serde::Serializer>(
                         &self,
                         serializer: S,
@@ -4004,6 +4170,46 @@ pub mod v1 {
                             "slotSize",
                             &self.slot_size,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result` of `booking.v1.resource.slots.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Output {
+                    /// `slots`: `object[]`, required in the docs.
+                    pub slots: ::std::vec::Vec<OutputSlots>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Output {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["slots"], &[])?;
+                        ::std::result::Result::Ok(Self {
+                            slots: object.field("slots")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("slots", &self.slots)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -5645,31 +5851,6 @@ pub mod v1 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "code",
-                                "confirmationCounterDelay",
-                                "confirmationNotificationDelay",
-                                "confirmationNotificationRepetitions",
-                                "confirmationNotificationRepetitionsInterval",
-                                "delayedCounterDelay",
-                                "delayedNotificationDelay",
-                                "id",
-                                "infoNotificationDelay",
-                                "isConfirmationNotificationOn",
-                                "isDelayedNotificationOn",
-                                "isFeedbackNotificationOn",
-                                "isReminderNotificationOn",
-                                "name",
-                                "reminderNotificationDelay",
-                                "templateTypeConfirmation",
-                                "templateTypeDelayed",
-                                "templateTypeFeedback",
-                                "templateTypeReminder",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         code: object.field("code")?,
                         confirmation_counter_delay: object
@@ -6099,31 +6280,6 @@ pub mod v1 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "code",
-                                "confirmationCounterDelay",
-                                "confirmationNotificationDelay",
-                                "confirmationNotificationRepetitions",
-                                "confirmationNotificationRepetitionsInterval",
-                                "delayedCounterDelay",
-                                "delayedNotificationDelay",
-                                "id",
-                                "infoNotificationDelay",
-                                "isConfirmationNotificationOn",
-                                "isDelayedNotificationOn",
-                                "isFeedbackNotificationOn",
-                                "isReminderNotificationOn",
-                                "name",
-                                "reminderNotificationDelay",
-                                "templateTypeConfirmation",
-                                "templateTypeDelayed",
-                                "templateTypeFeedback",
-                                "templateTypeReminder",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         code: object.field("code")?,
                         confirmation_counter_delay: object
@@ -7339,16 +7495,57 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1040 = "1040", N100 = "100" });
                 error_code!(Error);
+                /// The object `result.waitListClient` of `booking.v1.waitlist.client.list`: `object[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputWaitListClient {
+                    /// `id`: `integer`, optional.
+                    pub id: ::std::option::Option<i64>,
+                    /// `type`: `object`, optional.
+                    pub type_: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputWaitListClient {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("id")?,
+                            type_: object.field("type")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputWaitListClient {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        map.serialize_entry("type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `booking.v1.waitlist.client.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `type`: `object`, optional.
-                    pub type_: ::serde_json::Value,
+                    /// `waitListClient`: `object[]`, required in the docs.
+                    pub wait_list_client: ::std::vec::Vec<OutputWaitListClient>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -7361,10 +7558,9 @@ pub mod v1 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["id", "type"], &[])?;
+                        object.fits(&["waitListClient"], &[])?;
                         ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            type_: object.field("type")?,
+                            wait_list_client: object.field("waitListClient")?,
                             extra: object.rest()?,
                         })
                     }
@@ -7377,8 +7573,7 @@ pub mod v1 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        map.serialize_entry("type", &self.type_)?;
+                        map.serialize_entry("waitListClient", &self.wait_list_client)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -7720,12 +7915,12 @@ pub mod v1 {
                 }
                 string_enum!(Error { N1040 = "1040", N100 = "100" });
                 error_code!(Error);
-                /// The object `result` of `booking.v1.waitlist.externalData.list`: `object`.
+                /// The object `result.externalData` of `booking.v1.waitlist.externalData.list`: `object[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct Output {
+                pub struct OutputExternalData {
                     /// `entityTypeId`: `string`, optional.
                     pub entity_type_id: ::std::option::Option<::std::string::String>,
                     /// `moduleId`: `string`, optional.
@@ -7739,12 +7934,11 @@ pub mod v1 {
                         ::serde_json::Value,
                     >,
                 }
-                impl crate::support::FromValue for Output {
+                impl crate::support::FromValue for OutputExternalData {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["entityTypeId", "moduleId", "value"], &[])?;
                         ::std::result::Result::Ok(Self {
                             entity_type_id: object.field("entityTypeId")?,
                             module_id: object.field("moduleId")?,
@@ -7753,7 +7947,7 @@ pub mod v1 {
                         })
                     }
                 }
-                impl ::serde::Serialize for Output {
+                impl ::serde::Serialize for OutputExternalData {
                     fn serialize<S: ::serde::Serializer>(
                         &self,
                         serializer: S,
@@ -7772,6 +7966,46 @@ pub mod v1 {
                             &self.module_id,
                         )?;
                         crate::support::opt_entry(&mut map, "value", &self.value)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result` of `booking.v1.waitlist.externalData.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Output {
+                    /// `externalData`: `object[]`, required in the docs.
+                    pub external_data: ::std::vec::Vec<OutputExternalData>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Output {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["externalData"], &[])?;
+                        ::std::result::Result::Ok(Self {
+                            external_data: object.field("externalData")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("externalData", &self.external_data)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -7915,16 +8149,56 @@ pub mod v1 {
             }
             string_enum!(Error { N1040 = "1040", N100 = "100" });
             error_code!(Error);
+            /// The object `result.waitList` of `booking.v1.waitlist.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputWaitList {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `note`: `string`, optional.
+                pub note: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputWaitList {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        note: object.field("note")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputWaitList {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "note", &self.note)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `booking.v1.waitlist.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `note`: `string`, optional.
-                pub note: ::std::option::Option<::std::string::String>,
+                /// `waitList`: `object`, required in the docs.
+                pub wait_list: ::std::option::Option<OutputWaitList>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -7937,10 +8211,9 @@ pub mod v1 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "note"], &[])?;
+                    object.fits(&["waitList"], &[])?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        note: object.field("note")?,
+                        wait_list: object.field("waitList")?,
                         extra: object.rest()?,
                     })
                 }
@@ -7952,8 +8225,7 @@ pub mod v1 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "note", &self.note)?;
+                    crate::support::opt_entry(&mut map, "waitList", &self.wait_list)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -8033,16 +8305,56 @@ pub mod v1 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Filter);
+            /// The object `result.waitList` of `booking.v1.waitlist.list`: `object[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputWaitList {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `note`: `string`, optional.
+                pub note: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputWaitList {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        note: object.field("note")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputWaitList {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "note", &self.note)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `booking.v1.waitlist.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `note`: `string`, optional.
-                pub note: ::std::option::Option<::std::string::String>,
+                /// `waitList`: `object[]`, required in the docs.
+                pub wait_list: ::std::vec::Vec<OutputWaitList>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -8055,10 +8367,9 @@ pub mod v1 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "note"], &[])?;
+                    object.fits(&["waitList"], &[])?;
                     ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        note: object.field("note")?,
+                        wait_list: object.field("waitList")?,
                         extra: object.rest()?,
                     })
                 }
@@ -8070,8 +8381,7 @@ pub mod v1 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "note", &self.note)?;
+                    map.serialize_entry("waitList", &self.wait_list)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

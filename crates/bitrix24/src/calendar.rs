@@ -1628,20 +1628,6 @@ pub mod event {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "HOST_NAME",
-                            "NOTIFY",
-                            "REINVITE",
-                            "ALLOW_INVITE",
-                            "HIDE_GUESTS",
-                            "MEETING_CREATOR",
-                            "LANGUAGE_ID",
-                            "MAIL_FROM",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     host_name: object.field("HOST_NAME")?,
                     notify: object.field("NOTIFY")?,
@@ -1700,7 +1686,6 @@ pub mod event {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["type", "count"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     count: object.field("count")?,
@@ -1743,7 +1728,6 @@ pub mod event {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["MO", "WE"], &[])?;
                 ::std::result::Result::Ok(Self {
                     mo: object.field("MO")?,
                     we: object.field("WE")?,
@@ -1794,11 +1778,6 @@ pub mod event {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["FREQ", "BYDAY", "INTERVAL", "UNTIL", "~UNTIL", "UNTIL_TS"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     freq: object.field("FREQ")?,
                     byday: object.field("BYDAY")?,
@@ -1849,7 +1828,6 @@ pub mod event {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ORIGINAL_RECURSION_ID", "COMMENT_XML_ID"], &[])?;
                 ::std::result::Result::Ok(Self {
                     original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
                     comment_xml_id: object.field("COMMENT_XML_ID")?,
@@ -1902,7 +1880,6 @@ pub mod event {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "entryId", "status"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     entry_id: object.field("entryId")?,
@@ -1947,7 +1924,6 @@ pub mod event {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["entityId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     entity_id: object.field("entityId")?,
                     id: object.field("id")?,
@@ -4496,7 +4472,6 @@ pub mod user {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["user1", "group6"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user1: object.field("user1")?,
                         group6: object.field("group6")?,
@@ -4539,7 +4514,6 @@ pub mod user {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["type", "count"], &[])?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         count: object.field("count")?,
@@ -4582,7 +4556,6 @@ pub mod user {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["type", "count"], &[])?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         count: object.field("count")?,
@@ -4625,7 +4598,6 @@ pub mod user {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["fullDay", "withTime"], &[])?;
                     ::std::result::Result::Ok(Self {
                         full_day: object.field("fullDay")?,
                         with_time: object.field("withTime")?,

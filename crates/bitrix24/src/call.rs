@@ -354,19 +354,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "name",
-                                    "type",
-                                    "title",
-                                    "description",
-                                    "filterable",
-                                    "sortable",
-                                    "multiple",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -485,7 +472,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["name", "type", "description"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -923,7 +909,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["userId", "name", "avatar", "talkedSeconds"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
@@ -974,7 +959,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["actionItem", "quote"], &[])?;
                     ::std::result::Result::Ok(Self {
                         action_item: object.field("actionItem")?,
                         quote: object.field("quote")?,
@@ -1021,7 +1005,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["topic", "actionItems"], &[])?;
                     ::std::result::Result::Ok(Self {
                         topic: object.field("topic")?,
                         action_items: object.field("actionItems")?,
@@ -1068,11 +1051,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["callId", "startDate", "participants", "overview"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         call_id: object.field("callId")?,
                         start_date: object.field("startDate")?,
@@ -1119,7 +1097,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["startDate", "id"], &[])?;
                     ::std::result::Result::Ok(Self {
                         start_date: object.field("startDate")?,
                         id: object.field("id")?,

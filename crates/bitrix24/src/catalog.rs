@@ -280,21 +280,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "iblockId",
-                            "iblockTypeId",
-                            "id",
-                            "lid",
-                            "name",
-                            "productIblockId",
-                            "skuPropertyId",
-                            "subscription",
-                            "vatId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     iblock_id: object.field("iblockId")?,
                     iblock_type_id: object.field("iblockTypeId")?,
@@ -422,7 +407,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -473,7 +457,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -524,7 +507,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -575,7 +557,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -626,7 +607,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -677,7 +657,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -728,7 +707,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -779,7 +757,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -830,7 +807,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -891,21 +867,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "iblockId",
-                            "iblockTypeId",
-                            "id",
-                            "lid",
-                            "name",
-                            "productIblockId",
-                            "skuPropertyId",
-                            "subscription",
-                            "vatId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     iblock_id: object.field("iblockId")?,
                     iblock_type_id: object.field("iblockTypeId")?,
@@ -1092,21 +1053,6 @@ pub mod catalog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "iblockId",
-                            "iblockTypeId",
-                            "id",
-                            "lid",
-                            "name",
-                            "productIblockId",
-                            "skuPropertyId",
-                            "subscription",
-                            "vatId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     iblock_id: object.field("iblockId")?,
                     iblock_type_id: object.field("iblockTypeId")?,
@@ -2076,29 +2022,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "commentary",
-                            "createdBy",
-                            "currency",
-                            "dateCreate",
-                            "dateDocument",
-                            "dateModify",
-                            "dateStatus",
-                            "docNumber",
-                            "docType",
-                            "id",
-                            "modifiedBy",
-                            "responsibleId",
-                            "siteId",
-                            "status",
-                            "statusBy",
-                            "title",
-                            "total",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     commentary: object.field("commentary")?,
                     created_by: object.field("createdBy")?,
@@ -2846,19 +2769,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "amount",
-                                "docId",
-                                "elementId",
-                                "id",
-                                "purchasingPrice",
-                                "storeFrom",
-                                "storeTo",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         amount: object.field("amount")?,
                         doc_id: object.field("docId")?,
@@ -3024,19 +2934,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "type",
-                                "isRequired",
-                                "isReadOnly",
-                                "isImmutable",
-                                "isMultiple",
-                                "isDynamic",
-                                "title",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         is_required: object.field("isRequired")?,
@@ -3178,11 +3075,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -3245,11 +3137,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -3312,11 +3199,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -3379,11 +3261,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -3446,11 +3323,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -3513,11 +3385,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -3580,11 +3447,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -3655,19 +3517,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "amount",
-                                "docId",
-                                "elementId",
-                                "id",
-                                "purchasingPrice",
-                                "storeFrom",
-                                "storeTo",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         amount: object.field("amount")?,
                         doc_id: object.field("docId")?,
@@ -3805,19 +3654,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "amount",
-                                "docId",
-                                "elementId",
-                                "id",
-                                "purchasingPrice",
-                                "storeFrom",
-                                "storeTo",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         amount: object.field("amount")?,
                         doc_id: object.field("docId")?,
@@ -4052,19 +3888,6 @@ pub mod document {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "amount",
-                                "docId",
-                                "elementId",
-                                "id",
-                                "purchasingPrice",
-                                "storeFrom",
-                                "storeTo",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         amount: object.field("amount")?,
                         doc_id: object.field("docId")?,
@@ -4199,19 +4022,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "type",
-                            "isRequired",
-                            "isReadOnly",
-                            "isImmutable",
-                            "isMultiple",
-                            "isDynamic",
-                            "title",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     is_required: object.field("isRequired")?,
@@ -4333,7 +4143,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4384,7 +4193,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4435,7 +4243,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4486,7 +4293,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4537,7 +4343,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4588,7 +4393,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4639,7 +4443,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4690,7 +4493,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4741,7 +4543,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4792,7 +4593,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4843,7 +4643,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4894,7 +4693,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4945,7 +4743,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4996,7 +4793,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -5047,7 +4843,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -5098,7 +4893,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -5149,7 +4943,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -5226,29 +5019,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "commentary",
-                            "createdBy",
-                            "currency",
-                            "dateCreate",
-                            "dateDocument",
-                            "dateModify",
-                            "dateStatus",
-                            "docNumber",
-                            "docType",
-                            "id",
-                            "modifiedBy",
-                            "responsibleId",
-                            "siteId",
-                            "status",
-                            "statusBy",
-                            "title",
-                            "total",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     commentary: object.field("commentary")?,
                     created_by: object.field("createdBy")?,
@@ -5680,29 +5450,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "commentary",
-                            "createdBy",
-                            "currency",
-                            "dateCreate",
-                            "dateDocument",
-                            "dateModify",
-                            "dateStatus",
-                            "docNumber",
-                            "docType",
-                            "id",
-                            "modifiedBy",
-                            "responsibleId",
-                            "siteId",
-                            "status",
-                            "statusBy",
-                            "title",
-                            "total",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     commentary: object.field("commentary")?,
                     created_by: object.field("createdBy")?,
@@ -6123,7 +5870,6 @@ pub mod documentcontractor {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["documentId", "entityId", "entityTypeId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     document_id: object.field("documentId")?,
                     entity_id: object.field("entityId")?,
@@ -6270,7 +6016,6 @@ pub mod documentcontractor {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -6321,7 +6066,6 @@ pub mod documentcontractor {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -6372,7 +6116,6 @@ pub mod documentcontractor {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -6423,7 +6166,6 @@ pub mod documentcontractor {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -6476,7 +6218,6 @@ pub mod documentcontractor {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["documentId", "entityId", "entityTypeId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     document_id: object.field("documentId")?,
                     entity_id: object.field("entityId")?,
@@ -6594,7 +6335,6 @@ pub mod documentcontractor {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["documentId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     document_id: object.field("documentId")?,
                     id: object.field("id")?,
@@ -6773,7 +6513,6 @@ pub mod enum_ {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -6870,7 +6609,6 @@ pub mod enum_ {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -7166,7 +6904,6 @@ pub mod extra {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "percentage"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -7282,7 +7019,6 @@ pub mod extra {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -7333,7 +7069,6 @@ pub mod extra {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -7384,7 +7119,6 @@ pub mod extra {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -7433,7 +7167,6 @@ pub mod extra {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "percentage"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -8015,19 +7748,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "isDefault",
-                            "measureTitle",
-                            "symbol",
-                            "symbolIntl",
-                            "symbolLetterIntl",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -8204,19 +7924,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "isDefault",
-                            "measureTitle",
-                            "symbol",
-                            "symbolIntl",
-                            "symbolLetterIntl",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -8346,7 +8053,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -8397,7 +8103,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -8448,7 +8153,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -8499,7 +8203,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -8550,7 +8253,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -8601,7 +8303,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -8652,7 +8353,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -8709,19 +8409,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "isDefault",
-                            "measureTitle",
-                            "symbol",
-                            "symbolIntl",
-                            "symbolLetterIntl",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -9018,19 +8705,6 @@ pub mod measure {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "isDefault",
-                            "measureTitle",
-                            "symbol",
-                            "symbolIntl",
-                            "symbolLetterIntl",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -9592,21 +9266,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "currency",
-                            "extraId",
-                            "id",
-                            "price",
-                            "productId",
-                            "quantityFrom",
-                            "quantityTo",
-                            "timestampX",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     currency: object.field("currency")?,
@@ -9781,21 +9440,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "currency",
-                            "extraId",
-                            "id",
-                            "price",
-                            "productId",
-                            "quantityFrom",
-                            "quantityTo",
-                            "timestampX",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     currency: object.field("currency")?,
@@ -9925,7 +9569,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -9976,7 +9619,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10027,7 +9669,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10078,7 +9719,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10129,7 +9769,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10180,7 +9819,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10231,7 +9869,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10282,7 +9919,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10333,7 +9969,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10384,7 +10019,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10447,22 +10081,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "currency",
-                            "extraId",
-                            "id",
-                            "price",
-                            "priceScale",
-                            "productId",
-                            "quantityFrom",
-                            "quantityTo",
-                            "timestampX",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     currency: object.field("currency")?,
@@ -10600,11 +10218,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["catalogGroupId", "currency", "id", "price", "productId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     currency: object.field("currency")?,
@@ -10907,22 +10520,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "currency",
-                            "extraId",
-                            "id",
-                            "price",
-                            "priceScale",
-                            "productId",
-                            "quantityFrom",
-                            "quantityTo",
-                            "timestampX",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     currency: object.field("currency")?,
@@ -11122,21 +10719,6 @@ pub mod price {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "currency",
-                            "extraId",
-                            "id",
-                            "price",
-                            "productId",
-                            "quantityFrom",
-                            "quantityTo",
-                            "timestampX",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     currency: object.field("currency")?,
@@ -11674,21 +11256,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "base",
-                            "createdBy",
-                            "dateCreate",
-                            "id",
-                            "modifiedBy",
-                            "name",
-                            "sort",
-                            "timestampX",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base: object.field("base")?,
                     created_by: object.field("createdBy")?,
@@ -11867,21 +11434,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "base",
-                            "createdBy",
-                            "dateCreate",
-                            "id",
-                            "modifiedBy",
-                            "name",
-                            "sort",
-                            "timestampX",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base: object.field("base")?,
                     created_by: object.field("createdBy")?,
@@ -12007,7 +11559,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12058,7 +11609,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12109,7 +11659,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12160,7 +11709,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12211,7 +11759,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12262,7 +11809,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12313,7 +11859,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12364,7 +11909,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12415,7 +11959,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12476,21 +12019,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "base",
-                            "createdBy",
-                            "dateCreate",
-                            "id",
-                            "modifiedBy",
-                            "name",
-                            "sort",
-                            "timestampX",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base: object.field("base")?,
                     created_by: object.field("createdBy")?,
@@ -12740,21 +12268,6 @@ pub mod price_type {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "base",
-                            "createdBy",
-                            "dateCreate",
-                            "id",
-                            "modifiedBy",
-                            "name",
-                            "sort",
-                            "timestampX",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base: object.field("base")?,
                     created_by: object.field("createdBy")?,
@@ -13161,7 +12674,6 @@ pub mod price_type_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["access", "catalogGroupId", "groupId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     access: object.field("access")?,
                     catalog_group_id: object.field("catalogGroupId")?,
@@ -13312,7 +12824,6 @@ pub mod price_type_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -13363,7 +12874,6 @@ pub mod price_type_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -13414,7 +12924,6 @@ pub mod price_type_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -13465,7 +12974,6 @@ pub mod price_type_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -13518,7 +13026,6 @@ pub mod price_type_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["access", "catalogGroupId", "groupId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     access: object.field("access")?,
                     catalog_group_id: object.field("catalogGroupId")?,
@@ -13640,7 +13147,6 @@ pub mod price_type_group {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["access", "catalogGroupId", "groupId", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     access: object.field("access")?,
                     catalog_group_id: object.field("catalogGroupId")?,
@@ -14187,7 +13693,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["catalogGroupId", "id", "lang", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     id: object.field("id")?,
@@ -14352,7 +13857,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["catalogGroupId", "id", "lang", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     id: object.field("id")?,
@@ -14476,7 +13980,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14527,7 +14030,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14578,7 +14080,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14629,7 +14130,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14682,7 +14182,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["catalogGroupId", "id", "lang", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     id: object.field("id")?,
@@ -14804,7 +14303,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["active", "lid", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     lid: object.field("lid")?,
@@ -14921,7 +14419,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["lang", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     lang: object.field("lang")?,
                     name: object.field("name")?,
@@ -15133,7 +14630,6 @@ pub mod price_type_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["catalogGroupId", "id", "lang", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     id: object.field("id")?,
@@ -16261,7 +15757,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -16308,7 +15803,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -16430,49 +15924,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "available",
-                            "bundle",
-                            "canBuyZero",
-                            "code",
-                            "createdBy",
-                            "dateActiveFrom",
-                            "dateActiveTo",
-                            "dateCreate",
-                            "detailPicture",
-                            "detailText",
-                            "detailTextType",
-                            "height",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "length",
-                            "measure",
-                            "modifiedBy",
-                            "name",
-                            "previewPicture",
-                            "previewText",
-                            "previewTextType",
-                            "purchasingCurrency",
-                            "purchasingPrice",
-                            "quantity",
-                            "quantityReserved",
-                            "quantityTrace",
-                            "sort",
-                            "subscribe",
-                            "timestampX",
-                            "type",
-                            "vatId",
-                            "vatIncluded",
-                            "weight",
-                            "width",
-                            "xmlId",
-                        ],
-                        &["property*"],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     available: object.field("available")?,
@@ -16823,7 +16274,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -16870,7 +16320,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -16992,49 +16441,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "available",
-                            "bundle",
-                            "canBuyZero",
-                            "code",
-                            "createdBy",
-                            "dateActiveFrom",
-                            "dateActiveTo",
-                            "dateCreate",
-                            "detailPicture",
-                            "detailText",
-                            "detailTextType",
-                            "height",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "length",
-                            "measure",
-                            "modifiedBy",
-                            "name",
-                            "previewPicture",
-                            "previewText",
-                            "previewTextType",
-                            "purchasingCurrency",
-                            "purchasingPrice",
-                            "quantity",
-                            "quantityReserved",
-                            "quantityTrace",
-                            "sort",
-                            "subscribe",
-                            "timestampX",
-                            "type",
-                            "vatId",
-                            "vatIncluded",
-                            "weight",
-                            "width",
-                            "xmlId",
-                        ],
-                        &["property*"],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     available: object.field("available")?,
@@ -17307,11 +16713,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17366,11 +16767,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17425,11 +16821,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17484,11 +16875,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17543,11 +16929,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17602,11 +16983,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17661,11 +17037,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17720,11 +17091,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17779,11 +17145,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17838,11 +17199,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17897,11 +17253,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17956,11 +17307,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18015,11 +17361,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18074,11 +17415,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18133,11 +17469,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18192,11 +17523,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18251,11 +17577,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18310,11 +17631,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18369,11 +17685,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18428,11 +17739,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18487,11 +17793,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18546,11 +17847,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18605,11 +17901,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18664,11 +17955,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18723,11 +18009,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18790,21 +18071,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "isDynamic",
-                            "isImmutable",
-                            "isMultiple",
-                            "isReadOnly",
-                            "isRequired",
-                            "name",
-                            "propertyType",
-                            "type",
-                            "userType",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_dynamic: object.field("isDynamic")?,
                     is_immutable: object.field("isImmutable")?,
@@ -18871,11 +18137,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18930,11 +18191,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18989,11 +18245,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19048,11 +18299,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19107,11 +18353,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19166,11 +18407,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19225,11 +18461,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19284,11 +18515,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19343,11 +18569,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19402,11 +18623,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19461,11 +18677,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19520,11 +18731,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19579,11 +18785,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19638,11 +18839,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19776,51 +18972,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "available",
-                            "bundle",
-                            "canBuyZero",
-                            "code",
-                            "createdBy",
-                            "dateActiveFrom",
-                            "dateActiveTo",
-                            "dateCreate",
-                            "detailPicture",
-                            "detailText",
-                            "detailTextType",
-                            "height",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "length",
-                            "measure",
-                            "modifiedBy",
-                            "name",
-                            "negativeAmountTrace",
-                            "previewPicture",
-                            "previewText",
-                            "previewTextType",
-                            "priceType",
-                            "purchasingCurrency",
-                            "purchasingPrice",
-                            "quantity",
-                            "quantityReserved",
-                            "quantityTrace",
-                            "sort",
-                            "subscribe",
-                            "timestampX",
-                            "type",
-                            "vatId",
-                            "vatIncluded",
-                            "weight",
-                            "width",
-                            "xmlId",
-                        ],
-                        &["property*"],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     available: object.field("available")?,
@@ -20054,7 +19205,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -20101,7 +19251,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -20233,54 +19382,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "available",
-                            "barcodeMulti",
-                            "bundle",
-                            "canBuyZero",
-                            "code",
-                            "createdBy",
-                            "dateActiveFrom",
-                            "dateActiveTo",
-                            "dateCreate",
-                            "detailPicture",
-                            "detailText",
-                            "detailTextType",
-                            "height",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "length",
-                            "measure",
-                            "modifiedBy",
-                            "name",
-                            "previewPicture",
-                            "previewText",
-                            "previewTextType",
-                            "purchasingCurrency",
-                            "purchasingPrice",
-                            "quantity",
-                            "quantityReserved",
-                            "quantityTrace",
-                            "recurSchemeLength",
-                            "recurSchemeType",
-                            "sort",
-                            "subscribe",
-                            "timestampX",
-                            "trialPriceId",
-                            "type",
-                            "vatId",
-                            "vatIncluded",
-                            "weight",
-                            "width",
-                            "withoutOrder",
-                            "xmlId",
-                        ],
-                        &["property*"],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     available: object.field("available")?,
@@ -21642,7 +20743,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -21691,7 +20791,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["value", "valueId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         value: object.field("value")?,
                         value_id: object.field("valueId")?,
@@ -21736,7 +20835,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -21864,50 +20962,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "parentId",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "quantityReserved",
-                                "quantityTrace",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -22295,7 +21349,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -22344,7 +21397,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["value", "valueId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         value: object.field("value")?,
                         value_id: object.field("valueId")?,
@@ -22389,7 +21441,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -22517,50 +21568,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "parentId",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "quantityReserved",
-                                "quantityTrace",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -22853,11 +21860,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -22924,11 +21926,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -22995,11 +21992,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23066,11 +22058,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23137,11 +22124,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23208,11 +22190,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23279,11 +22256,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23350,11 +22322,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23421,11 +22388,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23492,11 +22454,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23563,11 +22520,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23634,11 +22586,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23705,11 +22652,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23776,11 +22718,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23847,11 +22784,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23918,11 +22850,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -23989,11 +22916,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24060,11 +22982,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24131,11 +23048,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24202,11 +23114,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24273,11 +23180,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24352,21 +23254,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "isDynamic",
-                                "isImmutable",
-                                "isMultiple",
-                                "isReadOnly",
-                                "isRequired",
-                                "name",
-                                "propertyType",
-                                "type",
-                                "userType",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_dynamic: object.field("isDynamic")?,
                         is_immutable: object.field("isImmutable")?,
@@ -24449,11 +23336,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24520,11 +23402,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24591,11 +23468,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24662,11 +23534,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24741,21 +23608,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "isDynamic",
-                                "isImmutable",
-                                "isMultiple",
-                                "isReadOnly",
-                                "isRequired",
-                                "name",
-                                "propertyType",
-                                "type",
-                                "userType",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_dynamic: object.field("isDynamic")?,
                         is_immutable: object.field("isImmutable")?,
@@ -24838,11 +23690,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24909,11 +23756,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -24980,11 +23822,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25051,11 +23888,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25122,11 +23954,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25193,11 +24020,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25264,11 +24086,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25335,11 +24152,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25406,11 +24218,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25477,11 +24284,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25548,11 +24350,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25619,11 +24416,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25690,11 +24482,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25761,11 +24548,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -25915,52 +24697,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "negativeAmountTrace",
-                                "parentId",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "priceType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "quantityReserved",
-                                "quantityTrace",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -26224,7 +24960,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -26273,7 +25008,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["value", "valueId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         value: object.field("value")?,
                         value_id: object.field("valueId")?,
@@ -26318,7 +25052,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -26449,55 +25182,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "barcodeMulti",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "parentId",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "quantityReserved",
-                                "quantityTrace",
-                                "recurSchemeLength",
-                                "recurSchemeType",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "trialPriceId",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "withoutOrder",
-                                "xmlId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -27500,7 +26184,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -27549,7 +26232,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["value", "valueId"], &[])?;
                     ::std::result::Result::Ok(Self {
                         value: object.field("value")?,
                         value_id: object.field("valueId")?,
@@ -27594,7 +26276,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -27722,50 +26403,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "parentId",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "quantityReserved",
-                                "quantityTrace",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -28795,7 +27432,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -28846,7 +27482,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -28948,37 +27583,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "sort",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -29324,7 +27928,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -29375,7 +27978,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -29477,37 +28079,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "sort",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -29758,11 +28329,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -29829,11 +28395,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -29900,11 +28461,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -29971,11 +28527,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30042,11 +28593,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30113,11 +28659,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30184,11 +28725,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30255,11 +28791,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30326,11 +28857,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30397,11 +28923,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30468,11 +28989,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30539,11 +29055,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30610,11 +29121,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30681,11 +29187,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30752,11 +29253,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30823,11 +29319,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30894,11 +29385,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -30965,11 +29451,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31036,11 +29517,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31107,11 +29583,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31186,21 +29657,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "isDynamic",
-                                "isImmutable",
-                                "isMultiple",
-                                "isReadOnly",
-                                "isRequired",
-                                "name",
-                                "propertyType",
-                                "type",
-                                "userType",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_dynamic: object.field("isDynamic")?,
                         is_immutable: object.field("isImmutable")?,
@@ -31283,11 +29739,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31354,11 +29805,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31425,11 +29871,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31496,11 +29937,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31567,11 +30003,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31638,11 +30069,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -31762,38 +30188,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "priceType",
-                                "sort",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -32005,7 +30399,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -32056,7 +30449,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -32151,37 +30543,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "sort",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "xmlId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -32806,7 +31167,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -32857,7 +31217,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -32959,37 +31318,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "sort",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -34112,7 +32440,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -34163,7 +32490,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -34285,47 +32611,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -34703,7 +32988,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -34754,7 +33038,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -34876,47 +33159,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -35199,11 +33441,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35270,11 +33507,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35341,11 +33573,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35412,11 +33639,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35483,11 +33705,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35554,11 +33771,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35625,11 +33837,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35696,11 +33903,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35767,11 +33969,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35838,11 +34035,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35909,11 +34101,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -35980,11 +34167,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36051,11 +34233,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36122,11 +34299,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36193,11 +34365,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36264,11 +34431,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36335,11 +34497,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36406,11 +34563,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36477,11 +34629,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36548,11 +34695,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36619,11 +34761,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36690,11 +34827,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36761,11 +34893,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36832,11 +34959,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -36911,21 +35033,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "isDynamic",
-                                "isImmutable",
-                                "isMultiple",
-                                "isReadOnly",
-                                "isRequired",
-                                "name",
-                                "propertyType",
-                                "type",
-                                "userType",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_dynamic: object.field("isDynamic")?,
                         is_immutable: object.field("isImmutable")?,
@@ -37008,11 +35115,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37079,11 +35181,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37150,11 +35247,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37221,11 +35313,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37292,11 +35379,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37363,11 +35445,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37434,11 +35511,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37505,11 +35577,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37576,11 +35643,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37647,11 +35709,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37718,11 +35775,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37789,11 +35841,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["isImmutable", "isReadOnly", "isRequired", "name", "type"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         is_immutable: object.field("isImmutable")?,
                         is_read_only: object.field("isReadOnly")?,
@@ -37931,48 +35978,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "priceType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -38216,7 +36221,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -38267,7 +36271,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -38389,47 +36392,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -39218,7 +37180,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -39269,7 +37230,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "url", "urlMachine"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         url: object.field("url")?,
@@ -39391,47 +37351,6 @@ pub mod product {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "available",
-                                "bundle",
-                                "canBuyZero",
-                                "code",
-                                "createdBy",
-                                "dateActiveFrom",
-                                "dateActiveTo",
-                                "dateCreate",
-                                "detailPicture",
-                                "detailText",
-                                "detailTextType",
-                                "height",
-                                "iblockId",
-                                "iblockSectionId",
-                                "id",
-                                "length",
-                                "measure",
-                                "modifiedBy",
-                                "name",
-                                "previewPicture",
-                                "previewText",
-                                "previewTextType",
-                                "purchasingCurrency",
-                                "purchasingPrice",
-                                "quantity",
-                                "sort",
-                                "subscribe",
-                                "timestampX",
-                                "type",
-                                "vatId",
-                                "vatIncluded",
-                                "weight",
-                                "width",
-                                "xmlId",
-                            ],
-                            &["property*"],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         active: object.field("active")?,
                         available: object.field("available")?,
@@ -40301,7 +38220,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -40348,7 +38266,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url", "urlMachine"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -40470,49 +38387,6 @@ pub mod product {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "available",
-                            "bundle",
-                            "canBuyZero",
-                            "code",
-                            "createdBy",
-                            "dateActiveFrom",
-                            "dateActiveTo",
-                            "dateCreate",
-                            "detailPicture",
-                            "detailText",
-                            "detailTextType",
-                            "height",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "length",
-                            "measure",
-                            "modifiedBy",
-                            "name",
-                            "previewPicture",
-                            "previewText",
-                            "previewTextType",
-                            "purchasingCurrency",
-                            "purchasingPrice",
-                            "quantity",
-                            "quantityReserved",
-                            "quantityTrace",
-                            "sort",
-                            "subscribe",
-                            "timestampX",
-                            "type",
-                            "vatId",
-                            "vatIncluded",
-                            "weight",
-                            "width",
-                            "xmlId",
-                        ],
-                        &["property*"],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     available: object.field("available")?,
@@ -41071,19 +38945,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "createTime",
-                            "detailUrl",
-                            "downloadUrl",
-                            "id",
-                            "name",
-                            "productId",
-                            "type",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     create_time: object.field("createTime")?,
                     detail_url: object.field("detailUrl")?,
@@ -41246,19 +39107,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "createTime",
-                            "detailUrl",
-                            "downloadUrl",
-                            "id",
-                            "name",
-                            "productId",
-                            "type",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     create_time: object.field("createTime")?,
                     detail_url: object.field("detailUrl")?,
@@ -41384,7 +39232,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41435,7 +39282,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41486,7 +39332,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41537,7 +39382,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41588,7 +39432,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41639,7 +39482,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41690,7 +39532,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41747,19 +39588,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "createTime",
-                            "detailUrl",
-                            "downloadUrl",
-                            "id",
-                            "name",
-                            "productId",
-                            "type",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     create_time: object.field("createTime")?,
                     detail_url: object.field("detailUrl")?,
@@ -41893,19 +39721,6 @@ pub mod product_image {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "createTime",
-                            "detailUrl",
-                            "downloadUrl",
-                            "id",
-                            "name",
-                            "productId",
-                            "type",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     create_time: object.field("createTime")?,
                     detail_url: object.field("detailUrl")?,
@@ -42717,7 +40532,6 @@ pub mod product_property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["group", "multiple", "size", "tableName", "width"], &[])?;
                 ::std::result::Result::Ok(Self {
                     group: object.field("group")?,
                     multiple: object.field("multiple")?,
@@ -42812,36 +40626,6 @@ pub mod product_property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "colCount",
-                            "defaultValue",
-                            "fileType",
-                            "filtrable",
-                            "hint",
-                            "iblockId",
-                            "id",
-                            "isRequired",
-                            "linkIblockId",
-                            "listType",
-                            "multiple",
-                            "multipleCnt",
-                            "name",
-                            "propertyType",
-                            "rowCount",
-                            "searchable",
-                            "sort",
-                            "timestampX",
-                            "userType",
-                            "userTypeSettings",
-                            "withDescription",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -43038,7 +40822,6 @@ pub mod product_property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["group", "multiple", "size", "tableName", "width"], &[])?;
                 ::std::result::Result::Ok(Self {
                     group: object.field("group")?,
                     multiple: object.field("multiple")?,
@@ -43133,36 +40916,6 @@ pub mod product_property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "colCount",
-                            "defaultValue",
-                            "fileType",
-                            "filtrable",
-                            "hint",
-                            "iblockId",
-                            "id",
-                            "isRequired",
-                            "linkIblockId",
-                            "listType",
-                            "multiple",
-                            "multipleCnt",
-                            "name",
-                            "propertyType",
-                            "rowCount",
-                            "searchable",
-                            "sort",
-                            "timestampX",
-                            "userType",
-                            "userTypeSettings",
-                            "withDescription",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -43783,36 +41536,6 @@ pub mod product_property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "colCount",
-                            "defaultValue",
-                            "fileType",
-                            "filtrable",
-                            "hint",
-                            "iblockId",
-                            "id",
-                            "name",
-                            "isRequired",
-                            "linkIblockId",
-                            "listType",
-                            "multiple",
-                            "multipleCnt",
-                            "propertyType",
-                            "rowCount",
-                            "searchable",
-                            "sort",
-                            "timestampX",
-                            "userType",
-                            "userTypeSettings",
-                            "withDescription",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -44377,8 +42100,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["def", "id", "propertyId", "sort", "value", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     def: object.field("def")?,
                     id: object.field("id")?,
@@ -44533,8 +42254,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["def", "id", "propertyId", "sort", "value", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     def: object.field("def")?,
                     id: object.field("id")?,
@@ -44656,7 +42375,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44707,7 +42425,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44758,7 +42475,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44809,7 +42525,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44860,7 +42575,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44911,7 +42625,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44966,8 +42679,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["def", "id", "propertyId", "sort", "value", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     def: object.field("def")?,
                     id: object.field("id")?,
@@ -45095,8 +42806,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["def", "id", "propertyId", "sort", "value", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     def: object.field("def")?,
                     id: object.field("id")?,
@@ -45313,8 +43022,6 @@ pub mod product_property_enum {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["def", "id", "propertyId", "sort", "value", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     def: object.field("def")?,
                     id: object.field("id")?,
@@ -45824,11 +43531,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["featureId", "id", "isEnabled", "moduleId", "propertyId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     feature_id: object.field("featureId")?,
                     id: object.field("id")?,
@@ -45954,11 +43656,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["featureId", "id", "isEnabled", "moduleId", "propertyId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     feature_id: object.field("featureId")?,
                     id: object.field("id")?,
@@ -46080,7 +43777,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["featureId", "featureName", "moduleId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     feature_id: object.field("featureId")?,
                     feature_name: object.field("featureName")?,
@@ -46192,7 +43888,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -46243,7 +43938,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -46294,7 +43988,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -46345,7 +44038,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -46396,7 +44088,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -46451,11 +44142,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["featureId", "id", "isEnabled", "moduleId", "propertyId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     feature_id: object.field("featureId")?,
                     id: object.field("id")?,
@@ -46581,11 +44267,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["featureId", "id", "isEnabled", "moduleId", "propertyId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     feature_id: object.field("featureId")?,
                     id: object.field("id")?,
@@ -46783,11 +44464,6 @@ pub mod product_property_feature {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["featureId", "id", "isEnabled", "moduleId", "propertyId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     feature_id: object.field("featureId")?,
                     id: object.field("id")?,
@@ -47113,17 +44789,6 @@ pub mod product_property_section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "displayExpanded",
-                            "displayType",
-                            "filterHint",
-                            "propertyId",
-                            "smartFilter",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     display_expanded: object.field("displayExpanded")?,
                     display_type: object.field("displayType")?,
@@ -47253,17 +44918,6 @@ pub mod product_property_section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "displayExpanded",
-                            "displayType",
-                            "filterHint",
-                            "propertyId",
-                            "smartFilter",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     display_expanded: object.field("displayExpanded")?,
                     display_type: object.field("displayType")?,
@@ -47521,19 +45175,6 @@ pub mod product_property_section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "displayExpanded",
-                            "displayType",
-                            "filterHint",
-                            "iblockId",
-                            "propertyId",
-                            "sectionId",
-                            "smartFilter",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     display_expanded: object.field("displayExpanded")?,
                     display_type: object.field("displayType")?,
@@ -47846,7 +45487,6 @@ pub mod ratio {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "isDefault", "productId", "ratio"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     is_default: object.field("isDefault")?,
@@ -47962,7 +45602,6 @@ pub mod ratio {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -48013,7 +45652,6 @@ pub mod ratio {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -48064,7 +45702,6 @@ pub mod ratio {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -48115,7 +45752,6 @@ pub mod ratio {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -48166,7 +45802,6 @@ pub mod ratio {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "isDefault", "productId", "ratio"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     is_default: object.field("isDefault")?,
@@ -48282,7 +45917,6 @@ pub mod ratio {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "isDefault", "productId", "ratio"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     is_default: object.field("isDefault")?,
@@ -48796,21 +46430,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "createdBy",
-                            "dateCreate",
-                            "dateModify",
-                            "id",
-                            "modifiedBy",
-                            "price",
-                            "roundPrecision",
-                            "roundType",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     created_by: object.field("createdBy")?,
@@ -48999,21 +46618,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "createdBy",
-                            "dateCreate",
-                            "dateModify",
-                            "id",
-                            "modifiedBy",
-                            "price",
-                            "roundPrecision",
-                            "roundType",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     created_by: object.field("createdBy")?,
@@ -49151,7 +46755,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49202,7 +46805,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49253,7 +46855,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49304,7 +46905,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49355,7 +46955,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49406,7 +47005,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49457,7 +47055,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49508,7 +47105,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49559,7 +47155,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -49622,21 +47217,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "createdBy",
-                            "dateCreate",
-                            "dateModify",
-                            "id",
-                            "modifiedBy",
-                            "price",
-                            "roundPrecision",
-                            "roundType",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     created_by: object.field("createdBy")?,
@@ -49881,21 +47461,6 @@ pub mod rounding_rule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "catalogGroupId",
-                            "createdBy",
-                            "dateCreate",
-                            "dateModify",
-                            "id",
-                            "modifiedBy",
-                            "price",
-                            "roundPrecision",
-                            "roundType",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     catalog_group_id: object.field("catalogGroupId")?,
                     created_by: object.field("createdBy")?,
@@ -50521,22 +48086,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "description",
-                            "descriptionType",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "name",
-                            "sort",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -50727,22 +48276,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "description",
-                            "descriptionType",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "name",
-                            "sort",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -50876,7 +48409,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -50927,7 +48459,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -50978,7 +48509,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51029,7 +48559,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51080,7 +48609,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51131,7 +48659,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51182,7 +48709,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51233,7 +48759,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51284,7 +48809,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51335,7 +48859,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -51398,22 +48921,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "description",
-                            "descriptionType",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "name",
-                            "sort",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -51750,22 +49257,6 @@ pub mod section {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "description",
-                            "descriptionType",
-                            "iblockId",
-                            "iblockSectionId",
-                            "id",
-                            "name",
-                            "sort",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -52473,7 +49964,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -52550,31 +50040,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "address",
-                            "code",
-                            "dateCreate",
-                            "dateModify",
-                            "description",
-                            "email",
-                            "gpsN",
-                            "gpsS",
-                            "id",
-                            "imageId",
-                            "issuingCenter",
-                            "modifiedBy",
-                            "phone",
-                            "schedule",
-                            "sort",
-                            "title",
-                            "userId",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     address: object.field("address")?,
@@ -52761,7 +50226,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -52838,31 +50302,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "address",
-                            "code",
-                            "dateCreate",
-                            "dateModify",
-                            "description",
-                            "email",
-                            "gpsN",
-                            "gpsS",
-                            "id",
-                            "imageId",
-                            "issuingCenter",
-                            "modifiedBy",
-                            "phone",
-                            "schedule",
-                            "sort",
-                            "title",
-                            "userId",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     address: object.field("address")?,
@@ -53012,7 +50451,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53063,7 +50501,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53114,7 +50551,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53165,7 +50601,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53216,7 +50651,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53267,7 +50701,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53318,7 +50751,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53369,7 +50801,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53420,7 +50851,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53471,7 +50901,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53522,7 +50951,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53573,7 +51001,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53624,7 +51051,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53675,7 +51101,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53726,7 +51151,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53777,7 +51201,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53828,7 +51251,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53879,7 +51301,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -53930,7 +51351,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -54011,31 +51431,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "address",
-                            "code",
-                            "dateCreate",
-                            "dateModify",
-                            "description",
-                            "email",
-                            "gpsN",
-                            "gpsS",
-                            "id",
-                            "imageId",
-                            "issuingCenter",
-                            "modifiedBy",
-                            "phone",
-                            "schedule",
-                            "sort",
-                            "title",
-                            "userId",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     address: object.field("address")?,
@@ -54181,7 +51576,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -54258,31 +51652,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "address",
-                            "code",
-                            "dateCreate",
-                            "dateModify",
-                            "description",
-                            "email",
-                            "gpsN",
-                            "gpsS",
-                            "id",
-                            "imageId",
-                            "issuingCenter",
-                            "modifiedBy",
-                            "phone",
-                            "schedule",
-                            "sort",
-                            "title",
-                            "userId",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     address: object.field("address")?,
@@ -54706,7 +52075,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "url"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     url: object.field("url")?,
@@ -54783,31 +52151,6 @@ pub mod store {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "address",
-                            "code",
-                            "dateCreate",
-                            "dateModify",
-                            "description",
-                            "email",
-                            "gpsN",
-                            "gpsS",
-                            "id",
-                            "imageId",
-                            "issuingCenter",
-                            "modifiedBy",
-                            "phone",
-                            "schedule",
-                            "sort",
-                            "title",
-                            "userId",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     address: object.field("address")?,
@@ -55142,11 +52485,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["amount", "id", "productId", "quantityReserved", "storeId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     amount: object.field("amount")?,
                     id: object.field("id")?,
@@ -55268,7 +52606,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -55319,7 +52656,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -55370,7 +52706,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -55421,7 +52756,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -55472,7 +52806,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -55527,11 +52860,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["amount", "id", "productId", "quantityReserved", "storeId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     amount: object.field("amount")?,
                     id: object.field("id")?,
@@ -55657,7 +52985,6 @@ pub mod storeproduct {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["amount", "id", "productId", "storeId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     amount: object.field("amount")?,
                     id: object.field("id")?,
@@ -55923,7 +53250,6 @@ pub mod userfield {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["documentId", "documentType"], &["field*"])?;
                     ::std::result::Result::Ok(Self {
                         document_id: object.field("documentId")?,
                         document_type: object.field("documentType")?,
@@ -56109,7 +53435,6 @@ pub mod userfield {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["documentId", "documentType"], &["field*"])?;
                     ::std::result::Result::Ok(Self {
                         document_id: object.field("documentId")?,
                         document_type: object.field("documentType")?,
@@ -56629,8 +53954,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["active", "id", "name", "rate", "sort", "timestampX"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     id: object.field("id")?,
@@ -56818,7 +54141,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -56869,7 +54191,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -56920,7 +54241,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -56971,7 +54291,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -57022,7 +54341,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -57073,7 +54391,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -57128,8 +54445,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["active", "id", "name", "rate", "sort", "timestampX"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     id: object.field("id")?,
@@ -57362,8 +54677,6 @@ pub mod vat {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(&["active", "id", "name", "rate", "sort", "timestampX"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     id: object.field("id")?,

@@ -695,7 +695,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["_creationMethod", "stampsEnabled"], &["*"])?;
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
@@ -780,30 +779,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "number",
-                            "templateId",
-                            "provider",
-                            "value",
-                            "values",
-                            "stampsEnabled",
-                            "downloadUrl",
-                            "downloadUrlMachine",
-                            "publicUrl",
-                            "isTransformationError",
-                            "pullTag",
-                            "emailDiskFile",
-                            "createTime",
-                            "updateTime",
-                            "createdBy",
-                            "updatedBy",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -1058,7 +1033,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["_creationMethod", "stampsEnabled"], &["*"])?;
                 ::std::result::Result::Ok(Self {
                     creation_method: object.field("_creationMethod")?,
                     stamps_enabled: object.field("stampsEnabled")?,
@@ -1109,7 +1083,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["time"], &[])?;
                 ::std::result::Result::Ok(Self {
                     time: object.field("time")?,
                     extra: object.rest()?,
@@ -1212,43 +1185,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "number",
-                            "templateId",
-                            "provider",
-                            "value",
-                            "values",
-                            "fileId",
-                            "imageId",
-                            "pdfId",
-                            "stampsEnabled",
-                            "downloadUrl",
-                            "downloadUrlMachine",
-                            "pdfUrl",
-                            "pdfUrlMachine",
-                            "printUrl",
-                            "printUrlMachine",
-                            "imageUrl",
-                            "imageUrlMachine",
-                            "publicUrl",
-                            "isTransformationError",
-                            "transformationErrorCode",
-                            "transformationErrorMessage",
-                            "transformationCancelReason",
-                            "pullTag",
-                            "emailDiskFile",
-                            "createTime",
-                            "updateTime",
-                            "createdBy",
-                            "updatedBy",
-                            "publicUrlView",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -1438,12 +1374,12 @@ pub mod document {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// The object `result.documentFields` of `documentgenerator.document.getfields`: `object`.
+        /// The object `result.documentFields.<key>` of `documentgenerator.document.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputDocumentFields {
+        pub struct OutputDocumentFieldsKey {
             /// `title`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `value`: `string`, optional.
@@ -1467,24 +1403,11 @@ pub mod document {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputDocumentFields {
+        impl crate::support::FromValue for OutputDocumentFieldsKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "title",
-                            "value",
-                            "default",
-                            "group",
-                            "chain",
-                            "required",
-                            "type",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     value: object.field("value")?,
@@ -1497,7 +1420,7 @@ pub mod document {
                 })
             }
         }
-        impl ::serde::Serialize for OutputDocumentFields {
+        impl ::serde::Serialize for OutputDocumentFieldsKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1515,6 +1438,49 @@ pub mod document {
                     &self.required.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.documentFields` of `documentgenerator.document.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputDocumentFields {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputDocumentFieldsKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputDocumentFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputDocumentFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -2740,11 +2706,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["productsTableVariant", "_creationMethod", "stampsEnabled"],
-                        &["*"],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     products_table_variant: object.field("productsTableVariant")?,
                     creation_method: object.field("_creationMethod")?,
@@ -2801,7 +2762,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["time"], &[])?;
                 ::std::result::Result::Ok(Self {
                     time: object.field("time")?,
                     extra: object.rest()?,
@@ -2894,40 +2854,6 @@ pub mod document {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "number",
-                            "templateId",
-                            "provider",
-                            "value",
-                            "fileId",
-                            "imageId",
-                            "pdfId",
-                            "values",
-                            "stampsEnabled",
-                            "downloadUrl",
-                            "pdfUrl",
-                            "imageUrl",
-                            "printUrl",
-                            "downloadUrlMachine",
-                            "pdfUrlMachine",
-                            "imageUrlMachine",
-                            "printUrlMachine",
-                            "publicUrl",
-                            "publicUrlView",
-                            "isTransformationError",
-                            "pullTag",
-                            "emailDiskFile",
-                            "createTime",
-                            "updateTime",
-                            "createdBy",
-                            "updatedBy",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -3632,19 +3558,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "start",
-                            "step",
-                            "length",
-                            "padString",
-                            "periodicBy",
-                            "timezone",
-                            "isDirectNumeration",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -3702,11 +3615,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
                         .field(
@@ -3760,7 +3668,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "template", "code", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -3916,19 +3823,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "start",
-                            "step",
-                            "length",
-                            "padString",
-                            "periodicBy",
-                            "timezone",
-                            "isDirectNumeration",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -3986,11 +3880,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
                         .field(
@@ -4044,7 +3933,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "template", "code", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -4167,19 +4055,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "start",
-                            "step",
-                            "length",
-                            "padString",
-                            "periodicBy",
-                            "timezone",
-                            "isDirectNumeration",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -4237,11 +4112,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
                         .field(
@@ -4295,7 +4165,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "template", "code", "settings"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -4713,19 +4582,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "start",
-                            "step",
-                            "length",
-                            "padString",
-                            "periodicBy",
-                            "timezone",
-                            "isDirectNumeration",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     start: object.field("start")?,
                     step: object.field("step")?,
@@ -4783,11 +4639,6 @@ pub mod numerator {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["Bitrix_Main_Numerator_Generator_SequentNumberGenerator"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     bitrix_main_numerator_generator_sequent_number_generator: object
                         .field(
@@ -5257,19 +5108,6 @@ pub mod region {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "languageId",
-                            "formatDate",
-                            "formatDatetime",
-                            "formatName",
-                            "phrases",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -5430,19 +5268,6 @@ pub mod region {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "languageId",
-                            "formatDate",
-                            "formatDatetime",
-                            "formatName",
-                            "phrases",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -5540,12 +5365,12 @@ pub mod region {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
-        /// The object `result.regions` of `documentgenerator.region.list`: `object`.
+        /// The object `result.regions.<key>` of `documentgenerator.region.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputRegions {
+        pub struct OutputRegionsKey {
             /// `id`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
             /// `code`: `string`, optional.
@@ -5567,24 +5392,11 @@ pub mod region {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputRegions {
+        impl crate::support::FromValue for OutputRegionsKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "code",
-                            "title",
-                            "languageId",
-                            "formatDate",
-                            "formatDatetime",
-                            "formatName",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     code: object.field("code")?,
@@ -5597,7 +5409,7 @@ pub mod region {
                 })
             }
         }
-        impl ::serde::Serialize for OutputRegions {
+        impl ::serde::Serialize for OutputRegionsKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -5615,6 +5427,49 @@ pub mod region {
                     &self.format_datetime,
                 )?;
                 crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.regions` of `documentgenerator.region.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRegions {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputRegionsKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRegions {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRegions {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -5834,19 +5689,6 @@ pub mod region {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "languageId",
-                            "formatDate",
-                            "formatDatetime",
-                            "formatName",
-                            "phrases",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -6641,7 +6483,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     extra: object.rest()?,
@@ -6701,7 +6542,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     extra: object.rest()?,
@@ -6770,7 +6610,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify", "view"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     view: object.field("view")?,
@@ -6815,7 +6654,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["settings", "templates", "documents"], &[])?;
                 ::std::result::Result::Ok(Self {
                     settings: object.field("settings")?,
                     templates: object.field("templates")?,
@@ -6864,7 +6702,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "code", "permissions"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -7118,7 +6955,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     extra: object.rest()?,
@@ -7178,7 +7014,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     extra: object.rest()?,
@@ -7247,7 +7082,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify", "view"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     view: object.field("view")?,
@@ -7292,7 +7126,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["settings", "templates", "documents"], &[])?;
                 ::std::result::Result::Ok(Self {
                     settings: object.field("settings")?,
                     templates: object.field("templates")?,
@@ -7341,7 +7174,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "code", "permissions"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -7455,7 +7287,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "code"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -7960,7 +7791,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     extra: object.rest()?,
@@ -8020,7 +7850,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     extra: object.rest()?,
@@ -8089,7 +7918,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["modify", "view"], &[])?;
                 ::std::result::Result::Ok(Self {
                     modify: object.field("modify")?,
                     view: object.field("view")?,
@@ -8134,7 +7962,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["settings", "templates", "documents"], &[])?;
                 ::std::result::Result::Ok(Self {
                     settings: object.field("settings")?,
                     templates: object.field("templates")?,
@@ -8183,7 +8010,6 @@ pub mod role {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "code", "permissions"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -8796,28 +8622,6 @@ pub mod template {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "name",
-                            "region",
-                            "code",
-                            "download",
-                            "downloadMachine",
-                            "active",
-                            "moduleId",
-                            "numeratorId",
-                            "withStamps",
-                            "providers",
-                            "users",
-                            "isDeleted",
-                            "sort",
-                            "createTime",
-                            "updateTime",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -9028,27 +8832,6 @@ pub mod template {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "name",
-                            "region",
-                            "code",
-                            "download",
-                            "active",
-                            "moduleId",
-                            "numeratorId",
-                            "withStamps",
-                            "providers",
-                            "users",
-                            "isDeleted",
-                            "sort",
-                            "createTime",
-                            "updateTime",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -9172,12 +8955,12 @@ pub mod template {
         }
         string_enum!(Error { N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// The object `result.templateFields` of `documentgenerator.template.getfields`: `object`.
+        /// The object `result.templateFields.<key>` of `documentgenerator.template.getfields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputTemplateFields {
+        pub struct OutputTemplateFieldsKey {
             /// `title`: `string`, optional.
             pub title: ::std::option::Option<::std::string::String>,
             /// `value`: `any`, optional.
@@ -9201,24 +8984,11 @@ pub mod template {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputTemplateFields {
+        impl crate::support::FromValue for OutputTemplateFieldsKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "title",
-                            "value",
-                            "default",
-                            "required",
-                            "type",
-                            "group",
-                            "chain",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("title")?,
                     value: object.field("value")?,
@@ -9231,7 +9001,7 @@ pub mod template {
                 })
             }
         }
-        impl ::serde::Serialize for OutputTemplateFields {
+        impl ::serde::Serialize for OutputTemplateFieldsKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -9249,6 +9019,49 @@ pub mod template {
                 crate::support::opt_entry(&mut map, "type", &self.type_)?;
                 map.serialize_entry("group", &self.group)?;
                 map.serialize_entry("chain", &self.chain)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.templateFields` of `documentgenerator.template.getfields`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputTemplateFields {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputTemplateFieldsKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputTemplateFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputTemplateFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -9999,34 +9812,6 @@ pub mod template {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "active",
-                            "name",
-                            "code",
-                            "region",
-                            "sort",
-                            "createTime",
-                            "updateTime",
-                            "createdBy",
-                            "updatedBy",
-                            "moduleId",
-                            "fileId",
-                            "bodyType",
-                            "numeratorId",
-                            "withStamps",
-                            "productsTableVariant",
-                            "isDeleted",
-                            "isDefault",
-                            "download",
-                            "downloadMachine",
-                            "users",
-                            "providers",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
@@ -10426,28 +10211,6 @@ pub mod template {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "name",
-                            "region",
-                            "code",
-                            "download",
-                            "downloadMachine",
-                            "active",
-                            "moduleId",
-                            "numeratorId",
-                            "withStamps",
-                            "providers",
-                            "users",
-                            "isDeleted",
-                            "sort",
-                            "createTime",
-                            "updateTime",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,

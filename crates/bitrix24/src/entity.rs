@@ -396,100 +396,8 @@ pub mod get {
         "ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
     );
     error_code!(Error);
-    /// The object `result.object` of `entity.get`: `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputObject {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `IBLOCK_TYPE_ID`: `string`, optional.
-        pub iblock_type_id: ::std::option::Option<::std::string::String>,
-        /// `ENTITY`: `string`, optional.
-        pub entity: ::std::option::Option<::std::string::String>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputObject {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["ID", "IBLOCK_TYPE_ID", "ENTITY", "NAME"], &[])?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                entity: object.field("ENTITY")?,
-                name: object.field("NAME")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputObject {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result` of `entity.get`: `result`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `object`: `entity`, optional.
-        pub object: ::std::option::Option<OutputObject>,
-        /// `entity[]`: `any`, optional.
-        pub entity: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["object", "entity[]"], &[])?;
-            ::std::result::Result::Ok(Self {
-                object: object.field("object")?,
-                entity: object.field("entity[]")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "object", &self.object)?;
-            map.serialize_entry("entity[]", &self.entity)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
+    /// The `result` of the call: `result`.
+    pub type Output = ::serde_json::Value;
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "entity.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -497,7 +405,6 @@ pub mod get {
         type Output = Output;
         type ErrorCode = Error;
     }
-    deserialize_via_from_value!(Output);
 }
 /// Methods under `item`.
 pub mod item {
@@ -2190,100 +2097,8 @@ pub mod item {
                 "ERROR_PROPERTY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
             );
             error_code!(Error);
-            /// The object `result.object` of `entity.item.property.get`: `property`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputObject {
-                /// `PROPERTY`: `string`, optional.
-                pub property: ::std::option::Option<::std::string::String>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `TYPE`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `SORT`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputObject {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["PROPERTY", "NAME", "TYPE", "SORT"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        property: object.field("PROPERTY")?,
-                        name: object.field("NAME")?,
-                        type_: object.field("TYPE")?,
-                        sort: object.field("SORT")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputObject {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `entity.item.property.get`: `result`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `object`: `property`, optional.
-                pub object: ::std::option::Option<OutputObject>,
-                /// `property[]`: `any`, optional.
-                pub property: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["object", "property[]"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        object: object.field("object")?,
-                        property: object.field("property[]")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "object", &self.object)?;
-                    map.serialize_entry("property[]", &self.property)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
+            /// The `result` of the call: `result`.
+            pub type Output = ::serde_json::Value;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "entity.item.property.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2291,7 +2106,6 @@ pub mod item {
                 type Output = Output;
                 type ErrorCode = Error;
             }
-            deserialize_via_from_value!(Output);
         }
         /// Types of `entity.item.property.update`.
         ///
@@ -2392,49 +2206,8 @@ pub mod rights {
         Error { ErrorArgument = "ERROR_ARGUMENT", AccessDenied = "ACCESS_DENIED" }
     );
     error_code!(Error);
-    /// The object `result` of `entity.rights`: `result`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `object`: `any`, optional.
-        pub object: ::serde_json::Value,
-        /// `null`: `any`, optional.
-        pub null: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["object", "null"], &[])?;
-            ::std::result::Result::Ok(Self {
-                object: object.field("object")?,
-                null: object.field("null")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("object", &self.object)?;
-            map.serialize_entry("null", &self.null)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
+    /// The `result` of the call: `result`.
+    pub type Output = ::serde_json::Value;
     impl ::bitrix24_runtime::Method for super::Rights {
         const NAME: &'static str = "entity.rights";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2442,7 +2215,6 @@ pub mod rights {
         type Output = Output;
         type ErrorCode = Error;
     }
-    deserialize_via_from_value!(Output);
 }
 /// Methods under `section`.
 pub mod section {

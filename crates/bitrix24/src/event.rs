@@ -109,7 +109,7 @@ deserialize_via_from_value!(Bind);
 ///
 /// No parameters.
 ///
-/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+/// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Get {}
@@ -251,12 +251,12 @@ pub mod bind {
 pub mod get {
     /// Error codes of `event.get`; the codes any method can return are in [`crate::SystemError`].
     pub type Error = crate::SystemError;
-    /// The object `result` of `event.get`: `object`.
+    /// The object `result` of `event.get`: `object[]`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-get.html>
     #[derive(Debug, Clone)]
     #[non_exhaustive]
-    pub struct Output {
+    pub struct Item {
         /// `event`: `string`, optional.
         pub event: ::std::option::Option<::std::string::String>,
         /// `handler`: `string`, optional.
@@ -272,7 +272,7 @@ pub mod get {
             ::serde_json::Value,
         >,
     }
-    impl crate::support::FromValue for Output {
+    impl crate::support::FromValue for Item {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -287,7 +287,7 @@ pub mod get {
             })
         }
     }
-    impl ::serde::Serialize for Output {
+    impl ::serde::Serialize for Item {
         fn serialize<S: ::serde::Serializer>(
             &self,
             serializer: S,
@@ -302,6 +302,8 @@ pub mod get {
             map.end()
         }
     }
+    /// The `result` of the call: `object[]`.
+    pub type Output = crate::List<Item>;
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "event.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -309,7 +311,7 @@ pub mod get {
         type Output = Output;
         type ErrorCode = Error;
     }
-    deserialize_via_from_value!(Output);
+    deserialize_via_from_value!(Item);
 }
 /// Methods under `offline`.
 pub mod offline {
@@ -548,7 +550,7 @@ pub mod offline {
     ///
     /// Required: none. Optional: `filter`, `order`, `start`, `auth_connector`.
     ///
-    /// Result: `object` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+    /// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
@@ -736,18 +738,6 @@ pub mod offline {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "TIMESTAMP_X",
-                            "EVENT_NAME",
-                            "EVENT_DATA",
-                            "EVENT_ADDITIONAL",
-                            "MESSAGE_ID",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     timestamp_x: object.field("TIMESTAMP_X")?,
@@ -847,12 +837,12 @@ pub mod offline {
         }
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
-        /// The object `result` of `event.offline.list`: `object`.
+        /// The object `result` of `event.offline.list`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct Item {
             /// `ID`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
             /// `TIMESTAMP_X`: `string`, optional.
@@ -876,7 +866,7 @@ pub mod offline {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -908,7 +898,7 @@ pub mod offline {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for Item {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -931,6 +921,8 @@ pub mod offline {
                 map.end()
             }
         }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "event.offline.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -938,7 +930,13 @@ pub mod offline {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Output);
+        impl ::bitrix24_runtime::Paged for super::List {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
+                output.0
+            }
+        }
+        deserialize_via_from_value!(Item);
     }
 }
 /// Types of `event.unbind`.

@@ -417,23 +417,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "description",
-                                    "editable",
-                                    "elementType",
-                                    "filterable",
-                                    "multiple",
-                                    "name",
-                                    "requiredGroups",
-                                    "sortable",
-                                    "title",
-                                    "type",
-                                    "validationRules",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             description: object.field("description")?,
                             editable: object.field("editable")?,
@@ -572,23 +555,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "description",
-                                    "editable",
-                                    "elementType",
-                                    "filterable",
-                                    "multiple",
-                                    "name",
-                                    "requiredGroups",
-                                    "sortable",
-                                    "title",
-                                    "type",
-                                    "validationRules",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             description: object.field("description")?,
                             editable: object.field("editable")?,
@@ -710,7 +676,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -757,8 +722,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(&["userId", "name", "workPosition", "departments"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
@@ -874,7 +837,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -927,19 +889,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "userId",
-                                "name",
-                                "workPosition",
-                                "avatar",
-                                "url",
-                                "departments",
-                                "teams",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
@@ -1054,7 +1003,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "name", "role", "subordinatesCount"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         name: object.field("name")?,
@@ -2227,11 +2175,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["userId", "name", "workPosition", "role", "avatar", "url"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
@@ -2438,24 +2381,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -2842,22 +2767,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "avatar",
-                                    "color",
-                                    "dialogId",
-                                    "hasAccess",
-                                    "id",
-                                    "isExtranet",
-                                    "originalNodeId",
-                                    "subtitle",
-                                    "title",
-                                    "type",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             avatar: object.field("avatar")?,
                             color: object.field("color")?,
@@ -2945,22 +2854,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "avatar",
-                                    "color",
-                                    "dialogId",
-                                    "hasAccess",
-                                    "id",
-                                    "isExtranet",
-                                    "originalNodeId",
-                                    "subtitle",
-                                    "title",
-                                    "type",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             avatar: object.field("avatar")?,
                             color: object.field("color")?,
@@ -3044,20 +2937,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "avatar",
-                                    "dialogId",
-                                    "hasAccess",
-                                    "id",
-                                    "originalNodeId",
-                                    "subtitle",
-                                    "title",
-                                    "type",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             avatar: object.field("avatar")?,
                             dialog_id: object.field("dialogId")?,
@@ -3557,7 +3436,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["name", "type", "title"], &[])?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -3664,11 +3542,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &["name", "type", "title", "filterable", "sortable"],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -3786,11 +3659,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["userId", "name", "workPosition", "role", "avatar", "url"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         user_id: object.field("userId")?,
                         name: object.field("name")?,
@@ -3867,25 +3735,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                                "members",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -4048,24 +3897,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -4649,7 +4480,6 @@ pub mod v3 {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["name", "type", "title"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -4758,18 +4588,6 @@ pub mod v3 {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "description",
-                                        "filterable",
-                                        "name",
-                                        "sortable",
-                                        "title",
-                                        "type",
-                                    ],
-                                    &[],
-                                )?;
                             ::std::result::Result::Ok(Self {
                                 description: object.field("description")?,
                                 filterable: object.field("filterable")?,
@@ -4957,7 +4775,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["userId", "reason"], &[])?;
                         ::std::result::Result::Ok(Self {
                             user_id: object.field("userId")?,
                             reason: object.field("reason")?,
@@ -5451,24 +5268,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,

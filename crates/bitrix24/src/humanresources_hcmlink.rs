@@ -603,7 +603,6 @@ pub mod humanresources {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["field", "title", "type", "ttl"], &[])?;
                         ::std::result::Result::Ok(Self {
                             field: object.field("field")?,
                             title: object.field("title")?,
@@ -1372,7 +1371,6 @@ pub mod humanresources {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["id", "employee", "data", "createdAt"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             employee: object.field("employee")?,

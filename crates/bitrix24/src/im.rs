@@ -1557,11 +1557,6 @@ pub mod counters {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["ALL", "NOTIFY", "CHAT", "LINES", "DIALOG", "MESSENGER"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     all: object.field("ALL")?,
                     notify: object.field("NOTIFY")?,
@@ -1612,7 +1607,6 @@ pub mod counters {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["1317", "1319"], &[])?;
                 ::std::result::Result::Ok(Self {
                     n1317: object.field("1317")?,
                     n1319: object.field("1319")?,
@@ -1653,7 +1647,6 @@ pub mod counters {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["547"], &[])?;
                 ::std::result::Result::Ok(Self {
                     n547: object.field("547")?,
                     extra: object.rest()?,
@@ -1941,7 +1934,6 @@ pub mod department {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         personal_mobile: object.field("personal_mobile")?,
                         inner_phone: object.field("inner_phone")?,
@@ -2294,7 +2286,6 @@ pub mod department {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         personal_mobile: object.field("personal_mobile")?,
                         inner_phone: object.field("inner_phone")?,
@@ -2574,7 +2565,6 @@ pub mod department {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["personal_mobile", "inner_phone"], &[])?;
                 ::std::result::Result::Ok(Self {
                     personal_mobile: object.field("personal_mobile")?,
                     inner_phone: object.field("inner_phone")?,
@@ -2673,40 +2663,6 @@ pub mod department {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "active",
-                            "name",
-                            "first_name",
-                            "last_name",
-                            "work_position",
-                            "color",
-                            "avatar",
-                            "avatar_hr",
-                            "gender",
-                            "birthday",
-                            "extranet",
-                            "network",
-                            "bot",
-                            "connector",
-                            "external_auth_id",
-                            "status",
-                            "idle",
-                            "last_activity_date",
-                            "mobile_last_date",
-                            "desktop_last_date",
-                            "absent",
-                            "departments",
-                            "phones",
-                            "bot_data",
-                            "type",
-                            "website",
-                            "email",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
@@ -2989,7 +2945,6 @@ pub mod department {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         personal_mobile: object.field("personal_mobile")?,
                         inner_phone: object.field("inner_phone")?,
@@ -3488,23 +3443,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "avatar",
-                            "rename",
-                            "extend",
-                            "call",
-                            "mute",
-                            "leave",
-                            "leave_owner",
-                            "send",
-                            "user_list",
-                            "path",
-                            "path_title",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     avatar: object.field("avatar")?,
                     rename: object.field("rename")?,
@@ -3567,7 +3505,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["type", "url", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     url: object.field("url")?,
@@ -3620,18 +3557,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "manage_users_add",
-                            "manage_users_delete",
-                            "manage_ui",
-                            "manage_settings",
-                            "manage_messages",
-                            "can_post",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     manage_users_add: object.field("manage_users_add")?,
                     manage_users_delete: object.field("manage_users_delete")?,
@@ -3702,7 +3627,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["user_id", "user_name", "message_id", "date"], &[])?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("user_id")?,
                     user_name: object.field("user_name")?,
@@ -3751,7 +3675,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["message_id", "first_viewers", "count_of_viewers"], &[])?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("message_id")?,
                     first_viewers: object.field("first_viewers")?,
@@ -4323,7 +4246,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["LIKE", "CODE", "NOTIFY"], &[])?;
                     ::std::result::Result::Ok(Self {
                         like: object.field("LIKE")?,
                         code: object.field("CODE")?,
@@ -4384,22 +4306,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chat_id",
-                                "author_id",
-                                "date",
-                                "text",
-                                "unread",
-                                "uuid",
-                                "replaces",
-                                "params",
-                                "disappearing_date",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chat_id: object.field("chat_id")?,
@@ -4514,40 +4420,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "active",
-                                "name",
-                                "first_name",
-                                "last_name",
-                                "work_position",
-                                "color",
-                                "avatar",
-                                "avatar_hr",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "network",
-                                "bot",
-                                "connector",
-                                "external_auth_id",
-                                "status",
-                                "idle",
-                                "last_activity_date",
-                                "mobile_last_date",
-                                "desktop_last_date",
-                                "absent",
-                                "departments",
-                                "phones",
-                                "bot_data",
-                                "type",
-                                "website",
-                                "email",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -4662,7 +4534,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["height", "width"], &[])?;
                     ::std::result::Result::Ok(Self {
                         height: object.field("height")?,
                         width: object.field("width")?,
@@ -4719,21 +4590,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "viewer",
-                                "viewerType",
-                                "src",
-                                "viewerResized",
-                                "objectId",
-                                "viewerGroupBy",
-                                "imChatId",
-                                "title",
-                                "actions",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         viewer: object.field("viewer")?,
                         viewer_type: object.field("viewerType")?,
@@ -4800,7 +4656,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["preview"], &[])?;
                     ::std::result::Result::Ok(Self {
                         preview: object.field("preview")?,
                         extra: object.rest()?,
@@ -4877,32 +4732,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chatId",
-                                "date",
-                                "type",
-                                "name",
-                                "extension",
-                                "size",
-                                "image",
-                                "status",
-                                "progress",
-                                "authorId",
-                                "authorName",
-                                "urlPreview",
-                                "urlShow",
-                                "urlDownload",
-                                "viewerAttrs",
-                                "mediaUrl",
-                                "isTranscribable",
-                                "isVideoNote",
-                                "isVoiceNote",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chat_id: object.field("chatId")?,
@@ -5088,7 +4917,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         personal_mobile: object.field("personal_mobile")?,
                         inner_phone: object.field("inner_phone")?,
@@ -5191,40 +5019,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "active",
-                                "name",
-                                "firstName",
-                                "lastName",
-                                "workPosition",
-                                "color",
-                                "avatar",
-                                "avatarHr",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "network",
-                                "bot",
-                                "connector",
-                                "externalAuthId",
-                                "status",
-                                "idle",
-                                "lastActivityDate",
-                                "mobileLastDate",
-                                "desktopLastDate",
-                                "absent",
-                                "departments",
-                                "phones",
-                                "botData",
-                                "type",
-                                "website",
-                                "email",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -5337,7 +5131,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["isHistoryLimitExceeded"], &[])?;
                     ::std::result::Result::Ok(Self {
                         is_history_limit_exceeded: object
                             .field("isHistoryLimitExceeded")?,
@@ -5415,28 +5208,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chatId",
-                                "chat_id",
-                                "authorId",
-                                "author_id",
-                                "date",
-                                "text",
-                                "isSystem",
-                                "uuid",
-                                "forward",
-                                "params",
-                                "viewedByOthers",
-                                "block",
-                                "unread",
-                                "viewed",
-                                "viewedCount",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chat_id: object.field("chatId")?,
@@ -5915,11 +5686,6 @@ pub mod dialog {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["work_phone", "personal_mobile", "personal_phone"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         work_phone: object.field("work_phone")?,
                         personal_mobile: object.field("personal_mobile")?,
@@ -6462,7 +6228,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["height", "width"], &[])?;
                     ::std::result::Result::Ok(Self {
                         height: object.field("height")?,
                         width: object.field("width")?,
@@ -6519,21 +6284,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "viewer",
-                                "viewerType",
-                                "src",
-                                "viewerResized",
-                                "objectId",
-                                "viewerGroupBy",
-                                "imChatId",
-                                "title",
-                                "actions",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         viewer: object.field("viewer")?,
                         viewer_type: object.field("viewerType")?,
@@ -6600,7 +6350,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["250"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n250: object.field("250")?,
                         extra: object.rest()?,
@@ -6639,7 +6388,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["preview"], &[])?;
                     ::std::result::Result::Ok(Self {
                         preview: object.field("preview")?,
                         extra: object.rest()?,
@@ -6716,32 +6464,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chatId",
-                                "date",
-                                "type",
-                                "name",
-                                "extension",
-                                "size",
-                                "image",
-                                "status",
-                                "progress",
-                                "authorId",
-                                "authorName",
-                                "urlPreview",
-                                "urlShow",
-                                "urlDownload",
-                                "viewerAttrs",
-                                "mediaUrl",
-                                "isTranscribable",
-                                "isVideoNote",
-                                "isVoiceNote",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chat_id: object.field("chatId")?,
@@ -6893,7 +6615,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["download", "showInGrid", "preview"], &[])?;
                     ::std::result::Result::Ok(Self {
                         download: object.field("download")?,
                         show_in_grid: object.field("showInGrid")?,
@@ -6980,33 +6701,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "createTime",
-                                "updateTime",
-                                "deleteTime",
-                                "code",
-                                "xmlId",
-                                "storageId",
-                                "realObjectId",
-                                "parentId",
-                                "deletedType",
-                                "createdBy",
-                                "updatedBy",
-                                "deletedBy",
-                                "uniqueCode",
-                                "typeFile",
-                                "globalContentVersion",
-                                "fileId",
-                                "size",
-                                "etag",
-                                "links",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -7264,7 +6958,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -7307,7 +7000,6 @@ pub mod disk {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -8908,27 +8600,6 @@ pub mod notify {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "chat_id",
-                            "author_id",
-                            "date",
-                            "notify_type",
-                            "notify_module",
-                            "notify_event",
-                            "notify_tag",
-                            "notify_sub_tag",
-                            "notify_title",
-                            "setting_name",
-                            "text",
-                            "notify_read",
-                            "notify_buttons",
-                            "params",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     chat_id: object.field("chat_id")?,
@@ -9015,7 +8686,6 @@ pub mod notify {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["work_phone", "personal_mobile", "inner_phone"], &[])?;
                 ::std::result::Result::Ok(Self {
                     work_phone: object.field("work_phone")?,
                     personal_mobile: object.field("personal_mobile")?,
@@ -9116,40 +8786,6 @@ pub mod notify {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "active",
-                            "name",
-                            "first_name",
-                            "last_name",
-                            "work_position",
-                            "color",
-                            "avatar",
-                            "avatar_hr",
-                            "gender",
-                            "birthday",
-                            "extranet",
-                            "network",
-                            "bot",
-                            "connector",
-                            "external_auth_id",
-                            "status",
-                            "idle",
-                            "last_activity_date",
-                            "mobile_last_date",
-                            "desktop_last_date",
-                            "absent",
-                            "departments",
-                            "phones",
-                            "bot_data",
-                            "type",
-                            "website",
-                            "email",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
@@ -9593,27 +9229,6 @@ pub mod notify {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chat_id",
-                                "author_id",
-                                "date",
-                                "notify_type",
-                                "notify_module",
-                                "notify_event",
-                                "notify_tag",
-                                "notify_sub_tag",
-                                "notify_title",
-                                "setting_name",
-                                "text",
-                                "notify_read",
-                                "notify_buttons",
-                                "params",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chat_id: object.field("chat_id")?,
@@ -9716,7 +9331,6 @@ pub mod notify {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["work_phone", "personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         work_phone: object.field("work_phone")?,
                         personal_mobile: object.field("personal_mobile")?,
@@ -9821,40 +9435,6 @@ pub mod notify {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "active",
-                                "name",
-                                "first_name",
-                                "last_name",
-                                "work_position",
-                                "color",
-                                "avatar",
-                                "avatar_hr",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "network",
-                                "bot",
-                                "connector",
-                                "external_auth_id",
-                                "status",
-                                "idle",
-                                "last_activity_date",
-                                "mobile_last_date",
-                                "desktop_last_date",
-                                "absent",
-                                "departments",
-                                "phones",
-                                "bot_data",
-                                "type",
-                                "website",
-                                "email",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -10422,12 +10002,12 @@ pub mod notify {
         pub mod get {
             /// Error codes of `im.notify.schema.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.LIST` of `im.notify.schema.get`: `array`.
+            /// The object `result.tasks.LIST` of `im.notify.schema.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputList {
+            pub struct OutputTasksList {
                 /// `ID`: `string`, optional.
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `NAME`: `string`, optional.
@@ -10439,12 +10019,11 @@ pub mod notify {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputList {
+            impl crate::support::FromValue for OutputTasksList {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ID", "NAME"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         name: object.field("NAME")?,
@@ -10452,7 +10031,7 @@ pub mod notify {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputList {
+            impl ::serde::Serialize for OutputTasksList {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -10465,18 +10044,60 @@ pub mod notify {
                     map.end()
                 }
             }
+            /// The object `result.tasks` of `im.notify.schema.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputTasks {
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `MODULE_ID`: `string`, optional.
+                pub module_id: ::std::option::Option<::std::string::String>,
+                /// `LIST`: `array`, optional.
+                pub list: ::std::vec::Vec<OutputTasksList>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputTasks {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        name: object.field("NAME")?,
+                        module_id: object.field("MODULE_ID")?,
+                        list: object.field("LIST")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputTasks {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+                    map.serialize_entry("LIST", &self.list)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result` of `im.notify.schema.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `MODULE_ID`: `string`, optional.
-                pub module_id: ::std::option::Option<::std::string::String>,
-                /// `LIST`: `array`, optional.
-                pub list: ::std::vec::Vec<OutputList>,
+                /// `tasks`: `object`, required in the docs.
+                pub tasks: ::std::option::Option<OutputTasks>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -10489,11 +10110,9 @@ pub mod notify {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["NAME", "MODULE_ID", "LIST"], &[])?;
+                    object.fits(&["tasks"], &[])?;
                     ::std::result::Result::Ok(Self {
-                        name: object.field("NAME")?,
-                        module_id: object.field("MODULE_ID")?,
-                        list: object.field("LIST")?,
+                        tasks: object.field("tasks")?,
                         extra: object.rest()?,
                     })
                 }
@@ -10505,9 +10124,7 @@ pub mod notify {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                    map.serialize_entry("LIST", &self.list)?;
+                    crate::support::opt_entry(&mut map, "tasks", &self.tasks)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -11259,7 +10876,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["url", "color"], &[])?;
                 ::std::result::Result::Ok(Self {
                     url: object.field("url")?,
                     color: object.field("color")?,
@@ -11316,21 +10932,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "text",
-                            "file",
-                            "attach",
-                            "author_id",
-                            "date",
-                            "sticker",
-                            "status",
-                            "uuid",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     text: object.field("text")?,
@@ -11421,31 +11022,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "name",
-                            "first_name",
-                            "last_name",
-                            "work_position",
-                            "color",
-                            "avatar",
-                            "gender",
-                            "birthday",
-                            "extranet",
-                            "network",
-                            "bot",
-                            "connector",
-                            "external_auth_id",
-                            "status",
-                            "idle",
-                            "last_activity_date",
-                            "mobile_last_date",
-                            "absent",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -11552,21 +11128,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "avatar",
-                            "rename",
-                            "extend",
-                            "call",
-                            "mute",
-                            "leave",
-                            "leave_owner",
-                            "send",
-                            "user_list",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     avatar: object.field("avatar")?,
                     rename: object.field("rename")?,
@@ -11625,7 +11186,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["type", "url", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     url: object.field("url")?,
@@ -11678,18 +11238,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "manage_users_add",
-                            "manage_users_delete",
-                            "manage_ui",
-                            "manage_settings",
-                            "manage_messages",
-                            "can_post",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     manage_users_add: object.field("manage_users_add")?,
                     manage_users_delete: object.field("manage_users_delete")?,
@@ -11808,40 +11356,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "name",
-                            "owner",
-                            "extranet",
-                            "parent_chat_id",
-                            "parent_message_id",
-                            "contains_collaber",
-                            "color",
-                            "avatar",
-                            "type",
-                            "entity_type",
-                            "entity_id",
-                            "entity_data_1",
-                            "entity_data_2",
-                            "entity_data_3",
-                            "date_create",
-                            "message_type",
-                            "mute_list",
-                            "manager_list",
-                            "user_counter",
-                            "restrictions",
-                            "role",
-                            "text_field_enabled",
-                            "background_id",
-                            "entity_link",
-                            "permissions",
-                            "public",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     title: object.field("title")?,
@@ -12134,7 +11648,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["url", "color"], &[])?;
                 ::std::result::Result::Ok(Self {
                     url: object.field("url")?,
                     color: object.field("color")?,
@@ -12191,21 +11704,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "text",
-                            "file",
-                            "author_id",
-                            "attach",
-                            "date",
-                            "status",
-                            "sticker",
-                            "uuid",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     text: object.field("text")?,
@@ -12314,40 +11812,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "active",
-                            "name",
-                            "first_name",
-                            "last_name",
-                            "work_position",
-                            "color",
-                            "avatar",
-                            "avatar_hr",
-                            "gender",
-                            "birthday",
-                            "extranet",
-                            "network",
-                            "bot",
-                            "connector",
-                            "external_auth_id",
-                            "status",
-                            "idle",
-                            "last_activity_date",
-                            "mobile_last_date",
-                            "desktop_last_date",
-                            "absent",
-                            "departments",
-                            "phones",
-                            "bot_data",
-                            "type",
-                            "website",
-                            "email",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     active: object.field("active")?,
@@ -12476,21 +11940,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "avatar",
-                            "rename",
-                            "extend",
-                            "call",
-                            "mute",
-                            "leave",
-                            "leave_owner",
-                            "send",
-                            "user_list",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     avatar: object.field("avatar")?,
                     rename: object.field("rename")?,
@@ -12549,7 +11998,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["type", "url", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     url: object.field("url")?,
@@ -12602,18 +12050,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "manage_users_add",
-                            "manage_users_delete",
-                            "manage_ui",
-                            "manage_settings",
-                            "manage_messages",
-                            "can_post",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     manage_users_add: object.field("manage_users_add")?,
                     manage_users_delete: object.field("manage_users_delete")?,
@@ -12730,39 +12166,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "parent_chat_id",
-                            "parent_message_id",
-                            "name",
-                            "owner",
-                            "extranet",
-                            "contains_collaber",
-                            "avatar",
-                            "color",
-                            "type",
-                            "entity_type",
-                            "entity_id",
-                            "entity_data_1",
-                            "entity_data_2",
-                            "entity_data_3",
-                            "mute_list",
-                            "manager_list",
-                            "date_create",
-                            "message_type",
-                            "user_counter",
-                            "restrictions",
-                            "role",
-                            "text_field_enabled",
-                            "background_id",
-                            "entity_link",
-                            "permissions",
-                            "public",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     parent_chat_id: object.field("parent_chat_id")?,
@@ -12889,7 +12292,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "status", "date_create"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     status: object.field("status")?,
@@ -12964,29 +12366,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "chat_id",
-                            "type",
-                            "avatar",
-                            "title",
-                            "message",
-                            "counter",
-                            "last_id",
-                            "pinned",
-                            "unread",
-                            "has_reminder",
-                            "date_update",
-                            "date_last_activity",
-                            "user",
-                            "chat",
-                            "lines",
-                            "options",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     chat_id: object.field("chat_id")?,
@@ -13067,7 +12446,6 @@ pub mod recent {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["chats", "messages", "roles", "recommendedRoles"], &[])?;
                 ::std::result::Result::Ok(Self {
                     chats: object.field("chats")?,
                     messages: object.field("messages")?,
@@ -13493,23 +12871,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "avatar",
-                                "rename",
-                                "extend",
-                                "call",
-                                "mute",
-                                "leave",
-                                "leave_owner",
-                                "send",
-                                "user_list",
-                                "path",
-                                "path_title",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         avatar: object.field("avatar")?,
                         rename: object.field("rename")?,
@@ -13552,49 +12913,6 @@ pub mod search {
                     map.end()
                 }
             }
-            /// The object `result.public` of `im.search.chat.list`: `object | string`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct ItemPublic {
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `link`: `string`, optional.
-                pub link: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for ItemPublic {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["code", "link"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        code: object.field("code")?,
-                        link: object.field("link")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for ItemPublic {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "link", &self.link)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result.entity_link` of `im.search.chat.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
@@ -13619,7 +12937,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["type", "url", "id"], &[])?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         url: object.field("url")?,
@@ -13672,18 +12989,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "manage_users_add",
-                                "manage_users_delete",
-                                "manage_ui",
-                                "manage_settings",
-                                "manage_messages",
-                                "can_post",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         manage_users_add: object.field("manage_users_add")?,
                         manage_users_delete: object.field("manage_users_delete")?,
@@ -13789,7 +13094,7 @@ pub mod search {
                 /// `message_type`: `string`, optional.
                 pub message_type: ::std::option::Option<::std::string::String>,
                 /// `public`: `object | string`, optional.
-                pub public: ::std::option::Option<ItemPublic>,
+                pub public: ::serde_json::Value,
                 /// `role`: `string`, optional.
                 pub role: ::std::option::Option<::std::string::String>,
                 /// `entity_link`: `object`, optional.
@@ -13983,7 +13288,7 @@ pub mod search {
                         "message_type",
                         &self.message_type,
                     )?;
-                    crate::support::opt_entry(&mut map, "public", &self.public)?;
+                    map.serialize_entry("public", &self.public)?;
                     crate::support::opt_entry(&mut map, "role", &self.role)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -14152,7 +13457,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["work_phone", "personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         work_phone: object.field("work_phone")?,
                         personal_mobile: object.field("personal_mobile")?,
@@ -14257,40 +13561,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "active",
-                                "name",
-                                "first_name",
-                                "last_name",
-                                "work_position",
-                                "color",
-                                "avatar",
-                                "avatar_hr",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "network",
-                                "bot",
-                                "connector",
-                                "external_auth_id",
-                                "status",
-                                "idle",
-                                "last_activity_date",
-                                "mobile_last_date",
-                                "desktop_last_date",
-                                "absent",
-                                "departments",
-                                "phones",
-                                "bot_data",
-                                "type",
-                                "website",
-                                "email",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -14748,7 +14018,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["url", "color"], &[])?;
                     ::std::result::Result::Ok(Self {
                         url: object.field("url")?,
                         color: object.field("color")?,
@@ -14793,7 +14062,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["work_phone", "personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         work_phone: object.field("work_phone")?,
                         personal_mobile: object.field("personal_mobile")?,
@@ -14898,40 +14166,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "active",
-                                "name",
-                                "first_name",
-                                "last_name",
-                                "work_position",
-                                "color",
-                                "avatar",
-                                "avatar_hr",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "network",
-                                "bot",
-                                "connector",
-                                "external_auth_id",
-                                "status",
-                                "idle",
-                                "last_activity_date",
-                                "mobile_last_date",
-                                "desktop_last_date",
-                                "absent",
-                                "departments",
-                                "phones",
-                                "bot_data",
-                                "type",
-                                "website",
-                                "email",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -15072,27 +14306,6 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "owner",
-                                "extranet",
-                                "avatar",
-                                "color",
-                                "type",
-                                "entity_type",
-                                "entity_id",
-                                "entity_data_1",
-                                "entity_data_2",
-                                "entity_data_3",
-                                "mute_list",
-                                "date_create",
-                                "message_type",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -15335,12 +14548,12 @@ pub mod search {
             }
             string_enum!(Error { FindShort = "FIND_SHORT" });
             error_code!(Error);
-            /// The object `result.phones` of `im.search.user.list`: `object`.
+            /// The object `result.103.phones` of `im.search.user.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputPhones {
+            pub struct OutputN103Phones {
                 /// `work_phone`: `string`, optional.
                 pub work_phone: ::std::option::Option<::std::string::String>,
                 /// `personal_mobile`: `string`, optional.
@@ -15354,12 +14567,11 @@ pub mod search {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputPhones {
+            impl crate::support::FromValue for OutputN103Phones {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["work_phone", "personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         work_phone: object.field("work_phone")?,
                         personal_mobile: object.field("personal_mobile")?,
@@ -15368,7 +14580,7 @@ pub mod search {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputPhones {
+            impl ::serde::Serialize for OutputN103Phones {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -15390,12 +14602,12 @@ pub mod search {
                     map.end()
                 }
             }
-            /// The object `result` of `im.search.user.list`: `object`.
+            /// The object `result.103` of `im.search.user.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct OutputN103 {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -15437,7 +14649,7 @@ pub mod search {
                 /// `absent`: `string | boolean`, optional.
                 pub absent: ::std::option::Option<::std::string::String>,
                 /// `phones`: `object`, optional.
-                pub phones: ::std::option::Option<OutputPhones>,
+                pub phones: ::std::option::Option<OutputN103Phones>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -15445,38 +14657,11 @@ pub mod search {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for OutputN103 {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "first_name",
-                                "last_name",
-                                "work_position",
-                                "color",
-                                "avatar",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "network",
-                                "bot",
-                                "connector",
-                                "external_auth_id",
-                                "status",
-                                "idle",
-                                "last_activity_date",
-                                "mobile_last_date",
-                                "departments",
-                                "absent",
-                                "phones",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -15503,7 +14688,7 @@ pub mod search {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for OutputN103 {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -15551,18 +14736,51 @@ pub mod search {
                     map.end()
                 }
             }
+            /// The object `result` of `im.search.user.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `103`: `object`, required in the docs.
+                pub n103: ::std::option::Option<OutputN103>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object.fits(&["103"], &[])?;
+                    ::std::result::Result::Ok(Self {
+                        n103: object.field("103")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "103", &self.n103)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "im.search.user.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
                 const IDEMPOTENT: bool = true;
                 type Output = Output;
                 type ErrorCode = Error;
-            }
-            impl ::bitrix24_runtime::Paged for super::List {
-                type Item = ::serde_json::Value;
-                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                    output.departments
-                }
             }
             deserialize_via_from_value!(Output);
         }
@@ -15682,7 +14900,6 @@ pub mod user {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["work_phone", "personal_mobile", "inner_phone"], &[])?;
                 ::std::result::Result::Ok(Self {
                     work_phone: object.field("work_phone")?,
                     personal_mobile: object.field("personal_mobile")?,
@@ -16033,7 +15250,6 @@ pub mod user {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["work_phone", "personal_mobile", "inner_phone"], &[])?;
                     ::std::result::Result::Ok(Self {
                         work_phone: object.field("work_phone")?,
                         personal_mobile: object.field("personal_mobile")?,
@@ -16726,7 +15942,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["eventId", "type", "date", "data"], &[])?;
                     ::std::result::Result::Ok(Self {
                         event_id: object.field("eventId")?,
                         type_: object.field("type")?,
@@ -17156,21 +16371,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "viewer",
-                                "viewerType",
-                                "src",
-                                "objectId",
-                                "viewerGroupBy",
-                                "imChatId",
-                                "title",
-                                "unifiedLink",
-                                "actions",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         viewer: object.field("viewer")?,
                         viewer_type: object.field("viewerType")?,
@@ -17237,7 +16437,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["250"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n250: object.field("250")?,
                         extra: object.rest()?,
@@ -17276,7 +16475,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["preview"], &[])?;
                     ::std::result::Result::Ok(Self {
                         preview: object.field("preview")?,
                         extra: object.rest()?,
@@ -17353,32 +16551,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chatId",
-                                "date",
-                                "type",
-                                "name",
-                                "extension",
-                                "size",
-                                "image",
-                                "status",
-                                "progress",
-                                "authorId",
-                                "authorName",
-                                "urlPreview",
-                                "urlShow",
-                                "urlDownload",
-                                "viewerAttrs",
-                                "mediaUrl",
-                                "isTranscribable",
-                                "isVideoNote",
-                                "isVoiceNote",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chat_id: object.field("chatId")?,

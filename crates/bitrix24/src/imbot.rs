@@ -823,12 +823,12 @@ pub mod bot {
         }
         string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
         error_code!(Error);
-        /// The object `result` of `imbot.bot.list`: `object`.
+        /// The object `result.39` of `imbot.bot.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct OutputN39 {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -846,12 +846,11 @@ pub mod bot {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for OutputN39 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ID", "NAME", "CODE", "OPENLINE"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -861,7 +860,7 @@ pub mod bot {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for OutputN39 {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -876,6 +875,45 @@ pub mod bot {
                     "OPENLINE",
                     &self.openline.map(crate::support::yes_no),
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `imbot.bot.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `39`: `object`, required in the docs.
+            pub n39: ::std::option::Option<OutputN39>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                object.fits(&["39"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    n39: object.field("39")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "39", &self.n39)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -3425,21 +3463,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "avatar",
-                            "rename",
-                            "extend",
-                            "call",
-                            "mute",
-                            "leave",
-                            "leave_owner",
-                            "send",
-                            "user_list",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     avatar: object.field("avatar")?,
                     rename: object.field("rename")?,
@@ -3498,7 +3521,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["type", "url", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     url: object.field("url")?,
@@ -3551,18 +3573,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "manage_users_add",
-                            "manage_users_delete",
-                            "manage_ui",
-                            "manage_settings",
-                            "manage_messages",
-                            "can_post",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     manage_users_add: object.field("manage_users_add")?,
                     manage_users_delete: object.field("manage_users_delete")?,
@@ -3633,7 +3643,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["user_id", "user_name", "message_id", "date"], &[])?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("user_id")?,
                     user_name: object.field("user_name")?,
@@ -3682,7 +3691,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["user_id", "user_name", "date"], &[])?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("user_id")?,
                     user_name: object.field("user_name")?,
@@ -3729,7 +3737,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["message_id", "first_viewers", "count_of_viewers"], &[])?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("message_id")?,
                     first_viewers: object.field("first_viewers")?,
@@ -5791,26 +5798,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "code",
-                                "type",
-                                "isHidden",
-                                "isSupportOpenline",
-                                "isReactionsEnabled",
-                                "backgroundId",
-                                "language",
-                                "moduleId",
-                                "eventMode",
-                                "countMessage",
-                                "countCommand",
-                                "countChat",
-                                "countUser",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         code: object.field("code")?,
@@ -5899,7 +5886,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "active", "name", "bot", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -6039,26 +6025,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "code",
-                                "type",
-                                "isHidden",
-                                "isSupportOpenline",
-                                "isReactionsEnabled",
-                                "backgroundId",
-                                "language",
-                                "moduleId",
-                                "eventMode",
-                                "countMessage",
-                                "countCommand",
-                                "countChat",
-                                "countUser",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         code: object.field("code")?,
@@ -6147,7 +6113,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "active", "name", "bot", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -6650,26 +6615,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "code",
-                                "type",
-                                "isHidden",
-                                "isSupportOpenline",
-                                "isReactionsEnabled",
-                                "backgroundId",
-                                "language",
-                                "moduleId",
-                                "eventMode",
-                                "countMessage",
-                                "countCommand",
-                                "countChat",
-                                "countUser",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         code: object.field("code")?,
@@ -6790,33 +6735,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "active",
-                                "name",
-                                "firstName",
-                                "lastName",
-                                "workPosition",
-                                "color",
-                                "avatar",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "bot",
-                                "connector",
-                                "externalAuthId",
-                                "status",
-                                "idle",
-                                "lastActivityDate",
-                                "absent",
-                                "departments",
-                                "phones",
-                                "type",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -7401,26 +7319,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "code",
-                                "type",
-                                "isHidden",
-                                "isSupportOpenline",
-                                "isReactionsEnabled",
-                                "backgroundId",
-                                "language",
-                                "moduleId",
-                                "eventMode",
-                                "countMessage",
-                                "countCommand",
-                                "countChat",
-                                "countUser",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         code: object.field("code")?,
@@ -7509,7 +7407,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "active", "name", "bot", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -8236,48 +8133,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "dialogId",
-                                "name",
-                                "description",
-                                "type",
-                                "messageType",
-                                "owner",
-                                "color",
-                                "avatar",
-                                "extranet",
-                                "containsCollaber",
-                                "entityType",
-                                "entityId",
-                                "entityData1",
-                                "entityData2",
-                                "entityData3",
-                                "entityLink",
-                                "diskFolderId",
-                                "role",
-                                "permissions",
-                                "muteList",
-                                "parentChatId",
-                                "parentMessageId",
-                                "isNew",
-                                "textFieldEnabled",
-                                "backgroundId",
-                                "dateCreate",
-                                "lastMessageId",
-                                "lastMessageViews",
-                                "lastId",
-                                "managerList",
-                                "markedId",
-                                "messageCount",
-                                "public",
-                                "unreadId",
-                                "userCounter",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         dialog_id: object.field("dialogId")?,
@@ -8482,33 +8337,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "active",
-                                "name",
-                                "firstName",
-                                "lastName",
-                                "workPosition",
-                                "color",
-                                "avatar",
-                                "gender",
-                                "birthday",
-                                "extranet",
-                                "bot",
-                                "connector",
-                                "externalAuthId",
-                                "status",
-                                "idle",
-                                "lastActivityDate",
-                                "absent",
-                                "departments",
-                                "phones",
-                                "type",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         active: object.field("active")?,
@@ -8748,48 +8576,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "dialogId",
-                                "name",
-                                "description",
-                                "type",
-                                "messageType",
-                                "owner",
-                                "color",
-                                "avatar",
-                                "extranet",
-                                "containsCollaber",
-                                "entityType",
-                                "entityId",
-                                "entityData1",
-                                "entityData2",
-                                "entityData3",
-                                "entityLink",
-                                "diskFolderId",
-                                "role",
-                                "permissions",
-                                "muteList",
-                                "parentChatId",
-                                "parentMessageId",
-                                "isNew",
-                                "textFieldEnabled",
-                                "backgroundId",
-                                "dateCreate",
-                                "lastMessageId",
-                                "lastMessageViews",
-                                "lastId",
-                                "managerList",
-                                "markedId",
-                                "messageCount",
-                                "public",
-                                "unreadId",
-                                "userCounter",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         dialog_id: object.field("dialogId")?,
@@ -10191,22 +9977,6 @@ pub mod v2 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "chatId",
-                                    "authorId",
-                                    "date",
-                                    "text",
-                                    "isSystem",
-                                    "uuid",
-                                    "forward",
-                                    "params",
-                                    "viewedByOthers",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             chat_id: object.field("chatId")?,
@@ -10284,7 +10054,6 @@ pub mod v2 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["id", "active", "name", "bot", "type"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             active: object.field("active")?,
@@ -10436,22 +10205,6 @@ pub mod v2 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "chatId",
-                                    "authorId",
-                                    "date",
-                                    "text",
-                                    "isSystem",
-                                    "uuid",
-                                    "forward",
-                                    "params",
-                                    "viewedByOthers",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             chat_id: object.field("chatId")?,
@@ -10529,7 +10282,6 @@ pub mod v2 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["id", "active", "name", "bot", "type"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             active: object.field("active")?,
@@ -13100,22 +12852,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "botId",
-                                "command",
-                                "title",
-                                "params",
-                                "common",
-                                "hidden",
-                                "extranetSupport",
-                                "category",
-                                "context",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         bot_id: object.field("botId")?,
@@ -13376,18 +13112,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "botId",
-                                "command",
-                                "common",
-                                "hidden",
-                                "extranetSupport",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         bot_id: object.field("botId")?,
@@ -13720,18 +13444,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "botId",
-                                "command",
-                                "common",
-                                "hidden",
-                                "extranetSupport",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         bot_id: object.field("botId")?,
@@ -13968,7 +13680,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["eventId", "type", "date", "data"], &[])?;
                     ::std::result::Result::Ok(Self {
                         event_id: object.field("eventId")?,
                         type_: object.field("type")?,
@@ -14406,7 +14117,6 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "chatId", "name", "extension", "size"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chat_id: object.field("chatId")?,

@@ -2382,10 +2382,10 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(OutputXmlId { String = "string", Null = "null" });
-        /// Allowed values of `result.QUEUE_FULL.USER_NAME` in `imopenlines.config.get`.
+        /// Allowed values of `result.QUEUE_FULL.<key>.USER_NAME` in `imopenlines.config.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
-        pub enum OutputQueueFullUserName {
+        pub enum OutputQueueFullKeyUserName {
             /// `string`
             String,
             /// `null`
@@ -2393,11 +2393,11 @@ pub mod config {
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputQueueFullUserName { String = "string", Null = "null" });
-        /// Allowed values of `result.QUEUE_FULL.USER_WORK_POSITION` in `imopenlines.config.get`.
+        string_enum!(OutputQueueFullKeyUserName { String = "string", Null = "null" });
+        /// Allowed values of `result.QUEUE_FULL.<key>.USER_WORK_POSITION` in `imopenlines.config.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
-        pub enum OutputQueueFullUserWorkPosition {
+        pub enum OutputQueueFullKeyUserWorkPosition {
             /// `string`
             String,
             /// `null`
@@ -2406,12 +2406,12 @@ pub mod config {
             Unknown(::std::string::String),
         }
         string_enum!(
-            OutputQueueFullUserWorkPosition { String = "string", Null = "null" }
+            OutputQueueFullKeyUserWorkPosition { String = "string", Null = "null" }
         );
-        /// Allowed values of `result.QUEUE_FULL.USER_AVATAR` in `imopenlines.config.get`.
+        /// Allowed values of `result.QUEUE_FULL.<key>.USER_AVATAR` in `imopenlines.config.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
-        pub enum OutputQueueFullUserAvatar {
+        pub enum OutputQueueFullKeyUserAvatar {
             /// `string`
             String,
             /// `null`
@@ -2419,13 +2419,13 @@ pub mod config {
             /// A value this version of the crate does not know, kept as sent.
             Unknown(::std::string::String),
         }
-        string_enum!(OutputQueueFullUserAvatar { String = "string", Null = "null" });
-        /// The object `result.QUEUE_FULL` of `imopenlines.config.get`: `object`.
+        string_enum!(OutputQueueFullKeyUserAvatar { String = "string", Null = "null" });
+        /// The object `result.QUEUE_FULL.<key>` of `imopenlines.config.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputQueueFull {
+        pub struct OutputQueueFullKey {
             /// `ID`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
             /// `SORT`: `string`, optional.
@@ -2437,17 +2437,17 @@ pub mod config {
             /// `USER_NAME`: `string`, optional.
             ///
             /// Values: `string`, `null`.
-            pub user_name: ::std::option::Option<OutputQueueFullUserName>,
+            pub user_name: ::std::option::Option<OutputQueueFullKeyUserName>,
             /// `USER_WORK_POSITION`: `string`, optional.
             ///
             /// Values: `string`, `null`.
             pub user_work_position: ::std::option::Option<
-                OutputQueueFullUserWorkPosition,
+                OutputQueueFullKeyUserWorkPosition,
             >,
             /// `USER_AVATAR`: `string`, optional.
             ///
             /// Values: `string`, `null`.
-            pub user_avatar: ::std::option::Option<OutputQueueFullUserAvatar>,
+            pub user_avatar: ::std::option::Option<OutputQueueFullKeyUserAvatar>,
             /// `USER_AVATAR_ID`: `string`, optional.
             pub user_avatar_id: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -2457,25 +2457,11 @@ pub mod config {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputQueueFull {
+        impl crate::support::FromValue for OutputQueueFullKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "SORT",
-                            "USER_ID",
-                            "DEPARTMENT_ID",
-                            "USER_NAME",
-                            "USER_WORK_POSITION",
-                            "USER_AVATAR",
-                            "USER_AVATAR_ID",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     sort: object.field("SORT")?,
@@ -2489,7 +2475,7 @@ pub mod config {
                 })
             }
         }
-        impl ::serde::Serialize for OutputQueueFull {
+        impl ::serde::Serialize for OutputQueueFullKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -2520,68 +2506,112 @@ pub mod config {
                 map.end()
             }
         }
-        /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputQueueUsersFieldsUserName {
-            /// `string`
-            String,
-            /// `null`
-            Null,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputQueueUsersFieldsUserName { String = "string", Null = "null" }
-        );
-        /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_WORK_POSITION` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputQueueUsersFieldsUserWorkPosition {
-            /// `string`
-            String,
-            /// `null`
-            Null,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputQueueUsersFieldsUserWorkPosition { String = "string", Null = "null" }
-        );
-        /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_AVATAR` in `imopenlines.config.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputQueueUsersFieldsUserAvatar {
-            /// `string`
-            String,
-            /// `null`
-            Null,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputQueueUsersFieldsUserAvatar { String = "string", Null = "null" }
-        );
-        /// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.get`: `object`.
+        /// The object `result.QUEUE_FULL` of `imopenlines.config.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputQueueUsersFields {
+        pub struct OutputQueueFull {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputQueueFullKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputQueueFull {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputQueueFull {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_NAME` in `imopenlines.config.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputQueueUsersFieldsKeyUserName {
+            /// `string`
+            String,
+            /// `null`
+            Null,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputQueueUsersFieldsKeyUserName { String = "string", Null = "null" }
+        );
+        /// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_WORK_POSITION` in `imopenlines.config.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputQueueUsersFieldsKeyUserWorkPosition {
+            /// `string`
+            String,
+            /// `null`
+            Null,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputQueueUsersFieldsKeyUserWorkPosition { String = "string", Null = "null"
+            }
+        );
+        /// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_AVATAR` in `imopenlines.config.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputQueueUsersFieldsKeyUserAvatar {
+            /// `string`
+            String,
+            /// `null`
+            Null,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputQueueUsersFieldsKeyUserAvatar { String = "string", Null = "null" }
+        );
+        /// The object `result.QUEUE_USERS_FIELDS.<key>` of `imopenlines.config.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputQueueUsersFieldsKey {
             /// `USER_NAME`: `string`, optional.
             ///
             /// Values: `string`, `null`.
-            pub user_name: ::std::option::Option<OutputQueueUsersFieldsUserName>,
+            pub user_name: ::std::option::Option<OutputQueueUsersFieldsKeyUserName>,
             /// `USER_WORK_POSITION`: `string`, optional.
             ///
             /// Values: `string`, `null`.
             pub user_work_position: ::std::option::Option<
-                OutputQueueUsersFieldsUserWorkPosition,
+                OutputQueueUsersFieldsKeyUserWorkPosition,
             >,
             /// `USER_AVATAR`: `string`, optional.
             ///
             /// Values: `string`, `null`.
-            pub user_avatar: ::std::option::Option<OutputQueueUsersFieldsUserAvatar>,
+            pub user_avatar: ::std::option::Option<OutputQueueUsersFieldsKeyUserAvatar>,
             /// `USER_AVATAR_ID`: `string`, optional.
             pub user_avatar_id: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -2591,21 +2621,11 @@ pub mod config {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputQueueUsersFields {
+        impl crate::support::FromValue for OutputQueueUsersFieldsKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "USER_NAME",
-                            "USER_WORK_POSITION",
-                            "USER_AVATAR",
-                            "USER_AVATAR_ID",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     user_name: object.field("USER_NAME")?,
                     user_work_position: object.field("USER_WORK_POSITION")?,
@@ -2615,7 +2635,7 @@ pub mod config {
                 })
             }
         }
-        impl ::serde::Serialize for OutputQueueUsersFields {
+        impl ::serde::Serialize for OutputQueueUsersFieldsKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -2634,6 +2654,49 @@ pub mod config {
                     "USER_AVATAR_ID",
                     &self.user_avatar_id,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputQueueUsersFields {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputQueueUsersFieldsKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputQueueUsersFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputQueueUsersFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -9785,10 +9848,10 @@ pub mod config {
                 Unknown(::std::string::String),
             }
             string_enum!(ItemXmlId { String = "string", Null = "null" });
-            /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_NAME` in `imopenlines.config.list.get`.
+            /// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_NAME` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum ItemQueueUsersFieldsUserName {
+            pub enum ItemQueueUsersFieldsKeyUserName {
                 /// `string`
                 String,
                 /// `null`
@@ -9797,12 +9860,12 @@ pub mod config {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                ItemQueueUsersFieldsUserName { String = "string", Null = "null" }
+                ItemQueueUsersFieldsKeyUserName { String = "string", Null = "null" }
             );
-            /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_WORK_POSITION` in `imopenlines.config.list.get`.
+            /// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_WORK_POSITION` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum ItemQueueUsersFieldsUserWorkPosition {
+            pub enum ItemQueueUsersFieldsKeyUserWorkPosition {
                 /// `string`
                 String,
                 /// `null`
@@ -9811,12 +9874,13 @@ pub mod config {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                ItemQueueUsersFieldsUserWorkPosition { String = "string", Null = "null" }
+                ItemQueueUsersFieldsKeyUserWorkPosition { String = "string", Null =
+                "null" }
             );
-            /// Allowed values of `result.QUEUE_USERS_FIELDS.USER_AVATAR` in `imopenlines.config.list.get`.
+            /// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_AVATAR` in `imopenlines.config.list.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub enum ItemQueueUsersFieldsUserAvatar {
+            pub enum ItemQueueUsersFieldsKeyUserAvatar {
                 /// `string`
                 String,
                 /// `null`
@@ -9825,28 +9889,30 @@ pub mod config {
                 Unknown(::std::string::String),
             }
             string_enum!(
-                ItemQueueUsersFieldsUserAvatar { String = "string", Null = "null" }
+                ItemQueueUsersFieldsKeyUserAvatar { String = "string", Null = "null" }
             );
-            /// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.list.get`: `object`.
+            /// The object `result.QUEUE_USERS_FIELDS.<key>` of `imopenlines.config.list.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct ItemQueueUsersFields {
+            pub struct ItemQueueUsersFieldsKey {
                 /// `USER_NAME`: `string`, optional.
                 ///
                 /// Values: `string`, `null`.
-                pub user_name: ::std::option::Option<ItemQueueUsersFieldsUserName>,
+                pub user_name: ::std::option::Option<ItemQueueUsersFieldsKeyUserName>,
                 /// `USER_WORK_POSITION`: `string`, optional.
                 ///
                 /// Values: `string`, `null`.
                 pub user_work_position: ::std::option::Option<
-                    ItemQueueUsersFieldsUserWorkPosition,
+                    ItemQueueUsersFieldsKeyUserWorkPosition,
                 >,
                 /// `USER_AVATAR`: `string`, optional.
                 ///
                 /// Values: `string`, `null`.
-                pub user_avatar: ::std::option::Option<ItemQueueUsersFieldsUserAvatar>,
+                pub user_avatar: ::std::option::Option<
+                    ItemQueueUsersFieldsKeyUserAvatar,
+                >,
                 /// `USER_AVATAR_ID`: `string`, optional.
                 pub user_avatar_id: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -9856,21 +9922,11 @@ pub mod config {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for ItemQueueUsersFields {
+            impl crate::support::FromValue for ItemQueueUsersFieldsKey {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "USER_NAME",
-                                "USER_WORK_POSITION",
-                                "USER_AVATAR",
-                                "USER_AVATAR_ID",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         user_name: object.field("USER_NAME")?,
                         user_work_position: object.field("USER_WORK_POSITION")?,
@@ -9880,7 +9936,7 @@ pub mod config {
                     })
                 }
             }
-            impl ::serde::Serialize for ItemQueueUsersFields {
+            impl ::serde::Serialize for ItemQueueUsersFieldsKey {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -9907,6 +9963,49 @@ pub mod config {
                     map.end()
                 }
             }
+            /// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.list.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct ItemQueueUsersFields {
+                /// `<key>`: `object`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub key: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ItemQueueUsersFieldsKey,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for ItemQueueUsersFields {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        key: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for ItemQueueUsersFields {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The object `result.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -9929,7 +10028,6 @@ pub mod config {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ENTITY_ID", "ENTITY_TYPE"], &[])?;
                     ::std::result::Result::Ok(Self {
                         entity_id: object.field("ENTITY_ID")?,
                         entity_type: object.field("ENTITY_TYPE")?,
@@ -11907,21 +12005,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "avatar",
-                            "rename",
-                            "extend",
-                            "call",
-                            "mute",
-                            "leave",
-                            "leave_owner",
-                            "send",
-                            "user_list",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     avatar: object.field("avatar")?,
                     rename: object.field("rename")?,
@@ -11980,7 +12063,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["type", "url", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     type_: object.field("type")?,
                     url: object.field("url")?,
@@ -12033,18 +12115,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "manage_users_add",
-                            "manage_users_delete",
-                            "manage_ui",
-                            "manage_settings",
-                            "manage_messages",
-                            "can_post",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     manage_users_add: object.field("manage_users_add")?,
                     manage_users_delete: object.field("manage_users_delete")?,
@@ -12115,7 +12185,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["user_id", "user_name", "message_id", "date"], &[])?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("user_id")?,
                     user_name: object.field("user_name")?,
@@ -12164,7 +12233,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["user_id", "user_name", "date"], &[])?;
                 ::std::result::Result::Ok(Self {
                     user_id: object.field("user_id")?,
                     user_name: object.field("user_name")?,
@@ -12211,7 +12279,6 @@ pub mod dialog {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["message_id", "first_viewers", "count_of_viewers"], &[])?;
                 ::std::result::Result::Ok(Self {
                     message_id: object.field("message_id")?,
                     first_viewers: object.field("first_viewers")?,
@@ -13413,7 +13480,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "date", "text", "files"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         date: object.field("date")?,
@@ -13460,7 +13526,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "description"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         description: object.field("description")?,
@@ -13513,7 +13578,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["user", "message", "chat", "SUCCESS", "ERRORS"], &[])?;
                     ::std::result::Result::Ok(Self {
                         user: object.field("user")?,
                         message: object.field("message")?,
@@ -13560,7 +13624,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["RESULT"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
                         extra: object.rest()?,
@@ -14527,7 +14590,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "date", "text", "files"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         date: object.field("date")?,
@@ -14576,7 +14638,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "description"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -14625,7 +14686,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["skip_phone_validate", "disable_tracker"], &[])?;
                     ::std::result::Result::Ok(Self {
                         skip_phone_validate: object.field("skip_phone_validate")?,
                         disable_tracker: object.field("disable_tracker")?,
@@ -14676,7 +14736,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ID", "CHAT_ID"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         chat_id: object.field("CHAT_ID")?,
@@ -14731,19 +14790,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "user",
-                                "message",
-                                "chat",
-                                "extra",
-                                "SUCCESS",
-                                "ERRORS",
-                                "session",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         user: object.field("user")?,
                         message: object.field("message")?,
@@ -14794,7 +14840,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["RESULT"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
                         extra: object.rest()?,
@@ -16308,7 +16353,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "date", "text", "files"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         date: object.field("date")?,
@@ -16357,7 +16401,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "description"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -16406,7 +16449,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["skip_phone_validate", "disable_tracker"], &[])?;
                     ::std::result::Result::Ok(Self {
                         skip_phone_validate: object.field("skip_phone_validate")?,
                         disable_tracker: object.field("disable_tracker")?,
@@ -16467,11 +16509,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["user", "message", "chat", "extra", "SUCCESS", "ERRORS"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         user: object.field("user")?,
                         message: object.field("message")?,
@@ -16520,7 +16557,6 @@ pub mod imconnector {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["RESULT"], &[])?;
                     ::std::result::Result::Ok(Self {
                         result: object.field("RESULT")?,
                         extra: object.rest()?,
@@ -18021,20 +18057,6 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chatid",
-                                "senderid",
-                                "recipientid",
-                                "date",
-                                "text",
-                                "textlegacy",
-                                "params",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chatid: object.field("chatid")?,
@@ -18207,28 +18229,6 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "firstName",
-                                "lastName",
-                                "workPosition",
-                                "avatar",
-                                "avatarId",
-                                "gender",
-                                "extranet",
-                                "connector",
-                                "profile",
-                                "externalAuthId",
-                                "status",
-                                "lastActivityDate",
-                                "departments",
-                                "type",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -18352,7 +18352,6 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["canvoteashead"], &[])?;
                     ::std::result::Result::Ok(Self {
                         canvoteashead: object.field("canvoteashead")?,
                         extra: object.rest()?,
@@ -18393,7 +18392,6 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "users"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         users: object.field("users")?,
@@ -18515,32 +18513,6 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "owner",
-                                "entityType",
-                                "entityId",
-                                "entityData1",
-                                "entityData2",
-                                "entityData3",
-                                "messageCount",
-                                "public",
-                                "muteList",
-                                "managerList",
-                                "dateCreate",
-                                "type",
-                                "entityLink",
-                                "permissions",
-                                "textFieldEnabled",
-                                "backgroundId",
-                                "messageType",
-                                "isNew",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -18822,32 +18794,6 @@ pub mod session {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "chatid",
-                                "date",
-                                "type",
-                                "name",
-                                "extension",
-                                "size",
-                                "image",
-                                "status",
-                                "progress",
-                                "authorid",
-                                "authorname",
-                                "urlpreview",
-                                "urlshow",
-                                "urldownload",
-                                "viewerattrs",
-                                "mediaurl",
-                                "istranscribable",
-                                "isvideonote",
-                                "isvoicenote",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         chatid: object.field("chatid")?,

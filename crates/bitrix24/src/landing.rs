@@ -1864,24 +1864,6 @@ pub mod block {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "LID",
-                            "CREATED_BY_ID",
-                            "DATE_CREATE",
-                            "MODIFIED_BY_ID",
-                            "DATE_MODIFY",
-                            "SITE_TYPE",
-                            "LANDING_TITLE",
-                            "LANDING_TPL_CODE",
-                            "SITE_TPL_CODE",
-                            "XML_ID",
-                            "DESIGNER_MODE",
-                            "FAVORITE_META",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     lid: object.field("LID")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
@@ -2431,22 +2413,6 @@ pub mod block {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "LID",
-                            "CREATED_BY_ID",
-                            "DATE_CREATE",
-                            "MODIFIED_BY_ID",
-                            "DATE_MODIFY",
-                            "SITE_TYPE",
-                            "LANDING_TITLE",
-                            "LANDING_TPL_CODE",
-                            "SITE_TPL_CODE",
-                            "XML_ID",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     lid: object.field("LID")?,
                     created_by_id: object.field("CREATED_BY_ID")?,
@@ -2700,7 +2666,6 @@ pub mod block {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["name", "section", "dynamic", "subtype"], &[])?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("name")?,
                     section: object.field("section")?,
@@ -2753,7 +2718,6 @@ pub mod block {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["css", "js", "ext", "class", "callbacks"], &[])?;
                 ::std::result::Result::Ok(Self {
                     css: object.field("css")?,
                     js: object.field("js")?,
@@ -3001,226 +2965,8 @@ pub mod block {
         }
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
-        /// The object `result.items` of `landing.block.getrepository`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-repository.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct DataItems {
-            /// `id`: `string | null`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `namespace`: `string`, optional.
-            pub namespace: ::std::option::Option<::std::string::String>,
-            /// `new`: `boolean`, optional.
-            pub new: ::std::option::Option<bool>,
-            /// `version`: `string | null`, optional.
-            pub version: ::std::option::Option<::std::string::String>,
-            /// `type`: `array`, optional.
-            pub type_: ::std::vec::Vec<::serde_json::Value>,
-            /// `section`: `string | array`, optional.
-            pub section: ::serde_json::Value,
-            /// `system`: `boolean`, optional.
-            pub system: ::std::option::Option<bool>,
-            /// `description`: `string | null`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `preview`: `string`, optional.
-            pub preview: ::std::option::Option<::std::string::String>,
-            /// `restricted`: `boolean`, optional.
-            pub restricted: ::std::option::Option<bool>,
-            /// `repo_id`: `integer | string | boolean`, optional.
-            pub repo_id: ::std::option::Option<::std::string::String>,
-            /// `app_code`: `string | boolean`, optional.
-            pub app_code: ::std::option::Option<::std::string::String>,
-            /// `only_for_license`: `string`, optional.
-            pub only_for_license: ::std::option::Option<::std::string::String>,
-            /// `app_expired`: `boolean`, optional.
-            pub app_expired: ::std::option::Option<bool>,
-            /// `requires_updates`: `boolean`, optional.
-            pub requires_updates: ::std::option::Option<bool>,
-            /// `favorite`: `boolean`, optional.
-            pub favorite: ::std::option::Option<bool>,
-            /// `favoriteMy`: `boolean`, optional.
-            pub favorite_my: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for DataItems {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "name",
-                            "namespace",
-                            "new",
-                            "version",
-                            "type",
-                            "section",
-                            "system",
-                            "description",
-                            "preview",
-                            "restricted",
-                            "repo_id",
-                            "app_code",
-                            "only_for_license",
-                            "app_expired",
-                            "requires_updates",
-                            "favorite",
-                            "favoriteMy",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    namespace: object.field("namespace")?,
-                    new: object.field("new")?,
-                    version: object.field("version")?,
-                    type_: object.field("type")?,
-                    section: object.field("section")?,
-                    system: object.field("system")?,
-                    description: object.field("description")?,
-                    preview: object.field("preview")?,
-                    restricted: object.field("restricted")?,
-                    repo_id: object.field("repo_id")?,
-                    app_code: object.field("app_code")?,
-                    only_for_license: object.field("only_for_license")?,
-                    app_expired: object.field("app_expired")?,
-                    requires_updates: object.field("requires_updates")?,
-                    favorite: object.field("favorite")?,
-                    favorite_my: object.field("favoriteMy")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for DataItems {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "namespace", &self.namespace)?;
-                crate::support::opt_entry(&mut map, "new", &self.new)?;
-                crate::support::opt_entry(&mut map, "version", &self.version)?;
-                map.serialize_entry("type", &self.type_)?;
-                map.serialize_entry("section", &self.section)?;
-                crate::support::opt_entry(&mut map, "system", &self.system)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-                crate::support::opt_entry(&mut map, "restricted", &self.restricted)?;
-                crate::support::opt_entry(&mut map, "repo_id", &self.repo_id)?;
-                crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "only_for_license",
-                    &self.only_for_license,
-                )?;
-                crate::support::opt_entry(&mut map, "app_expired", &self.app_expired)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "requires_updates",
-                    &self.requires_updates,
-                )?;
-                crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-                crate::support::opt_entry(&mut map, "favoriteMy", &self.favorite_my)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `landing.block.getrepository`: `object | boolean`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-repository.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Data {
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `meta`: `object | array`, optional.
-            pub meta: ::serde_json::Value,
-            /// `new`: `boolean`, optional.
-            pub new: ::std::option::Option<bool>,
-            /// `type`: `string | array | null`, optional.
-            pub type_: ::std::option::Option<::serde_json::Value>,
-            /// `specialType`: `string | null`, optional.
-            pub special_type: ::std::option::Option<::std::string::String>,
-            /// `separator`: `boolean`, optional.
-            pub separator: ::std::option::Option<bool>,
-            /// `app_code`: `string | boolean`, optional.
-            pub app_code: ::std::option::Option<::std::string::String>,
-            /// `items`: `object`, optional.
-            pub items: ::std::option::Option<DataItems>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Data {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "name",
-                            "meta",
-                            "new",
-                            "type",
-                            "specialType",
-                            "separator",
-                            "app_code",
-                            "items",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    meta: object.field("meta")?,
-                    new: object.field("new")?,
-                    type_: object.field("type")?,
-                    special_type: object.field("specialType")?,
-                    separator: object.field("separator")?,
-                    app_code: object.field("app_code")?,
-                    items: object.field("items")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Data {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                map.serialize_entry("meta", &self.meta)?;
-                crate::support::opt_entry(&mut map, "new", &self.new)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "specialType", &self.special_type)?;
-                crate::support::opt_entry(&mut map, "separator", &self.separator)?;
-                crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
-                crate::support::opt_entry(&mut map, "items", &self.items)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The `result` of the call: `object | boolean`.
-        pub type Output = Data;
+        pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::Getrepository {
             const NAME: &'static str = "landing.block.getrepository";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3228,7 +2974,6 @@ pub mod block {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.block.removecard`.
     ///
@@ -4168,7 +3913,7 @@ pub mod demos {
     ///
     /// Required: `type`. Optional: `filter`.
     ///
-    /// Result: `object | array` ([`get_page_list::Output`]). Errors: `ERROR_ARGUMENT`, `MISSING_PARAMS`, `ACCESS_DENIED`, `TYPE_ERROR`, `SYSTEM_ERROR` ([`get_page_list::Error`]).
+    /// Result: `object` ([`get_page_list::Output`]). Errors: `ERROR_ARGUMENT`, `MISSING_PARAMS`, `ACCESS_DENIED`, `TYPE_ERROR`, `SYSTEM_ERROR` ([`get_page_list::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct GetPageList {
@@ -4228,7 +3973,7 @@ pub mod demos {
     ///
     /// Required: `type`. Optional: `filter`.
     ///
-    /// Result: `object | array` ([`get_site_list::Output`]). Errors: `ERROR_ARGUMENT`, `MISSING_PARAMS`, `ACCESS_DENIED`, `TYPE_ERROR`, `SYSTEM_ERROR` ([`get_site_list::Error`]).
+    /// Result: `object` ([`get_site_list::Output`]). Errors: `ERROR_ARGUMENT`, `MISSING_PARAMS`, `ACCESS_DENIED`, `TYPE_ERROR`, `SYSTEM_ERROR` ([`get_site_list::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct GetSiteList {
@@ -6527,10 +6272,10 @@ pub mod demos {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
-        /// Allowed values of `result.DATA.type` in `landing.demos.getPageList`.
+        /// Allowed values of `result.<key>.DATA.type` in `landing.demos.getPageList`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
-        pub enum DataDataType {
+        pub enum OutputKeyDataType {
             /// `page`
             Page,
             /// `store`
@@ -6545,15 +6290,15 @@ pub mod demos {
             Unknown(::std::string::String),
         }
         string_enum!(
-            DataDataType { Page = "page", Store = "store", Knowledge = "knowledge", Group
-            = "group", Mainpage = "mainpage" }
+            OutputKeyDataType { Page = "page", Store = "store", Knowledge = "knowledge",
+            Group = "group", Mainpage = "mainpage" }
         );
-        /// The object `result.DATA` of `landing.demos.getPageList`: `object | array`.
+        /// The object `result.<key>.DATA` of `landing.demos.getPageList`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct DataData {
+        pub struct OutputKeyData {
             /// `code`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
             /// `name`: `string`, optional.
@@ -6561,7 +6306,7 @@ pub mod demos {
             /// `type`: `string[]`, optional.
             ///
             /// Values: `page`, `store`, `knowledge`, `group`, `mainpage`.
-            pub type_: ::std::vec::Vec<DataDataType>,
+            pub type_: ::std::vec::Vec<OutputKeyDataType>,
             /// `description`: `string | null`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `active`: `boolean`, optional.
@@ -6621,45 +6366,11 @@ pub mod demos {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for DataData {
+        impl crate::support::FromValue for OutputKeyData {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "name",
-                            "type",
-                            "description",
-                            "active",
-                            "publication",
-                            "singleton",
-                            "lock_delete",
-                            "preview",
-                            "preview2x",
-                            "preview3x",
-                            "preview_url",
-                            "show_in_list",
-                            "sort",
-                            "section",
-                            "parent",
-                            "disable_import",
-                            "is_webform_page",
-                            "fields",
-                            "items",
-                            "layout",
-                            "folders",
-                            "syspages",
-                            "master_pages",
-                            "version",
-                            "old_id",
-                            "encoded",
-                            "charset",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     name: object.field("name")?,
@@ -6693,7 +6404,7 @@ pub mod demos {
                 })
             }
         }
-        impl ::serde::Serialize for DataData {
+        impl ::serde::Serialize for OutputKeyData {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -6744,12 +6455,12 @@ pub mod demos {
                 map.end()
             }
         }
-        /// The object `result` of `landing.demos.getPageList`: `object | array`.
+        /// The object `result.<key>` of `landing.demos.getPageList`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Data {
+        pub struct OutputKey {
             /// `ID`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
             /// `XML_ID`: `string`, optional.
@@ -6783,7 +6494,7 @@ pub mod demos {
             /// `REST`: `integer`, optional.
             pub rest: ::std::option::Option<i64>,
             /// `DATA`: `object | array`, optional.
-            pub data: ::std::option::Option<DataData>,
+            pub data: ::std::option::Option<OutputKeyData>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6791,34 +6502,11 @@ pub mod demos {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Data {
+        impl crate::support::FromValue for OutputKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "XML_ID",
-                            "TYPE",
-                            "TITLE",
-                            "ACTIVE",
-                            "PUBLICATION",
-                            "LOCK_DELETE",
-                            "AVAILABLE",
-                            "SINGLETON",
-                            "SECTION",
-                            "DESCRIPTION",
-                            "PREVIEW",
-                            "PREVIEW2X",
-                            "PREVIEW3X",
-                            "APP_CODE",
-                            "REST",
-                            "DATA",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     xml_id: object.field("XML_ID")?,
@@ -6841,7 +6529,7 @@ pub mod demos {
                 })
             }
         }
-        impl ::serde::Serialize for Data {
+        impl ::serde::Serialize for OutputKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -6869,8 +6557,46 @@ pub mod demos {
                 map.end()
             }
         }
-        /// The `result` of the call: `object | array`.
-        pub type Output = Data;
+        /// The object `result` of `landing.demos.getPageList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<::std::string::String, OutputKey>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetPageList {
             const NAME: &'static str = "landing.demos.getPageList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6878,7 +6604,7 @@ pub mod demos {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.demos.getSiteList`.
     ///
@@ -7533,10 +7259,10 @@ pub mod demos {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Filter);
-        /// Allowed values of `result.DATA.type` in `landing.demos.getSiteList`.
+        /// Allowed values of `result.empty.DATA.type` in `landing.demos.getSiteList`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
-        pub enum DataDataType {
+        pub enum OutputEmptyDataType {
             /// `page`
             Page,
             /// `store`
@@ -7551,15 +7277,15 @@ pub mod demos {
             Unknown(::std::string::String),
         }
         string_enum!(
-            DataDataType { Page = "page", Store = "store", Knowledge = "knowledge", Group
-            = "group", Mainpage = "mainpage" }
+            OutputEmptyDataType { Page = "page", Store = "store", Knowledge =
+            "knowledge", Group = "group", Mainpage = "mainpage" }
         );
-        /// The object `result.DATA` of `landing.demos.getSiteList`: `object | array`.
+        /// The object `result.empty.DATA` of `landing.demos.getSiteList`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct DataData {
+        pub struct OutputEmptyData {
             /// `code`: `string`, optional.
             pub code: ::std::option::Option<::std::string::String>,
             /// `name`: `string`, optional.
@@ -7567,7 +7293,7 @@ pub mod demos {
             /// `type`: `string[]`, optional.
             ///
             /// Values: `page`, `store`, `knowledge`, `group`, `mainpage`.
-            pub type_: ::std::vec::Vec<DataDataType>,
+            pub type_: ::std::vec::Vec<OutputEmptyDataType>,
             /// `description`: `string | null`, optional.
             pub description: ::std::option::Option<::std::string::String>,
             /// `active`: `boolean`, optional.
@@ -7617,40 +7343,11 @@ pub mod demos {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for DataData {
+        impl crate::support::FromValue for OutputEmptyData {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "name",
-                            "type",
-                            "description",
-                            "active",
-                            "singleton",
-                            "lock_delete",
-                            "preview",
-                            "preview2x",
-                            "preview3x",
-                            "preview_url",
-                            "show_in_list",
-                            "sort",
-                            "fields",
-                            "items",
-                            "layout",
-                            "folders",
-                            "syspages",
-                            "master_pages",
-                            "version",
-                            "old_id",
-                            "encoded",
-                            "charset",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     name: object.field("name")?,
@@ -7679,7 +7376,7 @@ pub mod demos {
                 })
             }
         }
-        impl ::serde::Serialize for DataData {
+        impl ::serde::Serialize for OutputEmptyData {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -7717,12 +7414,12 @@ pub mod demos {
                 map.end()
             }
         }
-        /// The object `result` of `landing.demos.getSiteList`: `object | array`.
+        /// The object `result.empty` of `landing.demos.getSiteList`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Data {
+        pub struct OutputEmpty {
             /// `ID`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
             /// `XML_ID`: `string`, optional.
@@ -7756,7 +7453,7 @@ pub mod demos {
             /// `REST`: `integer`, optional.
             pub rest: ::std::option::Option<i64>,
             /// `DATA`: `object | array`, optional.
-            pub data: ::std::option::Option<DataData>,
+            pub data: ::std::option::Option<OutputEmptyData>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -7764,34 +7461,11 @@ pub mod demos {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Data {
+        impl crate::support::FromValue for OutputEmpty {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "XML_ID",
-                            "TYPE",
-                            "TITLE",
-                            "ACTIVE",
-                            "PUBLICATION",
-                            "LOCK_DELETE",
-                            "AVAILABLE",
-                            "SINGLETON",
-                            "SECTION",
-                            "DESCRIPTION",
-                            "PREVIEW",
-                            "PREVIEW2X",
-                            "PREVIEW3X",
-                            "APP_CODE",
-                            "REST",
-                            "DATA",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     xml_id: object.field("XML_ID")?,
@@ -7814,7 +7488,7 @@ pub mod demos {
                 })
             }
         }
-        impl ::serde::Serialize for Data {
+        impl ::serde::Serialize for OutputEmpty {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -7842,8 +7516,45 @@ pub mod demos {
                 map.end()
             }
         }
-        /// The `result` of the call: `object | array`.
-        pub type Output = Data;
+        /// The object `result` of `landing.demos.getSiteList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `empty`: `object`, required in the docs.
+            pub empty: ::std::option::Option<OutputEmpty>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                object.fits(&["empty"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    empty: object.field("empty")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "empty", &self.empty)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetSiteList {
             const NAME: &'static str = "landing.demos.getSiteList";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7851,7 +7562,7 @@ pub mod demos {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
+        deserialize_via_from_value!(Output);
     }
     /// Types of `landing.demos.register`.
     ///
@@ -11252,133 +10963,8 @@ pub mod landing {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result` of `landing.landing.addblock`: `integer | object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Data {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `sections`: `string`, optional.
-            pub sections: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            pub active: ::std::option::Option<bool>,
-            /// `access`: `string`, optional.
-            pub access: ::std::option::Option<::std::string::String>,
-            /// `anchor`: `string`, optional.
-            pub anchor: ::std::option::Option<::std::string::String>,
-            /// `php`: `boolean`, optional.
-            pub php: ::std::option::Option<bool>,
-            /// `designed`: `boolean`, optional.
-            pub designed: ::std::option::Option<bool>,
-            /// `repoId`: `integer`, optional.
-            pub repo_id: ::std::option::Option<i64>,
-            /// `content`: `string`, optional.
-            pub content: ::std::option::Option<::std::string::String>,
-            /// `content_ext`: `string`, optional.
-            pub content_ext: ::std::option::Option<::std::string::String>,
-            /// `css`: `array`, optional.
-            pub css: ::std::vec::Vec<::serde_json::Value>,
-            /// `js`: `array`, optional.
-            pub js: ::std::vec::Vec<::serde_json::Value>,
-            /// `assetStrings`: `array`, optional.
-            pub asset_strings: ::std::vec::Vec<::serde_json::Value>,
-            /// `lang`: `array | object`, optional.
-            pub lang: ::serde_json::Value,
-            /// `manifest`: `object`, optional.
-            pub manifest: ::serde_json::Value,
-            /// `dynamicParams`: `array`, optional.
-            pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
-            /// `requiredUserAction`: `array`, optional.
-            pub required_user_action: ::std::vec::Vec<::serde_json::Value>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Data {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "sections",
-                            "active",
-                            "access",
-                            "anchor",
-                            "php",
-                            "designed",
-                            "repoId",
-                            "content",
-                            "content_ext",
-                            "css",
-                            "js",
-                            "assetStrings",
-                            "lang",
-                            "manifest",
-                            "dynamicParams",
-                            "requiredUserAction",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    sections: object.field("sections")?,
-                    active: object.field("active")?,
-                    access: object.field("access")?,
-                    anchor: object.field("anchor")?,
-                    php: object.field("php")?,
-                    designed: object.field("designed")?,
-                    repo_id: object.field("repoId")?,
-                    content: object.field("content")?,
-                    content_ext: object.field("content_ext")?,
-                    css: object.field("css")?,
-                    js: object.field("js")?,
-                    asset_strings: object.field("assetStrings")?,
-                    lang: object.field("lang")?,
-                    manifest: object.field("manifest")?,
-                    dynamic_params: object.field("dynamicParams")?,
-                    required_user_action: object.field("requiredUserAction")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Data {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "sections", &self.sections)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "access", &self.access)?;
-                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
-                crate::support::opt_entry(&mut map, "php", &self.php)?;
-                crate::support::opt_entry(&mut map, "designed", &self.designed)?;
-                crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
-                crate::support::opt_entry(&mut map, "content", &self.content)?;
-                crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
-                map.serialize_entry("css", &self.css)?;
-                map.serialize_entry("js", &self.js)?;
-                map.serialize_entry("assetStrings", &self.asset_strings)?;
-                map.serialize_entry("lang", &self.lang)?;
-                map.serialize_entry("manifest", &self.manifest)?;
-                map.serialize_entry("dynamicParams", &self.dynamic_params)?;
-                map.serialize_entry("requiredUserAction", &self.required_user_action)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The `result` of the call: `integer | object`.
-        pub type Output = Data;
+        pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::Addblock {
             const NAME: &'static str = "landing.landing.addblock";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11386,7 +10972,6 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.landing.copy`.
     ///
@@ -11508,196 +11093,8 @@ pub mod landing {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
-        /// Allowed values of `result.content.access` in `landing.landing.copyblock`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum DataContentAccess {
-            /// `A`
-            A,
-            /// `D`
-            D,
-            /// `V`
-            V,
-            /// `W`
-            W,
-            /// `X`
-            X,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(DataContentAccess { A = "A", D = "D", V = "V", W = "W", X = "X" });
-        /// The object `result.content` of `landing.landing.copyblock`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct DataContent {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `sections`: `string`, optional.
-            pub sections: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            pub active: ::std::option::Option<bool>,
-            /// `access`: `string`, optional.
-            ///
-            /// Values: `A`, `D`, `V`, `W`, `X`.
-            pub access: ::std::option::Option<DataContentAccess>,
-            /// `anchor`: `string`, optional.
-            pub anchor: ::std::option::Option<::std::string::String>,
-            /// `php`: `boolean`, optional.
-            pub php: ::std::option::Option<bool>,
-            /// `designed`: `boolean`, optional.
-            pub designed: ::std::option::Option<bool>,
-            /// `repoId`: `integer`, optional.
-            pub repo_id: ::std::option::Option<i64>,
-            /// `content`: `string`, optional.
-            pub content: ::std::option::Option<::std::string::String>,
-            /// `content_ext`: `string`, optional.
-            pub content_ext: ::std::option::Option<::std::string::String>,
-            /// `css`: `array`, optional.
-            pub css: ::std::vec::Vec<::serde_json::Value>,
-            /// `js`: `array`, optional.
-            pub js: ::std::vec::Vec<::serde_json::Value>,
-            /// `assetStrings`: `array`, optional.
-            pub asset_strings: ::std::vec::Vec<::serde_json::Value>,
-            /// `lang`: `array | object`, optional.
-            pub lang: ::serde_json::Value,
-            /// `manifest`: `object`, optional.
-            pub manifest: ::serde_json::Value,
-            /// `dynamicParams`: `array`, optional.
-            pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
-            /// `requiredUserAction`: `array`, optional.
-            pub required_user_action: ::std::vec::Vec<::serde_json::Value>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for DataContent {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "sections",
-                            "active",
-                            "access",
-                            "anchor",
-                            "php",
-                            "designed",
-                            "repoId",
-                            "content",
-                            "content_ext",
-                            "css",
-                            "js",
-                            "assetStrings",
-                            "lang",
-                            "manifest",
-                            "dynamicParams",
-                            "requiredUserAction",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    sections: object.field("sections")?,
-                    active: object.field("active")?,
-                    access: object.field("access")?,
-                    anchor: object.field("anchor")?,
-                    php: object.field("php")?,
-                    designed: object.field("designed")?,
-                    repo_id: object.field("repoId")?,
-                    content: object.field("content")?,
-                    content_ext: object.field("content_ext")?,
-                    css: object.field("css")?,
-                    js: object.field("js")?,
-                    asset_strings: object.field("assetStrings")?,
-                    lang: object.field("lang")?,
-                    manifest: object.field("manifest")?,
-                    dynamic_params: object.field("dynamicParams")?,
-                    required_user_action: object.field("requiredUserAction")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for DataContent {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "sections", &self.sections)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "access", &self.access)?;
-                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
-                crate::support::opt_entry(&mut map, "php", &self.php)?;
-                crate::support::opt_entry(&mut map, "designed", &self.designed)?;
-                crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
-                crate::support::opt_entry(&mut map, "content", &self.content)?;
-                crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
-                map.serialize_entry("css", &self.css)?;
-                map.serialize_entry("js", &self.js)?;
-                map.serialize_entry("assetStrings", &self.asset_strings)?;
-                map.serialize_entry("lang", &self.lang)?;
-                map.serialize_entry("manifest", &self.manifest)?;
-                map.serialize_entry("dynamicParams", &self.dynamic_params)?;
-                map.serialize_entry("requiredUserAction", &self.required_user_action)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `landing.landing.copyblock`: `integer | object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Data {
-            /// `result`: `boolean`, optional.
-            pub result: ::std::option::Option<bool>,
-            /// `content`: `object`, optional.
-            pub content: ::std::option::Option<DataContent>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Data {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["result", "content"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    result: object.field("result")?,
-                    content: object.field("content")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Data {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "result", &self.result)?;
-                crate::support::opt_entry(&mut map, "content", &self.content)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The `result` of the call: `integer | object`.
-        pub type Output = Data;
+        pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::Copyblock {
             const NAME: &'static str = "landing.landing.copyblock";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11705,7 +11102,6 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.landing.delete`.
     ///
@@ -12651,196 +12047,8 @@ pub mod landing {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
-        /// Allowed values of `result.content.access` in `landing.landing.moveblock`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum DataContentAccess {
-            /// `A`
-            A,
-            /// `D`
-            D,
-            /// `V`
-            V,
-            /// `W`
-            W,
-            /// `X`
-            X,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(DataContentAccess { A = "A", D = "D", V = "V", W = "W", X = "X" });
-        /// The object `result.content` of `landing.landing.moveblock`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct DataContent {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `sections`: `string`, optional.
-            pub sections: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            pub active: ::std::option::Option<bool>,
-            /// `access`: `string`, optional.
-            ///
-            /// Values: `A`, `D`, `V`, `W`, `X`.
-            pub access: ::std::option::Option<DataContentAccess>,
-            /// `anchor`: `string`, optional.
-            pub anchor: ::std::option::Option<::std::string::String>,
-            /// `php`: `boolean`, optional.
-            pub php: ::std::option::Option<bool>,
-            /// `designed`: `boolean`, optional.
-            pub designed: ::std::option::Option<bool>,
-            /// `repoId`: `integer`, optional.
-            pub repo_id: ::std::option::Option<i64>,
-            /// `content`: `string`, optional.
-            pub content: ::std::option::Option<::std::string::String>,
-            /// `content_ext`: `string`, optional.
-            pub content_ext: ::std::option::Option<::std::string::String>,
-            /// `css`: `array`, optional.
-            pub css: ::std::vec::Vec<::serde_json::Value>,
-            /// `js`: `array`, optional.
-            pub js: ::std::vec::Vec<::serde_json::Value>,
-            /// `assetStrings`: `array`, optional.
-            pub asset_strings: ::std::vec::Vec<::serde_json::Value>,
-            /// `lang`: `array | object`, optional.
-            pub lang: ::serde_json::Value,
-            /// `manifest`: `object`, optional.
-            pub manifest: ::serde_json::Value,
-            /// `dynamicParams`: `array`, optional.
-            pub dynamic_params: ::std::vec::Vec<::serde_json::Value>,
-            /// `requiredUserAction`: `array`, optional.
-            pub required_user_action: ::std::vec::Vec<::serde_json::Value>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for DataContent {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "sections",
-                            "active",
-                            "access",
-                            "anchor",
-                            "php",
-                            "designed",
-                            "repoId",
-                            "content",
-                            "content_ext",
-                            "css",
-                            "js",
-                            "assetStrings",
-                            "lang",
-                            "manifest",
-                            "dynamicParams",
-                            "requiredUserAction",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    sections: object.field("sections")?,
-                    active: object.field("active")?,
-                    access: object.field("access")?,
-                    anchor: object.field("anchor")?,
-                    php: object.field("php")?,
-                    designed: object.field("designed")?,
-                    repo_id: object.field("repoId")?,
-                    content: object.field("content")?,
-                    content_ext: object.field("content_ext")?,
-                    css: object.field("css")?,
-                    js: object.field("js")?,
-                    asset_strings: object.field("assetStrings")?,
-                    lang: object.field("lang")?,
-                    manifest: object.field("manifest")?,
-                    dynamic_params: object.field("dynamicParams")?,
-                    required_user_action: object.field("requiredUserAction")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for DataContent {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "sections", &self.sections)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "access", &self.access)?;
-                crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
-                crate::support::opt_entry(&mut map, "php", &self.php)?;
-                crate::support::opt_entry(&mut map, "designed", &self.designed)?;
-                crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
-                crate::support::opt_entry(&mut map, "content", &self.content)?;
-                crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
-                map.serialize_entry("css", &self.css)?;
-                map.serialize_entry("js", &self.js)?;
-                map.serialize_entry("assetStrings", &self.asset_strings)?;
-                map.serialize_entry("lang", &self.lang)?;
-                map.serialize_entry("manifest", &self.manifest)?;
-                map.serialize_entry("dynamicParams", &self.dynamic_params)?;
-                map.serialize_entry("requiredUserAction", &self.required_user_action)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `landing.landing.moveblock`: `integer | object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Data {
-            /// `result`: `boolean`, optional.
-            pub result: ::std::option::Option<bool>,
-            /// `content`: `object`, optional.
-            pub content: ::std::option::Option<DataContent>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Data {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["result", "content"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    result: object.field("result")?,
-                    content: object.field("content")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Data {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "result", &self.result)?;
-                crate::support::opt_entry(&mut map, "content", &self.content)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The `result` of the call: `integer | object`.
-        pub type Output = Data;
+        pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::Moveblock {
             const NAME: &'static str = "landing.landing.moveblock";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12848,7 +12056,6 @@ pub mod landing {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.landing.publication`.
     ///
@@ -15165,7 +14372,7 @@ pub mod repowidget {
     ///
     /// Required: `params`. Optional: none.
     ///
-    /// Result: `object` ([`getlist::Output`]). Errors: none documented ([`getlist::Error`]).
+    /// Result: `object[]` ([`getlist::Output`]). Errors: none documented ([`getlist::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Getlist {
@@ -16469,12 +15676,12 @@ pub mod repowidget {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Params);
-        /// The object `result` of `landing.repowidget.getlist`: `object`.
+        /// The object `result` of `landing.repowidget.getlist`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct Item {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `XML_ID`: `string`, optional.
@@ -16516,7 +15723,7 @@ pub mod repowidget {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -16564,7 +15771,7 @@ pub mod repowidget {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for Item {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -16607,6 +15814,8 @@ pub mod repowidget {
                 map.end()
             }
         }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Getlist {
             const NAME: &'static str = "landing.repowidget.getlist";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16614,7 +15823,7 @@ pub mod repowidget {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(Item);
     }
     /// Types of `landing.repowidget.register`.
     ///
@@ -20017,16 +19226,6 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ADDITIONAL_FIELDS",
-                            "TITLE",
-                            "LANDING_ID_INDEX",
-                            "LANDING_ID_404",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     additional_fields: object.field("ADDITIONAL_FIELDS")?,
                     title: object.field("TITLE")?,
@@ -20081,7 +19280,6 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["code", "ref"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     ref_: object.field("ref")?,
@@ -20126,7 +19324,6 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["TITLE", "RULE", "ADDITIONAL_FIELDS"], &[])?;
                 ::std::result::Result::Ok(Self {
                     title: object.field("TITLE")?,
                     rule: object.field("RULE")?,
@@ -20171,7 +19368,6 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["code", "ref"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     ref_: object.field("ref")?,
@@ -20214,7 +19410,6 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["app_code", "xml_id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     app_code: object.field("app_code")?,
                     xml_id: object.field("xml_id")?,
@@ -20277,23 +19472,6 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "old_id",
-                            "code",
-                            "access",
-                            "anchor",
-                            "repo_block",
-                            "cards",
-                            "nodes",
-                            "menu",
-                            "style",
-                            "attrs",
-                            "dynamic",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     old_id: object.field("old_id")?,
                     code: object.field("code")?,
@@ -20421,26 +19599,6 @@ pub mod site {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "old_id",
-                            "code",
-                            "name",
-                            "description",
-                            "preview",
-                            "preview2x",
-                            "preview3x",
-                            "preview_url",
-                            "show_in_list",
-                            "type",
-                            "version",
-                            "fields",
-                            "layout",
-                            "items",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     old_id: object.field("old_id")?,
                     code: object.field("code")?,
@@ -21479,51 +20637,8 @@ pub mod site {
             TypeError = "TYPE_ERROR", SystemError = "SYSTEM_ERROR" }
         );
         error_code!(Error);
-        /// The object `result` of `landing.site.getPublicUrl`: `string | object | array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-public-url.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Data {
-            /// `<Site ID>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub site_id: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Data {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    site_id: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Data {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.site_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The `result` of the call: `string | object | array`.
-        pub type Output = Data;
+        pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::GetPublicUrl {
             const NAME: &'static str = "landing.site.getPublicUrl";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21531,7 +20646,6 @@ pub mod site {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.site.getRights`.
     ///
@@ -23265,48 +22379,8 @@ pub mod template {
             "ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The object `result` of `landing.template.getLandingRef`: `object | boolean`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-landing-ref.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Data {
-            /// `<AREA_ID>`: `integer`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Data {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    area_id: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Data {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.area_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The `result` of the call: `object | boolean`.
-        pub type Output = Data;
+        pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::GetLandingRef {
             const NAME: &'static str = "landing.template.getLandingRef";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -23314,7 +22388,6 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.template.getSiteRef`.
     ///
@@ -23338,48 +22411,8 @@ pub mod template {
             "ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The object `result` of `landing.template.getSiteRef`: `object | boolean`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-site-ref.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Data {
-            /// `<AREA_ID>`: `integer`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub area_id: ::std::collections::BTreeMap<::std::string::String, i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Data {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    area_id: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Data {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.area_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The `result` of the call: `object | boolean`.
-        pub type Output = Data;
+        pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::GetSiteRef {
             const NAME: &'static str = "landing.template.getSiteRef";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -23387,7 +22420,6 @@ pub mod template {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Data);
     }
     /// Types of `landing.template.getlist`.
     ///

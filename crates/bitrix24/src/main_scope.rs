@@ -425,23 +425,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "name",
-                                    "type",
-                                    "title",
-                                    "description",
-                                    "validationRules",
-                                    "requiredGroups",
-                                    "filterable",
-                                    "sortable",
-                                    "editable",
-                                    "multiple",
-                                    "elementType",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -576,19 +559,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "name",
-                                    "type",
-                                    "title",
-                                    "description",
-                                    "filterable",
-                                    "sortable",
-                                    "multiple",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -724,25 +694,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "timestampX",
-                                "severity",
-                                "auditTypeId",
-                                "moduleId",
-                                "itemId",
-                                "remoteAddr",
-                                "userAgent",
-                                "requestUri",
-                                "siteId",
-                                "userId",
-                                "guestId",
-                                "description",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         timestamp_x: object.field("timestampX")?,

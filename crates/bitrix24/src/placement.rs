@@ -616,7 +616,7 @@ pub mod userfieldtype {
     ///
     /// No parameters.
     ///
-    /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+    /// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
@@ -801,12 +801,12 @@ pub mod userfieldtype {
     pub mod list {
         /// Error codes of `userfieldtype.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `result` of `userfieldtype.list`: `object`.
+        /// The object `result` of `userfieldtype.list`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct Item {
             /// `USER_TYPE_ID`: `string`, optional.
             pub user_type_id: ::std::option::Option<::std::string::String>,
             /// `HANDLER`: `string`, optional.
@@ -822,7 +822,7 @@ pub mod userfieldtype {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -837,7 +837,7 @@ pub mod userfieldtype {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for Item {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -852,6 +852,8 @@ pub mod userfieldtype {
                 map.end()
             }
         }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::List {
             const NAME: &'static str = "userfieldtype.list";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -859,7 +861,13 @@ pub mod userfieldtype {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Output);
+        impl ::bitrix24_runtime::Paged for super::List {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
+                output.0
+            }
+        }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `userfieldtype.update`.
     ///

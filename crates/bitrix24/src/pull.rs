@@ -136,25 +136,6 @@ pub mod application {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "version",
-                                "server_enabled",
-                                "mode",
-                                "hostname",
-                                "long_polling",
-                                "long_pooling_secure",
-                                "websocket_enabled",
-                                "websocket",
-                                "websocket_secure",
-                                "publish_enabled",
-                                "publish",
-                                "publish_secure",
-                                "config_timestamp",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         version: object.field("version")?,
                         server_enabled: object.field("server_enabled")?,
@@ -229,12 +210,12 @@ pub mod application {
                     map.end()
                 }
             }
-            /// The object `result.channels` of `pull.application.config.get`: `object`.
+            /// The object `result.channels.<key>` of `pull.application.config.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputChannels {
+            pub struct OutputChannelsKey {
                 /// `id`: `string`, optional.
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `public_id`: `string | null`, optional.
@@ -252,12 +233,11 @@ pub mod application {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputChannels {
+            impl crate::support::FromValue for OutputChannelsKey {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "public_id", "start", "end", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         public_id: object.field("public_id")?,
@@ -268,7 +248,7 @@ pub mod application {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputChannels {
+            impl ::serde::Serialize for OutputChannelsKey {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -280,6 +260,49 @@ pub mod application {
                     crate::support::opt_entry(&mut map, "start", &self.start)?;
                     crate::support::opt_entry(&mut map, "end", &self.end)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.channels` of `pull.application.config.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputChannels {
+                /// `<key>`: `object`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub key: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    OutputChannelsKey,
+                >,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputChannels {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        key: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputChannels {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

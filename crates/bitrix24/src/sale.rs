@@ -765,37 +765,6 @@ pub mod basketitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basePrice",
-                            "canBuy",
-                            "catalogXmlId",
-                            "currency",
-                            "customPrice",
-                            "dateInsert",
-                            "dateUpdate",
-                            "dimensions",
-                            "discountPrice",
-                            "id",
-                            "measureCode",
-                            "measureName",
-                            "name",
-                            "orderId",
-                            "price",
-                            "productId",
-                            "productXmlId",
-                            "properties",
-                            "quantity",
-                            "reservations",
-                            "sort",
-                            "vatIncluded",
-                            "vatRate",
-                            "weight",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base_price: object.field("basePrice")?,
                     can_buy: object.field("canBuy")?,
@@ -1165,38 +1134,6 @@ pub mod basketitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basePrice",
-                            "canBuy",
-                            "catalogXmlId",
-                            "currency",
-                            "customPrice",
-                            "dateInsert",
-                            "dateUpdate",
-                            "dimensions",
-                            "discountPrice",
-                            "id",
-                            "measureCode",
-                            "measureName",
-                            "name",
-                            "orderId",
-                            "price",
-                            "productId",
-                            "productXmlId",
-                            "properties",
-                            "quantity",
-                            "reservations",
-                            "sort",
-                            "type",
-                            "vatIncluded",
-                            "vatRate",
-                            "weight",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base_price: object.field("basePrice")?,
                     can_buy: object.field("canBuy")?,
@@ -1451,37 +1388,6 @@ pub mod basketitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basePrice",
-                            "canBuy",
-                            "catalogXmlId",
-                            "currency",
-                            "customPrice",
-                            "dateInsert",
-                            "dateUpdate",
-                            "dimensions",
-                            "discountPrice",
-                            "id",
-                            "measureCode",
-                            "measureName",
-                            "name",
-                            "orderId",
-                            "price",
-                            "productId",
-                            "productXmlId",
-                            "properties",
-                            "quantity",
-                            "reservations",
-                            "sort",
-                            "vatIncluded",
-                            "vatRate",
-                            "weight",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base_price: object.field("basePrice")?,
                     can_buy: object.field("canBuy")?,
@@ -1709,11 +1615,6 @@ pub mod basketitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["currency", "id", "name", "orderId", "price", "productId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     currency: object.field("currency")?,
                     id: object.field("id")?,
@@ -2145,38 +2046,6 @@ pub mod basketitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basePrice",
-                            "canBuy",
-                            "catalogXmlId",
-                            "currency",
-                            "customPrice",
-                            "dateInsert",
-                            "dateUpdate",
-                            "dimensions",
-                            "discountPrice",
-                            "id",
-                            "measureCode",
-                            "measureName",
-                            "name",
-                            "orderId",
-                            "price",
-                            "productId",
-                            "productXmlId",
-                            "properties",
-                            "quantity",
-                            "reservations",
-                            "sort",
-                            "type",
-                            "vatIncluded",
-                            "vatRate",
-                            "weight",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base_price: object.field("basePrice")?,
                     can_buy: object.field("canBuy")?,
@@ -2472,38 +2341,6 @@ pub mod basketitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basePrice",
-                            "canBuy",
-                            "catalogXmlId",
-                            "currency",
-                            "customPrice",
-                            "dateInsert",
-                            "dateUpdate",
-                            "dimensions",
-                            "discountPrice",
-                            "id",
-                            "measureCode",
-                            "measureName",
-                            "name",
-                            "orderId",
-                            "price",
-                            "productid",
-                            "productXmlId",
-                            "properties",
-                            "quantity",
-                            "reservations",
-                            "sort",
-                            "type",
-                            "vatIncluded",
-                            "vatRate",
-                            "weight",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     base_price: object.field("basePrice")?,
                     can_buy: object.field("canBuy")?,
@@ -3093,7 +2930,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["basketId", "code", "id", "name", "value", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     code: object.field("code")?,
@@ -3264,11 +3100,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["basketId", "code", "id", "name", "sort", "value", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     code: object.field("code")?,
@@ -3394,7 +3225,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -3445,7 +3275,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -3496,7 +3325,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -3547,7 +3375,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -3598,7 +3425,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -3649,7 +3475,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -3700,7 +3525,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -3757,11 +3581,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["basketId", "code", "id", "name", "sort", "value", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     code: object.field("code")?,
@@ -3889,7 +3708,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["basketId", "code", "id", "name", "value"], &[])?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     code: object.field("code")?,
@@ -4120,11 +3938,6 @@ pub mod basketproperties {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["basketId", "code", "id", "name", "sort", "value", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     code: object.field("code")?,
@@ -4649,7 +4462,6 @@ pub mod business_value_person_domain {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4700,7 +4512,6 @@ pub mod business_value_person_domain {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -4749,7 +4560,6 @@ pub mod business_value_person_domain {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["domain", "personTypeId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     domain: object.field("domain")?,
                     person_type_id: object.field("personTypeId")?,
@@ -4878,7 +4688,6 @@ pub mod business_value_person_domain {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["personTypeId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     person_type_id: object.field("personTypeId")?,
                     extra: object.rest()?,
@@ -5454,20 +5263,6 @@ pub mod delivery {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "NAME",
-                            "ACTIVE",
-                            "DESCRIPTION",
-                            "CURRENCY",
-                            "ID",
-                            "PARENT_ID",
-                            "SORT",
-                            "LOGOTYPE",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
                     active: object.field("ACTIVE")?,
@@ -5534,20 +5329,6 @@ pub mod delivery {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "NAME",
-                            "ACTIVE",
-                            "DESCRIPTION",
-                            "CURRENCY",
-                            "ID",
-                            "PARENT_ID",
-                            "SORT",
-                            "LOGOTYPE",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     name: object.field("NAME")?,
                     active: object.field("ACTIVE")?,
@@ -7859,54 +7640,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "additionalInfo",
-                            "affiliateId",
-                            "canceled",
-                            "clients",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateCanceled",
-                            "dateInsert",
-                            "dateMarked",
-                            "dateStatus",
-                            "dateUpdate",
-                            "deducted",
-                            "discountValue",
-                            "empCanceledId",
-                            "empMarkedId",
-                            "empStatusId",
-                            "externalOrder",
-                            "id",
-                            "id1c",
-                            "lid",
-                            "lockedBy",
-                            "marked",
-                            "orderTopic",
-                            "payed",
-                            "personTypeId",
-                            "personTypeXmlId",
-                            "price",
-                            "reasonCanceled",
-                            "reasonMarked",
-                            "recountFlag",
-                            "recurringId",
-                            "requisiteLink",
-                            "responsibleId",
-                            "statusId",
-                            "statusXmlId",
-                            "updated1c",
-                            "userDescription",
-                            "userId",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     additional_info: object.field("additionalInfo")?,
@@ -8196,11 +7929,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["basketId", "code", "id", "name", "sort", "value", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     code: object.field("code")?,
@@ -8263,19 +7991,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateReserve",
-                            "dateReserveEnd",
-                            "id",
-                            "quantity",
-                            "reservedBy",
-                            "storeId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_reserve: object.field("dateReserve")?,
@@ -8412,54 +8127,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "barcodeMulti",
-                            "basePrice",
-                            "canBuy",
-                            "catalogXmlId",
-                            "currency",
-                            "customPrice",
-                            "dateInsert",
-                            "dateRefresh",
-                            "dateUpdate",
-                            "detailPageUrl",
-                            "dimensions",
-                            "discountCoupon",
-                            "discountName",
-                            "discountPrice",
-                            "discountValue",
-                            "fuserId",
-                            "id",
-                            "lid",
-                            "measureCode",
-                            "measureName",
-                            "module",
-                            "name",
-                            "notes",
-                            "orderId",
-                            "price",
-                            "priceTypeId",
-                            "productId",
-                            "productPriceId",
-                            "productProviderClass",
-                            "productXmlId",
-                            "properties",
-                            "quantity",
-                            "recommendation",
-                            "reservations",
-                            "setParentId",
-                            "sort",
-                            "subscribe",
-                            "type",
-                            "vatIncluded",
-                            "vatRate",
-                            "weight",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     barcode_multi: object.field("barcodeMulti")?,
                     base_price: object.field("basePrice")?,
@@ -8636,19 +8303,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "entityId",
-                            "entityTypeId",
-                            "id",
-                            "isPrimary",
-                            "orderId",
-                            "roleId",
-                            "sort",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     entity_id: object.field("entityId")?,
                     entity_type_id: object.field("entityTypeId")?,
@@ -8789,56 +8443,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateBill",
-                            "dateMarked",
-                            "datePaid",
-                            "datePayBefore",
-                            "dateResponsibleId",
-                            "empMarkedId",
-                            "empPaidId",
-                            "empResponsibleId",
-                            "empReturnId",
-                            "externalPayment",
-                            "id",
-                            "id1c",
-                            "isReturn",
-                            "marked",
-                            "orderId",
-                            "paid",
-                            "payReturnComment",
-                            "payReturnDate",
-                            "payReturnNum",
-                            "paySystemId",
-                            "paySystemIsCash",
-                            "paySystemName",
-                            "paySystemXmlId",
-                            "payVoucherDate",
-                            "payVoucherNum",
-                            "priceCod",
-                            "psCurrency",
-                            "psInvoiceId",
-                            "psResponseDate",
-                            "psStatus",
-                            "psStatusCode",
-                            "psStatusDescription",
-                            "psStatusMessage",
-                            "psSum",
-                            "reasonMarked",
-                            "responsibleId",
-                            "sum",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     comments: object.field("comments")?,
@@ -9021,18 +8625,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "name",
-                            "orderPropsId",
-                            "orderPropsXmlId",
-                            "value",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -9091,16 +8683,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "bankDetailId",
-                            "mcBankDetailId",
-                            "mcRequisiteId",
-                            "requisiteId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     bank_detail_id: object.field("bankDetailId")?,
                     mc_bank_detail_id: object.field("mcBankDetailId")?,
@@ -9169,19 +8751,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "orderDeliveryId",
-                            "quantity",
-                            "reservedQuantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -9330,58 +8899,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "allowDelivery",
-                            "basePriceDelivery",
-                            "canceled",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "customPriceDelivery",
-                            "dateAllowDelivery",
-                            "dateCanceled",
-                            "dateDeducted",
-                            "dateInsert",
-                            "dateMarked",
-                            "dateResponsibleId",
-                            "deducted",
-                            "deliveryDocDate",
-                            "deliveryDocNum",
-                            "deliveryId",
-                            "deliveryName",
-                            "deliveryXmlId",
-                            "discountPrice",
-                            "empAllowDeliveryId",
-                            "empCanceledId",
-                            "empDeductedId",
-                            "empMarkedId",
-                            "empResponsibleId",
-                            "externalDelivery",
-                            "id",
-                            "id1c",
-                            "marked",
-                            "orderId",
-                            "priceDelivery",
-                            "reasonMarked",
-                            "reasonUndoDeducted",
-                            "responsibleId",
-                            "shipmentItems",
-                            "statusId",
-                            "statusXmlId",
-                            "system",
-                            "trackingDescription",
-                            "trackingLastCheck",
-                            "trackingNumber",
-                            "trackingStatus",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     allow_delivery: object.field("allowDelivery")?,
@@ -9586,19 +9103,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "externalOrderId",
-                            "id",
-                            "orderId",
-                            "params",
-                            "tradingPlatformId",
-                            "tradingPlatformXmlId",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     external_order_id: object.field("externalOrderId")?,
                     id: object.field("id")?,
@@ -9759,62 +9263,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "additionalInfo",
-                            "affiliateId",
-                            "basketItems",
-                            "canceled",
-                            "clients",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateCanceled",
-                            "dateInsert",
-                            "dateLock",
-                            "dateMarked",
-                            "dateStatus",
-                            "dateUpdate",
-                            "deducted",
-                            "discountValue",
-                            "empCanceledId",
-                            "empMarkedId",
-                            "empStatusId",
-                            "externalOrder",
-                            "id",
-                            "id1c",
-                            "lid",
-                            "lockedBy",
-                            "marked",
-                            "orderTopic",
-                            "payed",
-                            "payments",
-                            "personTypeId",
-                            "personTypeXmlId",
-                            "price",
-                            "propertyValues",
-                            "reasonCanceled",
-                            "reasonMarked",
-                            "recountFlag",
-                            "recurringId",
-                            "requisiteLink",
-                            "responsibleId",
-                            "shipments",
-                            "statusId",
-                            "statusXmlId",
-                            "taxValue",
-                            "tradeBindings",
-                            "updated1c",
-                            "userDescription",
-                            "userId",
-                            "version",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     additional_info: object.field("additionalInfo")?,
@@ -10066,7 +9514,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10117,7 +9564,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10168,7 +9614,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10219,7 +9664,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10270,7 +9714,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10321,7 +9764,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10372,7 +9814,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10423,7 +9864,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10474,7 +9914,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10525,7 +9964,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10576,7 +10014,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10627,7 +10064,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10678,7 +10114,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10729,7 +10164,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10780,7 +10214,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10831,7 +10264,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10882,7 +10314,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10933,7 +10364,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -10984,7 +10414,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11035,7 +10464,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11086,7 +10514,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11137,7 +10564,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11188,7 +10614,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11239,7 +10664,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11290,7 +10714,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11341,7 +10764,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11392,7 +10814,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11443,7 +10864,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11494,7 +10914,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11545,7 +10964,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11596,7 +11014,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11647,7 +11064,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11698,7 +11114,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11749,7 +11164,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11800,7 +11214,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11851,7 +11264,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11902,7 +11314,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -11953,7 +11364,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12004,7 +11414,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12055,7 +11464,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12106,7 +11514,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12157,7 +11564,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12208,7 +11614,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -12337,55 +11742,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "additionalInfo",
-                            "affiliateId",
-                            "canceled",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateCanceled",
-                            "dateInsert",
-                            "dateLock",
-                            "dateMarked",
-                            "dateStatus",
-                            "dateUpdate",
-                            "deducted",
-                            "discountValue",
-                            "empCanceledId",
-                            "empMarkedId",
-                            "empStatusId",
-                            "externalOrder",
-                            "id",
-                            "id1c",
-                            "lid",
-                            "lockedBy",
-                            "marked",
-                            "orderTopic",
-                            "payed",
-                            "personTypeId",
-                            "personTypeXmlId",
-                            "price",
-                            "reasonCanceled",
-                            "reasonMarked",
-                            "recountFlag",
-                            "recurringId",
-                            "responsibleId",
-                            "statusId",
-                            "statusXmlId",
-                            "taxValue",
-                            "updated1c",
-                            "userDescription",
-                            "userId",
-                            "version",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     additional_info: object.field("additionalInfo")?,
@@ -12743,57 +12099,6 @@ pub mod order {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "additionalInfo",
-                            "affiliateId",
-                            "canceled",
-                            "clients",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateCanceled",
-                            "dateInsert",
-                            "dateLock",
-                            "dateMarked",
-                            "dateStatus",
-                            "dateUpdate",
-                            "deducted",
-                            "discountValue",
-                            "empCanceledId",
-                            "empMarkedId",
-                            "empStatusId",
-                            "externalOrder",
-                            "id",
-                            "id1c",
-                            "lid",
-                            "lockedBy",
-                            "marked",
-                            "orderTopic",
-                            "payed",
-                            "personTypeId",
-                            "personTypeXmlId",
-                            "price",
-                            "reasonCanceled",
-                            "reasonMarked",
-                            "recountFlag",
-                            "recurringId",
-                            "requisiteLink",
-                            "responsibleId",
-                            "statusId",
-                            "statusXmlId",
-                            "taxValue",
-                            "updated1c",
-                            "userDescription",
-                            "userId",
-                            "version",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     additional_info: object.field("additionalInfo")?,
@@ -13981,56 +13286,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateBill",
-                            "dateMarked",
-                            "datePaid",
-                            "datePayBefore",
-                            "dateResponsibleId",
-                            "empMarkedId",
-                            "empPaidId",
-                            "empResponsibleId",
-                            "empReturnId",
-                            "externalPayment",
-                            "id",
-                            "id1c",
-                            "isReturn",
-                            "marked",
-                            "orderId",
-                            "paid",
-                            "payReturnComment",
-                            "payReturnDate",
-                            "payReturnNum",
-                            "paySystemId",
-                            "paySystemIsCash",
-                            "paySystemName",
-                            "paySystemXmlId",
-                            "payVoucherDate",
-                            "payVoucherNum",
-                            "priceCod",
-                            "psCurrency",
-                            "psInvoiceId",
-                            "psResponseDate",
-                            "psStatus",
-                            "psStatusCode",
-                            "psStatusDescription",
-                            "psStatusMessage",
-                            "psSum",
-                            "reasonMarked",
-                            "responsibleId",
-                            "sum",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     comments: object.field("comments")?,
@@ -14423,56 +13678,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateBill",
-                            "dateMarked",
-                            "datePaid",
-                            "datePayBefore",
-                            "dateResponsibleId",
-                            "empMarkedId",
-                            "empPaidId",
-                            "empResponsibleId",
-                            "empReturnId",
-                            "externalPayment",
-                            "id",
-                            "id1c",
-                            "isReturn",
-                            "marked",
-                            "orderId",
-                            "paid",
-                            "payReturnComment",
-                            "payReturnDate",
-                            "payReturnNum",
-                            "paySystemId",
-                            "paySystemIsCash",
-                            "paySystemName",
-                            "paySystemXmlId",
-                            "payVoucherDate",
-                            "payVoucherNum",
-                            "priceCod",
-                            "psCurrency",
-                            "psInvoiceId",
-                            "psResponseDate",
-                            "psStatus",
-                            "psStatusCode",
-                            "psStatusDescription",
-                            "psStatusMessage",
-                            "psSum",
-                            "reasonMarked",
-                            "responsibleId",
-                            "sum",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     comments: object.field("comments")?,
@@ -14726,7 +13931,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14777,7 +13981,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14828,7 +14031,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14879,7 +14081,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14930,7 +14131,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -14981,7 +14181,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15032,7 +14231,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15083,7 +14281,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15134,7 +14331,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15185,7 +14381,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15236,7 +14431,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15287,7 +14481,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15338,7 +14531,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15389,7 +14581,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15440,7 +14631,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15491,7 +14681,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15542,7 +14731,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15593,7 +14781,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15644,7 +14831,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15695,7 +14881,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15746,7 +14931,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15797,7 +14981,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15848,7 +15031,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15899,7 +15081,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -15950,7 +15131,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16001,7 +15181,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16052,7 +15231,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16103,7 +15281,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16154,7 +15331,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16205,7 +15381,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16256,7 +15431,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16307,7 +15481,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16358,7 +15531,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16409,7 +15581,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16460,7 +15631,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16511,7 +15681,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16562,7 +15731,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16613,7 +15781,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16664,7 +15831,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16715,7 +15881,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16766,7 +15931,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16817,7 +15981,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16868,7 +16031,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -16919,7 +16081,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -17054,56 +16215,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateBill",
-                            "dateMarked",
-                            "datePaid",
-                            "datePayBefore",
-                            "dateResponsibleId",
-                            "empMarkedId",
-                            "empPaidId",
-                            "empResponsibleId",
-                            "empReturnId",
-                            "externalPayment",
-                            "id",
-                            "id1c",
-                            "isReturn",
-                            "marked",
-                            "orderId",
-                            "paid",
-                            "payReturnComment",
-                            "payReturnDate",
-                            "payReturnNum",
-                            "paySystemId",
-                            "paySystemIsCash",
-                            "paySystemName",
-                            "paySystemXmlId",
-                            "payVoucherDate",
-                            "payVoucherNum",
-                            "priceCod",
-                            "psCurrency",
-                            "psInvoiceId",
-                            "psResponseDate",
-                            "psStatus",
-                            "psStatusCode",
-                            "psStatusDescription",
-                            "psStatusMessage",
-                            "psSum",
-                            "reasonMarked",
-                            "responsibleId",
-                            "sum",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     comments: object.field("comments")?,
@@ -17489,56 +16600,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "dateBill",
-                            "dateMarked",
-                            "datePaid",
-                            "datePayBefore",
-                            "dateResponsibleId",
-                            "empMarkedId",
-                            "empPaidId",
-                            "empResponsibleId",
-                            "empReturnId",
-                            "externalPayment",
-                            "id",
-                            "id1c",
-                            "isReturn",
-                            "marked",
-                            "orderId",
-                            "paid",
-                            "payReturnComment",
-                            "payReturnDate",
-                            "payReturnNum",
-                            "paySystemId",
-                            "paySystemIsCash",
-                            "paySystemName",
-                            "paySystemXmlId",
-                            "payVoucherDate",
-                            "payVoucherNum",
-                            "priceCod",
-                            "psCurrency",
-                            "psInvoiceId",
-                            "psResponseDate",
-                            "psStatus",
-                            "psStatusCode",
-                            "psStatusDescription",
-                            "psStatusMessage",
-                            "psSum",
-                            "reasonMarked",
-                            "responsibleId",
-                            "sum",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     comments: object.field("comments")?,
@@ -18202,11 +17263,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["dateInsert", "id", "paymentId", "shipmentId", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     date_insert: object.field("dateInsert")?,
                     id: object.field("id")?,
@@ -18371,11 +17427,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["dateInsert", "id", "paymentId", "shipmentId", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     date_insert: object.field("dateInsert")?,
                     id: object.field("id")?,
@@ -18497,7 +17548,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18548,7 +17598,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18599,7 +17648,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18650,7 +17698,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18701,7 +17748,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -18754,11 +17800,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["dateInsert", "id", "paymentId", "shipmentId", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     date_insert: object.field("dateInsert")?,
                     id: object.field("id")?,
@@ -18882,11 +17923,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["dateInsert", "id", "paymentId", "shipmentId", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     date_insert: object.field("dateInsert")?,
                     id: object.field("id")?,
@@ -19074,11 +18110,6 @@ pub mod payment_item_shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["dateInsert", "id", "paymentId", "shipmentId", "xmlId"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     date_insert: object.field("dateInsert")?,
                     id: object.field("id")?,
@@ -19604,18 +18635,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "paymentId",
-                            "quantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -19784,18 +18803,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "paymentId",
-                            "quantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -19919,7 +18926,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -19970,7 +18976,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -20021,7 +19026,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -20072,7 +19076,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -20123,7 +19126,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -20174,7 +19176,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -20229,18 +19230,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "paymentId",
-                            "quantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -20368,18 +19357,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "paymentId",
-                            "quantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -20571,18 +19548,6 @@ pub mod paymentitembasket {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "paymentId",
-                            "quantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -21131,7 +20096,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["active", "code", "id", "name", "sort", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -21301,7 +20265,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["active", "code", "id", "name", "sort", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -21421,7 +20384,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -21472,7 +20434,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -21523,7 +20484,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -21574,7 +20534,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -21625,7 +20584,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -21676,7 +20634,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -21731,7 +20688,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["active", "code", "id", "name", "sort", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -21987,7 +20943,6 @@ pub mod persontype {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["active", "code", "id", "name", "sort", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -22840,7 +21795,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["maxlength", "multiline"], &[])?;
                 ::std::result::Result::Ok(Self {
                     maxlength: object.field("maxlength")?,
                     multiline: object.field("multiline")?,
@@ -22935,40 +21889,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isLocation4tax",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -23254,40 +22174,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isLocation4tax",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -23506,7 +22392,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23557,7 +22442,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23608,7 +22492,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23659,7 +22542,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23710,7 +22592,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23761,7 +22642,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23812,7 +22692,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23863,7 +22742,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23914,7 +22792,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -23965,7 +22842,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24016,7 +22892,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24067,7 +22942,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24118,7 +22992,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24169,7 +23042,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24218,7 +23090,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["max", "min", "step"], &[])?;
                 ::std::result::Result::Ok(Self {
                     max: object.field("max")?,
                     min: object.field("min")?,
@@ -24269,11 +23140,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["fields", "isImmutable", "isReadOnly", "isRequired", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
                     is_immutable: object.field("isImmutable")?,
@@ -24326,7 +23192,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24377,7 +23242,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24428,7 +23292,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24479,7 +23342,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24530,7 +23392,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -24607,29 +23468,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "isFiltered",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -24829,39 +23667,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -25298,7 +24103,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["maxlength", "multiline"], &[])?;
                 ::std::result::Result::Ok(Self {
                     maxlength: object.field("maxlength")?,
                     multiline: object.field("multiline")?,
@@ -25393,40 +24197,6 @@ pub mod property {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isLocation4tax",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -25904,7 +24674,6 @@ pub mod property_relation {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["entityId", "entityType", "propertyId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     entity_id: object.field("entityId")?,
                     entity_type: object.field("entityType")?,
@@ -26111,7 +24880,6 @@ pub mod property_relation {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -26162,7 +24930,6 @@ pub mod property_relation {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -26213,7 +24980,6 @@ pub mod property_relation {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -26262,7 +25028,6 @@ pub mod property_relation {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["entityId", "entityType", "propertyId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     entity_id: object.field("entityId")?,
                     entity_type: object.field("entityType")?,
@@ -26779,7 +25544,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "personTypeId", "sort"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -26944,7 +25708,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "personTypeId", "sort"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -27068,7 +25831,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -27119,7 +25881,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -27170,7 +25931,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -27221,7 +25981,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -27272,7 +26031,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "personTypeId", "sort"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -27396,7 +26154,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "personTypeId", "sort"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -27532,7 +26289,6 @@ pub mod propertygroup {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "personTypeId", "sort"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -27962,7 +26718,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["code", "id", "name", "orderPropsId", "value"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -28088,7 +26843,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -28139,7 +26893,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -28190,7 +26943,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -28241,7 +26993,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -28292,7 +27043,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -28343,7 +27093,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -28394,7 +27143,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -28453,19 +27201,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "name",
-                            "orderId",
-                            "orderPropsId",
-                            "orderPropsXmlId",
-                            "value",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -28605,19 +27340,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "name",
-                            "orderId",
-                            "orderPropsId",
-                            "orderPropsXmlId",
-                            "value",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -28849,18 +27571,6 @@ pub mod propertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "name",
-                            "orderPropsId",
-                            "orderPropsXmlId",
-                            "value",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -29384,11 +28094,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["description", "id", "name", "orderPropsId", "sort", "value"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     id: object.field("id")?,
@@ -29561,11 +28266,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["description", "id", "name", "orderPropsId", "sort", "value"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     id: object.field("id")?,
@@ -29693,7 +28393,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -29744,7 +28443,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -29795,7 +28493,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -29846,7 +28543,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -29897,7 +28593,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -29948,7 +28643,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -29999,7 +28693,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -30056,19 +28749,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "description",
-                            "id",
-                            "name",
-                            "orderPropsId",
-                            "sort",
-                            "value",
-                            "xnlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     id: object.field("id")?,
@@ -30198,7 +28878,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id", "name", "orderPropsId", "value"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("id")?,
                     name: object.field("name")?,
@@ -30413,11 +29092,6 @@ pub mod propertyvariant {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["description", "id", "name", "orderPropsId", "sort", "value"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     id: object.field("id")?,
@@ -31127,43 +29801,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "allowDelivery",
-                            "basePriceDelivery",
-                            "canceled",
-                            "comments",
-                            "currency",
-                            "customPriceDelivery",
-                            "dateAllowDelivery",
-                            "dateDeducted",
-                            "dateInsert",
-                            "dateResponsibleId",
-                            "deducted",
-                            "deliveryDocDate",
-                            "deliveryDocNum",
-                            "deliveryId",
-                            "deliveryName",
-                            "deliveryXmlId",
-                            "empAllowDeliveryId",
-                            "empDeductedId",
-                            "empResponsibleId",
-                            "id",
-                            "marked",
-                            "orderId",
-                            "priceDelivery",
-                            "responsibleId",
-                            "shipmentItems",
-                            "statusId",
-                            "statusXmlId",
-                            "system",
-                            "trackingNumber",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     allow_delivery: object.field("allowDelivery")?,
@@ -31451,19 +30088,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "orderDeliveryId",
-                            "quantity",
-                            "reservedQuantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -31612,58 +30236,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "allowDelivery",
-                            "basePriceDelivery",
-                            "canceled",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "customPriceDelivery",
-                            "dateAllowDelivery",
-                            "dateCanceled",
-                            "dateDeducted",
-                            "dateInsert",
-                            "dateMarked",
-                            "dateResponsibleId",
-                            "deducted",
-                            "deliveryDocDate",
-                            "deliveryDocNum",
-                            "deliveryId",
-                            "deliveryName",
-                            "deliveryXmlId",
-                            "discountPrice",
-                            "empAllowDeliveryId",
-                            "empCanceledId",
-                            "empDeductedId",
-                            "empMarkedId",
-                            "empResponsibleId",
-                            "externalDelivery",
-                            "id",
-                            "id1c",
-                            "marked",
-                            "orderId",
-                            "priceDelivery",
-                            "reasonMarked",
-                            "reasonUndoDeducted",
-                            "responsibleId",
-                            "shipmentItems",
-                            "statusId",
-                            "statusXmlId",
-                            "system",
-                            "trackingDescription",
-                            "trackingLastCheck",
-                            "trackingNumber",
-                            "trackingStatus",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     allow_delivery: object.field("allowDelivery")?,
@@ -31935,7 +30507,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -31986,7 +30557,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32037,7 +30607,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32088,7 +30657,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32139,7 +30707,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32190,7 +30757,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32241,7 +30807,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32292,7 +30857,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32343,7 +30907,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32394,7 +30957,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32445,7 +31007,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32496,7 +31057,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32547,7 +31107,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32598,7 +31157,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32649,7 +31207,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32700,7 +31257,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32751,7 +31307,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32802,7 +31357,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32853,7 +31407,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32904,7 +31457,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -32955,7 +31507,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33006,7 +31557,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33057,7 +31607,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33108,7 +31657,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33159,7 +31707,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33210,7 +31757,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33261,7 +31807,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33312,7 +31857,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33363,7 +31907,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33414,7 +31957,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33465,7 +32007,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33516,7 +32057,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33567,7 +32107,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33618,7 +32157,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33669,7 +32207,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33720,7 +32257,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33771,7 +32307,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33822,7 +32357,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33873,7 +32407,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33924,7 +32457,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -33975,7 +32507,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -34026,7 +32557,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -34077,7 +32607,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -34128,7 +32657,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -34179,7 +32707,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -34330,57 +32857,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "allowDelivery",
-                            "basePriceDelivery",
-                            "canceled",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "customPriceDelivery",
-                            "dateAllowDelivery",
-                            "dateCanceled",
-                            "dateDeducted",
-                            "dateInsert",
-                            "dateMarked",
-                            "dateResponsibleId",
-                            "deducted",
-                            "deliveryDocDate",
-                            "deliveryDocNum",
-                            "deliveryId",
-                            "deliveryName",
-                            "deliveryXmlId",
-                            "discountPrice",
-                            "empAllowDeliveryId",
-                            "empCanceledId",
-                            "empDeductedId",
-                            "empMarkedId",
-                            "empResponsibleId",
-                            "externalDelivery",
-                            "id",
-                            "id1c",
-                            "marked",
-                            "orderId",
-                            "priceDelivery",
-                            "reasonMarked",
-                            "reasonUndoDeducted",
-                            "responsibleId",
-                            "statusId",
-                            "statusXmlId",
-                            "system",
-                            "trackingDescription",
-                            "trackingLastCheck",
-                            "trackingNumber",
-                            "trackingStatus",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     allow_delivery: object.field("allowDelivery")?,
@@ -34764,57 +33240,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "allowDelivery",
-                            "basePriceDelivery",
-                            "canceled",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "customPriceDelivery",
-                            "dateAllowDelivery",
-                            "dateCanceled",
-                            "dateDeducted",
-                            "dateInsert",
-                            "dateMarked",
-                            "dateResponsibleId",
-                            "deducted",
-                            "deliveryDocDate",
-                            "deliveryDocNum",
-                            "deliveryId",
-                            "deliveryName",
-                            "deliveryXmlId",
-                            "discountPrice",
-                            "empAllowDeliveryId",
-                            "empCanceledId",
-                            "empDeductedId",
-                            "empMarkedId",
-                            "empResponsibleId",
-                            "externalDelivery",
-                            "id",
-                            "id1c",
-                            "marked",
-                            "orderId",
-                            "priceDelivery",
-                            "reasonMarked",
-                            "reasonUndoDeducted",
-                            "responsibleId",
-                            "statusId",
-                            "statusXmlId",
-                            "system",
-                            "trackingDescription",
-                            "trackingLastCheck",
-                            "trackingNumber",
-                            "trackingStatus",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     allow_delivery: object.field("allowDelivery")?,
@@ -35393,58 +33818,6 @@ pub mod shipment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "accountNumber",
-                            "allowDelivery",
-                            "basePriceDelivery",
-                            "canceled",
-                            "comments",
-                            "companyId",
-                            "currency",
-                            "customPriceDelivery",
-                            "dateAllowDelivery",
-                            "dateCanceled",
-                            "dateDeducted",
-                            "dateInsert",
-                            "dateMarked",
-                            "dateResponsibleId",
-                            "deducted",
-                            "deliveryDocDate",
-                            "deliveryDocNum",
-                            "deliveryId",
-                            "deliveryName",
-                            "deliveryXmlId",
-                            "discountPrice",
-                            "empAllowDeliveryId",
-                            "empCanceledId",
-                            "empDeductedId",
-                            "empMarkedId",
-                            "empResponsibleId",
-                            "externalDelivery",
-                            "id",
-                            "id1c",
-                            "marked",
-                            "orderId",
-                            "priceDelivery",
-                            "reasonMarked",
-                            "reasonUndoDeducted",
-                            "responsibleId",
-                            "shipmentItems",
-                            "statusId",
-                            "statusXmlId",
-                            "system",
-                            "trackingDescription",
-                            "trackingLastCheck",
-                            "trackingNumber",
-                            "trackingStatus",
-                            "updated1c",
-                            "version1c",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     account_number: object.field("accountNumber")?,
                     allow_delivery: object.field("allowDelivery")?,
@@ -36142,19 +34515,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "orderDeliveryId",
-                            "quantity",
-                            "reservedQuantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -36335,19 +34695,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "orderDeliveryId",
-                            "quantity",
-                            "reservedQuantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -36481,7 +34828,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -36532,7 +34878,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -36583,7 +34928,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -36634,7 +34978,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -36685,7 +35028,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -36736,7 +35078,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -36787,7 +35128,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -36848,19 +35188,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "orderDeliveryId",
-                            "quantity",
-                            "reservedQuantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -37000,19 +35327,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "orderDeliveryId",
-                            "quantity",
-                            "reservedQuantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -37216,19 +35530,6 @@ pub mod shipmentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "basketId",
-                            "dateInsert",
-                            "id",
-                            "orderDeliveryId",
-                            "quantity",
-                            "reservedQuantity",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     basket_id: object.field("basketId")?,
                     date_insert: object.field("dateInsert")?,
@@ -38095,7 +36396,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["maxlength", "multiline"], &[])?;
                 ::std::result::Result::Ok(Self {
                     maxlength: object.field("maxlength")?,
                     multiline: object.field("multiline")?,
@@ -38190,40 +36490,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isLocation4tax",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -38509,40 +36775,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isLocation4tax",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -38761,7 +36993,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -38812,7 +37043,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -38863,7 +37093,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -38914,7 +37143,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -38965,7 +37193,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39016,7 +37243,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39067,7 +37293,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39118,7 +37343,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39169,7 +37393,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39220,7 +37443,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39271,7 +37493,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39322,7 +37543,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39373,7 +37593,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39424,7 +37643,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39473,7 +37691,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["max", "min", "step"], &[])?;
                 ::std::result::Result::Ok(Self {
                     max: object.field("max")?,
                     min: object.field("min")?,
@@ -39524,11 +37741,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["fields", "isImmutable", "isReadOnly", "isRequired", "type"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     fields: object.field("fields")?,
                     is_immutable: object.field("isImmutable")?,
@@ -39581,7 +37793,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39632,7 +37843,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39683,7 +37893,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39734,7 +37943,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39785,7 +37993,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -39862,29 +38069,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "isFiltered",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -40084,39 +38268,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -40553,7 +38704,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["maxlength", "multiline"], &[])?;
                 ::std::result::Result::Ok(Self {
                     maxlength: object.field("maxlength")?,
                     multiline: object.field("multiline")?,
@@ -40648,40 +38798,6 @@ pub mod shipmentproperty {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "active",
-                            "code",
-                            "defaultValue",
-                            "description",
-                            "id",
-                            "inputFieldLocation",
-                            "isAddress",
-                            "isAddressFrom",
-                            "isAddressTo",
-                            "isEmail",
-                            "isFiltered",
-                            "isLocation",
-                            "isLocation4tax",
-                            "isPayer",
-                            "isPhone",
-                            "isProfileName",
-                            "isZip",
-                            "multiple",
-                            "name",
-                            "personTypeId",
-                            "propsGroupId",
-                            "required",
-                            "settings",
-                            "sort",
-                            "type",
-                            "userProps",
-                            "util",
-                            "xmlId",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     code: object.field("code")?,
@@ -41179,7 +39295,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["code", "id", "name", "shipmentPropsId", "value"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -41305,7 +39420,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41356,7 +39470,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41407,7 +39520,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41458,7 +39570,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41509,7 +39620,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41560,7 +39670,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41611,7 +39720,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -41672,19 +39780,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "name",
-                            "shipmentId",
-                            "shipmentPropsId",
-                            "shipmentPropsXmlId",
-                            "value",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -41824,19 +39919,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "code",
-                            "id",
-                            "name",
-                            "shipmentId",
-                            "shipmentPropsId",
-                            "shipmentPropsXmlId",
-                            "value",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -42127,7 +40209,6 @@ pub mod shipmentpropertyvalue {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["code", "id", "name", "value"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,
@@ -42678,7 +40759,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["color", "id", "notify", "sort", "type", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     color: object.field("color")?,
                     id: object.field("id")?,
@@ -42845,7 +40925,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["color", "id", "notify", "sort", "type", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     color: object.field("color")?,
                     id: object.field("id")?,
@@ -42965,7 +41044,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -43016,7 +41094,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -43067,7 +41144,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -43118,7 +41194,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -43169,7 +41244,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -43220,7 +41294,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -43275,7 +41348,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["color", "id", "notify", "sort", "type", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     color: object.field("color")?,
                     id: object.field("id")?,
@@ -43399,7 +41471,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["color", "id", "notify", "sort", "type", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     color: object.field("color")?,
                     id: object.field("id")?,
@@ -43639,7 +41710,6 @@ pub mod status {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["color", "id", "notify", "sort", "type", "xmlId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     color: object.field("color")?,
                     id: object.field("id")?,
@@ -44098,7 +42168,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "lid", "name", "statusId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     lid: object.field("lid")?,
@@ -44305,7 +42374,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44356,7 +42424,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44407,7 +42474,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44458,7 +42524,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["isImmutable", "isReadOnly", "isRequired", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     is_immutable: object.field("isImmutable")?,
                     is_read_only: object.field("isReadOnly")?,
@@ -44509,7 +42574,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "lid", "name", "statusId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     lid: object.field("lid")?,
@@ -44623,7 +42687,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["active", "lid", "name"], &[])?;
                 ::std::result::Result::Ok(Self {
                     active: object.field("active")?,
                     lid: object.field("lid")?,
@@ -44744,7 +42807,6 @@ pub mod status_lang {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "lid", "name", "statusId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     lid: object.field("lid")?,
@@ -45028,7 +43090,6 @@ pub mod trade_binding {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["orderId", "tradingPlatformId"], &[])?;
                 ::std::result::Result::Ok(Self {
                     order_id: object.field("orderId")?,
                     trading_platform_id: object.field("tradingPlatformId")?,
@@ -45304,7 +43365,6 @@ pub mod trade_platform {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["code", "id"], &[])?;
                 ::std::result::Result::Ok(Self {
                     code: object.field("code")?,
                     id: object.field("id")?,

@@ -87,7 +87,6 @@ pub mod payment {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["url", "shortUrl", "qr"], &[])?;
                 ::std::result::Result::Ok(Self {
                     url: object.field("url")?,
                     short_url: object.field("shortUrl")?,

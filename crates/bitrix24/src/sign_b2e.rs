@@ -989,18 +989,6 @@ pub mod sign {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "date",
-                                        "name",
-                                        "fileUrl",
-                                        "fileName",
-                                        "uid",
-                                        "documentUid",
-                                    ],
-                                    &[],
-                                )?;
                             ::std::result::Result::Ok(Self {
                                 date: object.field("date")?,
                                 name: object.field("name")?,

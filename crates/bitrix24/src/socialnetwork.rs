@@ -587,11 +587,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["sort", "mobileUrl", "webCssClass", "entitySelectorUrl"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         sort: object.field("sort")?,
                         mobile_url: object.field("mobileUrl")?,
@@ -646,7 +641,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["type", "id"], &[])?;
                     ::std::result::Result::Ok(Self {
                         type_: object.field("type")?,
                         id: object.field("id")?,
@@ -691,7 +685,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ID", "PHOTO", "FORMATTED_NAME"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         photo: object.field("PHOTO")?,
@@ -740,7 +733,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ID", "NAME"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         name: object.field("NAME")?,
@@ -795,20 +787,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "EDIT",
-                                "DELETE",
-                                "INVITE",
-                                "JOIN",
-                                "LEAVE",
-                                "FOLLOW",
-                                "PIN",
-                                "EDIT_FEATURES",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         edit: object.field("EDIT")?,
                         delete: object.field("DELETE")?,
@@ -869,7 +847,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ROLE", "INITIATED_BY_TYPE", "IS_SUBSCRIBED"], &[])?;
                     ::std::result::Result::Ok(Self {
                         role: object.field("ROLE")?,
                         initiated_by_type: object.field("INITIATED_BY_TYPE")?,
@@ -932,21 +909,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "isOwner",
-                                "isModerator",
-                                "isScrumMaster",
-                                "isAutoMember",
-                                "name",
-                                "lastName",
-                                "position",
-                                "photo",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         is_owner: object.field("isOwner")?,
@@ -1021,11 +983,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["featureName", "name", "customName", "id", "active"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         feature_name: object.field("featureName")?,
                         name: object.field("name")?,
@@ -1084,7 +1041,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "photo"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -1133,7 +1089,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "invited", "isAwaiting", "isMember"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         invited: object.field("invited")?,
@@ -1184,11 +1139,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["workgroup_requests_out", "workgroup_requests_in"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         workgroup_requests_out: object.field("workgroup_requests_out")?,
                         workgroup_requests_in: object.field("workgroup_requests_in")?,
@@ -1239,7 +1189,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ROLE", "INITIATED_BY_TYPE"], &[])?;
                     ::std::result::Result::Ok(Self {
                         role: object.field("ROLE")?,
                         initiated_by_type: object.field("INITIATED_BY_TYPE")?,
@@ -2807,7 +2756,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["role", "initiatedByType"], &[])?;
                     ::std::result::Result::Ok(Self {
                         role: object.field("role")?,
                         initiated_by_type: object.field("initiatedByType")?,
@@ -2868,20 +2816,6 @@ pub mod api {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "imageId",
-                                "avatarType",
-                                "avatar",
-                                "additionalData",
-                                "dialogId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,

@@ -310,7 +310,7 @@ pub mod sonet_group {
     ///
     /// Required: none. Optional: `ORDER`, `FILTER`, `GROUP_ID`, `IS_ADMIN`, `start`.
     ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+    /// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
     ///
     /// A paged list (`start`, `next`, `total`).
     #[derive(Debug, Clone, Default)]
@@ -1052,12 +1052,12 @@ pub mod sonet_group {
             Unknown(::std::string::String),
         }
         string_enum!(IsAdmin { Y = "Y" });
-        /// The object `result` of `sonet_group.get`: `object`.
+        /// The object `result` of `sonet_group.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct Item {
             /// `ID`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
             /// `SITE_ID`: `string`, optional.
@@ -1101,7 +1101,7 @@ pub mod sonet_group {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -1153,7 +1153,7 @@ pub mod sonet_group {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for Item {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1190,6 +1190,8 @@ pub mod sonet_group {
                 map.end()
             }
         }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "sonet_group.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1197,7 +1199,13 @@ pub mod sonet_group {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Output);
+        impl ::bitrix24_runtime::Paged for super::Get {
+            type Item = Item;
+            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
+                output.0
+            }
+        }
+        deserialize_via_from_value!(Item);
     }
     /// Types of `sonet_group.setowner`.
     ///

@@ -801,19 +801,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "TYPE",
-                            "NAME",
-                            "PERSONAL_PHOTO",
-                            "PERSONAL_GENDER",
-                            "IMAGE",
-                            "IS_COLLABER",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     type_: object.field("TYPE")?,
@@ -852,12 +839,12 @@ pub mod checklistitem {
                 map.end()
             }
         }
-        /// The object `result.ATTACHMENTS` of `task.checklistitem.get`: `object`.
+        /// The object `result.ATTACHMENTS.1111` of `task.checklistitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputAttachments {
+        pub struct OutputAttachmentsN1111 {
             /// `ATTACHMENT_ID`: `integer`, optional.
             pub attachment_id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -877,23 +864,11 @@ pub mod checklistitem {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputAttachments {
+        impl crate::support::FromValue for OutputAttachmentsN1111 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ATTACHMENT_ID",
-                            "NAME",
-                            "SIZE",
-                            "FILE_ID",
-                            "DOWNLOAD_URL",
-                            "VIEW_URL",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     attachment_id: object.field("ATTACHMENT_ID")?,
                     name: object.field("NAME")?,
@@ -905,7 +880,7 @@ pub mod checklistitem {
                 })
             }
         }
-        impl ::serde::Serialize for OutputAttachments {
+        impl ::serde::Serialize for OutputAttachmentsN1111 {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -922,6 +897,44 @@ pub mod checklistitem {
                 crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
                 crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
                 crate::support::opt_entry(&mut map, "VIEW_URL", &self.view_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.ATTACHMENTS` of `task.checklistitem.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttachments {
+            /// `1111`: `object`, required in the docs.
+            pub n1111: ::std::option::Option<OutputAttachmentsN1111>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttachments {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    n1111: object.field("1111")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttachments {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "1111", &self.n1111)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1122,19 +1135,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "TYPE",
-                            "NAME",
-                            "PERSONAL_PHOTO",
-                            "PERSONAL_GENDER",
-                            "IMAGE",
-                            "IS_COLLABER",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     type_: object.field("TYPE")?,
@@ -1173,12 +1173,12 @@ pub mod checklistitem {
                 map.end()
             }
         }
-        /// The object `result.ATTACHMENTS` of `task.checklistitem.getlist`: `object`.
+        /// The object `result.ATTACHMENTS.<key>` of `task.checklistitem.getlist`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct ItemAttachments {
+        pub struct ItemAttachmentsKey {
             /// `ATTACHMENT_ID`: `integer`, optional.
             pub attachment_id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -1198,23 +1198,11 @@ pub mod checklistitem {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for ItemAttachments {
+        impl crate::support::FromValue for ItemAttachmentsKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ATTACHMENT_ID",
-                            "NAME",
-                            "SIZE",
-                            "FILE_ID",
-                            "DOWNLOAD_URL",
-                            "VIEW_URL",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     attachment_id: object.field("ATTACHMENT_ID")?,
                     name: object.field("NAME")?,
@@ -1226,7 +1214,7 @@ pub mod checklistitem {
                 })
             }
         }
-        impl ::serde::Serialize for ItemAttachments {
+        impl ::serde::Serialize for ItemAttachmentsKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1243,6 +1231,49 @@ pub mod checklistitem {
                 crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
                 crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
                 crate::support::opt_entry(&mut map, "VIEW_URL", &self.view_url)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.ATTACHMENTS` of `task.checklistitem.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct ItemAttachments {
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ItemAttachmentsKey,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for ItemAttachments {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    key: object.pattern("*")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for ItemAttachments {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1398,7 +1429,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     params: object.field("params")?,
@@ -1445,7 +1475,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -1490,11 +1519,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["mandatoryParamsCount", "params", "allowedKeysInReturnValue"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
                     params: object.field("params")?,
@@ -1547,7 +1571,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -1596,17 +1619,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "staticMethod",
-                            "mandatoryParamsCount",
-                            "params",
-                            "allowedKeysInReturnValue",
-                            "collectionInReturnValue",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -1671,7 +1683,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -1716,7 +1727,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -1769,7 +1779,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -1814,7 +1823,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -1867,7 +1875,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -1912,7 +1919,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -1965,7 +1971,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -2010,7 +2015,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -2063,7 +2067,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -2108,7 +2111,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -2162,7 +2164,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -2207,7 +2208,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -2261,7 +2261,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -2306,7 +2305,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -2381,22 +2379,6 @@ pub mod checklistitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "getmanifest",
-                            "get",
-                            "getlist",
-                            "add",
-                            "update",
-                            "delete",
-                            "complete",
-                            "renew",
-                            "moveafteritem",
-                            "isactionallowed",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     getmanifest: object.field("getmanifest")?,
                     get: object.field("get")?,
@@ -3453,18 +3435,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ATTACHMENT_ID",
-                            "NAME",
-                            "SIZE",
-                            "FILE_ID",
-                            "DOWNLOAD_URL",
-                            "VIEW_URL",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     attachment_id: object.field("ATTACHMENT_ID")?,
                     name: object.field("NAME")?,
@@ -3527,18 +3497,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ATTACHMENT_ID",
-                            "NAME",
-                            "SIZE",
-                            "FILE_ID",
-                            "DOWNLOAD_URL",
-                            "VIEW_URL",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     attachment_id: object.field("ATTACHMENT_ID")?,
                     name: object.field("NAME")?,
@@ -3593,7 +3551,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["973", "975"], &[])?;
                 ::std::result::Result::Ok(Self {
                     n973: object.field("973")?,
                     n975: object.field("975")?,
@@ -3760,7 +3717,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     params: object.field("params")?,
@@ -3807,7 +3763,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -3856,17 +3811,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "staticMethod",
-                            "mandatoryParamsCount",
-                            "params",
-                            "allowedKeysInReturnValue",
-                            "collectionInReturnValue",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -3931,7 +3875,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -3976,11 +3919,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["mandatoryParamsCount", "params", "allowedKeysInReturnValue"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
                     params: object.field("params")?,
@@ -4033,7 +3971,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -4078,7 +4015,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -4131,7 +4067,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -4176,7 +4111,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -4229,7 +4163,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -4274,7 +4207,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -4328,7 +4260,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -4373,7 +4304,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -4440,19 +4370,6 @@ pub mod commentitem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "getmanifest",
-                            "getlist",
-                            "get",
-                            "add",
-                            "update",
-                            "delete",
-                            "isactionallowed",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     getmanifest: object.field("getmanifest")?,
                     getlist: object.field("getlist")?,
@@ -5028,7 +4945,7 @@ pub mod elapseditem {
     ///
     /// Required: `TASKID`, `ITEMID`. Optional: none.
     ///
-    /// Result: `object` ([`get::Output`]). Errors: `0x000001`, `0x100002`, `0x000004`, `0x000040` ([`get::Error`]).
+    /// Result: `object[]` ([`get::Output`]). Errors: `0x000001`, `0x100002`, `0x000004`, `0x000040` ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
@@ -5488,12 +5405,12 @@ pub mod elapseditem {
             "0x000004", N0x000040 = "0x000040" }
         );
         error_code!(Error);
-        /// The object `result` of `task.elapseditem.get`: `object`.
+        /// The object `result` of `task.elapseditem.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct Item {
             /// `ID`: `string`, optional.
             pub id: ::std::option::Option<::std::string::String>,
             /// `TASK_ID`: `string`, optional.
@@ -5521,7 +5438,7 @@ pub mod elapseditem {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for Item {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -5557,7 +5474,7 @@ pub mod elapseditem {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for Item {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -5578,6 +5495,8 @@ pub mod elapseditem {
                 map.end()
             }
         }
+        /// The `result` of the call: `object[]`.
+        pub type Output = crate::List<Item>;
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "task.elapseditem.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5585,7 +5504,7 @@ pub mod elapseditem {
             type Output = Output;
             type ErrorCode = Error;
         }
-        deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(Item);
     }
     /// Types of `task.elapseditem.getlist`.
     ///
@@ -5946,7 +5865,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     params: object.field("params")?,
@@ -5993,7 +5911,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -6042,17 +5959,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "staticMethod",
-                            "params",
-                            "allowedKeysInReturnValue",
-                            "allowedAggregations",
-                            "collectionInReturnValue",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     params: object.field("params")?,
@@ -6113,7 +6019,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -6158,11 +6063,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &["mandatoryParamsCount", "params", "allowedKeysInReturnValue"],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
                     params: object.field("params")?,
@@ -6215,7 +6115,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -6260,7 +6159,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -6313,7 +6211,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -6358,7 +6255,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -6411,7 +6307,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -6456,7 +6351,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -6510,7 +6404,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["description", "type"], &[])?;
                 ::std::result::Result::Ok(Self {
                     description: object.field("description")?,
                     type_: object.field("type")?,
@@ -6555,7 +6448,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["staticMethod", "mandatoryParamsCount", "params"], &[])?;
                 ::std::result::Result::Ok(Self {
                     static_method: object.field("staticMethod")?,
                     mandatory_params_count: object.field("mandatoryParamsCount")?,
@@ -6622,19 +6514,6 @@ pub mod elapseditem {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "getmanifest",
-                            "getlist",
-                            "get",
-                            "add",
-                            "update",
-                            "delete",
-                            "isactionallowed",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     getmanifest: object.field("getmanifest")?,
                     getlist: object.field("getlist")?,
@@ -9492,18 +9371,6 @@ pub mod item {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "SIZE",
-                                "ROWS",
-                                "REGEXP",
-                                "MIN_LENGTH",
-                                "MAX_LENGTH",
-                                "DEFAULT_VALUE",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         size: object.field("SIZE")?,
                         rows: object.field("ROWS")?,
@@ -11225,22 +11092,6 @@ pub mod stages {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "TITLE",
-                            "SORT",
-                            "COLOR",
-                            "SYSTEM_TYPE",
-                            "ENTITY_ID",
-                            "ENTITY_TYPE",
-                            "ADDITIONAL_FILTER",
-                            "TO_UPDATE",
-                            "TO_UPDATE_ACCESS",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     title: object.field("TITLE")?,
@@ -11315,22 +11166,6 @@ pub mod stages {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "TITLE",
-                            "SORT",
-                            "COLOR",
-                            "SYSTEM_TYPE",
-                            "ENTITY_ID",
-                            "ENTITY_TYPE",
-                            "ADDITIONAL_FILTER",
-                            "TO_UPDATE",
-                            "TO_UPDATE_ACCESS",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     title: object.field("TITLE")?,
@@ -11981,12 +11816,12 @@ pub mod tasks {
                 pub mod get_fields {
                     /// Error codes of `tasks.api.scrum.backlog.getFields`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result` of `tasks.api.scrum.backlog.getFields`: `object`.
+                    /// The object `result.fields` of `tasks.api.scrum.backlog.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
-                    pub struct Output {
+                    pub struct OutputFields {
                         /// `groupId`: `integer`, optional.
                         pub group_id: ::std::option::Option<i64>,
                         /// `createdBy`: `integer`, optional.
@@ -12000,12 +11835,11 @@ pub mod tasks {
                             ::serde_json::Value,
                         >,
                     }
-                    impl crate::support::FromValue for Output {
+                    impl crate::support::FromValue for OutputFields {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["groupId", "createdBy", "modifiedBy"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 group_id: object.field("groupId")?,
                                 created_by: object.field("createdBy")?,
@@ -12014,7 +11848,7 @@ pub mod tasks {
                             })
                         }
                     }
-                    impl ::serde::Serialize for Output {
+                    impl ::serde::Serialize for OutputFields {
                         fn serialize<S: ::serde::Serializer>(
                             &self,
                             serializer: S,
@@ -12037,6 +11871,46 @@ pub mod tasks {
                                 "modifiedBy",
                                 &self.modified_by,
                             )?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
+                    /// The object `result` of `tasks.api.scrum.backlog.getFields`: `object`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct Output {
+                        /// `fields`: `object`, required in the docs.
+                        pub fields: ::std::option::Option<OutputFields>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for Output {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["fields"], &[])?;
+                            ::std::result::Result::Ok(Self {
+                                fields: object.field("fields")?,
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -13557,7 +13431,7 @@ pub mod tasks {
                 ///
                 /// Required: `sprintId`. Optional: none.
                 ///
-                /// Result: `object` ([`get_stages::Output`]). Errors: `0` ([`get_stages::Error`]).
+                /// Result: `object[]` ([`get_stages::Output`]). Errors: `0` ([`get_stages::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct GetStages {
@@ -13884,7 +13758,6 @@ pub mod tasks {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["type"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 type_: object.field("type")?,
                                 extra: object.rest()?,
@@ -13924,7 +13797,6 @@ pub mod tasks {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["type"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 type_: object.field("type")?,
                                 extra: object.rest()?,
@@ -13964,7 +13836,6 @@ pub mod tasks {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["type"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 type_: object.field("type")?,
                                 extra: object.rest()?,
@@ -14004,7 +13875,6 @@ pub mod tasks {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["type"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 type_: object.field("type")?,
                                 extra: object.rest()?,
@@ -14044,7 +13914,6 @@ pub mod tasks {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["type"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 type_: object.field("type")?,
                                 extra: object.rest()?,
@@ -14092,8 +13961,6 @@ pub mod tasks {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(&["name", "sort", "type", "sprintId", "color"], &[])?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 sort: object.field("sort")?,
@@ -14192,7 +14059,7 @@ pub mod tasks {
                     /// Allowed values of `result.type` in `tasks.api.scrum.kanban.getStages`.
                     #[derive(Debug, Clone, PartialEq, Eq)]
                     #[non_exhaustive]
-                    pub enum OutputType {
+                    pub enum ItemType {
                         /// `NEW`
                         New,
                         /// `WORK`
@@ -14203,14 +14070,14 @@ pub mod tasks {
                         Unknown(::std::string::String),
                     }
                     string_enum!(
-                        OutputType { New = "NEW", Work = "WORK", Finish = "FINISH" }
+                        ItemType { New = "NEW", Work = "WORK", Finish = "FINISH" }
                     );
-                    /// The object `result` of `tasks.api.scrum.kanban.getStages`: `object`.
+                    /// The object `result` of `tasks.api.scrum.kanban.getStages`: `object[]`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-stages.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
-                    pub struct Output {
+                    pub struct Item {
                         /// `id`: `integer`, required in the docs.
                         pub id: ::std::option::Option<i64>,
                         /// `name`: `string`, required in the docs.
@@ -14218,7 +14085,7 @@ pub mod tasks {
                         /// `type`: `string`, optional.
                         ///
                         /// Values: `NEW`, `WORK`, `FINISH`.
-                        pub type_: ::std::option::Option<OutputType>,
+                        pub type_: ::std::option::Option<ItemType>,
                         /// `sort`: `integer`, optional.
                         pub sort: ::std::option::Option<i64>,
                         /// `color`: `string`, optional.
@@ -14230,7 +14097,7 @@ pub mod tasks {
                             ::serde_json::Value,
                         >,
                     }
-                    impl crate::support::FromValue for Output {
+                    impl crate::support::FromValue for Item {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -14246,7 +14113,7 @@ pub mod tasks {
                             })
                         }
                     }
-                    impl ::serde::Serialize for Output {
+                    impl ::serde::Serialize for Item {
                         fn serialize<S: ::serde::Serializer>(
                             &self,
                             serializer: S,
@@ -14263,6 +14130,8 @@ pub mod tasks {
                             map.end()
                         }
                     }
+                    /// The `result` of the call: `object[]`.
+                    pub type Output = crate::List<Item>;
                     impl ::bitrix24_runtime::Method for super::GetStages {
                         const NAME: &'static str = "tasks.api.scrum.kanban.getStages";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14270,7 +14139,7 @@ pub mod tasks {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
-                    deserialize_via_from_value!(Output);
+                    deserialize_via_from_value!(Item);
                 }
                 /// Types of `tasks.api.scrum.kanban.updateStage`.
                 ///
@@ -15425,12 +15294,12 @@ pub mod tasks {
                 pub mod get_fields {
                     /// Error codes of `tasks.api.scrum.sprint.getFields`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result` of `tasks.api.scrum.sprint.getFields`: `object`.
+                    /// The object `result.fields` of `tasks.api.scrum.sprint.getFields`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
-                    pub struct Output {
+                    pub struct OutputFields {
                         /// `groupId`: `integer`, optional.
                         pub group_id: ::std::option::Option<i64>,
                         /// `name`: `string`, optional.
@@ -15454,25 +15323,11 @@ pub mod tasks {
                             ::serde_json::Value,
                         >,
                     }
-                    impl crate::support::FromValue for Output {
+                    impl crate::support::FromValue for OutputFields {
                         fn from_value(
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "groupId",
-                                        "name",
-                                        "sort",
-                                        "createdBy",
-                                        "modifiedBy",
-                                        "dateStart",
-                                        "dateEnd",
-                                        "status",
-                                    ],
-                                    &[],
-                                )?;
                             ::std::result::Result::Ok(Self {
                                 group_id: object.field("groupId")?,
                                 name: object.field("name")?,
@@ -15486,7 +15341,7 @@ pub mod tasks {
                             })
                         }
                     }
-                    impl ::serde::Serialize for Output {
+                    impl ::serde::Serialize for OutputFields {
                         fn serialize<S: ::serde::Serializer>(
                             &self,
                             serializer: S,
@@ -15522,6 +15377,46 @@ pub mod tasks {
                                 &self.date_end,
                             )?;
                             crate::support::opt_entry(&mut map, "status", &self.status)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
+                    /// The object `result` of `tasks.api.scrum.sprint.getFields`: `object`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct Output {
+                        /// `fields`: `object`, required in the docs.
+                        pub fields: ::std::option::Option<OutputFields>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for Output {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            object.fits(&["fields"], &[])?;
+                            ::std::result::Result::Ok(Self {
+                                fields: object.field("fields")?,
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for Output {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -19873,7 +19768,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -19932,7 +19826,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -20033,38 +19926,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -20223,26 +20084,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -20329,7 +20170,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -20508,80 +20348,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -20919,11 +20685,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -21002,27 +20763,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -21109,11 +20849,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -21192,27 +20927,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -21299,11 +21013,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -21382,27 +21091,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -21485,7 +21173,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -21538,18 +21225,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -21610,7 +21285,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -21669,7 +21343,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -21728,7 +21401,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -21787,7 +21459,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -21840,7 +21511,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["103", "503"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n103: object.field("103")?,
                         n503: object.field("503")?,
@@ -21933,39 +21603,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -22128,27 +21765,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -22259,27 +21875,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -22370,11 +21965,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -22435,7 +22025,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -22486,7 +22075,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -22669,82 +22257,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -23062,20 +22574,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -23211,11 +22709,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -23294,27 +22787,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -23401,11 +22873,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -23484,27 +22951,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -23591,11 +23037,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -23674,27 +23115,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -23777,7 +23197,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -23830,18 +23249,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -23902,7 +23309,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -23961,7 +23367,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -24020,7 +23425,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -24079,7 +23483,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -24132,7 +23535,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -24181,7 +23583,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -24240,7 +23641,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -24299,7 +23699,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -24354,7 +23753,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -24449,39 +23847,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -24644,27 +24009,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -24775,27 +24119,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -24886,11 +24209,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -24951,7 +24269,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -25002,7 +24319,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -25185,82 +24501,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -25691,16 +24931,62 @@ pub mod tasks {
                 }
                 string_enum!(Error { N0 = "0" });
                 error_code!(Error);
+                /// The object `result.<key>` of `tasks.task.counters.get`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputKey {
+                    /// `counter`: `integer`, optional.
+                    pub counter: ::std::option::Option<i64>,
+                    /// `code`: `integer`, optional.
+                    pub code: ::std::option::Option<i64>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputKey {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            counter: object.field("counter")?,
+                            code: object.field("code")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputKey {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "counter", &self.counter)?;
+                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The object `result` of `tasks.task.counters.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `counter`: `integer`, optional.
-                    pub counter: ::std::option::Option<i64>,
-                    /// `code`: `integer`, optional.
-                    pub code: ::std::option::Option<i64>,
+                    /// `<key>`: `object`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    pub key: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        OutputKey,
+                    >,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -25713,10 +24999,8 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["counter", "code"], &[])?;
                         ::std::result::Result::Ok(Self {
-                            counter: object.field("counter")?,
-                            code: object.field("code")?,
+                            key: object.pattern("*")?,
                             extra: object.rest()?,
                         })
                     }
@@ -25729,8 +25013,7 @@ pub mod tasks {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-                        crate::support::opt_entry(&mut map, "code", &self.code)?;
+                        crate::support::rest_entries(&mut map, &self.key)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -25790,11 +25073,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -25873,27 +25151,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -25980,11 +25237,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -26063,27 +25315,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -26170,11 +25401,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -26253,27 +25479,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -26356,7 +25561,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -26409,18 +25613,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26481,7 +25673,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26540,7 +25731,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26599,7 +25789,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26658,7 +25847,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26711,7 +25899,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -26760,7 +25947,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26819,7 +26005,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26878,7 +26063,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -26933,7 +26117,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -27028,39 +26211,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -27223,27 +26373,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -27354,27 +26483,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -27465,11 +26573,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -27530,7 +26633,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -27581,7 +26683,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -27764,82 +26865,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -28157,20 +27182,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -28308,11 +27319,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -28391,27 +27397,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -28498,11 +27483,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -28581,27 +27561,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -28688,11 +27647,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -28771,27 +27725,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -28874,7 +27807,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -28927,18 +27859,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -28999,7 +27919,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -29058,7 +27977,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -29117,7 +28035,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -29168,7 +28085,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         extra: object.rest()?,
@@ -29215,7 +28131,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -29274,7 +28189,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -29333,7 +28247,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -29388,7 +28301,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "503"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -29483,39 +28395,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -29678,27 +28557,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -29809,27 +28667,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -29920,11 +28757,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -29985,7 +28817,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -30036,7 +28867,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -30219,82 +29049,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -30612,20 +29366,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -30794,11 +29534,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -30877,27 +29612,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -30984,11 +29698,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -31067,27 +29776,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -31174,11 +29862,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -31257,27 +29940,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -31360,7 +30022,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -31413,18 +30074,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -31485,7 +30134,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -31544,7 +30192,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -31603,7 +30250,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -31662,7 +30308,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -31715,7 +30360,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["103", "503"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n103: object.field("103")?,
                         n503: object.field("503")?,
@@ -31808,39 +30452,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -32003,27 +30614,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -32134,27 +30724,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -32245,11 +30814,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -32310,7 +30874,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -32361,7 +30924,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -32544,82 +31106,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -32933,20 +31419,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -33359,7 +31831,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -33418,7 +31889,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -33521,39 +31991,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -33716,27 +32153,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "title",
-                                "description",
-                                "createdBy",
-                                "responsibleId",
-                                "deadline",
-                                "ufCrmTask",
-                                "ufTaskWebdavFiles",
-                                "ufMailMessage",
-                                "descriptionInBbcode",
-                                "favorite",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -33880,7 +32296,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "primary"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -33927,7 +32342,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -33974,7 +32388,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "required"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34019,7 +32432,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34062,7 +32474,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["N", "P"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n: object.field("N")?,
                         p: object.field("P")?,
@@ -34109,7 +32520,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34158,7 +32568,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["2", "1", "0"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n2: object.field("2")?,
                         n1: object.field("1")?,
@@ -34207,7 +32616,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34260,7 +32668,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["2", "3", "4", "5", "6"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n2: object.field("2")?,
                         n3: object.field("3")?,
@@ -34313,7 +32720,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34360,7 +32766,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -34407,7 +32812,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34454,7 +32858,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -34501,7 +32904,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34548,7 +32950,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -34595,7 +32996,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34644,7 +33044,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34691,7 +33090,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34738,7 +33136,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34785,7 +33182,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34832,7 +33228,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "required"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34877,7 +33272,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34922,7 +33316,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "required"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -34967,7 +33360,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35010,7 +33402,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35053,7 +33444,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35096,7 +33486,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35139,7 +33528,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35182,7 +33570,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35227,7 +33614,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35274,7 +33660,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35321,7 +33706,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35368,7 +33752,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35415,7 +33798,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35462,7 +33844,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35509,7 +33890,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35556,7 +33936,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35603,7 +33982,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35650,7 +34028,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35697,7 +34074,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35744,7 +34120,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35789,7 +34164,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -35836,7 +34210,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35883,7 +34256,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -35930,7 +34302,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -35977,7 +34348,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -36024,7 +34394,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36071,7 +34440,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -36118,7 +34486,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36165,7 +34532,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -36212,7 +34578,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36259,7 +34624,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36302,7 +34666,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36345,7 +34708,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36388,7 +34750,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36431,7 +34792,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36474,7 +34834,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36517,7 +34876,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -36564,7 +34922,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36611,7 +34968,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -36658,7 +35014,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36707,7 +35062,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36754,7 +35108,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36801,7 +35154,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36846,7 +35198,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36889,7 +35240,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36932,7 +35282,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -36975,7 +35324,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37018,7 +35366,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37065,7 +35412,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37112,7 +35458,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -37159,7 +35504,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37206,7 +35550,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -37253,7 +35596,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37300,7 +35642,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["Y", "N"], &[])?;
                     ::std::result::Result::Ok(Self {
                         y: object.field("Y")?,
                         n: object.field("N")?,
@@ -37347,7 +35688,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "values", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37396,7 +35736,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type", "default"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37441,7 +35780,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37484,7 +35822,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37527,7 +35864,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37570,7 +35906,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["title", "type"], &[])?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -37763,77 +36098,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "PARENT_ID",
-                                "TITLE",
-                                "DESCRIPTION",
-                                "MARK",
-                                "PRIORITY",
-                                "STATUS",
-                                "MULTITASK",
-                                "NOT_VIEWED",
-                                "REPLICATE",
-                                "GROUP_ID",
-                                "STAGE_ID",
-                                "SPRINT_ID",
-                                "BACKLOG_ID",
-                                "CREATED_BY",
-                                "CREATED_DATE",
-                                "RESPONSIBLE_ID",
-                                "ACCOMPLICES",
-                                "AUDITORS",
-                                "CHANGED_BY",
-                                "CHANGED_DATE",
-                                "STATUS_CHANGED_BY",
-                                "STATUS_CHANGED_DATE",
-                                "CLOSED_BY",
-                                "CLOSED_DATE",
-                                "ACTIVITY_DATE",
-                                "DATE_START",
-                                "DEADLINE",
-                                "START_DATE_PLAN",
-                                "END_DATE_PLAN",
-                                "GUID",
-                                "XML_ID",
-                                "COMMENTS_COUNT",
-                                "SERVICE_COMMENTS_COUNT",
-                                "NEW_COMMENTS_COUNT",
-                                "ALLOW_CHANGE_DEADLINE",
-                                "ALLOW_TIME_TRACKING",
-                                "TASK_CONTROL",
-                                "ADD_IN_REPORT",
-                                "FORKED_BY_TEMPLATE_ID",
-                                "TIME_ESTIMATE",
-                                "TIME_SPENT_IN_LOGS",
-                                "MATCH_WORK_TIME",
-                                "FORUM_TOPIC_ID",
-                                "FORUM_ID",
-                                "SITE_ID",
-                                "SUBORDINATE",
-                                "FAVORITE",
-                                "EXCHANGE_MODIFIED",
-                                "EXCHANGE_ID",
-                                "OUTLOOK_VERSION",
-                                "VIEWED_DATE",
-                                "SORTING",
-                                "DURATION_PLAN",
-                                "DURATION_FACT",
-                                "CHECKLIST",
-                                "DURATION_TYPE",
-                                "IS_MUTED",
-                                "IS_PINNED",
-                                "IS_PINNED_IN_GROUP",
-                                "FLOW_ID",
-                                "UF_CRM_TASK",
-                                "UF_TASK_WEBDAV_FILES",
-                                "UF_MAIL_MESSAGE",
-                                "UF_NEW_TASKS_FIELD",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         parent_id: object.field("PARENT_ID")?,
@@ -38759,11 +37023,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &["id", "name", "lastName", "secondName", "login"],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             name: object.field("name")?,
@@ -38918,7 +37177,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -38977,7 +37235,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -39036,7 +37293,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -39089,7 +37345,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["13", "103"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n13: object.field("13")?,
                         n103: object.field("103")?,
@@ -39140,18 +37395,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "expired",
-                                "newComments",
-                                "projectExpired",
-                                "projectNewComments",
-                                "mutedExpired",
-                                "mutedNewComments",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         expired: object.field("expired")?,
                         new_comments: object.field("newComments")?,
@@ -39224,7 +37467,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["counters", "color", "value"], &[])?;
                     ::std::result::Result::Ok(Self {
                         counters: object.field("counters")?,
                         color: object.field("color")?,
@@ -39269,7 +37511,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "title"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -39310,7 +37551,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["35"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n35: object.field("35")?,
                         extra: object.rest()?,
@@ -39401,38 +37641,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "title",
-                                "description",
-                                "deadline",
-                                "createdDate",
-                                "responsibleId",
-                                "priority",
-                                "mark",
-                                "descriptionInBbcode",
-                                "lengthDeadline",
-                                "status",
-                                "auditors",
-                                "accomplices",
-                                "group",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "taskRequireResult",
-                                "taskHasOpenResult",
-                                "taskHasResult",
-                                "timeElapsed",
-                                "timerIsRunningForCurrentUser",
-                                "parsedDescription",
-                                "counter",
-                                "tags",
-                                "subStatus",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -39648,11 +37856,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -39731,27 +37934,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -39838,11 +38020,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -39921,27 +38098,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -40028,11 +38184,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -40111,27 +38262,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -40214,7 +38344,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -40267,18 +38396,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40339,7 +38456,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40398,7 +38514,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40457,7 +38572,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40516,7 +38630,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40569,7 +38682,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -40618,7 +38730,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40677,7 +38788,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40736,7 +38846,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -40791,7 +38900,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -40886,39 +38994,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -41081,27 +39156,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -41212,27 +39266,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -41323,11 +39356,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -41388,7 +39416,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -41439,7 +39466,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -41622,82 +39648,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -42015,20 +39965,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -42166,11 +40102,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -42249,27 +40180,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -42356,11 +40266,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -42439,27 +40344,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -42546,11 +40430,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -42629,27 +40508,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -42732,7 +40590,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -42785,18 +40642,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -42857,7 +40702,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -42916,7 +40760,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -42975,7 +40818,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -43034,7 +40876,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -43087,7 +40928,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -43136,7 +40976,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -43195,7 +41034,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -43254,7 +41092,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -43309,7 +41146,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -43404,39 +41240,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -43599,27 +41402,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -43730,27 +41512,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -43841,11 +41602,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -43906,7 +41662,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -43957,7 +41712,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -44140,82 +41894,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -44533,20 +42211,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -44684,7 +42348,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -44739,7 +42402,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -44838,39 +42500,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -45033,27 +42662,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -45142,7 +42750,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -45327,83 +42934,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "chatId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -45745,11 +43275,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -45828,27 +43353,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -45935,11 +43439,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -46018,27 +43517,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -46125,11 +43603,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -46208,27 +43681,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -46311,7 +43763,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -46364,18 +43815,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46436,7 +43875,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46495,7 +43933,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46554,7 +43991,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46613,7 +44049,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46666,7 +44101,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -46715,7 +44149,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46774,7 +44207,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46833,7 +44265,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -46888,7 +44319,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -46983,39 +44413,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -47178,27 +44575,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -47309,27 +44685,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -47420,11 +44775,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -47485,7 +44835,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -47536,7 +44885,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -47719,82 +45067,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -48112,20 +45384,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -48588,11 +45846,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -48671,27 +45924,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -48778,11 +46010,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -48861,27 +46088,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -48968,11 +46174,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -49051,27 +46252,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -49154,7 +46334,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -49207,18 +46386,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49279,7 +46446,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49338,7 +46504,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49397,7 +46562,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49456,7 +46620,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49509,7 +46672,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -49558,7 +46720,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49617,7 +46778,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49676,7 +46836,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -49731,7 +46890,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -49826,39 +46984,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -50021,27 +47146,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -50152,27 +47256,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -50263,11 +47346,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -50328,7 +47406,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -50379,7 +47456,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -50562,82 +47638,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -50955,20 +47955,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -51106,11 +48092,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -51189,27 +48170,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -51296,11 +48256,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -51379,27 +48334,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -51486,11 +48420,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -51569,27 +48498,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -51672,7 +48580,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -51725,18 +48632,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -51797,7 +48692,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -51856,7 +48750,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -51915,7 +48808,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -51974,7 +48866,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -52027,7 +48918,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -52076,7 +48966,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -52135,7 +49024,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -52194,7 +49082,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -52253,7 +49140,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -52310,7 +49196,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "503", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -52407,39 +49292,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -52602,27 +49454,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -52733,27 +49564,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -52844,11 +49654,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -52909,7 +49714,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -52960,7 +49764,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -53143,82 +49946,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -53536,20 +50263,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -53687,11 +50400,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -53770,27 +50478,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -53877,11 +50564,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -53960,27 +50642,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -54067,11 +50728,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -54150,27 +50806,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -54253,7 +50888,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -54306,18 +50940,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54378,7 +51000,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54437,7 +51058,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54496,7 +51116,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54555,7 +51174,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54608,7 +51226,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -54657,7 +51274,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54716,7 +51332,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54775,7 +51390,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -54830,7 +51444,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -54925,39 +51538,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -55120,27 +51700,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -55251,27 +51810,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -55362,11 +51900,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -55427,7 +51960,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -55478,7 +52010,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -55661,82 +52192,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -56054,20 +52509,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -56203,11 +52644,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -56286,27 +52722,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -56393,11 +52808,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -56476,27 +52886,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -56583,11 +52972,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -56666,27 +53050,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "taskId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "toggledBy",
-                                "toggledDate",
-                                "ufChecklistFiles",
-                                "members",
-                                "attachments",
-                                "entityId",
-                                "action",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         task_id: object.field("taskId")?,
@@ -56769,7 +53132,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["433", "431", "435"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n433: object.field("433")?,
                         n431: object.field("431")?,
@@ -56822,18 +53184,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "opened",
-                                "membersCount",
-                                "image",
-                                "additionalData",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -56894,7 +53244,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -56953,7 +53302,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -57012,7 +53360,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -57071,7 +53418,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -57124,7 +53470,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["3", "11"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n3: object.field("3")?,
                         n11: object.field("11")?,
@@ -57173,7 +53518,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -57232,7 +53576,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -57291,7 +53634,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -57346,7 +53688,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["61", "103", "547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n61: object.field("61")?,
                         n103: object.field("103")?,
@@ -57441,39 +53782,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -57636,27 +53944,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -57767,27 +54054,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -57878,11 +54144,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["modify", "remove", "toggle", "add", "addAccomplice"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         modify: object.field("modify")?,
                         remove: object.field("remove")?,
@@ -57943,7 +54204,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -57994,7 +54254,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -58177,82 +54436,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -58570,20 +54753,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "start",
-                                "finish",
-                                "duration",
-                                "processing",
-                                "date_start",
-                                "date_finish",
-                                "operating_reset_at",
-                                "operating",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         start: object.field("start")?,
                         finish: object.field("finish")?,
@@ -58719,7 +54888,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -58774,7 +54942,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -58873,39 +55040,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -59068,27 +55202,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -59177,7 +55290,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -59362,83 +55474,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "parentId",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "chatId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         parent_id: object.field("parentId")?,
@@ -59782,7 +55817,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -59841,7 +55875,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -59900,7 +55933,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "name", "link", "icon", "workPosition"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         name: object.field("name")?,
@@ -59951,7 +55983,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["547"], &[])?;
                     ::std::result::Result::Ok(Self {
                         n547: object.field("547")?,
                         extra: object.rest()?,
@@ -60042,39 +56073,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "accept",
-                                "decline",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "pause",
-                                "delegate",
-                                "remove",
-                                "edit",
-                                "defer",
-                                "renew",
-                                "create",
-                                "changeDeadline",
-                                "checklistAddItems",
-                                "addFavorite",
-                                "deleteFavorite",
-                                "rate",
-                                "take",
-                                "edit.originator",
-                                "checklist.reorder",
-                                "elapsedtime.add",
-                                "dayplan.timer.toggle",
-                                "edit.plan",
-                                "checklist.add",
-                                "favorite.add",
-                                "favorite.delete",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         accept: object.field("accept")?,
                         decline: object.field("decline")?,
@@ -60237,27 +56235,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "copiedId",
-                                "entityId",
-                                "userId",
-                                "createdBy",
-                                "parentId",
-                                "title",
-                                "sortIndex",
-                                "displaySortIndex",
-                                "isComplete",
-                                "isImportant",
-                                "completedCount",
-                                "members",
-                                "attachments",
-                                "nodeId",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         copied_id: object.field("copiedId")?,
@@ -60346,7 +56323,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["nodeId", "fields", "action", "descendants"], &[])?;
                     ::std::result::Result::Ok(Self {
                         node_id: object.field("nodeId")?,
                         fields: object.field("fields")?,
@@ -60527,81 +56503,6 @@ pub mod tasks {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "title",
-                                "description",
-                                "mark",
-                                "priority",
-                                "multitask",
-                                "notViewed",
-                                "replicate",
-                                "stageId",
-                                "sprintId",
-                                "backlogId",
-                                "createdBy",
-                                "createdDate",
-                                "responsibleId",
-                                "changedBy",
-                                "changedDate",
-                                "statusChangedBy",
-                                "closedBy",
-                                "closedDate",
-                                "activityDate",
-                                "dateStart",
-                                "deadline",
-                                "startDatePlan",
-                                "endDatePlan",
-                                "guid",
-                                "xmlId",
-                                "commentsCount",
-                                "serviceCommentsCount",
-                                "allowChangeDeadline",
-                                "allowTimeTracking",
-                                "taskControl",
-                                "addInReport",
-                                "forkedByTemplateId",
-                                "timeEstimate",
-                                "timeSpentInLogs",
-                                "matchWorkTime",
-                                "forumTopicId",
-                                "forumId",
-                                "siteId",
-                                "subordinate",
-                                "exchangeModified",
-                                "exchangeId",
-                                "outlookVersion",
-                                "viewedDate",
-                                "sorting",
-                                "durationFact",
-                                "isMuted",
-                                "isPinned",
-                                "isPinnedInGroup",
-                                "flowId",
-                                "descriptionInBbcode",
-                                "status",
-                                "statusChangedDate",
-                                "durationPlan",
-                                "durationType",
-                                "favorite",
-                                "groupId",
-                                "auditors",
-                                "accomplices",
-                                "checklist",
-                                "group",
-                                "creator",
-                                "responsible",
-                                "accomplicesData",
-                                "auditorsData",
-                                "newCommentsCount",
-                                "action",
-                                "checkListTree",
-                                "checkListCanAdd",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -62285,19 +58186,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -62361,7 +58249,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -62435,27 +58322,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -62740,19 +58606,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -62816,7 +58669,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -62890,27 +58742,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -63132,19 +58963,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -63208,7 +59026,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -63282,27 +59099,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -63524,19 +59320,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -63600,7 +59383,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -63674,27 +59456,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -63943,19 +59704,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -64019,7 +59767,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -64093,27 +59840,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -64271,10 +59997,10 @@ pub mod tasks {
                 }
                 string_enum!(Error { N0 = "0", N100 = "100" });
                 error_code!(Error);
-                /// Allowed values of `result.checkListItems.members.type` in `tasks.template.checklist.list`.
+                /// Allowed values of `result.checkListItems.<key>.members.type` in `tasks.template.checklist.list`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
-                pub enum OutputCheckListItemsMembersType {
+                pub enum OutputCheckListItemsKeyMembersType {
                     /// `A`
                     A,
                     /// `U`
@@ -64282,11 +60008,11 @@ pub mod tasks {
                     /// A value this version of the crate does not know, kept as sent.
                     Unknown(::std::string::String),
                 }
-                string_enum!(OutputCheckListItemsMembersType { A = "A", U = "U" });
-                /// Allowed values of `result.checkListItems.members.personalGender` in `tasks.template.checklist.list`.
+                string_enum!(OutputCheckListItemsKeyMembersType { A = "A", U = "U" });
+                /// Allowed values of `result.checkListItems.<key>.members.personalGender` in `tasks.template.checklist.list`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
-                pub enum OutputCheckListItemsMembersPersonalGender {
+                pub enum OutputCheckListItemsKeyMembersPersonalGender {
                     /// `M`
                     M,
                     /// `F`
@@ -64295,20 +60021,20 @@ pub mod tasks {
                     Unknown(::std::string::String),
                 }
                 string_enum!(
-                    OutputCheckListItemsMembersPersonalGender { M = "M", F = "F" }
+                    OutputCheckListItemsKeyMembersPersonalGender { M = "M", F = "F" }
                 );
-                /// The object `result.checkListItems.members` of `tasks.template.checklist.list`: `array`.
+                /// The object `result.checkListItems.<key>.members` of `tasks.template.checklist.list`: `array`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct OutputCheckListItemsMembers {
+                pub struct OutputCheckListItemsKeyMembers {
                     /// `id`: `string`, optional.
                     pub id: ::std::option::Option<::std::string::String>,
                     /// `type`: `string`, optional.
                     ///
                     /// Values: `A`, `U`.
-                    pub type_: ::std::option::Option<OutputCheckListItemsMembersType>,
+                    pub type_: ::std::option::Option<OutputCheckListItemsKeyMembersType>,
                     /// `name`: `string`, optional.
                     pub name: ::std::option::Option<::std::string::String>,
                     /// `personalPhoto`: `string`, optional.
@@ -64317,7 +60043,7 @@ pub mod tasks {
                     ///
                     /// Values: `M`, `F`.
                     pub personal_gender: ::std::option::Option<
-                        OutputCheckListItemsMembersPersonalGender,
+                        OutputCheckListItemsKeyMembersPersonalGender,
                     >,
                     /// `image`: `string`, optional.
                     pub image: ::std::option::Option<::std::string::String>,
@@ -64330,24 +60056,11 @@ pub mod tasks {
                         ::serde_json::Value,
                     >,
                 }
-                impl crate::support::FromValue for OutputCheckListItemsMembers {
+                impl crate::support::FromValue for OutputCheckListItemsKeyMembers {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -64360,7 +60073,7 @@ pub mod tasks {
                         })
                     }
                 }
-                impl ::serde::Serialize for OutputCheckListItemsMembers {
+                impl ::serde::Serialize for OutputCheckListItemsKeyMembers {
                     fn serialize<S: ::serde::Serializer>(
                         &self,
                         serializer: S,
@@ -64391,12 +60104,12 @@ pub mod tasks {
                         map.end()
                     }
                 }
-                /// The object `result.checkListItems.attachments` of `tasks.template.checklist.list`: `object`.
+                /// The object `result.checkListItems.<key>.attachments` of `tasks.template.checklist.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct OutputCheckListItemsAttachments {
+                pub struct OutputCheckListItemsKeyAttachments {
                     /// `attachmentId`: `string`, optional.
                     pub attachment_id: ::std::option::Option<::std::string::String>,
                     /// The keys of the object that the docs do not describe, as sent:
@@ -64406,19 +60119,18 @@ pub mod tasks {
                         ::serde_json::Value,
                     >,
                 }
-                impl crate::support::FromValue for OutputCheckListItemsAttachments {
+                impl crate::support::FromValue for OutputCheckListItemsKeyAttachments {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
                         })
                     }
                 }
-                impl ::serde::Serialize for OutputCheckListItemsAttachments {
+                impl ::serde::Serialize for OutputCheckListItemsKeyAttachments {
                     fn serialize<S: ::serde::Serializer>(
                         &self,
                         serializer: S,
@@ -64435,12 +60147,12 @@ pub mod tasks {
                         map.end()
                     }
                 }
-                /// The object `result.checkListItems` of `tasks.template.checklist.list`: `object`.
+                /// The object `result.checkListItems.<key>` of `tasks.template.checklist.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct OutputCheckListItems {
+                pub struct OutputCheckListItemsKey {
                     /// `id`: `integer`, optional.
                     pub id: ::std::option::Option<i64>,
                     /// `copiedId`: `integer`, optional.
@@ -64464,10 +60176,10 @@ pub mod tasks {
                     /// `completedCount`: `integer`, optional.
                     pub completed_count: ::std::option::Option<i64>,
                     /// `members`: `array`, optional.
-                    pub members: ::std::vec::Vec<OutputCheckListItemsMembers>,
+                    pub members: ::std::vec::Vec<OutputCheckListItemsKeyMembers>,
                     /// `attachments`: `object`, optional.
                     pub attachments: ::std::option::Option<
-                        OutputCheckListItemsAttachments,
+                        OutputCheckListItemsKeyAttachments,
                     >,
                     /// `nodeId`: `integer`, optional.
                     pub node_id: ::std::option::Option<i64>,
@@ -64480,32 +60192,11 @@ pub mod tasks {
                         ::serde_json::Value,
                     >,
                 }
-                impl crate::support::FromValue for OutputCheckListItems {
+                impl crate::support::FromValue for OutputCheckListItemsKey {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -64526,7 +60217,7 @@ pub mod tasks {
                         })
                     }
                 }
-                impl ::serde::Serialize for OutputCheckListItems {
+                impl ::serde::Serialize for OutputCheckListItemsKey {
                     fn serialize<S: ::serde::Serializer>(
                         &self,
                         serializer: S,
@@ -64589,6 +60280,50 @@ pub mod tasks {
                             "templateId",
                             &self.template_id,
                         )?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// The object `result.checkListItems` of `tasks.template.checklist.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCheckListItems {
+                    /// `<key>`: `object`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    pub key: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        OutputCheckListItemsKey,
+                    >,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputCheckListItems {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            key: object.pattern("*")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputCheckListItems {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.key)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -64727,19 +60462,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -64803,7 +60525,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -64877,27 +60598,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -65119,19 +60819,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -65195,7 +60882,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -65269,27 +60955,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -65511,19 +61176,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -65587,7 +61239,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -65661,27 +61312,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -65903,19 +61533,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -65979,7 +61596,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -66053,27 +61669,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -66600,19 +62195,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "type",
-                                    "name",
-                                    "personalPhoto",
-                                    "personalGender",
-                                    "image",
-                                    "isCollaber",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             type_: object.field("type")?,
@@ -66676,7 +62258,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["attachmentId"], &[])?;
                         ::std::result::Result::Ok(Self {
                             attachment_id: object.field("attachmentId")?,
                             extra: object.rest()?,
@@ -66750,27 +62331,6 @@ pub mod tasks {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "copiedId",
-                                    "userId",
-                                    "createdBy",
-                                    "parentId",
-                                    "title",
-                                    "sortIndex",
-                                    "displaySortIndex",
-                                    "isComplete",
-                                    "isImportant",
-                                    "completedCount",
-                                    "members",
-                                    "attachments",
-                                    "nodeId",
-                                    "templateId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             copied_id: object.field("copiedId")?,
@@ -66943,12 +62503,12 @@ pub mod tasks {
         pub mod fields {
             /// Error codes of `tasks.template.fields`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result` of `tasks.template.fields`: `object`.
+            /// The object `result.<key>` of `tasks.template.fields`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct OutputKey {
                 /// `title`: `string`, optional.
                 pub title: ::std::option::Option<::std::string::String>,
                 /// `type`: `string`, optional.
@@ -66970,23 +62530,11 @@ pub mod tasks {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for OutputKey {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "title",
-                                "type",
-                                "required",
-                                "default",
-                                "values",
-                                "primary",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         title: object.field("title")?,
                         type_: object.field("type")?,
@@ -66998,7 +62546,7 @@ pub mod tasks {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for OutputKey {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -67011,6 +62559,46 @@ pub mod tasks {
                     crate::support::opt_entry(&mut map, "default", &self.default)?;
                     map.serialize_entry("values", &self.values)?;
                     crate::support::opt_entry(&mut map, "primary", &self.primary)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `tasks.template.fields`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `<key>`: `object`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub key: ::std::collections::BTreeMap<::std::string::String, OutputKey>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        key: object.pattern("*")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

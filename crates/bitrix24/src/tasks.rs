@@ -524,23 +524,6 @@ pub mod v3 {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "name",
-                                        "type",
-                                        "title",
-                                        "description",
-                                        "validationRules",
-                                        "requiredGroups",
-                                        "filterable",
-                                        "sortable",
-                                        "editable",
-                                        "multiple",
-                                        "elementType",
-                                    ],
-                                    &[],
-                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -701,23 +684,6 @@ pub mod v3 {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "name",
-                                        "type",
-                                        "title",
-                                        "description",
-                                        "validationRules",
-                                        "requiredGroups",
-                                        "filterable",
-                                        "sortable",
-                                        "editable",
-                                        "multiple",
-                                        "elementType",
-                                    ],
-                                    &[],
-                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -1381,57 +1347,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "read",
-                                "watch",
-                                "mute",
-                                "createResult",
-                                "edit",
-                                "remove",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "take",
-                                "delegate",
-                                "defer",
-                                "renew",
-                                "deadline",
-                                "datePlan",
-                                "changeDirector",
-                                "changeResponsible",
-                                "changeAccomplices",
-                                "pause",
-                                "timeTracking",
-                                "mark",
-                                "changeStatus",
-                                "reminder",
-                                "addAuditors",
-                                "elapsedTime",
-                                "favorite",
-                                "checklistAdd",
-                                "checklistEdit",
-                                "checklistSave",
-                                "checklistToggle",
-                                "automate",
-                                "resultEdit",
-                                "completeResult",
-                                "removeResult",
-                                "resultRead",
-                                "admin",
-                                "createSubtask",
-                                "copy",
-                                "saveAsTemplate",
-                                "attachFile",
-                                "detachFile",
-                                "detachParent",
-                                "createGanttDependence",
-                                "sort",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         read: object.field("read")?,
                         watch: object.field("watch")?,
@@ -1772,76 +1687,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "title",
-                                "description",
-                                "deadline",
-                                "needsControl",
-                                "startPlan",
-                                "endPlan",
-                                "fileIds",
-                                "checklist",
-                                "epicId",
-                                "storyPoints",
-                                "priority",
-                                "status",
-                                "statusChanged",
-                                "parentId",
-                                "containsChecklist",
-                                "containsSubTasks",
-                                "containsRelatedTasks",
-                                "containsGanttLinks",
-                                "containsPlacements",
-                                "containsResults",
-                                "numberOfReminders",
-                                "chatId",
-                                "plannedDuration",
-                                "actualDuration",
-                                "durationType",
-                                "started",
-                                "estimatedTime",
-                                "replicate",
-                                "changed",
-                                "closed",
-                                "activity",
-                                "guid",
-                                "xmlId",
-                                "exchangeId",
-                                "exchangeModified",
-                                "outlookVersion",
-                                "mark",
-                                "allowsChangeDeadline",
-                                "allowsTimeTracking",
-                                "matchesWorkTime",
-                                "addInReport",
-                                "isMultitask",
-                                "siteId",
-                                "deadlineCount",
-                                "declineReason",
-                                "forumTopicId",
-                                "link",
-                                "rights",
-                                "archiveLink",
-                                "crmItemIds",
-                                "requireResult",
-                                "matchesSubTasksTime",
-                                "autocompleteSubTasks",
-                                "allowsChangeDatePlan",
-                                "maxDeadlineChangeDate",
-                                "maxDeadlineChanges",
-                                "requireDeadlineChangeReason",
-                                "inFavorite",
-                                "inPin",
-                                "inGroupPin",
-                                "inMute",
-                                "dependsOn",
-                                "scenarios",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -2352,19 +2197,6 @@ pub mod v3 {
                                 value: ::serde_json::Value,
                             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                                 let mut object = crate::support::Object::new(value)?;
-                                object
-                                    .fits(
-                                        &[
-                                            "name",
-                                            "type",
-                                            "title",
-                                            "description",
-                                            "filterable",
-                                            "sortable",
-                                            "multiple",
-                                        ],
-                                        &[],
-                                    )?;
                                 ::std::result::Result::Ok(Self {
                                     name: object.field("name")?,
                                     type_: object.field("type")?,
@@ -2495,19 +2327,6 @@ pub mod v3 {
                                 value: ::serde_json::Value,
                             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                                 let mut object = crate::support::Object::new(value)?;
-                                object
-                                    .fits(
-                                        &[
-                                            "name",
-                                            "type",
-                                            "title",
-                                            "description",
-                                            "filterable",
-                                            "sortable",
-                                            "multiple",
-                                        ],
-                                        &[],
-                                    )?;
                                 ::std::result::Result::Ok(Self {
                                     name: object.field("name")?,
                                     type_: object.field("type")?,
@@ -2893,23 +2712,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "name",
-                                    "type",
-                                    "title",
-                                    "description",
-                                    "validationRules",
-                                    "requiredGroups",
-                                    "filterable",
-                                    "sortable",
-                                    "editable",
-                                    "multiple",
-                                    "elementType",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -3266,19 +3068,6 @@ pub mod v3 {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "name",
-                                        "type",
-                                        "title",
-                                        "description",
-                                        "filterable",
-                                        "sortable",
-                                        "multiple",
-                                    ],
-                                    &[],
-                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -3409,19 +3198,6 @@ pub mod v3 {
                             value: ::serde_json::Value,
                         ) -> ::std::result::Result<Self, ::serde_json::Error> {
                             let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "name",
-                                        "type",
-                                        "title",
-                                        "description",
-                                        "filterable",
-                                        "sortable",
-                                        "multiple",
-                                    ],
-                                    &[],
-                                )?;
                             ::std::result::Result::Ok(Self {
                                 name: object.field("name")?,
                                 type_: object.field("type")?,
@@ -3544,7 +3320,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["name", "email"], &[])?;
                     ::std::result::Result::Ok(Self {
                         name: object.field("name")?,
                         email: object.field("email")?,
@@ -3673,57 +3448,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "read",
-                                "watch",
-                                "mute",
-                                "createResult",
-                                "edit",
-                                "remove",
-                                "complete",
-                                "approve",
-                                "disapprove",
-                                "start",
-                                "take",
-                                "delegate",
-                                "defer",
-                                "renew",
-                                "deadline",
-                                "datePlan",
-                                "changeDirector",
-                                "changeResponsible",
-                                "changeAccomplices",
-                                "pause",
-                                "timeTracking",
-                                "mark",
-                                "changeStatus",
-                                "reminder",
-                                "addAuditors",
-                                "elapsedTime",
-                                "favorite",
-                                "checklistAdd",
-                                "checklistEdit",
-                                "checklistSave",
-                                "checklistToggle",
-                                "automate",
-                                "resultEdit",
-                                "completeResult",
-                                "removeResult",
-                                "resultRead",
-                                "admin",
-                                "createSubtask",
-                                "copy",
-                                "saveAsTemplate",
-                                "attachFile",
-                                "detachFile",
-                                "detachParent",
-                                "createGanttDependence",
-                                "sort",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         read: object.field("read")?,
                         watch: object.field("watch")?,
@@ -4066,77 +3790,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "title",
-                                "description",
-                                "responsible",
-                                "deadline",
-                                "needsControl",
-                                "startPlan",
-                                "endPlan",
-                                "fileIds",
-                                "checklist",
-                                "epicId",
-                                "storyPoints",
-                                "priority",
-                                "status",
-                                "statusChanged",
-                                "parentId",
-                                "containsChecklist",
-                                "containsSubTasks",
-                                "containsRelatedTasks",
-                                "containsGanttLinks",
-                                "containsPlacements",
-                                "containsResults",
-                                "numberOfReminders",
-                                "chatId",
-                                "plannedDuration",
-                                "actualDuration",
-                                "durationType",
-                                "started",
-                                "estimatedTime",
-                                "replicate",
-                                "changed",
-                                "closed",
-                                "activity",
-                                "guid",
-                                "xmlId",
-                                "exchangeId",
-                                "exchangeModified",
-                                "outlookVersion",
-                                "mark",
-                                "allowsChangeDeadline",
-                                "allowsTimeTracking",
-                                "matchesWorkTime",
-                                "addInReport",
-                                "isMultitask",
-                                "siteId",
-                                "deadlineCount",
-                                "declineReason",
-                                "forumTopicId",
-                                "link",
-                                "rights",
-                                "archiveLink",
-                                "crmItemIds",
-                                "requireResult",
-                                "matchesSubTasksTime",
-                                "autocompleteSubTasks",
-                                "allowsChangeDatePlan",
-                                "maxDeadlineChangeDate",
-                                "maxDeadlineChanges",
-                                "requireDeadlineChangeReason",
-                                "inFavorite",
-                                "inPin",
-                                "inGroupPin",
-                                "inMute",
-                                "dependsOn",
-                                "scenarios",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -4476,11 +4129,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &["id", "title", "responsibleId", "deadline", "status"],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         title: object.field("title")?,
@@ -4918,7 +4566,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["edit", "remove"], &[])?;
                         ::std::result::Result::Ok(Self {
                             edit: object.field("edit")?,
                             remove: object.field("remove")?,
@@ -4978,22 +4625,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "taskId",
-                                    "text",
-                                    "authorId",
-                                    "createdAt",
-                                    "updatedAt",
-                                    "status",
-                                    "fileIds",
-                                    "rights",
-                                    "messageId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             task_id: object.field("taskId")?,
@@ -5158,7 +4789,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["edit", "remove"], &[])?;
                         ::std::result::Result::Ok(Self {
                             edit: object.field("edit")?,
                             remove: object.field("remove")?,
@@ -5218,22 +4848,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "taskId",
-                                    "text",
-                                    "authorId",
-                                    "createdAt",
-                                    "updatedAt",
-                                    "status",
-                                    "fileIds",
-                                    "rights",
-                                    "messageId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             task_id: object.field("taskId")?,
@@ -5528,7 +5142,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["edit", "remove"], &[])?;
                         ::std::result::Result::Ok(Self {
                             edit: object.field("edit")?,
                             remove: object.field("remove")?,
@@ -5588,22 +5201,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "taskId",
-                                    "text",
-                                    "authorId",
-                                    "createdAt",
-                                    "updatedAt",
-                                    "status",
-                                    "fileIds",
-                                    "rights",
-                                    "messageId",
-                                ],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             task_id: object.field("taskId")?,

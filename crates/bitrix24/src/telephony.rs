@@ -5214,7 +5214,7 @@ pub mod voximplant {
         ///
         /// Required: `USER_ID`. Optional: none.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: `METHOD_CONFIRM_WAITING`, `METHOD_CONFIRM_DENIED`, `ACCESS_DENIED` ([`get::Error`]).
+        /// Result: `object[]` ([`get::Output`]). Errors: `METHOD_CONFIRM_WAITING`, `METHOD_CONFIRM_DENIED`, `ACCESS_DENIED` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -5310,12 +5310,12 @@ pub mod voximplant {
                 "ACCESS_DENIED" }
             );
             error_code!(Error);
-            /// The object `result` of `voximplant.user.get`: `object`.
+            /// The object `result` of `voximplant.user.get`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct Item {
                 /// `ID`: `string`, optional.
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `DEFAULT_LINE`: `any`, optional.
@@ -5337,7 +5337,7 @@ pub mod voximplant {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for Item {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -5367,7 +5367,7 @@ pub mod voximplant {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for Item {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -5393,6 +5393,8 @@ pub mod voximplant {
                     map.end()
                 }
             }
+            /// The `result` of the call: `object[]`.
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "voximplant.user.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5400,7 +5402,7 @@ pub mod voximplant {
                 type Output = Output;
                 type ErrorCode = Error;
             }
-            deserialize_via_from_value!(Output);
+            deserialize_via_from_value!(Item);
         }
     }
 }

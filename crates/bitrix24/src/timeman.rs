@@ -1107,7 +1107,6 @@ pub mod schedule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["START_WEEK_DAY"], &[])?;
                 ::std::result::Result::Ok(Self {
                     start_week_day: object.field("START_WEEK_DAY")?,
                     extra: object.rest()?,
@@ -1150,7 +1149,6 @@ pub mod schedule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["browser"], &[])?;
                 ::std::result::Result::Ok(Self {
                     browser: object.field("browser")?,
                     extra: object.rest()?,
@@ -1203,20 +1201,6 @@ pub mod schedule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "NAME",
-                            "BREAK_DURATION",
-                            "WORK_TIME_START",
-                            "WORK_TIME_END",
-                            "WORK_DAYS",
-                            "SCHEDULE_ID",
-                            "DELETED",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -1289,17 +1273,6 @@ pub mod schedule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "NAME",
-                            "PARENT_CALENDAR_ID",
-                            "SYSTEM_CODE",
-                            "EXCLUSIONS",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -1360,18 +1333,6 @@ pub mod schedule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "FIXED_START_END",
-                            "FIXED_PER_RECORD",
-                            "FIXED_EDIT_WORKTIME",
-                            "FIXED_PERIODIC",
-                            "SHIFT_DELAY",
-                            "SHIFT_MISSED_START",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     fixed_start_end: object.field("FIXED_START_END")?,
                     fixed_per_record: object.field("FIXED_PER_RECORD")?,
@@ -1456,30 +1417,6 @@ pub mod schedule {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "SCHEDULE_ID",
-                            "ENTITY_CODE",
-                            "MAX_EXACT_START",
-                            "MIN_EXACT_END",
-                            "MAX_OFFSET_START",
-                            "MIN_OFFSET_END",
-                            "RELATIVE_START_FROM",
-                            "RELATIVE_START_TO",
-                            "RELATIVE_END_FROM",
-                            "RELATIVE_END_TO",
-                            "MIN_DAY_DURATION",
-                            "MAX_ALLOWED_TO_EDIT_WORK_TIME",
-                            "MAX_WORK_TIME_LACK_FOR_PERIOD",
-                            "PERIOD_TIME_LACK_AGENT_ID",
-                            "MAX_SHIFT_START_DELAY",
-                            "MISSED_SHIFT_START",
-                            "USERS_TO_NOTIFY",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     schedule_id: object.field("SCHEDULE_ID")?,
@@ -2325,7 +2262,6 @@ pub mod timecontrol {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["id", "name"], &[])?;
                         ::std::result::Result::Ok(Self {
                             id: object.field("id")?,
                             name: object.field("name")?,
@@ -3306,11 +3242,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &["name", "type", "title", "filterable", "sortable"],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -3425,11 +3356,6 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &["name", "type", "title", "filterable", "sortable"],
-                                &[],
-                            )?;
                         ::std::result::Result::Ok(Self {
                             name: object.field("name")?,
                             type_: object.field("type")?,
@@ -3543,7 +3469,6 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["id", "startTime", "endTime", "duration"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("id")?,
                         start_time: object.field("startTime")?,

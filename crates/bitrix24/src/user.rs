@@ -777,7 +777,7 @@ deserialize_via_from_value!(Fields);
 ///
 /// Required: none. Optional: `sort`, `order`, `FILTER`, `ADMIN_MODE`, `select`, `IMAGE_RESIZE`, `start`.
 ///
-/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+/// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
 ///
 /// A paged list (`start`, `next`, `total`).
 #[derive(Debug, Clone, Default)]
@@ -907,7 +907,7 @@ deserialize_via_from_value!(Get);
 ///
 /// Required: none. Optional: `FILTER`, `sort`, `order`, `ADMIN_MODE`, `select`, `start`.
 ///
-/// Result: `object` ([`search::Output`]). Errors: none documented ([`search::Error`]).
+/// Result: `object[]` ([`search::Output`]). Errors: none documented ([`search::Error`]).
 ///
 /// A paged list (`start`, `next`, `total`).
 #[derive(Debug, Clone, Default)]
@@ -2343,12 +2343,12 @@ pub mod get {
         Unknown(::std::string::String),
     }
     string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-    /// The object `result` of `user.get`: `object`.
+    /// The object `result` of `user.get`: `object[]`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
     #[derive(Debug, Clone)]
     #[non_exhaustive]
-    pub struct Output {
+    pub struct Item {
         /// `ID`: `string`, optional.
         pub id: ::std::option::Option<::std::string::String>,
         /// `ACTIVE`: `boolean`, optional.
@@ -2400,7 +2400,7 @@ pub mod get {
             ::serde_json::Value,
         >,
     }
-    impl crate::support::FromValue for Output {
+    impl crate::support::FromValue for Item {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -2460,7 +2460,7 @@ pub mod get {
             })
         }
     }
-    impl ::serde::Serialize for Output {
+    impl ::serde::Serialize for Item {
         fn serialize<S: ::serde::Serializer>(
             &self,
             serializer: S,
@@ -2509,6 +2509,8 @@ pub mod get {
             map.end()
         }
     }
+    /// The `result` of the call: `object[]`.
+    pub type Output = crate::List<Item>;
     impl ::bitrix24_runtime::Method for super::Get {
         const NAME: &'static str = "user.get";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2517,12 +2519,12 @@ pub mod get {
         type ErrorCode = Error;
     }
     impl ::bitrix24_runtime::Paged for super::Get {
-        type Item = i64;
-        fn into_items(output: Output) -> ::std::vec::Vec<i64> {
-            output.uf_department
+        type Item = Item;
+        fn into_items(output: Output) -> ::std::vec::Vec<Item> {
+            output.0
         }
     }
-    deserialize_via_from_value!(Output);
+    deserialize_via_from_value!(Item);
 }
 /// Types of `user.search`.
 ///
@@ -2542,12 +2544,12 @@ pub mod search {
         Unknown(::std::string::String),
     }
     string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-    /// The object `result` of `user.search`: `object`.
+    /// The object `result` of `user.search`: `object[]`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
     #[derive(Debug, Clone)]
     #[non_exhaustive]
-    pub struct Output {
+    pub struct Item {
         /// `ID`: `string`, optional.
         pub id: ::std::option::Option<::std::string::String>,
         /// `ACTIVE`: `boolean`, optional.
@@ -2599,7 +2601,7 @@ pub mod search {
             ::serde_json::Value,
         >,
     }
-    impl crate::support::FromValue for Output {
+    impl crate::support::FromValue for Item {
         fn from_value(
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -2659,7 +2661,7 @@ pub mod search {
             })
         }
     }
-    impl ::serde::Serialize for Output {
+    impl ::serde::Serialize for Item {
         fn serialize<S: ::serde::Serializer>(
             &self,
             serializer: S,
@@ -2708,6 +2710,8 @@ pub mod search {
             map.end()
         }
     }
+    /// The `result` of the call: `object[]`.
+    pub type Output = crate::List<Item>;
     impl ::bitrix24_runtime::Method for super::Search {
         const NAME: &'static str = "user.search";
         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2716,12 +2720,12 @@ pub mod search {
         type ErrorCode = Error;
     }
     impl ::bitrix24_runtime::Paged for super::Search {
-        type Item = i64;
-        fn into_items(output: Output) -> ::std::vec::Vec<i64> {
-            output.uf_department
+        type Item = Item;
+        fn into_items(output: Output) -> ::std::vec::Vec<Item> {
+            output.0
         }
     }
-    deserialize_via_from_value!(Output);
+    deserialize_via_from_value!(Item);
 }
 /// Types of `user.update`.
 ///

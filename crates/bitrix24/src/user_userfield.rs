@@ -95,7 +95,7 @@ pub mod user {
         ///
         /// Required: none. Optional: `order`, `filter`.
         ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
         ///
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
@@ -759,7 +759,7 @@ pub mod user {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputSettings {
+            pub struct ItemSettings {
                 /// `DISPLAY`: `string`, optional.
                 pub display: ::std::option::Option<::std::string::String>,
                 /// `LIST_HEIGHT`: `integer`, optional.
@@ -775,21 +775,11 @@ pub mod user {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputSettings {
+            impl crate::support::FromValue for ItemSettings {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "DISPLAY",
-                                "LIST_HEIGHT",
-                                "CAPTION_NO_VALUE",
-                                "SHOW_NO_VALUE",
-                            ],
-                            &[],
-                        )?;
                     ::std::result::Result::Ok(Self {
                         display: object.field("DISPLAY")?,
                         list_height: object.field("LIST_HEIGHT")?,
@@ -799,7 +789,7 @@ pub mod user {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputSettings {
+            impl ::serde::Serialize for ItemSettings {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -831,7 +821,7 @@ pub mod user {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputList {
+            pub struct ItemList {
                 /// `ID`: `string`, optional.
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `SORT`: `string`, optional.
@@ -849,12 +839,11 @@ pub mod user {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputList {
+            impl crate::support::FromValue for ItemList {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["ID", "SORT", "VALUE", "DEF", "XML_ID"], &[])?;
                     ::std::result::Result::Ok(Self {
                         id: object.field("ID")?,
                         sort: object.field("SORT")?,
@@ -865,7 +854,7 @@ pub mod user {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputList {
+            impl ::serde::Serialize for ItemList {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -881,12 +870,12 @@ pub mod user {
                     map.end()
                 }
             }
-            /// The object `result` of `user.userfield.list`: `object`.
+            /// The object `result` of `user.userfield.list`: `object[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct Output {
+            pub struct Item {
                 /// `ID`: `string`, optional.
                 pub id: ::std::option::Option<::std::string::String>,
                 /// `ENTITY_ID`: `string`, optional.
@@ -912,9 +901,9 @@ pub mod user {
                 /// `IS_SEARCHABLE`: `string`, optional.
                 pub is_searchable: ::std::option::Option<::std::string::String>,
                 /// `SETTINGS`: `object`, optional.
-                pub settings: ::std::option::Option<OutputSettings>,
+                pub settings: ::std::option::Option<ItemSettings>,
                 /// `LIST`: `object[]`, optional.
-                pub list: ::std::vec::Vec<OutputList>,
+                pub list: ::std::vec::Vec<ItemList>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -922,7 +911,7 @@ pub mod user {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for Output {
+            impl crate::support::FromValue for Item {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -966,7 +955,7 @@ pub mod user {
                     })
                 }
             }
-            impl ::serde::Serialize for Output {
+            impl ::serde::Serialize for Item {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -1011,6 +1000,8 @@ pub mod user {
                     map.end()
                 }
             }
+            /// The `result` of the call: `object[]`.
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "user.userfield.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1019,13 +1010,12 @@ pub mod user {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputList;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputList> {
-                    output.list
+                type Item = Item;
+                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
+                    output.0
                 }
             }
-            deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputList);
+            deserialize_via_from_value!(Item);
         }
         /// Types of `user.userfield.update`.
         ///

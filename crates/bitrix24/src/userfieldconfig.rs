@@ -792,18 +792,6 @@ pub mod add {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "DEFAULT_VALUE",
-                        "ROWS",
-                        "SIZE",
-                        "REGEXP",
-                        "MIN_LENGTH",
-                        "MAX_LENGTH",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
                 default_value: object.field("DEFAULT_VALUE")?,
                 rows: object.field("ROWS")?,
@@ -894,32 +882,6 @@ pub mod add {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "id",
-                        "entityId",
-                        "fieldName",
-                        "userTypeId",
-                        "xmlId",
-                        "sort",
-                        "multiple",
-                        "mandatory",
-                        "showFilter",
-                        "showInList",
-                        "editInList",
-                        "isSearchable",
-                        "settings",
-                        "languageId",
-                        "editFormLabel",
-                        "listColumnLabel",
-                        "listFilterLabel",
-                        "errorMessage",
-                        "helpMessage",
-                        "enum",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,
@@ -1120,32 +1082,6 @@ pub mod get {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "id",
-                        "entityId",
-                        "fieldName",
-                        "userTypeId",
-                        "xmlId",
-                        "sort",
-                        "multiple",
-                        "mandatory",
-                        "showFilter",
-                        "showInList",
-                        "editInList",
-                        "isSearchable",
-                        "settings",
-                        "languageId",
-                        "editFormLabel",
-                        "listColumnLabel",
-                        "listFilterLabel",
-                        "errorMessage",
-                        "helpMessage",
-                        "enum",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,
@@ -1878,32 +1814,6 @@ pub mod list {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "id",
-                        "entityId",
-                        "fieldName",
-                        "userTypeId",
-                        "xmlId",
-                        "sort",
-                        "multiple",
-                        "mandatory",
-                        "showFilter",
-                        "showInList",
-                        "editInList",
-                        "isSearchable",
-                        "settings",
-                        "languageId",
-                        "editFormLabel",
-                        "listColumnLabel",
-                        "listFilterLabel",
-                        "errorMessage",
-                        "helpMessage",
-                        "enum",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,
@@ -2465,18 +2375,6 @@ pub mod update {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "DEFAULT_VALUE",
-                        "ROWS",
-                        "SIZE",
-                        "REGEXP",
-                        "MIN_LENGTH",
-                        "MAX_LENGTH",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
                 default_value: object.field("DEFAULT_VALUE")?,
                 rows: object.field("ROWS")?,
@@ -2567,32 +2465,6 @@ pub mod update {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "id",
-                        "entityId",
-                        "fieldName",
-                        "userTypeId",
-                        "xmlId",
-                        "sort",
-                        "multiple",
-                        "mandatory",
-                        "showFilter",
-                        "showInList",
-                        "editInList",
-                        "isSearchable",
-                        "settings",
-                        "languageId",
-                        "editFormLabel",
-                        "listColumnLabel",
-                        "listFilterLabel",
-                        "errorMessage",
-                        "helpMessage",
-                        "enum",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
                 id: object.field("id")?,
                 entity_id: object.field("entityId")?,

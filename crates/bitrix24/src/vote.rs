@@ -710,12 +710,12 @@ pub mod attached_vote {
             "ATTACH_READ_ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The object `result` of `vote.AttachedVote.getAnswerVoted`: `object`.
+        /// The object `result.items` of `vote.AttachedVote.getAnswerVoted`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct OutputItems {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -731,12 +731,11 @@ pub mod attached_vote {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for OutputItems {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ID", "NAME", "IMAGE", "WORK_POSITION"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -746,7 +745,7 @@ pub mod attached_vote {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for OutputItems {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -765,6 +764,45 @@ pub mod attached_vote {
                 map.end()
             }
         }
+        /// The object `result` of `vote.AttachedVote.getAnswerVoted`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `items`: `object[]`, required in the docs.
+            pub items: ::std::vec::Vec<OutputItems>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                object.fits(&["items"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    items: object.field("items")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("items", &self.items)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::GetAnswerVoted {
             const NAME: &'static str = "vote.AttachedVote.getAnswerVoted";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -772,7 +810,14 @@ pub mod attached_vote {
             type Output = Output;
             type ErrorCode = Error;
         }
+        impl ::bitrix24_runtime::Paged for super::GetAnswerVoted {
+            type Item = OutputItems;
+            fn into_items(output: Output) -> ::std::vec::Vec<OutputItems> {
+                output.items
+            }
+        }
         deserialize_via_from_value!(Output);
+        deserialize_via_from_value!(OutputItems);
     }
     /// Types of `vote.AttachedVote.getMany`.
     ///
@@ -809,12 +854,12 @@ pub mod attached_vote {
             BitrixVoteAttachmentBlogPostConnector =
             "Bitrix\\\\Vote\\\\Attachment\\\\BlogPostConnector" }
         );
-        /// The object `result` of `vote.AttachedVote.getMany`: `object`.
+        /// The object `result.items` of `vote.AttachedVote.getMany`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct OutputItems {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `VOTE_ID`: `integer`, optional.
@@ -854,33 +899,11 @@ pub mod attached_vote {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for OutputItems {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "VOTE_ID",
-                            "COUNTER",
-                            "QUESTIONS",
-                            "ANONYMITY",
-                            "OPTIONS",
-                            "userAnswerMap",
-                            "canEdit",
-                            "canVote",
-                            "canRevote",
-                            "isVoted",
-                            "signedAttachId",
-                            "resultUrl",
-                            "downloadUrl",
-                            "entityId",
-                            "isFinished",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -902,7 +925,7 @@ pub mod attached_vote {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for OutputItems {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -929,6 +952,45 @@ pub mod attached_vote {
                 crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
                 crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
                 crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `vote.AttachedVote.getMany`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `items`: `object[]`, required in the docs.
+            pub items: ::std::vec::Vec<OutputItems>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                object.fits(&["items"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    items: object.field("items")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("items", &self.items)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1012,28 +1074,6 @@ pub mod attached_vote {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "VOTE_ID",
-                            "COUNTER",
-                            "QUESTIONS",
-                            "ANONYMITY",
-                            "OPTIONS",
-                            "userAnswerMap",
-                            "canEdit",
-                            "canVote",
-                            "canRevote",
-                            "isVoted",
-                            "signedAttachId",
-                            "resultUrl",
-                            "downloadUrl",
-                            "entityId",
-                            "isFinished",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -1086,12 +1126,12 @@ pub mod attached_vote {
                 map.end()
             }
         }
-        /// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
+        /// The object `result.voted.3` of `vote.AttachedVote.getWithVoted`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputVoted {
+        pub struct OutputVotedN3 {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -1107,12 +1147,11 @@ pub mod attached_vote {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputVoted {
+        impl crate::support::FromValue for OutputVotedN3 {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ID", "NAME", "IMAGE", "WORK_POSITION"], &[])?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     name: object.field("NAME")?,
@@ -1122,7 +1161,7 @@ pub mod attached_vote {
                 })
             }
         }
-        impl ::serde::Serialize for OutputVoted {
+        impl ::serde::Serialize for OutputVotedN3 {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1137,6 +1176,44 @@ pub mod attached_vote {
                     "WORK_POSITION",
                     &self.work_position,
                 )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputVoted {
+            /// `3`: `object[]`, required in the docs.
+            pub n3: ::std::vec::Vec<OutputVotedN3>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputVoted {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    n3: object.field("3")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputVoted {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("3", &self.n3)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1213,12 +1290,12 @@ pub mod attached_vote {
             "ATTACH_READ_ACCESS_DENIED" }
         );
         error_code!(Error);
-        /// The object `result` of `vote.AttachedVote.recall`: `object`.
+        /// The object `result.attach` of `vote.AttachedVote.recall`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct OutputAttach {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `VOTE_ID`: `integer`, optional.
@@ -1258,33 +1335,11 @@ pub mod attached_vote {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for OutputAttach {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "VOTE_ID",
-                            "COUNTER",
-                            "QUESTIONS",
-                            "ANONYMITY",
-                            "OPTIONS",
-                            "userAnswerMap",
-                            "canEdit",
-                            "canVote",
-                            "canRevote",
-                            "isVoted",
-                            "signedAttachId",
-                            "resultUrl",
-                            "downloadUrl",
-                            "entityId",
-                            "isFinished",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -1306,7 +1361,7 @@ pub mod attached_vote {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for OutputAttach {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1333,6 +1388,45 @@ pub mod attached_vote {
                 crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
                 crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
                 crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `vote.AttachedVote.recall`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `attach`: `object`, required in the docs.
+            pub attach: ::std::option::Option<OutputAttach>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                object.fits(&["attach"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    attach: object.field("attach")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "attach", &self.attach)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1428,12 +1522,12 @@ pub mod attached_vote {
             N403 = "403" }
         );
         error_code!(Error);
-        /// The object `result` of `vote.AttachedVote.vote`: `object`.
+        /// The object `result.attach` of `vote.AttachedVote.vote`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct Output {
+        pub struct OutputAttach {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `VOTE_ID`: `integer`, optional.
@@ -1473,33 +1567,11 @@ pub mod attached_vote {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for Output {
+        impl crate::support::FromValue for OutputAttach {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "VOTE_ID",
-                            "COUNTER",
-                            "QUESTIONS",
-                            "ANONYMITY",
-                            "OPTIONS",
-                            "userAnswerMap",
-                            "canEdit",
-                            "canVote",
-                            "canRevote",
-                            "isVoted",
-                            "signedAttachId",
-                            "resultUrl",
-                            "downloadUrl",
-                            "entityId",
-                            "isFinished",
-                        ],
-                        &[],
-                    )?;
                 ::std::result::Result::Ok(Self {
                     id: object.field("ID")?,
                     vote_id: object.field("VOTE_ID")?,
@@ -1521,7 +1593,7 @@ pub mod attached_vote {
                 })
             }
         }
-        impl ::serde::Serialize for Output {
+        impl ::serde::Serialize for OutputAttach {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1548,6 +1620,45 @@ pub mod attached_vote {
                 crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
                 crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
                 crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `vote.AttachedVote.vote`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `attach`: `object`, required in the docs.
+            pub attach: ::std::option::Option<OutputAttach>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                object.fits(&["attach"], &[])?;
+                ::std::result::Result::Ok(Self {
+                    attach: object.field("attach")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "attach", &self.attach)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }

@@ -2561,7 +2561,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/universal/category/crm-category-fields.html",
         decode_output::<bitrix24::crm::category::Fields>,
         decode_params::<bitrix24::crm::category::Fields>,
-        false,
+        true,
         false,
     ),
     (
@@ -11957,7 +11957,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html",
         decode_output::<bitrix24::task::tasks::api::scrum::backlog::GetFields>,
         decode_params::<bitrix24::task::tasks::api::scrum::backlog::GetFields>,
-        false,
+        true,
         false,
     ),
     (
@@ -12109,7 +12109,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html",
         decode_output::<bitrix24::task::tasks::api::scrum::sprint::GetFields>,
         decode_params::<bitrix24::task::tasks::api::scrum::sprint::GetFields>,
-        false,
+        true,
         false,
     ),
     (

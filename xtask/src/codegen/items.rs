@@ -471,6 +471,13 @@ impl Defs<'_> {
                 let ty = match non_null.as_slice() {
                     [] => Ty::Value,
                     [one] => self.ty(one, f, name, path, side)?,
+                    // An object or a scalar (`object | boolean`): no one
+                    // Rust type holds both but the JSON value.
+                    many if many.iter().any(|v| v.has_object())
+                        && many.iter().any(|v| matches!(v, Type::Scalar(_))) =>
+                    {
+                        Ty::Value
+                    }
                     many => {
                         let object = many
                             .iter()
@@ -558,7 +565,7 @@ impl Defs<'_> {
                         .map(|f| (f.ident.clone(), f.ty.clone()))
                         .collect(),
                 );
-                result_struct(&ident, &doc, &fields)
+                result_struct(&ident, &doc, &fields, path == "result")
             }
         };
         self.items.push(item);
@@ -795,7 +802,7 @@ fn params_struct(
         }
     });
     let ser = serialize_impl(ident, fields, false);
-    let de = from_value_impl(ident, fields, false);
+    let de = from_value_impl(ident, fields, false, false);
     quote! {
         #doc
         #derive
@@ -866,9 +873,12 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStrea
 
 /// Lenient decoding of a struct: each field taken out by its wire name,
 /// then the keys matching a pattern (`UF_CRM_*` before a bare `*`), then,
-/// for results, every key left into `extra`. A result object that has keys
-/// but none of the documented ones is an error, not a value of `None`s.
-fn from_value_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStream {
+/// for results, every key left into `extra`. The `result` object itself (or
+/// each item of a `result` list) that has keys but none of the documented
+/// ones is an error, not a value of `None`s; nested objects are not checked,
+/// since the docs often describe one variant of them (a user field's
+/// `SETTINGS` differ by field type).
+fn from_value_impl(ident: &Ident, fields: &[FieldDef], extra: bool, root: bool) -> TokenStream {
     let named: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_none()).collect();
     let mut patterned: Vec<&FieldDef> = fields.iter().filter(|f| f.pattern.is_some()).collect();
     patterned.sort_by_key(|f| f.pattern.as_deref() == Some("*"));
@@ -882,7 +892,7 @@ fn from_value_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStre
         let p = f.pattern.as_deref().unwrap_or("*");
         quote!(#i: object.pattern(#p)?,)
     });
-    let check = (extra && !named.is_empty()).then(|| {
+    let check = (root && !named.is_empty()).then(|| {
         let keys = named.iter().map(|f| f.wire.as_str());
         let globs = patterned.iter().filter_map(|f| f.pattern.as_deref());
         quote!(object.fits(&[#(#keys),*], &[#(#globs),*])?;)
@@ -908,7 +918,7 @@ fn from_value_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStre
 }
 
 /// A result struct: public fields, lenient `Deserialize`.
-fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef]) -> TokenStream {
+fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool) -> TokenStream {
     let doc = docs::attrs(doc);
     let decls = fields.iter().map(|f| {
         let d = docs::attrs(&f.doc);
@@ -917,7 +927,7 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef]) -> TokenStr
         quote!(#d pub #i: #t,)
     });
     let extra = format_ident!("{}", EXTRA);
-    let de = from_value_impl(ident, fields, true);
+    let de = from_value_impl(ident, fields, true, root);
     let ser = serialize_impl(ident, fields, true);
     quote! {
         #doc

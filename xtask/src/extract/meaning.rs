@@ -11,8 +11,10 @@
 //!   `Mon`; templates (`U{id}`, `SG<X>`) are value patterns; object literals
 //!   written as a value are dropped.
 
+use serde_json::Value;
+
 use crate::naming::key_pattern;
-use crate::spec::Field;
+use crate::spec::{Diagnostic, DiagnosticKind, Field};
 use crate::types::{Scalar, Type};
 
 /// Refines a method's parameters and result in place.
@@ -63,7 +65,154 @@ fn refine_field(f: &mut Field, keyed: bool) {
             f.pattern = Some(p);
         }
     }
+    if !f.fields.is_empty() && f.fields.iter().all(|x| names_a_type(&x.name)) {
+        // Rows that name the alternatives of a type (`object`, `entity[]`,
+        // `null`) are not fields of it.
+        f.fields.clear();
+    }
     refine_fields(&mut f.fields);
+}
+
+/// A row name that is a type of the docs' vocabulary (`object`, `null`,
+/// `entity[]`), not a key.
+fn names_a_type(name: &str) -> bool {
+    let n = name.trim();
+    n.ends_with("[]")
+        || matches!(
+            n,
+            "object" | "null" | "array" | "any" | "string" | "integer" | "boolean" | "double"
+        )
+}
+
+/// The shape around a documented table, where the page's example response
+/// shows it and the table does not: the table lists the fields of one item,
+/// while the response wraps the item in a key (`{"booking": {...}}`),
+/// returns a list of items, or a map of items keyed by ID or code
+/// (`*.fields`: field name → descriptor). The fields and their types stay
+/// the table's; only the wrapping comes from the example, and each step is
+/// a `shape_from_example` diagnostic. Nested objects are reshaped the same
+/// way where the example has them.
+pub fn reshape(f: &mut Field, example: &Value, path: &str, out: &mut Vec<Diagnostic>) {
+    reshape_at(f, example, path, out, 0);
+}
+
+fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    let named: Vec<String> = f
+        .fields
+        .iter()
+        .filter(|x| x.pattern.is_none())
+        .map(|x| x.name.clone())
+        .collect();
+    if named.is_empty() {
+        return;
+    }
+    let hits = |m: &serde_json::Map<String, Value>| named.iter().any(|n| m.contains_key(n));
+    // One item, a list of items, or a map of items (or of lists of items).
+    let list_hits = |v: &Value| match v {
+        Value::Object(m) => hits(m),
+        Value::Array(items) => items
+            .iter()
+            .find(|i| !i.is_null())
+            .is_some_and(|i| matches!(i, Value::Object(m) if hits(m))),
+        _ => false,
+    };
+    let map_hits = |m: &serde_json::Map<String, Value>| {
+        let items: Vec<&Value> = m.values().filter(|x| !x.is_null()).collect();
+        !items.is_empty() && items.iter().all(|x| list_hits(x))
+    };
+    let item_hits = |v: &Value| list_hits(v) || matches!(v, Value::Object(m) if map_hits(m));
+    let mut note = |kind: &str| {
+        out.push(Diagnostic {
+            kind: DiagnosticKind::ShapeFromExample,
+            at: path.to_string(),
+            detail: kind.to_string(),
+        })
+    };
+    match v {
+        Value::Object(m) if m.is_empty() => {}
+        Value::Object(m) if hits(m) => reshape_fields(&mut f.fields, m, path, out, depth),
+        Value::Array(items) => {
+            let Some(Value::Object(first)) = items.iter().find(|i| !i.is_null()) else {
+                return;
+            };
+            if !hits(first) {
+                return;
+            }
+            if !f.ty.is_array_like() {
+                f.ty = Type::Array(Box::new(Type::Object));
+                note("list");
+            }
+            reshape_fields(&mut f.fields, first, path, out, depth);
+        }
+        Value::Object(m) => {
+            if let (1, Some((key, inner))) = (m.len(), m.iter().next()) {
+                if item_hits(inner) {
+                    let mut wrapped = Field {
+                        name: key.clone(),
+                        required: true,
+                        ty: Type::Object,
+                        pattern: None,
+                        values: Vec::new(),
+                        value_patterns: Vec::new(),
+                        fields: std::mem::take(&mut f.fields),
+                    };
+                    f.ty = Type::Object;
+                    note(&format!("wrapper {key}"));
+                    let inner_path = format!("{path}.{key}");
+                    reshape_at(&mut wrapped, inner, &inner_path, out, depth + 1);
+                    f.fields = vec![wrapped];
+                    return;
+                }
+            }
+            if map_hits(m) {
+                let items: Vec<&Value> = m.values().filter(|x| !x.is_null()).collect();
+                let lists = items.iter().all(|x| x.is_array());
+                let mut item = Field {
+                    name: "<key>".to_string(),
+                    required: false,
+                    ty: if lists {
+                        Type::Array(Box::new(Type::Object))
+                    } else {
+                        Type::Object
+                    },
+                    pattern: Some("*".to_string()),
+                    values: Vec::new(),
+                    value_patterns: Vec::new(),
+                    fields: std::mem::take(&mut f.fields),
+                };
+                f.ty = Type::Object;
+                note("map");
+                let first = items.first().and_then(|x| match x {
+                    Value::Array(a) => a.iter().find(|i| i.is_object()),
+                    other => Some(*other),
+                });
+                if let Some(Value::Object(first)) = first {
+                    let item_path = format!("{path}.<key>");
+                    reshape_fields(&mut item.fields, first, &item_path, out, depth + 1);
+                }
+                f.fields = vec![item];
+            }
+        }
+        _ => {}
+    }
+}
+
+fn reshape_fields(
+    fields: &mut [Field],
+    m: &serde_json::Map<String, Value>,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+    depth: usize,
+) {
+    for f in fields.iter_mut() {
+        if let Some(v) = m.get(&f.name) {
+            let p = format!("{path}.{}", f.name);
+            reshape_at(f, v, &p, out, depth + 1);
+        }
+    }
 }
 
 /// `"x"` → `x`; `""` → the empty string.

@@ -764,16 +764,20 @@ impl<'a> Context<'a> {
             let fields = self.param_rows(rows, "returned", &mut visited);
             let paged =
                 example_paged || fields.iter().any(|f| f.name == "next" || f.name == "total");
+            let example_result = example.as_ref().and_then(|v| v.get("result")).cloned();
             if let Some(mut result) = fields.iter().find(|f| f.name == "result").cloned() {
                 result.required = true;
                 if result.fields.is_empty() && result.ty.has_object() {
-                    if let Some(v) = example.as_ref().and_then(|v| v.get("result")) {
+                    if let Some(v) = &example_result {
                         let (_, inferred) = super::infer::infer(v);
                         if !inferred.is_empty() {
                             self.diag(DiagnosticKind::ResultFromExample, "result.fields", "");
                         }
                         result.fields = inferred;
                     }
+                }
+                if let Some(v) = &example_result {
+                    super::meaning::reshape(&mut result, v, "result", &mut self.diagnostics);
                 }
                 return (Some(result), paged);
             }
@@ -782,18 +786,19 @@ impl<'a> Context<'a> {
                 .filter(|f| !matches!(f.name.as_str(), "time" | "total" | "next"))
                 .collect();
             if !rest.is_empty() {
-                return (
-                    Some(Field {
-                        name: "result".to_string(),
-                        required: true,
-                        ty: Type::Object,
-                        pattern: None,
-                        values: Vec::new(),
-                        value_patterns: Vec::new(),
-                        fields: rest,
-                    }),
-                    paged,
-                );
+                let mut result = Field {
+                    name: "result".to_string(),
+                    required: true,
+                    ty: Type::Object,
+                    pattern: None,
+                    values: Vec::new(),
+                    value_patterns: Vec::new(),
+                    fields: rest,
+                };
+                if let Some(v) = &example_result {
+                    super::meaning::reshape(&mut result, v, "result", &mut self.diagnostics);
+                }
+                return (Some(result), paged);
             }
         }
         match example.as_ref().and_then(|v| v.get("result")) {
