@@ -108,6 +108,11 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("unresolved_anchor", "unresolved-anchor.html"),
     ("table_before_heading", "table-before-heading.html"),
     ("truncated", "truncated.html"),
+    ("title_mid_sentence", "title-mid-sentence.html"),
+    ("title_typo", "title-typo.html"),
+    ("crm_item_fields", "crm-item-fields.html"),
+    ("result_shapes", "result-shapes.html"),
+    ("result_keyed_map", "result-keyed-map.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -117,6 +122,7 @@ const NON_METHOD_PAGES: &[&str] = &[
     "js-sdk.html",
     "empty.html",
     "junk.html",
+    "changelog.html",
 ];
 
 macro_rules! snapshot_tests {
@@ -151,6 +157,64 @@ snapshot_tests! {
     unresolved_anchor => "unresolved-anchor.html",
     table_before_heading => "table-before-heading.html",
     truncated => "truncated.html",
+    title_mid_sentence => "title-mid-sentence.html",
+    title_typo => "title-typo.html",
+    crm_item_fields => "crm-item-fields.html",
+    result_shapes => "result-shapes.html",
+    result_keyed_map => "result-keyed-map.html",
+}
+
+#[test]
+fn method_identity() {
+    // Named mid-sentence in the title.
+    assert_eq!(spec("title-mid-sentence.html").method, "rpa.item.get");
+    // The title's typo loses to the method the examples call, with a diagnostic.
+    let typo = spec("title-typo.html");
+    assert_eq!(typo.method, "department.delete");
+    assert!(has_diag(&typo, DiagnosticKind::TitleContradicted, "method"));
+    // No method in the title: the call that reads like the file name.
+    assert_eq!(spec("crm-item-fields.html").method, "crm.item.fields");
+    // A change log that mentions a family of methods documents none.
+    assert!(outcome("changelog.html").spec.is_none());
+}
+
+#[test]
+fn result_shapes_follow_the_example() {
+    let s = spec("result-shapes.html");
+    let result = s.result.as_ref().expect("result");
+    // The wrapper key is kept; the table's fields sit inside it.
+    assert_eq!(names(&result.fields), ["booking"]);
+    let booking = &result.fields[0];
+    assert_eq!(
+        names(&booking.fields),
+        ["id", "name", "UF_CRM_...", "attachments"]
+    );
+    // The placeholder key is a pattern, not a literal name.
+    assert_eq!(booking.fields[2].pattern.as_deref(), Some("UF_CRM_*"));
+    // Attachments keyed by ID: a map of the documented item.
+    let attachments = &booking.fields[3];
+    assert_eq!(names(&attachments.fields), ["<key>"]);
+    assert_eq!(attachments.fields[0].pattern.as_deref(), Some("*"));
+    assert_eq!(
+        names(&attachments.fields[0].fields),
+        ["attachmentId", "fileId"]
+    );
+    assert!(has_diag(&s, DiagnosticKind::ShapeFromExample, "result"));
+    // A Y/N pair written in prose is a boolean spelled Y/N.
+    let flags = param(&s, "withFlags");
+    assert_eq!(flags.ty, Type::Scalar(Scalar::Boolean));
+    assert_eq!(flags.values, ["Y", "N"]);
+
+    // A map keyed by user ID of lists of the documented item.
+    let s = spec("result-keyed-map.html");
+    let result = s.result.as_ref().expect("result");
+    assert_eq!(names(&result.fields), ["<key>"]);
+    assert_eq!(
+        result.fields[0].ty,
+        Type::Array(Box::new(Type::Object)),
+        "each value is a list"
+    );
+    assert_eq!(names(&result.fields[0].fields), ["ID", "DATE_FROM"]);
 }
 
 #[test]
@@ -284,12 +348,11 @@ fn documentgenerator_role_fillaccesses_facts() {
     let accesses = param(&s, "accesses");
     assert_eq!(names(&accesses.fields), ["roleId", "accessCode"]);
     assert_eq!(required(&accesses.fields), ["roleId", "accessCode"]);
+    // Templates are value patterns, not values.
+    assert_eq!(param(&s, "accesses.accessCode").values, ["AU", "UA"]);
     assert_eq!(
-        param(&s, "accesses.accessCode").values,
-        [
-            "U{id}", "G{id}", "AU", "UA", "D{id}", "DR{id}", "SG{id}", "SG{id}_A", "SG{id}_E",
-            "SG{id}_K"
-        ]
+        param(&s, "accesses.accessCode").value_patterns,
+        ["U*", "G*", "D*", "DR*", "SG*", "SG*_A", "SG*_E", "SG*_K"]
     );
     assert_eq!(s.result.as_ref().map(|r| &r.ty), Some(&Type::Null));
     let errors: Vec<(Option<&str>, Option<u16>)> = s
@@ -325,7 +388,8 @@ fn documentgenerator_role_update_facts() {
     );
     assert_eq!(
         param(&s, "fields.permissions.TEMPLATES.MODIFY").values,
-        ["\"\"", "A", "D", "X"]
+        ["", "A", "D", "X"],
+        "`\"\"` is the empty string"
     );
     assert_eq!(
         names(&param(&s, "fields.permissions.DOCUMENTS").fields),
@@ -410,7 +474,9 @@ fn allowed_value_forms() {
         "anchor-linked Value | Description table"
     );
     assert!(param(&s, "LABEL").values.is_empty());
-    assert_eq!(param(&s, "MANDATORY").ty, scalar(Scalar::Char));
+    // A Y/N `char` is the boolean it stands for, spelled Y/N on the wire.
+    assert_eq!(param(&s, "MANDATORY").ty, scalar(Scalar::Boolean));
+    assert_eq!(param(&s, "MANDATORY").values, ["Y", "N"]);
 }
 
 #[test]

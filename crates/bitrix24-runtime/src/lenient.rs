@@ -390,6 +390,12 @@ macro_rules! newtype {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(s)
+            }
+        }
+
         impl From<$name> for $ty {
             fn from(v: $name) -> $ty {
                 v.0
@@ -421,6 +427,12 @@ pub struct Str(pub String);
 impl<'de> de::Deserialize<'de> for Str {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         string(d).map(Str)
+    }
+}
+
+impl serde::Serialize for Str {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
     }
 }
 

@@ -232,6 +232,11 @@ impl<T> From<List<T>> for Vec<T> {
         list.0
     }
 }
+impl<T: serde::Serialize> serde::Serialize for List<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for List<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         lenient::vec(d).map(List)

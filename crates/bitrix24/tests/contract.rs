@@ -13461,8 +13461,66 @@ fn docs_root() -> std::path::PathBuf {
         }
     }
 }
-fn decode_output<M: bitrix24::Method>(v: &serde_json::Value) -> Result<(), String> {
-    serde_json::from_value::<M::Output>(v.clone()).map(drop).map_err(|e| e.to_string())
+/// Decodes a `result`, encodes it again and checks that every key the
+/// example has is still there: nothing the server sends is dropped.
+fn decode_output<M: bitrix24::Method>(v: &serde_json::Value) -> Result<(), String>
+where
+    M::Output: serde::Serialize,
+{
+    let out = serde_json::from_value::<M::Output>(v.clone()).map_err(|e| e.to_string())?;
+    let again = serde_json::to_value(&out).map_err(|e| format!("re-encoding: {e}"))?;
+    match lost_key(v, &again, "result") {
+        Some(path) => Err(format!("`{path}` is lost on decoding")),
+        None => Ok(()),
+    }
+}
+/// The first key of `sent` (an object key, at any depth) that `kept` does
+/// not have at the same place. Lenient decoding may change a value's
+/// spelling (`"5"` → `5`, `[]` → `{}`), never drop a key of an object that
+/// has keys.
+fn lost_key(
+    sent: &serde_json::Value,
+    kept: &serde_json::Value,
+    path: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    match (sent, kept) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.iter()
+                .find_map(|(k, v)| match b.get(k) {
+                    Some(w) => lost_key(v, w, &format!("{path}.{k}")),
+                    None if is_empty(v) => None,
+                    None => Some(format!("{path}.{k}")),
+                })
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .find_map(|(i, (v, w))| lost_key(v, w, &format!("{path}[{i}]")))
+        }
+        (Value::Object(a), Value::Array(b)) => {
+            a.values()
+                .filter(|v| !is_empty(v))
+                .zip(b)
+                .find_map(|(v, w)| lost_key(v, w, &format!("{path}[]")))
+        }
+        (Value::Object(a), _) if !a.is_empty() && a.values().any(|v| !is_empty(v)) => {
+            Some(format!("{path}.{}", a.keys().next().map(String::as_str).unwrap_or("")))
+        }
+        _ => None,
+    }
+}
+/// `null`, `""`, `[]`, `{}`: values that lenient decoding reads as absent.
+fn is_empty(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
 }
 fn decode_params<M: bitrix24::Method + serde::de::DeserializeOwned>(
     v: &serde_json::Value,

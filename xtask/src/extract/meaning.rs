@@ -120,7 +120,7 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
         _ => false,
     };
     let map_hits = |m: &serde_json::Map<String, Value>| {
-        let items: Vec<&Value> = m.values().filter(|x| !x.is_null()).collect();
+        let items: Vec<&Value> = m.values().filter(|x| !is_empty(x)).collect();
         !items.is_empty() && items.iter().all(|x| list_hits(x))
     };
     let item_hits = |v: &Value| list_hits(v) || matches!(v, Value::Object(m) if map_hits(m));
@@ -149,7 +149,9 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
         }
         Value::Object(m) => {
             if let (1, Some((key, inner))) = (m.len(), m.iter().next()) {
-                if item_hits(inner) {
+                // A lone key that is an ID is one entry of a map, not a wrapper.
+                let id_like = key.starts_with(|c: char| c.is_ascii_digit());
+                if !id_like && item_hits(inner) {
                     let mut wrapped = Field {
                         name: key.clone(),
                         required: true,
@@ -168,7 +170,7 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
                 }
             }
             if map_hits(m) {
-                let items: Vec<&Value> = m.values().filter(|x| !x.is_null()).collect();
+                let items: Vec<&Value> = m.values().filter(|x| !is_empty(x)).collect();
                 let lists = items.iter().all(|x| x.is_array());
                 let mut item = Field {
                     name: "<key>".to_string(),
@@ -197,6 +199,16 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
             }
         }
         _ => {}
+    }
+}
+
+/// `null`, `[]` or `{}`: says nothing about the shape of an item.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
     }
 }
 
