@@ -14548,12 +14548,12 @@ pub mod search {
             }
             string_enum!(Error { FindShort = "FIND_SHORT" });
             error_code!(Error);
-            /// The object `result.103.phones` of `im.search.user.list`: `object`.
+            /// The object `result.<key>.phones` of `im.search.user.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputN103Phones {
+            pub struct OutputKeyPhones {
                 /// `work_phone`: `string`, optional.
                 pub work_phone: ::std::option::Option<::std::string::String>,
                 /// `personal_mobile`: `string`, optional.
@@ -14567,7 +14567,7 @@ pub mod search {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputN103Phones {
+            impl crate::support::FromValue for OutputKeyPhones {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -14580,7 +14580,7 @@ pub mod search {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputN103Phones {
+            impl ::serde::Serialize for OutputKeyPhones {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -14602,12 +14602,12 @@ pub mod search {
                     map.end()
                 }
             }
-            /// The object `result.103` of `im.search.user.list`: `object`.
+            /// The object `result.<key>` of `im.search.user.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputN103 {
+            pub struct OutputKey {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -14649,7 +14649,7 @@ pub mod search {
                 /// `absent`: `string | boolean`, optional.
                 pub absent: ::std::option::Option<::std::string::String>,
                 /// `phones`: `object`, optional.
-                pub phones: ::std::option::Option<OutputN103Phones>,
+                pub phones: ::std::option::Option<OutputKeyPhones>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -14657,7 +14657,7 @@ pub mod search {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputN103 {
+            impl crate::support::FromValue for OutputKey {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -14688,7 +14688,7 @@ pub mod search {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputN103 {
+            impl ::serde::Serialize for OutputKey {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -14742,8 +14742,10 @@ pub mod search {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `103`: `object`, required in the docs.
-                pub n103: ::std::option::Option<OutputN103>,
+                /// `<key>`: `object`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub key: ::std::collections::BTreeMap<::std::string::String, OutputKey>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -14756,9 +14758,8 @@ pub mod search {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["103"], &[])?;
                     ::std::result::Result::Ok(Self {
-                        n103: object.field("103")?,
+                        key: object.pattern("*")?,
                         extra: object.rest()?,
                     })
                 }
@@ -14770,7 +14771,7 @@ pub mod search {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "103", &self.n103)?;
+                    crate::support::rest_entries(&mut map, &self.key)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

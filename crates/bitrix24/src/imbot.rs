@@ -823,12 +823,12 @@ pub mod bot {
         }
         string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
         error_code!(Error);
-        /// The object `result.39` of `imbot.bot.list`: `object`.
+        /// The object `result.<key>` of `imbot.bot.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputN39 {
+        pub struct OutputKey {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -846,7 +846,7 @@ pub mod bot {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputN39 {
+        impl crate::support::FromValue for OutputKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -860,7 +860,7 @@ pub mod bot {
                 })
             }
         }
-        impl ::serde::Serialize for OutputN39 {
+        impl ::serde::Serialize for OutputKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -885,8 +885,10 @@ pub mod bot {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Output {
-            /// `39`: `object`, required in the docs.
-            pub n39: ::std::option::Option<OutputN39>,
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<::std::string::String, OutputKey>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -899,9 +901,8 @@ pub mod bot {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["39"], &[])?;
                 ::std::result::Result::Ok(Self {
-                    n39: object.field("39")?,
+                    key: object.pattern("*")?,
                     extra: object.rest()?,
                 })
             }
@@ -913,7 +914,7 @@ pub mod bot {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "39", &self.n39)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }

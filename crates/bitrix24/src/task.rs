@@ -839,12 +839,12 @@ pub mod checklistitem {
                 map.end()
             }
         }
-        /// The object `result.ATTACHMENTS.1111` of `task.checklistitem.get`: `object`.
+        /// The object `result.ATTACHMENTS.<key>` of `task.checklistitem.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputAttachmentsN1111 {
+        pub struct OutputAttachmentsKey {
             /// `ATTACHMENT_ID`: `integer`, optional.
             pub attachment_id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -864,7 +864,7 @@ pub mod checklistitem {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputAttachmentsN1111 {
+        impl crate::support::FromValue for OutputAttachmentsKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -880,7 +880,7 @@ pub mod checklistitem {
                 })
             }
         }
-        impl ::serde::Serialize for OutputAttachmentsN1111 {
+        impl ::serde::Serialize for OutputAttachmentsKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -907,8 +907,13 @@ pub mod checklistitem {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct OutputAttachments {
-            /// `1111`: `object`, required in the docs.
-            pub n1111: ::std::option::Option<OutputAttachmentsN1111>,
+            /// `<key>`: `object`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                OutputAttachmentsKey,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -922,7 +927,7 @@ pub mod checklistitem {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    n1111: object.field("1111")?,
+                    key: object.pattern("*")?,
                     extra: object.rest()?,
                 })
             }
@@ -934,7 +939,7 @@ pub mod checklistitem {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "1111", &self.n1111)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }

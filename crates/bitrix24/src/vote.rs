@@ -1126,12 +1126,12 @@ pub mod attached_vote {
                 map.end()
             }
         }
-        /// The object `result.voted.3` of `vote.AttachedVote.getWithVoted`: `object[]`.
+        /// The object `result.voted.<key>` of `vote.AttachedVote.getWithVoted`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
-        pub struct OutputVotedN3 {
+        pub struct OutputVotedKey {
             /// `ID`: `integer`, optional.
             pub id: ::std::option::Option<i64>,
             /// `NAME`: `string`, optional.
@@ -1147,7 +1147,7 @@ pub mod attached_vote {
                 ::serde_json::Value,
             >,
         }
-        impl crate::support::FromValue for OutputVotedN3 {
+        impl crate::support::FromValue for OutputVotedKey {
             fn from_value(
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -1161,7 +1161,7 @@ pub mod attached_vote {
                 })
             }
         }
-        impl ::serde::Serialize for OutputVotedN3 {
+        impl ::serde::Serialize for OutputVotedKey {
             fn serialize<S: ::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -1186,8 +1186,13 @@ pub mod attached_vote {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct OutputVoted {
-            /// `3`: `object[]`, required in the docs.
-            pub n3: ::std::vec::Vec<OutputVotedN3>,
+            /// `<key>`: `object[]`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub key: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::vec::Vec<OutputVotedKey>,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1201,7 +1206,7 @@ pub mod attached_vote {
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
-                    n3: object.field("3")?,
+                    key: object.pattern("*")?,
                     extra: object.rest()?,
                 })
             }
@@ -1213,7 +1218,7 @@ pub mod attached_vote {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("3", &self.n3)?;
+                crate::support::rest_entries(&mut map, &self.key)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
