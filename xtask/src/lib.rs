@@ -4,6 +4,7 @@
 //! deterministic, and each stage is tested on its own.
 
 pub mod extract;
+pub mod link;
 pub mod naming;
 pub mod output;
 pub mod regen;

@@ -110,12 +110,14 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         .collect();
 
     let mut system = SystemErrors::default();
+    let mut entities: Vec<extract::page::Entity> = Vec::new();
     let mut by_key: BTreeMap<(String, crate::spec::RestVersion), Vec<MethodSpec>> = BTreeMap::new();
     let mut stats = Stats {
         pages: pages.len(),
         ..Stats::default()
     };
     for out in outcomes {
+        entities.extend(out.entities);
         for e in out.system_errors {
             if !system.errors.contains(&e) {
                 system.errors.push(e);
@@ -153,6 +155,10 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         specs.push(kept);
     }
     specs.sort_by_key(MethodSpec::rel_path);
+    // Pages arrive in path order, so the first entity of a name wins
+    // whatever the thread schedule was.
+    let index = crate::link::Index::new(&entities);
+    index.link(&mut specs);
     for s in &specs {
         stats.params += s.params.len();
         stats.concrete_params += s.params.iter().filter(|p| p.ty.is_concrete()).count();

@@ -73,6 +73,17 @@ pub struct Field {
     /// as globs: values of that shape, not literal values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub value_patterns: Vec<String>,
+    /// The documented entity whose fields these are (`crm.company`, a
+    /// data-types entry such as `sale_basket_item`), when the docs describe
+    /// the object by a link to its fields page or by a type name: the
+    /// fields below are that entity's, the same wherever it is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// Where the docs send the reader for this object's fields: a page (and
+    /// anchor) path below the docs root. Read by the linking step of regen,
+    /// never written to a spec.
+    #[serde(skip)]
+    pub link: Option<String>,
     /// Fields of the object this type contains (for `object`, `object[]`, ...),
     /// from the sub-table the docs link to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -156,6 +167,10 @@ pub enum DiagnosticKind {
     /// wrapped (`wrapper <key>`), in a `list`, or in a `map` keyed by ID or
     /// code, and the spec follows the example there.
     ShapeFromExample,
+    /// A `*.fields` result: a map from field name to a descriptor (or a
+    /// title) read off the example, while the page's table of the entity's
+    /// own fields became the entity named in `detail`.
+    DescriptorMap,
 }
 
 impl DiagnosticKind {
@@ -176,6 +191,7 @@ impl DiagnosticKind {
             Self::DuplicatePage => "duplicate_page",
             Self::TitleContradicted => "title_contradicted",
             Self::ShapeFromExample => "shape_from_example",
+            Self::DescriptorMap => "descriptor_map",
             Self::HeaderlessTable => "headerless_table",
             Self::ExampleContradicts => "example_contradicts",
         }

@@ -57,6 +57,8 @@ fn field(name: &str) -> Field {
         pattern: None,
         values: vec![],
         value_patterns: vec![],
+        entity: None,
+        link: None,
         fields: vec![],
     }
 }

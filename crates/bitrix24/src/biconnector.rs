@@ -177,9 +177,9 @@ pub mod connector {
         /// `select`: `string[]`, optional.
         pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
+        pub filter: ::std::option::Option<list::Filter>,
         /// `order`: `object`, optional.
-        pub order: ::std::option::Option<::serde_json::Value>,
+        pub order: ::std::option::Option<list::Order>,
         /// `page`: `integer`, optional.
         pub page: ::std::option::Option<i64>,
     }
@@ -206,18 +206,12 @@ pub mod connector {
             self
         }
         /// Sets `filter`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
             self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
-        pub fn order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
@@ -552,72 +546,19 @@ pub mod connector {
     pub mod fields {
         /// Error codes of `biconnector.connector.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `result.fields` of `biconnector.connector.fields`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputFields {
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            pub is_required: ::std::option::Option<bool>,
-            /// `isReadOnly`: `boolean`, optional.
-            pub is_read_only: ::std::option::Option<bool>,
-            /// `isImmutable`: `boolean`, optional.
-            pub is_immutable: ::std::option::Option<bool>,
-            /// `isMultiple`: `boolean`, optional.
-            pub is_multiple: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    type_: object.field("type")?,
-                    is_required: object.field("isRequired")?,
-                    is_read_only: object.field("isReadOnly")?,
-                    is_immutable: object.field("isImmutable")?,
-                    is_multiple: object.field("isMultiple")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `biconnector.connector.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Output {
-            /// `fields`: `object[]`, optional.
-            pub fields: ::std::vec::Vec<OutputFields>,
+            /// `<field>`: `object[]`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -630,9 +571,8 @@ pub mod connector {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["fields"], &[])?;
                 ::std::result::Result::Ok(Self {
-                    fields: object.field("fields")?,
+                    field: object.pattern("*")?,
                     extra: object.rest()?,
                 })
             }
@@ -644,7 +584,7 @@ pub mod connector {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -895,6 +835,116 @@ pub mod connector {
             ValidationInvalidFilterLogic = "VALIDATION_INVALID_FILTER_LOGIC" }
         );
         error_code!(Error);
+        /// The object `params.filter` of `biconnector.connector.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `biconnector.connector.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
@@ -1305,9 +1355,9 @@ pub mod dataset {
         /// `select`: `string[]`, optional.
         pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
+        pub filter: ::std::option::Option<list::Filter>,
         /// `order`: `object`, optional.
-        pub order: ::std::option::Option<::serde_json::Value>,
+        pub order: ::std::option::Option<list::Order>,
         /// `page`: `integer`, optional.
         pub page: ::std::option::Option<i64>,
     }
@@ -1334,18 +1384,12 @@ pub mod dataset {
             self
         }
         /// Sets `filter`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
             self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
-        pub fn order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
@@ -1713,72 +1757,19 @@ pub mod dataset {
     pub mod fields {
         /// Error codes of `biconnector.dataset.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `result.fields` of `biconnector.dataset.fields`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputFields {
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            pub is_required: ::std::option::Option<bool>,
-            /// `isReadOnly`: `boolean`, optional.
-            pub is_read_only: ::std::option::Option<bool>,
-            /// `isImmutable`: `boolean`, optional.
-            pub is_immutable: ::std::option::Option<bool>,
-            /// `isMultiple`: `boolean`, optional.
-            pub is_multiple: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    type_: object.field("type")?,
-                    is_required: object.field("isRequired")?,
-                    is_read_only: object.field("isReadOnly")?,
-                    is_immutable: object.field("isImmutable")?,
-                    is_multiple: object.field("isMultiple")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `biconnector.dataset.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Output {
-            /// `fields`: `object[]`, optional.
-            pub fields: ::std::vec::Vec<OutputFields>,
+            /// `<field>`: `object[]`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1791,9 +1782,8 @@ pub mod dataset {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["fields"], &[])?;
                 ::std::result::Result::Ok(Self {
-                    fields: object.field("fields")?,
+                    field: object.pattern("*")?,
                     extra: object.rest()?,
                 })
             }
@@ -1805,7 +1795,7 @@ pub mod dataset {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -2229,6 +2219,116 @@ pub mod dataset {
             ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER" }
         );
         error_code!(Error);
+        /// The object `params.filter` of `biconnector.dataset.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `biconnector.dataset.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {
@@ -2520,9 +2620,9 @@ pub mod source {
         /// `select`: `string[]`, optional.
         pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
+        pub filter: ::std::option::Option<list::Filter>,
         /// `order`: `object`, optional.
-        pub order: ::std::option::Option<::serde_json::Value>,
+        pub order: ::std::option::Option<list::Order>,
         /// `page`: `integer`, optional.
         pub page: ::std::option::Option<i64>,
     }
@@ -2549,18 +2649,12 @@ pub mod source {
             self
         }
         /// Sets `filter`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
             self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
-        pub fn order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
@@ -2863,72 +2957,19 @@ pub mod source {
     pub mod fields {
         /// Error codes of `biconnector.source.fields`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `result.fields` of `biconnector.source.fields`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputFields {
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            pub is_required: ::std::option::Option<bool>,
-            /// `isReadOnly`: `boolean`, optional.
-            pub is_read_only: ::std::option::Option<bool>,
-            /// `isImmutable`: `boolean`, optional.
-            pub is_immutable: ::std::option::Option<bool>,
-            /// `isMultiple`: `boolean`, optional.
-            pub is_multiple: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    type_: object.field("type")?,
-                    is_required: object.field("isRequired")?,
-                    is_read_only: object.field("isReadOnly")?,
-                    is_immutable: object.field("isImmutable")?,
-                    is_multiple: object.field("isMultiple")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `biconnector.source.fields`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Output {
-            /// `fields`: `object[]`, optional.
-            pub fields: ::std::vec::Vec<OutputFields>,
+            /// `<field>`: `object[]`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::vec::Vec<::serde_json::Value>,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2941,9 +2982,8 @@ pub mod source {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["fields"], &[])?;
                 ::std::result::Result::Ok(Self {
-                    fields: object.field("fields")?,
+                    field: object.pattern("*")?,
                     extra: object.rest()?,
                 })
             }
@@ -2955,7 +2995,7 @@ pub mod source {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("fields", &self.fields)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -3245,6 +3285,116 @@ pub mod source {
             ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER" }
         );
         error_code!(Error);
+        /// The object `params.filter` of `biconnector.source.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `biconnector.source.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::List {

@@ -1438,8 +1438,750 @@ pub mod event {
         ///
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
-        /// The `result` of the call: `object`.
-        pub type Output = ::serde_json::Value;
+        /// Allowed values of `result.MEETING_STATUS` in `calendar.event.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputMeetingStatus {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// `Q`
+            Q,
+            /// `H`
+            H,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+        /// The object `result.MEETING` of `calendar.event.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputMeeting {
+            /// `HOST_NAME`: `string`, optional.
+            pub host_name: ::std::option::Option<::std::string::String>,
+            /// `NOTIFY`: `boolean`, optional.
+            pub notify: ::std::option::Option<bool>,
+            /// `REINVITE`: `boolean`, optional.
+            pub reinvite: ::std::option::Option<bool>,
+            /// `ALLOW_INVITE`: `boolean`, optional.
+            pub allow_invite: ::std::option::Option<bool>,
+            /// `HIDE_GUESTS`: `boolean`, optional.
+            pub hide_guests: ::std::option::Option<bool>,
+            /// `MEETING_CREATOR`: `integer`, optional.
+            pub meeting_creator: ::std::option::Option<i64>,
+            /// `LANGUAGE_ID`: `string`, optional.
+            pub language_id: ::std::option::Option<::std::string::String>,
+            /// `MAIL_FROM`: `string`, optional.
+            pub mail_from: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputMeeting {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    host_name: object.field("HOST_NAME")?,
+                    notify: object.field("NOTIFY")?,
+                    reinvite: object.field("REINVITE")?,
+                    allow_invite: object.field("ALLOW_INVITE")?,
+                    hide_guests: object.field("HIDE_GUESTS")?,
+                    meeting_creator: object.field("MEETING_CREATOR")?,
+                    language_id: object.field("LANGUAGE_ID")?,
+                    mail_from: object.field("MAIL_FROM")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputMeeting {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
+                crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
+                crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
+                crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
+                crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MEETING_CREATOR",
+                    &self.meeting_creator,
+                )?;
+                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+                crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.REMIND` of `calendar.event.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRemind {
+            /// `type`: `string`, optional.
+            pub type_: ::std::option::Option<::std::string::String>,
+            /// `count`: `integer`, optional.
+            pub count: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRemind {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    type_: object.field("type")?,
+                    count: object.field("count")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRemind {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                crate::support::opt_entry(&mut map, "count", &self.count)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.RRULE` of `calendar.event.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRrule {
+            /// `FREQ`: `string`, optional.
+            pub freq: ::std::option::Option<::std::string::String>,
+            /// `BYDAY`: `object`, optional.
+            pub byday: ::serde_json::Value,
+            /// `INTERVAL`: `integer`, optional.
+            pub interval: ::std::option::Option<i64>,
+            /// `UNTIL`: `date`, optional.
+            pub until: ::std::option::Option<::std::string::String>,
+            /// `~UNTIL`: `date`, optional.
+            pub tilde_until: ::std::option::Option<::std::string::String>,
+            /// `UNTIL_TS`: `integer`, optional.
+            pub until_ts: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRrule {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    freq: object.field("FREQ")?,
+                    byday: object.field("BYDAY")?,
+                    interval: object.field("INTERVAL")?,
+                    until: object.field("UNTIL")?,
+                    tilde_until: object.field("~UNTIL")?,
+                    until_ts: object.field("UNTIL_TS")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRrule {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+                map.serialize_entry("BYDAY", &self.byday)?;
+                crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+                crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+                crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
+                crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.RELATIONS` of `calendar.event.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputRelations {
+            /// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+            pub original_recursion_id: ::std::option::Option<i64>,
+            /// `COMMENT_XML_ID`: `string`, optional.
+            pub comment_xml_id: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputRelations {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
+                    comment_xml_id: object.field("COMMENT_XML_ID")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputRelations {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGINAL_RECURSION_ID",
+                    &self.original_recursion_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "COMMENT_XML_ID",
+                    &self.comment_xml_id,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputAttendeeListStatus {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// `Q`
+            Q,
+            /// `H`
+            H,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+        /// The object `result.ATTENDEE_LIST` of `calendar.event.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttendeeList {
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `entryId`: `string`, optional.
+            pub entry_id: ::std::option::Option<::std::string::String>,
+            /// `status`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`, `Q`, `H`.
+            pub status: ::std::option::Option<OutputAttendeeListStatus>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttendeeList {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("id")?,
+                    entry_id: object.field("entryId")?,
+                    status: object.field("status")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttendeeList {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
+                crate::support::opt_entry(&mut map, "status", &self.status)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result.attendeesEntityList` of `calendar.event.get`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputAttendeesEntityList {
+            /// `entityId`: `string`, optional.
+            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `id`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputAttendeesEntityList {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    entity_id: object.field("entityId")?,
+                    id: object.field("id")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputAttendeesEntityList {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                crate::support::opt_entry(&mut map, "id", &self.id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
+        /// The object `result` of `calendar.event.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Output {
+            /// `ID`: `string`, optional.
+            pub id: ::std::option::Option<::std::string::String>,
+            /// `PARENT_ID`: `string`, optional.
+            pub parent_id: ::std::option::Option<::std::string::String>,
+            /// `DELETED`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub deleted: ::std::option::Option<bool>,
+            /// `CAL_TYPE`: `string`, optional.
+            pub cal_type: ::std::option::Option<::std::string::String>,
+            /// `OWNER_ID`: `string`, optional.
+            pub owner_id: ::std::option::Option<::std::string::String>,
+            /// `NAME`: `string`, optional.
+            pub name: ::std::option::Option<::std::string::String>,
+            /// `DATE_FROM`: `datetime`, optional.
+            pub date_from: ::std::option::Option<::std::string::String>,
+            /// `DATE_TO`: `datetime`, optional.
+            pub date_to: ::std::option::Option<::std::string::String>,
+            /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+            pub original_date_from: ::std::option::Option<::std::string::String>,
+            /// `TZ_FROM`: `string`, optional.
+            pub tz_from: ::std::option::Option<::std::string::String>,
+            /// `TZ_TO`: `string`, optional.
+            pub tz_to: ::std::option::Option<::std::string::String>,
+            /// `TZ_OFFSET_FROM`: `string`, optional.
+            pub tz_offset_from: ::std::option::Option<::std::string::String>,
+            /// `TZ_OFFSET_TO`: `string`, optional.
+            pub tz_offset_to: ::std::option::Option<::std::string::String>,
+            /// `DATE_FROM_TS_UTC`: `string`, optional.
+            pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
+            /// `DATE_TO_TS_UTC`: `string`, optional.
+            pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
+            /// `DT_SKIP_TIME`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub dt_skip_time: ::std::option::Option<bool>,
+            /// `DT_LENGTH`: `integer`, optional.
+            pub dt_length: ::std::option::Option<i64>,
+            /// `EVENT_TYPE`: `string`, optional.
+            pub event_type: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `string`, optional.
+            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `DATE_CREATE`: `datetime`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `TIMESTAMP_X`: `datetime`, optional.
+            pub timestamp_x: ::std::option::Option<::std::string::String>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `PRIVATE_EVENT`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub private_event: ::std::option::Option<bool>,
+            /// `ACCESSIBILITY`: `string`, optional.
+            pub accessibility: ::std::option::Option<::std::string::String>,
+            /// `IMPORTANCE`: `string`, optional.
+            pub importance: ::std::option::Option<::std::string::String>,
+            /// `IS_MEETING`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub is_meeting: ::std::option::Option<bool>,
+            /// `MEETING_STATUS`: `string`, optional.
+            ///
+            /// Values: `Y`, `N`, `Q`, `H`.
+            pub meeting_status: ::std::option::Option<OutputMeetingStatus>,
+            /// `MEETING_HOST`: `string`, optional.
+            pub meeting_host: ::std::option::Option<::std::string::String>,
+            /// `MEETING`: `object`, optional.
+            pub meeting: ::std::option::Option<OutputMeeting>,
+            /// `LOCATION`: `string`, optional.
+            pub location: ::std::option::Option<::std::string::String>,
+            /// `REMIND`: `array`, optional.
+            pub remind: ::std::vec::Vec<OutputRemind>,
+            /// `COLOR`: `string`, optional.
+            pub color: ::std::option::Option<::std::string::String>,
+            /// `RRULE`: `object`, optional.
+            pub rrule: ::std::option::Option<OutputRrule>,
+            /// `EXDATE`: `string`, optional.
+            pub exdate: ::std::option::Option<::std::string::String>,
+            /// `DAV_XML_ID`: `string`, optional.
+            pub dav_xml_id: ::std::option::Option<::std::string::String>,
+            /// `G_EVENT_ID`: `string`, optional.
+            pub g_event_id: ::std::option::Option<::std::string::String>,
+            /// `CAL_DAV_LABEL`: `string`, optional.
+            pub cal_dav_label: ::std::option::Option<::std::string::String>,
+            /// `VERSION`: `string`, optional.
+            pub version: ::std::option::Option<::std::string::String>,
+            /// `ATTENDEES_CODES`: `array`, optional.
+            pub attendees_codes: ::std::vec::Vec<::serde_json::Value>,
+            /// `RECURRENCE_ID`: `string`, optional.
+            pub recurrence_id: ::std::option::Option<::std::string::String>,
+            /// `RELATIONS`: `object`, optional.
+            pub relations: ::std::option::Option<OutputRelations>,
+            /// `SECTION_ID`: `string`, optional.
+            pub section_id: ::std::option::Option<::std::string::String>,
+            /// `SYNC_STATUS`: `string`, optional.
+            pub sync_status: ::std::option::Option<::std::string::String>,
+            /// `UF_CRM_CAL_EVENT`: `array`, optional.
+            pub uf_crm_cal_event: ::std::vec::Vec<::serde_json::Value>,
+            /// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+            pub uf_webdav_cal_event: ::std::vec::Vec<::serde_json::Value>,
+            /// `SECTION_DAV_XML_ID`: `array`, optional.
+            pub section_dav_xml_id: ::std::vec::Vec<::serde_json::Value>,
+            /// `DATE_FROM_FORMATTED`: `string`, optional.
+            pub date_from_formatted: ::std::option::Option<::std::string::String>,
+            /// `DATE_TO_FORMATTED`: `string`, optional.
+            pub date_to_formatted: ::std::option::Option<::std::string::String>,
+            /// `SECT_ID`: `string`, optional.
+            pub sect_id: ::std::option::Option<::std::string::String>,
+            /// `ATTENDEE_LIST`: `array`, optional.
+            pub attendee_list: ::std::vec::Vec<OutputAttendeeList>,
+            /// `COLLAB_ID`: `integer`, optional.
+            pub collab_id: ::std::option::Option<i64>,
+            /// `~RRULE_DESCRIPTION`: `string`, optional.
+            pub tilde_rrule_description: ::std::option::Option<::std::string::String>,
+            /// `attendeesEntityList`: `array`, optional.
+            pub attendees_entity_list: ::std::vec::Vec<OutputAttendeesEntityList>,
+            /// `~DESCRIPTION`: `string`, optional.
+            pub tilde_description: ::std::option::Option<::std::string::String>,
+            /// `~USER_OFFSET_FROM`: `integer`, optional.
+            pub tilde_user_offset_from: ::std::option::Option<i64>,
+            /// `~USER_OFFSET_TO`: `integer`, optional.
+            pub tilde_user_offset_to: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for Output {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                object
+                    .fits(
+                        &[
+                            "ID",
+                            "PARENT_ID",
+                            "DELETED",
+                            "CAL_TYPE",
+                            "OWNER_ID",
+                            "NAME",
+                            "DATE_FROM",
+                            "DATE_TO",
+                            "ORIGINAL_DATE_FROM",
+                            "TZ_FROM",
+                            "TZ_TO",
+                            "TZ_OFFSET_FROM",
+                            "TZ_OFFSET_TO",
+                            "DATE_FROM_TS_UTC",
+                            "DATE_TO_TS_UTC",
+                            "DT_SKIP_TIME",
+                            "DT_LENGTH",
+                            "EVENT_TYPE",
+                            "CREATED_BY",
+                            "DATE_CREATE",
+                            "TIMESTAMP_X",
+                            "DESCRIPTION",
+                            "PRIVATE_EVENT",
+                            "ACCESSIBILITY",
+                            "IMPORTANCE",
+                            "IS_MEETING",
+                            "MEETING_STATUS",
+                            "MEETING_HOST",
+                            "MEETING",
+                            "LOCATION",
+                            "REMIND",
+                            "COLOR",
+                            "RRULE",
+                            "EXDATE",
+                            "DAV_XML_ID",
+                            "G_EVENT_ID",
+                            "CAL_DAV_LABEL",
+                            "VERSION",
+                            "ATTENDEES_CODES",
+                            "RECURRENCE_ID",
+                            "RELATIONS",
+                            "SECTION_ID",
+                            "SYNC_STATUS",
+                            "UF_CRM_CAL_EVENT",
+                            "UF_WEBDAV_CAL_EVENT",
+                            "SECTION_DAV_XML_ID",
+                            "DATE_FROM_FORMATTED",
+                            "DATE_TO_FORMATTED",
+                            "SECT_ID",
+                            "ATTENDEE_LIST",
+                            "COLLAB_ID",
+                            "~RRULE_DESCRIPTION",
+                            "attendeesEntityList",
+                            "~DESCRIPTION",
+                            "~USER_OFFSET_FROM",
+                            "~USER_OFFSET_TO",
+                        ],
+                        &[],
+                    )?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    parent_id: object.field("PARENT_ID")?,
+                    deleted: object.field("DELETED")?,
+                    cal_type: object.field("CAL_TYPE")?,
+                    owner_id: object.field("OWNER_ID")?,
+                    name: object.field("NAME")?,
+                    date_from: object.field("DATE_FROM")?,
+                    date_to: object.field("DATE_TO")?,
+                    original_date_from: object.field("ORIGINAL_DATE_FROM")?,
+                    tz_from: object.field("TZ_FROM")?,
+                    tz_to: object.field("TZ_TO")?,
+                    tz_offset_from: object.field("TZ_OFFSET_FROM")?,
+                    tz_offset_to: object.field("TZ_OFFSET_TO")?,
+                    date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+                    date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+                    dt_skip_time: object.field("DT_SKIP_TIME")?,
+                    dt_length: object.field("DT_LENGTH")?,
+                    event_type: object.field("EVENT_TYPE")?,
+                    created_by: object.field("CREATED_BY")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    timestamp_x: object.field("TIMESTAMP_X")?,
+                    description: object.field("DESCRIPTION")?,
+                    private_event: object.field("PRIVATE_EVENT")?,
+                    accessibility: object.field("ACCESSIBILITY")?,
+                    importance: object.field("IMPORTANCE")?,
+                    is_meeting: object.field("IS_MEETING")?,
+                    meeting_status: object.field("MEETING_STATUS")?,
+                    meeting_host: object.field("MEETING_HOST")?,
+                    meeting: object.field("MEETING")?,
+                    location: object.field("LOCATION")?,
+                    remind: object.field("REMIND")?,
+                    color: object.field("COLOR")?,
+                    rrule: object.field("RRULE")?,
+                    exdate: object.field("EXDATE")?,
+                    dav_xml_id: object.field("DAV_XML_ID")?,
+                    g_event_id: object.field("G_EVENT_ID")?,
+                    cal_dav_label: object.field("CAL_DAV_LABEL")?,
+                    version: object.field("VERSION")?,
+                    attendees_codes: object.field("ATTENDEES_CODES")?,
+                    recurrence_id: object.field("RECURRENCE_ID")?,
+                    relations: object.field("RELATIONS")?,
+                    section_id: object.field("SECTION_ID")?,
+                    sync_status: object.field("SYNC_STATUS")?,
+                    uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
+                    uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
+                    section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
+                    date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
+                    date_to_formatted: object.field("DATE_TO_FORMATTED")?,
+                    sect_id: object.field("SECT_ID")?,
+                    attendee_list: object.field("ATTENDEE_LIST")?,
+                    collab_id: object.field("COLLAB_ID")?,
+                    tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
+                    attendees_entity_list: object.field("attendeesEntityList")?,
+                    tilde_description: object.field("~DESCRIPTION")?,
+                    tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
+                    tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for Output {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DELETED",
+                    &self.deleted.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+                crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+                crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGINAL_DATE_FROM",
+                    &self.original_date_from,
+                )?;
+                crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+                crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "TZ_OFFSET_FROM",
+                    &self.tz_offset_from,
+                )?;
+                crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_FROM_TS_UTC",
+                    &self.date_from_ts_utc,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_TO_TS_UTC",
+                    &self.date_to_ts_utc,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DT_SKIP_TIME",
+                    &self.dt_skip_time.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+                crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "PRIVATE_EVENT",
+                    &self.private_event.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACCESSIBILITY",
+                    &self.accessibility,
+                )?;
+                crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_MEETING",
+                    &self.is_meeting.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MEETING_STATUS",
+                    &self.meeting_status,
+                )?;
+                crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
+                crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
+                crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+                map.serialize_entry("REMIND", &self.remind)?;
+                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+                crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
+                crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
+                crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
+                crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CAL_DAV_LABEL",
+                    &self.cal_dav_label,
+                )?;
+                crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+                map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "RECURRENCE_ID",
+                    &self.recurrence_id,
+                )?;
+                crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
+                crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+                crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
+                map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
+                map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
+                map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_FROM_FORMATTED",
+                    &self.date_from_formatted,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_TO_FORMATTED",
+                    &self.date_to_formatted,
+                )?;
+                crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+                map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
+                crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~RRULE_DESCRIPTION",
+                    &self.tilde_rrule_description,
+                )?;
+                map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~DESCRIPTION",
+                    &self.tilde_description,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~USER_OFFSET_FROM",
+                    &self.tilde_user_offset_from,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "~USER_OFFSET_TO",
+                    &self.tilde_user_offset_to,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         impl ::bitrix24_runtime::Method for super::Get {
             const NAME: &'static str = "calendar.event.get";
             const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1447,6 +2189,7 @@ pub mod event {
             type Output = Output;
             type ErrorCode = Error;
         }
+        deserialize_via_from_value!(Output);
         /// `calendar.event.get.nearest`: REST 2, scope `calendar`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
@@ -1575,8 +2318,796 @@ pub mod event {
             ///
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
-            /// The `result` of the call: `object`.
-            pub type Output = ::serde_json::Value;
+            /// Allowed values of `result.MEETING_STATUS` in `calendar.event.get.nearest`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputMeetingStatus {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// `Q`
+                Q,
+                /// `H`
+                H,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+            /// The object `result.MEETING` of `calendar.event.get.nearest`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputMeeting {
+                /// `HOST_NAME`: `string`, optional.
+                pub host_name: ::std::option::Option<::std::string::String>,
+                /// `NOTIFY`: `boolean`, optional.
+                pub notify: ::std::option::Option<bool>,
+                /// `REINVITE`: `boolean`, optional.
+                pub reinvite: ::std::option::Option<bool>,
+                /// `ALLOW_INVITE`: `boolean`, optional.
+                pub allow_invite: ::std::option::Option<bool>,
+                /// `HIDE_GUESTS`: `boolean`, optional.
+                pub hide_guests: ::std::option::Option<bool>,
+                /// `MEETING_CREATOR`: `integer`, optional.
+                pub meeting_creator: ::std::option::Option<i64>,
+                /// `LANGUAGE_ID`: `string`, optional.
+                pub language_id: ::std::option::Option<::std::string::String>,
+                /// `MAIL_FROM`: `string`, optional.
+                pub mail_from: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputMeeting {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        host_name: object.field("HOST_NAME")?,
+                        notify: object.field("NOTIFY")?,
+                        reinvite: object.field("REINVITE")?,
+                        allow_invite: object.field("ALLOW_INVITE")?,
+                        hide_guests: object.field("HIDE_GUESTS")?,
+                        meeting_creator: object.field("MEETING_CREATOR")?,
+                        language_id: object.field("LANGUAGE_ID")?,
+                        mail_from: object.field("MAIL_FROM")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputMeeting {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
+                    crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
+                    crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ALLOW_INVITE",
+                        &self.allow_invite,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "HIDE_GUESTS",
+                        &self.hide_guests,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MEETING_CREATOR",
+                        &self.meeting_creator,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "LANGUAGE_ID",
+                        &self.language_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.REMIND` of `calendar.event.get.nearest`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputRemind {
+                /// `type`: `string`, optional.
+                pub type_: ::std::option::Option<::std::string::String>,
+                /// `count`: `integer`, optional.
+                pub count: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputRemind {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        type_: object.field("type")?,
+                        count: object.field("count")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputRemind {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "count", &self.count)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.RRULE` of `calendar.event.get.nearest`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputRrule {
+                /// `FREQ`: `string`, optional.
+                pub freq: ::std::option::Option<::std::string::String>,
+                /// `BYDAY`: `object`, optional.
+                pub byday: ::serde_json::Value,
+                /// `INTERVAL`: `integer`, optional.
+                pub interval: ::std::option::Option<i64>,
+                /// `UNTIL`: `date`, optional.
+                pub until: ::std::option::Option<::std::string::String>,
+                /// `~UNTIL`: `date`, optional.
+                pub tilde_until: ::std::option::Option<::std::string::String>,
+                /// `UNTIL_TS`: `integer`, optional.
+                pub until_ts: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputRrule {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        freq: object.field("FREQ")?,
+                        byday: object.field("BYDAY")?,
+                        interval: object.field("INTERVAL")?,
+                        until: object.field("UNTIL")?,
+                        tilde_until: object.field("~UNTIL")?,
+                        until_ts: object.field("UNTIL_TS")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputRrule {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+                    map.serialize_entry("BYDAY", &self.byday)?;
+                    crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+                    crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+                    crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
+                    crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.RELATIONS` of `calendar.event.get.nearest`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputRelations {
+                /// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+                pub original_recursion_id: ::std::option::Option<i64>,
+                /// `COMMENT_XML_ID`: `string`, optional.
+                pub comment_xml_id: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputRelations {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
+                        comment_xml_id: object.field("COMMENT_XML_ID")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputRelations {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ORIGINAL_RECURSION_ID",
+                        &self.original_recursion_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "COMMENT_XML_ID",
+                        &self.comment_xml_id,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get.nearest`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputAttendeeListStatus {
+                /// `Y`
+                Y,
+                /// `N`
+                N,
+                /// `Q`
+                Q,
+                /// `H`
+                H,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" }
+            );
+            /// The object `result.ATTENDEE_LIST` of `calendar.event.get.nearest`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputAttendeeList {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `entryId`: `string`, optional.
+                pub entry_id: ::std::option::Option<::std::string::String>,
+                /// `status`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`, `Q`, `H`.
+                pub status: ::std::option::Option<OutputAttendeeListStatus>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputAttendeeList {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        entry_id: object.field("entryId")?,
+                        status: object.field("status")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputAttendeeList {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
+                    crate::support::opt_entry(&mut map, "status", &self.status)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.attendeesEntityList` of `calendar.event.get.nearest`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputAttendeesEntityList {
+                /// `entityId`: `string`, optional.
+                pub entity_id: ::std::option::Option<::std::string::String>,
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputAttendeesEntityList {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        entity_id: object.field("entityId")?,
+                        id: object.field("id")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputAttendeesEntityList {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `calendar.event.get.nearest`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `PARENT_ID`: `string`, optional.
+                pub parent_id: ::std::option::Option<::std::string::String>,
+                /// `DELETED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub deleted: ::std::option::Option<bool>,
+                /// `CAL_TYPE`: `string`, optional.
+                pub cal_type: ::std::option::Option<::std::string::String>,
+                /// `OWNER_ID`: `string`, optional.
+                pub owner_id: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `DATE_FROM`: `datetime`, optional.
+                pub date_from: ::std::option::Option<::std::string::String>,
+                /// `DATE_TO`: `datetime`, optional.
+                pub date_to: ::std::option::Option<::std::string::String>,
+                /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+                pub original_date_from: ::std::option::Option<::std::string::String>,
+                /// `TZ_FROM`: `string`, optional.
+                pub tz_from: ::std::option::Option<::std::string::String>,
+                /// `TZ_TO`: `string`, optional.
+                pub tz_to: ::std::option::Option<::std::string::String>,
+                /// `TZ_OFFSET_FROM`: `string`, optional.
+                pub tz_offset_from: ::std::option::Option<::std::string::String>,
+                /// `TZ_OFFSET_TO`: `string`, optional.
+                pub tz_offset_to: ::std::option::Option<::std::string::String>,
+                /// `DATE_FROM_TS_UTC`: `string`, optional.
+                pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
+                /// `DATE_TO_TS_UTC`: `string`, optional.
+                pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
+                /// `DT_SKIP_TIME`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub dt_skip_time: ::std::option::Option<bool>,
+                /// `DT_LENGTH`: `integer`, optional.
+                pub dt_length: ::std::option::Option<i64>,
+                /// `EVENT_TYPE`: `string`, optional.
+                pub event_type: ::std::option::Option<::std::string::String>,
+                /// `CREATED_BY`: `string`, optional.
+                pub created_by: ::std::option::Option<::std::string::String>,
+                /// `DATE_CREATE`: `datetime`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `TIMESTAMP_X`: `datetime`, optional.
+                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                /// `DESCRIPTION`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `PRIVATE_EVENT`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub private_event: ::std::option::Option<bool>,
+                /// `ACCESSIBILITY`: `string`, optional.
+                pub accessibility: ::std::option::Option<::std::string::String>,
+                /// `IMPORTANCE`: `string`, optional.
+                pub importance: ::std::option::Option<::std::string::String>,
+                /// `IS_MEETING`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub is_meeting: ::std::option::Option<bool>,
+                /// `MEETING_STATUS`: `string`, optional.
+                ///
+                /// Values: `Y`, `N`, `Q`, `H`.
+                pub meeting_status: ::std::option::Option<OutputMeetingStatus>,
+                /// `MEETING_HOST`: `string`, optional.
+                pub meeting_host: ::std::option::Option<::std::string::String>,
+                /// `MEETING`: `object`, optional.
+                pub meeting: ::std::option::Option<OutputMeeting>,
+                /// `LOCATION`: `string`, optional.
+                pub location: ::std::option::Option<::std::string::String>,
+                /// `REMIND`: `array`, optional.
+                pub remind: ::std::vec::Vec<OutputRemind>,
+                /// `COLOR`: `string`, optional.
+                pub color: ::std::option::Option<::std::string::String>,
+                /// `RRULE`: `object`, optional.
+                pub rrule: ::std::option::Option<OutputRrule>,
+                /// `EXDATE`: `string`, optional.
+                pub exdate: ::std::option::Option<::std::string::String>,
+                /// `DAV_XML_ID`: `string`, optional.
+                pub dav_xml_id: ::std::option::Option<::std::string::String>,
+                /// `G_EVENT_ID`: `string`, optional.
+                pub g_event_id: ::std::option::Option<::std::string::String>,
+                /// `CAL_DAV_LABEL`: `string`, optional.
+                pub cal_dav_label: ::std::option::Option<::std::string::String>,
+                /// `VERSION`: `string`, optional.
+                pub version: ::std::option::Option<::std::string::String>,
+                /// `ATTENDEES_CODES`: `array`, optional.
+                pub attendees_codes: ::std::vec::Vec<::serde_json::Value>,
+                /// `RECURRENCE_ID`: `string`, optional.
+                pub recurrence_id: ::std::option::Option<::std::string::String>,
+                /// `RELATIONS`: `object`, optional.
+                pub relations: ::std::option::Option<OutputRelations>,
+                /// `SECTION_ID`: `string`, optional.
+                pub section_id: ::std::option::Option<::std::string::String>,
+                /// `SYNC_STATUS`: `string`, optional.
+                pub sync_status: ::std::option::Option<::std::string::String>,
+                /// `UF_CRM_CAL_EVENT`: `array`, optional.
+                pub uf_crm_cal_event: ::std::vec::Vec<::serde_json::Value>,
+                /// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+                pub uf_webdav_cal_event: ::std::vec::Vec<::serde_json::Value>,
+                /// `SECTION_DAV_XML_ID`: `array`, optional.
+                pub section_dav_xml_id: ::std::vec::Vec<::serde_json::Value>,
+                /// `DATE_FROM_FORMATTED`: `string`, optional.
+                pub date_from_formatted: ::std::option::Option<::std::string::String>,
+                /// `DATE_TO_FORMATTED`: `string`, optional.
+                pub date_to_formatted: ::std::option::Option<::std::string::String>,
+                /// `SECT_ID`: `string`, optional.
+                pub sect_id: ::std::option::Option<::std::string::String>,
+                /// `ATTENDEE_LIST`: `array`, optional.
+                pub attendee_list: ::std::vec::Vec<OutputAttendeeList>,
+                /// `COLLAB_ID`: `integer`, optional.
+                pub collab_id: ::std::option::Option<i64>,
+                /// `~RRULE_DESCRIPTION`: `string`, optional.
+                pub tilde_rrule_description: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `attendeesEntityList`: `array`, optional.
+                pub attendees_entity_list: ::std::vec::Vec<OutputAttendeesEntityList>,
+                /// `~DESCRIPTION`: `string`, optional.
+                pub tilde_description: ::std::option::Option<::std::string::String>,
+                /// `~USER_OFFSET_FROM`: `integer`, optional.
+                pub tilde_user_offset_from: ::std::option::Option<i64>,
+                /// `~USER_OFFSET_TO`: `integer`, optional.
+                pub tilde_user_offset_to: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "PARENT_ID",
+                                "DELETED",
+                                "CAL_TYPE",
+                                "OWNER_ID",
+                                "NAME",
+                                "DATE_FROM",
+                                "DATE_TO",
+                                "ORIGINAL_DATE_FROM",
+                                "TZ_FROM",
+                                "TZ_TO",
+                                "TZ_OFFSET_FROM",
+                                "TZ_OFFSET_TO",
+                                "DATE_FROM_TS_UTC",
+                                "DATE_TO_TS_UTC",
+                                "DT_SKIP_TIME",
+                                "DT_LENGTH",
+                                "EVENT_TYPE",
+                                "CREATED_BY",
+                                "DATE_CREATE",
+                                "TIMESTAMP_X",
+                                "DESCRIPTION",
+                                "PRIVATE_EVENT",
+                                "ACCESSIBILITY",
+                                "IMPORTANCE",
+                                "IS_MEETING",
+                                "MEETING_STATUS",
+                                "MEETING_HOST",
+                                "MEETING",
+                                "LOCATION",
+                                "REMIND",
+                                "COLOR",
+                                "RRULE",
+                                "EXDATE",
+                                "DAV_XML_ID",
+                                "G_EVENT_ID",
+                                "CAL_DAV_LABEL",
+                                "VERSION",
+                                "ATTENDEES_CODES",
+                                "RECURRENCE_ID",
+                                "RELATIONS",
+                                "SECTION_ID",
+                                "SYNC_STATUS",
+                                "UF_CRM_CAL_EVENT",
+                                "UF_WEBDAV_CAL_EVENT",
+                                "SECTION_DAV_XML_ID",
+                                "DATE_FROM_FORMATTED",
+                                "DATE_TO_FORMATTED",
+                                "SECT_ID",
+                                "ATTENDEE_LIST",
+                                "COLLAB_ID",
+                                "~RRULE_DESCRIPTION",
+                                "attendeesEntityList",
+                                "~DESCRIPTION",
+                                "~USER_OFFSET_FROM",
+                                "~USER_OFFSET_TO",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        parent_id: object.field("PARENT_ID")?,
+                        deleted: object.field("DELETED")?,
+                        cal_type: object.field("CAL_TYPE")?,
+                        owner_id: object.field("OWNER_ID")?,
+                        name: object.field("NAME")?,
+                        date_from: object.field("DATE_FROM")?,
+                        date_to: object.field("DATE_TO")?,
+                        original_date_from: object.field("ORIGINAL_DATE_FROM")?,
+                        tz_from: object.field("TZ_FROM")?,
+                        tz_to: object.field("TZ_TO")?,
+                        tz_offset_from: object.field("TZ_OFFSET_FROM")?,
+                        tz_offset_to: object.field("TZ_OFFSET_TO")?,
+                        date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+                        date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+                        dt_skip_time: object.field("DT_SKIP_TIME")?,
+                        dt_length: object.field("DT_LENGTH")?,
+                        event_type: object.field("EVENT_TYPE")?,
+                        created_by: object.field("CREATED_BY")?,
+                        date_create: object.field("DATE_CREATE")?,
+                        timestamp_x: object.field("TIMESTAMP_X")?,
+                        description: object.field("DESCRIPTION")?,
+                        private_event: object.field("PRIVATE_EVENT")?,
+                        accessibility: object.field("ACCESSIBILITY")?,
+                        importance: object.field("IMPORTANCE")?,
+                        is_meeting: object.field("IS_MEETING")?,
+                        meeting_status: object.field("MEETING_STATUS")?,
+                        meeting_host: object.field("MEETING_HOST")?,
+                        meeting: object.field("MEETING")?,
+                        location: object.field("LOCATION")?,
+                        remind: object.field("REMIND")?,
+                        color: object.field("COLOR")?,
+                        rrule: object.field("RRULE")?,
+                        exdate: object.field("EXDATE")?,
+                        dav_xml_id: object.field("DAV_XML_ID")?,
+                        g_event_id: object.field("G_EVENT_ID")?,
+                        cal_dav_label: object.field("CAL_DAV_LABEL")?,
+                        version: object.field("VERSION")?,
+                        attendees_codes: object.field("ATTENDEES_CODES")?,
+                        recurrence_id: object.field("RECURRENCE_ID")?,
+                        relations: object.field("RELATIONS")?,
+                        section_id: object.field("SECTION_ID")?,
+                        sync_status: object.field("SYNC_STATUS")?,
+                        uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
+                        uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
+                        section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
+                        date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
+                        date_to_formatted: object.field("DATE_TO_FORMATTED")?,
+                        sect_id: object.field("SECT_ID")?,
+                        attendee_list: object.field("ATTENDEE_LIST")?,
+                        collab_id: object.field("COLLAB_ID")?,
+                        tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
+                        attendees_entity_list: object.field("attendeesEntityList")?,
+                        tilde_description: object.field("~DESCRIPTION")?,
+                        tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
+                        tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DELETED",
+                        &self.deleted.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+                    crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ORIGINAL_DATE_FROM",
+                        &self.original_date_from,
+                    )?;
+                    crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+                    crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TZ_OFFSET_FROM",
+                        &self.tz_offset_from,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TZ_OFFSET_TO",
+                        &self.tz_offset_to,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_FROM_TS_UTC",
+                        &self.date_from_ts_utc,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_TO_TS_UTC",
+                        &self.date_to_ts_utc,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DT_SKIP_TIME",
+                        &self.dt_skip_time.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+                    crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+                    crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_CREATE",
+                        &self.date_create,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "TIMESTAMP_X",
+                        &self.timestamp_x,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DESCRIPTION",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PRIVATE_EVENT",
+                        &self.private_event.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACCESSIBILITY",
+                        &self.accessibility,
+                    )?;
+                    crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "IS_MEETING",
+                        &self.is_meeting.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MEETING_STATUS",
+                        &self.meeting_status,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "MEETING_HOST",
+                        &self.meeting_host,
+                    )?;
+                    crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
+                    crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+                    map.serialize_entry("REMIND", &self.remind)?;
+                    crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+                    crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
+                    crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
+                    crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
+                    crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CAL_DAV_LABEL",
+                        &self.cal_dav_label,
+                    )?;
+                    crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+                    map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "RECURRENCE_ID",
+                        &self.recurrence_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
+                    crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "SYNC_STATUS",
+                        &self.sync_status,
+                    )?;
+                    map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
+                    map.serialize_entry(
+                        "UF_WEBDAV_CAL_EVENT",
+                        &self.uf_webdav_cal_event,
+                    )?;
+                    map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_FROM_FORMATTED",
+                        &self.date_from_formatted,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DATE_TO_FORMATTED",
+                        &self.date_to_formatted,
+                    )?;
+                    crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+                    map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
+                    crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "~RRULE_DESCRIPTION",
+                        &self.tilde_rrule_description,
+                    )?;
+                    map.serialize_entry(
+                        "attendeesEntityList",
+                        &self.attendees_entity_list,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "~DESCRIPTION",
+                        &self.tilde_description,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "~USER_OFFSET_FROM",
+                        &self.tilde_user_offset_from,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "~USER_OFFSET_TO",
+                        &self.tilde_user_offset_to,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::Nearest {
                 const NAME: &'static str = "calendar.event.get.nearest";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1584,6 +3115,7 @@ pub mod event {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
     /// Types of `calendar.event.getbyid`.
@@ -1594,6 +3126,22 @@ pub mod event {
         ///
         /// The docs also list errors without a code: no status.
         pub type Error = crate::SystemError;
+        /// Allowed values of `result.MEETING_STATUS` in `calendar.event.getbyid`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputMeetingStatus {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// `Q`
+            Q,
+            /// `H`
+            H,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
         /// The object `result.MEETING` of `calendar.event.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1664,7 +3212,7 @@ pub mod event {
                 map.end()
             }
         }
-        /// The object `result.REMIND` of `calendar.event.getbyid`: `object[]`.
+        /// The object `result.REMIND` of `calendar.event.getbyid`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
         #[derive(Debug, Clone)]
@@ -1706,48 +3254,6 @@ pub mod event {
                 map.end()
             }
         }
-        /// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRruleByday {
-            /// `MO`: `string`, optional.
-            pub mo: ::std::option::Option<::std::string::String>,
-            /// `WE`: `string`, optional.
-            pub we: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRruleByday {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    mo: object.field("MO")?,
-                    we: object.field("WE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRruleByday {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "MO", &self.mo)?;
-                crate::support::opt_entry(&mut map, "WE", &self.we)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1757,12 +3263,12 @@ pub mod event {
             /// `FREQ`: `string`, optional.
             pub freq: ::std::option::Option<::std::string::String>,
             /// `BYDAY`: `object`, optional.
-            pub byday: ::std::option::Option<OutputRruleByday>,
+            pub byday: ::serde_json::Value,
             /// `INTERVAL`: `integer`, optional.
             pub interval: ::std::option::Option<i64>,
-            /// `UNTIL`: `string`, optional.
+            /// `UNTIL`: `date`, optional.
             pub until: ::std::option::Option<::std::string::String>,
-            /// `~UNTIL`: `string`, optional.
+            /// `~UNTIL`: `date`, optional.
             pub tilde_until: ::std::option::Option<::std::string::String>,
             /// `UNTIL_TS`: `integer`, optional.
             pub until_ts: ::std::option::Option<i64>,
@@ -1797,7 +3303,7 @@ pub mod event {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-                crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
+                map.serialize_entry("BYDAY", &self.byday)?;
                 crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
                 crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
                 crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
@@ -1856,7 +3362,23 @@ pub mod event {
                 map.end()
             }
         }
-        /// The object `result.ATTENDEE_LIST` of `calendar.event.getbyid`: `object[]`.
+        /// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.getbyid`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputAttendeeListStatus {
+            /// `Y`
+            Y,
+            /// `N`
+            N,
+            /// `Q`
+            Q,
+            /// `H`
+            H,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+        /// The object `result.ATTENDEE_LIST` of `calendar.event.getbyid`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
         #[derive(Debug, Clone)]
@@ -1867,7 +3389,9 @@ pub mod event {
             /// `entryId`: `string`, optional.
             pub entry_id: ::std::option::Option<::std::string::String>,
             /// `status`: `string`, optional.
-            pub status: ::std::option::Option<::std::string::String>,
+            ///
+            /// Values: `Y`, `N`, `Q`, `H`.
+            pub status: ::std::option::Option<OutputAttendeeListStatus>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1902,7 +3426,7 @@ pub mod event {
                 map.end()
             }
         }
-        /// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `object[]`.
+        /// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
         #[derive(Debug, Clone)]
@@ -1954,20 +3478,22 @@ pub mod event {
             pub id: ::std::option::Option<::std::string::String>,
             /// `PARENT_ID`: `string`, optional.
             pub parent_id: ::std::option::Option<::std::string::String>,
-            /// `DELETED`: `string`, optional.
-            pub deleted: ::std::option::Option<::std::string::String>,
+            /// `DELETED`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub deleted: ::std::option::Option<bool>,
             /// `CAL_TYPE`: `string`, optional.
             pub cal_type: ::std::option::Option<::std::string::String>,
             /// `OWNER_ID`: `string`, optional.
             pub owner_id: ::std::option::Option<::std::string::String>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
-            /// `DATE_FROM`: `string`, optional.
+            /// `DATE_FROM`: `datetime`, optional.
             pub date_from: ::std::option::Option<::std::string::String>,
-            /// `DATE_TO`: `string`, optional.
+            /// `DATE_TO`: `datetime`, optional.
             pub date_to: ::std::option::Option<::std::string::String>,
-            /// `ORIGINAL_DATE_FROM`: `any`, optional.
-            pub original_date_from: ::serde_json::Value,
+            /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+            pub original_date_from: ::std::option::Option<::std::string::String>,
             /// `TZ_FROM`: `string`, optional.
             pub tz_from: ::std::option::Option<::std::string::String>,
             /// `TZ_TO`: `string`, optional.
@@ -1980,37 +3506,45 @@ pub mod event {
             pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
             /// `DATE_TO_TS_UTC`: `string`, optional.
             pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
-            /// `DT_SKIP_TIME`: `string`, optional.
-            pub dt_skip_time: ::std::option::Option<::std::string::String>,
+            /// `DT_SKIP_TIME`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub dt_skip_time: ::std::option::Option<bool>,
             /// `DT_LENGTH`: `integer`, optional.
             pub dt_length: ::std::option::Option<i64>,
-            /// `EVENT_TYPE`: `any`, optional.
-            pub event_type: ::serde_json::Value,
+            /// `EVENT_TYPE`: `string`, optional.
+            pub event_type: ::std::option::Option<::std::string::String>,
             /// `CREATED_BY`: `string`, optional.
             pub created_by: ::std::option::Option<::std::string::String>,
-            /// `DATE_CREATE`: `string`, optional.
+            /// `DATE_CREATE`: `datetime`, optional.
             pub date_create: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
+            /// `TIMESTAMP_X`: `datetime`, optional.
             pub timestamp_x: ::std::option::Option<::std::string::String>,
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
-            /// `PRIVATE_EVENT`: `string`, optional.
-            pub private_event: ::std::option::Option<::std::string::String>,
+            /// `PRIVATE_EVENT`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub private_event: ::std::option::Option<bool>,
             /// `ACCESSIBILITY`: `string`, optional.
             pub accessibility: ::std::option::Option<::std::string::String>,
             /// `IMPORTANCE`: `string`, optional.
             pub importance: ::std::option::Option<::std::string::String>,
             /// `IS_MEETING`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
             pub is_meeting: ::std::option::Option<bool>,
             /// `MEETING_STATUS`: `string`, optional.
-            pub meeting_status: ::std::option::Option<::std::string::String>,
+            ///
+            /// Values: `Y`, `N`, `Q`, `H`.
+            pub meeting_status: ::std::option::Option<OutputMeetingStatus>,
             /// `MEETING_HOST`: `string`, optional.
             pub meeting_host: ::std::option::Option<::std::string::String>,
             /// `MEETING`: `object`, optional.
             pub meeting: ::std::option::Option<OutputMeeting>,
             /// `LOCATION`: `string`, optional.
             pub location: ::std::option::Option<::std::string::String>,
-            /// `REMIND`: `object[]`, optional.
+            /// `REMIND`: `array`, optional.
             pub remind: ::std::vec::Vec<OutputRemind>,
             /// `COLOR`: `string`, optional.
             pub color: ::std::option::Option<::std::string::String>,
@@ -2022,41 +3556,39 @@ pub mod event {
             pub dav_xml_id: ::std::option::Option<::std::string::String>,
             /// `G_EVENT_ID`: `string`, optional.
             pub g_event_id: ::std::option::Option<::std::string::String>,
-            /// `DAV_EXCH_LABEL`: `string`, optional.
-            pub dav_exch_label: ::std::option::Option<::std::string::String>,
             /// `CAL_DAV_LABEL`: `string`, optional.
             pub cal_dav_label: ::std::option::Option<::std::string::String>,
             /// `VERSION`: `string`, optional.
             pub version: ::std::option::Option<::std::string::String>,
-            /// `ATTENDEES_CODES`: `string[]`, optional.
-            pub attendees_codes: ::std::vec::Vec<::std::string::String>,
-            /// `RECURRENCE_ID`: `integer`, optional.
-            pub recurrence_id: ::std::option::Option<i64>,
+            /// `ATTENDEES_CODES`: `array`, optional.
+            pub attendees_codes: ::std::vec::Vec<::serde_json::Value>,
+            /// `RECURRENCE_ID`: `string`, optional.
+            pub recurrence_id: ::std::option::Option<::std::string::String>,
             /// `RELATIONS`: `object`, optional.
             pub relations: ::std::option::Option<OutputRelations>,
             /// `SECTION_ID`: `string`, optional.
             pub section_id: ::std::option::Option<::std::string::String>,
-            /// `SYNC_STATUS`: `any`, optional.
-            pub sync_status: ::serde_json::Value,
-            /// `UF_CRM_CAL_EVENT`: `string[]`, optional.
-            pub uf_crm_cal_event: ::std::vec::Vec<::std::string::String>,
-            /// `UF_WEBDAV_CAL_EVENT`: `boolean`, optional.
-            pub uf_webdav_cal_event: ::std::option::Option<bool>,
-            /// `SECTION_DAV_XML_ID`: `any`, optional.
-            pub section_dav_xml_id: ::serde_json::Value,
+            /// `SYNC_STATUS`: `string`, optional.
+            pub sync_status: ::std::option::Option<::std::string::String>,
+            /// `UF_CRM_CAL_EVENT`: `array`, optional.
+            pub uf_crm_cal_event: ::std::vec::Vec<::serde_json::Value>,
+            /// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+            pub uf_webdav_cal_event: ::std::vec::Vec<::serde_json::Value>,
+            /// `SECTION_DAV_XML_ID`: `array`, optional.
+            pub section_dav_xml_id: ::std::vec::Vec<::serde_json::Value>,
             /// `DATE_FROM_FORMATTED`: `string`, optional.
             pub date_from_formatted: ::std::option::Option<::std::string::String>,
             /// `DATE_TO_FORMATTED`: `string`, optional.
             pub date_to_formatted: ::std::option::Option<::std::string::String>,
             /// `SECT_ID`: `string`, optional.
             pub sect_id: ::std::option::Option<::std::string::String>,
-            /// `ATTENDEE_LIST`: `object[]`, optional.
+            /// `ATTENDEE_LIST`: `array`, optional.
             pub attendee_list: ::std::vec::Vec<OutputAttendeeList>,
-            /// `COLLAB_ID`: `any`, optional.
-            pub collab_id: ::serde_json::Value,
+            /// `COLLAB_ID`: `integer`, optional.
+            pub collab_id: ::std::option::Option<i64>,
             /// `~RRULE_DESCRIPTION`: `string`, optional.
             pub tilde_rrule_description: ::std::option::Option<::std::string::String>,
-            /// `attendeesEntityList`: `object[]`, optional.
+            /// `attendeesEntityList`: `array`, optional.
             pub attendees_entity_list: ::std::vec::Vec<OutputAttendeesEntityList>,
             /// `~DESCRIPTION`: `string`, optional.
             pub tilde_description: ::std::option::Option<::std::string::String>,
@@ -2115,7 +3647,6 @@ pub mod event {
                             "EXDATE",
                             "DAV_XML_ID",
                             "G_EVENT_ID",
-                            "DAV_EXCH_LABEL",
                             "CAL_DAV_LABEL",
                             "VERSION",
                             "ATTENDEES_CODES",
@@ -2176,7 +3707,6 @@ pub mod event {
                     exdate: object.field("EXDATE")?,
                     dav_xml_id: object.field("DAV_XML_ID")?,
                     g_event_id: object.field("G_EVENT_ID")?,
-                    dav_exch_label: object.field("DAV_EXCH_LABEL")?,
                     cal_dav_label: object.field("CAL_DAV_LABEL")?,
                     version: object.field("VERSION")?,
                     attendees_codes: object.field("ATTENDEES_CODES")?,
@@ -2210,13 +3740,21 @@ pub mod event {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-                crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DELETED",
+                    &self.deleted.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
                 crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
                 crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
                 crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-                map.serialize_entry("ORIGINAL_DATE_FROM", &self.original_date_from)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ORIGINAL_DATE_FROM",
+                    &self.original_date_from,
+                )?;
                 crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
                 crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
                 crate::support::opt_entry(
@@ -2235,9 +3773,13 @@ pub mod event {
                     "DATE_TO_TS_UTC",
                     &self.date_to_ts_utc,
                 )?;
-                crate::support::opt_entry(&mut map, "DT_SKIP_TIME", &self.dt_skip_time)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DT_SKIP_TIME",
+                    &self.dt_skip_time.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-                map.serialize_entry("EVENT_TYPE", &self.event_type)?;
+                crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
                 crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
@@ -2245,7 +3787,7 @@ pub mod event {
                 crate::support::opt_entry(
                     &mut map,
                     "PRIVATE_EVENT",
-                    &self.private_event,
+                    &self.private_event.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2253,7 +3795,11 @@ pub mod event {
                     &self.accessibility,
                 )?;
                 crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-                crate::support::opt_entry(&mut map, "IS_MEETING", &self.is_meeting)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "IS_MEETING",
+                    &self.is_meeting.map(crate::support::yes_no),
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "MEETING_STATUS",
@@ -2270,11 +3816,6 @@ pub mod event {
                 crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
                 crate::support::opt_entry(
                     &mut map,
-                    "DAV_EXCH_LABEL",
-                    &self.dav_exch_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
                     "CAL_DAV_LABEL",
                     &self.cal_dav_label,
                 )?;
@@ -2287,13 +3828,9 @@ pub mod event {
                 )?;
                 crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
                 crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-                map.serialize_entry("SYNC_STATUS", &self.sync_status)?;
+                crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
                 map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "UF_WEBDAV_CAL_EVENT",
-                    &self.uf_webdav_cal_event,
-                )?;
+                map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
                 map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -2307,7 +3844,7 @@ pub mod event {
                 )?;
                 crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
                 map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
-                map.serialize_entry("COLLAB_ID", &self.collab_id)?;
+                crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
                 crate::support::opt_entry(
                     &mut map,
                     "~RRULE_DESCRIPTION",
@@ -4132,10 +5669,8 @@ pub mod settings {
             pub work_time_end: ::std::option::Option<::std::string::String>,
             /// `year_holidays`: `string`, optional.
             pub year_holidays: ::std::option::Option<::std::string::String>,
-            /// `year_workdays`: `string`, optional.
-            pub year_workdays: ::std::option::Option<::std::string::String>,
-            /// `week_holidays`: `string[]`, optional.
-            pub week_holidays: ::std::vec::Vec<::std::string::String>,
+            /// `week_holidays`: `array`, optional.
+            pub week_holidays: ::std::vec::Vec<::serde_json::Value>,
             /// `week_start`: `string`, optional.
             pub week_start: ::std::option::Option<::std::string::String>,
             /// `user_name_template`: `string`, optional.
@@ -4164,8 +5699,8 @@ pub mod settings {
             pub dep_manager_sub: ::std::option::Option<bool>,
             /// `denied_superpose_types`: `array`, optional.
             pub denied_superpose_types: ::std::vec::Vec<::serde_json::Value>,
-            /// `pathes_for_sites`: `string`, optional.
-            pub pathes_for_sites: ::std::option::Option<::std::string::String>,
+            /// `pathes_for_sites`: `boolean`, optional.
+            pub pathes_for_sites: ::std::option::Option<bool>,
             /// `forum_id`: `string`, optional.
             pub forum_id: ::std::option::Option<::std::string::String>,
             /// `rm_for_sites`: `boolean`, optional.
@@ -4196,7 +5731,6 @@ pub mod settings {
                             "work_time_start",
                             "work_time_end",
                             "year_holidays",
-                            "year_workdays",
                             "week_holidays",
                             "week_start",
                             "user_name_template",
@@ -4225,7 +5759,6 @@ pub mod settings {
                     work_time_start: object.field("work_time_start")?,
                     work_time_end: object.field("work_time_end")?,
                     year_holidays: object.field("year_holidays")?,
-                    year_workdays: object.field("year_workdays")?,
                     week_holidays: object.field("week_holidays")?,
                     week_start: object.field("week_start")?,
                     user_name_template: object.field("user_name_template")?,
@@ -4273,11 +5806,6 @@ pub mod settings {
                     &mut map,
                     "year_holidays",
                     &self.year_holidays,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "year_workdays",
-                    &self.year_workdays,
                 )?;
                 map.serialize_entry("week_holidays", &self.week_holidays)?;
                 crate::support::opt_entry(&mut map, "week_start", &self.week_start)?;
@@ -4450,56 +5978,51 @@ pub mod user {
         pub mod get {
             /// Error codes of `calendar.user.settings.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.defaultSections` of `calendar.user.settings.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-            #[derive(Debug, Clone)]
+            /// Allowed values of `result.view` in `calendar.user.settings.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub struct OutputDefaultSections {
-                /// `user1`: `string`, optional.
-                pub user1: ::std::option::Option<::std::string::String>,
-                /// `group6`: `string`, optional.
-                pub group6: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
+            pub enum OutputView {
+                /// `day`
+                Day,
+                /// `week`
+                Week,
+                /// `month`
+                Month,
+                /// `list`
+                List,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
             }
-            impl crate::support::FromValue for OutputDefaultSections {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user1: object.field("user1")?,
-                        group6: object.field("group6")?,
-                        extra: object.rest()?,
-                    })
-                }
+            string_enum!(
+                OutputView { Day = "day", Week = "week", Month = "month", List = "list" }
+            );
+            /// Allowed values of `result.defaultReminders.fullDay.type` in `calendar.user.settings.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputDefaultRemindersFullDayType {
+                /// `min`
+                Min,
+                /// `hour`
+                Hour,
+                /// `day`
+                Day,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
             }
-            impl ::serde::Serialize for OutputDefaultSections {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "user1", &self.user1)?;
-                    crate::support::opt_entry(&mut map, "group6", &self.group6)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.defaultReminders.fullDay` of `calendar.user.settings.get`: `object[]`.
+            string_enum!(
+                OutputDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day =
+                "day" }
+            );
+            /// The object `result.defaultReminders.fullDay` of `calendar.user.settings.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct OutputDefaultRemindersFullDay {
                 /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `min`, `hour`, `day`.
+                pub type_: ::std::option::Option<OutputDefaultRemindersFullDayType>,
                 /// `count`: `integer`, optional.
                 pub count: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -4534,14 +6057,33 @@ pub mod user {
                     map.end()
                 }
             }
-            /// The object `result.defaultReminders.withTime` of `calendar.user.settings.get`: `object[]`.
+            /// Allowed values of `result.defaultReminders.withTime.type` in `calendar.user.settings.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputDefaultRemindersWithTimeType {
+                /// `min`
+                Min,
+                /// `hour`
+                Hour,
+                /// `day`
+                Day,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputDefaultRemindersWithTimeType { Min = "min", Hour = "hour", Day =
+                "day" }
+            );
+            /// The object `result.defaultReminders.withTime` of `calendar.user.settings.get`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct OutputDefaultRemindersWithTime {
                 /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `min`, `hour`, `day`.
+                pub type_: ::std::option::Option<OutputDefaultRemindersWithTimeType>,
                 /// `count`: `integer`, optional.
                 pub count: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -4582,9 +6124,9 @@ pub mod user {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct OutputDefaultReminders {
-                /// `fullDay`: `object[]`, optional.
+                /// `fullDay`: `array`, optional.
                 pub full_day: ::std::vec::Vec<OutputDefaultRemindersFullDay>,
-                /// `withTime`: `object[]`, optional.
+                /// `withTime`: `array`, optional.
                 pub with_time: ::std::vec::Vec<OutputDefaultRemindersWithTime>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -4625,7 +6167,9 @@ pub mod user {
             #[non_exhaustive]
             pub struct Output {
                 /// `view`: `string`, optional.
-                pub view: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `day`, `week`, `month`, `list`.
+                pub view: ::std::option::Option<OutputView>,
                 /// `meetSection`: `string`, optional.
                 pub meet_section: ::std::option::Option<::std::string::String>,
                 /// `crmSection`: `string`, optional.
@@ -4634,22 +6178,32 @@ pub mod user {
                 pub show_declined: ::std::option::Option<bool>,
                 /// `denyBusyInvitation`: `boolean`, optional.
                 pub deny_busy_invitation: ::std::option::Option<bool>,
-                /// `collapseOffHours`: `string`, optional.
-                pub collapse_off_hours: ::std::option::Option<::std::string::String>,
-                /// `showWeekNumbers`: `string`, optional.
-                pub show_week_numbers: ::std::option::Option<::std::string::String>,
-                /// `showTasks`: `string`, optional.
-                pub show_tasks: ::std::option::Option<::std::string::String>,
-                /// `syncTasks`: `string`, optional.
-                pub sync_tasks: ::std::option::Option<::std::string::String>,
-                /// `showCompletedTasks`: `string`, optional.
-                pub show_completed_tasks: ::std::option::Option<::std::string::String>,
+                /// `collapseOffHours`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub collapse_off_hours: ::std::option::Option<bool>,
+                /// `showWeekNumbers`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub show_week_numbers: ::std::option::Option<bool>,
+                /// `showTasks`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub show_tasks: ::std::option::Option<bool>,
+                /// `syncTasks`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub sync_tasks: ::std::option::Option<bool>,
+                /// `showCompletedTasks`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub show_completed_tasks: ::std::option::Option<bool>,
                 /// `lastUsedSection`: `string`, optional.
                 pub last_used_section: ::std::option::Option<::std::string::String>,
                 /// `sendFromEmail`: `string`, optional.
                 pub send_from_email: ::std::option::Option<::std::string::String>,
                 /// `defaultSections`: `object`, optional.
-                pub default_sections: ::std::option::Option<OutputDefaultSections>,
+                pub default_sections: ::serde_json::Value,
                 /// `syncPeriodPast`: `string`, optional.
                 pub sync_period_past: ::std::option::Option<::std::string::String>,
                 /// `syncPeriodFuture`: `string`, optional.
@@ -4762,19 +6316,27 @@ pub mod user {
                     crate::support::opt_entry(
                         &mut map,
                         "collapseOffHours",
-                        &self.collapse_off_hours,
+                        &self.collapse_off_hours.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "showWeekNumbers",
-                        &self.show_week_numbers,
+                        &self.show_week_numbers.map(crate::support::yes_no),
                     )?;
-                    crate::support::opt_entry(&mut map, "showTasks", &self.show_tasks)?;
-                    crate::support::opt_entry(&mut map, "syncTasks", &self.sync_tasks)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "showTasks",
+                        &self.show_tasks.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "syncTasks",
+                        &self.sync_tasks.map(crate::support::yes_no),
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "showCompletedTasks",
-                        &self.show_completed_tasks,
+                        &self.show_completed_tasks.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
@@ -4786,11 +6348,7 @@ pub mod user {
                         "sendFromEmail",
                         &self.send_from_email,
                     )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "defaultSections",
-                        &self.default_sections,
-                    )?;
+                    map.serialize_entry("defaultSections", &self.default_sections)?;
                     crate::support::opt_entry(
                         &mut map,
                         "syncPeriodPast",

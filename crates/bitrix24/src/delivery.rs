@@ -15,11 +15,11 @@ pub mod sale {
                 ///
                 /// Required: `DELIVERY_ID`, `TYPE`, `NAME`, `ITEMS`. Optional: `ACTIVE`, `CODE`, `SORT`, `DESCRIPTION`, `PRICE`.
                 ///
-                /// Result: `sale_delivery_extra_service.ID` ([`add::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_ADD`, `ERROR_DELIVERY_NOT_FOUND`, `ACCESS_DENIED` ([`add::Error`]).
+                /// Result: `integer` ([`add::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_ADD`, `ERROR_DELIVERY_NOT_FOUND`, `ACCESS_DENIED` ([`add::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Add {
-                    /// `DELIVERY_ID`: `sale_delivery_service.ID`, required.
+                    /// `DELIVERY_ID`: `integer`, required.
                     pub delivery_id: i64,
                     /// `TYPE`: `string`, required.
                     ///
@@ -167,7 +167,7 @@ pub mod sale {
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Delete {
-                    /// `ID`: `sale_delivery_extra_service.ID`, required.
+                    /// `ID`: `integer`, required.
                     pub id: i64,
                 }
                 impl Delete {
@@ -209,7 +209,7 @@ pub mod sale {
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {
-                    /// `DELIVERY_ID`: `sale_delivery_service.ID`, required.
+                    /// `DELIVERY_ID`: `integer`, required.
                     pub delivery_id: i64,
                 }
                 impl Get {
@@ -255,7 +255,7 @@ pub mod sale {
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Update {
-                    /// `ID`: `sale_delivery_extra_service.ID`, required.
+                    /// `ID`: `integer`, required.
                     pub id: i64,
                     /// `NAME`: `string`, optional.
                     pub name: ::std::option::Option<::std::string::String>,
@@ -502,7 +502,7 @@ pub mod sale {
                     }
                     #[cfg(feature = "deserialize-params")]
                     deserialize_via_from_value!(Items);
-                    /// The `result` of the call: `sale_delivery_extra_service.ID`.
+                    /// The `result` of the call: `integer`.
                     pub type Output = ::bitrix24_runtime::lenient::Int;
                     impl ::bitrix24_runtime::Method for super::Add {
                         const NAME: &'static str = "sale.delivery.extra.service.add";
@@ -571,8 +571,170 @@ pub mod sale {
                         "ACCESS_DENIED" }
                     );
                     error_code!(Error);
+                    /// Allowed values of `result.TYPE` in `sale.delivery.extra.service.get`.
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum ItemType {
+                        /// `enum`
+                        Enum,
+                        /// `checkbox`
+                        Checkbox,
+                        /// `quantity`
+                        Quantity,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        ItemType { Enum = "enum", Checkbox = "checkbox", Quantity =
+                        "quantity" }
+                    );
+                    /// The object `result.ITEMS` of `sale.delivery.extra.service.get`: `sale_delivery_extra_service_enum_item[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct ItemItems {
+                        /// `TITLE`: `string`, optional.
+                        pub title: ::std::option::Option<::std::string::String>,
+                        /// `CODE`: `string`, optional.
+                        pub code: ::std::option::Option<::std::string::String>,
+                        /// `PRICE`: `double`, optional.
+                        pub price: ::std::option::Option<f64>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for ItemItems {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            ::std::result::Result::Ok(Self {
+                                title: object.field("TITLE")?,
+                                code: object.field("CODE")?,
+                                price: object.field("PRICE")?,
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for ItemItems {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                            crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                            crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
+                    /// The object `result` of `sale.delivery.extra.service.get`: `sale_delivery_extra_service[]`.
+                    ///
+                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub struct Item {
+                        /// `ID`: `integer`, optional.
+                        pub id: ::std::option::Option<i64>,
+                        /// `TYPE`: `string`, optional.
+                        ///
+                        /// Values: `enum`, `checkbox`, `quantity`.
+                        pub type_: ::std::option::Option<ItemType>,
+                        /// `NAME`: `string`, optional.
+                        pub name: ::std::option::Option<::std::string::String>,
+                        /// `ACTIVE`: `boolean`, optional.
+                        ///
+                        /// Values: `Y`, `N`.
+                        pub active: ::std::option::Option<bool>,
+                        /// `CODE`: `string`, optional.
+                        pub code: ::std::option::Option<::std::string::String>,
+                        /// `SORT`: `integer`, optional.
+                        pub sort: ::std::option::Option<i64>,
+                        /// `DESCRIPTION`: `string`, optional.
+                        pub description: ::std::option::Option<::std::string::String>,
+                        /// `PRICE`: `double`, optional.
+                        pub price: ::std::option::Option<f64>,
+                        /// `ITEMS`: `sale_delivery_extra_service_enum_item[]`, optional.
+                        pub items: ::std::vec::Vec<ItemItems>,
+                        /// The keys of the object that the docs do not describe, as sent:
+                        /// nothing the server sends is dropped.
+                        pub extra: ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::serde_json::Value,
+                        >,
+                    }
+                    impl crate::support::FromValue for Item {
+                        fn from_value(
+                            value: ::serde_json::Value,
+                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                            let mut object = crate::support::Object::new(value)?;
+                            object
+                                .fits(
+                                    &[
+                                        "ID",
+                                        "TYPE",
+                                        "NAME",
+                                        "ACTIVE",
+                                        "CODE",
+                                        "SORT",
+                                        "DESCRIPTION",
+                                        "PRICE",
+                                        "ITEMS",
+                                    ],
+                                    &[],
+                                )?;
+                            ::std::result::Result::Ok(Self {
+                                id: object.field("ID")?,
+                                type_: object.field("TYPE")?,
+                                name: object.field("NAME")?,
+                                active: object.field("ACTIVE")?,
+                                code: object.field("CODE")?,
+                                sort: object.field("SORT")?,
+                                description: object.field("DESCRIPTION")?,
+                                price: object.field("PRICE")?,
+                                items: object.field("ITEMS")?,
+                                extra: object.rest()?,
+                            })
+                        }
+                    }
+                    impl ::serde::Serialize for Item {
+                        fn serialize<S: ::serde::Serializer>(
+                            &self,
+                            serializer: S,
+                        ) -> ::std::result::Result<S::Ok, S::Error> {
+                            use ::serde::ser::SerializeMap as _;
+                            let mut map = serializer
+                                .serialize_map(::std::option::Option::None)?;
+                            crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                            crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "ACTIVE",
+                                &self.active.map(crate::support::yes_no),
+                            )?;
+                            crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                            crate::support::opt_entry(
+                                &mut map,
+                                "DESCRIPTION",
+                                &self.description,
+                            )?;
+                            crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+                            map.serialize_entry("ITEMS", &self.items)?;
+                            crate::support::rest_entries(&mut map, &self.extra)?;
+                            map.end()
+                        }
+                    }
                     /// The `result` of the call: `sale_delivery_extra_service[]`.
-                    pub type Output = crate::List<::serde_json::Value>;
+                    pub type Output = crate::List<Item>;
                     impl ::bitrix24_runtime::Method for super::Get {
                         const NAME: &'static str = "sale.delivery.extra.service.get";
                         const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -580,6 +742,7 @@ pub mod sale {
                         type Output = Output;
                         type ErrorCode = Error;
                     }
+                    deserialize_via_from_value!(Item);
                 }
                 /// Types of `sale.delivery.extra.service.update`.
                 ///
@@ -694,7 +857,7 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Delete {
-                /// `DELIVERY_ID`: `sale_delivery_service.ID`, required.
+                /// `DELIVERY_ID`: `integer`, required.
                 pub delivery_id: i64,
                 /// `REQUEST_ID`: `string`, required.
                 pub request_id: ::std::string::String,
@@ -747,7 +910,7 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Sendmessage {
-                /// `DELIVERY_ID`: `sale_delivery_service.ID`, required.
+                /// `DELIVERY_ID`: `integer`, required.
                 pub delivery_id: i64,
                 /// `REQUEST_ID`: `string`, required.
                 pub request_id: ::std::string::String,
@@ -814,7 +977,7 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Update {
-                /// `DELIVERY_ID`: `sale_delivery_service.ID`, required.
+                /// `DELIVERY_ID`: `integer`, required.
                 pub delivery_id: i64,
                 /// `REQUEST_ID`: `string`, required.
                 pub request_id: ::std::string::String,

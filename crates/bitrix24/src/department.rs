@@ -433,16 +433,13 @@ pub mod fields {
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Output {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `SORT`: `string`, optional.
-        pub sort: ::std::option::Option<::std::string::String>,
-        /// `PARENT`: `string`, optional.
-        pub parent: ::std::option::Option<::std::string::String>,
-        /// `UF_HEAD`: `string`, optional.
-        pub uf_head: ::std::option::Option<::std::string::String>,
+        /// `<field>`: `string`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        pub field: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -455,13 +452,8 @@ pub mod fields {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object.fits(&["ID", "NAME", "SORT", "PARENT", "UF_HEAD"], &[])?;
             ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                name: object.field("NAME")?,
-                sort: object.field("SORT")?,
-                parent: object.field("PARENT")?,
-                uf_head: object.field("UF_HEAD")?,
+                field: object.pattern("*")?,
                 extra: object.rest()?,
             })
         }
@@ -473,11 +465,7 @@ pub mod fields {
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
-            crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
+            crate::support::rest_entries(&mut map, &self.field)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }

@@ -69,26 +69,26 @@ pub mod attached_object {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Output {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `OBJECT_ID`: `string`, optional.
-            pub object_id: ::std::option::Option<::std::string::String>,
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `OBJECT_ID`: `integer`, optional.
+            pub object_id: ::std::option::Option<i64>,
             /// `MODULE_ID`: `string`, optional.
             pub module_id: ::std::option::Option<::std::string::String>,
             /// `ENTITY_TYPE`: `string`, optional.
             pub entity_type: ::std::option::Option<::std::string::String>,
-            /// `ENTITY_ID`: `string`, optional.
-            pub entity_id: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_ID`: `integer`, optional.
+            pub entity_id: ::std::option::Option<i64>,
             /// `CREATE_TIME`: `string`, optional.
             pub create_time: ::std::option::Option<::std::string::String>,
-            /// `CREATED_BY`: `string`, optional.
-            pub created_by: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY`: `integer`, optional.
+            pub created_by: ::std::option::Option<i64>,
             /// `DOWNLOAD_URL`: `string`, optional.
             pub download_url: ::std::option::Option<::std::string::String>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
-            /// `SIZE`: `string`, optional.
-            pub size: ::std::option::Option<::std::string::String>,
+            /// `SIZE`: `integer`, optional.
+            pub size: ::std::option::Option<i64>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -391,8 +391,8 @@ pub mod file {
     pub struct GetVersions {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `filter`: `array`, optional.
-        pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `filter`: `object`, optional.
+        pub filter: ::std::option::Option<get_versions::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
     }
@@ -408,13 +408,9 @@ pub mod file {
         /// Sets `filter`.
         pub fn filter(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<get_versions::Filter>,
         ) -> Self {
-            self.filter = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `start`.
@@ -1006,6 +1002,61 @@ pub mod file {
             AccessDenied = "ACCESS_DENIED" }
         );
         error_code!(Error);
+        /// The object `params.filter` of `disk.file.getVersions`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-versions.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetVersions {
@@ -1687,10 +1738,10 @@ pub mod folder {
     pub struct GetChildren {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `filter`: `array`, optional.
-        pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `order`: `array`, optional.
-        pub order: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `filter`: `object`, optional.
+        pub filter: ::std::option::Option<get_children::Filter>,
+        /// `order`: `object`, optional.
+        pub order: ::std::option::Option<get_children::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
     }
@@ -1707,25 +1758,17 @@ pub mod folder {
         /// Sets `filter`.
         pub fn filter(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<get_children::Filter>,
         ) -> Self {
-            self.filter = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
         pub fn order(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<get_children::Order>,
         ) -> Self {
-            self.order = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.order = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `start`.
@@ -2349,6 +2392,116 @@ pub mod folder {
             Error { ErrorArgument = "ERROR_ARGUMENT", ErrorNotFound = "ERROR_NOT_FOUND" }
         );
         error_code!(Error);
+        /// The object `params.filter` of `disk.folder.getChildren`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `disk.folder.getChildren`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-children.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetChildren {
@@ -2821,10 +2974,10 @@ pub mod storage {
     pub struct GetChildren {
         /// `id`: `integer`, required.
         pub id: i64,
-        /// `filter`: `array`, optional.
-        pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `order`: `array`, optional.
-        pub order: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `filter`: `object`, optional.
+        pub filter: ::std::option::Option<get_children::Filter>,
+        /// `order`: `object`, optional.
+        pub order: ::std::option::Option<get_children::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
     }
@@ -2841,25 +2994,17 @@ pub mod storage {
         /// Sets `filter`.
         pub fn filter(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<get_children::Filter>,
         ) -> Self {
-            self.filter = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
         pub fn order(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<get_children::Order>,
         ) -> Self {
-            self.order = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.order = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `start`.
@@ -2982,10 +3127,10 @@ pub mod storage {
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct GetList {
-        /// `filter`: `array`, optional.
-        pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `order`: `array`, optional.
-        pub order: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `filter`: `object`, optional.
+        pub filter: ::std::option::Option<get_list::Filter>,
+        /// `order`: `object`, optional.
+        pub order: ::std::option::Option<get_list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
     }
@@ -3001,25 +3146,17 @@ pub mod storage {
         /// Sets `filter`.
         pub fn filter(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<get_list::Filter>,
         ) -> Self {
-            self.filter = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
         pub fn order(
             mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
+            value: impl ::std::convert::Into<get_list::Order>,
         ) -> Self {
-            self.order = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+            self.order = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `start`.
@@ -3330,6 +3467,116 @@ pub mod storage {
             Error { ErrorArgument = "ERROR_ARGUMENT", ErrorNotFound = "ERROR_NOT_FOUND" }
         );
         error_code!(Error);
+        /// The object `params.filter` of `disk.storage.getChildren`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `disk.storage.getChildren`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-children.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetChildren {
@@ -3397,6 +3644,116 @@ pub mod storage {
     pub mod get_list {
         /// Error codes of `disk.storage.getList`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `params.filter` of `disk.storage.getList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `disk.storage.getList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
         impl ::bitrix24_runtime::Method for super::GetList {

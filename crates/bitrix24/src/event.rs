@@ -470,10 +470,10 @@ pub mod offline {
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Get {
-        /// `filter`: `array`, optional.
-        pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `order`: `array`, optional.
-        pub order: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `filter`: `object`, optional.
+        pub filter: ::std::option::Option<get::Filter>,
+        /// `order`: `object`, optional.
+        pub order: ::std::option::Option<get::Order>,
         /// `limit`: `integer`, optional.
         pub limit: ::std::option::Option<i64>,
     }
@@ -487,27 +487,13 @@ pub mod offline {
             }
         }
         /// Sets `filter`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-        ) -> Self {
-            self.filter = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+        pub fn filter(mut self, value: impl ::std::convert::Into<get::Filter>) -> Self {
+            self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
-        pub fn order(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-        ) -> Self {
-            self.order = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+        pub fn order(mut self, value: impl ::std::convert::Into<get::Order>) -> Self {
+            self.order = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `limit`.
@@ -556,10 +542,10 @@ pub mod offline {
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct List {
-        /// `filter`: `array`, optional.
-        pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        /// `order`: `array`, optional.
-        pub order: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `filter`: `object`, optional.
+        pub filter: ::std::option::Option<list::Filter>,
+        /// `order`: `object`, optional.
+        pub order: ::std::option::Option<list::Order>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
         /// `auth_connector`: `string`, optional.
@@ -576,27 +562,13 @@ pub mod offline {
             }
         }
         /// Sets `filter`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-        ) -> Self {
-            self.filter = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
+            self.filter = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `order`.
-        pub fn order(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
-            >,
-        ) -> Self {
-            self.order = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
+        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
+            self.order = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `start`.
@@ -708,6 +680,116 @@ pub mod offline {
         }
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
+        /// The object `params.filter` of `event.offline.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `event.offline.get`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The object `result.events` of `event.offline.get`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
@@ -837,6 +919,116 @@ pub mod offline {
         }
         string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
         error_code!(Error);
+        /// The object `params.filter` of `event.offline.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
+        /// The object `params.order` of `event.offline.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
         /// The object `result` of `event.offline.list`: `object[]`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>

@@ -95,8 +95,8 @@ pub mod v3 {
             pub name: ::std::string::String,
             /// `nodeId`: `integer`, optional.
             pub node_id: ::std::option::Option<i64>,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl Search {
             /// The call with its required parameters: `name`.
@@ -116,7 +116,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -262,8 +262,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -279,7 +281,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -324,8 +326,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -338,7 +342,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -377,89 +381,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `humanresources.employee.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `humanresources.employee.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `description`: `any`, optional.
-                    pub description: ::serde_json::Value,
-                    /// `editable`: `boolean`, optional.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    pub element_type: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `requiredGroups`: `any`, optional.
-                    pub required_groups: ::serde_json::Value,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            description: object.field("description")?,
-                            editable: object.field("editable")?,
-                            element_type: object.field("elementType")?,
-                            filterable: object.field("filterable")?,
-                            multiple: object.field("multiple")?,
-                            name: object.field("name")?,
-                            required_groups: object.field("requiredGroups")?,
-                            sortable: object.field("sortable")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            validation_rules: object.field("validationRules")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("description", &self.description)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `humanresources.employee.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
@@ -467,7 +388,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -495,7 +416,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -515,97 +436,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `humanresources.employee.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items` of `humanresources.employee.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `description`: `any`, optional.
-                    pub description: ::serde_json::Value,
-                    /// `editable`: `boolean`, optional.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    pub element_type: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `requiredGroups`: `any`, optional.
-                    pub required_groups: ::serde_json::Value,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            description: object.field("description")?,
-                            editable: object.field("editable")?,
-                            element_type: object.field("elementType")?,
-                            filterable: object.field("filterable")?,
-                            multiple: object.field("multiple")?,
-                            name: object.field("name")?,
-                            required_groups: object.field("requiredGroups")?,
-                            sortable: object.field("sortable")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            validation_rules: object.field("validationRules")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("description", &self.description)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `humanresources.employee.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -654,7 +492,7 @@ pub mod v3 {
         pub mod multidepartment {
             /// Error codes of `humanresources.employee.multidepartment`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.employees.departments` of `humanresources.employee.multidepartment`: `object[]`.
+            /// The object `result.employees.departments` of `humanresources.employee.multidepartment`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
             #[derive(Debug, Clone)]
@@ -696,7 +534,7 @@ pub mod v3 {
                     map.end()
                 }
             }
-            /// The object `result.employees` of `humanresources.employee.multidepartment`: `object[]`.
+            /// The object `result.employees` of `humanresources.employee.multidepartment`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
             #[derive(Debug, Clone)]
@@ -708,7 +546,7 @@ pub mod v3 {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `workPosition`: `string`, optional.
                 pub work_position: ::std::option::Option<::std::string::String>,
-                /// `departments`: `object[]`, optional.
+                /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<OutputEmployeesDepartments>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -756,10 +594,8 @@ pub mod v3 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `employees`: `object[]`, optional.
+                /// `employees`: `array`, optional.
                 pub employees: ::std::vec::Vec<OutputEmployees>,
-                /// `total`: `integer`, optional.
-                pub total: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -772,10 +608,9 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["employees", "total"], &[])?;
+                    object.fits(&["employees"], &[])?;
                     ::std::result::Result::Ok(Self {
                         employees: object.field("employees")?,
-                        total: object.field("total")?,
                         extra: object.rest()?,
                     })
                 }
@@ -788,7 +623,6 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("employees", &self.employees)?;
-                    crate::support::opt_entry(&mut map, "total", &self.total)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -815,122 +649,14 @@ pub mod v3 {
         pub mod search {
             /// Error codes of `humanresources.employee.search`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.items.departments` of `humanresources.employee.search`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemsDepartments {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemsDepartments {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemsDepartments {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.items` of `humanresources.employee.search`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `url`: `string`, optional.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// `departments`: `object[]`, optional.
-                pub departments: ::std::vec::Vec<OutputItemsDepartments>,
-                /// `teams`: `array`, optional.
-                pub teams: ::std::vec::Vec<::serde_json::Value>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.field("userId")?,
-                        name: object.field("name")?,
-                        work_position: object.field("workPosition")?,
-                        avatar: object.field("avatar")?,
-                        url: object.field("url")?,
-                        departments: object.field("departments")?,
-                        teams: object.field("teams")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    map.serialize_entry("departments", &self.departments)?;
-                    map.serialize_entry("teams", &self.teams)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `humanresources.employee.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -977,7 +703,7 @@ pub mod v3 {
         pub mod subordinates {
             /// Error codes of `humanresources.employee.subordinates`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.departments` of `humanresources.employee.subordinates`: `object[]`.
+            /// The object `result.departments` of `humanresources.employee.subordinates`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
             #[derive(Debug, Clone)]
@@ -1039,7 +765,7 @@ pub mod v3 {
             pub struct Output {
                 /// `userId`: `integer`, optional.
                 pub user_id: ::std::option::Option<i64>,
-                /// `departments`: `object[]`, optional.
+                /// `departments`: `array`, optional.
                 pub departments: ::std::vec::Vec<OutputDepartments>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -1346,8 +1072,8 @@ pub mod v3 {
         pub struct Children {
             /// `id`: `integer`, required.
             pub id: i64,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl Children {
             /// The call with its required parameters: `id`.
@@ -1361,7 +1087,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -1530,8 +1256,8 @@ pub mod v3 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -1545,7 +1271,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -1594,8 +1320,8 @@ pub mod v3 {
             ///
             /// Values: `DEPARTMENT`, `TEAM`.
             pub type_: list::Type,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
         }
@@ -1612,7 +1338,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -2145,68 +1871,6 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Settings);
-            /// The object `result.members` of `humanresources.node.add`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputMembers {
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `role`: `string`, optional.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `url`: `string`, optional.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputMembers {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.field("userId")?,
-                        name: object.field("name")?,
-                        work_position: object.field("workPosition")?,
-                        role: object.field("role")?,
-                        avatar: object.field("avatar")?,
-                        url: object.field("url")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputMembers {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `humanresources.node.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
@@ -2229,16 +1893,26 @@ pub mod v3 {
                 pub access_code: ::std::option::Option<::std::string::String>,
                 /// `userCount`: `integer`, optional.
                 pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
+                /// `colorName`: `string`, optional.
+                pub color_name: ::std::option::Option<::std::string::String>,
+                /// `xmlId`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
-                /// `members`: `object[]`, optional.
-                pub members: ::std::vec::Vec<OutputMembers>,
+                /// `members`: `array`, optional.
+                pub members: ::std::vec::Vec<::serde_json::Value>,
+                /// `userId`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+                /// `workPosition`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `role`: `string`, optional.
+                pub role: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `url`: `string`, optional.
+                pub url: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2267,6 +1941,11 @@ pub mod v3 {
                                 "createdAt",
                                 "updatedAt",
                                 "members",
+                                "userId",
+                                "workPosition",
+                                "role",
+                                "avatar",
+                                "url",
                             ],
                             &[],
                         )?;
@@ -2284,6 +1963,11 @@ pub mod v3 {
                         created_at: object.field("createdAt")?,
                         updated_at: object.field("updatedAt")?,
                         members: object.field("members")?,
+                        user_id: object.field("userId")?,
+                        work_position: object.field("workPosition")?,
+                        role: object.field("role")?,
+                        avatar: object.field("avatar")?,
+                        url: object.field("url")?,
                         extra: object.rest()?,
                     })
                 }
@@ -2315,11 +1999,20 @@ pub mod v3 {
                         &self.access_code,
                     )?;
                     crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
                     crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
                     crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
                     map.serialize_entry("members", &self.members)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workPosition",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "role", &self.role)?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(&mut map, "url", &self.url)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -2339,108 +2032,14 @@ pub mod v3 {
         pub mod children {
             /// Error codes of `humanresources.node.children`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.items` of `humanresources.node.children`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        structure_id: object.field("structureId")?,
-                        parent_id: object.field("parentId")?,
-                        description: object.field("description")?,
-                        access_code: object.field("accessCode")?,
-                        user_count: object.field("userCount")?,
-                        color_name: object.field("colorName")?,
-                        xml_id: object.field("xmlId")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `humanresources.node.children`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2729,94 +2328,24 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `humanresources.node.communication.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.channels` of `humanresources.node.communication.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
-                #[derive(Debug, Clone)]
+                /// Allowed values of `result.chats.type` in `humanresources.node.communication.list`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
-                pub struct OutputChannels {
-                    /// `avatar`: `string`, optional.
-                    pub avatar: ::std::option::Option<::std::string::String>,
-                    /// `color`: `string`, optional.
-                    pub color: ::std::option::Option<::std::string::String>,
-                    /// `dialogId`: `string`, optional.
-                    pub dialog_id: ::std::option::Option<::std::string::String>,
-                    /// `hasAccess`: `boolean`, optional.
-                    pub has_access: ::std::option::Option<bool>,
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `isExtranet`: `boolean`, optional.
-                    pub is_extranet: ::std::option::Option<bool>,
-                    /// `originalNodeId`: `any`, optional.
-                    pub original_node_id: ::serde_json::Value,
-                    /// `subtitle`: `string`, optional.
-                    pub subtitle: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
+                pub enum OutputChatsType {
+                    /// `CHAT`
+                    Chat,
+                    /// `CHANNEL`
+                    Channel,
+                    /// `COLLAB`
+                    Collab,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
                 }
-                impl crate::support::FromValue for OutputChannels {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            avatar: object.field("avatar")?,
-                            color: object.field("color")?,
-                            dialog_id: object.field("dialogId")?,
-                            has_access: object.field("hasAccess")?,
-                            id: object.field("id")?,
-                            is_extranet: object.field("isExtranet")?,
-                            original_node_id: object.field("originalNodeId")?,
-                            subtitle: object.field("subtitle")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputChannels {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                        crate::support::opt_entry(&mut map, "color", &self.color)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "dialogId",
-                            &self.dialog_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "hasAccess",
-                            &self.has_access,
-                        )?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "isExtranet",
-                            &self.is_extranet,
-                        )?;
-                        map.serialize_entry("originalNodeId", &self.original_node_id)?;
-                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.chats` of `humanresources.node.communication.list`: `object[]`.
+                string_enum!(
+                    OutputChatsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
+                    "COLLAB" }
+                );
+                /// The object `result.chats` of `humanresources.node.communication.list`: `array`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
                 #[derive(Debug, Clone)]
@@ -2834,14 +2363,16 @@ pub mod v3 {
                     pub id: ::std::option::Option<i64>,
                     /// `isExtranet`: `boolean`, optional.
                     pub is_extranet: ::std::option::Option<bool>,
-                    /// `originalNodeId`: `any`, optional.
-                    pub original_node_id: ::serde_json::Value,
+                    /// `originalNodeId`: `integer`, optional.
+                    pub original_node_id: ::std::option::Option<i64>,
                     /// `subtitle`: `string`, optional.
                     pub subtitle: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
                     /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
+                    ///
+                    /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
+                    pub type_: ::std::option::Option<OutputChatsType>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2895,7 +2426,11 @@ pub mod v3 {
                             "isExtranet",
                             &self.is_extranet,
                         )?;
-                        map.serialize_entry("originalNodeId", &self.original_node_id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "originalNodeId",
+                            &self.original_node_id,
+                        )?;
                         crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
                         crate::support::opt_entry(&mut map, "title", &self.title)?;
                         crate::support::opt_entry(&mut map, "type", &self.type_)?;
@@ -2903,28 +2438,161 @@ pub mod v3 {
                         map.end()
                     }
                 }
-                /// The object `result.collabs` of `humanresources.node.communication.list`: `object[]`.
+                /// Allowed values of `result.channels.type` in `humanresources.node.communication.list`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputChannelsType {
+                    /// `CHAT`
+                    Chat,
+                    /// `CHANNEL`
+                    Channel,
+                    /// `COLLAB`
+                    Collab,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputChannelsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
+                    "COLLAB" }
+                );
+                /// The object `result.channels` of `humanresources.node.communication.list`: `array`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct OutputCollabs {
-                    /// `avatar`: `any`, optional.
-                    pub avatar: ::serde_json::Value,
+                pub struct OutputChannels {
+                    /// `avatar`: `string`, optional.
+                    pub avatar: ::std::option::Option<::std::string::String>,
+                    /// `color`: `string`, optional.
+                    pub color: ::std::option::Option<::std::string::String>,
                     /// `dialogId`: `string`, optional.
                     pub dialog_id: ::std::option::Option<::std::string::String>,
                     /// `hasAccess`: `boolean`, optional.
                     pub has_access: ::std::option::Option<bool>,
                     /// `id`: `integer`, optional.
                     pub id: ::std::option::Option<i64>,
-                    /// `originalNodeId`: `any`, optional.
-                    pub original_node_id: ::serde_json::Value,
+                    /// `isExtranet`: `boolean`, optional.
+                    pub is_extranet: ::std::option::Option<bool>,
+                    /// `originalNodeId`: `integer`, optional.
+                    pub original_node_id: ::std::option::Option<i64>,
                     /// `subtitle`: `string`, optional.
                     pub subtitle: ::std::option::Option<::std::string::String>,
                     /// `title`: `string`, optional.
                     pub title: ::std::option::Option<::std::string::String>,
                     /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
+                    ///
+                    /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
+                    pub type_: ::std::option::Option<OutputChannelsType>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for OutputChannels {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            avatar: object.field("avatar")?,
+                            color: object.field("color")?,
+                            dialog_id: object.field("dialogId")?,
+                            has_access: object.field("hasAccess")?,
+                            id: object.field("id")?,
+                            is_extranet: object.field("isExtranet")?,
+                            original_node_id: object.field("originalNodeId")?,
+                            subtitle: object.field("subtitle")?,
+                            title: object.field("title")?,
+                            type_: object.field("type")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for OutputChannels {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                        crate::support::opt_entry(&mut map, "color", &self.color)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "dialogId",
+                            &self.dialog_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "hasAccess",
+                            &self.has_access,
+                        )?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "isExtranet",
+                            &self.is_extranet,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "originalNodeId",
+                            &self.original_node_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
+                /// Allowed values of `result.collabs.type` in `humanresources.node.communication.list`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputCollabsType {
+                    /// `CHAT`
+                    Chat,
+                    /// `CHANNEL`
+                    Channel,
+                    /// `COLLAB`
+                    Collab,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputCollabsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
+                    "COLLAB" }
+                );
+                /// The object `result.collabs` of `humanresources.node.communication.list`: `array`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct OutputCollabs {
+                    /// `avatar`: `string`, optional.
+                    pub avatar: ::std::option::Option<::std::string::String>,
+                    /// `color`: `string`, optional.
+                    pub color: ::std::option::Option<::std::string::String>,
+                    /// `dialogId`: `string`, optional.
+                    pub dialog_id: ::std::option::Option<::std::string::String>,
+                    /// `hasAccess`: `boolean`, optional.
+                    pub has_access: ::std::option::Option<bool>,
+                    /// `id`: `integer`, optional.
+                    pub id: ::std::option::Option<i64>,
+                    /// `isExtranet`: `boolean`, optional.
+                    pub is_extranet: ::std::option::Option<bool>,
+                    /// `originalNodeId`: `integer`, optional.
+                    pub original_node_id: ::std::option::Option<i64>,
+                    /// `subtitle`: `string`, optional.
+                    pub subtitle: ::std::option::Option<::std::string::String>,
+                    /// `title`: `string`, optional.
+                    pub title: ::std::option::Option<::std::string::String>,
+                    /// `type`: `string`, optional.
+                    ///
+                    /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
+                    pub type_: ::std::option::Option<OutputCollabsType>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2939,9 +2607,11 @@ pub mod v3 {
                         let mut object = crate::support::Object::new(value)?;
                         ::std::result::Result::Ok(Self {
                             avatar: object.field("avatar")?,
+                            color: object.field("color")?,
                             dialog_id: object.field("dialogId")?,
                             has_access: object.field("hasAccess")?,
                             id: object.field("id")?,
+                            is_extranet: object.field("isExtranet")?,
                             original_node_id: object.field("originalNodeId")?,
                             subtitle: object.field("subtitle")?,
                             title: object.field("title")?,
@@ -2958,7 +2628,8 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("avatar", &self.avatar)?;
+                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                        crate::support::opt_entry(&mut map, "color", &self.color)?;
                         crate::support::opt_entry(
                             &mut map,
                             "dialogId",
@@ -2970,7 +2641,16 @@ pub mod v3 {
                             &self.has_access,
                         )?;
                         crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        map.serialize_entry("originalNodeId", &self.original_node_id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "isExtranet",
+                            &self.is_extranet,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "originalNodeId",
+                            &self.original_node_id,
+                        )?;
                         crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
                         crate::support::opt_entry(&mut map, "title", &self.title)?;
                         crate::support::opt_entry(&mut map, "type", &self.type_)?;
@@ -2984,15 +2664,15 @@ pub mod v3 {
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `channels`: `object[]`, optional.
-                    pub channels: ::std::vec::Vec<OutputChannels>,
-                    /// `channelsNoAccess`: `integer`, optional.
-                    pub channels_no_access: ::std::option::Option<i64>,
-                    /// `chats`: `object[]`, optional.
+                    /// `chats`: `array`, optional.
                     pub chats: ::std::vec::Vec<OutputChats>,
                     /// `chatsNoAccess`: `integer`, optional.
                     pub chats_no_access: ::std::option::Option<i64>,
-                    /// `collabs`: `object[]`, optional.
+                    /// `channels`: `array`, optional.
+                    pub channels: ::std::vec::Vec<OutputChannels>,
+                    /// `channelsNoAccess`: `integer`, optional.
+                    pub channels_no_access: ::std::option::Option<i64>,
+                    /// `collabs`: `array`, optional.
                     pub collabs: ::std::vec::Vec<OutputCollabs>,
                     /// `collabsNoAccess`: `integer`, optional.
                     pub collabs_no_access: ::std::option::Option<i64>,
@@ -3011,20 +2691,20 @@ pub mod v3 {
                         object
                             .fits(
                                 &[
-                                    "channels",
-                                    "channelsNoAccess",
                                     "chats",
                                     "chatsNoAccess",
+                                    "channels",
+                                    "channelsNoAccess",
                                     "collabs",
                                     "collabsNoAccess",
                                 ],
                                 &[],
                             )?;
                         ::std::result::Result::Ok(Self {
-                            channels: object.field("channels")?,
-                            channels_no_access: object.field("channelsNoAccess")?,
                             chats: object.field("chats")?,
                             chats_no_access: object.field("chatsNoAccess")?,
+                            channels: object.field("channels")?,
+                            channels_no_access: object.field("channelsNoAccess")?,
                             collabs: object.field("collabs")?,
                             collabs_no_access: object.field("collabsNoAccess")?,
                             extra: object.rest()?,
@@ -3039,17 +2719,17 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("channels", &self.channels)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "channelsNoAccess",
-                            &self.channels_no_access,
-                        )?;
                         map.serialize_entry("chats", &self.chats)?;
                         crate::support::opt_entry(
                             &mut map,
                             "chatsNoAccess",
                             &self.chats_no_access,
+                        )?;
+                        map.serialize_entry("channels", &self.channels)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "channelsNoAccess",
+                            &self.channels_no_access,
                         )?;
                         map.serialize_entry("collabs", &self.collabs)?;
                         crate::support::opt_entry(
@@ -3184,13 +2864,13 @@ pub mod v3 {
                 pub access_code: ::std::option::Option<::std::string::String>,
                 /// `userCount`: `integer`, optional.
                 pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
+                /// `colorName`: `string`, optional.
+                pub color_name: ::std::option::Option<::std::string::String>,
+                /// `xmlId`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -3266,8 +2946,8 @@ pub mod v3 {
                         &self.access_code,
                     )?;
                     crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
                     crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
                     crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
@@ -3297,8 +2977,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -3314,7 +2996,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -3359,8 +3041,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -3373,7 +3057,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -3412,53 +3096,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `humanresources.node.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `humanresources.node.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `humanresources.node.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
@@ -3466,7 +3103,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3494,7 +3131,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -3514,73 +3151,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `humanresources.node.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items` of `humanresources.node.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `humanresources.node.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3629,166 +3207,6 @@ pub mod v3 {
         pub mod get {
             /// Error codes of `humanresources.node.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.item.members` of `humanresources.node.get`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemMembers {
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `role`: `string`, optional.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `url`: `string`, optional.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemMembers {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.field("userId")?,
-                        name: object.field("name")?,
-                        work_position: object.field("workPosition")?,
-                        role: object.field("role")?,
-                        avatar: object.field("avatar")?,
-                        url: object.field("url")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemMembers {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item` of `humanresources.node.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `any`, optional.
-                pub parent_id: ::serde_json::Value,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// `members`: `object[]`, optional.
-                pub members: ::std::vec::Vec<OutputItemMembers>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        structure_id: object.field("structureId")?,
-                        parent_id: object.field("parentId")?,
-                        description: object.field("description")?,
-                        access_code: object.field("accessCode")?,
-                        user_count: object.field("userCount")?,
-                        color_name: object.field("colorName")?,
-                        xml_id: object.field("xmlId")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        members: object.field("members")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    map.serialize_entry("parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    map.serialize_entry("members", &self.members)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `humanresources.node.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -3796,7 +3214,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
+                pub item: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3823,7 +3241,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    map.serialize_entry("item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3855,108 +3273,14 @@ pub mod v3 {
                 Unknown(::std::string::String),
             }
             string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
-            /// The object `result.items` of `humanresources.node.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `any`, optional.
-                pub parent_id: ::serde_json::Value,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        structure_id: object.field("structureId")?,
-                        parent_id: object.field("parentId")?,
-                        description: object.field("description")?,
-                        access_code: object.field("accessCode")?,
-                        user_count: object.field("userCount")?,
-                        color_name: object.field("colorName")?,
-                        xml_id: object.field("xmlId")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    map.serialize_entry("parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `humanresources.node.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -4335,9 +3659,9 @@ pub mod v3 {
                 pub struct Get {
                     /// `name`: `string`, required.
                     pub name: ::std::string::String,
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl Get {
@@ -4354,7 +3678,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -4400,9 +3724,9 @@ pub mod v3 {
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl List {
@@ -4416,7 +3740,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -4456,53 +3780,6 @@ pub mod v3 {
                 pub mod get {
                     /// Error codes of `humanresources.node.member.field.get`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.item` of `humanresources.node.member.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `humanresources.node.member.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
@@ -4510,7 +3787,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
+                        pub item: ::serde_json::Value,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -4538,7 +3815,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            map.serialize_entry("item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -4558,81 +3835,14 @@ pub mod v3 {
                 pub mod list {
                     /// Error codes of `humanresources.node.member.field.list`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.items` of `humanresources.node.member.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `description`: `any`, optional.
-                        pub description: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `sortable`: `boolean`, optional.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                description: object.field("description")?,
-                                filterable: object.field("filterable")?,
-                                name: object.field("name")?,
-                                sortable: object.field("sortable")?,
-                                title: object.field("title")?,
-                                type_: object.field("type")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("description", &self.description)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `humanresources.node.member.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
+                        /// `items`: `array`, optional.
+                        pub items: ::std::vec::Vec<::serde_json::Value>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -4753,59 +3963,20 @@ pub mod v3 {
             pub mod remove {
                 /// Error codes of `humanresources.node.member.remove`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.failed` of `humanresources.node.member.remove`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputFailed {
-                    /// `userId`: `integer`, optional.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// `reason`: `string`, optional.
-                    pub reason: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputFailed {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            user_id: object.field("userId")?,
-                            reason: object.field("reason")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputFailed {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                        crate::support::opt_entry(&mut map, "reason", &self.reason)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `humanresources.node.member.remove`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `removed`: `integer[]`, optional.
-                    pub removed: ::std::vec::Vec<i64>,
-                    /// `failed`: `object[]`, optional.
-                    pub failed: ::std::vec::Vec<OutputFailed>,
+                    /// `removed`: `array`, optional.
+                    pub removed: ::std::vec::Vec<::serde_json::Value>,
+                    /// `failed`: `array`, optional.
+                    pub failed: ::std::vec::Vec<::serde_json::Value>,
+                    /// `userId`: `integer`, optional.
+                    pub user_id: ::std::option::Option<i64>,
+                    /// `reason`: `string`, optional.
+                    pub reason: ::std::option::Option<::std::string::String>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4818,10 +3989,12 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["removed", "failed"], &[])?;
+                        object.fits(&["removed", "failed", "userId", "reason"], &[])?;
                         ::std::result::Result::Ok(Self {
                             removed: object.field("removed")?,
                             failed: object.field("failed")?,
+                            user_id: object.field("userId")?,
+                            reason: object.field("reason")?,
                             extra: object.rest()?,
                         })
                     }
@@ -4836,6 +4009,8 @@ pub mod v3 {
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("removed", &self.removed)?;
                         map.serialize_entry("failed", &self.failed)?;
+                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                        crate::support::opt_entry(&mut map, "reason", &self.reason)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -5109,13 +4284,13 @@ pub mod v3 {
                 pub access_code: ::std::option::Option<::std::string::String>,
                 /// `userCount`: `integer`, optional.
                 pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
+                /// `colorName`: `string`, optional.
+                pub color_name: ::std::option::Option<::std::string::String>,
+                /// `xmlId`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -5191,8 +4366,8 @@ pub mod v3 {
                         &self.access_code,
                     )?;
                     crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
                     crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
                     crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
@@ -5226,12 +4401,14 @@ pub mod v3 {
                 Unknown(::std::string::String),
             }
             string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
-            /// The object `result.items` of `humanresources.node.search`: `object[]`.
+            /// The object `result` of `humanresources.node.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItems {
+            pub struct Output {
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -5248,13 +4425,13 @@ pub mod v3 {
                 pub access_code: ::std::option::Option<::std::string::String>,
                 /// `userCount`: `integer`, optional.
                 pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
+                /// `colorName`: `string`, optional.
+                pub color_name: ::std::option::Option<::std::string::String>,
+                /// `xmlId`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -5263,12 +4440,32 @@ pub mod v3 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputItems {
+            impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "items",
+                                "id",
+                                "name",
+                                "type",
+                                "structureId",
+                                "parentId",
+                                "description",
+                                "accessCode",
+                                "userCount",
+                                "colorName",
+                                "xmlId",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
+                        items: object.field("items")?,
                         id: object.field("id")?,
                         name: object.field("name")?,
                         type_: object.field("type")?,
@@ -5285,13 +4482,14 @@ pub mod v3 {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputItems {
+            impl ::serde::Serialize for Output {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
@@ -5312,49 +4510,10 @@ pub mod v3 {
                         &self.access_code,
                     )?;
                     crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
+                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
                     crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
                     crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.node.search`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

@@ -1535,14 +1535,14 @@ pub mod counters {
         pub struct OutputType {
             /// `ALL`: `integer`, optional.
             pub all: ::std::option::Option<i64>,
-            /// `NOTIFY`: `integer`, optional.
-            pub notify: ::std::option::Option<i64>,
             /// `CHAT`: `integer`, optional.
             pub chat: ::std::option::Option<i64>,
-            /// `LINES`: `integer`, optional.
-            pub lines: ::std::option::Option<i64>,
             /// `DIALOG`: `integer`, optional.
             pub dialog: ::std::option::Option<i64>,
+            /// `LINES`: `integer`, optional.
+            pub lines: ::std::option::Option<i64>,
+            /// `NOTIFY`: `integer`, optional.
+            pub notify: ::std::option::Option<i64>,
             /// `MESSENGER`: `integer`, optional.
             pub messenger: ::std::option::Option<i64>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -1559,10 +1559,10 @@ pub mod counters {
                 let mut object = crate::support::Object::new(value)?;
                 ::std::result::Result::Ok(Self {
                     all: object.field("ALL")?,
-                    notify: object.field("NOTIFY")?,
                     chat: object.field("CHAT")?,
-                    lines: object.field("LINES")?,
                     dialog: object.field("DIALOG")?,
+                    lines: object.field("LINES")?,
+                    notify: object.field("NOTIFY")?,
                     messenger: object.field("MESSENGER")?,
                     extra: object.rest()?,
                 })
@@ -1576,91 +1576,11 @@ pub mod counters {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "ALL", &self.all)?;
-                crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
                 crate::support::opt_entry(&mut map, "CHAT", &self.chat)?;
-                crate::support::opt_entry(&mut map, "LINES", &self.lines)?;
                 crate::support::opt_entry(&mut map, "DIALOG", &self.dialog)?;
+                crate::support::opt_entry(&mut map, "LINES", &self.lines)?;
+                crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
                 crate::support::opt_entry(&mut map, "MESSENGER", &self.messenger)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.CHAT_MUTED` of `im.counters.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputChatMuted {
-            /// `1317`: `integer`, optional.
-            pub n1317: ::std::option::Option<i64>,
-            /// `1319`: `integer`, optional.
-            pub n1319: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputChatMuted {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    n1317: object.field("1317")?,
-                    n1319: object.field("1319")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputChatMuted {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "1317", &self.n1317)?;
-                crate::support::opt_entry(&mut map, "1319", &self.n1319)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.DIALOG` of `im.counters.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputDialog {
-            /// `547`: `integer`, optional.
-            pub n547: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputDialog {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    n547: object.field("547")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputDialog {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "547", &self.n547)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1676,13 +1596,13 @@ pub mod counters {
             /// `CHAT`: `array`, optional.
             pub chat: ::std::vec::Vec<::serde_json::Value>,
             /// `CHAT_MUTED`: `object`, optional.
-            pub chat_muted: ::std::option::Option<OutputChatMuted>,
+            pub chat_muted: ::serde_json::Value,
             /// `CHAT_UNREAD`: `array`, optional.
             pub chat_unread: ::std::vec::Vec<::serde_json::Value>,
             /// `LINES`: `array`, optional.
             pub lines: ::std::vec::Vec<::serde_json::Value>,
             /// `DIALOG`: `object`, optional.
-            pub dialog: ::std::option::Option<OutputDialog>,
+            pub dialog: ::serde_json::Value,
             /// `DIALOG_UNREAD`: `array`, optional.
             pub dialog_unread: ::std::vec::Vec<::serde_json::Value>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -1731,10 +1651,10 @@ pub mod counters {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
                 map.serialize_entry("CHAT", &self.chat)?;
-                crate::support::opt_entry(&mut map, "CHAT_MUTED", &self.chat_muted)?;
+                map.serialize_entry("CHAT_MUTED", &self.chat_muted)?;
                 map.serialize_entry("CHAT_UNREAD", &self.chat_unread)?;
                 map.serialize_entry("LINES", &self.lines)?;
-                crate::support::opt_entry(&mut map, "DIALOG", &self.dialog)?;
+                map.serialize_entry("DIALOG", &self.dialog)?;
                 map.serialize_entry("DIALOG_UNREAD", &self.dialog_unread)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
@@ -4895,16 +4815,48 @@ pub mod dialog {
                 Error { ChatIdEmpty = "CHAT_ID_EMPTY", AccessError = "ACCESS_ERROR" }
             );
             error_code!(Error);
-            /// The object `result.users.phones` of `im.dialog.messages.search`: `object`.
+            /// The object `result.messages` of `im.dialog.messages.search`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputUsersPhones {
-                /// `personal_mobile`: `string`, optional.
-                pub personal_mobile: ::std::option::Option<::std::string::String>,
-                /// `inner_phone`: `string`, optional.
-                pub inner_phone: ::std::option::Option<::std::string::String>,
+            pub struct OutputMessages {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `chatId`: `integer`, optional.
+                pub chat_id: ::std::option::Option<i64>,
+                /// `chat_id`: `integer`, optional.
+                ///
+                /// Rust name `chat_id_2`: `chat_id` is the wire name `chatId`.
+                pub chat_id_2: ::std::option::Option<i64>,
+                /// `authorId`: `integer`, optional.
+                pub author_id: ::std::option::Option<i64>,
+                /// `author_id`: `integer`, optional.
+                ///
+                /// Rust name `author_id_2`: `author_id` is the wire name `authorId`.
+                pub author_id_2: ::std::option::Option<i64>,
+                /// `date`: `datetime`, optional.
+                pub date: ::std::option::Option<::std::string::String>,
+                /// `text`: `string`, optional.
+                pub text: ::std::option::Option<::std::string::String>,
+                /// `isSystem`: `boolean`, optional.
+                pub is_system: ::std::option::Option<bool>,
+                /// `uuid`: `string`, optional.
+                pub uuid: ::std::option::Option<::std::string::String>,
+                /// `forward`: `object`, optional.
+                pub forward: ::serde_json::Value,
+                /// `params`: `array`, optional.
+                pub params: ::std::vec::Vec<::serde_json::Value>,
+                /// `viewedByOthers`: `boolean`, optional.
+                pub viewed_by_others: ::std::option::Option<bool>,
+                /// `unread`: `boolean`, optional.
+                pub unread: ::std::option::Option<bool>,
+                /// `viewed`: `boolean`, optional.
+                pub viewed: ::std::option::Option<bool>,
+                /// `viewedCount`: `integer`, optional.
+                pub viewed_count: ::std::option::Option<i64>,
+                /// `block`: `object`, optional.
+                pub block: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -4912,40 +4864,68 @@ pub mod dialog {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputUsersPhones {
+            impl crate::support::FromValue for OutputMessages {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
                     ::std::result::Result::Ok(Self {
-                        personal_mobile: object.field("personal_mobile")?,
-                        inner_phone: object.field("inner_phone")?,
+                        id: object.field("id")?,
+                        chat_id: object.field("chatId")?,
+                        chat_id_2: object.field("chat_id")?,
+                        author_id: object.field("authorId")?,
+                        author_id_2: object.field("author_id")?,
+                        date: object.field("date")?,
+                        text: object.field("text")?,
+                        is_system: object.field("isSystem")?,
+                        uuid: object.field("uuid")?,
+                        forward: object.field("forward")?,
+                        params: object.field("params")?,
+                        viewed_by_others: object.field("viewedByOthers")?,
+                        unread: object.field("unread")?,
+                        viewed: object.field("viewed")?,
+                        viewed_count: object.field("viewedCount")?,
+                        block: object.field("block")?,
                         extra: object.rest()?,
                     })
                 }
             }
-            impl ::serde::Serialize for OutputUsersPhones {
+            impl ::serde::Serialize for OutputMessages {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(&mut map, "chat_id", &self.chat_id_2)?;
+                    crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
+                    crate::support::opt_entry(&mut map, "author_id", &self.author_id_2)?;
+                    crate::support::opt_entry(&mut map, "date", &self.date)?;
+                    crate::support::opt_entry(&mut map, "text", &self.text)?;
+                    crate::support::opt_entry(&mut map, "isSystem", &self.is_system)?;
+                    crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
+                    map.serialize_entry("forward", &self.forward)?;
+                    map.serialize_entry("params", &self.params)?;
                     crate::support::opt_entry(
                         &mut map,
-                        "personal_mobile",
-                        &self.personal_mobile,
+                        "viewedByOthers",
+                        &self.viewed_by_others,
                     )?;
+                    crate::support::opt_entry(&mut map, "unread", &self.unread)?;
+                    crate::support::opt_entry(&mut map, "viewed", &self.viewed)?;
                     crate::support::opt_entry(
                         &mut map,
-                        "inner_phone",
-                        &self.inner_phone,
+                        "viewedCount",
+                        &self.viewed_count,
                     )?;
+                    map.serialize_entry("block", &self.block)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
-            /// The object `result.users` of `im.dialog.messages.search`: `object[]`.
+            /// The object `result.users` of `im.dialog.messages.search`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
             #[derive(Debug, Clone)]
@@ -4987,19 +4967,19 @@ pub mod dialog {
                 pub status: ::std::option::Option<::std::string::String>,
                 /// `idle`: `boolean`, optional.
                 pub idle: ::std::option::Option<bool>,
-                /// `lastActivityDate`: `string`, optional.
+                /// `lastActivityDate`: `datetime`, optional.
                 pub last_activity_date: ::std::option::Option<::std::string::String>,
-                /// `mobileLastDate`: `boolean`, optional.
-                pub mobile_last_date: ::std::option::Option<bool>,
-                /// `desktopLastDate`: `boolean`, optional.
-                pub desktop_last_date: ::std::option::Option<bool>,
+                /// `mobileLastDate`: `datetime`, optional.
+                pub mobile_last_date: ::std::option::Option<::std::string::String>,
+                /// `desktopLastDate`: `datetime`, optional.
+                pub desktop_last_date: ::std::option::Option<::std::string::String>,
                 /// `absent`: `boolean`, optional.
                 pub absent: ::std::option::Option<bool>,
-                /// `departments`: `integer[]`, optional.
-                pub departments: ::std::vec::Vec<i64>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
                 /// `phones`: `object`, optional.
-                pub phones: ::std::option::Option<OutputUsersPhones>,
-                /// `botData`: `any`, optional.
+                pub phones: ::serde_json::Value,
+                /// `botData`: `object`, optional.
                 pub bot_data: ::serde_json::Value,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
@@ -5102,7 +5082,7 @@ pub mod dialog {
                     )?;
                     crate::support::opt_entry(&mut map, "absent", &self.absent)?;
                     map.serialize_entry("departments", &self.departments)?;
-                    crate::support::opt_entry(&mut map, "phones", &self.phones)?;
+                    map.serialize_entry("phones", &self.phones)?;
                     map.serialize_entry("botData", &self.bot_data)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::opt_entry(&mut map, "website", &self.website)?;
@@ -5111,55 +5091,12 @@ pub mod dialog {
                     map.end()
                 }
             }
-            /// The object `result.tariffRestrictions` of `im.dialog.messages.search`: `object`.
+            /// The object `result.additionalMessages` of `im.dialog.messages.search`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputTariffRestrictions {
-                /// `isHistoryLimitExceeded`: `boolean`, optional.
-                pub is_history_limit_exceeded: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputTariffRestrictions {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        is_history_limit_exceeded: object
-                            .field("isHistoryLimitExceeded")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputTariffRestrictions {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isHistoryLimitExceeded",
-                        &self.is_history_limit_exceeded,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.messages` of `im.dialog.messages.search`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputMessages {
+            pub struct OutputAdditionalMessages {
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `chatId`: `integer`, optional.
@@ -5174,7 +5111,7 @@ pub mod dialog {
                 ///
                 /// Rust name `author_id_2`: `author_id` is the wire name `authorId`.
                 pub author_id_2: ::std::option::Option<i64>,
-                /// `date`: `string`, optional.
+                /// `date`: `datetime`, optional.
                 pub date: ::std::option::Option<::std::string::String>,
                 /// `text`: `string`, optional.
                 pub text: ::std::option::Option<::std::string::String>,
@@ -5182,20 +5119,20 @@ pub mod dialog {
                 pub is_system: ::std::option::Option<bool>,
                 /// `uuid`: `string`, optional.
                 pub uuid: ::std::option::Option<::std::string::String>,
-                /// `forward`: `any`, optional.
+                /// `forward`: `object`, optional.
                 pub forward: ::serde_json::Value,
                 /// `params`: `array`, optional.
                 pub params: ::std::vec::Vec<::serde_json::Value>,
                 /// `viewedByOthers`: `boolean`, optional.
                 pub viewed_by_others: ::std::option::Option<bool>,
-                /// `block`: `any`, optional.
-                pub block: ::serde_json::Value,
                 /// `unread`: `boolean`, optional.
                 pub unread: ::std::option::Option<bool>,
                 /// `viewed`: `boolean`, optional.
                 pub viewed: ::std::option::Option<bool>,
                 /// `viewedCount`: `integer`, optional.
                 pub viewed_count: ::std::option::Option<i64>,
+                /// `block`: `object`, optional.
+                pub block: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -5203,7 +5140,7 @@ pub mod dialog {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputMessages {
+            impl crate::support::FromValue for OutputAdditionalMessages {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
@@ -5221,15 +5158,15 @@ pub mod dialog {
                         forward: object.field("forward")?,
                         params: object.field("params")?,
                         viewed_by_others: object.field("viewedByOthers")?,
-                        block: object.field("block")?,
                         unread: object.field("unread")?,
                         viewed: object.field("viewed")?,
                         viewed_count: object.field("viewedCount")?,
+                        block: object.field("block")?,
                         extra: object.rest()?,
                     })
                 }
             }
-            impl ::serde::Serialize for OutputMessages {
+            impl ::serde::Serialize for OutputAdditionalMessages {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
@@ -5252,7 +5189,6 @@ pub mod dialog {
                         "viewedByOthers",
                         &self.viewed_by_others,
                     )?;
-                    map.serialize_entry("block", &self.block)?;
                     crate::support::opt_entry(&mut map, "unread", &self.unread)?;
                     crate::support::opt_entry(&mut map, "viewed", &self.viewed)?;
                     crate::support::opt_entry(
@@ -5260,6 +5196,57 @@ pub mod dialog {
                         "viewedCount",
                         &self.viewed_count,
                     )?;
+                    map.serialize_entry("block", &self.block)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.reactions` of `im.dialog.messages.search`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputReactions {
+                /// `messageId`: `integer`, optional.
+                pub message_id: ::std::option::Option<i64>,
+                /// `reactionCounters`: `object`, optional.
+                pub reaction_counters: ::serde_json::Value,
+                /// `reactionUsers`: `object`, optional.
+                pub reaction_users: ::serde_json::Value,
+                /// `ownReactions`: `array`, optional.
+                pub own_reactions: ::std::vec::Vec<::serde_json::Value>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputReactions {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        message_id: object.field("messageId")?,
+                        reaction_counters: object.field("reactionCounters")?,
+                        reaction_users: object.field("reactionUsers")?,
+                        own_reactions: object.field("ownReactions")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputReactions {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    map.serialize_entry("reactionCounters", &self.reaction_counters)?;
+                    map.serialize_entry("reactionUsers", &self.reaction_users)?;
+                    map.serialize_entry("ownReactions", &self.own_reactions)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -5270,24 +5257,24 @@ pub mod dialog {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `users`: `object[]`, optional.
+                /// `messages`: `array`, optional.
+                pub messages: ::std::vec::Vec<OutputMessages>,
+                /// `users`: `array`, optional.
                 pub users: ::std::vec::Vec<OutputUsers>,
                 /// `files`: `array`, optional.
                 pub files: ::std::vec::Vec<::serde_json::Value>,
                 /// `additionalMessages`: `array`, optional.
-                pub additional_messages: ::std::vec::Vec<::serde_json::Value>,
-                /// `copilot`: `any`, optional.
+                pub additional_messages: ::std::vec::Vec<OutputAdditionalMessages>,
+                /// `copilot`: `object`, optional.
                 pub copilot: ::serde_json::Value,
                 /// `stickers`: `array`, optional.
                 pub stickers: ::std::vec::Vec<::serde_json::Value>,
                 /// `reactions`: `array`, optional.
-                pub reactions: ::std::vec::Vec<::serde_json::Value>,
+                pub reactions: ::std::vec::Vec<OutputReactions>,
                 /// `tariffRestrictions`: `object`, optional.
-                pub tariff_restrictions: ::std::option::Option<OutputTariffRestrictions>,
+                pub tariff_restrictions: ::serde_json::Value,
                 /// `usersShort`: `array`, optional.
                 pub users_short: ::std::vec::Vec<::serde_json::Value>,
-                /// `messages`: `object[]`, optional.
-                pub messages: ::std::vec::Vec<OutputMessages>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -5303,6 +5290,7 @@ pub mod dialog {
                     object
                         .fits(
                             &[
+                                "messages",
                                 "users",
                                 "files",
                                 "additionalMessages",
@@ -5311,11 +5299,11 @@ pub mod dialog {
                                 "reactions",
                                 "tariffRestrictions",
                                 "usersShort",
-                                "messages",
                             ],
                             &[],
                         )?;
                     ::std::result::Result::Ok(Self {
+                        messages: object.field("messages")?,
                         users: object.field("users")?,
                         files: object.field("files")?,
                         additional_messages: object.field("additionalMessages")?,
@@ -5324,7 +5312,6 @@ pub mod dialog {
                         reactions: object.field("reactions")?,
                         tariff_restrictions: object.field("tariffRestrictions")?,
                         users_short: object.field("usersShort")?,
-                        messages: object.field("messages")?,
                         extra: object.rest()?,
                     })
                 }
@@ -5336,6 +5323,7 @@ pub mod dialog {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("messages", &self.messages)?;
                     map.serialize_entry("users", &self.users)?;
                     map.serialize_entry("files", &self.files)?;
                     map.serialize_entry(
@@ -5345,13 +5333,11 @@ pub mod dialog {
                     map.serialize_entry("copilot", &self.copilot)?;
                     map.serialize_entry("stickers", &self.stickers)?;
                     map.serialize_entry("reactions", &self.reactions)?;
-                    crate::support::opt_entry(
-                        &mut map,
+                    map.serialize_entry(
                         "tariffRestrictions",
                         &self.tariff_restrictions,
                     )?;
                     map.serialize_entry("usersShort", &self.users_short)?;
-                    map.serialize_entry("messages", &self.messages)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -15927,7 +15913,7 @@ pub mod v2 {
                 pub event_id: ::std::option::Option<i64>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
-                /// `date`: `string`, optional.
+                /// `date`: `datetime`, optional.
                 pub date: ::std::option::Option<::std::string::String>,
                 /// `data`: `object`, optional.
                 pub data: ::serde_json::Value,
@@ -16336,320 +16322,20 @@ pub mod v2 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.file.viewerAttrs` of `im.v2.File.upload`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFileViewerAttrs {
-                /// `viewer`: `string`, optional.
-                pub viewer: ::std::option::Option<::std::string::String>,
-                /// `viewerType`: `string`, optional.
-                pub viewer_type: ::std::option::Option<::std::string::String>,
-                /// `src`: `string`, optional.
-                pub src: ::std::option::Option<::std::string::String>,
-                /// `objectId`: `string`, optional.
-                pub object_id: ::std::option::Option<::std::string::String>,
-                /// `viewerGroupBy`: `string`, optional.
-                pub viewer_group_by: ::std::option::Option<::std::string::String>,
-                /// `imChatId`: `integer`, optional.
-                pub im_chat_id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `unifiedLink`: `string`, optional.
-                pub unified_link: ::std::option::Option<::std::string::String>,
-                /// `actions`: `string`, optional.
-                pub actions: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFileViewerAttrs {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        viewer: object.field("viewer")?,
-                        viewer_type: object.field("viewerType")?,
-                        src: object.field("src")?,
-                        object_id: object.field("objectId")?,
-                        viewer_group_by: object.field("viewerGroupBy")?,
-                        im_chat_id: object.field("imChatId")?,
-                        title: object.field("title")?,
-                        unified_link: object.field("unifiedLink")?,
-                        actions: object.field("actions")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFileViewerAttrs {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "viewer", &self.viewer)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "viewerType",
-                        &self.viewer_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "src", &self.src)?;
-                    crate::support::opt_entry(&mut map, "objectId", &self.object_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "viewerGroupBy",
-                        &self.viewer_group_by,
-                    )?;
-                    crate::support::opt_entry(&mut map, "imChatId", &self.im_chat_id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "unifiedLink",
-                        &self.unified_link,
-                    )?;
-                    crate::support::opt_entry(&mut map, "actions", &self.actions)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.file.mediaUrl.preview` of `im.v2.File.upload`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFileMediaUrlPreview {
-                /// `250`: `string`, optional.
-                pub n250: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFileMediaUrlPreview {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        n250: object.field("250")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFileMediaUrlPreview {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "250", &self.n250)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.file.mediaUrl` of `im.v2.File.upload`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFileMediaUrl {
-                /// `preview`: `object`, optional.
-                pub preview: ::std::option::Option<OutputFileMediaUrlPreview>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFileMediaUrl {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        preview: object.field("preview")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFileMediaUrl {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.file` of `im.v2.File.upload`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFile {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `chatId`: `integer`, optional.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `date`: `string`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `extension`: `string`, optional.
-                pub extension: ::std::option::Option<::std::string::String>,
-                /// `size`: `integer`, optional.
-                pub size: ::std::option::Option<i64>,
-                /// `image`: `boolean`, optional.
-                pub image: ::std::option::Option<bool>,
-                /// `status`: `string`, optional.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// `progress`: `integer`, optional.
-                pub progress: ::std::option::Option<i64>,
-                /// `authorId`: `integer`, optional.
-                pub author_id: ::std::option::Option<i64>,
-                /// `authorName`: `string`, optional.
-                pub author_name: ::std::option::Option<::std::string::String>,
-                /// `urlPreview`: `string`, optional.
-                pub url_preview: ::std::option::Option<::std::string::String>,
-                /// `urlShow`: `string`, optional.
-                pub url_show: ::std::option::Option<::std::string::String>,
-                /// `urlDownload`: `string`, optional.
-                pub url_download: ::std::option::Option<::std::string::String>,
-                /// `viewerAttrs`: `object`, optional.
-                pub viewer_attrs: ::std::option::Option<OutputFileViewerAttrs>,
-                /// `mediaUrl`: `object`, optional.
-                pub media_url: ::std::option::Option<OutputFileMediaUrl>,
-                /// `isTranscribable`: `boolean`, optional.
-                pub is_transcribable: ::std::option::Option<bool>,
-                /// `isVideoNote`: `boolean`, optional.
-                pub is_video_note: ::std::option::Option<bool>,
-                /// `isVoiceNote`: `boolean`, optional.
-                pub is_voice_note: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFile {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        chat_id: object.field("chatId")?,
-                        date: object.field("date")?,
-                        type_: object.field("type")?,
-                        name: object.field("name")?,
-                        extension: object.field("extension")?,
-                        size: object.field("size")?,
-                        image: object.field("image")?,
-                        status: object.field("status")?,
-                        progress: object.field("progress")?,
-                        author_id: object.field("authorId")?,
-                        author_name: object.field("authorName")?,
-                        url_preview: object.field("urlPreview")?,
-                        url_show: object.field("urlShow")?,
-                        url_download: object.field("urlDownload")?,
-                        viewer_attrs: object.field("viewerAttrs")?,
-                        media_url: object.field("mediaUrl")?,
-                        is_transcribable: object.field("isTranscribable")?,
-                        is_video_note: object.field("isVideoNote")?,
-                        is_voice_note: object.field("isVoiceNote")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFile {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-                    crate::support::opt_entry(&mut map, "date", &self.date)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "extension", &self.extension)?;
-                    crate::support::opt_entry(&mut map, "size", &self.size)?;
-                    crate::support::opt_entry(&mut map, "image", &self.image)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    crate::support::opt_entry(&mut map, "progress", &self.progress)?;
-                    crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "authorName",
-                        &self.author_name,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "urlPreview",
-                        &self.url_preview,
-                    )?;
-                    crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "urlDownload",
-                        &self.url_download,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "viewerAttrs",
-                        &self.viewer_attrs,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mediaUrl", &self.media_url)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isTranscribable",
-                        &self.is_transcribable,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isVideoNote",
-                        &self.is_video_note,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isVoiceNote",
-                        &self.is_voice_note,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `im.v2.File.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `file`: `object`, optional.
-                pub file: ::std::option::Option<OutputFile>,
-                /// `messageId`: `integer`, optional.
-                pub message_id: ::std::option::Option<i64>,
-                /// `chatId`: `integer`, optional.
-                pub chat_id: ::std::option::Option<i64>,
                 /// `dialogId`: `string`, optional.
                 pub dialog_id: ::std::option::Option<::std::string::String>,
+                /// `chatId`: `integer`, optional.
+                pub chat_id: ::std::option::Option<i64>,
+                /// `messageId`: `integer`, optional.
+                pub message_id: ::std::option::Option<i64>,
+                /// `file`: `file`, optional.
+                pub file: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -16662,12 +16348,12 @@ pub mod v2 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["file", "messageId", "chatId", "dialogId"], &[])?;
+                    object.fits(&["dialogId", "chatId", "messageId", "file"], &[])?;
                     ::std::result::Result::Ok(Self {
-                        file: object.field("file")?,
-                        message_id: object.field("messageId")?,
-                        chat_id: object.field("chatId")?,
                         dialog_id: object.field("dialogId")?,
+                        chat_id: object.field("chatId")?,
+                        message_id: object.field("messageId")?,
+                        file: object.field("file")?,
                         extra: object.rest()?,
                     })
                 }
@@ -16679,10 +16365,10 @@ pub mod v2 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "file", &self.file)?;
-                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
                     crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
+                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+                    map.serialize_entry("file", &self.file)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

@@ -3618,7 +3618,7 @@ pub mod dialog {
                 map.end()
             }
         }
-        /// The object `result.readed_list` of `imbot.dialog.get`: `object[]`.
+        /// The object `result.readed_list` of `imbot.dialog.get`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
         #[derive(Debug, Clone)]
@@ -3630,8 +3630,8 @@ pub mod dialog {
             pub user_name: ::std::option::Option<::std::string::String>,
             /// `message_id`: `integer`, optional.
             pub message_id: ::std::option::Option<i64>,
-            /// `date`: `any`, optional.
-            pub date: ::serde_json::Value,
+            /// `date`: `string`, optional.
+            pub date: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3663,12 +3663,12 @@ pub mod dialog {
                 crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
                 crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
                 crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-                map.serialize_entry("date", &self.date)?;
+                crate::support::opt_entry(&mut map, "date", &self.date)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
         }
-        /// The object `result.last_message_views.first_viewers` of `imbot.dialog.get`: `object[]`.
+        /// The object `result.last_message_views.first_viewers` of `imbot.dialog.get`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
         #[derive(Debug, Clone)]
@@ -3722,7 +3722,7 @@ pub mod dialog {
         pub struct OutputLastMessageViews {
             /// `message_id`: `integer`, optional.
             pub message_id: ::std::option::Option<i64>,
-            /// `first_viewers`: `object[]`, optional.
+            /// `first_viewers`: `array`, optional.
             pub first_viewers: ::std::vec::Vec<OutputLastMessageViewsFirstViewers>,
             /// `count_of_viewers`: `integer`, optional.
             pub count_of_viewers: ::std::option::Option<i64>,
@@ -3832,16 +3832,16 @@ pub mod dialog {
             pub entity_link: ::std::option::Option<OutputEntityLink>,
             /// `text_field_enabled`: `boolean`, optional.
             pub text_field_enabled: ::std::option::Option<bool>,
-            /// `background_id`: `any`, optional.
-            pub background_id: ::serde_json::Value,
+            /// `background_id`: `integer`, optional.
+            pub background_id: ::std::option::Option<i64>,
             /// `permissions`: `object`, optional.
             pub permissions: ::std::option::Option<OutputPermissions>,
             /// `is_new`: `boolean`, optional.
             pub is_new: ::std::option::Option<bool>,
-            /// `readed_list`: `object[]`, optional.
+            /// `readed_list`: `array`, optional.
             pub readed_list: ::std::vec::Vec<OutputReadedList>,
-            /// `manager_list`: `integer[]`, optional.
-            pub manager_list: ::std::vec::Vec<i64>,
+            /// `manager_list`: `array`, optional.
+            pub manager_list: ::std::vec::Vec<::serde_json::Value>,
             /// `last_message_views`: `object`, optional.
             pub last_message_views: ::std::option::Option<OutputLastMessageViews>,
             /// `dialog_id`: `string`, optional.
@@ -4019,7 +4019,11 @@ pub mod dialog {
                     "text_field_enabled",
                     &self.text_field_enabled,
                 )?;
-                map.serialize_entry("background_id", &self.background_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "background_id",
+                    &self.background_id,
+                )?;
                 crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
                 crate::support::opt_entry(&mut map, "is_new", &self.is_new)?;
                 map.serialize_entry("readed_list", &self.readed_list)?;
@@ -5491,7 +5495,7 @@ pub mod v2 {
             /// `botToken`: `string`, optional.
             pub bot_token: ::std::option::Option<::std::string::String>,
             /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
+            pub filter: ::std::option::Option<list::Filter>,
             /// `limit`: `integer`, optional.
             pub limit: ::std::option::Option<i64>,
             /// `offset`: `integer`, optional.
@@ -5518,7 +5522,7 @@ pub mod v2 {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<list::Filter>,
             ) -> Self {
                 self.filter = ::std::option::Option::Some(value.into());
                 self
@@ -5753,7 +5757,7 @@ pub mod v2 {
                 = "PARAMS_REQUIRED", BotNotFound = "BOT_NOT_FOUND" }
             );
             error_code!(Error);
-            /// The object `result.bot` of `imbot.v2.Bot.get`: `object`.
+            /// The object `result.bot` of `imbot.v2.Bot.get`: `Bot`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
             #[derive(Debug, Clone)]
@@ -5771,8 +5775,8 @@ pub mod v2 {
                 pub is_support_openline: ::std::option::Option<bool>,
                 /// `isReactionsEnabled`: `boolean`, optional.
                 pub is_reactions_enabled: ::std::option::Option<bool>,
-                /// `backgroundId`: `any`, optional.
-                pub background_id: ::serde_json::Value,
+                /// `backgroundId`: `string | null`, optional.
+                pub background_id: ::std::option::Option<::std::string::String>,
                 /// `language`: `string`, optional.
                 pub language: ::std::option::Option<::std::string::String>,
                 /// `moduleId`: `string`, optional.
@@ -5839,7 +5843,11 @@ pub mod v2 {
                         "isReactionsEnabled",
                         &self.is_reactions_enabled,
                     )?;
-                    map.serialize_entry("backgroundId", &self.background_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "backgroundId",
+                        &self.background_id,
+                    )?;
                     crate::support::opt_entry(&mut map, "language", &self.language)?;
                     crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
                     crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
@@ -5859,7 +5867,7 @@ pub mod v2 {
                     map.end()
                 }
             }
-            /// The object `result.users` of `imbot.v2.Bot.get`: `object[]`.
+            /// The object `result.users` of `imbot.v2.Bot.get`: `User[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
             #[derive(Debug, Clone)]
@@ -5919,9 +5927,9 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `bot`: `object`, optional.
+                /// `bot`: `Bot`, optional.
                 pub bot: ::std::option::Option<OutputBot>,
-                /// `users`: `object[]`, optional.
+                /// `users`: `User[]`, optional.
                 pub users: ::std::vec::Vec<OutputUsers>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -5980,7 +5988,62 @@ pub mod v2 {
             }
             string_enum!(Error { BotTokenNotSpecified = "BOT_TOKEN_NOT_SPECIFIED" });
             error_code!(Error);
-            /// The object `result.bots` of `imbot.v2.Bot.list`: `object[]`.
+            /// The object `params.filter` of `imbot.v2.Bot.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Filter {
+                /// `<field>`: `any`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl Filter {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Filter {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Filter {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Filter);
+            /// The object `result.bots` of `imbot.v2.Bot.list`: `Bot[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
             #[derive(Debug, Clone)]
@@ -5998,8 +6061,8 @@ pub mod v2 {
                 pub is_support_openline: ::std::option::Option<bool>,
                 /// `isReactionsEnabled`: `boolean`, optional.
                 pub is_reactions_enabled: ::std::option::Option<bool>,
-                /// `backgroundId`: `any`, optional.
-                pub background_id: ::serde_json::Value,
+                /// `backgroundId`: `string | null`, optional.
+                pub background_id: ::std::option::Option<::std::string::String>,
                 /// `language`: `string`, optional.
                 pub language: ::std::option::Option<::std::string::String>,
                 /// `moduleId`: `string`, optional.
@@ -6066,7 +6129,11 @@ pub mod v2 {
                         "isReactionsEnabled",
                         &self.is_reactions_enabled,
                     )?;
-                    map.serialize_entry("backgroundId", &self.background_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "backgroundId",
+                        &self.background_id,
+                    )?;
                     crate::support::opt_entry(&mut map, "language", &self.language)?;
                     crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
                     crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
@@ -6086,7 +6153,7 @@ pub mod v2 {
                     map.end()
                 }
             }
-            /// The object `result.users` of `imbot.v2.Bot.list`: `object[]`.
+            /// The object `result.users` of `imbot.v2.Bot.list`: `User[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
             #[derive(Debug, Clone)]
@@ -6146,9 +6213,9 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `bots`: `object[]`, optional.
+                /// `bots`: `Bot[]`, optional.
                 pub bots: ::std::vec::Vec<OutputBots>,
-                /// `users`: `object[]`, optional.
+                /// `users`: `User[]`, optional.
                 pub users: ::std::vec::Vec<OutputUsers>,
                 /// `hasNextPage`: `boolean`, optional.
                 pub has_next_page: ::std::option::Option<bool>,
@@ -6570,7 +6637,7 @@ pub mod v2 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.bot` of `imbot.v2.Bot.register`: `object`.
+            /// The object `result.bot` of `imbot.v2.Bot.register`: `Bot`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
             #[derive(Debug, Clone)]
@@ -6588,8 +6655,8 @@ pub mod v2 {
                 pub is_support_openline: ::std::option::Option<bool>,
                 /// `isReactionsEnabled`: `boolean`, optional.
                 pub is_reactions_enabled: ::std::option::Option<bool>,
-                /// `backgroundId`: `any`, optional.
-                pub background_id: ::serde_json::Value,
+                /// `backgroundId`: `string | null`, optional.
+                pub background_id: ::std::option::Option<::std::string::String>,
                 /// `language`: `string`, optional.
                 pub language: ::std::option::Option<::std::string::String>,
                 /// `moduleId`: `string`, optional.
@@ -6656,7 +6723,11 @@ pub mod v2 {
                         "isReactionsEnabled",
                         &self.is_reactions_enabled,
                     )?;
-                    map.serialize_entry("backgroundId", &self.background_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "backgroundId",
+                        &self.background_id,
+                    )?;
                     crate::support::opt_entry(&mut map, "language", &self.language)?;
                     crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
                     crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
@@ -6676,7 +6747,7 @@ pub mod v2 {
                     map.end()
                 }
             }
-            /// The object `result.users` of `imbot.v2.Bot.register`: `object[]`.
+            /// The object `result.users` of `imbot.v2.Bot.register`: `User[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
             #[derive(Debug, Clone)]
@@ -6718,10 +6789,10 @@ pub mod v2 {
                 pub last_activity_date: ::std::option::Option<::std::string::String>,
                 /// `absent`: `boolean`, optional.
                 pub absent: ::std::option::Option<bool>,
-                /// `departments`: `integer[]`, optional.
-                pub departments: ::std::vec::Vec<i64>,
-                /// `phones`: `boolean`, optional.
-                pub phones: ::std::option::Option<bool>,
+                /// `departments`: `array`, optional.
+                pub departments: ::std::vec::Vec<::serde_json::Value>,
+                /// `phones`: `array`, optional.
+                pub phones: ::std::vec::Vec<::serde_json::Value>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -6800,7 +6871,7 @@ pub mod v2 {
                     )?;
                     crate::support::opt_entry(&mut map, "absent", &self.absent)?;
                     map.serialize_entry("departments", &self.departments)?;
-                    crate::support::opt_entry(&mut map, "phones", &self.phones)?;
+                    map.serialize_entry("phones", &self.phones)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
@@ -6812,9 +6883,9 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `bot`: `object`, optional.
+                /// `bot`: `Bot`, optional.
                 pub bot: ::std::option::Option<OutputBot>,
-                /// `users`: `object[]`, optional.
+                /// `users`: `User[]`, optional.
                 pub users: ::std::vec::Vec<OutputUsers>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -7274,7 +7345,7 @@ pub mod v2 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.bot` of `imbot.v2.Bot.update`: `object`.
+            /// The object `result.bot` of `imbot.v2.Bot.update`: `Bot`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
             #[derive(Debug, Clone)]
@@ -7292,8 +7363,8 @@ pub mod v2 {
                 pub is_support_openline: ::std::option::Option<bool>,
                 /// `isReactionsEnabled`: `boolean`, optional.
                 pub is_reactions_enabled: ::std::option::Option<bool>,
-                /// `backgroundId`: `any`, optional.
-                pub background_id: ::serde_json::Value,
+                /// `backgroundId`: `string | null`, optional.
+                pub background_id: ::std::option::Option<::std::string::String>,
                 /// `language`: `string`, optional.
                 pub language: ::std::option::Option<::std::string::String>,
                 /// `moduleId`: `string`, optional.
@@ -7360,7 +7431,11 @@ pub mod v2 {
                         "isReactionsEnabled",
                         &self.is_reactions_enabled,
                     )?;
-                    map.serialize_entry("backgroundId", &self.background_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "backgroundId",
+                        &self.background_id,
+                    )?;
                     crate::support::opt_entry(&mut map, "language", &self.language)?;
                     crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
                     crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
@@ -7380,7 +7455,7 @@ pub mod v2 {
                     map.end()
                 }
             }
-            /// The object `result.users` of `imbot.v2.Bot.update`: `object[]`.
+            /// The object `result.users` of `imbot.v2.Bot.update`: `User[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
             #[derive(Debug, Clone)]
@@ -7440,9 +7515,9 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `bot`: `object`, optional.
+                /// `bot`: `Bot`, optional.
                 pub bot: ::std::option::Option<OutputBot>,
-                /// `users`: `object[]`, optional.
+                /// `users`: `User[]`, optional.
                 pub users: ::std::vec::Vec<OutputUsers>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -8044,7 +8119,7 @@ pub mod v2 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.chat` of `imbot.v2.Chat.add`: `object`.
+            /// The object `result.chat` of `imbot.v2.Chat.add`: `Chat`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
             #[derive(Debug, Clone)]
@@ -8060,68 +8135,22 @@ pub mod v2 {
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
-                /// `messageType`: `string`, optional.
-                pub message_type: ::std::option::Option<::std::string::String>,
                 /// `owner`: `integer`, optional.
                 pub owner: ::std::option::Option<i64>,
-                /// `color`: `string`, optional.
+                /// `color`: `string | null`, optional.
                 pub color: ::std::option::Option<::std::string::String>,
                 /// `avatar`: `string`, optional.
                 pub avatar: ::std::option::Option<::std::string::String>,
-                /// `extranet`: `boolean`, optional.
-                pub extranet: ::std::option::Option<bool>,
-                /// `containsCollaber`: `boolean`, optional.
-                pub contains_collaber: ::std::option::Option<bool>,
-                /// `entityType`: `string`, optional.
-                pub entity_type: ::std::option::Option<::std::string::String>,
-                /// `entityId`: `string`, optional.
-                pub entity_id: ::std::option::Option<::std::string::String>,
-                /// `entityData1`: `string`, optional.
-                pub entity_data1: ::std::option::Option<::std::string::String>,
-                /// `entityData2`: `string`, optional.
-                pub entity_data2: ::std::option::Option<::std::string::String>,
-                /// `entityData3`: `string`, optional.
-                pub entity_data3: ::std::option::Option<::std::string::String>,
-                /// `entityLink`: `object`, optional.
-                pub entity_link: ::serde_json::Value,
-                /// `diskFolderId`: `integer`, optional.
-                pub disk_folder_id: ::std::option::Option<i64>,
                 /// `role`: `string`, optional.
                 pub role: ::std::option::Option<::std::string::String>,
-                /// `permissions`: `object`, optional.
-                pub permissions: ::serde_json::Value,
+                /// `dateCreate`: `string | null`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `lastMessageId`: `integer | null`, optional.
+                pub last_message_id: ::std::option::Option<i64>,
                 /// `muteList`: `array`, optional.
                 pub mute_list: ::std::vec::Vec<::serde_json::Value>,
-                /// `parentChatId`: `any`, optional.
-                pub parent_chat_id: ::serde_json::Value,
-                /// `parentMessageId`: `any`, optional.
-                pub parent_message_id: ::serde_json::Value,
-                /// `isNew`: `boolean`, optional.
-                pub is_new: ::std::option::Option<bool>,
-                /// `textFieldEnabled`: `string`, optional.
-                pub text_field_enabled: ::std::option::Option<::std::string::String>,
-                /// `backgroundId`: `any`, optional.
-                pub background_id: ::serde_json::Value,
-                /// `dateCreate`: `string`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `lastMessageId`: `integer`, optional.
-                pub last_message_id: ::std::option::Option<i64>,
-                /// `lastMessageViews`: `string`, optional.
-                pub last_message_views: ::std::option::Option<::std::string::String>,
-                /// `lastId`: `any`, optional.
-                pub last_id: ::serde_json::Value,
                 /// `managerList`: `array`, optional.
                 pub manager_list: ::std::vec::Vec<::serde_json::Value>,
-                /// `markedId`: `any`, optional.
-                pub marked_id: ::serde_json::Value,
-                /// `messageCount`: `integer`, optional.
-                pub message_count: ::std::option::Option<i64>,
-                /// `public`: `string`, optional.
-                pub public: ::std::option::Option<::std::string::String>,
-                /// `unreadId`: `any`, optional.
-                pub unread_id: ::serde_json::Value,
-                /// `userCounter`: `integer`, optional.
-                pub user_counter: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -8140,37 +8169,14 @@ pub mod v2 {
                         name: object.field("name")?,
                         description: object.field("description")?,
                         type_: object.field("type")?,
-                        message_type: object.field("messageType")?,
                         owner: object.field("owner")?,
                         color: object.field("color")?,
                         avatar: object.field("avatar")?,
-                        extranet: object.field("extranet")?,
-                        contains_collaber: object.field("containsCollaber")?,
-                        entity_type: object.field("entityType")?,
-                        entity_id: object.field("entityId")?,
-                        entity_data1: object.field("entityData1")?,
-                        entity_data2: object.field("entityData2")?,
-                        entity_data3: object.field("entityData3")?,
-                        entity_link: object.field("entityLink")?,
-                        disk_folder_id: object.field("diskFolderId")?,
                         role: object.field("role")?,
-                        permissions: object.field("permissions")?,
-                        mute_list: object.field("muteList")?,
-                        parent_chat_id: object.field("parentChatId")?,
-                        parent_message_id: object.field("parentMessageId")?,
-                        is_new: object.field("isNew")?,
-                        text_field_enabled: object.field("textFieldEnabled")?,
-                        background_id: object.field("backgroundId")?,
                         date_create: object.field("dateCreate")?,
                         last_message_id: object.field("lastMessageId")?,
-                        last_message_views: object.field("lastMessageViews")?,
-                        last_id: object.field("lastId")?,
+                        mute_list: object.field("muteList")?,
                         manager_list: object.field("managerList")?,
-                        marked_id: object.field("markedId")?,
-                        message_count: object.field("messageCount")?,
-                        public: object.field("public")?,
-                        unread_id: object.field("unreadId")?,
-                        user_counter: object.field("userCounter")?,
                         extra: object.rest()?,
                     })
                 }
@@ -8191,59 +8197,10 @@ pub mod v2 {
                         &self.description,
                     )?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "messageType",
-                        &self.message_type,
-                    )?;
                     crate::support::opt_entry(&mut map, "owner", &self.owner)?;
                     crate::support::opt_entry(&mut map, "color", &self.color)?;
                     crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsCollaber",
-                        &self.contains_collaber,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityType",
-                        &self.entity_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityData1",
-                        &self.entity_data1,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityData2",
-                        &self.entity_data2,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityData3",
-                        &self.entity_data3,
-                    )?;
-                    map.serialize_entry("entityLink", &self.entity_link)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "diskFolderId",
-                        &self.disk_folder_id,
-                    )?;
                     crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    map.serialize_entry("permissions", &self.permissions)?;
-                    map.serialize_entry("muteList", &self.mute_list)?;
-                    map.serialize_entry("parentChatId", &self.parent_chat_id)?;
-                    map.serialize_entry("parentMessageId", &self.parent_message_id)?;
-                    crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "textFieldEnabled",
-                        &self.text_field_enabled,
-                    )?;
-                    map.serialize_entry("backgroundId", &self.background_id)?;
                     crate::support::opt_entry(
                         &mut map,
                         "dateCreate",
@@ -8254,31 +8211,13 @@ pub mod v2 {
                         "lastMessageId",
                         &self.last_message_id,
                     )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "lastMessageViews",
-                        &self.last_message_views,
-                    )?;
-                    map.serialize_entry("lastId", &self.last_id)?;
+                    map.serialize_entry("muteList", &self.mute_list)?;
                     map.serialize_entry("managerList", &self.manager_list)?;
-                    map.serialize_entry("markedId", &self.marked_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "messageCount",
-                        &self.message_count,
-                    )?;
-                    crate::support::opt_entry(&mut map, "public", &self.public)?;
-                    map.serialize_entry("unreadId", &self.unread_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "userCounter",
-                        &self.user_counter,
-                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
             }
-            /// The object `result.users` of `imbot.v2.Chat.add`: `object[]`.
+            /// The object `result.users` of `imbot.v2.Chat.add`: `User[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
             #[derive(Debug, Clone)]
@@ -8290,40 +8229,6 @@ pub mod v2 {
                 pub active: ::std::option::Option<bool>,
                 /// `name`: `string`, optional.
                 pub name: ::std::option::Option<::std::string::String>,
-                /// `firstName`: `string`, optional.
-                pub first_name: ::std::option::Option<::std::string::String>,
-                /// `lastName`: `string`, optional.
-                pub last_name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `color`: `string`, optional.
-                pub color: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `gender`: `string`, optional.
-                pub gender: ::std::option::Option<::std::string::String>,
-                /// `birthday`: `string`, optional.
-                pub birthday: ::std::option::Option<::std::string::String>,
-                /// `extranet`: `boolean`, optional.
-                pub extranet: ::std::option::Option<bool>,
-                /// `bot`: `boolean`, optional.
-                pub bot: ::std::option::Option<bool>,
-                /// `connector`: `boolean`, optional.
-                pub connector: ::std::option::Option<bool>,
-                /// `externalAuthId`: `string`, optional.
-                pub external_auth_id: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// `idle`: `boolean`, optional.
-                pub idle: ::std::option::Option<bool>,
-                /// `lastActivityDate`: `string`, optional.
-                pub last_activity_date: ::std::option::Option<::std::string::String>,
-                /// `absent`: `boolean`, optional.
-                pub absent: ::std::option::Option<bool>,
-                /// `departments`: `integer[]`, optional.
-                pub departments: ::std::vec::Vec<i64>,
-                /// `phones`: `boolean`, optional.
-                pub phones: ::std::option::Option<bool>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -8342,23 +8247,6 @@ pub mod v2 {
                         id: object.field("id")?,
                         active: object.field("active")?,
                         name: object.field("name")?,
-                        first_name: object.field("firstName")?,
-                        last_name: object.field("lastName")?,
-                        work_position: object.field("workPosition")?,
-                        color: object.field("color")?,
-                        avatar: object.field("avatar")?,
-                        gender: object.field("gender")?,
-                        birthday: object.field("birthday")?,
-                        extranet: object.field("extranet")?,
-                        bot: object.field("bot")?,
-                        connector: object.field("connector")?,
-                        external_auth_id: object.field("externalAuthId")?,
-                        status: object.field("status")?,
-                        idle: object.field("idle")?,
-                        last_activity_date: object.field("lastActivityDate")?,
-                        absent: object.field("absent")?,
-                        departments: object.field("departments")?,
-                        phones: object.field("phones")?,
                         type_: object.field("type")?,
                         extra: object.rest()?,
                     })
@@ -8374,35 +8262,6 @@ pub mod v2 {
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(&mut map, "active", &self.active)?;
                     crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "firstName", &self.first_name)?;
-                    crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "color", &self.color)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-                    crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-                    crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-                    crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "externalAuthId",
-                        &self.external_auth_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "lastActivityDate",
-                        &self.last_activity_date,
-                    )?;
-                    crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-                    map.serialize_entry("departments", &self.departments)?;
-                    crate::support::opt_entry(&mut map, "phones", &self.phones)?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
@@ -8414,9 +8273,9 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `chat`: `object`, optional.
+                /// `chat`: `Chat`, optional.
                 pub chat: ::std::option::Option<OutputChat>,
-                /// `users`: `object[]`, optional.
+                /// `users`: `User[]`, optional.
                 pub users: ::std::vec::Vec<OutputUsers>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -8487,7 +8346,7 @@ pub mod v2 {
                 "BOT_OWNERSHIP_ERROR", AccessDenied = "ACCESS_DENIED" }
             );
             error_code!(Error);
-            /// The object `result.chat` of `imbot.v2.Chat.get`: `object`.
+            /// The object `result.chat` of `imbot.v2.Chat.get`: `Chat`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
             #[derive(Debug, Clone)]
@@ -8503,68 +8362,22 @@ pub mod v2 {
                 pub description: ::std::option::Option<::std::string::String>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
-                /// `messageType`: `string`, optional.
-                pub message_type: ::std::option::Option<::std::string::String>,
                 /// `owner`: `integer`, optional.
                 pub owner: ::std::option::Option<i64>,
-                /// `color`: `string`, optional.
+                /// `color`: `string | null`, optional.
                 pub color: ::std::option::Option<::std::string::String>,
                 /// `avatar`: `string`, optional.
                 pub avatar: ::std::option::Option<::std::string::String>,
-                /// `extranet`: `boolean`, optional.
-                pub extranet: ::std::option::Option<bool>,
-                /// `containsCollaber`: `boolean`, optional.
-                pub contains_collaber: ::std::option::Option<bool>,
-                /// `entityType`: `string`, optional.
-                pub entity_type: ::std::option::Option<::std::string::String>,
-                /// `entityId`: `string`, optional.
-                pub entity_id: ::std::option::Option<::std::string::String>,
-                /// `entityData1`: `string`, optional.
-                pub entity_data1: ::std::option::Option<::std::string::String>,
-                /// `entityData2`: `string`, optional.
-                pub entity_data2: ::std::option::Option<::std::string::String>,
-                /// `entityData3`: `string`, optional.
-                pub entity_data3: ::std::option::Option<::std::string::String>,
-                /// `entityLink`: `object`, optional.
-                pub entity_link: ::serde_json::Value,
-                /// `diskFolderId`: `integer`, optional.
-                pub disk_folder_id: ::std::option::Option<i64>,
                 /// `role`: `string`, optional.
                 pub role: ::std::option::Option<::std::string::String>,
-                /// `permissions`: `object`, optional.
-                pub permissions: ::serde_json::Value,
+                /// `dateCreate`: `string | null`, optional.
+                pub date_create: ::std::option::Option<::std::string::String>,
+                /// `lastMessageId`: `integer | null`, optional.
+                pub last_message_id: ::std::option::Option<i64>,
                 /// `muteList`: `array`, optional.
                 pub mute_list: ::std::vec::Vec<::serde_json::Value>,
-                /// `parentChatId`: `any`, optional.
-                pub parent_chat_id: ::serde_json::Value,
-                /// `parentMessageId`: `any`, optional.
-                pub parent_message_id: ::serde_json::Value,
-                /// `isNew`: `boolean`, optional.
-                pub is_new: ::std::option::Option<bool>,
-                /// `textFieldEnabled`: `string`, optional.
-                pub text_field_enabled: ::std::option::Option<::std::string::String>,
-                /// `backgroundId`: `any`, optional.
-                pub background_id: ::serde_json::Value,
-                /// `dateCreate`: `string`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `lastMessageId`: `integer`, optional.
-                pub last_message_id: ::std::option::Option<i64>,
-                /// `lastMessageViews`: `string`, optional.
-                pub last_message_views: ::std::option::Option<::std::string::String>,
-                /// `lastId`: `integer`, optional.
-                pub last_id: ::std::option::Option<i64>,
                 /// `managerList`: `array`, optional.
                 pub manager_list: ::std::vec::Vec<::serde_json::Value>,
-                /// `markedId`: `any`, optional.
-                pub marked_id: ::serde_json::Value,
-                /// `messageCount`: `integer`, optional.
-                pub message_count: ::std::option::Option<i64>,
-                /// `public`: `string`, optional.
-                pub public: ::std::option::Option<::std::string::String>,
-                /// `unreadId`: `any`, optional.
-                pub unread_id: ::serde_json::Value,
-                /// `userCounter`: `integer`, optional.
-                pub user_counter: ::std::option::Option<i64>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -8583,37 +8396,14 @@ pub mod v2 {
                         name: object.field("name")?,
                         description: object.field("description")?,
                         type_: object.field("type")?,
-                        message_type: object.field("messageType")?,
                         owner: object.field("owner")?,
                         color: object.field("color")?,
                         avatar: object.field("avatar")?,
-                        extranet: object.field("extranet")?,
-                        contains_collaber: object.field("containsCollaber")?,
-                        entity_type: object.field("entityType")?,
-                        entity_id: object.field("entityId")?,
-                        entity_data1: object.field("entityData1")?,
-                        entity_data2: object.field("entityData2")?,
-                        entity_data3: object.field("entityData3")?,
-                        entity_link: object.field("entityLink")?,
-                        disk_folder_id: object.field("diskFolderId")?,
                         role: object.field("role")?,
-                        permissions: object.field("permissions")?,
-                        mute_list: object.field("muteList")?,
-                        parent_chat_id: object.field("parentChatId")?,
-                        parent_message_id: object.field("parentMessageId")?,
-                        is_new: object.field("isNew")?,
-                        text_field_enabled: object.field("textFieldEnabled")?,
-                        background_id: object.field("backgroundId")?,
                         date_create: object.field("dateCreate")?,
                         last_message_id: object.field("lastMessageId")?,
-                        last_message_views: object.field("lastMessageViews")?,
-                        last_id: object.field("lastId")?,
+                        mute_list: object.field("muteList")?,
                         manager_list: object.field("managerList")?,
-                        marked_id: object.field("markedId")?,
-                        message_count: object.field("messageCount")?,
-                        public: object.field("public")?,
-                        unread_id: object.field("unreadId")?,
-                        user_counter: object.field("userCounter")?,
                         extra: object.rest()?,
                     })
                 }
@@ -8634,59 +8424,10 @@ pub mod v2 {
                         &self.description,
                     )?;
                     crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "messageType",
-                        &self.message_type,
-                    )?;
                     crate::support::opt_entry(&mut map, "owner", &self.owner)?;
                     crate::support::opt_entry(&mut map, "color", &self.color)?;
                     crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsCollaber",
-                        &self.contains_collaber,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityType",
-                        &self.entity_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityData1",
-                        &self.entity_data1,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityData2",
-                        &self.entity_data2,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entityData3",
-                        &self.entity_data3,
-                    )?;
-                    map.serialize_entry("entityLink", &self.entity_link)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "diskFolderId",
-                        &self.disk_folder_id,
-                    )?;
                     crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    map.serialize_entry("permissions", &self.permissions)?;
-                    map.serialize_entry("muteList", &self.mute_list)?;
-                    map.serialize_entry("parentChatId", &self.parent_chat_id)?;
-                    map.serialize_entry("parentMessageId", &self.parent_message_id)?;
-                    crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "textFieldEnabled",
-                        &self.text_field_enabled,
-                    )?;
-                    map.serialize_entry("backgroundId", &self.background_id)?;
                     crate::support::opt_entry(
                         &mut map,
                         "dateCreate",
@@ -8697,26 +8438,8 @@ pub mod v2 {
                         "lastMessageId",
                         &self.last_message_id,
                     )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "lastMessageViews",
-                        &self.last_message_views,
-                    )?;
-                    crate::support::opt_entry(&mut map, "lastId", &self.last_id)?;
+                    map.serialize_entry("muteList", &self.mute_list)?;
                     map.serialize_entry("managerList", &self.manager_list)?;
-                    map.serialize_entry("markedId", &self.marked_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "messageCount",
-                        &self.message_count,
-                    )?;
-                    crate::support::opt_entry(&mut map, "public", &self.public)?;
-                    map.serialize_entry("unreadId", &self.unread_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "userCounter",
-                        &self.user_counter,
-                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -8727,7 +8450,7 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `chat`: `object`, optional.
+                /// `chat`: `Chat`, optional.
                 pub chat: ::std::option::Option<OutputChat>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -9940,7 +9663,7 @@ pub mod v2 {
                     "BOT_TYPE_NOT_ALLOWED" }
                 );
                 error_code!(Error);
-                /// The object `result.message` of `imbot.v2.Chat.Message.get`: `object`.
+                /// The object `result.message` of `imbot.v2.Chat.Message.get`: `Message`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
                 #[derive(Debug, Clone)]
@@ -9960,7 +9683,7 @@ pub mod v2 {
                     pub is_system: ::std::option::Option<bool>,
                     /// `uuid`: `string`, optional.
                     pub uuid: ::std::option::Option<::std::string::String>,
-                    /// `forward`: `any`, optional.
+                    /// `forward`: `object`, optional.
                     pub forward: ::serde_json::Value,
                     /// `params`: `object`, optional.
                     pub params: ::serde_json::Value,
@@ -10027,7 +9750,7 @@ pub mod v2 {
                         map.end()
                     }
                 }
-                /// The object `result.user` of `imbot.v2.Chat.Message.get`: `object`.
+                /// The object `result.user` of `imbot.v2.Chat.Message.get`: `User`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
                 #[derive(Debug, Clone)]
@@ -10088,9 +9811,9 @@ pub mod v2 {
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `message`: `object`, optional.
+                    /// `message`: `Message`, optional.
                     pub message: ::std::option::Option<OutputMessage>,
-                    /// `user`: `object`, optional.
+                    /// `user`: `User`, optional.
                     pub user: ::std::option::Option<OutputUser>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
@@ -10168,7 +9891,7 @@ pub mod v2 {
                     MessageAccessDenied = "MESSAGE_ACCESS_DENIED" }
                 );
                 error_code!(Error);
-                /// The object `result.messages` of `imbot.v2.Chat.Message.getContext`: `object[]`.
+                /// The object `result.messages` of `imbot.v2.Chat.Message.getContext`: `Message[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
                 #[derive(Debug, Clone)]
@@ -10188,7 +9911,7 @@ pub mod v2 {
                     pub is_system: ::std::option::Option<bool>,
                     /// `uuid`: `string`, optional.
                     pub uuid: ::std::option::Option<::std::string::String>,
-                    /// `forward`: `any`, optional.
+                    /// `forward`: `object`, optional.
                     pub forward: ::serde_json::Value,
                     /// `params`: `object`, optional.
                     pub params: ::serde_json::Value,
@@ -10255,7 +9978,7 @@ pub mod v2 {
                         map.end()
                     }
                 }
-                /// The object `result.users` of `imbot.v2.Chat.Message.getContext`: `object[]`.
+                /// The object `result.users` of `imbot.v2.Chat.Message.getContext`: `User[]`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
                 #[derive(Debug, Clone)]
@@ -10316,9 +10039,9 @@ pub mod v2 {
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `messages`: `object[]`, optional.
+                    /// `messages`: `Message[]`, optional.
                     pub messages: ::std::vec::Vec<OutputMessages>,
-                    /// `users`: `object[]`, optional.
+                    /// `users`: `User[]`, optional.
                     pub users: ::std::vec::Vec<OutputUsers>,
                     /// `hasPrevPage`: `boolean`, optional.
                     pub has_prev_page: ::std::option::Option<bool>,
@@ -11982,7 +11705,7 @@ pub mod v2 {
                 /// `dialogId`: `string`, required.
                 pub dialog_id: ::std::string::String,
                 /// `order`: `object`, optional.
-                pub order: ::std::option::Option<::serde_json::Value>,
+                pub order: ::std::option::Option<list::Order>,
                 /// `limit`: `integer`, optional.
                 pub limit: ::std::option::Option<i64>,
             }
@@ -12011,7 +11734,7 @@ pub mod v2 {
                 /// Sets `order`.
                 pub fn order(
                     mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
+                    value: impl ::std::convert::Into<list::Order>,
                 ) -> Self {
                     self.order = ::std::option::Option::Some(value.into());
                     self
@@ -12236,6 +11959,62 @@ pub mod v2 {
                     "ACCESS_DENIED" }
                 );
                 error_code!(Error);
+                /// The object `params.order` of `imbot.v2.Chat.User.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct Order {
+                    /// `<field>`: `string`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    pub field: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                }
+                impl Order {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            field: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds an entry for `<field>` under `key`.
+                    pub fn field(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.field.insert(key.into(), value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for Order {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.field)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Order {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            field: object.pattern("*")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Order);
                 /// The `result` of the call: `User[]`.
                 pub type Output = crate::List<::serde_json::Value>;
                 impl ::bitrix24_runtime::Method for super::List {
@@ -12815,7 +12594,7 @@ pub mod v2 {
                 "BOT_OWNERSHIP_ERROR" }
             );
             error_code!(Error);
-            /// The object `result.commands` of `imbot.v2.Command.list`: `object[]`.
+            /// The object `result.commands` of `imbot.v2.Command.list`: `Command[]`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html>
             #[derive(Debug, Clone)]
@@ -12899,7 +12678,7 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `commands`: `object[]`, optional.
+                /// `commands`: `Command[]`, optional.
                 pub commands: ::std::vec::Vec<OutputCommands>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -13083,7 +12862,7 @@ pub mod v2 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.command` of `imbot.v2.Command.register`: `object`.
+            /// The object `result.command` of `imbot.v2.Command.register`: `Command`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
             #[derive(Debug, Clone)]
@@ -13151,7 +12930,7 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `command`: `object`, optional.
+                /// `command`: `Command`, optional.
                 pub command: ::std::option::Option<OutputCommand>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -13415,7 +13194,7 @@ pub mod v2 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.command` of `imbot.v2.Command.update`: `object`.
+            /// The object `result.command` of `imbot.v2.Command.update`: `Command`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
             #[derive(Debug, Clone)]
@@ -13483,7 +13262,7 @@ pub mod v2 {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `command`: `object`, optional.
+                /// `command`: `Command`, optional.
                 pub command: ::std::option::Option<OutputCommand>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -13665,7 +13444,7 @@ pub mod v2 {
                 pub event_id: ::std::option::Option<i64>,
                 /// `type`: `string`, optional.
                 pub type_: ::std::option::Option<::std::string::String>,
-                /// `date`: `string`, optional.
+                /// `date`: `datetime`, optional.
                 pub date: ::std::option::Option<::std::string::String>,
                 /// `data`: `object`, optional.
                 pub data: ::serde_json::Value,
@@ -14090,68 +13869,14 @@ pub mod v2 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.file` of `imbot.v2.File.upload`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFile {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `chatId`: `integer`, optional.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `extension`: `string`, optional.
-                pub extension: ::std::option::Option<::std::string::String>,
-                /// `size`: `integer`, optional.
-                pub size: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFile {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        chat_id: object.field("chatId")?,
-                        name: object.field("name")?,
-                        extension: object.field("extension")?,
-                        size: object.field("size")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFile {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "extension", &self.extension)?;
-                    crate::support::opt_entry(&mut map, "size", &self.size)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `imbot.v2.File.upload`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `file`: `object`, optional.
-                pub file: ::std::option::Option<OutputFile>,
+                /// `file`: `file`, optional.
+                pub file: ::serde_json::Value,
                 /// `messageId`: `integer`, optional.
                 pub message_id: ::std::option::Option<i64>,
                 /// `chatId`: `integer`, optional.
@@ -14187,7 +13912,7 @@ pub mod v2 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "file", &self.file)?;
+                    map.serialize_entry("file", &self.file)?;
                     crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
                     crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
                     crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;

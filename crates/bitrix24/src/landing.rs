@@ -6293,6 +6293,209 @@ pub mod demos {
             OutputKeyDataType { Page = "page", Store = "store", Knowledge = "knowledge",
             Group = "group", Mainpage = "mainpage" }
         );
+        /// Allowed values of `result.<key>.DATA.fields.THEMEFONTS_SIZE` in `landing.demos.getPageList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputKeyDataFieldsThemefontsSize {
+            /// `0.92857`
+            N092857,
+            /// `1`
+            N1,
+            /// `1.14286`
+            N114286,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputKeyDataFieldsThemefontsSize { N092857 = "0.92857", N1 = "1", N114286 =
+            "1.14286" }
+        );
+        /// Allowed values of `result.<key>.DATA.fields.THEMEFONTS_LINE_HEIGHT` in `landing.demos.getPageList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputKeyDataFieldsThemefontsLineHeight {
+            /// `0.7`
+            N07,
+            /// `2`
+            N2,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(OutputKeyDataFieldsThemefontsLineHeight { N07 = "0.7", N2 = "2" });
+        /// Allowed values of `result.<key>.DATA.fields.THEMEFONTS_FONT_WEIGHT` in `landing.demos.getPageList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputKeyDataFieldsThemefontsFontWeight {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputKeyDataFieldsThemefontsFontWeight { N100 = "100", N900 = "900" }
+        );
+        /// Allowed values of `result.<key>.DATA.fields.THEMEFONTS_FONT_WEIGHT_H` in `landing.demos.getPageList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputKeyDataFieldsThemefontsFontWeightH {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputKeyDataFieldsThemefontsFontWeightH { N100 = "100", N900 = "900" }
+        );
+        /// The object `result.<key>.DATA.fields` of `landing.demos.getPageList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputKeyDataFields {
+            /// `THEME_CODE`: `string`, optional.
+            pub theme_code: ::std::option::Option<::std::string::String>,
+            /// `THEME_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub theme_use: ::std::option::Option<bool>,
+            /// `THEME_COLOR`: `string`, optional.
+            pub theme_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub themefonts_use: ::std::option::Option<bool>,
+            /// `THEMEFONTS_CODE`: `string`, optional.
+            pub themefonts_code: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_CODE_H`: `string`, optional.
+            pub themefonts_code_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_SIZE`: `string`, optional.
+            ///
+            /// Values: `0.92857`, `1`, `1.14286`.
+            pub themefonts_size: ::std::option::Option<
+                OutputKeyDataFieldsThemefontsSize,
+            >,
+            /// `THEMEFONTS_COLOR`: `string`, optional.
+            pub themefonts_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_COLOR_H`: `string`, optional.
+            pub themefonts_color_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_LINE_HEIGHT`: `string`, optional.
+            ///
+            /// Values: `0.7`, `2`.
+            pub themefonts_line_height: ::std::option::Option<
+                OutputKeyDataFieldsThemefontsLineHeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight: ::std::option::Option<
+                OutputKeyDataFieldsThemefontsFontWeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT_H`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight_h: ::std::option::Option<
+                OutputKeyDataFieldsThemefontsFontWeightH,
+            >,
+            /// `FONTS_CODE`: `string`, optional.
+            pub fonts_code: ::std::option::Option<::std::string::String>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputKeyDataFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    theme_code: object.field("THEME_CODE")?,
+                    theme_use: object.field("THEME_USE")?,
+                    theme_color: object.field("THEME_COLOR")?,
+                    themefonts_use: object.field("THEMEFONTS_USE")?,
+                    themefonts_code: object.field("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_size: object.field("THEMEFONTS_SIZE")?,
+                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
+                    themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
+                    themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
+                    fonts_code: object.field("FONTS_CODE")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputKeyDataFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEME_USE",
+                    &self.theme_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_USE",
+                    &self.themefonts_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE",
+                    &self.themefonts_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE_H",
+                    &self.themefonts_code_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_SIZE",
+                    &self.themefonts_size,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR",
+                    &self.themefonts_color,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR_H",
+                    &self.themefonts_color_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_LINE_HEIGHT",
+                    &self.themefonts_line_height,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT",
+                    &self.themefonts_font_weight,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT_H",
+                    &self.themefonts_font_weight_h,
+                )?;
+                crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.<key>.DATA` of `landing.demos.getPageList`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -6340,7 +6543,7 @@ pub mod demos {
             /// `is_webform_page`: `string`, optional.
             pub is_webform_page: ::std::option::Option<::std::string::String>,
             /// `fields`: `object`, optional.
-            pub fields: ::serde_json::Value,
+            pub fields: ::std::option::Option<OutputKeyDataFields>,
             /// `items`: `array | object`, optional.
             pub items: ::serde_json::Value,
             /// `layout`: `array | object`, optional.
@@ -6441,7 +6644,7 @@ pub mod demos {
                     "is_webform_page",
                     &self.is_webform_page,
                 )?;
-                map.serialize_entry("fields", &self.fields)?;
+                crate::support::opt_entry(&mut map, "fields", &self.fields)?;
                 map.serialize_entry("items", &self.items)?;
                 map.serialize_entry("layout", &self.layout)?;
                 map.serialize_entry("folders", &self.folders)?;
@@ -7280,6 +7483,207 @@ pub mod demos {
             OutputEmptyDataType { Page = "page", Store = "store", Knowledge =
             "knowledge", Group = "group", Mainpage = "mainpage" }
         );
+        /// Allowed values of `result.empty.DATA.fields.THEMEFONTS_SIZE` in `landing.demos.getSiteList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputEmptyDataFieldsThemefontsSize {
+            /// `0.92857`
+            N092857,
+            /// `1`
+            N1,
+            /// `1.14286`
+            N114286,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputEmptyDataFieldsThemefontsSize { N092857 = "0.92857", N1 = "1", N114286
+            = "1.14286" }
+        );
+        /// Allowed values of `result.empty.DATA.fields.THEMEFONTS_LINE_HEIGHT` in `landing.demos.getSiteList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputEmptyDataFieldsThemefontsLineHeight {
+            /// `0.7`
+            N07,
+            /// `2`
+            N2,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputEmptyDataFieldsThemefontsLineHeight { N07 = "0.7", N2 = "2" }
+        );
+        /// Allowed values of `result.empty.DATA.fields.THEMEFONTS_FONT_WEIGHT` in `landing.demos.getSiteList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputEmptyDataFieldsThemefontsFontWeight {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputEmptyDataFieldsThemefontsFontWeight { N100 = "100", N900 = "900" }
+        );
+        /// Allowed values of `result.empty.DATA.fields.THEMEFONTS_FONT_WEIGHT_H` in `landing.demos.getSiteList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputEmptyDataFieldsThemefontsFontWeightH {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputEmptyDataFieldsThemefontsFontWeightH { N100 = "100", N900 = "900" }
+        );
+        /// The object `result.empty.DATA.fields` of `landing.demos.getSiteList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputEmptyDataFields {
+            /// `THEME_CODE`: `string`, optional.
+            pub theme_code: ::std::option::Option<::std::string::String>,
+            /// `THEME_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub theme_use: ::std::option::Option<bool>,
+            /// `THEME_COLOR`: `string`, optional.
+            pub theme_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub themefonts_use: ::std::option::Option<bool>,
+            /// `THEMEFONTS_CODE`: `string`, optional.
+            pub themefonts_code: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_CODE_H`: `string`, optional.
+            pub themefonts_code_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_SIZE`: `string`, optional.
+            ///
+            /// Values: `0.92857`, `1`, `1.14286`.
+            pub themefonts_size: ::std::option::Option<
+                OutputEmptyDataFieldsThemefontsSize,
+            >,
+            /// `THEMEFONTS_COLOR`: `string`, optional.
+            pub themefonts_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_COLOR_H`: `string`, optional.
+            pub themefonts_color_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_LINE_HEIGHT`: `string`, optional.
+            ///
+            /// Values: `0.7`, `2`.
+            pub themefonts_line_height: ::std::option::Option<
+                OutputEmptyDataFieldsThemefontsLineHeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight: ::std::option::Option<
+                OutputEmptyDataFieldsThemefontsFontWeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT_H`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight_h: ::std::option::Option<
+                OutputEmptyDataFieldsThemefontsFontWeightH,
+            >,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputEmptyDataFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    theme_code: object.field("THEME_CODE")?,
+                    theme_use: object.field("THEME_USE")?,
+                    theme_color: object.field("THEME_COLOR")?,
+                    themefonts_use: object.field("THEMEFONTS_USE")?,
+                    themefonts_code: object.field("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_size: object.field("THEMEFONTS_SIZE")?,
+                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
+                    themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
+                    themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputEmptyDataFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEME_USE",
+                    &self.theme_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_USE",
+                    &self.themefonts_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE",
+                    &self.themefonts_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE_H",
+                    &self.themefonts_code_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_SIZE",
+                    &self.themefonts_size,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR",
+                    &self.themefonts_color,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR_H",
+                    &self.themefonts_color_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_LINE_HEIGHT",
+                    &self.themefonts_line_height,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT",
+                    &self.themefonts_font_weight,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT_H",
+                    &self.themefonts_font_weight_h,
+                )?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result.empty.DATA` of `landing.demos.getSiteList`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
@@ -7317,7 +7721,7 @@ pub mod demos {
             /// `sort`: `integer`, optional.
             pub sort: ::std::option::Option<i64>,
             /// `fields`: `object`, optional.
-            pub fields: ::serde_json::Value,
+            pub fields: ::std::option::Option<OutputEmptyDataFields>,
             /// `items`: `array | object`, optional.
             pub items: ::serde_json::Value,
             /// `layout`: `array | object`, optional.
@@ -7400,7 +7804,7 @@ pub mod demos {
                     &self.show_in_list.map(crate::support::yes_no),
                 )?;
                 crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                map.serialize_entry("fields", &self.fields)?;
+                crate::support::opt_entry(&mut map, "fields", &self.fields)?;
                 map.serialize_entry("items", &self.items)?;
                 map.serialize_entry("layout", &self.layout)?;
                 map.serialize_entry("folders", &self.folders)?;
@@ -7657,6 +8061,333 @@ pub mod demos {
             Unknown(::std::string::String),
         }
         string_enum!(DataParamItemsTplType { S = "S", P = "P" });
+        /// Allowed values of `params.data.items.fields.THEMEFONTS_SIZE` in `landing.demos.register`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum DataParamItemsFieldsThemefontsSize {
+            /// `0.92857`
+            N092857,
+            /// `1`
+            N1,
+            /// `1.14286`
+            N114286,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            DataParamItemsFieldsThemefontsSize { N092857 = "0.92857", N1 = "1", N114286 =
+            "1.14286" }
+        );
+        /// Allowed values of `params.data.items.fields.THEMEFONTS_LINE_HEIGHT` in `landing.demos.register`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum DataParamItemsFieldsThemefontsLineHeight {
+            /// `0.7`
+            N07,
+            /// `2`
+            N2,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(DataParamItemsFieldsThemefontsLineHeight { N07 = "0.7", N2 = "2" });
+        /// Allowed values of `params.data.items.fields.THEMEFONTS_FONT_WEIGHT` in `landing.demos.register`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum DataParamItemsFieldsThemefontsFontWeight {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            DataParamItemsFieldsThemefontsFontWeight { N100 = "100", N900 = "900" }
+        );
+        /// Allowed values of `params.data.items.fields.THEMEFONTS_FONT_WEIGHT_H` in `landing.demos.register`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum DataParamItemsFieldsThemefontsFontWeightH {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            DataParamItemsFieldsThemefontsFontWeightH { N100 = "100", N900 = "900" }
+        );
+        /// The object `params.data.items.fields` of `landing.demos.register`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct DataParamItemsFields {
+            /// `THEME_CODE`: `string`, optional.
+            pub theme_code: ::std::option::Option<::std::string::String>,
+            /// `THEME_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub theme_use: ::std::option::Option<bool>,
+            /// `THEME_COLOR`: `string`, optional.
+            pub theme_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub themefonts_use: ::std::option::Option<bool>,
+            /// `THEMEFONTS_CODE`: `string`, optional.
+            pub themefonts_code: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_CODE_H`: `string`, optional.
+            pub themefonts_code_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_SIZE`: `string`, optional.
+            ///
+            /// Values: `0.92857`, `1`, `1.14286`.
+            pub themefonts_size: ::std::option::Option<
+                DataParamItemsFieldsThemefontsSize,
+            >,
+            /// `THEMEFONTS_COLOR`: `string`, optional.
+            pub themefonts_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_COLOR_H`: `string`, optional.
+            pub themefonts_color_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_LINE_HEIGHT`: `string`, optional.
+            ///
+            /// Values: `0.7`, `2`.
+            pub themefonts_line_height: ::std::option::Option<
+                DataParamItemsFieldsThemefontsLineHeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight: ::std::option::Option<
+                DataParamItemsFieldsThemefontsFontWeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT_H`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight_h: ::std::option::Option<
+                DataParamItemsFieldsThemefontsFontWeightH,
+            >,
+            /// `FONTS_CODE`: `string`, optional.
+            pub fonts_code: ::std::option::Option<::std::string::String>,
+        }
+        impl DataParamItemsFields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    theme_code: ::std::default::Default::default(),
+                    theme_use: ::std::default::Default::default(),
+                    theme_color: ::std::default::Default::default(),
+                    themefonts_use: ::std::default::Default::default(),
+                    themefonts_code: ::std::default::Default::default(),
+                    themefonts_code_h: ::std::default::Default::default(),
+                    themefonts_size: ::std::default::Default::default(),
+                    themefonts_color: ::std::default::Default::default(),
+                    themefonts_color_h: ::std::default::Default::default(),
+                    themefonts_line_height: ::std::default::Default::default(),
+                    themefonts_font_weight: ::std::default::Default::default(),
+                    themefonts_font_weight_h: ::std::default::Default::default(),
+                    fonts_code: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `THEME_CODE`.
+            pub fn theme_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.theme_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEME_USE`.
+            pub fn theme_use(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.theme_use = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEME_COLOR`.
+            pub fn theme_color(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.theme_color = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_USE`.
+            pub fn themefonts_use(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.themefonts_use = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_CODE`.
+            pub fn themefonts_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_CODE_H`.
+            pub fn themefonts_code_h(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_code_h = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_SIZE`.
+            pub fn themefonts_size(
+                mut self,
+                value: impl ::std::convert::Into<DataParamItemsFieldsThemefontsSize>,
+            ) -> Self {
+                self.themefonts_size = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_COLOR`.
+            pub fn themefonts_color(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_color = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_COLOR_H`.
+            pub fn themefonts_color_h(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_color_h = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_LINE_HEIGHT`.
+            pub fn themefonts_line_height(
+                mut self,
+                value: impl ::std::convert::Into<
+                    DataParamItemsFieldsThemefontsLineHeight,
+                >,
+            ) -> Self {
+                self.themefonts_line_height = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_FONT_WEIGHT`.
+            pub fn themefonts_font_weight(
+                mut self,
+                value: impl ::std::convert::Into<
+                    DataParamItemsFieldsThemefontsFontWeight,
+                >,
+            ) -> Self {
+                self.themefonts_font_weight = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_FONT_WEIGHT_H`.
+            pub fn themefonts_font_weight_h(
+                mut self,
+                value: impl ::std::convert::Into<
+                    DataParamItemsFieldsThemefontsFontWeightH,
+                >,
+            ) -> Self {
+                self.themefonts_font_weight_h = ::std::option::Option::Some(
+                    value.into(),
+                );
+                self
+            }
+            /// Sets `FONTS_CODE`.
+            pub fn fonts_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.fonts_code = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for DataParamItemsFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEME_USE",
+                    &self.theme_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_USE",
+                    &self.themefonts_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE",
+                    &self.themefonts_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE_H",
+                    &self.themefonts_code_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_SIZE",
+                    &self.themefonts_size,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR",
+                    &self.themefonts_color,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR_H",
+                    &self.themefonts_color_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_LINE_HEIGHT",
+                    &self.themefonts_line_height,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT",
+                    &self.themefonts_font_weight,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT_H",
+                    &self.themefonts_font_weight_h,
+                )?;
+                crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for DataParamItemsFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    theme_code: object.field("THEME_CODE")?,
+                    theme_use: object.field("THEME_USE")?,
+                    theme_color: object.field("THEME_COLOR")?,
+                    themefonts_use: object.field("THEMEFONTS_USE")?,
+                    themefonts_code: object.field("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_size: object.field("THEMEFONTS_SIZE")?,
+                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
+                    themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
+                    themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
+                    fonts_code: object.field("FONTS_CODE")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(DataParamItemsFields);
         /// The object `params.data.items.items` of `landing.demos.register`: `object | array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
@@ -7819,7 +8550,7 @@ pub mod demos {
             /// `version`: `integer`, optional.
             pub version: ::std::option::Option<i64>,
             /// `fields`: `object`, optional.
-            pub fields: ::std::option::Option<::serde_json::Value>,
+            pub fields: ::std::option::Option<DataParamItemsFields>,
             /// `layout`: `array | object`, optional.
             pub layout: ::std::option::Option<::serde_json::Value>,
             /// `items`: `object | array`, optional.
@@ -7906,7 +8637,7 @@ pub mod demos {
             /// Sets `fields`.
             pub fn fields(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<DataParamItemsFields>,
             ) -> Self {
                 self.fields = ::std::option::Option::Some(value.into());
                 self
@@ -10366,6 +11097,335 @@ pub mod landing {
             WrongCodeFormat = "WRONG_CODE_FORMAT" }
         );
         error_code!(Error);
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_SIZE` in `landing.landing.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsSize {
+            /// `0.92857`
+            N092857,
+            /// `1`
+            N1,
+            /// `1.14286`
+            N114286,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsSize { N092857 = "0.92857", N1 = "1", N114286
+            = "1.14286" }
+        );
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_LINE_HEIGHT` in `landing.landing.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsLineHeight {
+            /// `0.7`
+            N07,
+            /// `2`
+            N2,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsLineHeight { N07 = "0.7", N2 = "2" }
+        );
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_FONT_WEIGHT` in `landing.landing.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsFontWeight {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsFontWeight { N100 = "100", N900 = "900" }
+        );
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_FONT_WEIGHT_H` in `landing.landing.add`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsFontWeightH {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsFontWeightH { N100 = "100", N900 = "900" }
+        );
+        /// The object `params.fields.ADDITIONAL_FIELDS` of `landing.landing.add`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct FieldsAdditionalFields {
+            /// `THEME_CODE`: `string`, optional.
+            pub theme_code: ::std::option::Option<::std::string::String>,
+            /// `THEME_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub theme_use: ::std::option::Option<bool>,
+            /// `THEME_COLOR`: `string`, optional.
+            pub theme_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub themefonts_use: ::std::option::Option<bool>,
+            /// `THEMEFONTS_CODE`: `string`, optional.
+            pub themefonts_code: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_CODE_H`: `string`, optional.
+            pub themefonts_code_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_SIZE`: `string`, optional.
+            ///
+            /// Values: `0.92857`, `1`, `1.14286`.
+            pub themefonts_size: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsSize,
+            >,
+            /// `THEMEFONTS_COLOR`: `string`, optional.
+            pub themefonts_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_COLOR_H`: `string`, optional.
+            pub themefonts_color_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_LINE_HEIGHT`: `string`, optional.
+            ///
+            /// Values: `0.7`, `2`.
+            pub themefonts_line_height: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsLineHeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsFontWeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT_H`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight_h: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsFontWeightH,
+            >,
+            /// `FONTS_CODE`: `string`, optional.
+            pub fonts_code: ::std::option::Option<::std::string::String>,
+        }
+        impl FieldsAdditionalFields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    theme_code: ::std::default::Default::default(),
+                    theme_use: ::std::default::Default::default(),
+                    theme_color: ::std::default::Default::default(),
+                    themefonts_use: ::std::default::Default::default(),
+                    themefonts_code: ::std::default::Default::default(),
+                    themefonts_code_h: ::std::default::Default::default(),
+                    themefonts_size: ::std::default::Default::default(),
+                    themefonts_color: ::std::default::Default::default(),
+                    themefonts_color_h: ::std::default::Default::default(),
+                    themefonts_line_height: ::std::default::Default::default(),
+                    themefonts_font_weight: ::std::default::Default::default(),
+                    themefonts_font_weight_h: ::std::default::Default::default(),
+                    fonts_code: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `THEME_CODE`.
+            pub fn theme_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.theme_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEME_USE`.
+            pub fn theme_use(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.theme_use = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEME_COLOR`.
+            pub fn theme_color(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.theme_color = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_USE`.
+            pub fn themefonts_use(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.themefonts_use = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_CODE`.
+            pub fn themefonts_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_CODE_H`.
+            pub fn themefonts_code_h(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_code_h = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_SIZE`.
+            pub fn themefonts_size(
+                mut self,
+                value: impl ::std::convert::Into<FieldsAdditionalFieldsThemefontsSize>,
+            ) -> Self {
+                self.themefonts_size = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_COLOR`.
+            pub fn themefonts_color(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_color = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_COLOR_H`.
+            pub fn themefonts_color_h(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_color_h = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_LINE_HEIGHT`.
+            pub fn themefonts_line_height(
+                mut self,
+                value: impl ::std::convert::Into<
+                    FieldsAdditionalFieldsThemefontsLineHeight,
+                >,
+            ) -> Self {
+                self.themefonts_line_height = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_FONT_WEIGHT`.
+            pub fn themefonts_font_weight(
+                mut self,
+                value: impl ::std::convert::Into<
+                    FieldsAdditionalFieldsThemefontsFontWeight,
+                >,
+            ) -> Self {
+                self.themefonts_font_weight = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_FONT_WEIGHT_H`.
+            pub fn themefonts_font_weight_h(
+                mut self,
+                value: impl ::std::convert::Into<
+                    FieldsAdditionalFieldsThemefontsFontWeightH,
+                >,
+            ) -> Self {
+                self.themefonts_font_weight_h = ::std::option::Option::Some(
+                    value.into(),
+                );
+                self
+            }
+            /// Sets `FONTS_CODE`.
+            pub fn fonts_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.fonts_code = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for FieldsAdditionalFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEME_USE",
+                    &self.theme_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_USE",
+                    &self.themefonts_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE",
+                    &self.themefonts_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE_H",
+                    &self.themefonts_code_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_SIZE",
+                    &self.themefonts_size,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR",
+                    &self.themefonts_color,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR_H",
+                    &self.themefonts_color_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_LINE_HEIGHT",
+                    &self.themefonts_line_height,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT",
+                    &self.themefonts_font_weight,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT_H",
+                    &self.themefonts_font_weight_h,
+                )?;
+                crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for FieldsAdditionalFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    theme_code: object.field("THEME_CODE")?,
+                    theme_use: object.field("THEME_USE")?,
+                    theme_color: object.field("THEME_COLOR")?,
+                    themefonts_use: object.field("THEMEFONTS_USE")?,
+                    themefonts_code: object.field("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_size: object.field("THEMEFONTS_SIZE")?,
+                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
+                    themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
+                    themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
+                    fonts_code: object.field("FONTS_CODE")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(FieldsAdditionalFields);
         /// The object `params.fields` of `landing.landing.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html>
@@ -10395,7 +11455,7 @@ pub mod landing {
             /// `TPL_ID`: `integer`, optional.
             pub tpl_id: ::std::option::Option<i64>,
             /// `ADDITIONAL_FIELDS`: `object`, optional.
-            pub additional_fields: ::std::option::Option<::serde_json::Value>,
+            pub additional_fields: ::std::option::Option<FieldsAdditionalFields>,
             /// `BLOCK_ID`: `integer`, optional.
             pub block_id: ::std::option::Option<i64>,
             /// `MENU_CODE`: `string`, optional.
@@ -10469,7 +11529,7 @@ pub mod landing {
             /// Sets `ADDITIONAL_FIELDS`.
             pub fn additional_fields(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<FieldsAdditionalFields>,
             ) -> Self {
                 self.additional_fields = ::std::option::Option::Some(value.into());
                 self
@@ -11366,6 +12426,284 @@ pub mod landing {
             = "SYSTEM_ERROR" }
         );
         error_code!(Error);
+        /// The object `params.params.filter` of `landing.landing.getList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct ParamsFilter {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `TITLE`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `SITE_ID`: `integer`, optional.
+            pub site_id: ::std::option::Option<i64>,
+            /// `FOLDER_ID`: `integer`, optional.
+            pub folder_id: ::std::option::Option<i64>,
+            /// `TPL_ID`: `integer`, optional.
+            pub tpl_id: ::std::option::Option<i64>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
+            /// `DELETED`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub deleted: ::std::option::Option<bool>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `SITEMAP`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub sitemap: ::std::option::Option<bool>,
+            /// `FOLDER`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub folder: ::std::option::Option<bool>,
+            /// `RULE`: `string`, optional.
+            pub rule: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY_ID`: `integer`, optional.
+            pub created_by_id: ::std::option::Option<i64>,
+            /// `MODIFIED_BY_ID`: `integer`, optional.
+            pub modified_by_id: ::std::option::Option<i64>,
+            /// `DATE_CREATE`: `datetime`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `datetime`, optional.
+            pub date_modify: ::std::option::Option<::std::string::String>,
+            /// `DATE_PUBLIC`: `datetime | null`, optional.
+            pub date_public: ::std::option::Option<::std::string::String>,
+        }
+        impl ParamsFilter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    title: ::std::default::Default::default(),
+                    code: ::std::default::Default::default(),
+                    site_id: ::std::default::Default::default(),
+                    folder_id: ::std::default::Default::default(),
+                    tpl_id: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    deleted: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    sitemap: ::std::default::Default::default(),
+                    folder: ::std::default::Default::default(),
+                    rule: ::std::default::Default::default(),
+                    created_by_id: ::std::default::Default::default(),
+                    modified_by_id: ::std::default::Default::default(),
+                    date_create: ::std::default::Default::default(),
+                    date_modify: ::std::default::Default::default(),
+                    date_public: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TITLE`.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CODE`.
+            pub fn code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SITE_ID`.
+            pub fn site_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.site_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `FOLDER_ID`.
+            pub fn folder_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.folder_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TPL_ID`.
+            pub fn tpl_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.tpl_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DELETED`.
+            pub fn deleted(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.deleted = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SITEMAP`.
+            pub fn sitemap(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.sitemap = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `FOLDER`.
+            pub fn folder(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.folder = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `RULE`.
+            pub fn rule(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.rule = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CREATED_BY_ID`.
+            pub fn created_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.created_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED_BY_ID`.
+            pub fn modified_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.modified_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_CREATE`.
+            pub fn date_create(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_create = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_MODIFY`.
+            pub fn date_modify(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_modify = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_PUBLIC`.
+            pub fn date_public(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_public = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for ParamsFilter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+                crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
+                crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DELETED",
+                    &self.deleted.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "SITEMAP",
+                    &self.sitemap.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "FOLDER",
+                    &self.folder.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "RULE", &self.rule)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                crate::support::opt_entry(&mut map, "DATE_PUBLIC", &self.date_public)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for ParamsFilter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    title: object.field("TITLE")?,
+                    code: object.field("CODE")?,
+                    site_id: object.field("SITE_ID")?,
+                    folder_id: object.field("FOLDER_ID")?,
+                    tpl_id: object.field("TPL_ID")?,
+                    active: object.field("ACTIVE")?,
+                    deleted: object.field("DELETED")?,
+                    description: object.field("DESCRIPTION")?,
+                    xml_id: object.field("XML_ID")?,
+                    sitemap: object.field("SITEMAP")?,
+                    folder: object.field("FOLDER")?,
+                    rule: object.field("RULE")?,
+                    created_by_id: object.field("CREATED_BY_ID")?,
+                    modified_by_id: object.field("MODIFIED_BY_ID")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    date_modify: object.field("DATE_MODIFY")?,
+                    date_public: object.field("DATE_PUBLIC")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(ParamsFilter);
         /// The object `params.params` of `landing.landing.getList`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
@@ -11375,7 +12713,7 @@ pub mod landing {
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
+            pub filter: ::std::option::Option<ParamsFilter>,
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `group`: `array`, optional.
@@ -11421,7 +12759,7 @@ pub mod landing {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<ParamsFilter>,
             ) -> Self {
                 self.filter = ::std::option::Option::Some(value.into());
                 self
@@ -12490,6 +13828,335 @@ pub mod landing {
             TypeError = "TYPE_ERROR", SystemError = "SYSTEM_ERROR" }
         );
         error_code!(Error);
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_SIZE` in `landing.landing.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsSize {
+            /// `0.92857`
+            N092857,
+            /// `1`
+            N1,
+            /// `1.14286`
+            N114286,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsSize { N092857 = "0.92857", N1 = "1", N114286
+            = "1.14286" }
+        );
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_LINE_HEIGHT` in `landing.landing.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsLineHeight {
+            /// `0.7`
+            N07,
+            /// `2`
+            N2,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsLineHeight { N07 = "0.7", N2 = "2" }
+        );
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_FONT_WEIGHT` in `landing.landing.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsFontWeight {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsFontWeight { N100 = "100", N900 = "900" }
+        );
+        /// Allowed values of `params.fields.ADDITIONAL_FIELDS.THEMEFONTS_FONT_WEIGHT_H` in `landing.landing.update`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum FieldsAdditionalFieldsThemefontsFontWeightH {
+            /// `100`
+            N100,
+            /// `900`
+            N900,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            FieldsAdditionalFieldsThemefontsFontWeightH { N100 = "100", N900 = "900" }
+        );
+        /// The object `params.fields.ADDITIONAL_FIELDS` of `landing.landing.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct FieldsAdditionalFields {
+            /// `THEME_CODE`: `string`, optional.
+            pub theme_code: ::std::option::Option<::std::string::String>,
+            /// `THEME_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub theme_use: ::std::option::Option<bool>,
+            /// `THEME_COLOR`: `string`, optional.
+            pub theme_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_USE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub themefonts_use: ::std::option::Option<bool>,
+            /// `THEMEFONTS_CODE`: `string`, optional.
+            pub themefonts_code: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_CODE_H`: `string`, optional.
+            pub themefonts_code_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_SIZE`: `string`, optional.
+            ///
+            /// Values: `0.92857`, `1`, `1.14286`.
+            pub themefonts_size: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsSize,
+            >,
+            /// `THEMEFONTS_COLOR`: `string`, optional.
+            pub themefonts_color: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_COLOR_H`: `string`, optional.
+            pub themefonts_color_h: ::std::option::Option<::std::string::String>,
+            /// `THEMEFONTS_LINE_HEIGHT`: `string`, optional.
+            ///
+            /// Values: `0.7`, `2`.
+            pub themefonts_line_height: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsLineHeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsFontWeight,
+            >,
+            /// `THEMEFONTS_FONT_WEIGHT_H`: `string`, optional.
+            ///
+            /// Values: `100`, `900`.
+            pub themefonts_font_weight_h: ::std::option::Option<
+                FieldsAdditionalFieldsThemefontsFontWeightH,
+            >,
+            /// `FONTS_CODE`: `string`, optional.
+            pub fonts_code: ::std::option::Option<::std::string::String>,
+        }
+        impl FieldsAdditionalFields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    theme_code: ::std::default::Default::default(),
+                    theme_use: ::std::default::Default::default(),
+                    theme_color: ::std::default::Default::default(),
+                    themefonts_use: ::std::default::Default::default(),
+                    themefonts_code: ::std::default::Default::default(),
+                    themefonts_code_h: ::std::default::Default::default(),
+                    themefonts_size: ::std::default::Default::default(),
+                    themefonts_color: ::std::default::Default::default(),
+                    themefonts_color_h: ::std::default::Default::default(),
+                    themefonts_line_height: ::std::default::Default::default(),
+                    themefonts_font_weight: ::std::default::Default::default(),
+                    themefonts_font_weight_h: ::std::default::Default::default(),
+                    fonts_code: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `THEME_CODE`.
+            pub fn theme_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.theme_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEME_USE`.
+            pub fn theme_use(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.theme_use = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEME_COLOR`.
+            pub fn theme_color(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.theme_color = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_USE`.
+            pub fn themefonts_use(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.themefonts_use = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_CODE`.
+            pub fn themefonts_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_CODE_H`.
+            pub fn themefonts_code_h(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_code_h = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_SIZE`.
+            pub fn themefonts_size(
+                mut self,
+                value: impl ::std::convert::Into<FieldsAdditionalFieldsThemefontsSize>,
+            ) -> Self {
+                self.themefonts_size = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_COLOR`.
+            pub fn themefonts_color(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_color = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_COLOR_H`.
+            pub fn themefonts_color_h(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.themefonts_color_h = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_LINE_HEIGHT`.
+            pub fn themefonts_line_height(
+                mut self,
+                value: impl ::std::convert::Into<
+                    FieldsAdditionalFieldsThemefontsLineHeight,
+                >,
+            ) -> Self {
+                self.themefonts_line_height = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_FONT_WEIGHT`.
+            pub fn themefonts_font_weight(
+                mut self,
+                value: impl ::std::convert::Into<
+                    FieldsAdditionalFieldsThemefontsFontWeight,
+                >,
+            ) -> Self {
+                self.themefonts_font_weight = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `THEMEFONTS_FONT_WEIGHT_H`.
+            pub fn themefonts_font_weight_h(
+                mut self,
+                value: impl ::std::convert::Into<
+                    FieldsAdditionalFieldsThemefontsFontWeightH,
+                >,
+            ) -> Self {
+                self.themefonts_font_weight_h = ::std::option::Option::Some(
+                    value.into(),
+                );
+                self
+            }
+            /// Sets `FONTS_CODE`.
+            pub fn fonts_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.fonts_code = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for FieldsAdditionalFields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEME_USE",
+                    &self.theme_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_USE",
+                    &self.themefonts_use.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE",
+                    &self.themefonts_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_CODE_H",
+                    &self.themefonts_code_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_SIZE",
+                    &self.themefonts_size,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR",
+                    &self.themefonts_color,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_COLOR_H",
+                    &self.themefonts_color_h,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_LINE_HEIGHT",
+                    &self.themefonts_line_height,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT",
+                    &self.themefonts_font_weight,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "THEMEFONTS_FONT_WEIGHT_H",
+                    &self.themefonts_font_weight_h,
+                )?;
+                crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for FieldsAdditionalFields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    theme_code: object.field("THEME_CODE")?,
+                    theme_use: object.field("THEME_USE")?,
+                    theme_color: object.field("THEME_COLOR")?,
+                    themefonts_use: object.field("THEMEFONTS_USE")?,
+                    themefonts_code: object.field("THEMEFONTS_CODE")?,
+                    themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
+                    themefonts_size: object.field("THEMEFONTS_SIZE")?,
+                    themefonts_color: object.field("THEMEFONTS_COLOR")?,
+                    themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
+                    themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
+                    themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
+                    themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
+                    fonts_code: object.field("FONTS_CODE")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(FieldsAdditionalFields);
         /// The object `params.fields` of `landing.landing.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html>
@@ -12523,7 +14190,7 @@ pub mod landing {
             /// `DATE_PUBLIC`: `string`, optional.
             pub date_public: ::std::option::Option<::std::string::String>,
             /// `ADDITIONAL_FIELDS`: `object`, optional.
-            pub additional_fields: ::std::option::Option<::serde_json::Value>,
+            pub additional_fields: ::std::option::Option<FieldsAdditionalFields>,
         }
         impl Fields {
             /// The object; every parameter is optional.
@@ -12619,7 +14286,7 @@ pub mod landing {
             /// Sets `ADDITIONAL_FIELDS`.
             pub fn additional_fields(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<FieldsAdditionalFields>,
             ) -> Self {
                 self.additional_fields = ::std::option::Option::Some(value.into());
                 self
@@ -20271,6 +21938,321 @@ pub mod site {
             = "SYSTEM_ERROR" }
         );
         error_code!(Error);
+        /// Allowed values of `params.params.filter.TYPE` in `landing.site.getList`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum ParamsFilterType {
+            /// `PAGE`
+            Page,
+            /// `STORE`
+            Store,
+            /// `SMN`
+            Smn,
+            /// `KNOWLEDGE`
+            Knowledge,
+            /// `GROUP`
+            Group,
+            /// `MAINPAGE`
+            Mainpage,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            ParamsFilterType { Page = "PAGE", Store = "STORE", Smn = "SMN", Knowledge =
+            "KNOWLEDGE", Group = "GROUP", Mainpage = "MAINPAGE" }
+        );
+        /// The object `params.params.filter` of `landing.site.getList`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct ParamsFilter {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `TITLE`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `CODE`: `string`, optional.
+            pub code: ::std::option::Option<::std::string::String>,
+            /// `TYPE`: `string`, optional.
+            ///
+            /// Values: `PAGE`, `STORE`, `SMN`, `KNOWLEDGE`, `GROUP`, `MAINPAGE`.
+            pub type_: ::std::option::Option<ParamsFilterType>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
+            /// `DELETED`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub deleted: ::std::option::Option<bool>,
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `DOMAIN_ID`: `integer | string`, optional.
+            pub domain_id: ::std::option::Option<::std::string::String>,
+            /// `LANG`: `string`, optional.
+            pub lang: ::std::option::Option<::std::string::String>,
+            /// `TPL_ID`: `integer`, optional.
+            pub tpl_id: ::std::option::Option<i64>,
+            /// `LANDING_ID_INDEX`: `integer`, optional.
+            pub landing_id_index: ::std::option::Option<i64>,
+            /// `LANDING_ID_404`: `integer`, optional.
+            pub landing_id_404: ::std::option::Option<i64>,
+            /// `LANDING_ID_503`: `integer`, optional.
+            pub landing_id_503: ::std::option::Option<i64>,
+            /// `CREATED_BY_ID`: `integer`, optional.
+            pub created_by_id: ::std::option::Option<i64>,
+            /// `MODIFIED_BY_ID`: `integer`, optional.
+            pub modified_by_id: ::std::option::Option<i64>,
+            /// `DATE_CREATE`: `datetime`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `datetime`, optional.
+            pub date_modify: ::std::option::Option<::std::string::String>,
+        }
+        impl ParamsFilter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    title: ::std::default::Default::default(),
+                    code: ::std::default::Default::default(),
+                    type_: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    deleted: ::std::default::Default::default(),
+                    description: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    domain_id: ::std::default::Default::default(),
+                    lang: ::std::default::Default::default(),
+                    tpl_id: ::std::default::Default::default(),
+                    landing_id_index: ::std::default::Default::default(),
+                    landing_id_404: ::std::default::Default::default(),
+                    landing_id_503: ::std::default::Default::default(),
+                    created_by_id: ::std::default::Default::default(),
+                    modified_by_id: ::std::default::Default::default(),
+                    date_create: ::std::default::Default::default(),
+                    date_modify: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TITLE`.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CODE`.
+            pub fn code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TYPE`.
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<ParamsFilterType>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DELETED`.
+            pub fn deleted(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.deleted = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DESCRIPTION`.
+            pub fn description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DOMAIN_ID`.
+            pub fn domain_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.domain_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LANG`.
+            pub fn lang(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.lang = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TPL_ID`.
+            pub fn tpl_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.tpl_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LANDING_ID_INDEX`.
+            pub fn landing_id_index(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.landing_id_index = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LANDING_ID_404`.
+            pub fn landing_id_404(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.landing_id_404 = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `LANDING_ID_503`.
+            pub fn landing_id_503(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.landing_id_503 = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CREATED_BY_ID`.
+            pub fn created_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.created_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED_BY_ID`.
+            pub fn modified_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.modified_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_CREATE`.
+            pub fn date_create(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_create = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_MODIFY`.
+            pub fn date_modify(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_modify = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for ParamsFilter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DELETED",
+                    &self.deleted.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "DOMAIN_ID", &self.domain_id)?;
+                crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
+                crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_ID_INDEX",
+                    &self.landing_id_index,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_ID_404",
+                    &self.landing_id_404,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LANDING_ID_503",
+                    &self.landing_id_503,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for ParamsFilter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    title: object.field("TITLE")?,
+                    code: object.field("CODE")?,
+                    type_: object.field("TYPE")?,
+                    active: object.field("ACTIVE")?,
+                    deleted: object.field("DELETED")?,
+                    description: object.field("DESCRIPTION")?,
+                    xml_id: object.field("XML_ID")?,
+                    domain_id: object.field("DOMAIN_ID")?,
+                    lang: object.field("LANG")?,
+                    tpl_id: object.field("TPL_ID")?,
+                    landing_id_index: object.field("LANDING_ID_INDEX")?,
+                    landing_id_404: object.field("LANDING_ID_404")?,
+                    landing_id_503: object.field("LANDING_ID_503")?,
+                    created_by_id: object.field("CREATED_BY_ID")?,
+                    modified_by_id: object.field("MODIFIED_BY_ID")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    date_modify: object.field("DATE_MODIFY")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(ParamsFilter);
         /// The object `params.params` of `landing.site.getList`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html>
@@ -20280,7 +22262,7 @@ pub mod site {
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
+            pub filter: ::std::option::Option<ParamsFilter>,
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `group`: `array`, optional.
@@ -20317,7 +22299,7 @@ pub mod site {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<ParamsFilter>,
             ) -> Self {
                 self.filter = ::std::option::Option::Some(value.into());
                 self
@@ -22443,6 +24425,187 @@ pub mod template {
             = "SYSTEM_ERROR" }
         );
         error_code!(Error);
+        /// The object `params.params.filter` of `landing.template.getlist`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct ParamsFilter {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
+            /// `ACTIVE`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub active: ::std::option::Option<bool>,
+            /// `AREA_COUNT`: `integer`, optional.
+            pub area_count: ::std::option::Option<i64>,
+            /// `SORT`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+            /// `TITLE`: `string`, optional.
+            pub title: ::std::option::Option<::std::string::String>,
+            /// `XML_ID`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `CONTENT`: `string`, optional.
+            pub content: ::std::option::Option<::std::string::String>,
+            /// `CREATED_BY_ID`: `integer`, optional.
+            pub created_by_id: ::std::option::Option<i64>,
+            /// `MODIFIED_BY_ID`: `integer`, optional.
+            pub modified_by_id: ::std::option::Option<i64>,
+            /// `DATE_CREATE`: `datetime`, optional.
+            pub date_create: ::std::option::Option<::std::string::String>,
+            /// `DATE_MODIFY`: `datetime`, optional.
+            pub date_modify: ::std::option::Option<::std::string::String>,
+        }
+        impl ParamsFilter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    id: ::std::default::Default::default(),
+                    active: ::std::default::Default::default(),
+                    area_count: ::std::default::Default::default(),
+                    sort: ::std::default::Default::default(),
+                    title: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    content: ::std::default::Default::default(),
+                    created_by_id: ::std::default::Default::default(),
+                    modified_by_id: ::std::default::Default::default(),
+                    date_create: ::std::default::Default::default(),
+                    date_modify: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `ID`.
+            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `ACTIVE`.
+            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.active = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `AREA_COUNT`.
+            pub fn area_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.area_count = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `SORT`.
+            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `TITLE`.
+            pub fn title(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.title = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `XML_ID`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CONTENT`.
+            pub fn content(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.content = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `CREATED_BY_ID`.
+            pub fn created_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.created_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `MODIFIED_BY_ID`.
+            pub fn modified_by_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.modified_by_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_CREATE`.
+            pub fn date_create(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_create = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `DATE_MODIFY`.
+            pub fn date_modify(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_modify = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for ParamsFilter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "ACTIVE",
+                    &self.active.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "AREA_COUNT", &self.area_count)?;
+                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CREATED_BY_ID",
+                    &self.created_by_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "MODIFIED_BY_ID",
+                    &self.modified_by_id,
+                )?;
+                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+                crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for ParamsFilter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
+                    active: object.field("ACTIVE")?,
+                    area_count: object.field("AREA_COUNT")?,
+                    sort: object.field("SORT")?,
+                    title: object.field("TITLE")?,
+                    xml_id: object.field("XML_ID")?,
+                    content: object.field("CONTENT")?,
+                    created_by_id: object.field("CREATED_BY_ID")?,
+                    modified_by_id: object.field("MODIFIED_BY_ID")?,
+                    date_create: object.field("DATE_CREATE")?,
+                    date_modify: object.field("DATE_MODIFY")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(ParamsFilter);
         /// The object `params.params` of `landing.template.getlist`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-get-list.html>
@@ -22452,7 +24615,7 @@ pub mod template {
             /// `select`: `string[]`, optional.
             pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
+            pub filter: ::std::option::Option<ParamsFilter>,
             /// `order`: `object`, optional.
             pub order: ::std::option::Option<::serde_json::Value>,
             /// `group`: `array`, optional.
@@ -22489,7 +24652,7 @@ pub mod template {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<ParamsFilter>,
             ) -> Self {
                 self.filter = ::std::option::Option::Some(value.into());
                 self

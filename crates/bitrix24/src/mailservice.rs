@@ -502,26 +502,13 @@ pub mod fields {
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Output {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `SITE_ID`: `string`, optional.
-        pub site_id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `string`, optional.
-        pub active: ::std::option::Option<::std::string::String>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `SERVER`: `string`, optional.
-        pub server: ::std::option::Option<::std::string::String>,
-        /// `PORT`: `string`, optional.
-        pub port: ::std::option::Option<::std::string::String>,
-        /// `ENCRYPTION`: `string`, optional.
-        pub encryption: ::std::option::Option<::std::string::String>,
-        /// `LINK`: `string`, optional.
-        pub link: ::std::option::Option<::std::string::String>,
-        /// `ICON`: `string`, optional.
-        pub icon: ::std::option::Option<::std::string::String>,
-        /// `SORT`: `string`, optional.
-        pub sort: ::std::option::Option<::std::string::String>,
+        /// `<field>`: `string`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        pub field: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -534,33 +521,8 @@ pub mod fields {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "SITE_ID",
-                        "ACTIVE",
-                        "NAME",
-                        "SERVER",
-                        "PORT",
-                        "ENCRYPTION",
-                        "LINK",
-                        "ICON",
-                        "SORT",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                site_id: object.field("SITE_ID")?,
-                active: object.field("ACTIVE")?,
-                name: object.field("NAME")?,
-                server: object.field("SERVER")?,
-                port: object.field("PORT")?,
-                encryption: object.field("ENCRYPTION")?,
-                link: object.field("LINK")?,
-                icon: object.field("ICON")?,
-                sort: object.field("SORT")?,
+                field: object.pattern("*")?,
                 extra: object.rest()?,
             })
         }
@@ -572,16 +534,7 @@ pub mod fields {
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-            crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-            crate::support::opt_entry(&mut map, "ENCRYPTION", &self.encryption)?;
-            crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-            crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+            crate::support::rest_entries(&mut map, &self.field)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }

@@ -17,8 +17,8 @@ pub mod v3 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -32,7 +32,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -77,14 +77,14 @@ pub mod v3 {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-            /// `filter`: `array`, optional.
-            pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// `filter`: `object`, optional.
+            pub filter: ::std::option::Option<list::Filter>,
             /// `order`: `object`, optional.
             ///
             /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<::serde_json::Value>,
+            pub order: ::std::option::Option<list::Order>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
         }
@@ -102,7 +102,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -113,19 +113,15 @@ pub mod v3 {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<list::Filter>,
             ) -> Self {
-                self.filter = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.filter = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `order`.
             pub fn order(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<list::Order>,
             ) -> Self {
                 self.order = ::std::option::Option::Some(value.into());
                 self
@@ -179,10 +175,10 @@ pub mod v3 {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct Tail {
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-            /// `filter`: `array`, optional.
-            pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// `filter`: `object`, optional.
+            pub filter: ::std::option::Option<tail::Filter>,
             /// `cursor`: `object`, optional.
             pub cursor: ::std::option::Option<::serde_json::Value>,
         }
@@ -199,7 +195,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -210,13 +206,9 @@ pub mod v3 {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<tail::Filter>,
             ) -> Self {
-                self.filter = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.filter = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `cursor`.
@@ -270,8 +262,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -287,7 +281,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -332,8 +326,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -346,7 +342,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -385,93 +381,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `main.eventlog.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `main.eventlog.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `description`: `string`, optional.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// `requiredGroups`: `any`, optional.
-                    pub required_groups: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `editable`: `boolean`, optional.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    pub element_type: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            description: object.field("description")?,
-                            validation_rules: object.field("validationRules")?,
-                            required_groups: object.field("requiredGroups")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            editable: object.field("editable")?,
-                            multiple: object.field("multiple")?,
-                            element_type: object.field("elementType")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "description",
-                            &self.description,
-                        )?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `main.eventlog.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
@@ -479,7 +388,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -507,7 +416,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -527,81 +436,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `main.eventlog.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items` of `main.eventlog.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `description`: `any`, optional.
-                    pub description: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            description: object.field("description")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            multiple: object.field("multiple")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        map.serialize_entry("description", &self.description)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `main.eventlog.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -650,15 +492,17 @@ pub mod v3 {
         pub mod get {
             /// Error codes of `main.eventlog.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.item` of `main.eventlog.get`: `object`.
+            /// The object `result` of `main.eventlog.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItem {
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
-                /// `timestampX`: `string`, optional.
+                /// `timestampX`: `datetime`, optional.
                 pub timestamp_x: ::std::option::Option<::std::string::String>,
                 /// `severity`: `string`, optional.
                 pub severity: ::std::option::Option<::std::string::String>,
@@ -689,12 +533,33 @@ pub mod v3 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputItem {
+            impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "timestampX",
+                                "severity",
+                                "auditTypeId",
+                                "moduleId",
+                                "itemId",
+                                "remoteAddr",
+                                "userAgent",
+                                "requestUri",
+                                "siteId",
+                                "userId",
+                                "guestId",
+                                "description",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
+                        item: object.field("item")?,
                         id: object.field("id")?,
                         timestamp_x: object.field("timestampX")?,
                         severity: object.field("severity")?,
@@ -712,13 +577,14 @@ pub mod v3 {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputItem {
+            impl ::serde::Serialize for Output {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -756,45 +622,6 @@ pub mod v3 {
                     map.end()
                 }
             }
-            /// The object `result` of `main.eventlog.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "main.eventlog.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -810,8 +637,246 @@ pub mod v3 {
         pub mod list {
             /// Error codes of `main.eventlog.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The `result` of the call: `object`.
-            pub type Output = ::serde_json::Value;
+            /// The object `params.filter` of `main.eventlog.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Filter {
+                /// `<field>`: `any`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl Filter {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Filter {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Filter {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Filter);
+            /// The object `params.order` of `main.eventlog.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Order {
+                /// `<field>`: `string`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            }
+            impl Order {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Order {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Order {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Order);
+            /// The object `result` of `main.eventlog.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `timestampX`: `datetime`, optional.
+                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                /// `severity`: `string`, optional.
+                pub severity: ::std::option::Option<::std::string::String>,
+                /// `auditTypeId`: `string`, optional.
+                pub audit_type_id: ::std::option::Option<::std::string::String>,
+                /// `moduleId`: `string`, optional.
+                pub module_id: ::std::option::Option<::std::string::String>,
+                /// `itemId`: `string`, optional.
+                pub item_id: ::std::option::Option<::std::string::String>,
+                /// `remoteAddr`: `string`, optional.
+                pub remote_addr: ::std::option::Option<::std::string::String>,
+                /// `userAgent`: `string`, optional.
+                pub user_agent: ::std::option::Option<::std::string::String>,
+                /// `requestUri`: `string`, optional.
+                pub request_uri: ::std::option::Option<::std::string::String>,
+                /// `siteId`: `string`, optional.
+                pub site_id: ::std::option::Option<::std::string::String>,
+                /// `userId`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+                /// `guestId`: `integer`, optional.
+                pub guest_id: ::std::option::Option<i64>,
+                /// `description`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "items",
+                                "id",
+                                "timestampX",
+                                "severity",
+                                "auditTypeId",
+                                "moduleId",
+                                "itemId",
+                                "remoteAddr",
+                                "userAgent",
+                                "requestUri",
+                                "siteId",
+                                "userId",
+                                "guestId",
+                                "description",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        items: object.field("items")?,
+                        id: object.field("id")?,
+                        timestamp_x: object.field("timestampX")?,
+                        severity: object.field("severity")?,
+                        audit_type_id: object.field("auditTypeId")?,
+                        module_id: object.field("moduleId")?,
+                        item_id: object.field("itemId")?,
+                        remote_addr: object.field("remoteAddr")?,
+                        user_agent: object.field("userAgent")?,
+                        request_uri: object.field("requestUri")?,
+                        site_id: object.field("siteId")?,
+                        user_id: object.field("userId")?,
+                        guest_id: object.field("guestId")?,
+                        description: object.field("description")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timestampX",
+                        &self.timestamp_x,
+                    )?;
+                    crate::support::opt_entry(&mut map, "severity", &self.severity)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "auditTypeId",
+                        &self.audit_type_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                    crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "remoteAddr",
+                        &self.remote_addr,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requestUri",
+                        &self.request_uri,
+                    )?;
+                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "main.eventlog.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -819,6 +884,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `main.eventlog.tail`.
         ///
@@ -826,8 +892,191 @@ pub mod v3 {
         pub mod tail {
             /// Error codes of `main.eventlog.tail`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The `result` of the call: `object`.
-            pub type Output = ::serde_json::Value;
+            /// The object `params.filter` of `main.eventlog.tail`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Filter {
+                /// `<field>`: `any`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl Filter {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Filter {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Filter {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Filter);
+            /// The object `result` of `main.eventlog.tail`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `timestampX`: `datetime`, optional.
+                pub timestamp_x: ::std::option::Option<::std::string::String>,
+                /// `severity`: `string`, optional.
+                pub severity: ::std::option::Option<::std::string::String>,
+                /// `auditTypeId`: `string`, optional.
+                pub audit_type_id: ::std::option::Option<::std::string::String>,
+                /// `moduleId`: `string`, optional.
+                pub module_id: ::std::option::Option<::std::string::String>,
+                /// `itemId`: `string`, optional.
+                pub item_id: ::std::option::Option<::std::string::String>,
+                /// `remoteAddr`: `string`, optional.
+                pub remote_addr: ::std::option::Option<::std::string::String>,
+                /// `userAgent`: `string`, optional.
+                pub user_agent: ::std::option::Option<::std::string::String>,
+                /// `requestUri`: `string`, optional.
+                pub request_uri: ::std::option::Option<::std::string::String>,
+                /// `siteId`: `string`, optional.
+                pub site_id: ::std::option::Option<::std::string::String>,
+                /// `userId`: `integer`, optional.
+                pub user_id: ::std::option::Option<i64>,
+                /// `guestId`: `integer`, optional.
+                pub guest_id: ::std::option::Option<i64>,
+                /// `description`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "items",
+                                "id",
+                                "timestampX",
+                                "severity",
+                                "auditTypeId",
+                                "moduleId",
+                                "itemId",
+                                "remoteAddr",
+                                "userAgent",
+                                "requestUri",
+                                "siteId",
+                                "userId",
+                                "guestId",
+                                "description",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        items: object.field("items")?,
+                        id: object.field("id")?,
+                        timestamp_x: object.field("timestampX")?,
+                        severity: object.field("severity")?,
+                        audit_type_id: object.field("auditTypeId")?,
+                        module_id: object.field("moduleId")?,
+                        item_id: object.field("itemId")?,
+                        remote_addr: object.field("remoteAddr")?,
+                        user_agent: object.field("userAgent")?,
+                        request_uri: object.field("requestUri")?,
+                        site_id: object.field("siteId")?,
+                        user_id: object.field("userId")?,
+                        guest_id: object.field("guestId")?,
+                        description: object.field("description")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("items", &self.items)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "timestampX",
+                        &self.timestamp_x,
+                    )?;
+                    crate::support::opt_entry(&mut map, "severity", &self.severity)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "auditTypeId",
+                        &self.audit_type_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+                    crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "remoteAddr",
+                        &self.remote_addr,
+                    )?;
+                    crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "requestUri",
+                        &self.request_uri,
+                    )?;
+                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "description",
+                        &self.description,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::Tail {
                 const NAME: &'static str = "main.eventlog.tail";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -835,6 +1084,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
     }
 }

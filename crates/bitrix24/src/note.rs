@@ -339,12 +339,14 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.item` of `note.collection.add`: `object`.
+            /// The object `result` of `note.collection.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItem {
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -355,68 +357,12 @@ pub mod v3 {
                 pub policy_level: ::std::option::Option<::std::string::String>,
                 /// `createdBy`: `integer`, optional.
                 pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_by: object.field("updatedBy")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.collection.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -429,9 +375,31 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "createdAt",
+                                "updatedBy",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        position: object.field("position")?,
+                        policy_level: object.field("policyLevel")?,
+                        created_by: object.field("createdBy")?,
+                        created_at: object.field("createdAt")?,
+                        updated_by: object.field("updatedBy")?,
+                        updated_at: object.field("updatedAt")?,
                         extra: object.rest()?,
                     })
                 }
@@ -443,7 +411,19 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -579,8 +559,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -596,7 +578,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -641,8 +623,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -655,7 +639,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -694,53 +678,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `note.collection.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `note.collection.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `note.collection.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
@@ -748,7 +685,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -776,7 +713,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -796,73 +733,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `note.collection.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items` of `note.collection.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `note.collection.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -911,76 +789,25 @@ pub mod v3 {
         pub mod get {
             /// Error codes of `note.collection.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.item` of `note.collection.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
-            #[derive(Debug, Clone)]
+            /// Allowed values of `result.policyLevel` in `note.collection.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                pub policy_level: ::std::option::Option<::std::string::String>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `string`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
+            pub enum OutputPolicyLevel {
+                /// `none`
+                None,
+                /// `view`
+                View,
+                /// `manage`
+                Manage,
+                /// `moderate`
+                Moderate,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
             }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_by: object.field("updatedBy")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
+            string_enum!(
+                OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
+                Moderate = "moderate" }
+            );
             /// The object `result` of `note.collection.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
@@ -988,7 +815,25 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
+                pub item: ::serde_json::Value,
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                pub position: ::std::option::Option<i64>,
+                /// `policyLevel`: `string`, optional.
+                ///
+                /// Values: `none`, `view`, `manage`, `moderate`.
+                pub policy_level: ::std::option::Option<OutputPolicyLevel>,
+                /// `createdBy`: `integer`, optional.
+                pub created_by: ::std::option::Option<i64>,
+                /// `createdAt`: `datetime`, optional.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedBy`: `integer`, optional.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `updatedAt`: `datetime`, optional.
+                pub updated_at: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1001,9 +846,31 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "createdAt",
+                                "updatedBy",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        position: object.field("position")?,
+                        policy_level: object.field("policyLevel")?,
+                        created_by: object.field("createdBy")?,
+                        created_at: object.field("createdAt")?,
+                        updated_by: object.field("updatedBy")?,
+                        updated_at: object.field("updatedAt")?,
                         extra: object.rest()?,
                     })
                 }
@@ -1015,7 +882,19 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1149,12 +1028,33 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Pagination);
-            /// The object `result.items` of `note.collection.list`: `object[]`.
+            /// Allowed values of `result.policyLevel` in `note.collection.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputPolicyLevel {
+                /// `none`
+                None,
+                /// `view`
+                View,
+                /// `manage`
+                Manage,
+                /// `moderate`
+                Moderate,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
+                Moderate = "moderate" }
+            );
+            /// The object `result` of `note.collection.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItems {
+            pub struct Output {
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -1162,115 +1062,19 @@ pub mod v3 {
                 /// `position`: `integer`, optional.
                 pub position: ::std::option::Option<i64>,
                 /// `policyLevel`: `string`, optional.
-                pub policy_level: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `none`, `view`, `manage`, `moderate`.
+                pub policy_level: ::std::option::Option<OutputPolicyLevel>,
                 /// `createdBy`: `integer`, optional.
                 pub created_by: ::std::option::Option<i64>,
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        updated_by: object.field("updatedBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.nextCursor` of `note.collection.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputNextCursor {
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputNextCursor {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        position: object.field("position")?,
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputNextCursor {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.collection.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
                 /// `nextCursor`: `object`, optional.
-                pub next_cursor: ::std::option::Option<OutputNextCursor>,
+                pub next_cursor: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1283,9 +1087,32 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items", "nextCursor"], &[])?;
+                    object
+                        .fits(
+                            &[
+                                "items",
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "updatedBy",
+                                "createdAt",
+                                "updatedAt",
+                                "nextCursor",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         items: object.field("items")?,
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        position: object.field("position")?,
+                        policy_level: object.field("policyLevel")?,
+                        created_by: object.field("createdBy")?,
+                        updated_by: object.field("updatedBy")?,
+                        created_at: object.field("createdAt")?,
+                        updated_at: object.field("updatedAt")?,
                         next_cursor: object.field("nextCursor")?,
                         extra: object.rest()?,
                     })
@@ -1299,11 +1126,19 @@ pub mod v3 {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     map.serialize_entry("items", &self.items)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
                     crate::support::opt_entry(
                         &mut map,
-                        "nextCursor",
-                        &self.next_cursor,
+                        "policyLevel",
+                        &self.policy_level,
                     )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    map.serialize_entry("nextCursor", &self.next_cursor)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1364,12 +1199,14 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.item` of `note.collection.update`: `object`.
+            /// The object `result` of `note.collection.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItem {
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `name`: `string`, optional.
@@ -1380,68 +1217,12 @@ pub mod v3 {
                 pub policy_level: ::std::option::Option<::std::string::String>,
                 /// `createdBy`: `integer`, optional.
                 pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_by: object.field("updatedBy")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.collection.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1454,9 +1235,31 @@ pub mod v3 {
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "name",
+                                "position",
+                                "policyLevel",
+                                "createdBy",
+                                "createdAt",
+                                "updatedBy",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
                         item: object.field("item")?,
+                        id: object.field("id")?,
+                        name: object.field("name")?,
+                        position: object.field("position")?,
+                        policy_level: object.field("policyLevel")?,
+                        created_by: object.field("createdBy")?,
+                        created_at: object.field("createdAt")?,
+                        updated_by: object.field("updatedBy")?,
+                        updated_at: object.field("updatedAt")?,
                         extra: object.rest()?,
                     })
                 }
@@ -1468,7 +1271,19 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "policyLevel",
+                        &self.policy_level,
+                    )?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -1795,8 +1610,105 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The `result` of the call: `object`.
-            pub type Output = ::serde_json::Value;
+            /// The object `result` of `note.document.add`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `collectionId`: `integer`, optional.
+                pub collection_id: ::std::option::Option<i64>,
+                /// `parentId`: `integer`, optional.
+                pub parent_id: ::std::option::Option<i64>,
+                /// `title`: `string`, optional.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `markdown`: `string`, optional.
+                pub markdown: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                pub position: ::std::option::Option<i64>,
+                /// `createdBy`: `integer`, optional.
+                pub created_by: ::std::option::Option<i64>,
+                /// `updatedBy`: `integer`, optional.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `createdAt`: `datetime`, optional.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `datetime`, optional.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "collectionId",
+                                "parentId",
+                                "title",
+                                "markdown",
+                                "position",
+                                "createdBy",
+                                "updatedBy",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        item: object.field("item")?,
+                        id: object.field("id")?,
+                        collection_id: object.field("collectionId")?,
+                        parent_id: object.field("parentId")?,
+                        title: object.field("title")?,
+                        markdown: object.field("markdown")?,
+                        position: object.field("position")?,
+                        created_by: object.field("createdBy")?,
+                        updated_by: object.field("updatedBy")?,
+                        created_at: object.field("createdAt")?,
+                        updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "collectionId",
+                        &self.collection_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::Add {
                 const NAME: &'static str = "note.document.add";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1804,6 +1716,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Types of `note.document.archive`.
         ///
@@ -1927,8 +1840,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -1944,7 +1859,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -1989,8 +1904,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -2003,7 +1920,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -2042,53 +1959,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `note.document.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `note.document.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `note.document.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
@@ -2096,7 +1966,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2124,7 +1994,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -2144,73 +2014,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `note.document.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items` of `note.document.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `note.document.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2259,8 +2070,105 @@ pub mod v3 {
         pub mod get {
             /// Error codes of `note.document.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The `result` of the call: `object`.
-            pub type Output = ::serde_json::Value;
+            /// The object `result` of `note.document.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `collectionId`: `integer`, optional.
+                pub collection_id: ::std::option::Option<i64>,
+                /// `parentId`: `integer`, optional.
+                pub parent_id: ::std::option::Option<i64>,
+                /// `title`: `string`, optional.
+                pub title: ::std::option::Option<::std::string::String>,
+                /// `markdown`: `string`, optional.
+                pub markdown: ::std::option::Option<::std::string::String>,
+                /// `position`: `integer`, optional.
+                pub position: ::std::option::Option<i64>,
+                /// `createdBy`: `integer`, optional.
+                pub created_by: ::std::option::Option<i64>,
+                /// `updatedBy`: `integer`, optional.
+                pub updated_by: ::std::option::Option<i64>,
+                /// `createdAt`: `datetime`, optional.
+                pub created_at: ::std::option::Option<::std::string::String>,
+                /// `updatedAt`: `datetime`, optional.
+                pub updated_at: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "collectionId",
+                                "parentId",
+                                "title",
+                                "markdown",
+                                "position",
+                                "createdBy",
+                                "updatedBy",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        item: object.field("item")?,
+                        id: object.field("id")?,
+                        collection_id: object.field("collectionId")?,
+                        parent_id: object.field("parentId")?,
+                        title: object.field("title")?,
+                        markdown: object.field("markdown")?,
+                        position: object.field("position")?,
+                        created_by: object.field("createdBy")?,
+                        updated_by: object.field("updatedBy")?,
+                        created_at: object.field("createdAt")?,
+                        updated_at: object.field("updatedAt")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("item", &self.item)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "collectionId",
+                        &self.collection_id,
+                    )?;
+                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+                    crate::support::opt_entry(&mut map, "title", &self.title)?;
+                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+                    crate::support::opt_entry(&mut map, "position", &self.position)?;
+                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "note.document.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2268,6 +2176,7 @@ pub mod v3 {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `v3::document::search`.
         pub mod search {
@@ -2345,9 +2254,9 @@ pub mod v3 {
                 pub struct Get {
                     /// `name`: `string`, required.
                     pub name: ::std::string::String,
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl Get {
@@ -2364,7 +2273,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -2410,9 +2319,9 @@ pub mod v3 {
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl List {
@@ -2426,7 +2335,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -2466,53 +2375,6 @@ pub mod v3 {
                 pub mod get {
                     /// Error codes of `note.document.search.field.get`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.item` of `note.document.search.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `note.document.search.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
@@ -2520,7 +2382,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
+                        pub item: ::serde_json::Value,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -2548,7 +2410,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            map.serialize_entry("item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -2568,77 +2430,14 @@ pub mod v3 {
                 pub mod list {
                     /// Error codes of `note.document.search.field.list`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.items` of `note.document.search.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `filterable`: `boolean`, optional.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                filterable: object.field("filterable")?,
-                                sortable: object.field("sortable")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `note.document.search.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
+                        /// `items`: `array`, optional.
+                        pub items: ::std::vec::Vec<::serde_json::Value>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -2739,12 +2538,14 @@ pub mod v3 {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Pagination);
-                /// The object `result.items` of `note.document.search.list`: `object[]`.
+                /// The object `result` of `note.document.search.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct OutputItems {
+                pub struct Output {
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// `documentId`: `integer`, optional.
                     pub document_id: ::std::option::Option<i64>,
                     /// `collectionId`: `integer`, optional.
@@ -2757,6 +2558,8 @@ pub mod v3 {
                     pub snippet: ::std::option::Option<::std::string::String>,
                     /// `sharedAccess`: `boolean`, optional.
                     pub shared_access: ::std::option::Option<bool>,
+                    /// `hasMore`: `boolean`, optional.
+                    pub has_more: ::std::option::Option<bool>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2764,23 +2567,39 @@ pub mod v3 {
                         ::serde_json::Value,
                     >,
                 }
-                impl crate::support::FromValue for OutputItems {
+                impl crate::support::FromValue for Output {
                     fn from_value(
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
+                        object
+                            .fits(
+                                &[
+                                    "items",
+                                    "documentId",
+                                    "collectionId",
+                                    "title",
+                                    "score",
+                                    "snippet",
+                                    "sharedAccess",
+                                    "hasMore",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
+                            items: object.field("items")?,
                             document_id: object.field("documentId")?,
                             collection_id: object.field("collectionId")?,
                             title: object.field("title")?,
                             score: object.field("score")?,
                             snippet: object.field("snippet")?,
                             shared_access: object.field("sharedAccess")?,
+                            has_more: object.field("hasMore")?,
                             extra: object.rest()?,
                         })
                     }
                 }
-                impl ::serde::Serialize for OutputItems {
+                impl ::serde::Serialize for Output {
                     fn serialize<S: ::serde::Serializer>(
                         &self,
                         serializer: S,
@@ -2788,6 +2607,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
                         crate::support::opt_entry(
                             &mut map,
                             "documentId",
@@ -2806,49 +2626,6 @@ pub mod v3 {
                             "sharedAccess",
                             &self.shared_access,
                         )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.document.search.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// `hasMore`: `boolean`, optional.
-                    pub has_more: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items", "hasMore"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            has_more: object.field("hasMore")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
                         crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
@@ -2925,9 +2702,9 @@ pub mod v3 {
                 pub struct Get {
                     /// `name`: `string`, required.
                     pub name: ::std::string::String,
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl Get {
@@ -2944,7 +2721,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -2990,9 +2767,9 @@ pub mod v3 {
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl List {
@@ -3006,7 +2783,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -3046,53 +2823,6 @@ pub mod v3 {
                 pub mod get {
                     /// Error codes of `note.document.tree.field.get`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.item` of `note.document.tree.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `note.document.tree.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
@@ -3100,7 +2830,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
+                        pub item: ::serde_json::Value,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -3128,7 +2858,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            map.serialize_entry("item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -3148,77 +2878,14 @@ pub mod v3 {
                 pub mod list {
                     /// Error codes of `note.document.tree.field.list`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.items` of `note.document.tree.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `filterable`: `boolean`, optional.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                filterable: object.field("filterable")?,
-                                sortable: object.field("sortable")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `note.document.tree.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
+                        /// `items`: `array`, optional.
+                        pub items: ::std::vec::Vec<::serde_json::Value>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -3267,12 +2934,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `note.document.tree.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items.children` of `note.document.tree.list`: `object[]`.
+                /// The object `result` of `note.document.tree.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
-                pub struct OutputItemsChildren {
+                pub struct Output {
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// `id`: `integer`, optional.
                     pub id: ::std::option::Option<i64>,
                     /// `collectionId`: `integer`, optional.
@@ -3285,126 +2954,6 @@ pub mod v3 {
                     pub position: ::std::option::Option<i64>,
                     /// `children`: `array`, optional.
                     pub children: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItemsChildren {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            collection_id: object.field("collectionId")?,
-                            parent_id: object.field("parentId")?,
-                            title: object.field("title")?,
-                            position: object.field("position")?,
-                            children: object.field("children")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItemsChildren {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collectionId",
-                            &self.collection_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "parentId",
-                            &self.parent_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "position", &self.position)?;
-                        map.serialize_entry("children", &self.children)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.items` of `note.document.tree.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `collectionId`: `integer`, optional.
-                    pub collection_id: ::std::option::Option<i64>,
-                    /// `parentId`: `any`, optional.
-                    pub parent_id: ::serde_json::Value,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `position`: `integer`, optional.
-                    pub position: ::std::option::Option<i64>,
-                    /// `children`: `object[]`, optional.
-                    pub children: ::std::vec::Vec<OutputItemsChildren>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            collection_id: object.field("collectionId")?,
-                            parent_id: object.field("parentId")?,
-                            title: object.field("title")?,
-                            position: object.field("position")?,
-                            children: object.field("children")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collectionId",
-                            &self.collection_id,
-                        )?;
-                        map.serialize_entry("parentId", &self.parent_id)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "position", &self.position)?;
-                        map.serialize_entry("children", &self.children)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.document.tree.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
                     /// `truncated`: `boolean`, optional.
                     pub truncated: ::std::option::Option<bool>,
                     /// The keys of the object that the docs do not describe, as sent:
@@ -3419,9 +2968,28 @@ pub mod v3 {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items", "truncated"], &[])?;
+                        object
+                            .fits(
+                                &[
+                                    "items",
+                                    "id",
+                                    "collectionId",
+                                    "parentId",
+                                    "title",
+                                    "position",
+                                    "children",
+                                    "truncated",
+                                ],
+                                &[],
+                            )?;
                         ::std::result::Result::Ok(Self {
                             items: object.field("items")?,
+                            id: object.field("id")?,
+                            collection_id: object.field("collectionId")?,
+                            parent_id: object.field("parentId")?,
+                            title: object.field("title")?,
+                            position: object.field("position")?,
+                            children: object.field("children")?,
                             truncated: object.field("truncated")?,
                             extra: object.rest()?,
                         })
@@ -3436,6 +3004,20 @@ pub mod v3 {
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
                         map.serialize_entry("items", &self.items)?;
+                        crate::support::opt_entry(&mut map, "id", &self.id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "collectionId",
+                            &self.collection_id,
+                        )?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "parentId",
+                            &self.parent_id,
+                        )?;
+                        crate::support::opt_entry(&mut map, "title", &self.title)?;
+                        crate::support::opt_entry(&mut map, "position", &self.position)?;
+                        map.serialize_entry("children", &self.children)?;
                         crate::support::opt_entry(
                             &mut map,
                             "truncated",
@@ -3544,12 +3126,14 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.item` of `note.document.update`: `object`.
+            /// The object `result` of `note.document.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItem {
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `collectionId`: `integer`, optional.
@@ -3566,9 +3150,9 @@ pub mod v3 {
                 pub created_by: ::std::option::Option<i64>,
                 /// `updatedBy`: `integer`, optional.
                 pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
+                /// `createdAt`: `datetime`, optional.
                 pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
+                /// `updatedAt`: `datetime`, optional.
                 pub updated_at: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
@@ -3577,12 +3161,30 @@ pub mod v3 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputItem {
+            impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "collectionId",
+                                "parentId",
+                                "title",
+                                "markdown",
+                                "position",
+                                "createdBy",
+                                "updatedBy",
+                                "createdAt",
+                                "updatedAt",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
+                        item: object.field("item")?,
                         id: object.field("id")?,
                         collection_id: object.field("collectionId")?,
                         parent_id: object.field("parentId")?,
@@ -3597,13 +3199,14 @@ pub mod v3 {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputItem {
+            impl ::serde::Serialize for Output {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -3618,45 +3221,6 @@ pub mod v3 {
                     crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
                     crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
                     crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.document.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3791,12 +3355,14 @@ pub mod v3 {
         pub mod add {
             /// Error codes of `note.file.add`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.item` of `note.file.add`: `object`.
+            /// The object `result` of `note.file.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItem {
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `documentId`: `integer`, optional.
@@ -3818,12 +3384,27 @@ pub mod v3 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputItem {
+            impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "documentId",
+                                "name",
+                                "size",
+                                "mimeType",
+                                "assetType",
+                                "assetMarkdown",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
+                        item: object.field("item")?,
                         id: object.field("id")?,
                         document_id: object.field("documentId")?,
                         name: object.field("name")?,
@@ -3835,13 +3416,14 @@ pub mod v3 {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputItem {
+            impl ::serde::Serialize for Output {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -3857,45 +3439,6 @@ pub mod v3 {
                         "assetMarkdown",
                         &self.asset_markdown,
                     )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.file.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -3923,8 +3466,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -3940,7 +3485,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -3985,8 +3530,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -3999,7 +3546,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -4038,53 +3585,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `note.file.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `note.file.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `note.file.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
@@ -4092,7 +3592,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4120,7 +3620,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -4140,73 +3640,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `note.file.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items` of `note.file.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `note.file.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4255,12 +3696,30 @@ pub mod v3 {
         pub mod get {
             /// Error codes of `note.file.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.item` of `note.file.get`: `object`.
+            /// Allowed values of `result.assetType` in `note.file.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputAssetType {
+                /// `image`
+                Image,
+                /// `video`
+                Video,
+                /// `file`
+                File,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputAssetType { Image = "image", Video = "video", File = "file" }
+            );
+            /// The object `result` of `note.file.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
-            pub struct OutputItem {
+            pub struct Output {
+                /// `item`: `object`, optional.
+                pub item: ::serde_json::Value,
                 /// `id`: `integer`, optional.
                 pub id: ::std::option::Option<i64>,
                 /// `documentId`: `integer`, optional.
@@ -4272,7 +3731,9 @@ pub mod v3 {
                 /// `mimeType`: `string`, optional.
                 pub mime_type: ::std::option::Option<::std::string::String>,
                 /// `assetType`: `string`, optional.
-                pub asset_type: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `image`, `video`, `file`.
+                pub asset_type: ::std::option::Option<OutputAssetType>,
                 /// `assetMarkdown`: `string`, optional.
                 pub asset_markdown: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -4282,12 +3743,27 @@ pub mod v3 {
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputItem {
+            impl crate::support::FromValue for Output {
                 fn from_value(
                     value: ::serde_json::Value,
                 ) -> ::std::result::Result<Self, ::serde_json::Error> {
                     let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "item",
+                                "id",
+                                "documentId",
+                                "name",
+                                "size",
+                                "mimeType",
+                                "assetType",
+                                "assetMarkdown",
+                            ],
+                            &[],
+                        )?;
                     ::std::result::Result::Ok(Self {
+                        item: object.field("item")?,
                         id: object.field("id")?,
                         document_id: object.field("documentId")?,
                         name: object.field("name")?,
@@ -4299,13 +3775,14 @@ pub mod v3 {
                     })
                 }
             }
-            impl ::serde::Serialize for OutputItem {
+            impl ::serde::Serialize for Output {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("item", &self.item)?;
                     crate::support::opt_entry(&mut map, "id", &self.id)?;
                     crate::support::opt_entry(
                         &mut map,
@@ -4321,45 +3798,6 @@ pub mod v3 {
                         "assetMarkdown",
                         &self.asset_markdown,
                     )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.file.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

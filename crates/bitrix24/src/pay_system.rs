@@ -19,10 +19,10 @@ pub mod sale {
             pub name: ::std::string::String,
             /// `DESCRIPTION`: `string`, optional.
             pub description: ::std::option::Option<::std::string::String>,
-            /// `PERSON_TYPE_ID`: `sale_person_type.id`, required.
+            /// `PERSON_TYPE_ID`: `integer`, required.
             pub person_type_id: i64,
-            /// `BX_REST_HANDLER`: `sale_paysystem_handler.CODE`, required.
-            pub bx_rest_handler: ::serde_json::Value,
+            /// `BX_REST_HANDLER`: `string`, required.
+            pub bx_rest_handler: ::std::string::String,
             /// `ACTIVE`: `boolean`, optional.
             ///
             /// Values: `Y`, `N`.
@@ -45,7 +45,7 @@ pub mod sale {
             pub fn new(
                 name: impl ::std::convert::Into<::std::string::String>,
                 person_type_id: impl ::std::convert::Into<i64>,
-                bx_rest_handler: impl ::std::convert::Into<::serde_json::Value>,
+                bx_rest_handler: impl ::std::convert::Into<::std::string::String>,
             ) -> Self {
                 Self {
                     name: name.into(),
@@ -175,12 +175,12 @@ pub mod sale {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Delete {
-            /// `ID`: `sale_paysystem.ID`, required.
-            pub id: i64,
+            /// `ID`: `string`, required.
+            pub id: ::std::string::String,
         }
         impl Delete {
             /// The call with its required parameters: `ID`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
+            pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
                 Self { id: id.into() }
             }
         }
@@ -303,14 +303,14 @@ pub mod sale {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Update {
-            /// `ID`: `sale_paysystem.ID`, required.
-            pub id: i64,
+            /// `ID`: `string`, required.
+            pub id: ::std::string::String,
             /// `FIELDS`: `object`, optional.
             pub fields: ::std::option::Option<update::Fields>,
         }
         impl Update {
             /// The call with its required parameters: `ID`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
+            pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
                 Self {
                     id: id.into(),
                     fields: ::std::default::Default::default(),
@@ -429,7 +429,7 @@ pub mod sale {
             ///
             /// Required: `NAME`, `CODE`, `SETTINGS`. Optional: `SORT`.
             ///
-            /// Result: `sale_paysystem_handler.ID` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_ALREADY_EXIST`, `ERROR_HANDLER_ADD` ([`add::Error`]).
+            /// Result: `string` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_ALREADY_EXIST`, `ERROR_HANDLER_ADD` ([`add::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Add {
@@ -502,12 +502,14 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Delete {
-                /// `ID`: `sale_paysystem_handler.ID`, required.
-                pub id: i64,
+                /// `ID`: `string`, required.
+                pub id: ::std::string::String,
             }
             impl Delete {
                 /// The call with its required parameters: `ID`.
-                pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
+                pub fn new(
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
                     Self { id: id.into() }
                 }
             }
@@ -579,15 +581,15 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Update {
-                /// `ID`: `sale_paysystem_handler.ID`, required.
-                pub id: i64,
+                /// `ID`: `string`, required.
+                pub id: ::std::string::String,
                 /// `FIELDS`: `object`, required.
                 pub fields: update::Fields,
             }
             impl Update {
                 /// The call with its required parameters: `ID`, `FIELDS`.
                 pub fn new(
-                    id: impl ::std::convert::Into<i64>,
+                    id: impl ::std::convert::Into<::std::string::String>,
                     fields: impl ::std::convert::Into<update::Fields>,
                 ) -> Self {
                     Self {
@@ -844,8 +846,8 @@ pub mod sale {
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct SettingsFormData {
-                    /// `BX_PAYSYSTEM_ID`: `sale_paysystem.ID`, optional.
-                    pub bx_paysystem_id: ::std::option::Option<i64>,
+                    /// `BX_PAYSYSTEM_ID`: `string`, optional.
+                    pub bx_paysystem_id: ::std::option::Option<::std::string::String>,
                     /// `BX_RETURN_URL`: `string`, optional.
                     pub bx_return_url: ::std::option::Option<::std::string::String>,
                 }
@@ -860,7 +862,7 @@ pub mod sale {
                     /// Sets `BX_PAYSYSTEM_ID`.
                     pub fn bx_paysystem_id(
                         mut self,
-                        value: impl ::std::convert::Into<i64>,
+                        value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.bx_paysystem_id = ::std::option::Option::Some(value.into());
                         self
@@ -917,9 +919,9 @@ pub mod sale {
                 pub struct SettingsCheckoutData {
                     /// `RETURN_URL`: `string`, optional.
                     pub return_url: ::std::option::Option<::std::string::String>,
-                    /// `PAYSYSTEM_ID`: `sale_paysystem.ID`, optional.
-                    pub paysystem_id: ::std::option::Option<i64>,
-                    /// `PAYMENT_ID`: `sale_order_payment.id`, optional.
+                    /// `PAYSYSTEM_ID`: `string`, optional.
+                    pub paysystem_id: ::std::option::Option<::std::string::String>,
+                    /// `PAYMENT_ID`: `integer`, optional.
                     pub payment_id: ::std::option::Option<i64>,
                     /// `SUM`: `double`, optional.
                     pub sum: ::std::option::Option<f64>,
@@ -953,7 +955,7 @@ pub mod sale {
                     /// Sets `PAYSYSTEM_ID`.
                     pub fn paysystem_id(
                         mut self,
-                        value: impl ::std::convert::Into<i64>,
+                        value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.paysystem_id = ::std::option::Option::Some(value.into());
                         self
@@ -1146,9 +1148,9 @@ pub mod sale {
                     ///
                     /// Values: `b2c`, `b2b`.
                     pub client_type: ::std::option::Option<SettingsClientType>,
-                    /// `CURRENCY`: `crm_currency.CURRENCY[]`, optional.
+                    /// `CURRENCY`: `string[]`, optional.
                     pub currency: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl Settings {
@@ -1199,7 +1201,7 @@ pub mod sale {
                     pub fn currency(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.currency = ::std::option::Option::Some(
@@ -1259,8 +1261,8 @@ pub mod sale {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Settings);
-                /// The `result` of the call: `sale_paysystem_handler.ID`.
-                pub type Output = ::bitrix24_runtime::lenient::Int;
+                /// The `result` of the call: `string`.
+                pub type Output = ::bitrix24_runtime::lenient::Str;
                 impl ::bitrix24_runtime::Method for super::Add {
                     const NAME: &'static str = "sale.paysystem.handler.add";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1320,8 +1322,64 @@ pub mod sale {
                 }
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
+                /// The object `result` of `sale.paysystem.handler.list`: `sale_paysystem_handler[]`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Item {
+                    /// `ID`: `string`, optional.
+                    pub id: ::std::option::Option<::std::string::String>,
+                    /// `NAME`: `string`, optional.
+                    pub name: ::std::option::Option<::std::string::String>,
+                    /// `CODE`: `string`, optional.
+                    pub code: ::std::option::Option<::std::string::String>,
+                    /// `SORT`: `string`, optional.
+                    pub sort: ::std::option::Option<::std::string::String>,
+                    /// `SETTINGS`: `object`, optional.
+                    pub settings: ::serde_json::Value,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Item {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["ID", "NAME", "CODE", "SORT", "SETTINGS"], &[])?;
+                        ::std::result::Result::Ok(Self {
+                            id: object.field("ID")?,
+                            name: object.field("NAME")?,
+                            code: object.field("CODE")?,
+                            sort: object.field("SORT")?,
+                            settings: object.field("SETTINGS")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Item {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                        crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                        map.serialize_entry("SETTINGS", &self.settings)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 /// The `result` of the call: `sale_paysystem_handler[]`.
-                pub type Output = crate::List<::serde_json::Value>;
+                pub type Output = crate::List<Item>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "sale.paysystem.handler.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1329,6 +1387,7 @@ pub mod sale {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Item);
             }
             /// Types of `sale.paysystem.handler.update`.
             ///
@@ -1479,8 +1538,219 @@ pub mod sale {
                 "ACCESS_DENIED" }
             );
             error_code!(Error);
+            /// Allowed values of `result.ENCODING` in `sale.paysystem.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemEncoding {
+                /// `windows-1251`
+                Windows1251,
+                /// `utf-8`
+                Utf8,
+                /// `iso-8859-1`
+                Iso88591,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                ItemEncoding { Windows1251 = "windows-1251", Utf8 = "utf-8", Iso88591 =
+                "iso-8859-1" }
+            );
+            /// Allowed values of `result.IS_CASH` in `sale.paysystem.list`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum ItemIsCash {
+                /// `N`
+                N,
+                /// `Y`
+                Y,
+                /// `A`
+                A,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(ItemIsCash { N = "N", Y = "Y", A = "A" });
+            /// The object `result` of `sale.paysystem.list`: `sale_paysystem[]`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Item {
+                /// `ID`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `NAME`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `DESCRIPTION`: `string`, optional.
+                pub description: ::std::option::Option<::std::string::String>,
+                /// `XML_ID`: `string`, optional.
+                pub xml_id: ::std::option::Option<::std::string::String>,
+                /// `PERSON_TYPE_ID`: `integer`, optional.
+                pub person_type_id: ::std::option::Option<i64>,
+                /// `ACTION_FILE`: `string`, optional.
+                pub action_file: ::std::option::Option<::std::string::String>,
+                /// `ACTIVE`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub active: ::std::option::Option<bool>,
+                /// `ENTITY_REGISTRY_TYPE`: `string`, optional.
+                pub entity_registry_type: ::std::option::Option<::std::string::String>,
+                /// `NEW_WINDOW`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub new_window: ::std::option::Option<bool>,
+                /// `ALLOW_EDIT_PAYMENT`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub allow_edit_payment: ::std::option::Option<bool>,
+                /// `AUTO_CHANGE_1C`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub auto_change_1_c: ::std::option::Option<bool>,
+                /// `CAN_PRINT_CHECK`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub can_print_check: ::std::option::Option<bool>,
+                /// `ENCODING`: `string`, optional.
+                ///
+                /// Values: `windows-1251`, `utf-8`, `iso-8859-1`.
+                pub encoding: ::std::option::Option<ItemEncoding>,
+                /// `IS_CASH`: `string`, optional.
+                ///
+                /// Values: `N`, `Y`, `A`.
+                pub is_cash: ::std::option::Option<ItemIsCash>,
+                /// `PSA_NAME`: `string`, optional.
+                pub psa_name: ::std::option::Option<::std::string::String>,
+                /// `PS_MODE`: `string`, optional.
+                pub ps_mode: ::std::option::Option<::std::string::String>,
+                /// `SORT`: `string`, optional.
+                pub sort: ::std::option::Option<::std::string::String>,
+                /// `TARIFF`: `string`, optional.
+                pub tariff: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Item {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "ID",
+                                "NAME",
+                                "DESCRIPTION",
+                                "XML_ID",
+                                "PERSON_TYPE_ID",
+                                "ACTION_FILE",
+                                "ACTIVE",
+                                "ENTITY_REGISTRY_TYPE",
+                                "NEW_WINDOW",
+                                "ALLOW_EDIT_PAYMENT",
+                                "AUTO_CHANGE_1C",
+                                "CAN_PRINT_CHECK",
+                                "ENCODING",
+                                "IS_CASH",
+                                "PSA_NAME",
+                                "PS_MODE",
+                                "SORT",
+                                "TARIFF",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("ID")?,
+                        name: object.field("NAME")?,
+                        description: object.field("DESCRIPTION")?,
+                        xml_id: object.field("XML_ID")?,
+                        person_type_id: object.field("PERSON_TYPE_ID")?,
+                        action_file: object.field("ACTION_FILE")?,
+                        active: object.field("ACTIVE")?,
+                        entity_registry_type: object.field("ENTITY_REGISTRY_TYPE")?,
+                        new_window: object.field("NEW_WINDOW")?,
+                        allow_edit_payment: object.field("ALLOW_EDIT_PAYMENT")?,
+                        auto_change_1_c: object.field("AUTO_CHANGE_1C")?,
+                        can_print_check: object.field("CAN_PRINT_CHECK")?,
+                        encoding: object.field("ENCODING")?,
+                        is_cash: object.field("IS_CASH")?,
+                        psa_name: object.field("PSA_NAME")?,
+                        ps_mode: object.field("PS_MODE")?,
+                        sort: object.field("SORT")?,
+                        tariff: object.field("TARIFF")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Item {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DESCRIPTION",
+                        &self.description,
+                    )?;
+                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "PERSON_TYPE_ID",
+                        &self.person_type_id,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTION_FILE",
+                        &self.action_file,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ACTIVE",
+                        &self.active.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ENTITY_REGISTRY_TYPE",
+                        &self.entity_registry_type,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "NEW_WINDOW",
+                        &self.new_window.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "ALLOW_EDIT_PAYMENT",
+                        &self.allow_edit_payment.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "AUTO_CHANGE_1C",
+                        &self.auto_change_1_c.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "CAN_PRINT_CHECK",
+                        &self.can_print_check.map(crate::support::yes_no),
+                    )?;
+                    crate::support::opt_entry(&mut map, "ENCODING", &self.encoding)?;
+                    crate::support::opt_entry(&mut map, "IS_CASH", &self.is_cash)?;
+                    crate::support::opt_entry(&mut map, "PSA_NAME", &self.psa_name)?;
+                    crate::support::opt_entry(&mut map, "PS_MODE", &self.ps_mode)?;
+                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+                    crate::support::opt_entry(&mut map, "TARIFF", &self.tariff)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             /// The `result` of the call: `sale_paysystem[]`.
-            pub type Output = crate::List<::serde_json::Value>;
+            pub type Output = crate::List<Item>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "sale.paysystem.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1488,6 +1758,7 @@ pub mod sale {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Item);
         }
         /// Methods under `sale::paysystem::pay`.
         pub mod pay {
@@ -1505,8 +1776,8 @@ pub mod sale {
             pub struct Invoice {
                 /// `INVOICE_ID`: `integer`, required.
                 pub invoice_id: i64,
-                /// `PAY_SYSTEM_ID`: `sale_paysystem.ID`, optional.
-                pub pay_system_id: ::std::option::Option<i64>,
+                /// `PAY_SYSTEM_ID`: `string`, optional.
+                pub pay_system_id: ::std::option::Option<::std::string::String>,
                 /// `BX_REST_HANDLER`: `string`, optional.
                 pub bx_rest_handler: ::std::option::Option<::std::string::String>,
             }
@@ -1522,7 +1793,7 @@ pub mod sale {
                 /// Sets `PAY_SYSTEM_ID`.
                 pub fn pay_system_id(
                     mut self,
-                    value: impl ::std::convert::Into<i64>,
+                    value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.pay_system_id = ::std::option::Option::Some(value.into());
                     self
@@ -1582,16 +1853,16 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Payment {
-                /// `PAYMENT_ID`: `sale_order_payment.id`, required.
+                /// `PAYMENT_ID`: `integer`, required.
                 pub payment_id: i64,
-                /// `PAY_SYSTEM_ID`: `sale_paysystem.ID`, required.
-                pub pay_system_id: i64,
+                /// `PAY_SYSTEM_ID`: `string`, required.
+                pub pay_system_id: ::std::string::String,
             }
             impl Payment {
                 /// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
                 pub fn new(
                     payment_id: impl ::std::convert::Into<i64>,
-                    pay_system_id: impl ::std::convert::Into<i64>,
+                    pay_system_id: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     Self {
                         payment_id: payment_id.into(),
@@ -1710,15 +1981,15 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
-                /// `ID`: `sale_paysystem.ID`, required.
-                pub id: i64,
-                /// `PERSON_TYPE_ID`: `sale_person_type.id`, required.
+                /// `ID`: `string`, required.
+                pub id: ::std::string::String,
+                /// `PERSON_TYPE_ID`: `integer`, required.
                 pub person_type_id: i64,
             }
             impl Get {
                 /// The call with its required parameters: `ID`, `PERSON_TYPE_ID`.
                 pub fn new(
-                    id: impl ::std::convert::Into<i64>,
+                    id: impl ::std::convert::Into<::std::string::String>,
                     person_type_id: impl ::std::convert::Into<i64>,
                 ) -> Self {
                     Self {
@@ -1763,9 +2034,9 @@ pub mod sale {
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Update {
-                /// `ID`: `sale_paysystem.ID`, required.
-                pub id: i64,
-                /// `PERSON_TYPE_ID`: `sale_person_type.id`, optional.
+                /// `ID`: `string`, required.
+                pub id: ::std::string::String,
+                /// `PERSON_TYPE_ID`: `integer`, optional.
                 pub person_type_id: ::std::option::Option<i64>,
                 /// `SETTINGS`: `object`, required.
                 pub settings: update::Settings,
@@ -1773,7 +2044,7 @@ pub mod sale {
             impl Update {
                 /// The call with its required parameters: `ID`, `SETTINGS`.
                 pub fn new(
-                    id: impl ::std::convert::Into<i64>,
+                    id: impl ::std::convert::Into<::std::string::String>,
                     settings: impl ::std::convert::Into<update::Settings>,
                 ) -> Self {
                     Self {
@@ -1944,10 +2215,10 @@ pub mod sale {
                 pub struct Get {
                     /// `INVOICE_ID`: `integer`, required.
                     pub invoice_id: i64,
-                    /// `PAY_SYSTEM_ID`: `sale_paysystem.ID`, optional.
-                    pub pay_system_id: ::std::option::Option<i64>,
-                    /// `BX_REST_HANDLER`: `sale_paysystem.ACTION_FILE`, optional.
-                    pub bx_rest_handler: ::std::option::Option<::serde_json::Value>,
+                    /// `PAY_SYSTEM_ID`: `string`, optional.
+                    pub pay_system_id: ::std::option::Option<::std::string::String>,
+                    /// `BX_REST_HANDLER`: `string`, optional.
+                    pub bx_rest_handler: ::std::option::Option<::std::string::String>,
                 }
                 impl Get {
                     /// The call with its required parameters: `INVOICE_ID`.
@@ -1961,7 +2232,7 @@ pub mod sale {
                     /// Sets `PAY_SYSTEM_ID`.
                     pub fn pay_system_id(
                         mut self,
-                        value: impl ::std::convert::Into<i64>,
+                        value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.pay_system_id = ::std::option::Option::Some(value.into());
                         self
@@ -1969,7 +2240,7 @@ pub mod sale {
                     /// Sets `BX_REST_HANDLER`.
                     pub fn bx_rest_handler(
                         mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
+                        value: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         self.bx_rest_handler = ::std::option::Option::Some(value.into());
                         self
@@ -2133,16 +2404,16 @@ pub mod sale {
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {
-                    /// `PAYMENT_ID`: `sale_order_payment.id`, required.
+                    /// `PAYMENT_ID`: `integer`, required.
                     pub payment_id: i64,
-                    /// `PAY_SYSTEM_ID`: `sale_paysystem.ID`, required.
-                    pub pay_system_id: i64,
+                    /// `PAY_SYSTEM_ID`: `string`, required.
+                    pub pay_system_id: ::std::string::String,
                 }
                 impl Get {
                     /// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
                     pub fn new(
                         payment_id: impl ::std::convert::Into<i64>,
-                        pay_system_id: impl ::std::convert::Into<i64>,
+                        pay_system_id: impl ::std::convert::Into<::std::string::String>,
                     ) -> Self {
                         Self {
                             payment_id: payment_id.into(),
@@ -2421,10 +2692,10 @@ pub mod sale {
                 pub name: ::std::option::Option<::std::string::String>,
                 /// `DESCRIPTION`: `string`, optional.
                 pub description: ::std::option::Option<::std::string::String>,
-                /// `PERSON_TYPE_ID`: `sale_person_type.id`, optional.
+                /// `PERSON_TYPE_ID`: `integer`, optional.
                 pub person_type_id: ::std::option::Option<i64>,
-                /// `BX_REST_HANDLER`: `sale_paysystem_handler.CODE`, optional.
-                pub bx_rest_handler: ::std::option::Option<::serde_json::Value>,
+                /// `BX_REST_HANDLER`: `string`, optional.
+                pub bx_rest_handler: ::std::option::Option<::std::string::String>,
                 /// `ACTIVE`: `boolean`, optional.
                 ///
                 /// Values: `Y`, `N`.
@@ -2479,7 +2750,7 @@ pub mod sale {
                 /// Sets `BX_REST_HANDLER`.
                 pub fn bx_rest_handler(
                     mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
+                    value: impl ::std::convert::Into<::std::string::String>,
                 ) -> Self {
                     self.bx_rest_handler = ::std::option::Option::Some(value.into());
                     self

@@ -864,9 +864,9 @@ pub mod item {
         /// `order`: `object`, optional.
         ///
         /// Values: `ASC`, `DESC`.
-        pub order: ::std::option::Option<::serde_json::Value>,
+        pub order: ::std::option::Option<list::Order>,
         /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
+        pub filter: ::std::option::Option<list::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
     }
@@ -886,18 +886,12 @@ pub mod item {
             self
         }
         /// Sets `order`.
-        pub fn order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `filter`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
             self.filter = ::std::option::Option::Some(value.into());
             self
         }
@@ -1192,6 +1186,116 @@ pub mod item {
     pub mod list {
         /// Error codes of `rpa.item.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `params.order` of `rpa.item.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
+        /// The object `params.filter` of `rpa.item.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
         /// The `result` of the call: not described on the page.
         pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::List {
@@ -2954,14 +3058,14 @@ pub mod type_ {
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct List {
-        /// `select`: `array`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        /// `select`: `string[]`, optional.
+        pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /// `order`: `object`, optional.
         ///
         /// Values: `ASC`, `DESC`.
-        pub order: ::std::option::Option<::serde_json::Value>,
+        pub order: ::std::option::Option<list::Order>,
         /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
+        pub filter: ::std::option::Option<list::Filter>,
         /// `start`: `integer`, optional.
         pub start: ::std::option::Option<i64>,
     }
@@ -2979,7 +3083,7 @@ pub mod type_ {
         pub fn select(
             mut self,
             value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::serde_json::Value>,
+                Item = impl ::std::convert::Into<::std::string::String>,
             >,
         ) -> Self {
             self.select = ::std::option::Option::Some(
@@ -2988,18 +3092,12 @@ pub mod type_ {
             self
         }
         /// Sets `order`.
-        pub fn order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
             self.order = ::std::option::Option::Some(value.into());
             self
         }
         /// Sets `filter`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
+        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
             self.filter = ::std::option::Option::Some(value.into());
             self
         }
@@ -3319,6 +3417,116 @@ pub mod type_ {
     pub mod list {
         /// Error codes of `rpa.type.list`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// The object `params.order` of `rpa.type.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Order {
+            /// `<field>`: `string`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl Order {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Order {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Order {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Order);
+        /// The object `params.filter` of `rpa.type.list`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Filter {
+            /// `<field>`: `any`, optional.
+            ///
+            /// Stands for every key matching `*`: one entry per key.
+            pub field: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl Filter {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    field: ::std::default::Default::default(),
+                }
+            }
+            /// Adds an entry for `<field>` under `key`.
+            pub fn field(
+                mut self,
+                key: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.field.insert(key.into(), value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Filter {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::rest_entries(&mut map, &self.field)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Filter {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    field: object.pattern("*")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Filter);
         /// The `result` of the call: not described on the page.
         pub type Output = ::serde_json::Value;
         impl ::bitrix24_runtime::Method for super::List {

@@ -13,7 +13,7 @@ pub mod payment {
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct GetPublicUrl {
-        /// `id`: `sale_order_payment.id`, required.
+        /// `id`: `integer`, required.
         pub id: i64,
     }
     impl GetPublicUrl {

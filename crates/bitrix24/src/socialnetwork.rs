@@ -2734,124 +2734,6 @@ pub mod api {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Params);
-            /// The object `result.workgroups.additionalData` of `socialnetwork.api.workgroup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputWorkgroupsAdditionalData {
-                /// `role`: `string`, optional.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `initiatedByType`: `string`, optional.
-                pub initiated_by_type: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputWorkgroupsAdditionalData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        role: object.field("role")?,
-                        initiated_by_type: object.field("initiatedByType")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputWorkgroupsAdditionalData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "initiatedByType",
-                        &self.initiated_by_type,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputWorkgroups {
-                /// `id`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `imageId`: `string`, optional.
-                pub image_id: ::std::option::Option<::std::string::String>,
-                /// `avatarType`: `any`, optional.
-                pub avatar_type: ::serde_json::Value,
-                /// `avatar`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `additionalData`: `object`, optional.
-                pub additional_data: ::std::option::Option<
-                    OutputWorkgroupsAdditionalData,
-                >,
-                /// `dialogId`: `string`, optional.
-                pub dialog_id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputWorkgroups {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        image_id: object.field("imageId")?,
-                        avatar_type: object.field("avatarType")?,
-                        avatar: object.field("avatar")?,
-                        additional_data: object.field("additionalData")?,
-                        dialog_id: object.field("dialogId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputWorkgroups {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-                    map.serialize_entry("avatarType", &self.avatar_type)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "additionalData",
-                        &self.additional_data,
-                    )?;
-                    crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -2859,7 +2741,7 @@ pub mod api {
             #[non_exhaustive]
             pub struct Output {
                 /// `workgroups`: `object[]`, optional.
-                pub workgroups: ::std::vec::Vec<OutputWorkgroups>,
+                pub workgroups: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2899,13 +2781,12 @@ pub mod api {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputWorkgroups;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputWorkgroups> {
+                type Item = ::serde_json::Value;
+                fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
                     output.workgroups
                 }
             }
             deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputWorkgroups);
         }
     }
 }

@@ -1058,18 +1058,20 @@ pub mod sonet_group {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Item {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
             /// `SITE_ID`: `string`, optional.
             pub site_id: ::std::option::Option<::std::string::String>,
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `any`, optional.
-            pub description: ::serde_json::Value,
-            /// `DATE_CREATE`: `string`, optional.
+            /// `DESCRIPTION`: `string`, optional.
+            pub description: ::std::option::Option<::std::string::String>,
+            /// `DATE_CREATE`: `datetime`, optional.
             pub date_create: ::std::option::Option<::std::string::String>,
-            /// `DATE_UPDATE`: `string`, optional.
+            /// `DATE_UPDATE`: `datetime`, optional.
             pub date_update: ::std::option::Option<::std::string::String>,
+            /// `DATE_ACTIVITY`: `datetime`, optional.
+            pub date_activity: ::std::option::Option<::std::string::String>,
             /// `ACTIVE`: `string`, optional.
             pub active: ::std::option::Option<::std::string::String>,
             /// `VISIBLE`: `string`, optional.
@@ -1078,20 +1080,18 @@ pub mod sonet_group {
             pub opened: ::std::option::Option<::std::string::String>,
             /// `CLOSED`: `string`, optional.
             pub closed: ::std::option::Option<::std::string::String>,
-            /// `SUBJECT_ID`: `string`, optional.
-            pub subject_id: ::std::option::Option<::std::string::String>,
-            /// `OWNER_ID`: `string`, optional.
-            pub owner_id: ::std::option::Option<::std::string::String>,
-            /// `KEYWORDS`: `any`, optional.
-            pub keywords: ::serde_json::Value,
-            /// `NUMBER_OF_MEMBERS`: `string`, optional.
-            pub number_of_members: ::std::option::Option<::std::string::String>,
-            /// `DATE_ACTIVITY`: `string`, optional.
-            pub date_activity: ::std::option::Option<::std::string::String>,
+            /// `SUBJECT_ID`: `integer`, optional.
+            pub subject_id: ::std::option::Option<i64>,
+            /// `OWNER_ID`: `integer`, optional.
+            pub owner_id: ::std::option::Option<i64>,
+            /// `KEYWORDS`: `string`, optional.
+            pub keywords: ::std::option::Option<::std::string::String>,
+            /// `NUMBER_OF_MEMBERS`: `integer`, optional.
+            pub number_of_members: ::std::option::Option<i64>,
             /// `SUBJECT_NAME`: `string`, optional.
             pub subject_name: ::std::option::Option<::std::string::String>,
-            /// `PROJECT`: `string`, optional.
-            pub project: ::std::option::Option<::std::string::String>,
+            /// `IMAGE`: `string`, optional.
+            pub image: ::std::option::Option<::std::string::String>,
             /// `IS_EXTRANET`: `string`, optional.
             pub is_extranet: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
@@ -1115,6 +1115,7 @@ pub mod sonet_group {
                             "DESCRIPTION",
                             "DATE_CREATE",
                             "DATE_UPDATE",
+                            "DATE_ACTIVITY",
                             "ACTIVE",
                             "VISIBLE",
                             "OPENED",
@@ -1123,9 +1124,8 @@ pub mod sonet_group {
                             "OWNER_ID",
                             "KEYWORDS",
                             "NUMBER_OF_MEMBERS",
-                            "DATE_ACTIVITY",
                             "SUBJECT_NAME",
-                            "PROJECT",
+                            "IMAGE",
                             "IS_EXTRANET",
                         ],
                         &[],
@@ -1137,6 +1137,7 @@ pub mod sonet_group {
                     description: object.field("DESCRIPTION")?,
                     date_create: object.field("DATE_CREATE")?,
                     date_update: object.field("DATE_UPDATE")?,
+                    date_activity: object.field("DATE_ACTIVITY")?,
                     active: object.field("ACTIVE")?,
                     visible: object.field("VISIBLE")?,
                     opened: object.field("OPENED")?,
@@ -1145,9 +1146,8 @@ pub mod sonet_group {
                     owner_id: object.field("OWNER_ID")?,
                     keywords: object.field("KEYWORDS")?,
                     number_of_members: object.field("NUMBER_OF_MEMBERS")?,
-                    date_activity: object.field("DATE_ACTIVITY")?,
                     subject_name: object.field("SUBJECT_NAME")?,
-                    project: object.field("PROJECT")?,
+                    image: object.field("IMAGE")?,
                     is_extranet: object.field("IS_EXTRANET")?,
                     extra: object.rest()?,
                 })
@@ -1163,28 +1163,28 @@ pub mod sonet_group {
                 crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
                 crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                map.serialize_entry("DESCRIPTION", &self.description)?;
+                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
                 crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
                 crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "DATE_ACTIVITY",
+                    &self.date_activity,
+                )?;
                 crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
                 crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
                 crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
                 crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
                 crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
                 crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                map.serialize_entry("KEYWORDS", &self.keywords)?;
+                crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
                 crate::support::opt_entry(
                     &mut map,
                     "NUMBER_OF_MEMBERS",
                     &self.number_of_members,
                 )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVITY",
-                    &self.date_activity,
-                )?;
                 crate::support::opt_entry(&mut map, "SUBJECT_NAME", &self.subject_name)?;
-                crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+                crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
                 crate::support::opt_entry(&mut map, "IS_EXTRANET", &self.is_extranet)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()

@@ -101,8 +101,8 @@ pub mod v3 {
         pub struct Get {
             /// `id`: `integer`, required.
             pub id: i64,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         }
         impl Get {
             /// The call with its required parameters: `id`.
@@ -116,7 +116,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -161,14 +161,14 @@ pub mod v3 {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-            /// `filter`: `array`, optional.
-            pub filter: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            /// `filter`: `object`, optional.
+            pub filter: ::std::option::Option<list::Filter>,
             /// `order`: `object`, optional.
             ///
             /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<::serde_json::Value>,
+            pub order: ::std::option::Option<list::Order>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
         }
@@ -186,7 +186,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -197,19 +197,15 @@ pub mod v3 {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
+                value: impl ::std::convert::Into<list::Filter>,
             ) -> Self {
-                self.filter = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.filter = ::std::option::Option::Some(value.into());
                 self
             }
             /// Sets `order`.
             pub fn order(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<list::Order>,
             ) -> Self {
                 self.order = ::std::option::Option::Some(value.into());
                 self
@@ -363,9 +359,9 @@ pub mod v3 {
                 pub struct Get {
                     /// `name`: `string`, required.
                     pub name: ::std::string::String,
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl Get {
@@ -382,7 +378,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -428,9 +424,9 @@ pub mod v3 {
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl List {
@@ -444,7 +440,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -484,111 +480,6 @@ pub mod v3 {
                 pub mod get {
                     /// Error codes of `tasks.task.access.field.get`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.item` of `tasks.task.access.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `string`, optional.
-                        pub description: ::std::option::Option<::std::string::String>,
-                        /// `validationRules`: `array`, optional.
-                        pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                        /// `requiredGroups`: `any`, optional.
-                        pub required_groups: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `editable`: `boolean`, optional.
-                        pub editable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// `elementType`: `any`, optional.
-                        pub element_type: ::serde_json::Value,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                description: object.field("description")?,
-                                validation_rules: object.field("validationRules")?,
-                                required_groups: object.field("requiredGroups")?,
-                                filterable: object.field("filterable")?,
-                                sortable: object.field("sortable")?,
-                                editable: object.field("editable")?,
-                                multiple: object.field("multiple")?,
-                                element_type: object.field("elementType")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "description",
-                                &self.description,
-                            )?;
-                            map.serialize_entry(
-                                "validationRules",
-                                &self.validation_rules,
-                            )?;
-                            map.serialize_entry(
-                                "requiredGroups",
-                                &self.required_groups,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "editable",
-                                &self.editable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            map.serialize_entry("elementType", &self.element_type)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `tasks.task.access.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
@@ -596,7 +487,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
+                        pub item: ::serde_json::Value,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -624,7 +515,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            map.serialize_entry("item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -644,119 +535,14 @@ pub mod v3 {
                 pub mod list {
                     /// Error codes of `tasks.task.access.field.list`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.items` of `tasks.task.access.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `string`, optional.
-                        pub description: ::std::option::Option<::std::string::String>,
-                        /// `validationRules`: `array`, optional.
-                        pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                        /// `requiredGroups`: `any`, optional.
-                        pub required_groups: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `editable`: `boolean`, optional.
-                        pub editable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// `elementType`: `any`, optional.
-                        pub element_type: ::serde_json::Value,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                description: object.field("description")?,
-                                validation_rules: object.field("validationRules")?,
-                                required_groups: object.field("requiredGroups")?,
-                                filterable: object.field("filterable")?,
-                                sortable: object.field("sortable")?,
-                                editable: object.field("editable")?,
-                                multiple: object.field("multiple")?,
-                                element_type: object.field("elementType")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "description",
-                                &self.description,
-                            )?;
-                            map.serialize_entry(
-                                "validationRules",
-                                &self.validation_rules,
-                            )?;
-                            map.serialize_entry(
-                                "requiredGroups",
-                                &self.required_groups,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "editable",
-                                &self.editable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            map.serialize_entry("elementType", &self.element_type)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `tasks.task.access.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
+                        /// `items`: `array`, optional.
+                        pub items: ::std::vec::Vec<::serde_json::Value>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -1239,701 +1025,6 @@ pub mod v3 {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.item.rights` of `tasks.task.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemRights {
-                /// `read`: `boolean`, optional.
-                pub read: ::std::option::Option<bool>,
-                /// `watch`: `boolean`, optional.
-                pub watch: ::std::option::Option<bool>,
-                /// `mute`: `boolean`, optional.
-                pub mute: ::std::option::Option<bool>,
-                /// `createResult`: `boolean`, optional.
-                pub create_result: ::std::option::Option<bool>,
-                /// `edit`: `boolean`, optional.
-                pub edit: ::std::option::Option<bool>,
-                /// `remove`: `boolean`, optional.
-                pub remove: ::std::option::Option<bool>,
-                /// `complete`: `boolean`, optional.
-                pub complete: ::std::option::Option<bool>,
-                /// `approve`: `boolean`, optional.
-                pub approve: ::std::option::Option<bool>,
-                /// `disapprove`: `boolean`, optional.
-                pub disapprove: ::std::option::Option<bool>,
-                /// `start`: `boolean`, optional.
-                pub start: ::std::option::Option<bool>,
-                /// `take`: `boolean`, optional.
-                pub take: ::std::option::Option<bool>,
-                /// `delegate`: `boolean`, optional.
-                pub delegate: ::std::option::Option<bool>,
-                /// `defer`: `boolean`, optional.
-                pub defer: ::std::option::Option<bool>,
-                /// `renew`: `boolean`, optional.
-                pub renew: ::std::option::Option<bool>,
-                /// `deadline`: `boolean`, optional.
-                pub deadline: ::std::option::Option<bool>,
-                /// `datePlan`: `boolean`, optional.
-                pub date_plan: ::std::option::Option<bool>,
-                /// `changeDirector`: `boolean`, optional.
-                pub change_director: ::std::option::Option<bool>,
-                /// `changeResponsible`: `boolean`, optional.
-                pub change_responsible: ::std::option::Option<bool>,
-                /// `changeAccomplices`: `boolean`, optional.
-                pub change_accomplices: ::std::option::Option<bool>,
-                /// `pause`: `boolean`, optional.
-                pub pause: ::std::option::Option<bool>,
-                /// `timeTracking`: `boolean`, optional.
-                pub time_tracking: ::std::option::Option<bool>,
-                /// `mark`: `boolean`, optional.
-                pub mark: ::std::option::Option<bool>,
-                /// `changeStatus`: `boolean`, optional.
-                pub change_status: ::std::option::Option<bool>,
-                /// `reminder`: `boolean`, optional.
-                pub reminder: ::std::option::Option<bool>,
-                /// `addAuditors`: `boolean`, optional.
-                pub add_auditors: ::std::option::Option<bool>,
-                /// `elapsedTime`: `boolean`, optional.
-                pub elapsed_time: ::std::option::Option<bool>,
-                /// `favorite`: `boolean`, optional.
-                pub favorite: ::std::option::Option<bool>,
-                /// `checklistAdd`: `boolean`, optional.
-                pub checklist_add: ::std::option::Option<bool>,
-                /// `checklistEdit`: `boolean`, optional.
-                pub checklist_edit: ::std::option::Option<bool>,
-                /// `checklistSave`: `boolean`, optional.
-                pub checklist_save: ::std::option::Option<bool>,
-                /// `checklistToggle`: `boolean`, optional.
-                pub checklist_toggle: ::std::option::Option<bool>,
-                /// `automate`: `boolean`, optional.
-                pub automate: ::std::option::Option<bool>,
-                /// `resultEdit`: `boolean`, optional.
-                pub result_edit: ::std::option::Option<bool>,
-                /// `completeResult`: `boolean`, optional.
-                pub complete_result: ::std::option::Option<bool>,
-                /// `removeResult`: `boolean`, optional.
-                pub remove_result: ::std::option::Option<bool>,
-                /// `resultRead`: `boolean`, optional.
-                pub result_read: ::std::option::Option<bool>,
-                /// `admin`: `boolean`, optional.
-                pub admin: ::std::option::Option<bool>,
-                /// `createSubtask`: `boolean`, optional.
-                pub create_subtask: ::std::option::Option<bool>,
-                /// `copy`: `boolean`, optional.
-                pub copy: ::std::option::Option<bool>,
-                /// `saveAsTemplate`: `boolean`, optional.
-                pub save_as_template: ::std::option::Option<bool>,
-                /// `attachFile`: `boolean`, optional.
-                pub attach_file: ::std::option::Option<bool>,
-                /// `detachFile`: `boolean`, optional.
-                pub detach_file: ::std::option::Option<bool>,
-                /// `detachParent`: `boolean`, optional.
-                pub detach_parent: ::std::option::Option<bool>,
-                /// `createGanttDependence`: `boolean`, optional.
-                pub create_gantt_dependence: ::std::option::Option<bool>,
-                /// `sort`: `boolean`, optional.
-                pub sort: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemRights {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        read: object.field("read")?,
-                        watch: object.field("watch")?,
-                        mute: object.field("mute")?,
-                        create_result: object.field("createResult")?,
-                        edit: object.field("edit")?,
-                        remove: object.field("remove")?,
-                        complete: object.field("complete")?,
-                        approve: object.field("approve")?,
-                        disapprove: object.field("disapprove")?,
-                        start: object.field("start")?,
-                        take: object.field("take")?,
-                        delegate: object.field("delegate")?,
-                        defer: object.field("defer")?,
-                        renew: object.field("renew")?,
-                        deadline: object.field("deadline")?,
-                        date_plan: object.field("datePlan")?,
-                        change_director: object.field("changeDirector")?,
-                        change_responsible: object.field("changeResponsible")?,
-                        change_accomplices: object.field("changeAccomplices")?,
-                        pause: object.field("pause")?,
-                        time_tracking: object.field("timeTracking")?,
-                        mark: object.field("mark")?,
-                        change_status: object.field("changeStatus")?,
-                        reminder: object.field("reminder")?,
-                        add_auditors: object.field("addAuditors")?,
-                        elapsed_time: object.field("elapsedTime")?,
-                        favorite: object.field("favorite")?,
-                        checklist_add: object.field("checklistAdd")?,
-                        checklist_edit: object.field("checklistEdit")?,
-                        checklist_save: object.field("checklistSave")?,
-                        checklist_toggle: object.field("checklistToggle")?,
-                        automate: object.field("automate")?,
-                        result_edit: object.field("resultEdit")?,
-                        complete_result: object.field("completeResult")?,
-                        remove_result: object.field("removeResult")?,
-                        result_read: object.field("resultRead")?,
-                        admin: object.field("admin")?,
-                        create_subtask: object.field("createSubtask")?,
-                        copy: object.field("copy")?,
-                        save_as_template: object.field("saveAsTemplate")?,
-                        attach_file: object.field("attachFile")?,
-                        detach_file: object.field("detachFile")?,
-                        detach_parent: object.field("detachParent")?,
-                        create_gantt_dependence: object.field("createGanttDependence")?,
-                        sort: object.field("sort")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemRights {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "read", &self.read)?;
-                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createResult",
-                        &self.create_result,
-                    )?;
-                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-                    crate::support::opt_entry(&mut map, "start", &self.start)?;
-                    crate::support::opt_entry(&mut map, "take", &self.take)?;
-                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeDirector",
-                        &self.change_director,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeResponsible",
-                        &self.change_responsible,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeAccomplices",
-                        &self.change_accomplices,
-                    )?;
-                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timeTracking",
-                        &self.time_tracking,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeStatus",
-                        &self.change_status,
-                    )?;
-                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "addAuditors",
-                        &self.add_auditors,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "elapsedTime",
-                        &self.elapsed_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistAdd",
-                        &self.checklist_add,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistEdit",
-                        &self.checklist_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistSave",
-                        &self.checklist_save,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistToggle",
-                        &self.checklist_toggle,
-                    )?;
-                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultEdit",
-                        &self.result_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "completeResult",
-                        &self.complete_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "removeResult",
-                        &self.remove_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultRead",
-                        &self.result_read,
-                    )?;
-                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createSubtask",
-                        &self.create_subtask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "saveAsTemplate",
-                        &self.save_as_template,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "attachFile",
-                        &self.attach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachFile",
-                        &self.detach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachParent",
-                        &self.detach_parent,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createGanttDependence",
-                        &self.create_gantt_dependence,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item` of `tasks.task.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `deadline`: `string`, optional.
-                pub deadline: ::std::option::Option<::std::string::String>,
-                /// `needsControl`: `boolean`, optional.
-                pub needs_control: ::std::option::Option<bool>,
-                /// `startPlan`: `any`, optional.
-                pub start_plan: ::serde_json::Value,
-                /// `endPlan`: `any`, optional.
-                pub end_plan: ::serde_json::Value,
-                /// `fileIds`: `any`, optional.
-                pub file_ids: ::serde_json::Value,
-                /// `checklist`: `array`, optional.
-                pub checklist: ::std::vec::Vec<::serde_json::Value>,
-                /// `epicId`: `any`, optional.
-                pub epic_id: ::serde_json::Value,
-                /// `storyPoints`: `any`, optional.
-                pub story_points: ::serde_json::Value,
-                /// `priority`: `string`, optional.
-                pub priority: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// `statusChanged`: `any`, optional.
-                pub status_changed: ::serde_json::Value,
-                /// `parentId`: `any`, optional.
-                pub parent_id: ::serde_json::Value,
-                /// `containsChecklist`: `boolean`, optional.
-                pub contains_checklist: ::std::option::Option<bool>,
-                /// `containsSubTasks`: `boolean`, optional.
-                pub contains_sub_tasks: ::std::option::Option<bool>,
-                /// `containsRelatedTasks`: `boolean`, optional.
-                pub contains_related_tasks: ::std::option::Option<bool>,
-                /// `containsGanttLinks`: `boolean`, optional.
-                pub contains_gantt_links: ::std::option::Option<bool>,
-                /// `containsPlacements`: `boolean`, optional.
-                pub contains_placements: ::std::option::Option<bool>,
-                /// `containsResults`: `boolean`, optional.
-                pub contains_results: ::std::option::Option<bool>,
-                /// `numberOfReminders`: `integer`, optional.
-                pub number_of_reminders: ::std::option::Option<i64>,
-                /// `chatId`: `integer`, optional.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `plannedDuration`: `integer`, optional.
-                pub planned_duration: ::std::option::Option<i64>,
-                /// `actualDuration`: `integer`, optional.
-                pub actual_duration: ::std::option::Option<i64>,
-                /// `durationType`: `string`, optional.
-                pub duration_type: ::std::option::Option<::std::string::String>,
-                /// `started`: `any`, optional.
-                pub started: ::serde_json::Value,
-                /// `estimatedTime`: `integer`, optional.
-                pub estimated_time: ::std::option::Option<i64>,
-                /// `replicate`: `boolean`, optional.
-                pub replicate: ::std::option::Option<bool>,
-                /// `changed`: `string`, optional.
-                pub changed: ::std::option::Option<::std::string::String>,
-                /// `closed`: `any`, optional.
-                pub closed: ::serde_json::Value,
-                /// `activity`: `string`, optional.
-                pub activity: ::std::option::Option<::std::string::String>,
-                /// `guid`: `string`, optional.
-                pub guid: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `exchangeId`: `any`, optional.
-                pub exchange_id: ::serde_json::Value,
-                /// `exchangeModified`: `any`, optional.
-                pub exchange_modified: ::serde_json::Value,
-                /// `outlookVersion`: `integer`, optional.
-                pub outlook_version: ::std::option::Option<i64>,
-                /// `mark`: `string`, optional.
-                pub mark: ::std::option::Option<::std::string::String>,
-                /// `allowsChangeDeadline`: `boolean`, optional.
-                pub allows_change_deadline: ::std::option::Option<bool>,
-                /// `allowsTimeTracking`: `boolean`, optional.
-                pub allows_time_tracking: ::std::option::Option<bool>,
-                /// `matchesWorkTime`: `boolean`, optional.
-                pub matches_work_time: ::std::option::Option<bool>,
-                /// `addInReport`: `any`, optional.
-                pub add_in_report: ::serde_json::Value,
-                /// `isMultitask`: `boolean`, optional.
-                pub is_multitask: ::std::option::Option<bool>,
-                /// `siteId`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `deadlineCount`: `any`, optional.
-                pub deadline_count: ::serde_json::Value,
-                /// `declineReason`: `any`, optional.
-                pub decline_reason: ::serde_json::Value,
-                /// `forumTopicId`: `any`, optional.
-                pub forum_topic_id: ::serde_json::Value,
-                /// `link`: `string`, optional.
-                pub link: ::std::option::Option<::std::string::String>,
-                /// `rights`: `object`, optional.
-                pub rights: ::std::option::Option<OutputItemRights>,
-                /// `archiveLink`: `string`, optional.
-                pub archive_link: ::std::option::Option<::std::string::String>,
-                /// `crmItemIds`: `string[]`, optional.
-                pub crm_item_ids: ::std::vec::Vec<::std::string::String>,
-                /// `requireResult`: `boolean`, optional.
-                pub require_result: ::std::option::Option<bool>,
-                /// `matchesSubTasksTime`: `boolean`, optional.
-                pub matches_sub_tasks_time: ::std::option::Option<bool>,
-                /// `autocompleteSubTasks`: `boolean`, optional.
-                pub autocomplete_sub_tasks: ::std::option::Option<bool>,
-                /// `allowsChangeDatePlan`: `boolean`, optional.
-                pub allows_change_date_plan: ::std::option::Option<bool>,
-                /// `maxDeadlineChangeDate`: `any`, optional.
-                pub max_deadline_change_date: ::serde_json::Value,
-                /// `maxDeadlineChanges`: `any`, optional.
-                pub max_deadline_changes: ::serde_json::Value,
-                /// `requireDeadlineChangeReason`: `boolean`, optional.
-                pub require_deadline_change_reason: ::std::option::Option<bool>,
-                /// `inFavorite`: `array`, optional.
-                pub in_favorite: ::std::vec::Vec<::serde_json::Value>,
-                /// `inPin`: `array`, optional.
-                pub in_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inGroupPin`: `array`, optional.
-                pub in_group_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inMute`: `array`, optional.
-                pub in_mute: ::std::vec::Vec<::serde_json::Value>,
-                /// `dependsOn`: `array`, optional.
-                pub depends_on: ::std::vec::Vec<::serde_json::Value>,
-                /// `scenarios`: `string[]`, optional.
-                pub scenarios: ::std::vec::Vec<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        title: object.field("title")?,
-                        description: object.field("description")?,
-                        deadline: object.field("deadline")?,
-                        needs_control: object.field("needsControl")?,
-                        start_plan: object.field("startPlan")?,
-                        end_plan: object.field("endPlan")?,
-                        file_ids: object.field("fileIds")?,
-                        checklist: object.field("checklist")?,
-                        epic_id: object.field("epicId")?,
-                        story_points: object.field("storyPoints")?,
-                        priority: object.field("priority")?,
-                        status: object.field("status")?,
-                        status_changed: object.field("statusChanged")?,
-                        parent_id: object.field("parentId")?,
-                        contains_checklist: object.field("containsChecklist")?,
-                        contains_sub_tasks: object.field("containsSubTasks")?,
-                        contains_related_tasks: object.field("containsRelatedTasks")?,
-                        contains_gantt_links: object.field("containsGanttLinks")?,
-                        contains_placements: object.field("containsPlacements")?,
-                        contains_results: object.field("containsResults")?,
-                        number_of_reminders: object.field("numberOfReminders")?,
-                        chat_id: object.field("chatId")?,
-                        planned_duration: object.field("plannedDuration")?,
-                        actual_duration: object.field("actualDuration")?,
-                        duration_type: object.field("durationType")?,
-                        started: object.field("started")?,
-                        estimated_time: object.field("estimatedTime")?,
-                        replicate: object.field("replicate")?,
-                        changed: object.field("changed")?,
-                        closed: object.field("closed")?,
-                        activity: object.field("activity")?,
-                        guid: object.field("guid")?,
-                        xml_id: object.field("xmlId")?,
-                        exchange_id: object.field("exchangeId")?,
-                        exchange_modified: object.field("exchangeModified")?,
-                        outlook_version: object.field("outlookVersion")?,
-                        mark: object.field("mark")?,
-                        allows_change_deadline: object.field("allowsChangeDeadline")?,
-                        allows_time_tracking: object.field("allowsTimeTracking")?,
-                        matches_work_time: object.field("matchesWorkTime")?,
-                        add_in_report: object.field("addInReport")?,
-                        is_multitask: object.field("isMultitask")?,
-                        site_id: object.field("siteId")?,
-                        deadline_count: object.field("deadlineCount")?,
-                        decline_reason: object.field("declineReason")?,
-                        forum_topic_id: object.field("forumTopicId")?,
-                        link: object.field("link")?,
-                        rights: object.field("rights")?,
-                        archive_link: object.field("archiveLink")?,
-                        crm_item_ids: object.field("crmItemIds")?,
-                        require_result: object.field("requireResult")?,
-                        matches_sub_tasks_time: object.field("matchesSubTasksTime")?,
-                        autocomplete_sub_tasks: object.field("autocompleteSubTasks")?,
-                        allows_change_date_plan: object.field("allowsChangeDatePlan")?,
-                        max_deadline_change_date: object.field("maxDeadlineChangeDate")?,
-                        max_deadline_changes: object.field("maxDeadlineChanges")?,
-                        require_deadline_change_reason: object
-                            .field("requireDeadlineChangeReason")?,
-                        in_favorite: object.field("inFavorite")?,
-                        in_pin: object.field("inPin")?,
-                        in_group_pin: object.field("inGroupPin")?,
-                        in_mute: object.field("inMute")?,
-                        depends_on: object.field("dependsOn")?,
-                        scenarios: object.field("scenarios")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "needsControl",
-                        &self.needs_control,
-                    )?;
-                    map.serialize_entry("startPlan", &self.start_plan)?;
-                    map.serialize_entry("endPlan", &self.end_plan)?;
-                    map.serialize_entry("fileIds", &self.file_ids)?;
-                    map.serialize_entry("checklist", &self.checklist)?;
-                    map.serialize_entry("epicId", &self.epic_id)?;
-                    map.serialize_entry("storyPoints", &self.story_points)?;
-                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    map.serialize_entry("statusChanged", &self.status_changed)?;
-                    map.serialize_entry("parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsChecklist",
-                        &self.contains_checklist,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsSubTasks",
-                        &self.contains_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsRelatedTasks",
-                        &self.contains_related_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsGanttLinks",
-                        &self.contains_gantt_links,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsPlacements",
-                        &self.contains_placements,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsResults",
-                        &self.contains_results,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "numberOfReminders",
-                        &self.number_of_reminders,
-                    )?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "plannedDuration",
-                        &self.planned_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "actualDuration",
-                        &self.actual_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "durationType",
-                        &self.duration_type,
-                    )?;
-                    map.serialize_entry("started", &self.started)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "estimatedTime",
-                        &self.estimated_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
-                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
-                    map.serialize_entry("closed", &self.closed)?;
-                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    map.serialize_entry("exchangeId", &self.exchange_id)?;
-                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "outlookVersion",
-                        &self.outlook_version,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDeadline",
-                        &self.allows_change_deadline,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsTimeTracking",
-                        &self.allows_time_tracking,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesWorkTime",
-                        &self.matches_work_time,
-                    )?;
-                    map.serialize_entry("addInReport", &self.add_in_report)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isMultitask",
-                        &self.is_multitask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
-                    map.serialize_entry("declineReason", &self.decline_reason)?;
-                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
-                    crate::support::opt_entry(&mut map, "link", &self.link)?;
-                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "archiveLink",
-                        &self.archive_link,
-                    )?;
-                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireResult",
-                        &self.require_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesSubTasksTime",
-                        &self.matches_sub_tasks_time,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "autocompleteSubTasks",
-                        &self.autocomplete_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDatePlan",
-                        &self.allows_change_date_plan,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChangeDate",
-                        &self.max_deadline_change_date,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChanges",
-                        &self.max_deadline_changes,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireDeadlineChangeReason",
-                        &self.require_deadline_change_reason,
-                    )?;
-                    map.serialize_entry("inFavorite", &self.in_favorite)?;
-                    map.serialize_entry("inPin", &self.in_pin)?;
-                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
-                    map.serialize_entry("inMute", &self.in_mute)?;
-                    map.serialize_entry("dependsOn", &self.depends_on)?;
-                    map.serialize_entry("scenarios", &self.scenarios)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
@@ -1941,7 +1032,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
+                pub item: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -1968,7 +1059,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    map.serialize_entry("item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -2044,9 +1135,9 @@ pub mod v3 {
                     pub struct Get {
                         /// `name`: `string`, required.
                         pub name: ::std::string::String,
-                        /// `select`: `array`, optional.
+                        /// `select`: `string[]`, optional.
                         pub select: ::std::option::Option<
-                            ::std::vec::Vec<::serde_json::Value>,
+                            ::std::vec::Vec<::std::string::String>,
                         >,
                     }
                     impl Get {
@@ -2063,7 +1154,7 @@ pub mod v3 {
                         pub fn select(
                             mut self,
                             value: impl ::std::iter::IntoIterator<
-                                Item = impl ::std::convert::Into<::serde_json::Value>,
+                                Item = impl ::std::convert::Into<::std::string::String>,
                             >,
                         ) -> Self {
                             self.select = ::std::option::Option::Some(
@@ -2109,9 +1200,9 @@ pub mod v3 {
                     #[derive(Debug, Clone, Default)]
                     #[non_exhaustive]
                     pub struct List {
-                        /// `select`: `array`, optional.
+                        /// `select`: `string[]`, optional.
                         pub select: ::std::option::Option<
-                            ::std::vec::Vec<::serde_json::Value>,
+                            ::std::vec::Vec<::std::string::String>,
                         >,
                     }
                     impl List {
@@ -2125,7 +1216,7 @@ pub mod v3 {
                         pub fn select(
                             mut self,
                             value: impl ::std::iter::IntoIterator<
-                                Item = impl ::std::convert::Into<::serde_json::Value>,
+                                Item = impl ::std::convert::Into<::std::string::String>,
                             >,
                         ) -> Self {
                             self.select = ::std::option::Option::Some(
@@ -2165,81 +1256,6 @@ pub mod v3 {
                     pub mod get {
                         /// Error codes of `tasks.task.chat.message.field.get`; the codes any method can return are in [`crate::SystemError`].
                         pub type Error = crate::SystemError;
-                        /// The object `result.item` of `tasks.task.chat.message.field.get`: `object`.
-                        ///
-                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
-                        #[derive(Debug, Clone)]
-                        #[non_exhaustive]
-                        pub struct OutputItem {
-                            /// `name`: `string`, optional.
-                            pub name: ::std::option::Option<::std::string::String>,
-                            /// `type`: `string`, optional.
-                            pub type_: ::std::option::Option<::std::string::String>,
-                            /// `title`: `string`, optional.
-                            pub title: ::std::option::Option<::std::string::String>,
-                            /// `description`: `any`, optional.
-                            pub description: ::serde_json::Value,
-                            /// `filterable`: `boolean`, optional.
-                            pub filterable: ::std::option::Option<bool>,
-                            /// `sortable`: `boolean`, optional.
-                            pub sortable: ::std::option::Option<bool>,
-                            /// `multiple`: `boolean`, optional.
-                            pub multiple: ::std::option::Option<bool>,
-                            /// The keys of the object that the docs do not describe, as sent:
-                            /// nothing the server sends is dropped.
-                            pub extra: ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::serde_json::Value,
-                            >,
-                        }
-                        impl crate::support::FromValue for OutputItem {
-                            fn from_value(
-                                value: ::serde_json::Value,
-                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                                let mut object = crate::support::Object::new(value)?;
-                                ::std::result::Result::Ok(Self {
-                                    name: object.field("name")?,
-                                    type_: object.field("type")?,
-                                    title: object.field("title")?,
-                                    description: object.field("description")?,
-                                    filterable: object.field("filterable")?,
-                                    sortable: object.field("sortable")?,
-                                    multiple: object.field("multiple")?,
-                                    extra: object.rest()?,
-                                })
-                            }
-                        }
-                        impl ::serde::Serialize for OutputItem {
-                            fn serialize<S: ::serde::Serializer>(
-                                &self,
-                                serializer: S,
-                            ) -> ::std::result::Result<S::Ok, S::Error> {
-                                use ::serde::ser::SerializeMap as _;
-                                let mut map = serializer
-                                    .serialize_map(::std::option::Option::None)?;
-                                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                                map.serialize_entry("description", &self.description)?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "filterable",
-                                    &self.filterable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "sortable",
-                                    &self.sortable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "multiple",
-                                    &self.multiple,
-                                )?;
-                                crate::support::rest_entries(&mut map, &self.extra)?;
-                                map.end()
-                            }
-                        }
                         /// The object `result` of `tasks.task.chat.message.field.get`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
@@ -2247,7 +1263,7 @@ pub mod v3 {
                         #[non_exhaustive]
                         pub struct Output {
                             /// `item`: `object`, optional.
-                            pub item: ::std::option::Option<OutputItem>,
+                            pub item: ::serde_json::Value,
                             /// The keys of the object that the docs do not describe, as sent:
                             /// nothing the server sends is dropped.
                             pub extra: ::std::collections::BTreeMap<
@@ -2275,7 +1291,7 @@ pub mod v3 {
                                 use ::serde::ser::SerializeMap as _;
                                 let mut map = serializer
                                     .serialize_map(::std::option::Option::None)?;
-                                crate::support::opt_entry(&mut map, "item", &self.item)?;
+                                map.serialize_entry("item", &self.item)?;
                                 crate::support::rest_entries(&mut map, &self.extra)?;
                                 map.end()
                             }
@@ -2295,89 +1311,14 @@ pub mod v3 {
                     pub mod list {
                         /// Error codes of `tasks.task.chat.message.field.list`; the codes any method can return are in [`crate::SystemError`].
                         pub type Error = crate::SystemError;
-                        /// The object `result.items` of `tasks.task.chat.message.field.list`: `object[]`.
-                        ///
-                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
-                        #[derive(Debug, Clone)]
-                        #[non_exhaustive]
-                        pub struct OutputItems {
-                            /// `name`: `string`, optional.
-                            pub name: ::std::option::Option<::std::string::String>,
-                            /// `type`: `string`, optional.
-                            pub type_: ::std::option::Option<::std::string::String>,
-                            /// `title`: `string`, optional.
-                            pub title: ::std::option::Option<::std::string::String>,
-                            /// `description`: `any`, optional.
-                            pub description: ::serde_json::Value,
-                            /// `filterable`: `boolean`, optional.
-                            pub filterable: ::std::option::Option<bool>,
-                            /// `sortable`: `boolean`, optional.
-                            pub sortable: ::std::option::Option<bool>,
-                            /// `multiple`: `boolean`, optional.
-                            pub multiple: ::std::option::Option<bool>,
-                            /// The keys of the object that the docs do not describe, as sent:
-                            /// nothing the server sends is dropped.
-                            pub extra: ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::serde_json::Value,
-                            >,
-                        }
-                        impl crate::support::FromValue for OutputItems {
-                            fn from_value(
-                                value: ::serde_json::Value,
-                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                                let mut object = crate::support::Object::new(value)?;
-                                ::std::result::Result::Ok(Self {
-                                    name: object.field("name")?,
-                                    type_: object.field("type")?,
-                                    title: object.field("title")?,
-                                    description: object.field("description")?,
-                                    filterable: object.field("filterable")?,
-                                    sortable: object.field("sortable")?,
-                                    multiple: object.field("multiple")?,
-                                    extra: object.rest()?,
-                                })
-                            }
-                        }
-                        impl ::serde::Serialize for OutputItems {
-                            fn serialize<S: ::serde::Serializer>(
-                                &self,
-                                serializer: S,
-                            ) -> ::std::result::Result<S::Ok, S::Error> {
-                                use ::serde::ser::SerializeMap as _;
-                                let mut map = serializer
-                                    .serialize_map(::std::option::Option::None)?;
-                                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                                map.serialize_entry("description", &self.description)?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "filterable",
-                                    &self.filterable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "sortable",
-                                    &self.sortable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "multiple",
-                                    &self.multiple,
-                                )?;
-                                crate::support::rest_entries(&mut map, &self.extra)?;
-                                map.end()
-                            }
-                        }
                         /// The object `result` of `tasks.task.chat.message.field.list`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
                         #[derive(Debug, Clone)]
                         #[non_exhaustive]
                         pub struct Output {
-                            /// `items`: `object[]`, optional.
-                            pub items: ::std::vec::Vec<OutputItems>,
+                            /// `items`: `array`, optional.
+                            pub items: ::std::vec::Vec<::serde_json::Value>,
                             /// The keys of the object that the docs do not describe, as sent:
                             /// nothing the server sends is dropped.
                             pub extra: ::std::collections::BTreeMap<
@@ -2557,8 +1498,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -2574,7 +1517,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -2619,8 +1562,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -2633,7 +1578,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -2672,93 +1617,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `tasks.task.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `tasks.task.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `description`: `string`, optional.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// `requiredGroups`: `any`, optional.
-                    pub required_groups: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `editable`: `boolean`, optional.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    pub element_type: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            description: object.field("description")?,
-                            validation_rules: object.field("validationRules")?,
-                            required_groups: object.field("requiredGroups")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            editable: object.field("editable")?,
-                            multiple: object.field("multiple")?,
-                            element_type: object.field("elementType")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "description",
-                            &self.description,
-                        )?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `tasks.task.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
@@ -2766,7 +1624,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2794,7 +1652,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -2814,8 +1672,46 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `tasks.task.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The `result` of the call: `object`.
-                pub type Output = ::serde_json::Value;
+                /// The object `result` of `tasks.task.field.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub struct Output {
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
+                    /// The keys of the object that the docs do not describe, as sent:
+                    /// nothing the server sends is dropped.
+                    pub extra: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl crate::support::FromValue for Output {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        object.fits(&["items"], &[])?;
+                        ::std::result::Result::Ok(Self {
+                            items: object.field("items")?,
+                            extra: object.rest()?,
+                        })
+                    }
+                }
+                impl ::serde::Serialize for Output {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("items", &self.items)?;
+                        crate::support::rest_entries(&mut map, &self.extra)?;
+                        map.end()
+                    }
+                }
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "tasks.task.field.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2823,6 +1719,7 @@ pub mod v3 {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
+                deserialize_via_from_value!(Output);
             }
         }
         /// Methods under `v3::task::file`.
@@ -2915,9 +1812,9 @@ pub mod v3 {
                 pub struct Get {
                     /// `name`: `string`, required.
                     pub name: ::std::string::String,
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl Get {
@@ -2934,7 +1831,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -2980,9 +1877,9 @@ pub mod v3 {
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
-                    /// `select`: `array`, optional.
+                    /// `select`: `string[]`, optional.
                     pub select: ::std::option::Option<
-                        ::std::vec::Vec<::serde_json::Value>,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
                 }
                 impl List {
@@ -2996,7 +1893,7 @@ pub mod v3 {
                     pub fn select(
                         mut self,
                         value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::serde_json::Value>,
+                            Item = impl ::std::convert::Into<::std::string::String>,
                         >,
                     ) -> Self {
                         self.select = ::std::option::Option::Some(
@@ -3036,81 +1933,6 @@ pub mod v3 {
                 pub mod get {
                     /// Error codes of `tasks.task.file.field.get`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.item` of `tasks.task.file.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `any`, optional.
-                        pub description: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                description: object.field("description")?,
-                                filterable: object.field("filterable")?,
-                                sortable: object.field("sortable")?,
-                                multiple: object.field("multiple")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            map.serialize_entry("description", &self.description)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `tasks.task.file.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
@@ -3118,7 +1940,7 @@ pub mod v3 {
                     #[non_exhaustive]
                     pub struct Output {
                         /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
+                        pub item: ::serde_json::Value,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -3146,7 +1968,7 @@ pub mod v3 {
                             use ::serde::ser::SerializeMap as _;
                             let mut map = serializer
                                 .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
+                            map.serialize_entry("item", &self.item)?;
                             crate::support::rest_entries(&mut map, &self.extra)?;
                             map.end()
                         }
@@ -3166,89 +1988,14 @@ pub mod v3 {
                 pub mod list {
                     /// Error codes of `tasks.task.file.field.list`; the codes any method can return are in [`crate::SystemError`].
                     pub type Error = crate::SystemError;
-                    /// The object `result.items` of `tasks.task.file.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `any`, optional.
-                        pub description: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                type_: object.field("type")?,
-                                title: object.field("title")?,
-                                description: object.field("description")?,
-                                filterable: object.field("filterable")?,
-                                sortable: object.field("sortable")?,
-                                multiple: object.field("multiple")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            map.serialize_entry("description", &self.description)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
                     /// The object `result` of `tasks.task.file.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
+                        /// `items`: `array`, optional.
+                        pub items: ::std::vec::Vec<::serde_json::Value>,
                         /// The keys of the object that the docs do not describe, as sent:
                         /// nothing the server sends is dropped.
                         pub extra: ::std::collections::BTreeMap<
@@ -3298,755 +2045,6 @@ pub mod v3 {
         pub mod get {
             /// Error codes of `tasks.task.get`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.item.responsible` of `tasks.task.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemResponsible {
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `email`: `string`, optional.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemResponsible {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        email: object.field("email")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemResponsible {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item.rights` of `tasks.task.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemRights {
-                /// `read`: `boolean`, optional.
-                pub read: ::std::option::Option<bool>,
-                /// `watch`: `boolean`, optional.
-                pub watch: ::std::option::Option<bool>,
-                /// `mute`: `boolean`, optional.
-                pub mute: ::std::option::Option<bool>,
-                /// `createResult`: `boolean`, optional.
-                pub create_result: ::std::option::Option<bool>,
-                /// `edit`: `boolean`, optional.
-                pub edit: ::std::option::Option<bool>,
-                /// `remove`: `boolean`, optional.
-                pub remove: ::std::option::Option<bool>,
-                /// `complete`: `boolean`, optional.
-                pub complete: ::std::option::Option<bool>,
-                /// `approve`: `boolean`, optional.
-                pub approve: ::std::option::Option<bool>,
-                /// `disapprove`: `boolean`, optional.
-                pub disapprove: ::std::option::Option<bool>,
-                /// `start`: `boolean`, optional.
-                pub start: ::std::option::Option<bool>,
-                /// `take`: `boolean`, optional.
-                pub take: ::std::option::Option<bool>,
-                /// `delegate`: `boolean`, optional.
-                pub delegate: ::std::option::Option<bool>,
-                /// `defer`: `boolean`, optional.
-                pub defer: ::std::option::Option<bool>,
-                /// `renew`: `boolean`, optional.
-                pub renew: ::std::option::Option<bool>,
-                /// `deadline`: `boolean`, optional.
-                pub deadline: ::std::option::Option<bool>,
-                /// `datePlan`: `boolean`, optional.
-                pub date_plan: ::std::option::Option<bool>,
-                /// `changeDirector`: `boolean`, optional.
-                pub change_director: ::std::option::Option<bool>,
-                /// `changeResponsible`: `boolean`, optional.
-                pub change_responsible: ::std::option::Option<bool>,
-                /// `changeAccomplices`: `boolean`, optional.
-                pub change_accomplices: ::std::option::Option<bool>,
-                /// `pause`: `boolean`, optional.
-                pub pause: ::std::option::Option<bool>,
-                /// `timeTracking`: `boolean`, optional.
-                pub time_tracking: ::std::option::Option<bool>,
-                /// `mark`: `boolean`, optional.
-                pub mark: ::std::option::Option<bool>,
-                /// `changeStatus`: `boolean`, optional.
-                pub change_status: ::std::option::Option<bool>,
-                /// `reminder`: `boolean`, optional.
-                pub reminder: ::std::option::Option<bool>,
-                /// `addAuditors`: `boolean`, optional.
-                pub add_auditors: ::std::option::Option<bool>,
-                /// `elapsedTime`: `boolean`, optional.
-                pub elapsed_time: ::std::option::Option<bool>,
-                /// `favorite`: `boolean`, optional.
-                pub favorite: ::std::option::Option<bool>,
-                /// `checklistAdd`: `boolean`, optional.
-                pub checklist_add: ::std::option::Option<bool>,
-                /// `checklistEdit`: `boolean`, optional.
-                pub checklist_edit: ::std::option::Option<bool>,
-                /// `checklistSave`: `boolean`, optional.
-                pub checklist_save: ::std::option::Option<bool>,
-                /// `checklistToggle`: `boolean`, optional.
-                pub checklist_toggle: ::std::option::Option<bool>,
-                /// `automate`: `boolean`, optional.
-                pub automate: ::std::option::Option<bool>,
-                /// `resultEdit`: `boolean`, optional.
-                pub result_edit: ::std::option::Option<bool>,
-                /// `completeResult`: `boolean`, optional.
-                pub complete_result: ::std::option::Option<bool>,
-                /// `removeResult`: `boolean`, optional.
-                pub remove_result: ::std::option::Option<bool>,
-                /// `resultRead`: `boolean`, optional.
-                pub result_read: ::std::option::Option<bool>,
-                /// `admin`: `boolean`, optional.
-                pub admin: ::std::option::Option<bool>,
-                /// `createSubtask`: `boolean`, optional.
-                pub create_subtask: ::std::option::Option<bool>,
-                /// `copy`: `boolean`, optional.
-                pub copy: ::std::option::Option<bool>,
-                /// `saveAsTemplate`: `boolean`, optional.
-                pub save_as_template: ::std::option::Option<bool>,
-                /// `attachFile`: `boolean`, optional.
-                pub attach_file: ::std::option::Option<bool>,
-                /// `detachFile`: `boolean`, optional.
-                pub detach_file: ::std::option::Option<bool>,
-                /// `detachParent`: `boolean`, optional.
-                pub detach_parent: ::std::option::Option<bool>,
-                /// `createGanttDependence`: `boolean`, optional.
-                pub create_gantt_dependence: ::std::option::Option<bool>,
-                /// `sort`: `boolean`, optional.
-                pub sort: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemRights {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        read: object.field("read")?,
-                        watch: object.field("watch")?,
-                        mute: object.field("mute")?,
-                        create_result: object.field("createResult")?,
-                        edit: object.field("edit")?,
-                        remove: object.field("remove")?,
-                        complete: object.field("complete")?,
-                        approve: object.field("approve")?,
-                        disapprove: object.field("disapprove")?,
-                        start: object.field("start")?,
-                        take: object.field("take")?,
-                        delegate: object.field("delegate")?,
-                        defer: object.field("defer")?,
-                        renew: object.field("renew")?,
-                        deadline: object.field("deadline")?,
-                        date_plan: object.field("datePlan")?,
-                        change_director: object.field("changeDirector")?,
-                        change_responsible: object.field("changeResponsible")?,
-                        change_accomplices: object.field("changeAccomplices")?,
-                        pause: object.field("pause")?,
-                        time_tracking: object.field("timeTracking")?,
-                        mark: object.field("mark")?,
-                        change_status: object.field("changeStatus")?,
-                        reminder: object.field("reminder")?,
-                        add_auditors: object.field("addAuditors")?,
-                        elapsed_time: object.field("elapsedTime")?,
-                        favorite: object.field("favorite")?,
-                        checklist_add: object.field("checklistAdd")?,
-                        checklist_edit: object.field("checklistEdit")?,
-                        checklist_save: object.field("checklistSave")?,
-                        checklist_toggle: object.field("checklistToggle")?,
-                        automate: object.field("automate")?,
-                        result_edit: object.field("resultEdit")?,
-                        complete_result: object.field("completeResult")?,
-                        remove_result: object.field("removeResult")?,
-                        result_read: object.field("resultRead")?,
-                        admin: object.field("admin")?,
-                        create_subtask: object.field("createSubtask")?,
-                        copy: object.field("copy")?,
-                        save_as_template: object.field("saveAsTemplate")?,
-                        attach_file: object.field("attachFile")?,
-                        detach_file: object.field("detachFile")?,
-                        detach_parent: object.field("detachParent")?,
-                        create_gantt_dependence: object.field("createGanttDependence")?,
-                        sort: object.field("sort")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemRights {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "read", &self.read)?;
-                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createResult",
-                        &self.create_result,
-                    )?;
-                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-                    crate::support::opt_entry(&mut map, "start", &self.start)?;
-                    crate::support::opt_entry(&mut map, "take", &self.take)?;
-                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeDirector",
-                        &self.change_director,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeResponsible",
-                        &self.change_responsible,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeAccomplices",
-                        &self.change_accomplices,
-                    )?;
-                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timeTracking",
-                        &self.time_tracking,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeStatus",
-                        &self.change_status,
-                    )?;
-                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "addAuditors",
-                        &self.add_auditors,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "elapsedTime",
-                        &self.elapsed_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistAdd",
-                        &self.checklist_add,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistEdit",
-                        &self.checklist_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistSave",
-                        &self.checklist_save,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistToggle",
-                        &self.checklist_toggle,
-                    )?;
-                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultEdit",
-                        &self.result_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "completeResult",
-                        &self.complete_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "removeResult",
-                        &self.remove_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultRead",
-                        &self.result_read,
-                    )?;
-                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createSubtask",
-                        &self.create_subtask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "saveAsTemplate",
-                        &self.save_as_template,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "attachFile",
-                        &self.attach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachFile",
-                        &self.detach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachParent",
-                        &self.detach_parent,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createGanttDependence",
-                        &self.create_gantt_dependence,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item` of `tasks.task.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `responsible`: `object`, optional.
-                pub responsible: ::std::option::Option<OutputItemResponsible>,
-                /// `deadline`: `string`, optional.
-                pub deadline: ::std::option::Option<::std::string::String>,
-                /// `needsControl`: `boolean`, optional.
-                pub needs_control: ::std::option::Option<bool>,
-                /// `startPlan`: `any`, optional.
-                pub start_plan: ::serde_json::Value,
-                /// `endPlan`: `any`, optional.
-                pub end_plan: ::serde_json::Value,
-                /// `fileIds`: `any`, optional.
-                pub file_ids: ::serde_json::Value,
-                /// `checklist`: `integer[]`, optional.
-                pub checklist: ::std::vec::Vec<i64>,
-                /// `epicId`: `any`, optional.
-                pub epic_id: ::serde_json::Value,
-                /// `storyPoints`: `any`, optional.
-                pub story_points: ::serde_json::Value,
-                /// `priority`: `string`, optional.
-                pub priority: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// `statusChanged`: `string`, optional.
-                pub status_changed: ::std::option::Option<::std::string::String>,
-                /// `parentId`: `any`, optional.
-                pub parent_id: ::serde_json::Value,
-                /// `containsChecklist`: `boolean`, optional.
-                pub contains_checklist: ::std::option::Option<bool>,
-                /// `containsSubTasks`: `boolean`, optional.
-                pub contains_sub_tasks: ::std::option::Option<bool>,
-                /// `containsRelatedTasks`: `boolean`, optional.
-                pub contains_related_tasks: ::std::option::Option<bool>,
-                /// `containsGanttLinks`: `boolean`, optional.
-                pub contains_gantt_links: ::std::option::Option<bool>,
-                /// `containsPlacements`: `boolean`, optional.
-                pub contains_placements: ::std::option::Option<bool>,
-                /// `containsResults`: `boolean`, optional.
-                pub contains_results: ::std::option::Option<bool>,
-                /// `numberOfReminders`: `integer`, optional.
-                pub number_of_reminders: ::std::option::Option<i64>,
-                /// `chatId`: `integer`, optional.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `plannedDuration`: `integer`, optional.
-                pub planned_duration: ::std::option::Option<i64>,
-                /// `actualDuration`: `integer`, optional.
-                pub actual_duration: ::std::option::Option<i64>,
-                /// `durationType`: `string`, optional.
-                pub duration_type: ::std::option::Option<::std::string::String>,
-                /// `started`: `any`, optional.
-                pub started: ::serde_json::Value,
-                /// `estimatedTime`: `integer`, optional.
-                pub estimated_time: ::std::option::Option<i64>,
-                /// `replicate`: `boolean`, optional.
-                pub replicate: ::std::option::Option<bool>,
-                /// `changed`: `string`, optional.
-                pub changed: ::std::option::Option<::std::string::String>,
-                /// `closed`: `any`, optional.
-                pub closed: ::serde_json::Value,
-                /// `activity`: `string`, optional.
-                pub activity: ::std::option::Option<::std::string::String>,
-                /// `guid`: `string`, optional.
-                pub guid: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `exchangeId`: `any`, optional.
-                pub exchange_id: ::serde_json::Value,
-                /// `exchangeModified`: `any`, optional.
-                pub exchange_modified: ::serde_json::Value,
-                /// `outlookVersion`: `integer`, optional.
-                pub outlook_version: ::std::option::Option<i64>,
-                /// `mark`: `string`, optional.
-                pub mark: ::std::option::Option<::std::string::String>,
-                /// `allowsChangeDeadline`: `boolean`, optional.
-                pub allows_change_deadline: ::std::option::Option<bool>,
-                /// `allowsTimeTracking`: `boolean`, optional.
-                pub allows_time_tracking: ::std::option::Option<bool>,
-                /// `matchesWorkTime`: `boolean`, optional.
-                pub matches_work_time: ::std::option::Option<bool>,
-                /// `addInReport`: `any`, optional.
-                pub add_in_report: ::serde_json::Value,
-                /// `isMultitask`: `boolean`, optional.
-                pub is_multitask: ::std::option::Option<bool>,
-                /// `siteId`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `deadlineCount`: `any`, optional.
-                pub deadline_count: ::serde_json::Value,
-                /// `declineReason`: `any`, optional.
-                pub decline_reason: ::serde_json::Value,
-                /// `forumTopicId`: `any`, optional.
-                pub forum_topic_id: ::serde_json::Value,
-                /// `link`: `string`, optional.
-                pub link: ::std::option::Option<::std::string::String>,
-                /// `rights`: `object`, optional.
-                pub rights: ::std::option::Option<OutputItemRights>,
-                /// `archiveLink`: `string`, optional.
-                pub archive_link: ::std::option::Option<::std::string::String>,
-                /// `crmItemIds`: `string[]`, optional.
-                pub crm_item_ids: ::std::vec::Vec<::std::string::String>,
-                /// `requireResult`: `boolean`, optional.
-                pub require_result: ::std::option::Option<bool>,
-                /// `matchesSubTasksTime`: `boolean`, optional.
-                pub matches_sub_tasks_time: ::std::option::Option<bool>,
-                /// `autocompleteSubTasks`: `boolean`, optional.
-                pub autocomplete_sub_tasks: ::std::option::Option<bool>,
-                /// `allowsChangeDatePlan`: `boolean`, optional.
-                pub allows_change_date_plan: ::std::option::Option<bool>,
-                /// `maxDeadlineChangeDate`: `any`, optional.
-                pub max_deadline_change_date: ::serde_json::Value,
-                /// `maxDeadlineChanges`: `any`, optional.
-                pub max_deadline_changes: ::serde_json::Value,
-                /// `requireDeadlineChangeReason`: `boolean`, optional.
-                pub require_deadline_change_reason: ::std::option::Option<bool>,
-                /// `inFavorite`: `array`, optional.
-                pub in_favorite: ::std::vec::Vec<::serde_json::Value>,
-                /// `inPin`: `array`, optional.
-                pub in_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inGroupPin`: `array`, optional.
-                pub in_group_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inMute`: `array`, optional.
-                pub in_mute: ::std::vec::Vec<::serde_json::Value>,
-                /// `dependsOn`: `array`, optional.
-                pub depends_on: ::std::vec::Vec<::serde_json::Value>,
-                /// `scenarios`: `string[]`, optional.
-                pub scenarios: ::std::vec::Vec<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        title: object.field("title")?,
-                        description: object.field("description")?,
-                        responsible: object.field("responsible")?,
-                        deadline: object.field("deadline")?,
-                        needs_control: object.field("needsControl")?,
-                        start_plan: object.field("startPlan")?,
-                        end_plan: object.field("endPlan")?,
-                        file_ids: object.field("fileIds")?,
-                        checklist: object.field("checklist")?,
-                        epic_id: object.field("epicId")?,
-                        story_points: object.field("storyPoints")?,
-                        priority: object.field("priority")?,
-                        status: object.field("status")?,
-                        status_changed: object.field("statusChanged")?,
-                        parent_id: object.field("parentId")?,
-                        contains_checklist: object.field("containsChecklist")?,
-                        contains_sub_tasks: object.field("containsSubTasks")?,
-                        contains_related_tasks: object.field("containsRelatedTasks")?,
-                        contains_gantt_links: object.field("containsGanttLinks")?,
-                        contains_placements: object.field("containsPlacements")?,
-                        contains_results: object.field("containsResults")?,
-                        number_of_reminders: object.field("numberOfReminders")?,
-                        chat_id: object.field("chatId")?,
-                        planned_duration: object.field("plannedDuration")?,
-                        actual_duration: object.field("actualDuration")?,
-                        duration_type: object.field("durationType")?,
-                        started: object.field("started")?,
-                        estimated_time: object.field("estimatedTime")?,
-                        replicate: object.field("replicate")?,
-                        changed: object.field("changed")?,
-                        closed: object.field("closed")?,
-                        activity: object.field("activity")?,
-                        guid: object.field("guid")?,
-                        xml_id: object.field("xmlId")?,
-                        exchange_id: object.field("exchangeId")?,
-                        exchange_modified: object.field("exchangeModified")?,
-                        outlook_version: object.field("outlookVersion")?,
-                        mark: object.field("mark")?,
-                        allows_change_deadline: object.field("allowsChangeDeadline")?,
-                        allows_time_tracking: object.field("allowsTimeTracking")?,
-                        matches_work_time: object.field("matchesWorkTime")?,
-                        add_in_report: object.field("addInReport")?,
-                        is_multitask: object.field("isMultitask")?,
-                        site_id: object.field("siteId")?,
-                        deadline_count: object.field("deadlineCount")?,
-                        decline_reason: object.field("declineReason")?,
-                        forum_topic_id: object.field("forumTopicId")?,
-                        link: object.field("link")?,
-                        rights: object.field("rights")?,
-                        archive_link: object.field("archiveLink")?,
-                        crm_item_ids: object.field("crmItemIds")?,
-                        require_result: object.field("requireResult")?,
-                        matches_sub_tasks_time: object.field("matchesSubTasksTime")?,
-                        autocomplete_sub_tasks: object.field("autocompleteSubTasks")?,
-                        allows_change_date_plan: object.field("allowsChangeDatePlan")?,
-                        max_deadline_change_date: object.field("maxDeadlineChangeDate")?,
-                        max_deadline_changes: object.field("maxDeadlineChanges")?,
-                        require_deadline_change_reason: object
-                            .field("requireDeadlineChangeReason")?,
-                        in_favorite: object.field("inFavorite")?,
-                        in_pin: object.field("inPin")?,
-                        in_group_pin: object.field("inGroupPin")?,
-                        in_mute: object.field("inMute")?,
-                        depends_on: object.field("dependsOn")?,
-                        scenarios: object.field("scenarios")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "responsible",
-                        &self.responsible,
-                    )?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "needsControl",
-                        &self.needs_control,
-                    )?;
-                    map.serialize_entry("startPlan", &self.start_plan)?;
-                    map.serialize_entry("endPlan", &self.end_plan)?;
-                    map.serialize_entry("fileIds", &self.file_ids)?;
-                    map.serialize_entry("checklist", &self.checklist)?;
-                    map.serialize_entry("epicId", &self.epic_id)?;
-                    map.serialize_entry("storyPoints", &self.story_points)?;
-                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "statusChanged",
-                        &self.status_changed,
-                    )?;
-                    map.serialize_entry("parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsChecklist",
-                        &self.contains_checklist,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsSubTasks",
-                        &self.contains_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsRelatedTasks",
-                        &self.contains_related_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsGanttLinks",
-                        &self.contains_gantt_links,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsPlacements",
-                        &self.contains_placements,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsResults",
-                        &self.contains_results,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "numberOfReminders",
-                        &self.number_of_reminders,
-                    )?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "plannedDuration",
-                        &self.planned_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "actualDuration",
-                        &self.actual_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "durationType",
-                        &self.duration_type,
-                    )?;
-                    map.serialize_entry("started", &self.started)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "estimatedTime",
-                        &self.estimated_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
-                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
-                    map.serialize_entry("closed", &self.closed)?;
-                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    map.serialize_entry("exchangeId", &self.exchange_id)?;
-                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "outlookVersion",
-                        &self.outlook_version,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDeadline",
-                        &self.allows_change_deadline,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsTimeTracking",
-                        &self.allows_time_tracking,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesWorkTime",
-                        &self.matches_work_time,
-                    )?;
-                    map.serialize_entry("addInReport", &self.add_in_report)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isMultitask",
-                        &self.is_multitask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
-                    map.serialize_entry("declineReason", &self.decline_reason)?;
-                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
-                    crate::support::opt_entry(&mut map, "link", &self.link)?;
-                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "archiveLink",
-                        &self.archive_link,
-                    )?;
-                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireResult",
-                        &self.require_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesSubTasksTime",
-                        &self.matches_sub_tasks_time,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "autocompleteSubTasks",
-                        &self.autocomplete_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDatePlan",
-                        &self.allows_change_date_plan,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChangeDate",
-                        &self.max_deadline_change_date,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChanges",
-                        &self.max_deadline_changes,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireDeadlineChangeReason",
-                        &self.require_deadline_change_reason,
-                    )?;
-                    map.serialize_entry("inFavorite", &self.in_favorite)?;
-                    map.serialize_entry("inPin", &self.in_pin)?;
-                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
-                    map.serialize_entry("inMute", &self.in_mute)?;
-                    map.serialize_entry("dependsOn", &self.depends_on)?;
-                    map.serialize_entry("scenarios", &self.scenarios)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -4054,7 +2052,7 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct Output {
                 /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
+                pub item: ::serde_json::Value,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -4081,7 +2079,7 @@ pub mod v3 {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
+                    map.serialize_entry("item", &self.item)?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }
@@ -4101,72 +2099,124 @@ pub mod v3 {
         pub mod list {
             /// Error codes of `tasks.task.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.items` of `tasks.task.list`: `object[]`.
+            /// The object `params.filter` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
-            #[derive(Debug, Clone)]
+            #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `responsibleId`: `integer`, optional.
-                pub responsible_id: ::std::option::Option<i64>,
-                /// `deadline`: `string`, optional.
-                pub deadline: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
+            pub struct Filter {
+                /// `<field>`: `any`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        title: object.field("title")?,
-                        responsible_id: object.field("responsibleId")?,
-                        deadline: object.field("deadline")?,
-                        status: object.field("status")?,
-                        extra: object.rest()?,
-                    })
+            impl Filter {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
                 }
             }
-            impl ::serde::Serialize for OutputItems {
+            impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "responsibleId",
-                        &self.responsible_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
                     map.end()
                 }
             }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Filter {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Filter);
+            /// The object `params.order` of `tasks.task.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Order {
+                /// `<field>`: `string`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            }
+            impl Order {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Order {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Order {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Order);
             /// The object `result` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -4349,29 +2399,24 @@ pub mod v3 {
             #[non_exhaustive]
             pub struct List {
                 /// `order`: `object`, optional.
-                pub order: ::std::option::Option<::serde_json::Value>,
-                /// `filter`: `array`, required.
+                pub order: ::std::option::Option<list::Order>,
+                /// `filter`: `object`, required.
                 ///
                 /// Values: `open`, `closed`, `messageId`.
-                pub filter: ::std::vec::Vec<list::Filter>,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                pub filter: list::Filter,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
                 /// `pagination`: `object`, optional.
                 pub pagination: ::std::option::Option<::serde_json::Value>,
             }
             impl List {
                 /// The call with its required parameters: `filter`.
-                pub fn new(
-                    filter: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<list::Filter>,
-                    >,
-                ) -> Self {
+                pub fn new(filter: impl ::std::convert::Into<list::Filter>) -> Self {
                     Self {
                         order: ::std::default::Default::default(),
-                        filter: filter
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
+                        filter: filter.into(),
                         select: ::std::default::Default::default(),
                         pagination: ::std::default::Default::default(),
                     }
@@ -4379,7 +2424,7 @@ pub mod v3 {
                 /// Sets `order`.
                 pub fn order(
                     mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
+                    value: impl ::std::convert::Into<list::Order>,
                 ) -> Self {
                     self.order = ::std::option::Option::Some(value.into());
                     self
@@ -4388,7 +2433,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -4544,6 +2589,18 @@ pub mod v3 {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
+                /// Allowed values of `result.item.status` in `tasks.task.result.add`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputItemStatus {
+                    /// `open`
+                    Open,
+                    /// `closed`
+                    Closed,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(OutputItemStatus { Open = "open", Closed = "closed" });
                 /// The object `result.item.rights` of `tasks.task.result.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
@@ -4601,18 +2658,20 @@ pub mod v3 {
                     pub text: ::std::option::Option<::std::string::String>,
                     /// `authorId`: `integer`, optional.
                     pub author_id: ::std::option::Option<i64>,
-                    /// `createdAt`: `string`, optional.
+                    /// `createdAt`: `datetime`, optional.
                     pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `updatedAt`: `any`, optional.
-                    pub updated_at: ::serde_json::Value,
+                    /// `updatedAt`: `datetime`, optional.
+                    pub updated_at: ::std::option::Option<::std::string::String>,
                     /// `status`: `string`, optional.
-                    pub status: ::std::option::Option<::std::string::String>,
+                    ///
+                    /// Values: `open`, `closed`.
+                    pub status: ::std::option::Option<OutputItemStatus>,
                     /// `fileIds`: `array`, optional.
                     pub file_ids: ::std::vec::Vec<::serde_json::Value>,
                     /// `rights`: `object`, optional.
                     pub rights: ::std::option::Option<OutputItemRights>,
-                    /// `messageId`: `any`, optional.
-                    pub message_id: ::serde_json::Value,
+                    /// `messageId`: `integer`, optional.
+                    pub message_id: ::std::option::Option<i64>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4661,11 +2720,19 @@ pub mod v3 {
                             "createdAt",
                             &self.created_at,
                         )?;
-                        map.serialize_entry("updatedAt", &self.updated_at)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "updatedAt",
+                            &self.updated_at,
+                        )?;
                         crate::support::opt_entry(&mut map, "status", &self.status)?;
                         map.serialize_entry("fileIds", &self.file_ids)?;
                         crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                        map.serialize_entry("messageId", &self.message_id)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "messageId",
+                            &self.message_id,
+                        )?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -4767,136 +2834,6 @@ pub mod v3 {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
-                /// The object `result.item.rights` of `tasks.task.result.addfromchatmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItemRights {
-                    /// `edit`: `boolean`, optional.
-                    pub edit: ::std::option::Option<bool>,
-                    /// `remove`: `boolean`, optional.
-                    pub remove: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItemRights {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            edit: object.field("edit")?,
-                            remove: object.field("remove")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItemRights {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `taskId`: `integer`, optional.
-                    pub task_id: ::std::option::Option<i64>,
-                    /// `text`: `string`, optional.
-                    pub text: ::std::option::Option<::std::string::String>,
-                    /// `authorId`: `integer`, optional.
-                    pub author_id: ::std::option::Option<i64>,
-                    /// `createdAt`: `string`, optional.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `updatedAt`: `any`, optional.
-                    pub updated_at: ::serde_json::Value,
-                    /// `status`: `string`, optional.
-                    pub status: ::std::option::Option<::std::string::String>,
-                    /// `fileIds`: `array`, optional.
-                    pub file_ids: ::std::vec::Vec<::serde_json::Value>,
-                    /// `rights`: `object`, optional.
-                    pub rights: ::std::option::Option<OutputItemRights>,
-                    /// `messageId`: `integer`, optional.
-                    pub message_id: ::std::option::Option<i64>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            task_id: object.field("taskId")?,
-                            text: object.field("text")?,
-                            author_id: object.field("authorId")?,
-                            created_at: object.field("createdAt")?,
-                            updated_at: object.field("updatedAt")?,
-                            status: object.field("status")?,
-                            file_ids: object.field("fileIds")?,
-                            rights: object.field("rights")?,
-                            message_id: object.field("messageId")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-                        crate::support::opt_entry(&mut map, "text", &self.text)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "authorId",
-                            &self.author_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        map.serialize_entry("updatedAt", &self.updated_at)?;
-                        crate::support::opt_entry(&mut map, "status", &self.status)?;
-                        map.serialize_entry("fileIds", &self.file_ids)?;
-                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "messageId",
-                            &self.message_id,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -4904,7 +2841,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -4932,7 +2869,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -5007,22 +2944,118 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `tasks.task.result.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// Allowed values of `params.filter` in `tasks.task.result.list`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
+                /// The object `params.order` of `tasks.task.result.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+                #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
-                pub enum Filter {
-                    /// `open`
-                    Open,
-                    /// `closed`
-                    Closed,
-                    /// `messageId`
-                    MessageId,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
+                pub struct Order {
+                    /// `<field>`: `string`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    pub field: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                 }
-                string_enum!(
-                    Filter { Open = "open", Closed = "closed", MessageId = "messageId" }
-                );
+                impl Order {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            field: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds an entry for `<field>` under `key`.
+                    pub fn field(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.field.insert(key.into(), value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for Order {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.field)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Order {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            field: object.pattern("*")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Order);
+                /// The object `params.filter` of `tasks.task.result.list`: `object`.
+                ///
+                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+                #[derive(Debug, Clone, Default)]
+                #[non_exhaustive]
+                pub struct Filter {
+                    /// `<field>`: `any`, optional.
+                    ///
+                    /// Stands for every key matching `*`: one entry per key.
+                    pub field: ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::serde_json::Value,
+                    >,
+                }
+                impl Filter {
+                    /// The object; every parameter is optional.
+                    pub fn new() -> Self {
+                        Self {
+                            field: ::std::default::Default::default(),
+                        }
+                    }
+                    /// Adds an entry for `<field>` under `key`.
+                    pub fn field(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: impl ::std::convert::Into<::serde_json::Value>,
+                    ) -> Self {
+                        self.field.insert(key.into(), value.into());
+                        self
+                    }
+                }
+                impl ::serde::Serialize for Filter {
+                    fn serialize<S: ::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::serde::ser::SerializeMap as _;
+                        let mut map = serializer
+                            .serialize_map(::std::option::Option::None)?;
+                        crate::support::rest_entries(&mut map, &self.field)?;
+                        map.end()
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                impl crate::support::FromValue for Filter {
+                    fn from_value(
+                        value: ::serde_json::Value,
+                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                        let mut object = crate::support::Object::new(value)?;
+                        ::std::result::Result::Ok(Self {
+                            field: object.pattern("*")?,
+                        })
+                    }
+                }
+                #[cfg(feature = "deserialize-params")]
+                deserialize_via_from_value!(Filter);
                 /// The object `result` of `tasks.task.result.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
@@ -5120,136 +3153,6 @@ pub mod v3 {
                 }
                 #[cfg(feature = "deserialize-params")]
                 deserialize_via_from_value!(Fields);
-                /// The object `result.item.rights` of `tasks.task.result.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItemRights {
-                    /// `edit`: `boolean`, optional.
-                    pub edit: ::std::option::Option<bool>,
-                    /// `remove`: `boolean`, optional.
-                    pub remove: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItemRights {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            edit: object.field("edit")?,
-                            remove: object.field("remove")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItemRights {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.item` of `tasks.task.result.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `taskId`: `integer`, optional.
-                    pub task_id: ::std::option::Option<i64>,
-                    /// `text`: `string`, optional.
-                    pub text: ::std::option::Option<::std::string::String>,
-                    /// `authorId`: `integer`, optional.
-                    pub author_id: ::std::option::Option<i64>,
-                    /// `createdAt`: `string`, optional.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `updatedAt`: `string`, optional.
-                    pub updated_at: ::std::option::Option<::std::string::String>,
-                    /// `status`: `string`, optional.
-                    pub status: ::std::option::Option<::std::string::String>,
-                    /// `fileIds`: `array`, optional.
-                    pub file_ids: ::std::vec::Vec<::serde_json::Value>,
-                    /// `rights`: `object`, optional.
-                    pub rights: ::std::option::Option<OutputItemRights>,
-                    /// `messageId`: `any`, optional.
-                    pub message_id: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            task_id: object.field("taskId")?,
-                            text: object.field("text")?,
-                            author_id: object.field("authorId")?,
-                            created_at: object.field("createdAt")?,
-                            updated_at: object.field("updatedAt")?,
-                            status: object.field("status")?,
-                            file_ids: object.field("fileIds")?,
-                            rights: object.field("rights")?,
-                            message_id: object.field("messageId")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-                        crate::support::opt_entry(&mut map, "text", &self.text)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "authorId",
-                            &self.author_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "updatedAt",
-                            &self.updated_at,
-                        )?;
-                        crate::support::opt_entry(&mut map, "status", &self.status)?;
-                        map.serialize_entry("fileIds", &self.file_ids)?;
-                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                        map.serialize_entry("messageId", &self.message_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `tasks.task.result.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -5257,7 +3160,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -5285,7 +3188,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }

@@ -855,6 +855,10 @@ pub mod external_call {
         pub struct Output {
             /// `FILE_ID`: `integer`, optional.
             pub file_id: ::std::option::Option<i64>,
+            /// `uploadUrl`: `string`, optional.
+            pub upload_url: ::std::option::Option<::std::string::String>,
+            /// `fieldName`: `string`, optional.
+            pub field_name: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -867,9 +871,11 @@ pub mod external_call {
                 value: ::serde_json::Value,
             ) -> ::std::result::Result<Self, ::serde_json::Error> {
                 let mut object = crate::support::Object::new(value)?;
-                object.fits(&["FILE_ID"], &[])?;
+                object.fits(&["FILE_ID", "uploadUrl", "fieldName"], &[])?;
                 ::std::result::Result::Ok(Self {
                     file_id: object.field("FILE_ID")?,
+                    upload_url: object.field("uploadUrl")?,
+                    field_name: object.field("fieldName")?,
                     extra: object.rest()?,
                 })
             }
@@ -882,6 +888,8 @@ pub mod external_call {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+                crate::support::opt_entry(&mut map, "uploadUrl", &self.upload_url)?;
+                crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -955,16 +963,76 @@ pub mod external_call {
             = "403", N404 = "404", N486 = "486", N484 = "484", N503 = "503", N480 =
             "480", N402 = "402", N423 = "423", Other = "OTHER" }
         );
+        /// Allowed values of `result.INCOMING` in `telephony.externalCall.finish`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputIncoming {
+            /// `1`
+            N1,
+            /// `2`
+            N2,
+            /// `3`
+            N3,
+            /// `4`
+            N4,
+            /// `5`
+            N5,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputIncoming { N1 = "1", N2 = "2", N3 = "3", N4 = "4", N5 = "5" }
+        );
+        /// Allowed values of `result.CALL_FAILED_CODE` in `telephony.externalCall.finish`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputCallFailedCode {
+            /// `200`
+            N200,
+            /// `304`
+            N304,
+            /// `603`
+            N603,
+            /// `603-S`
+            N603S,
+            /// `403`
+            N403,
+            /// `404`
+            N404,
+            /// `486`
+            N486,
+            /// `484`
+            N484,
+            /// `503`
+            N503,
+            /// `480`
+            N480,
+            /// `402`
+            N402,
+            /// `423`
+            N423,
+            /// `OTHER`
+            Other,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputCallFailedCode { N200 = "200", N304 = "304", N603 = "603", N603S =
+            "603-S", N403 = "403", N404 = "404", N486 = "486", N484 = "484", N503 =
+            "503", N480 = "480", N402 = "402", N423 = "423", Other = "OTHER" }
+        );
         /// The object `result` of `telephony.externalCall.finish`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Output {
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
             /// `CALL_ID`: `string`, optional.
             pub call_id: ::std::option::Option<::std::string::String>,
-            /// `EXTERNAL_CALL_ID`: `any`, optional.
-            pub external_call_id: ::serde_json::Value,
+            /// `EXTERNAL_CALL_ID`: `string`, optional.
+            pub external_call_id: ::std::option::Option<::std::string::String>,
             /// `PORTAL_USER_ID`: `integer`, optional.
             pub portal_user_id: ::std::option::Option<i64>,
             /// `PHONE_NUMBER`: `string`, optional.
@@ -972,37 +1040,43 @@ pub mod external_call {
             /// `PORTAL_NUMBER`: `string`, optional.
             pub portal_number: ::std::option::Option<::std::string::String>,
             /// `INCOMING`: `string`, optional.
-            pub incoming: ::std::option::Option<::std::string::String>,
+            ///
+            /// Values: `1`, `2`, `3`, `4`, `5`.
+            pub incoming: ::std::option::Option<OutputIncoming>,
             /// `CALL_DURATION`: `integer`, optional.
             pub call_duration: ::std::option::Option<i64>,
-            /// `CALL_START_DATE`: `object`, optional.
-            pub call_start_date: ::serde_json::Value,
+            /// `CALL_START_DATE`: `datetime`, optional.
+            pub call_start_date: ::std::option::Option<::std::string::String>,
             /// `CALL_STATUS`: `integer`, optional.
+            ///
+            /// Values: `1`, `0`.
             pub call_status: ::std::option::Option<i64>,
             /// `CALL_VOTE`: `integer`, optional.
             pub call_vote: ::std::option::Option<i64>,
-            /// `COST`: `integer`, optional.
-            pub cost: ::std::option::Option<i64>,
+            /// `COST`: `double`, optional.
+            pub cost: ::std::option::Option<f64>,
             /// `COST_CURRENCY`: `string`, optional.
             pub cost_currency: ::std::option::Option<::std::string::String>,
             /// `CALL_FAILED_CODE`: `string`, optional.
-            pub call_failed_code: ::std::option::Option<::std::string::String>,
+            ///
+            /// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
+            pub call_failed_code: ::std::option::Option<OutputCallFailedCode>,
             /// `CALL_FAILED_REASON`: `string`, optional.
             pub call_failed_reason: ::std::option::Option<::std::string::String>,
-            /// `REST_APP_ID`: `string`, optional.
-            pub rest_app_id: ::std::option::Option<::std::string::String>,
+            /// `REST_APP_ID`: `integer`, optional.
+            pub rest_app_id: ::std::option::Option<i64>,
             /// `REST_APP_NAME`: `string`, optional.
             pub rest_app_name: ::std::option::Option<::std::string::String>,
             /// `CRM_ACTIVITY_ID`: `integer`, optional.
             pub crm_activity_id: ::std::option::Option<i64>,
-            /// `COMMENT`: `any`, optional.
-            pub comment: ::serde_json::Value,
+            /// `COMMENT`: `string`, optional.
+            pub comment: ::std::option::Option<::std::string::String>,
             /// `CRM_ENTITY_TYPE`: `string`, optional.
             pub crm_entity_type: ::std::option::Option<::std::string::String>,
             /// `CRM_ENTITY_ID`: `integer`, optional.
             pub crm_entity_id: ::std::option::Option<i64>,
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
+            /// `ERRORS`: `object`, optional.
+            pub errors: ::serde_json::Value,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1018,6 +1092,7 @@ pub mod external_call {
                 object
                     .fits(
                         &[
+                            "ID",
                             "CALL_ID",
                             "EXTERNAL_CALL_ID",
                             "PORTAL_USER_ID",
@@ -1038,11 +1113,12 @@ pub mod external_call {
                             "COMMENT",
                             "CRM_ENTITY_TYPE",
                             "CRM_ENTITY_ID",
-                            "ID",
+                            "ERRORS",
                         ],
                         &[],
                     )?;
                 ::std::result::Result::Ok(Self {
+                    id: object.field("ID")?,
                     call_id: object.field("CALL_ID")?,
                     external_call_id: object.field("EXTERNAL_CALL_ID")?,
                     portal_user_id: object.field("PORTAL_USER_ID")?,
@@ -1063,7 +1139,7 @@ pub mod external_call {
                     comment: object.field("COMMENT")?,
                     crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                     crm_entity_id: object.field("CRM_ENTITY_ID")?,
-                    id: object.field("ID")?,
+                    errors: object.field("ERRORS")?,
                     extra: object.rest()?,
                 })
             }
@@ -1075,8 +1151,13 @@ pub mod external_call {
             ) -> ::std::result::Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ID", &self.id)?;
                 crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                map.serialize_entry("EXTERNAL_CALL_ID", &self.external_call_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "EXTERNAL_CALL_ID",
+                    &self.external_call_id,
+                )?;
                 crate::support::opt_entry(
                     &mut map,
                     "PORTAL_USER_ID",
@@ -1094,7 +1175,11 @@ pub mod external_call {
                     "CALL_DURATION",
                     &self.call_duration,
                 )?;
-                map.serialize_entry("CALL_START_DATE", &self.call_start_date)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CALL_START_DATE",
+                    &self.call_start_date,
+                )?;
                 crate::support::opt_entry(&mut map, "CALL_STATUS", &self.call_status)?;
                 crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
                 crate::support::opt_entry(&mut map, "COST", &self.cost)?;
@@ -1124,7 +1209,7 @@ pub mod external_call {
                     "CRM_ACTIVITY_ID",
                     &self.crm_activity_id,
                 )?;
-                map.serialize_entry("COMMENT", &self.comment)?;
+                crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
                 crate::support::opt_entry(
                     &mut map,
                     "CRM_ENTITY_TYPE",
@@ -1135,7 +1220,7 @@ pub mod external_call {
                     "CRM_ENTITY_ID",
                     &self.crm_entity_id,
                 )?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
+                map.serialize_entry("ERRORS", &self.errors)?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
             }
@@ -1200,6 +1285,48 @@ pub mod external_call {
         string_enum!(
             CrmEntityType { Contact = "CONTACT", Company = "COMPANY", Lead = "LEAD" }
         );
+        /// The object `result.CRM_CREATED_ENTITIES` of `telephony.externalCall.register`: `array`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct OutputCrmCreatedEntities {
+            /// `ENTITY_TYPE`: `string`, optional.
+            pub entity_type: ::std::option::Option<::std::string::String>,
+            /// `ENTITY_ID`: `integer`, optional.
+            pub entity_id: ::std::option::Option<i64>,
+            /// The keys of the object that the docs do not describe, as sent:
+            /// nothing the server sends is dropped.
+            pub extra: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
+        }
+        impl crate::support::FromValue for OutputCrmCreatedEntities {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    entity_type: object.field("ENTITY_TYPE")?,
+                    entity_id: object.field("ENTITY_ID")?,
+                    extra: object.rest()?,
+                })
+            }
+        }
+        impl ::serde::Serialize for OutputCrmCreatedEntities {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+                crate::support::rest_entries(&mut map, &self.extra)?;
+                map.end()
+            }
+        }
         /// The object `result` of `telephony.externalCall.register`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
@@ -1208,14 +1335,16 @@ pub mod external_call {
         pub struct Output {
             /// `CALL_ID`: `string`, optional.
             pub call_id: ::std::option::Option<::std::string::String>,
-            /// `CRM_CREATED_LEAD`: `any`, optional.
-            pub crm_created_lead: ::serde_json::Value,
+            /// `CRM_CREATED_LEAD`: `integer`, optional.
+            pub crm_created_lead: ::std::option::Option<i64>,
             /// `CRM_CREATED_ENTITIES`: `array`, optional.
-            pub crm_created_entities: ::std::vec::Vec<::serde_json::Value>,
+            pub crm_created_entities: ::std::vec::Vec<OutputCrmCreatedEntities>,
             /// `CRM_ENTITY_TYPE`: `string`, optional.
             pub crm_entity_type: ::std::option::Option<::std::string::String>,
             /// `CRM_ENTITY_ID`: `integer`, optional.
             pub crm_entity_id: ::std::option::Option<i64>,
+            /// `LEAD_CREATION_ERROR`: `string`, optional.
+            pub lead_creation_error: ::std::option::Option<::std::string::String>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -1236,6 +1365,7 @@ pub mod external_call {
                             "CRM_CREATED_ENTITIES",
                             "CRM_ENTITY_TYPE",
                             "CRM_ENTITY_ID",
+                            "LEAD_CREATION_ERROR",
                         ],
                         &[],
                     )?;
@@ -1245,6 +1375,7 @@ pub mod external_call {
                     crm_created_entities: object.field("CRM_CREATED_ENTITIES")?,
                     crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
                     crm_entity_id: object.field("CRM_ENTITY_ID")?,
+                    lead_creation_error: object.field("LEAD_CREATION_ERROR")?,
                     extra: object.rest()?,
                 })
             }
@@ -1257,7 +1388,11 @@ pub mod external_call {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                map.serialize_entry("CRM_CREATED_LEAD", &self.crm_created_lead)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "CRM_CREATED_LEAD",
+                    &self.crm_created_lead,
+                )?;
                 map.serialize_entry("CRM_CREATED_ENTITIES", &self.crm_created_entities)?;
                 crate::support::opt_entry(
                     &mut map,
@@ -1268,6 +1403,11 @@ pub mod external_call {
                     &mut map,
                     "CRM_ENTITY_ID",
                     &self.crm_entity_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "LEAD_CREATION_ERROR",
+                    &self.lead_creation_error,
                 )?;
                 crate::support::rest_entries(&mut map, &self.extra)?;
                 map.end()
@@ -1705,8 +1845,8 @@ pub mod external_line {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Output {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
+            /// `ID`: `integer`, optional.
+            pub id: ::std::option::Option<i64>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2930,20 +3070,30 @@ pub mod voximplant {
                 pub login: ::std::option::Option<::std::string::String>,
                 /// `PASSWORD`: `string`, optional.
                 pub password: ::std::option::Option<::std::string::String>,
-                /// `AUTH_USER`: `any`, optional.
-                pub auth_user: ::serde_json::Value,
-                /// `OUTBOUND_PROXY`: `any`, optional.
-                pub outbound_proxy: ::serde_json::Value,
-                /// `DETECT_LINE_NUMBER`: `string`, optional.
-                pub detect_line_number: ::std::option::Option<::std::string::String>,
+                /// `AUTH_USER`: `string`, optional.
+                pub auth_user: ::std::option::Option<::std::string::String>,
+                /// `OUTBOUND_PROXY`: `string`, optional.
+                pub outbound_proxy: ::std::option::Option<::std::string::String>,
+                /// `DETECT_LINE_NUMBER`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub detect_line_number: ::std::option::Option<bool>,
                 /// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
                 pub line_detect_header_order: ::std::option::Option<
                     ::std::string::String,
                 >,
-                /// `REGISTRATION_STATUS_CODE`: `any`, optional.
-                pub registration_status_code: ::serde_json::Value,
-                /// `REGISTRATION_ERROR_MESSAGE`: `any`, optional.
-                pub registration_error_message: ::serde_json::Value,
+                /// `REGISTRATION_STATUS_CODE`: `integer`, optional.
+                pub registration_status_code: ::std::option::Option<i64>,
+                /// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
+                pub registration_error_message: ::std::option::Option<
+                    ::std::string::String,
+                >,
+                /// `INCOMING_SERVER`: `string`, optional.
+                pub incoming_server: ::std::option::Option<::std::string::String>,
+                /// `INCOMING_LOGIN`: `string`, optional.
+                pub incoming_login: ::std::option::Option<::std::string::String>,
+                /// `INCOMING_PASSWORD`: `string`, optional.
+                pub incoming_password: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2973,6 +3123,9 @@ pub mod voximplant {
                                 "LINE_DETECT_HEADER_ORDER",
                                 "REGISTRATION_STATUS_CODE",
                                 "REGISTRATION_ERROR_MESSAGE",
+                                "INCOMING_SERVER",
+                                "INCOMING_LOGIN",
+                                "INCOMING_PASSWORD",
                             ],
                             &[],
                         )?;
@@ -2994,6 +3147,9 @@ pub mod voximplant {
                             .field("REGISTRATION_STATUS_CODE")?,
                         registration_error_message: object
                             .field("REGISTRATION_ERROR_MESSAGE")?,
+                        incoming_server: object.field("INCOMING_SERVER")?,
+                        incoming_login: object.field("INCOMING_LOGIN")?,
+                        incoming_password: object.field("INCOMING_PASSWORD")?,
                         extra: object.rest()?,
                     })
                 }
@@ -3013,25 +3169,46 @@ pub mod voximplant {
                     crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
                     crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
                     crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-                    map.serialize_entry("AUTH_USER", &self.auth_user)?;
-                    map.serialize_entry("OUTBOUND_PROXY", &self.outbound_proxy)?;
+                    crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "OUTBOUND_PROXY",
+                        &self.outbound_proxy,
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "DETECT_LINE_NUMBER",
-                        &self.detect_line_number,
+                        &self.detect_line_number.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(
                         &mut map,
                         "LINE_DETECT_HEADER_ORDER",
                         &self.line_detect_header_order,
                     )?;
-                    map.serialize_entry(
+                    crate::support::opt_entry(
+                        &mut map,
                         "REGISTRATION_STATUS_CODE",
                         &self.registration_status_code,
                     )?;
-                    map.serialize_entry(
+                    crate::support::opt_entry(
+                        &mut map,
                         "REGISTRATION_ERROR_MESSAGE",
                         &self.registration_error_message,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INCOMING_SERVER",
+                        &self.incoming_server,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INCOMING_LOGIN",
+                        &self.incoming_login,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INCOMING_PASSWORD",
+                        &self.incoming_password,
                     )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
@@ -3109,6 +3286,8 @@ pub mod voximplant {
                     pub free_minutes: ::std::option::Option<i64>,
                     /// `PAID`: `boolean`, optional.
                     pub paid: ::std::option::Option<bool>,
+                    /// `PAID_DATE_END`: `string`, optional.
+                    pub paid_date_end: ::std::option::Option<::std::string::String>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3121,10 +3300,11 @@ pub mod voximplant {
                         value: ::serde_json::Value,
                     ) -> ::std::result::Result<Self, ::serde_json::Error> {
                         let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["FREE_MINUTES", "PAID"], &[])?;
+                        object.fits(&["FREE_MINUTES", "PAID", "PAID_DATE_END"], &[])?;
                         ::std::result::Result::Ok(Self {
                             free_minutes: object.field("FREE_MINUTES")?,
                             paid: object.field("PAID")?,
+                            paid_date_end: object.field("PAID_DATE_END")?,
                             extra: object.rest()?,
                         })
                     }
@@ -3143,6 +3323,11 @@ pub mod voximplant {
                             &self.free_minutes,
                         )?;
                         crate::support::opt_entry(&mut map, "PAID", &self.paid)?;
+                        crate::support::opt_entry(
+                            &mut map,
+                            "PAID_DATE_END",
+                            &self.paid_date_end,
+                        )?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -3712,6 +3897,25 @@ pub mod voximplant {
                 "ACCESS_DENIED" }
             );
             error_code!(Error);
+            /// Allowed values of `result.STATUS_RESULT` in `voximplant.sip.status`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputStatusResult {
+                /// `success`
+                Success,
+                /// `error`
+                Error,
+                /// `in_progress`
+                InProgress,
+                /// `wait`
+                Wait,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputStatusResult { Success = "success", Error = "error", InProgress =
+                "in_progress", Wait = "wait" }
+            );
             /// The object `result` of `voximplant.sip.status`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
@@ -3727,7 +3931,9 @@ pub mod voximplant {
                 /// `STATUS_CODE`: `integer`, optional.
                 pub status_code: ::std::option::Option<i64>,
                 /// `STATUS_RESULT`: `string`, optional.
-                pub status_result: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `success`, `error`, `in_progress`, `wait`.
+                pub status_result: ::std::option::Option<OutputStatusResult>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -5318,18 +5524,20 @@ pub mod voximplant {
             pub struct Item {
                 /// `ID`: `string`, optional.
                 pub id: ::std::option::Option<::std::string::String>,
-                /// `DEFAULT_LINE`: `any`, optional.
-                pub default_line: ::serde_json::Value,
-                /// `PHONE_ENABLED`: `string`, optional.
-                pub phone_enabled: ::std::option::Option<::std::string::String>,
+                /// `DEFAULT_LINE`: `string`, optional.
+                pub default_line: ::std::option::Option<::std::string::String>,
+                /// `PHONE_ENABLED`: `boolean`, optional.
+                ///
+                /// Values: `Y`, `N`.
+                pub phone_enabled: ::std::option::Option<bool>,
                 /// `SIP_SERVER`: `string`, optional.
                 pub sip_server: ::std::option::Option<::std::string::String>,
                 /// `SIP_LOGIN`: `string`, optional.
                 pub sip_login: ::std::option::Option<::std::string::String>,
                 /// `SIP_PASSWORD`: `string`, optional.
                 pub sip_password: ::std::option::Option<::std::string::String>,
-                /// `INNER_NUMBER`: `any`, optional.
-                pub inner_number: ::serde_json::Value,
+                /// `INNER_NUMBER`: `string`, optional.
+                pub inner_number: ::std::option::Option<::std::string::String>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -5375,11 +5583,15 @@ pub mod voximplant {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
                     crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    map.serialize_entry("DEFAULT_LINE", &self.default_line)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "DEFAULT_LINE",
+                        &self.default_line,
+                    )?;
                     crate::support::opt_entry(
                         &mut map,
                         "PHONE_ENABLED",
-                        &self.phone_enabled,
+                        &self.phone_enabled.map(crate::support::yes_no),
                     )?;
                     crate::support::opt_entry(&mut map, "SIP_SERVER", &self.sip_server)?;
                     crate::support::opt_entry(&mut map, "SIP_LOGIN", &self.sip_login)?;
@@ -5388,7 +5600,11 @@ pub mod voximplant {
                         "SIP_PASSWORD",
                         &self.sip_password,
                     )?;
-                    map.serialize_entry("INNER_NUMBER", &self.inner_number)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "INNER_NUMBER",
+                        &self.inner_number,
+                    )?;
                     crate::support::rest_entries(&mut map, &self.extra)?;
                     map.end()
                 }

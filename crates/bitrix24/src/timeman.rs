@@ -360,6 +360,25 @@ pub mod close {
     }
     string_enum!(Error { WrongDatetime = "WRONG_DATETIME" });
     error_code!(Error);
+    /// Allowed values of `result.STATUS` in `timeman.close`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum OutputStatus {
+        /// `OPENED`
+        Opened,
+        /// `CLOSED`
+        Closed,
+        /// `PAUSED`
+        Paused,
+        /// `EXPIRED`
+        Expired,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(
+        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+        "EXPIRED" }
+    );
     /// The object `result` of `timeman.close`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-close.html>
@@ -367,10 +386,12 @@ pub mod close {
     #[non_exhaustive]
     pub struct Output {
         /// `STATUS`: `string`, optional.
-        pub status: ::std::option::Option<::std::string::String>,
-        /// `TIME_START`: `string`, optional.
+        ///
+        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+        pub status: ::std::option::Option<OutputStatus>,
+        /// `TIME_START`: `datetime`, optional.
         pub time_start: ::std::option::Option<::std::string::String>,
-        /// `TIME_FINISH`: `string`, optional.
+        /// `TIME_FINISH`: `datetime`, optional.
         pub time_finish: ::std::option::Option<::std::string::String>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
@@ -392,6 +413,8 @@ pub mod close {
         pub lon_close: ::std::option::Option<f64>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
+        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+        pub time_finish_default: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -420,6 +443,7 @@ pub mod close {
                         "LAT_CLOSE",
                         "LON_CLOSE",
                         "TZ_OFFSET",
+                        "TIME_FINISH_DEFAULT",
                     ],
                     &[],
                 )?;
@@ -437,6 +461,7 @@ pub mod close {
                 lat_close: object.field("LAT_CLOSE")?,
                 lon_close: object.field("LON_CLOSE")?,
                 tz_offset: object.field("TZ_OFFSET")?,
+                time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
                 extra: object.rest()?,
             })
         }
@@ -461,6 +486,11 @@ pub mod close {
             crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
             crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
             crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+            crate::support::opt_entry(
+                &mut map,
+                "TIME_FINISH_DEFAULT",
+                &self.time_finish_default,
+            )?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -795,6 +825,25 @@ pub mod open {
     }
     string_enum!(Error { WrongDatetime = "WRONG_DATETIME", Time = "TIME" });
     error_code!(Error);
+    /// Allowed values of `result.STATUS` in `timeman.open`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum OutputStatus {
+        /// `OPENED`
+        Opened,
+        /// `CLOSED`
+        Closed,
+        /// `PAUSED`
+        Paused,
+        /// `EXPIRED`
+        Expired,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(
+        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+        "EXPIRED" }
+    );
     /// The object `result` of `timeman.open`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-open.html>
@@ -802,11 +851,13 @@ pub mod open {
     #[non_exhaustive]
     pub struct Output {
         /// `STATUS`: `string`, optional.
-        pub status: ::std::option::Option<::std::string::String>,
-        /// `TIME_START`: `string`, optional.
+        ///
+        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+        pub status: ::std::option::Option<OutputStatus>,
+        /// `TIME_START`: `datetime`, optional.
         pub time_start: ::std::option::Option<::std::string::String>,
-        /// `TIME_FINISH`: `any`, optional.
-        pub time_finish: ::serde_json::Value,
+        /// `TIME_FINISH`: `datetime`, optional.
+        pub time_finish: ::std::option::Option<::std::string::String>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
         /// `TIME_LEAKS`: `string`, optional.
@@ -821,12 +872,14 @@ pub mod open {
         pub lat_open: ::std::option::Option<f64>,
         /// `LON_OPEN`: `double`, optional.
         pub lon_open: ::std::option::Option<f64>,
-        /// `LAT_CLOSE`: `integer`, optional.
-        pub lat_close: ::std::option::Option<i64>,
-        /// `LON_CLOSE`: `integer`, optional.
-        pub lon_close: ::std::option::Option<i64>,
+        /// `LAT_CLOSE`: `double`, optional.
+        pub lat_close: ::std::option::Option<f64>,
+        /// `LON_CLOSE`: `double`, optional.
+        pub lon_close: ::std::option::Option<f64>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
+        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+        pub time_finish_default: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -855,6 +908,7 @@ pub mod open {
                         "LAT_CLOSE",
                         "LON_CLOSE",
                         "TZ_OFFSET",
+                        "TIME_FINISH_DEFAULT",
                     ],
                     &[],
                 )?;
@@ -872,6 +926,7 @@ pub mod open {
                 lat_close: object.field("LAT_CLOSE")?,
                 lon_close: object.field("LON_CLOSE")?,
                 tz_offset: object.field("TZ_OFFSET")?,
+                time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
                 extra: object.rest()?,
             })
         }
@@ -885,7 +940,7 @@ pub mod open {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
             crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-            map.serialize_entry("TIME_FINISH", &self.time_finish)?;
+            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
             crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
             crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
             crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
@@ -896,6 +951,11 @@ pub mod open {
             crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
             crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
             crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+            crate::support::opt_entry(
+                &mut map,
+                "TIME_FINISH_DEFAULT",
+                &self.time_finish_default,
+            )?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -917,6 +977,25 @@ pub mod pause {
     ///
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
+    /// Allowed values of `result.STATUS` in `timeman.pause`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum OutputStatus {
+        /// `OPENED`
+        Opened,
+        /// `CLOSED`
+        Closed,
+        /// `PAUSED`
+        Paused,
+        /// `EXPIRED`
+        Expired,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(
+        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+        "EXPIRED" }
+    );
     /// The object `result` of `timeman.pause`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-pause.html>
@@ -924,11 +1003,13 @@ pub mod pause {
     #[non_exhaustive]
     pub struct Output {
         /// `STATUS`: `string`, optional.
-        pub status: ::std::option::Option<::std::string::String>,
-        /// `TIME_START`: `string`, optional.
+        ///
+        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+        pub status: ::std::option::Option<OutputStatus>,
+        /// `TIME_START`: `datetime`, optional.
         pub time_start: ::std::option::Option<::std::string::String>,
-        /// `TIME_FINISH`: `any`, optional.
-        pub time_finish: ::serde_json::Value,
+        /// `TIME_FINISH`: `datetime`, optional.
+        pub time_finish: ::std::option::Option<::std::string::String>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
         /// `TIME_LEAKS`: `string`, optional.
@@ -943,12 +1024,14 @@ pub mod pause {
         pub lat_open: ::std::option::Option<f64>,
         /// `LON_OPEN`: `double`, optional.
         pub lon_open: ::std::option::Option<f64>,
-        /// `LAT_CLOSE`: `integer`, optional.
-        pub lat_close: ::std::option::Option<i64>,
-        /// `LON_CLOSE`: `integer`, optional.
-        pub lon_close: ::std::option::Option<i64>,
+        /// `LAT_CLOSE`: `double`, optional.
+        pub lat_close: ::std::option::Option<f64>,
+        /// `LON_CLOSE`: `double`, optional.
+        pub lon_close: ::std::option::Option<f64>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
+        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+        pub time_finish_default: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -977,6 +1060,7 @@ pub mod pause {
                         "LAT_CLOSE",
                         "LON_CLOSE",
                         "TZ_OFFSET",
+                        "TIME_FINISH_DEFAULT",
                     ],
                     &[],
                 )?;
@@ -994,6 +1078,7 @@ pub mod pause {
                 lat_close: object.field("LAT_CLOSE")?,
                 lon_close: object.field("LON_CLOSE")?,
                 tz_offset: object.field("TZ_OFFSET")?,
+                time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
                 extra: object.rest()?,
             })
         }
@@ -1007,7 +1092,7 @@ pub mod pause {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
             crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-            map.serialize_entry("TIME_FINISH", &self.time_finish)?;
+            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
             crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
             crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
             crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
@@ -1018,6 +1103,11 @@ pub mod pause {
             crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
             crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
             crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+            crate::support::opt_entry(
+                &mut map,
+                "TIME_FINISH_DEFAULT",
+                &self.time_finish_default,
+            )?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }
@@ -1087,6 +1177,42 @@ pub mod schedule {
     pub mod get {
         /// Error codes of `timeman.schedule.get`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
+        /// Allowed values of `result.SCHEDULE_TYPE` in `timeman.schedule.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputScheduleType {
+            /// `FIXED`
+            Fixed,
+            /// `SHIFT`
+            Shift,
+            /// `FLEXTIME`
+            Flextime,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputScheduleType { Fixed = "FIXED", Shift = "SHIFT", Flextime = "FLEXTIME"
+            }
+        );
+        /// Allowed values of `result.REPORT_PERIOD` in `timeman.schedule.get`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum OutputReportPeriod {
+            /// `MONTH`
+            Month,
+            /// `WEEK`
+            Week,
+            /// `TWO_WEEKS`
+            TwoWeeks,
+            /// `QUARTER`
+            Quarter,
+            /// A value this version of the crate does not know, kept as sent.
+            Unknown(::std::string::String),
+        }
+        string_enum!(
+            OutputReportPeriod { Month = "MONTH", Week = "WEEK", TwoWeeks = "TWO_WEEKS",
+            Quarter = "QUARTER" }
+        );
         /// The object `result.REPORT_PERIOD_OPTIONS` of `timeman.schedule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1094,6 +1220,8 @@ pub mod schedule {
         #[non_exhaustive]
         pub struct OutputReportPeriodOptions {
             /// `START_WEEK_DAY`: `integer`, optional.
+            ///
+            /// Values: `0`, `1`, `2`, `3`, `4`, `5`, `6`.
             pub start_week_day: ::std::option::Option<i64>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -1167,7 +1295,7 @@ pub mod schedule {
                 map.end()
             }
         }
-        /// The object `result.SHIFTS` of `timeman.schedule.get`: `object[]`.
+        /// The object `result.SHIFTS` of `timeman.schedule.get`: `array`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
         #[derive(Debug, Clone)]
@@ -1309,14 +1437,14 @@ pub mod schedule {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct OutputScheduleViolationRulesUsersToNotify {
-            /// `FIXED_START_END`: `string[]`, optional.
-            pub fixed_start_end: ::std::vec::Vec<::std::string::String>,
-            /// `FIXED_PER_RECORD`: `string[]`, optional.
-            pub fixed_per_record: ::std::vec::Vec<::std::string::String>,
-            /// `FIXED_EDIT_WORKTIME`: `string[]`, optional.
-            pub fixed_edit_worktime: ::std::vec::Vec<::std::string::String>,
-            /// `FIXED_PERIODIC`: `string[]`, optional.
-            pub fixed_periodic: ::std::vec::Vec<::std::string::String>,
+            /// `FIXED_START_END`: `array`, optional.
+            pub fixed_start_end: ::std::vec::Vec<::serde_json::Value>,
+            /// `FIXED_PER_RECORD`: `array`, optional.
+            pub fixed_per_record: ::std::vec::Vec<::serde_json::Value>,
+            /// `FIXED_EDIT_WORKTIME`: `array`, optional.
+            pub fixed_edit_worktime: ::std::vec::Vec<::serde_json::Value>,
+            /// `FIXED_PERIODIC`: `array`, optional.
+            pub fixed_periodic: ::std::vec::Vec<::serde_json::Value>,
             /// `SHIFT_DELAY`: `array`, optional.
             pub shift_delay: ::std::vec::Vec<::serde_json::Value>,
             /// `SHIFT_MISSED_START`: `array`, optional.
@@ -1543,9 +1671,13 @@ pub mod schedule {
             /// `NAME`: `string`, optional.
             pub name: ::std::option::Option<::std::string::String>,
             /// `SCHEDULE_TYPE`: `string`, optional.
-            pub schedule_type: ::std::option::Option<::std::string::String>,
+            ///
+            /// Values: `FIXED`, `SHIFT`, `FLEXTIME`.
+            pub schedule_type: ::std::option::Option<OutputScheduleType>,
             /// `REPORT_PERIOD`: `string`, optional.
-            pub report_period: ::std::option::Option<::std::string::String>,
+            ///
+            /// Values: `MONTH`, `WEEK`, `TWO_WEEKS`, `QUARTER`.
+            pub report_period: ::std::option::Option<OutputReportPeriod>,
             /// `REPORT_PERIOD_OPTIONS`: `object`, optional.
             pub report_period_options: ::std::option::Option<OutputReportPeriodOptions>,
             /// `CALENDAR_ID`: `integer`, optional.
@@ -1556,8 +1688,8 @@ pub mod schedule {
             pub deleted: ::std::option::Option<::std::string::String>,
             /// `IS_FOR_ALL_USERS`: `boolean`, optional.
             pub is_for_all_users: ::std::option::Option<bool>,
-            /// `WORKTIME_RESTRICTIONS`: `string[]`, optional.
-            pub worktime_restrictions: ::std::vec::Vec<::std::string::String>,
+            /// `WORKTIME_RESTRICTIONS`: `array`, optional.
+            pub worktime_restrictions: ::std::vec::Vec<::serde_json::Value>,
             /// `CONTROLLED_ACTIONS`: `integer`, optional.
             pub controlled_actions: ::std::option::Option<i64>,
             /// `UPDATED_BY`: `integer`, optional.
@@ -1568,9 +1700,9 @@ pub mod schedule {
             pub deleted_at: ::std::option::Option<::std::string::String>,
             /// `CREATED_BY`: `integer`, optional.
             pub created_by: ::std::option::Option<i64>,
-            /// `CREATED_AT`: `string`, optional.
+            /// `CREATED_AT`: `datetime`, optional.
             pub created_at: ::std::option::Option<::std::string::String>,
-            /// `SHIFTS`: `object[]`, optional.
+            /// `SHIFTS`: `array`, optional.
             pub shifts: ::std::vec::Vec<OutputShifts>,
             /// `CALENDAR`: `object`, optional.
             pub calendar: ::std::option::Option<OutputCalendar>,
@@ -1826,6 +1958,25 @@ pub mod status {
     ///
     /// The docs also list errors without a code: no status.
     pub type Error = crate::SystemError;
+    /// Allowed values of `result.STATUS` in `timeman.status`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum OutputStatus {
+        /// `OPENED`
+        Opened,
+        /// `CLOSED`
+        Closed,
+        /// `PAUSED`
+        Paused,
+        /// `EXPIRED`
+        Expired,
+        /// A value this version of the crate does not know, kept as sent.
+        Unknown(::std::string::String),
+    }
+    string_enum!(
+        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+        "EXPIRED" }
+    );
     /// The object `result` of `timeman.status`: `object`.
     ///
     /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-status.html>
@@ -1833,11 +1984,13 @@ pub mod status {
     #[non_exhaustive]
     pub struct Output {
         /// `STATUS`: `string`, optional.
-        pub status: ::std::option::Option<::std::string::String>,
-        /// `TIME_START`: `string`, optional.
+        ///
+        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+        pub status: ::std::option::Option<OutputStatus>,
+        /// `TIME_START`: `datetime`, optional.
         pub time_start: ::std::option::Option<::std::string::String>,
-        /// `TIME_FINISH`: `any`, optional.
-        pub time_finish: ::serde_json::Value,
+        /// `TIME_FINISH`: `datetime`, optional.
+        pub time_finish: ::std::option::Option<::std::string::String>,
         /// `DURATION`: `string`, optional.
         pub duration: ::std::option::Option<::std::string::String>,
         /// `TIME_LEAKS`: `string`, optional.
@@ -1852,13 +2005,13 @@ pub mod status {
         pub lat_open: ::std::option::Option<f64>,
         /// `LON_OPEN`: `double`, optional.
         pub lon_open: ::std::option::Option<f64>,
-        /// `LAT_CLOSE`: `integer`, optional.
-        pub lat_close: ::std::option::Option<i64>,
-        /// `LON_CLOSE`: `integer`, optional.
-        pub lon_close: ::std::option::Option<i64>,
+        /// `LAT_CLOSE`: `double`, optional.
+        pub lat_close: ::std::option::Option<f64>,
+        /// `LON_CLOSE`: `double`, optional.
+        pub lon_close: ::std::option::Option<f64>,
         /// `TZ_OFFSET`: `integer`, optional.
         pub tz_offset: ::std::option::Option<i64>,
-        /// `TIME_FINISH_DEFAULT`: `string`, optional.
+        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
         pub time_finish_default: ::std::option::Option<::std::string::String>,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
@@ -1920,7 +2073,7 @@ pub mod status {
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
             crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
             crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-            map.serialize_entry("TIME_FINISH", &self.time_finish)?;
+            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
             crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
             crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
             crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
@@ -2186,8 +2339,525 @@ pub mod timecontrol {
                 "USER_ACCESS_ERROR" }
             );
             error_code!(Error);
-            /// The `result` of the call: `object`.
-            pub type Output = ::serde_json::Value;
+            /// Allowed values of `result.days.reports.type` in `timeman.timecontrol.reports.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputDaysReportsType {
+                /// `IDLE`
+                Idle,
+                /// `OFFLINE`
+                Offline,
+                /// `DESKTOP_ONLINE`
+                DesktopOnline,
+                /// `DESKTOP_OFFLINE`
+                DesktopOffline,
+                /// `DESKTOP_START`
+                DesktopStart,
+                /// `TM_START`
+                TmStart,
+                /// `TM_PAUSE`
+                TmPause,
+                /// `TM_CONTINUE`
+                TmContinue,
+                /// `TM_END`
+                TmEnd,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputDaysReportsType { Idle = "IDLE", Offline = "OFFLINE", DesktopOnline
+                = "DESKTOP_ONLINE", DesktopOffline = "DESKTOP_OFFLINE", DesktopStart =
+                "DESKTOP_START", TmStart = "TM_START", TmPause = "TM_PAUSE", TmContinue =
+                "TM_CONTINUE", TmEnd = "TM_END" }
+            );
+            /// Allowed values of `result.days.reports.report_type` in `timeman.timecontrol.reports.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputDaysReportsReportType {
+                /// `work`
+                Work,
+                /// `private`
+                Private,
+                /// `none`
+                None,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputDaysReportsReportType { Work = "work", Private = "private", None =
+                "none" }
+            );
+            /// Allowed values of `result.days.reports.source_start` in `timeman.timecontrol.reports.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputDaysReportsSourceStart {
+                /// `ONLINE_EVENT`
+                OnlineEvent,
+                /// `OFFLINE_AGENT`
+                OfflineAgent,
+                /// `DESKTOP_OFFLINE_AGENT`
+                DesktopOfflineAgent,
+                /// `DESKTOP_ONLINE_EVENT`
+                DesktopOnlineEvent,
+                /// `DESKTOP_START_EVENT`
+                DesktopStartEvent,
+                /// `IDLE_EVENT`
+                IdleEvent,
+                /// `TM_EVENT`
+                TmEvent,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputDaysReportsSourceStart { OnlineEvent = "ONLINE_EVENT", OfflineAgent
+                = "OFFLINE_AGENT", DesktopOfflineAgent = "DESKTOP_OFFLINE_AGENT",
+                DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT", DesktopStartEvent =
+                "DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT", TmEvent = "TM_EVENT" }
+            );
+            /// Allowed values of `result.days.reports.source_finish` in `timeman.timecontrol.reports.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputDaysReportsSourceFinish {
+                /// `ONLINE_EVENT`
+                OnlineEvent,
+                /// `OFFLINE_AGENT`
+                OfflineAgent,
+                /// `DESKTOP_OFFLINE_AGENT`
+                DesktopOfflineAgent,
+                /// `DESKTOP_ONLINE_EVENT`
+                DesktopOnlineEvent,
+                /// `DESKTOP_START_EVENT`
+                DesktopStartEvent,
+                /// `IDLE_EVENT`
+                IdleEvent,
+                /// `TM_EVENT`
+                TmEvent,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputDaysReportsSourceFinish { OnlineEvent = "ONLINE_EVENT",
+                OfflineAgent = "OFFLINE_AGENT", DesktopOfflineAgent =
+                "DESKTOP_OFFLINE_AGENT", DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT",
+                DesktopStartEvent = "DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT",
+                TmEvent = "TM_EVENT" }
+            );
+            /// The object `result.days.reports` of `timeman.timecontrol.reports.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDaysReports {
+                /// `id`: `string`, optional.
+                pub id: ::std::option::Option<::std::string::String>,
+                /// `user_id`: `string`, optional.
+                pub user_id: ::std::option::Option<::std::string::String>,
+                /// `type`: `string`, optional.
+                ///
+                /// Values: `IDLE`, `OFFLINE`, `DESKTOP_ONLINE`, `DESKTOP_OFFLINE`, `DESKTOP_START`, `TM_START`, `TM_PAUSE`, `TM_CONTINUE`, `TM_END`.
+                pub type_: ::std::option::Option<OutputDaysReportsType>,
+                /// `date_start`: `datetime`, optional.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `datetime`, optional.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `duration`: `integer`, optional.
+                pub duration: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `entry_id`: `string`, optional.
+                pub entry_id: ::std::option::Option<::std::string::String>,
+                /// `report_type`: `string`, optional.
+                ///
+                /// Values: `work`, `private`, `none`.
+                pub report_type: ::std::option::Option<OutputDaysReportsReportType>,
+                /// `report_text`: `string`, optional.
+                pub report_text: ::std::option::Option<::std::string::String>,
+                /// `system_text`: `string`, optional.
+                pub system_text: ::std::option::Option<::std::string::String>,
+                /// `source_start`: `string`, optional.
+                ///
+                /// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
+                pub source_start: ::std::option::Option<OutputDaysReportsSourceStart>,
+                /// `source_finish`: `string`, optional.
+                ///
+                /// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
+                pub source_finish: ::std::option::Option<OutputDaysReportsSourceFinish>,
+                /// `ip_start`: `string`, optional.
+                pub ip_start: ::std::option::Option<::std::string::String>,
+                /// `ip_finish`: `string`, optional.
+                pub ip_finish: ::std::option::Option<::std::string::String>,
+                /// `ip_start_network`: `boolean | object`, optional.
+                pub ip_start_network: ::serde_json::Value,
+                /// `ip_finish_network`: `boolean | object`, optional.
+                pub ip_finish_network: ::serde_json::Value,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputDaysReports {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        user_id: object.field("user_id")?,
+                        type_: object.field("type")?,
+                        date_start: object.field("date_start")?,
+                        date_finish: object.field("date_finish")?,
+                        duration: object.field("duration")?,
+                        active: object.field("active")?,
+                        entry_id: object.field("entry_id")?,
+                        report_type: object.field("report_type")?,
+                        report_text: object.field("report_text")?,
+                        system_text: object.field("system_text")?,
+                        source_start: object.field("source_start")?,
+                        source_finish: object.field("source_finish")?,
+                        ip_start: object.field("ip_start")?,
+                        ip_finish: object.field("ip_finish")?,
+                        ip_start_network: object.field("ip_start_network")?,
+                        ip_finish_network: object.field("ip_finish_network")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputDaysReports {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+                    crate::support::opt_entry(&mut map, "active", &self.active)?;
+                    crate::support::opt_entry(&mut map, "entry_id", &self.entry_id)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "report_type",
+                        &self.report_type,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "report_text",
+                        &self.report_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "system_text",
+                        &self.system_text,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "source_start",
+                        &self.source_start,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "source_finish",
+                        &self.source_finish,
+                    )?;
+                    crate::support::opt_entry(&mut map, "ip_start", &self.ip_start)?;
+                    crate::support::opt_entry(&mut map, "ip_finish", &self.ip_finish)?;
+                    map.serialize_entry("ip_start_network", &self.ip_start_network)?;
+                    map.serialize_entry("ip_finish_network", &self.ip_finish_network)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.days` of `timeman.timecontrol.reports.get`: `array`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputDays {
+                /// `index`: `integer`, optional.
+                pub index: ::std::option::Option<i64>,
+                /// `day_title`: `string`, optional.
+                pub day_title: ::std::option::Option<::std::string::String>,
+                /// `workday_date_start`: `datetime`, optional.
+                pub workday_date_start: ::std::option::Option<::std::string::String>,
+                /// `workday_date_finish`: `datetime`, optional.
+                pub workday_date_finish: ::std::option::Option<::std::string::String>,
+                /// `workday_complete`: `boolean`, optional.
+                pub workday_complete: ::std::option::Option<bool>,
+                /// `workday_time_leaks_user`: `integer`, optional.
+                pub workday_time_leaks_user: ::std::option::Option<i64>,
+                /// `workday_time_leaks_final`: `integer`, optional.
+                pub workday_time_leaks_final: ::std::option::Option<i64>,
+                /// `workday_duration`: `integer`, optional.
+                pub workday_duration: ::std::option::Option<i64>,
+                /// `workday_duration_final`: `integer`, optional.
+                pub workday_duration_final: ::std::option::Option<i64>,
+                /// `workday_duration_config`: `integer`, optional.
+                pub workday_duration_config: ::std::option::Option<i64>,
+                /// `reports`: `array`, optional.
+                pub reports: ::std::vec::Vec<OutputDaysReports>,
+                /// `workday_time_leaks_real`: `integer`, optional.
+                pub workday_time_leaks_real: ::std::option::Option<i64>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputDays {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        index: object.field("index")?,
+                        day_title: object.field("day_title")?,
+                        workday_date_start: object.field("workday_date_start")?,
+                        workday_date_finish: object.field("workday_date_finish")?,
+                        workday_complete: object.field("workday_complete")?,
+                        workday_time_leaks_user: object
+                            .field("workday_time_leaks_user")?,
+                        workday_time_leaks_final: object
+                            .field("workday_time_leaks_final")?,
+                        workday_duration: object.field("workday_duration")?,
+                        workday_duration_final: object.field("workday_duration_final")?,
+                        workday_duration_config: object
+                            .field("workday_duration_config")?,
+                        reports: object.field("reports")?,
+                        workday_time_leaks_real: object
+                            .field("workday_time_leaks_real")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputDays {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "index", &self.index)?;
+                    crate::support::opt_entry(&mut map, "day_title", &self.day_title)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_date_start",
+                        &self.workday_date_start,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_date_finish",
+                        &self.workday_date_finish,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_complete",
+                        &self.workday_complete,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_time_leaks_user",
+                        &self.workday_time_leaks_user,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_time_leaks_final",
+                        &self.workday_time_leaks_final,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_duration",
+                        &self.workday_duration,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_duration_final",
+                        &self.workday_duration_final,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_duration_config",
+                        &self.workday_duration_config,
+                    )?;
+                    map.serialize_entry("reports", &self.reports)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "workday_time_leaks_real",
+                        &self.workday_time_leaks_real,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result.user` of `timeman.timecontrol.reports.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct OutputUser {
+                /// `id`: `integer`, optional.
+                pub id: ::std::option::Option<i64>,
+                /// `active`: `boolean`, optional.
+                pub active: ::std::option::Option<bool>,
+                /// `name`: `string`, optional.
+                pub name: ::std::option::Option<::std::string::String>,
+                /// `first_name`: `string`, optional.
+                pub first_name: ::std::option::Option<::std::string::String>,
+                /// `last_name`: `string`, optional.
+                pub last_name: ::std::option::Option<::std::string::String>,
+                /// `work_position`: `string`, optional.
+                pub work_position: ::std::option::Option<::std::string::String>,
+                /// `avatar`: `string`, optional.
+                pub avatar: ::std::option::Option<::std::string::String>,
+                /// `personal_gender`: `string`, optional.
+                pub personal_gender: ::std::option::Option<::std::string::String>,
+                /// `last_activity_date`: `datetime`, optional.
+                pub last_activity_date: ::std::option::Option<::std::string::String>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for OutputUser {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        id: object.field("id")?,
+                        active: object.field("active")?,
+                        name: object.field("name")?,
+                        first_name: object.field("first_name")?,
+                        last_name: object.field("last_name")?,
+                        work_position: object.field("work_position")?,
+                        avatar: object.field("avatar")?,
+                        personal_gender: object.field("personal_gender")?,
+                        last_activity_date: object.field("last_activity_date")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for OutputUser {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::opt_entry(&mut map, "id", &self.id)?;
+                    crate::support::opt_entry(&mut map, "active", &self.active)?;
+                    crate::support::opt_entry(&mut map, "name", &self.name)?;
+                    crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
+                    crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "work_position",
+                        &self.work_position,
+                    )?;
+                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "personal_gender",
+                        &self.personal_gender,
+                    )?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "last_activity_date",
+                        &self.last_activity_date,
+                    )?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
+            /// The object `result` of `timeman.timecontrol.reports.get`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+            #[derive(Debug, Clone)]
+            #[non_exhaustive]
+            pub struct Output {
+                /// `report`: `object`, optional.
+                pub report: ::serde_json::Value,
+                /// `month_title`: `string`, optional.
+                pub month_title: ::std::option::Option<::std::string::String>,
+                /// `date_start`: `datetime`, optional.
+                pub date_start: ::std::option::Option<::std::string::String>,
+                /// `date_finish`: `datetime`, optional.
+                pub date_finish: ::std::option::Option<::std::string::String>,
+                /// `days`: `array`, optional.
+                pub days: ::std::vec::Vec<OutputDays>,
+                /// `user`: `object`, optional.
+                pub user: ::std::option::Option<OutputUser>,
+                /// The keys of the object that the docs do not describe, as sent:
+                /// nothing the server sends is dropped.
+                pub extra: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl crate::support::FromValue for Output {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    object
+                        .fits(
+                            &[
+                                "report",
+                                "month_title",
+                                "date_start",
+                                "date_finish",
+                                "days",
+                                "user",
+                            ],
+                            &[],
+                        )?;
+                    ::std::result::Result::Ok(Self {
+                        report: object.field("report")?,
+                        month_title: object.field("month_title")?,
+                        date_start: object.field("date_start")?,
+                        date_finish: object.field("date_finish")?,
+                        days: object.field("days")?,
+                        user: object.field("user")?,
+                        extra: object.rest()?,
+                    })
+                }
+            }
+            impl ::serde::Serialize for Output {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("report", &self.report)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "month_title",
+                        &self.month_title,
+                    )?;
+                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+                    crate::support::opt_entry(
+                        &mut map,
+                        "date_finish",
+                        &self.date_finish,
+                    )?;
+                    map.serialize_entry("days", &self.days)?;
+                    crate::support::opt_entry(&mut map, "user", &self.user)?;
+                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    map.end()
+                }
+            }
             impl ::bitrix24_runtime::Method for super::Get {
                 const NAME: &'static str = "timeman.timecontrol.reports.get";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2195,6 +2865,7 @@ pub mod timecontrol {
                 type Output = Output;
                 type ErrorCode = Error;
             }
+            deserialize_via_from_value!(Output);
         }
         /// Methods under `timecontrol::reports::settings`.
         pub mod settings {
@@ -2240,7 +2911,7 @@ pub mod timecontrol {
             pub mod get {
                 /// Error codes of `timeman.timecontrol.reports.settings.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.departments` of `timeman.timecontrol.reports.settings.get`: `object[]`.
+                /// The object `result.departments` of `timeman.timecontrol.reports.settings.get`: `array`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
                 #[derive(Debug, Clone)]
@@ -2283,6 +2954,25 @@ pub mod timecontrol {
                         map.end()
                     }
                 }
+                /// Allowed values of `result.report_view_type` in `timeman.timecontrol.reports.settings.get`.
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum OutputReportViewType {
+                    /// `none`
+                    None,
+                    /// `head`
+                    Head,
+                    /// `full`
+                    Full,
+                    /// `simple`
+                    Simple,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    OutputReportViewType { None = "none", Head = "head", Full = "full",
+                    Simple = "simple" }
+                );
                 /// The object `result` of `timeman.timecontrol.reports.settings.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
@@ -2297,12 +2987,14 @@ pub mod timecontrol {
                     pub user_admin: ::std::option::Option<bool>,
                     /// `user_head`: `boolean`, optional.
                     pub user_head: ::std::option::Option<bool>,
-                    /// `departments`: `object[]`, optional.
+                    /// `departments`: `array`, optional.
                     pub departments: ::std::vec::Vec<OutputDepartments>,
                     /// `minimum_idle_for_report`: `integer`, optional.
                     pub minimum_idle_for_report: ::std::option::Option<i64>,
                     /// `report_view_type`: `string`, optional.
-                    pub report_view_type: ::std::option::Option<::std::string::String>,
+                    ///
+                    /// Values: `none`, `head`, `full`, `simple`.
+                    pub report_view_type: ::std::option::Option<OutputReportViewType>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -2765,6 +3457,54 @@ pub mod timecontrol {
             }
             string_enum!(Error { AccessError = "ACCESS_ERROR" });
             error_code!(Error);
+            /// Allowed values of `result.report_request_type` in `timeman.timecontrol.settings.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputReportRequestType {
+                /// `all`
+                All,
+                /// `user`
+                User,
+                /// `none`
+                None,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputReportRequestType { All = "all", User = "user", None = "none" }
+            );
+            /// Allowed values of `result.report_simple_type` in `timeman.timecontrol.settings.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputReportSimpleType {
+                /// `all`
+                All,
+                /// `user`
+                User,
+                /// `none`
+                None,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputReportSimpleType { All = "all", User = "user", None = "none" }
+            );
+            /// Allowed values of `result.report_full_type` in `timeman.timecontrol.settings.get`.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum OutputReportFullType {
+                /// `all`
+                All,
+                /// `user`
+                User,
+                /// `none`
+                None,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                OutputReportFullType { All = "all", User = "user", None = "none" }
+            );
             /// The object `result` of `timeman.timecontrol.settings.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
@@ -2782,15 +3522,21 @@ pub mod timecontrol {
                 /// `register_desktop`: `boolean`, optional.
                 pub register_desktop: ::std::option::Option<bool>,
                 /// `report_request_type`: `string`, optional.
-                pub report_request_type: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `all`, `user`, `none`.
+                pub report_request_type: ::std::option::Option<OutputReportRequestType>,
                 /// `report_request_users`: `array`, optional.
                 pub report_request_users: ::std::vec::Vec<::serde_json::Value>,
                 /// `report_simple_type`: `string`, optional.
-                pub report_simple_type: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `all`, `user`, `none`.
+                pub report_simple_type: ::std::option::Option<OutputReportSimpleType>,
                 /// `report_simple_users`: `array`, optional.
                 pub report_simple_users: ::std::vec::Vec<::serde_json::Value>,
                 /// `report_full_type`: `string`, optional.
-                pub report_full_type: ::std::option::Option<::std::string::String>,
+                ///
+                /// Values: `all`, `user`, `none`.
+                pub report_full_type: ::std::option::Option<OutputReportFullType>,
                 /// `report_full_users`: `array`, optional.
                 pub report_full_users: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
@@ -3001,26 +3747,22 @@ pub mod v3 {
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct List {
-            /// `filter`: `array`, required.
-            pub filter: ::std::vec::Vec<::serde_json::Value>,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+            /// `filter`: `object`, required.
+            pub filter: list::Filter,
+            /// `select`: `string[]`, optional.
+            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             /// `order`: `object`, optional.
             ///
             /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<::serde_json::Value>,
+            pub order: ::std::option::Option<list::Order>,
             /// `pagination`: `object`, optional.
             pub pagination: ::std::option::Option<::serde_json::Value>,
         }
         impl List {
             /// The call with its required parameters: `filter`.
-            pub fn new(
-                filter: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
+            pub fn new(filter: impl ::std::convert::Into<list::Filter>) -> Self {
                 Self {
-                    filter: filter.into_iter().map(::std::convert::Into::into).collect(),
+                    filter: filter.into(),
                     select: ::std::default::Default::default(),
                     order: ::std::default::Default::default(),
                     pagination: ::std::default::Default::default(),
@@ -3030,7 +3772,7 @@ pub mod v3 {
             pub fn select(
                 mut self,
                 value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
+                    Item = impl ::std::convert::Into<::std::string::String>,
                 >,
             ) -> Self {
                 self.select = ::std::option::Option::Some(
@@ -3041,7 +3783,7 @@ pub mod v3 {
             /// Sets `order`.
             pub fn order(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<list::Order>,
             ) -> Self {
                 self.order = ::std::option::Option::Some(value.into());
                 self
@@ -3099,8 +3841,10 @@ pub mod v3 {
             pub struct Get {
                 /// `name`: `string`, required.
                 pub name: ::std::string::String,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl Get {
                 /// The call with its required parameters: `name`.
@@ -3116,7 +3860,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -3161,8 +3905,10 @@ pub mod v3 {
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                /// `select`: `string[]`, optional.
+                pub select: ::std::option::Option<
+                    ::std::vec::Vec<::std::string::String>,
+                >,
             }
             impl List {
                 /// The call; every parameter is optional.
@@ -3175,7 +3921,7 @@ pub mod v3 {
                 pub fn select(
                     mut self,
                     value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::serde_json::Value>,
+                        Item = impl ::std::convert::Into<::std::string::String>,
                     >,
                 ) -> Self {
                     self.select = ::std::option::Option::Some(
@@ -3214,65 +3960,6 @@ pub mod v3 {
             pub mod get {
                 /// Error codes of `timeman.record.field.get`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.item` of `timeman.record.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `timeman.record.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
@@ -3280,7 +3967,7 @@ pub mod v3 {
                 #[non_exhaustive]
                 pub struct Output {
                     /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
+                    pub item: ::serde_json::Value,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3308,7 +3995,7 @@ pub mod v3 {
                         use ::serde::ser::SerializeMap as _;
                         let mut map = serializer
                             .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
+                        map.serialize_entry("item", &self.item)?;
                         crate::support::rest_entries(&mut map, &self.extra)?;
                         map.end()
                     }
@@ -3328,73 +4015,14 @@ pub mod v3 {
             pub mod list {
                 /// Error codes of `timeman.record.field.list`; the codes any method can return are in [`crate::SystemError`].
                 pub type Error = crate::SystemError;
-                /// The object `result.items` of `timeman.record.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            type_: object.field("type")?,
-                            title: object.field("title")?,
-                            filterable: object.field("filterable")?,
-                            sortable: object.field("sortable")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The object `result` of `timeman.record.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
+                    /// `items`: `array`, optional.
+                    pub items: ::std::vec::Vec<::serde_json::Value>,
                     /// The keys of the object that the docs do not describe, as sent:
                     /// nothing the server sends is dropped.
                     pub extra: ::std::collections::BTreeMap<
@@ -3443,64 +4071,124 @@ pub mod v3 {
         pub mod list {
             /// Error codes of `timeman.record.list`; the codes any method can return are in [`crate::SystemError`].
             pub type Error = crate::SystemError;
-            /// The object `result.items` of `timeman.record.list`: `object[]`.
+            /// The object `params.filter` of `timeman.record.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
-            #[derive(Debug, Clone)]
+            #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `startTime`: `string`, optional.
-                pub start_time: ::std::option::Option<::std::string::String>,
-                /// `endTime`: `string`, optional.
-                pub end_time: ::std::option::Option<::std::string::String>,
-                /// `duration`: `integer`, optional.
-                pub duration: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
+            pub struct Filter {
+                /// `<field>`: `any`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::serde_json::Value,
                 >,
             }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        start_time: object.field("startTime")?,
-                        end_time: object.field("endTime")?,
-                        duration: object.field("duration")?,
-                        extra: object.rest()?,
-                    })
+            impl Filter {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
                 }
             }
-            impl ::serde::Serialize for OutputItems {
+            impl ::serde::Serialize for Filter {
                 fn serialize<S: ::serde::Serializer>(
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "startTime", &self.start_time)?;
-                    crate::support::opt_entry(&mut map, "endTime", &self.end_time)?;
-                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
                     map.end()
                 }
             }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Filter {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Filter);
+            /// The object `params.order` of `timeman.record.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Order {
+                /// `<field>`: `string`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            }
+            impl Order {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Order {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Order {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Order);
             /// The object `result` of `timeman.record.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
+                /// `items`: `array`, optional.
+                pub items: ::std::vec::Vec<::serde_json::Value>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<

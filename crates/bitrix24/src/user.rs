@@ -793,8 +793,8 @@ pub struct Get {
     pub filter: ::std::option::Option<::std::string::String>,
     /// `ADMIN_MODE`: `boolean`, optional.
     pub admin_mode: ::std::option::Option<bool>,
-    /// `select`: `array`, optional.
-    pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// `select`: `string[]`, optional.
+    pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// `IMAGE_RESIZE`: `string`, optional.
     pub image_resize: ::std::option::Option<::std::string::String>,
     /// `start`: `integer`, optional.
@@ -843,7 +843,7 @@ impl Get {
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<::std::string::String>,
         >,
     ) -> Self {
         self.select = ::std::option::Option::Some(
@@ -923,8 +923,8 @@ pub struct Search {
     pub order: ::std::option::Option<search::Order>,
     /// `ADMIN_MODE`: `boolean`, optional.
     pub admin_mode: ::std::option::Option<bool>,
-    /// `select`: `array`, optional.
-    pub select: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// `select`: `string[]`, optional.
+    pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// `start`: `integer`, optional.
     pub start: ::std::option::Option<i64>,
 }
@@ -970,7 +970,7 @@ impl Search {
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<::std::string::String>,
         >,
     ) -> Self {
         self.select = ::std::option::Option::Some(
@@ -1932,130 +1932,13 @@ pub mod fields {
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Output {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `XML_ID`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `string`, optional.
-        pub active: ::std::option::Option<::std::string::String>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `LAST_NAME`: `string`, optional.
-        pub last_name: ::std::option::Option<::std::string::String>,
-        /// `SECOND_NAME`: `string`, optional.
-        pub second_name: ::std::option::Option<::std::string::String>,
-        /// `TITLE`: `string`, optional.
-        pub title: ::std::option::Option<::std::string::String>,
-        /// `EMAIL`: `string`, optional.
-        pub email: ::std::option::Option<::std::string::String>,
-        /// `LAST_LOGIN`: `string`, optional.
-        pub last_login: ::std::option::Option<::std::string::String>,
-        /// `DATE_REGISTER`: `string`, optional.
-        pub date_register: ::std::option::Option<::std::string::String>,
-        /// `TIME_ZONE`: `string`, optional.
-        pub time_zone: ::std::option::Option<::std::string::String>,
-        /// `IS_ONLINE`: `string`, optional.
-        pub is_online: ::std::option::Option<::std::string::String>,
-        /// `TIMESTAMP_X`: `string`, optional.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
-        /// `LAST_ACTIVITY_DATE`: `string`, optional.
-        pub last_activity_date: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_GENDER`: `string`, optional.
-        pub personal_gender: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_PROFESSION`: `string`, optional.
-        pub personal_profession: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_WWW`: `string`, optional.
-        pub personal_www: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_BIRTHDAY`: `string`, optional.
-        pub personal_birthday: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_PHOTO`: `string`, optional.
-        pub personal_photo: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_ICQ`: `string`, optional.
-        pub personal_icq: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_PHONE`: `string`, optional.
-        pub personal_phone: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_FAX`: `string`, optional.
-        pub personal_fax: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_MOBILE`: `string`, optional.
-        pub personal_mobile: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_PAGER`: `string`, optional.
-        pub personal_pager: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_STREET`: `string`, optional.
-        pub personal_street: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_CITY`: `string`, optional.
-        pub personal_city: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_STATE`: `string`, optional.
-        pub personal_state: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_ZIP`: `string`, optional.
-        pub personal_zip: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_COUNTRY`: `string`, optional.
-        pub personal_country: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_MAILBOX`: `string`, optional.
-        pub personal_mailbox: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_NOTES`: `string`, optional.
-        pub personal_notes: ::std::option::Option<::std::string::String>,
-        /// `WORK_PHONE`: `string`, optional.
-        pub work_phone: ::std::option::Option<::std::string::String>,
-        /// `WORK_COMPANY`: `string`, optional.
-        pub work_company: ::std::option::Option<::std::string::String>,
-        /// `WORK_POSITION`: `string`, optional.
-        pub work_position: ::std::option::Option<::std::string::String>,
-        /// `WORK_DEPARTMENT`: `string`, optional.
-        pub work_department: ::std::option::Option<::std::string::String>,
-        /// `WORK_WWW`: `string`, optional.
-        pub work_www: ::std::option::Option<::std::string::String>,
-        /// `WORK_FAX`: `string`, optional.
-        pub work_fax: ::std::option::Option<::std::string::String>,
-        /// `WORK_PAGER`: `string`, optional.
-        pub work_pager: ::std::option::Option<::std::string::String>,
-        /// `WORK_STREET`: `string`, optional.
-        pub work_street: ::std::option::Option<::std::string::String>,
-        /// `WORK_MAILBOX`: `string`, optional.
-        pub work_mailbox: ::std::option::Option<::std::string::String>,
-        /// `WORK_CITY`: `string`, optional.
-        pub work_city: ::std::option::Option<::std::string::String>,
-        /// `WORK_STATE`: `string`, optional.
-        pub work_state: ::std::option::Option<::std::string::String>,
-        /// `WORK_ZIP`: `string`, optional.
-        pub work_zip: ::std::option::Option<::std::string::String>,
-        /// `WORK_COUNTRY`: `string`, optional.
-        pub work_country: ::std::option::Option<::std::string::String>,
-        /// `WORK_PROFILE`: `string`, optional.
-        pub work_profile: ::std::option::Option<::std::string::String>,
-        /// `WORK_LOGO`: `string`, optional.
-        pub work_logo: ::std::option::Option<::std::string::String>,
-        /// `WORK_NOTES`: `string`, optional.
-        pub work_notes: ::std::option::Option<::std::string::String>,
-        /// `UF_SKYPE_LINK`: `string`, optional.
-        pub uf_skype_link: ::std::option::Option<::std::string::String>,
-        /// `UF_ZOOM`: `string`, optional.
-        pub uf_zoom: ::std::option::Option<::std::string::String>,
-        /// `UF_EMPLOYMENT_DATE`: `string`, optional.
-        pub uf_employment_date: ::std::option::Option<::std::string::String>,
-        /// `UF_TIMEMAN`: `string`, optional.
-        pub uf_timeman: ::std::option::Option<::std::string::String>,
-        /// `UF_DEPARTMENT`: `string`, optional.
-        pub uf_department: ::std::option::Option<::std::string::String>,
-        /// `UF_INTERESTS`: `string`, optional.
-        pub uf_interests: ::std::option::Option<::std::string::String>,
-        /// `UF_SKILLS`: `string`, optional.
-        pub uf_skills: ::std::option::Option<::std::string::String>,
-        /// `UF_WEB_SITES`: `string`, optional.
-        pub uf_web_sites: ::std::option::Option<::std::string::String>,
-        /// `UF_XING`: `string`, optional.
-        pub uf_xing: ::std::option::Option<::std::string::String>,
-        /// `UF_LINKEDIN`: `string`, optional.
-        pub uf_linkedin: ::std::option::Option<::std::string::String>,
-        /// `UF_TWITTER`: `string`, optional.
-        pub uf_twitter: ::std::option::Option<::std::string::String>,
-        /// `UF_SKYPE`: `string`, optional.
-        pub uf_skype: ::std::option::Option<::std::string::String>,
-        /// `UF_DISTRICT`: `string`, optional.
-        pub uf_district: ::std::option::Option<::std::string::String>,
-        /// `UF_PHONE_INNER`: `string`, optional.
-        pub uf_phone_inner: ::std::option::Option<::std::string::String>,
-        /// `USER_TYPE`: `string`, optional.
-        pub user_type: ::std::option::Option<::std::string::String>,
+        /// `<field>`: `string`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        pub field: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         /// The keys of the object that the docs do not describe, as sent:
         /// nothing the server sends is dropped.
         pub extra: ::std::collections::BTreeMap<
@@ -2068,137 +1951,8 @@ pub mod fields {
             value: ::serde_json::Value,
         ) -> ::std::result::Result<Self, ::serde_json::Error> {
             let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "XML_ID",
-                        "ACTIVE",
-                        "NAME",
-                        "LAST_NAME",
-                        "SECOND_NAME",
-                        "TITLE",
-                        "EMAIL",
-                        "LAST_LOGIN",
-                        "DATE_REGISTER",
-                        "TIME_ZONE",
-                        "IS_ONLINE",
-                        "TIMESTAMP_X",
-                        "LAST_ACTIVITY_DATE",
-                        "PERSONAL_GENDER",
-                        "PERSONAL_PROFESSION",
-                        "PERSONAL_WWW",
-                        "PERSONAL_BIRTHDAY",
-                        "PERSONAL_PHOTO",
-                        "PERSONAL_ICQ",
-                        "PERSONAL_PHONE",
-                        "PERSONAL_FAX",
-                        "PERSONAL_MOBILE",
-                        "PERSONAL_PAGER",
-                        "PERSONAL_STREET",
-                        "PERSONAL_CITY",
-                        "PERSONAL_STATE",
-                        "PERSONAL_ZIP",
-                        "PERSONAL_COUNTRY",
-                        "PERSONAL_MAILBOX",
-                        "PERSONAL_NOTES",
-                        "WORK_PHONE",
-                        "WORK_COMPANY",
-                        "WORK_POSITION",
-                        "WORK_DEPARTMENT",
-                        "WORK_WWW",
-                        "WORK_FAX",
-                        "WORK_PAGER",
-                        "WORK_STREET",
-                        "WORK_MAILBOX",
-                        "WORK_CITY",
-                        "WORK_STATE",
-                        "WORK_ZIP",
-                        "WORK_COUNTRY",
-                        "WORK_PROFILE",
-                        "WORK_LOGO",
-                        "WORK_NOTES",
-                        "UF_SKYPE_LINK",
-                        "UF_ZOOM",
-                        "UF_EMPLOYMENT_DATE",
-                        "UF_TIMEMAN",
-                        "UF_DEPARTMENT",
-                        "UF_INTERESTS",
-                        "UF_SKILLS",
-                        "UF_WEB_SITES",
-                        "UF_XING",
-                        "UF_LINKEDIN",
-                        "UF_TWITTER",
-                        "UF_SKYPE",
-                        "UF_DISTRICT",
-                        "UF_PHONE_INNER",
-                        "USER_TYPE",
-                    ],
-                    &[],
-                )?;
             ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                xml_id: object.field("XML_ID")?,
-                active: object.field("ACTIVE")?,
-                name: object.field("NAME")?,
-                last_name: object.field("LAST_NAME")?,
-                second_name: object.field("SECOND_NAME")?,
-                title: object.field("TITLE")?,
-                email: object.field("EMAIL")?,
-                last_login: object.field("LAST_LOGIN")?,
-                date_register: object.field("DATE_REGISTER")?,
-                time_zone: object.field("TIME_ZONE")?,
-                is_online: object.field("IS_ONLINE")?,
-                timestamp_x: object.field("TIMESTAMP_X")?,
-                last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
-                personal_gender: object.field("PERSONAL_GENDER")?,
-                personal_profession: object.field("PERSONAL_PROFESSION")?,
-                personal_www: object.field("PERSONAL_WWW")?,
-                personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-                personal_photo: object.field("PERSONAL_PHOTO")?,
-                personal_icq: object.field("PERSONAL_ICQ")?,
-                personal_phone: object.field("PERSONAL_PHONE")?,
-                personal_fax: object.field("PERSONAL_FAX")?,
-                personal_mobile: object.field("PERSONAL_MOBILE")?,
-                personal_pager: object.field("PERSONAL_PAGER")?,
-                personal_street: object.field("PERSONAL_STREET")?,
-                personal_city: object.field("PERSONAL_CITY")?,
-                personal_state: object.field("PERSONAL_STATE")?,
-                personal_zip: object.field("PERSONAL_ZIP")?,
-                personal_country: object.field("PERSONAL_COUNTRY")?,
-                personal_mailbox: object.field("PERSONAL_MAILBOX")?,
-                personal_notes: object.field("PERSONAL_NOTES")?,
-                work_phone: object.field("WORK_PHONE")?,
-                work_company: object.field("WORK_COMPANY")?,
-                work_position: object.field("WORK_POSITION")?,
-                work_department: object.field("WORK_DEPARTMENT")?,
-                work_www: object.field("WORK_WWW")?,
-                work_fax: object.field("WORK_FAX")?,
-                work_pager: object.field("WORK_PAGER")?,
-                work_street: object.field("WORK_STREET")?,
-                work_mailbox: object.field("WORK_MAILBOX")?,
-                work_city: object.field("WORK_CITY")?,
-                work_state: object.field("WORK_STATE")?,
-                work_zip: object.field("WORK_ZIP")?,
-                work_country: object.field("WORK_COUNTRY")?,
-                work_profile: object.field("WORK_PROFILE")?,
-                work_logo: object.field("WORK_LOGO")?,
-                work_notes: object.field("WORK_NOTES")?,
-                uf_skype_link: object.field("UF_SKYPE_LINK")?,
-                uf_zoom: object.field("UF_ZOOM")?,
-                uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
-                uf_timeman: object.field("UF_TIMEMAN")?,
-                uf_department: object.field("UF_DEPARTMENT")?,
-                uf_interests: object.field("UF_INTERESTS")?,
-                uf_skills: object.field("UF_SKILLS")?,
-                uf_web_sites: object.field("UF_WEB_SITES")?,
-                uf_xing: object.field("UF_XING")?,
-                uf_linkedin: object.field("UF_LINKEDIN")?,
-                uf_twitter: object.field("UF_TWITTER")?,
-                uf_skype: object.field("UF_SKYPE")?,
-                uf_district: object.field("UF_DISTRICT")?,
-                uf_phone_inner: object.field("UF_PHONE_INNER")?,
-                user_type: object.field("USER_TYPE")?,
+                field: object.pattern("*")?,
                 extra: object.rest()?,
             })
         }
@@ -2210,108 +1964,7 @@ pub mod fields {
         ) -> ::std::result::Result<S::Ok, S::Error> {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-            crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-            crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-            crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
-            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-            crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-            crate::support::opt_entry(
-                &mut map,
-                "LAST_ACTIVITY_DATE",
-                &self.last_activity_date,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_GENDER",
-                &self.personal_gender,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_PROFESSION",
-                &self.personal_profession,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_BIRTHDAY",
-                &self.personal_birthday,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-            crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
-            crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
-            crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_MOBILE",
-                &self.personal_mobile,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_STREET",
-                &self.personal_street,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-            crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
-            crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_COUNTRY",
-                &self.personal_country,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_MAILBOX",
-                &self.personal_mailbox,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
-            crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-            crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
-            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-            crate::support::opt_entry(
-                &mut map,
-                "WORK_DEPARTMENT",
-                &self.work_department,
-            )?;
-            crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
-            crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
-            crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
-            crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
-            crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
-            crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
-            crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
-            crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
-            crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
-            crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
-            crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
-            crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
-            crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
-            crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_EMPLOYMENT_DATE",
-                &self.uf_employment_date,
-            )?;
-            crate::support::opt_entry(&mut map, "UF_TIMEMAN", &self.uf_timeman)?;
-            crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
-            crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
-            crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
-            crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
-            crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
-            crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
-            crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
-            crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
-            crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
-            crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
-            crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
+            crate::support::rest_entries(&mut map, &self.field)?;
             crate::support::rest_entries(&mut map, &self.extra)?;
             map.end()
         }

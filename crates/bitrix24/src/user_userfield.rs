@@ -101,14 +101,14 @@ pub mod user {
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
-            /// `order`: `string | array`, optional.
+            /// `order`: `object`, optional.
             ///
             /// Values: `field_N`, `ID`, `FIELD_NAME`, `USER_TYPE_ID`, `XML_ID`, `SORT`, `MULTIPLE`, `MANDATORY`, `SHOW_FILTER`, `SHOW_IN_LIST`, `EDIT_IN_LIST`, `IS_SEARCHABLE`.
-            pub order: ::std::option::Option<::serde_json::Value>,
-            /// `filter`: `array`, optional.
+            pub order: ::std::option::Option<list::Order>,
+            /// `filter`: `object`, optional.
             ///
             /// Values: `field_N`.
-            pub filter: ::std::option::Option<::std::vec::Vec<list::Filter>>,
+            pub filter: ::std::option::Option<list::Filter>,
         }
         impl List {
             /// The call; every parameter is optional.
@@ -121,7 +121,7 @@ pub mod user {
             /// Sets `order`.
             pub fn order(
                 mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
+                value: impl ::std::convert::Into<list::Order>,
             ) -> Self {
                 self.order = ::std::option::Option::Some(value.into());
                 self
@@ -129,13 +129,9 @@ pub mod user {
             /// Sets `filter`.
             pub fn filter(
                 mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<list::Filter>,
-                >,
+                value: impl ::std::convert::Into<list::Filter>,
             ) -> Self {
-                self.filter = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
+                self.filter = ::std::option::Option::Some(value.into());
                 self
             }
         }
@@ -744,16 +740,116 @@ pub mod user {
             ///
             /// The docs also list errors without a code: no status.
             pub type Error = crate::SystemError;
-            /// Allowed values of `params.filter` in `user.userfield.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
+            /// The object `params.order` of `user.userfield.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+            #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
-            pub enum Filter {
-                /// `field_N`
-                FieldN,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
+            pub struct Order {
+                /// `<field>`: `string`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
             }
-            string_enum!(Filter { FieldN = "field_N" });
+            impl Order {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Order {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Order {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Order);
+            /// The object `params.filter` of `user.userfield.list`: `object`.
+            ///
+            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+            #[derive(Debug, Clone, Default)]
+            #[non_exhaustive]
+            pub struct Filter {
+                /// `<field>`: `any`, optional.
+                ///
+                /// Stands for every key matching `*`: one entry per key.
+                pub field: ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::serde_json::Value,
+                >,
+            }
+            impl Filter {
+                /// The object; every parameter is optional.
+                pub fn new() -> Self {
+                    Self {
+                        field: ::std::default::Default::default(),
+                    }
+                }
+                /// Adds an entry for `<field>` under `key`.
+                pub fn field(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: impl ::std::convert::Into<::serde_json::Value>,
+                ) -> Self {
+                    self.field.insert(key.into(), value.into());
+                    self
+                }
+            }
+            impl ::serde::Serialize for Filter {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    crate::support::rest_entries(&mut map, &self.field)?;
+                    map.end()
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            impl crate::support::FromValue for Filter {
+                fn from_value(
+                    value: ::serde_json::Value,
+                ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                    let mut object = crate::support::Object::new(value)?;
+                    ::std::result::Result::Ok(Self {
+                        field: object.pattern("*")?,
+                    })
+                }
+            }
+            #[cfg(feature = "deserialize-params")]
+            deserialize_via_from_value!(Filter);
             /// The object `result.SETTINGS` of `user.userfield.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>

@@ -222,7 +222,7 @@ pub struct List {
     /// `select`: `object`, optional.
     pub select: ::std::option::Option<list::Select>,
     /// `order`: `object`, optional.
-    pub order: ::std::option::Option<::serde_json::Value>,
+    pub order: ::std::option::Option<list::Order>,
     /// `filter`: `object`, optional.
     pub filter: ::std::option::Option<list::Filter>,
     /// `start`: `integer`, optional.
@@ -245,10 +245,7 @@ impl List {
         self
     }
     /// Sets `order`.
-    pub fn order(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
+    pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
     }
@@ -1522,6 +1519,61 @@ pub mod list {
     }
     #[cfg(feature = "deserialize-params")]
     deserialize_via_from_value!(Select);
+    /// The object `params.order` of `userfieldconfig.list`: `object`.
+    ///
+    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+    #[derive(Debug, Clone, Default)]
+    #[non_exhaustive]
+    pub struct Order {
+        /// `<field>`: `string`, optional.
+        ///
+        /// Stands for every key matching `*`: one entry per key.
+        pub field: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    }
+    impl Order {
+        /// The object; every parameter is optional.
+        pub fn new() -> Self {
+            Self {
+                field: ::std::default::Default::default(),
+            }
+        }
+        /// Adds an entry for `<field>` under `key`.
+        pub fn field(
+            mut self,
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.field.insert(key.into(), value.into());
+            self
+        }
+    }
+    impl ::serde::Serialize for Order {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(::std::option::Option::None)?;
+            crate::support::rest_entries(&mut map, &self.field)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "deserialize-params")]
+    impl crate::support::FromValue for Order {
+        fn from_value(
+            value: ::serde_json::Value,
+        ) -> ::std::result::Result<Self, ::serde_json::Error> {
+            let mut object = crate::support::Object::new(value)?;
+            ::std::result::Result::Ok(Self {
+                field: object.pattern("*")?,
+            })
+        }
+    }
+    #[cfg(feature = "deserialize-params")]
+    deserialize_via_from_value!(Order);
     /// Allowed values of `params.filter.showFilter` in `userfieldconfig.list`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[non_exhaustive]

@@ -1245,7 +1245,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/catalog/price/catalog-price-list.html",
         decode_output::<bitrix24::catalog::price::List>,
         decode_params::<bitrix24::catalog::price::List>,
-        true,
+        false,
         false,
     ),
     (
@@ -2177,7 +2177,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html",
         decode_output::<bitrix24::crm::activity::communication::Fields>,
         decode_params::<bitrix24::crm::activity::communication::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -2217,7 +2217,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/timeline/activities/activity-base/crm-activity-fields.html",
         decode_output::<bitrix24::crm::activity::Fields>,
         decode_params::<bitrix24::crm::activity::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -2693,7 +2693,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/companies/crm-company-fields.html",
         decode_output::<bitrix24::crm::company::Fields>,
         decode_params::<bitrix24::crm::company::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -2749,7 +2749,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/companies/userfields/crm-company-userfield-list.html",
         decode_output::<bitrix24::crm::company::userfield::List>,
         decode_params::<bitrix24::crm::company::userfield::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -2865,7 +2865,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/contacts/crm-contact-fields.html",
         decode_output::<bitrix24::crm::contact::Fields>,
         decode_params::<bitrix24::crm::contact::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -3133,7 +3133,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/deals/crm-deal-fields.html",
         decode_output::<bitrix24::crm::deal::Fields>,
         decode_params::<bitrix24::crm::deal::Fields>,
-        false,
+        true,
         false,
     ),
     (
@@ -3197,7 +3197,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/deals/recurring-deals/crm-deal-recurring-fields.html",
         decode_output::<bitrix24::crm::deal::recurring::Fields>,
         decode_params::<bitrix24::crm::deal::recurring::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -3261,7 +3261,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/deals/user-defined-fields/crm-deal-userfield-list.html",
         decode_output::<bitrix24::crm::deal::userfield::List>,
         decode_params::<bitrix24::crm::deal::userfield::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -4121,7 +4121,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/universal/product-rows/crm-item-productrow-set.html",
         decode_output::<bitrix24::crm::item::productrow::Set>,
         decode_params::<bitrix24::crm::item::productrow::Set>,
-        false,
+        true,
         false,
     ),
     (
@@ -4245,7 +4245,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/leads/crm-lead-fields.html",
         decode_output::<bitrix24::crm::lead::Fields>,
         decode_params::<bitrix24::crm::lead::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -4317,7 +4317,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/leads/userfield/crm-lead-userfield-list.html",
         decode_output::<bitrix24::crm::lead::userfield::List>,
         decode_params::<bitrix24::crm::lead::userfield::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -4773,7 +4773,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/quote/user-field/crm-quote-user-field-list.html",
         decode_output::<bitrix24::crm::quote::userfield::List>,
         decode_params::<bitrix24::crm::quote::userfield::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -5125,7 +5125,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/status/crm-status-fields.html",
         decode_output::<bitrix24::crm::status::Fields>,
         decode_params::<bitrix24::crm::status::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -5165,7 +5165,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/timeline/bindings/crm-timeline-bindings-fields.html",
         decode_output::<bitrix24::crm::timeline::bindings::Fields>,
         decode_params::<bitrix24::crm::timeline::bindings::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -5205,7 +5205,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/timeline/comments/crm-timeline-comment-fields.html",
         decode_output::<bitrix24::crm::timeline::comment::Fields>,
         decode_params::<bitrix24::crm::timeline::comment::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -5469,7 +5469,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/universal/user-defined-fields/crm-userfield-enumeration-fields.html",
         decode_output::<bitrix24::crm::userfield::enumeration::Fields>,
         decode_params::<bitrix24::crm::userfield::enumeration::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -5477,7 +5477,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/universal/user-defined-fields/crm-userfield-fields.html",
         decode_output::<bitrix24::crm::userfield::Fields>,
         decode_params::<bitrix24::crm::userfield::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -5517,7 +5517,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/outdated/vat/crm-vat-fields.html",
         decode_output::<bitrix24::crm::vat::Fields>,
         decode_params::<bitrix24::crm::vat::Fields>,
-        true,
+        false,
         false,
     ),
     (
@@ -6749,7 +6749,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/chats/departments/im-department-employees-get.html",
         decode_output::<bitrix24::im::department::employees::Get>,
         decode_params::<bitrix24::im::department::employees::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -6765,7 +6765,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/chats/departments/im-department-managers-get.html",
         decode_output::<bitrix24::im::department::managers::Get>,
         decode_params::<bitrix24::im::department::managers::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -8853,7 +8853,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/landing/page/special-pages/landing-syspage-get.html",
         decode_output::<bitrix24::landing::syspage::Get>,
         decode_params::<bitrix24::landing::syspage::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -8893,7 +8893,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/landing/template/landing-template-get-list.html",
         decode_output::<bitrix24::landing::template::Getlist>,
         decode_params::<bitrix24::landing::template::Getlist>,
-        false,
+        true,
         false,
     ),
     (
@@ -10517,7 +10517,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html",
         decode_output::<bitrix24::sale::paymentitembasket::List>,
         decode_params::<bitrix24::sale::paymentitembasket::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -10853,7 +10853,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/sale/property-value/sale-property-value-modify.html",
         decode_output::<bitrix24::sale::propertyvalue::Modify>,
         decode_params::<bitrix24::sale::propertyvalue::Modify>,
-        true,
+        false,
         false,
     ),
     (
@@ -10925,7 +10925,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/sale/shipment/sale-shipment-get.html",
         decode_output::<bitrix24::sale::shipment::Get>,
         decode_params::<bitrix24::sale::shipment::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -11061,7 +11061,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/sale/shipment-property-value/sale-shipment-property-value-get.html",
         decode_output::<bitrix24::sale::shipmentpropertyvalue::Get>,
         decode_params::<bitrix24::sale::shipmentpropertyvalue::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -11125,7 +11125,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/sale/status/sale-status-list.html",
         decode_output::<bitrix24::sale::status::List>,
         decode_params::<bitrix24::sale::status::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -11829,7 +11829,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/tasks/user-field/task-item-user-field-get-fields.html",
         decode_output::<bitrix24::task::item::userfield::Getfields>,
         decode_params::<bitrix24::task::item::userfield::Getfields>,
-        true,
+        false,
         false,
     ),
     (
@@ -12653,7 +12653,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_params::<
             bitrix24::task::tasks::template::checklist::AddAttachmentsFromDisk,
         >,
-        false,
+        true,
         false,
     ),
     (
@@ -12677,7 +12677,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/tasks/template/checklist/tasks-template-checklist-get.html",
         decode_output::<bitrix24::task::tasks::template::checklist::Get>,
         decode_params::<bitrix24::task::tasks::template::checklist::Get>,
-        false,
+        true,
         false,
     ),
     (
@@ -12701,7 +12701,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html",
         decode_output::<bitrix24::task::tasks::template::checklist::MoveBefore>,
         decode_params::<bitrix24::task::tasks::template::checklist::MoveBefore>,
-        false,
+        true,
         false,
     ),
     (
@@ -13101,7 +13101,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/user/userfields/user-userfield-list.html",
         decode_output::<bitrix24::user_userfield::user::userfield::List>,
         decode_params::<bitrix24::user_userfield::user::userfield::List>,
-        false,
+        true,
         false,
     ),
     (
@@ -13141,7 +13141,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html",
         decode_output::<bitrix24::userfieldconfig::Add>,
         decode_params::<bitrix24::userfieldconfig::Add>,
-        false,
+        true,
         false,
     ),
     (
@@ -13181,7 +13181,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         "api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html",
         decode_output::<bitrix24::userfieldconfig::Update>,
         decode_params::<bitrix24::userfieldconfig::Update>,
-        false,
+        true,
         false,
     ),
     (

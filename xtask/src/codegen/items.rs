@@ -473,8 +473,9 @@ impl Defs<'_> {
                     [one] => self.ty(one, f, name, path, side)?,
                     // An object or a scalar (`object | boolean`): no one
                     // Rust type holds both but the JSON value.
-                    many if many.iter().any(|v| v.has_object())
-                        && many.iter().any(|v| matches!(v, Type::Scalar(_))) =>
+                    many if many.iter().any(|v| {
+                        v.has_object() || (matches!(v, Type::Ref(_)) && !f.fields.is_empty())
+                    }) && many.iter().any(|v| matches!(v, Type::Scalar(_))) =>
                     {
                         Ty::Value
                     }

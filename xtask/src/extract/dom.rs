@@ -49,6 +49,9 @@ pub struct Cell {
     pub lines: Vec<Line>,
     /// `href="#…"` targets of links in the cell, in order.
     pub anchors: Vec<String>,
+    /// Links to other pages (`../x/crm-quote-fields.md`, `y.html#z`), as
+    /// written, in order.
+    pub links: Vec<String>,
 }
 
 /// One line of text with its inline markup facts.
@@ -239,10 +242,16 @@ fn cell(el: ElementRef<'_>) -> Cell {
     collect_lines(el, false, &mut out.lines);
     for a in el.descendants().filter_map(ElementRef::wrap) {
         if a.value().name() == "a" {
-            if let Some(target) = a.value().attr("href").and_then(|h| h.strip_prefix('#')) {
+            let href = a.value().attr("href").unwrap_or_default();
+            if let Some(target) = href.strip_prefix('#') {
                 if !target.is_empty() && !out.anchors.iter().any(|x| x == target) {
                     out.anchors.push(target.to_string());
                 }
+            } else if !href.is_empty()
+                && !href.contains("://")
+                && !out.links.iter().any(|x| x == href)
+            {
+                out.links.push(href.to_string());
             }
         }
     }

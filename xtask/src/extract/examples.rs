@@ -113,6 +113,26 @@ fn check_fields(
     example: &str,
     out: &mut Vec<Diagnostic>,
 ) {
+    // Keys, but none of the documented ones (the generated types reject
+    // such an object at the top of a result).
+    let named: Vec<&Field> = fields.iter().filter(|f| !is_placeholder(&f.name)).collect();
+    let patterned = fields.iter().any(|f| is_placeholder(&f.name));
+    if at.starts_with("result")
+        && !patterned
+        && !named.is_empty()
+        && !map.is_empty()
+        && !named.iter().any(|f| map.contains_key(&f.name))
+    {
+        let got: Vec<&str> = map.keys().take(4).map(String::as_str).collect();
+        push(
+            out,
+            at,
+            format!(
+                "{example} has none of the documented keys: {}",
+                got.join(", ")
+            ),
+        );
+    }
     for f in fields {
         let path = format!("{at}.{}", f.name);
         match map.get(&f.name) {
@@ -312,6 +332,8 @@ mod tests {
             pattern: None,
             values: Vec::new(),
             value_patterns: Vec::new(),
+            entity: None,
+            link: None,
             fields,
         }
     }

@@ -43,6 +43,8 @@ fn infer_at(value: &Value, depth: usize) -> (Type, Vec<Field>) {
                         pattern: None,
                         values: Vec::new(),
                         value_patterns: Vec::new(),
+                        entity: None,
+                        link: None,
                         fields,
                     }
                 })

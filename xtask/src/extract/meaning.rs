@@ -20,6 +20,9 @@ use crate::types::{Scalar, Type};
 /// Refines a method's parameters and result in place.
 pub fn refine(params: &mut Vec<Field>, result: Option<&mut Field>) {
     refine_fields(params);
+    for p in params.iter_mut() {
+        query_shape(p);
+    }
     if let Some(result) = result {
         refine_field(result, false);
     }
@@ -159,6 +162,8 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
                         pattern: None,
                         values: Vec::new(),
                         value_patterns: Vec::new(),
+                        entity: None,
+                        link: None,
                         fields: std::mem::take(&mut f.fields),
                     };
                     f.ty = Type::Object;
@@ -183,6 +188,8 @@ fn reshape_at(f: &mut Field, v: &Value, path: &str, out: &mut Vec<Diagnostic>, d
                     pattern: Some("*".to_string()),
                     values: Vec::new(),
                     value_patterns: Vec::new(),
+                    entity: None,
+                    link: None,
                     fields: std::mem::take(&mut f.fields),
                 };
                 f.ty = Type::Object;
@@ -224,6 +231,44 @@ fn reshape_fields(
             let p = format!("{path}.{}", f.name);
             reshape_at(f, v, &p, out, depth + 1);
         }
+    }
+}
+
+/// The top-level `select`, `filter` and `order` of list methods, where the
+/// docs give them no fields of their own: `select` a list of field names
+/// (`string[]`), `filter` a map from field (with an operator prefix such as
+/// `>=`) to value, `order` a map from field to direction (`ASC`/`DESC`,
+/// either case: the API reads both).
+fn query_shape(p: &mut Field) {
+    if !p.fields.is_empty() {
+        return;
+    }
+    let listy = matches!(&p.ty, Type::Array(_) | Type::Any | Type::Object)
+        || matches!(&p.ty, Type::Union(vs) if vs.iter().any(|v| matches!(v, Type::Array(_))));
+    let entry = |name: &str, ty: Type| Field {
+        name: name.to_string(),
+        required: false,
+        ty,
+        pattern: Some("*".to_string()),
+        values: Vec::new(),
+        value_patterns: Vec::new(),
+        entity: None,
+        link: None,
+        fields: Vec::new(),
+    };
+    match p.name.as_str() {
+        "select" if listy => {
+            p.ty = Type::Array(Box::new(Type::Scalar(Scalar::String)));
+        }
+        "filter" if listy => {
+            p.ty = Type::Object;
+            p.fields = vec![entry("<field>", Type::Any)];
+        }
+        "order" if listy => {
+            p.ty = Type::Object;
+            p.fields = vec![entry("<field>", Type::Scalar(Scalar::String))];
+        }
+        _ => {}
     }
 }
 
@@ -325,6 +370,8 @@ mod tests {
             pattern: None,
             values: values.iter().map(|v| v.to_string()).collect(),
             value_patterns: Vec::new(),
+            entity: None,
+            link: None,
             fields: Vec::new(),
         }
     }

@@ -22,13 +22,15 @@ pub struct PageOutcome {
     pub spec: Option<MethodSpec>,
     /// Rows of the page's shared system-error table, if it has one.
     pub system_errors: Vec<ErrorSpec>,
+    /// Entities the page documents (data types, a fields page).
+    pub entities: Vec<page::Entity>,
 }
 
 /// Extract one page. `rel_path` is the page's path below the docs root with
 /// `/` separators (e.g. `api-reference/landing/role/x.html`): it gives the
 /// URL and the deprecated flag of an `outdated` folder.
 pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
-    if !page::is_candidate(html) {
+    if !page::is_candidate(html) && !page::is_entity_page(rel_path) {
         return PageOutcome::default();
     }
     let raw = dom::parse(&without_code_examples(html));
@@ -36,7 +38,11 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
         bodies: examples::curl_bodies(html),
         calls: examples::called_methods(html),
     };
-    page::interpret(rel_path, &raw, &examples)
+    let mut out = page::interpret(rel_path, &raw, &examples);
+    if out.spec.is_none() && page::is_entity_page(rel_path) {
+        out.entities = page::entities(rel_path, &raw);
+    }
+    out
 }
 
 /// The page without its "Code Examples" section up to its first sub-heading (SDK samples in eight

@@ -29,6 +29,17 @@ fn raw_title(html: &str) -> Option<&str> {
     })
 }
 
+/// A page that may document entities: a `data-types` page or one whose
+/// name ends in `fields`.
+pub fn is_entity_page(rel_path: &str) -> bool {
+    let stem = rel_path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(".html");
+    stem == "data-types" || stem.ends_with("fields")
+}
+
 /// Whether the raw `<title>` ends in a method name.
 pub fn title_names_method(html: &str) -> bool {
     raw_title(html)
@@ -74,7 +85,7 @@ pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutc
     let Some((method, renamed)) = method_name(raw, rel_path, &examples.calls) else {
         return PageOutcome::default();
     };
-    let mut cx = Context::new(raw);
+    let mut cx = Context::new(raw, rel_path);
     if let Some(title_name) = renamed {
         cx.diag(DiagnosticKind::TitleContradicted, "method", title_name);
     }
@@ -116,6 +127,15 @@ pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutc
     let mut params = cx.params();
     let (mut result, paged_by_result) = cx.result();
     super::meaning::refine(&mut params, result.as_mut());
+    let mut entities = Vec::new();
+    if crate::link::is_fields_method(&method) {
+        if let (Some(r), Some(example)) = (result.as_mut(), cx.example.as_ref()) {
+            if let Some(entity) = fields_answer(&method, rel_path, r, example) {
+                cx.diag(DiagnosticKind::DescriptorMap, "result", entity.name.clone());
+                entities.push(entity);
+            }
+        }
+    }
     let paged = paged_by_result || params.iter().any(|p| p.name == "start");
     let (errors, system_errors) = cx.errors();
     let found = super::examples::contradictions(
@@ -148,7 +168,92 @@ pub fn interpret(rel_path: &str, raw: &RawPage, examples: &Examples) -> PageOutc
             diagnostics,
         }),
         system_errors,
+        entities,
     }
+}
+
+/// A `*.fields` page whose table lists the entity's own fields while its
+/// example answers with a map from field name to something else (a field
+/// descriptor, or a title): the table becomes the entity (named by the
+/// method without `.fields`), the result the map, with the descriptor's
+/// keys read off the example. A wrapper key around the map (`fields`) is
+/// kept.
+fn fields_answer(method: &str, rel_path: &str, r: &mut Field, example: &Value) -> Option<Entity> {
+    let named: Vec<&str> = r
+        .fields
+        .iter()
+        .filter(|f| f.pattern.is_none())
+        .map(|f| f.name.as_str())
+        .collect();
+    if named.is_empty() || crate::link::are_descriptors(&r.fields) {
+        return None;
+    }
+    let body = example.get("result")?;
+    // The map of fields: the result itself, or its one wrapper key.
+    let (wrapper, map) = match body {
+        Value::Object(m) if m.len() == 1 && !named.contains(&m.keys().next()?.as_str()) => {
+            let (k, v) = m.iter().next()?;
+            (Some(k.clone()), v.as_object()?)
+        }
+        Value::Object(m) => (None, m),
+        _ => return None,
+    };
+    // The map is keyed by the documented field names.
+    if !named.iter().any(|n| map.contains_key(*n)) {
+        return None;
+    }
+    let first = map.values().find(|v| !v.is_null())?;
+    if !map
+        .values()
+        .all(|v| v.is_null() || std::mem::discriminant(v) == std::mem::discriminant(first))
+    {
+        return None;
+    }
+    let (ty, fields) = match first {
+        Value::Object(_) => {
+            let (_, fields) = super::infer::infer(first);
+            (Type::Object, fields)
+        }
+        other => (super::infer::infer(other).0, Vec::new()),
+    };
+    if ty == Type::Object && !crate::link::are_descriptors(&fields) {
+        return None;
+    }
+    let entity = Entity {
+        name: method
+            .rsplit_once('.')
+            .map_or(method, |(head, _)| head)
+            .to_string(),
+        page: rel_path.to_string(),
+        fields: std::mem::take(&mut r.fields),
+    };
+    let item = Field {
+        name: "<field>".to_string(),
+        required: false,
+        ty,
+        pattern: Some("*".to_string()),
+        values: Vec::new(),
+        value_patterns: Vec::new(),
+        entity: None,
+        link: None,
+        fields,
+    };
+    r.ty = Type::Object;
+    r.fields = match wrapper {
+        Some(key) => vec![Field {
+            name: key,
+            required: true,
+            ty: Type::Object,
+            pattern: None,
+            values: Vec::new(),
+            value_patterns: Vec::new(),
+            entity: None,
+            link: None,
+            fields: vec![item],
+        }],
+        None => vec![item],
+    };
+    Some(entity)
 }
 
 /// A word of a title with quotes, backticks and punctuation around it cut;
@@ -307,6 +412,184 @@ fn method_name(
     (found.len() == 1).then(|| (found.remove(0), None))
 }
 
+/// The first link of a row to a page that lists an object's fields
+/// (`crm-quote-fields.md`, `../fields.md`), resolved against the page's own
+/// path to a path below the docs root (`.md` read as `.html`, no anchor).
+fn fields_page_link(rel_path: &str, name: &Cell, desc: Option<&Cell>) -> Option<String> {
+    let links = name
+        .links
+        .iter()
+        .chain(desc.into_iter().flat_map(|d| d.links.iter()));
+    for href in links {
+        let path = href.split('#').next().unwrap_or_default();
+        let stem = path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(".md")
+            .trim_end_matches(".html");
+        if stem.ends_with("fields") {
+            return resolve_link(rel_path, path);
+        }
+    }
+    None
+}
+
+/// `href` relative to the page at `rel_path`, as a path below the docs
+/// root with `.html`; `None` when it climbs above the root.
+pub fn resolve_link(rel_path: &str, href: &str) -> Option<String> {
+    let mut parts: Vec<&str> = rel_path.split('/').collect();
+    parts.pop();
+    for seg in href.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    Some(match joined.strip_suffix(".md") {
+        Some(stem) => format!("{stem}.html"),
+        None => joined,
+    })
+}
+
+/// An entity documented once: a data-types entry or a fields page that is
+/// not a method page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    /// Its name: the data type (`sale_basket_item`) or the page path
+    /// (`api-reference/tasks/fields.html`).
+    pub name: String,
+    /// The page it is documented on, below the docs root.
+    pub page: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+}
+
+/// The entities a page documents: on a `data-types` page every heading
+/// named like a type (`sale_basket_item`) over a parameter table; on a
+/// fields page that is not a method page (`tasks/fields.html`) its first
+/// parameter table.
+pub fn entities(rel_path: &str, raw: &RawPage) -> Vec<Entity> {
+    let stem = rel_path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(".html");
+    let mut cx = Context::new(raw, rel_path);
+    let mut out = Vec::new();
+    if stem == "data-types" {
+        for (i, _, text) in cx.headings() {
+            let name = text.trim();
+            let type_like = name.contains('_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !type_like {
+                continue;
+            }
+            let Some((tidx, rows)) = cx.anchor_table(i) else {
+                continue;
+            };
+            if !matches!(classify(rows), TableKind::Params { .. }) {
+                continue;
+            }
+            let mut visited = vec![tidx];
+            let mut fields = cx.param_rows(rows, name, &mut visited);
+            super::meaning::refine(&mut fields, None);
+            if !fields.is_empty() {
+                out.push(Entity {
+                    name: name.to_string(),
+                    page: rel_path.to_string(),
+                    fields,
+                });
+            }
+        }
+    } else if stem.ends_with("fields") {
+        let tables = cx.tables_in(0..cx.blocks().len());
+        if let Some((tidx, rows)) = tables
+            .into_iter()
+            .find(|(_, rows)| matches!(classify(rows), TableKind::Params { .. }))
+        {
+            let mut visited = vec![tidx];
+            let mut fields = cx.param_rows(rows, "fields", &mut visited);
+            super::meaning::refine(&mut fields, None);
+            if !fields.is_empty() {
+                out.push(Entity {
+                    name: rel_path.to_string(),
+                    page: rel_path.to_string(),
+                    fields,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Rows named by their path (`result.bot`, `result.events[].eventId`) as a
+/// tree: `result.` dropped, each row under the row its path names (made an
+/// `object`, or `object[]` for `name[]`, when the table has no row for it).
+fn nest_dotted(rows: Vec<Field>) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    for mut row in rows {
+        let path = row
+            .name
+            .strip_prefix("result.")
+            .unwrap_or(&row.name)
+            .to_string();
+        let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+        let Some((last, parents)) = segs.split_last() else {
+            continue;
+        };
+        row.name = last.trim_end_matches("[]").to_string();
+        let mut level = &mut out;
+        for seg in parents {
+            let name = seg.trim_end_matches("[]");
+            let pos = match level.iter().position(|f| f.name == name) {
+                Some(p) => p,
+                None => {
+                    let ty = if seg.ends_with("[]") {
+                        Type::Array(Box::new(Type::Object))
+                    } else {
+                        Type::Object
+                    };
+                    level.push(Field {
+                        name: name.to_string(),
+                        required: false,
+                        ty,
+                        pattern: None,
+                        values: Vec::new(),
+                        value_patterns: Vec::new(),
+                        entity: None,
+                        link: None,
+                        fields: Vec::new(),
+                    });
+                    level.len() - 1
+                }
+            };
+            level = &mut level[pos].fields;
+        }
+        if !level.iter().any(|f| f.name == row.name) {
+            level.push(row);
+        }
+    }
+    out
+}
+
+/// Whether a value of this type can have fields of its own.
+fn admits_fields(t: &Type) -> bool {
+    match t {
+        Type::Scalar(_) | Type::Null => false,
+        Type::Ref(r) => r.field.is_none(),
+        Type::Array(inner) => admits_fields(inner),
+        Type::Union(vs) => vs.iter().any(admits_fields),
+        Type::Object | Type::Any => true,
+    }
+}
+
 fn says_no_params(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
     t.contains("no parameters") || t.contains("without parameters")
@@ -380,9 +663,12 @@ fn classify(rows: &[Vec<Cell>]) -> TableKind {
     let Some(first) = words.first() else {
         return TableKind::Other;
     };
+    // "Value `type`" heads the field tables of data-types pages: rows with
+    // a type are fields, whatever the first word.
     let param_lead = ["name", "parameter", "field", "key", "option"]
         .iter()
-        .any(|w| first.starts_with(w));
+        .any(|w| first.starts_with(w))
+        || (first.starts_with("value") && first.split_whitespace().any(|w| w == "type"));
     if param_lead {
         if let Some(i) = words.iter().skip(1).position(|w| w.trim() == "type") {
             return TableKind::Params {
@@ -436,6 +722,8 @@ fn classify(rows: &[Vec<Cell>]) -> TableKind {
 
 struct Context<'a> {
     raw: &'a RawPage,
+    /// The page's path below the docs root, for links to other pages.
+    rel_path: &'a str,
     /// Heading id → block index.
     anchors: HashMap<&'a str, usize>,
     diagnostics: Vec<Diagnostic>,
@@ -444,7 +732,7 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(raw: &'a RawPage) -> Self {
+    fn new(raw: &'a RawPage, rel_path: &'a str) -> Self {
         let mut anchors = HashMap::new();
         for (i, b) in raw.blocks.iter().enumerate() {
             if let Block::Heading { id, .. } = b {
@@ -455,6 +743,7 @@ impl<'a> Context<'a> {
         }
         Self {
             raw,
+            rel_path,
             anchors,
             diagnostics: Vec::new(),
             example: None,
@@ -627,7 +916,9 @@ impl<'a> Context<'a> {
                     continue;
                 };
                 match classify(trows) {
-                    TableKind::Params { .. } if fields.is_empty() => {
+                    // A scalar or an ID (`catalog_catalog.id`) has no fields:
+                    // a field table it links to defines what it identifies.
+                    TableKind::Params { .. } if fields.is_empty() && admits_fields(&parsed.ty) => {
                         if visited.contains(&tidx) || visited.len() > MAX_NESTING {
                             self.diag(DiagnosticKind::RecursiveType, &path, anchor);
                             continue;
@@ -655,6 +946,11 @@ impl<'a> Context<'a> {
             if out.iter().any(|f| f.name == name) {
                 continue;
             }
+            let link = if fields.is_empty() {
+                fields_page_link(self.rel_path, name_cell, desc)
+            } else {
+                None
+            };
             out.push(Field {
                 name,
                 required,
@@ -662,6 +958,8 @@ impl<'a> Context<'a> {
                 pattern: None,
                 values,
                 value_patterns: Vec::new(),
+                entity: None,
+                link,
                 fields,
             });
         }
@@ -767,6 +1065,20 @@ impl<'a> Context<'a> {
             let example_result = example.as_ref().and_then(|v| v.get("result")).cloned();
             if let Some(mut result) = fields.iter().find(|f| f.name == "result").cloned() {
                 result.required = true;
+                // Rows beside `result` (other than the envelope's) are its
+                // fields, listed flat: `result` | `basketItem` | `time`.
+                let children: Vec<Field> = fields
+                    .iter()
+                    .filter(|f| !matches!(f.name.as_str(), "result" | "time" | "total" | "next"))
+                    .cloned()
+                    .collect();
+                if result.fields.is_empty()
+                    && result.link.is_none()
+                    && result.ty.has_object()
+                    && !children.is_empty()
+                {
+                    result.fields = nest_dotted(children);
+                }
                 if result.fields.is_empty() && result.ty.has_object() {
                     if let Some(v) = &example_result {
                         let (_, inferred) = super::infer::infer(v);
@@ -793,6 +1105,8 @@ impl<'a> Context<'a> {
                     pattern: None,
                     values: Vec::new(),
                     value_patterns: Vec::new(),
+                    entity: None,
+                    link: None,
                     fields: rest,
                 };
                 if let Some(v) = &example_result {
@@ -813,6 +1127,8 @@ impl<'a> Context<'a> {
                         pattern: None,
                         values: Vec::new(),
                         value_patterns: Vec::new(),
+                        entity: None,
+                        link: None,
                         fields,
                     }),
                     example_paged,
