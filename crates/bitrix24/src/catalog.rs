@@ -238,94 +238,6 @@ pub mod catalog {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.catalog` of `catalog.catalog.get`: `catalog_catalog`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputCatalog {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `iblockTypeId`: `string`, optional.
-            pub iblock_type_id: ::std::option::Option<::std::string::String>,
-            /// `lid`: `string`, optional.
-            pub lid: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `productIblockId`: `integer`, optional.
-            pub product_iblock_id: ::std::option::Option<i64>,
-            /// `skuPropertyId`: `integer`, optional.
-            pub sku_property_id: ::std::option::Option<i64>,
-            /// `subscription`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub subscription: ::std::option::Option<bool>,
-            /// `vatId`: `integer`, optional.
-            pub vat_id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputCatalog {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    iblock_type_id: object.field("iblockTypeId")?,
-                    lid: object.field("lid")?,
-                    name: object.field("name")?,
-                    product_iblock_id: object.field("productIblockId")?,
-                    sku_property_id: object.field("skuPropertyId")?,
-                    subscription: object.field("subscription")?,
-                    vat_id: object.field("vatId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputCatalog {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockTypeId",
-                    &self.iblock_type_id,
-                )?;
-                crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "productIblockId",
-                    &self.product_iblock_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "skuPropertyId",
-                    &self.sku_property_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "subscription",
-                    &self.subscription.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.catalog.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-get.html>
@@ -333,7 +245,7 @@ pub mod catalog {
         #[non_exhaustive]
         pub struct Output {
             /// `catalog`: `catalog_catalog`, optional.
-            pub catalog: ::std::option::Option<OutputCatalog>,
+            pub catalog: ::std::option::Option<crate::entities::CatalogCatalog>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -603,94 +515,6 @@ pub mod catalog {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.catalogs` of `catalog.catalog.list`: `catalog_catalog[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputCatalogs {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `iblockTypeId`: `string`, optional.
-            pub iblock_type_id: ::std::option::Option<::std::string::String>,
-            /// `lid`: `string`, optional.
-            pub lid: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `productIblockId`: `integer`, optional.
-            pub product_iblock_id: ::std::option::Option<i64>,
-            /// `skuPropertyId`: `integer`, optional.
-            pub sku_property_id: ::std::option::Option<i64>,
-            /// `subscription`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub subscription: ::std::option::Option<bool>,
-            /// `vatId`: `integer`, optional.
-            pub vat_id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputCatalogs {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    iblock_type_id: object.field("iblockTypeId")?,
-                    lid: object.field("lid")?,
-                    name: object.field("name")?,
-                    product_iblock_id: object.field("productIblockId")?,
-                    sku_property_id: object.field("skuPropertyId")?,
-                    subscription: object.field("subscription")?,
-                    vat_id: object.field("vatId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputCatalogs {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockTypeId",
-                    &self.iblock_type_id,
-                )?;
-                crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "productIblockId",
-                    &self.product_iblock_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "skuPropertyId",
-                    &self.sku_property_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "subscription",
-                    &self.subscription.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.catalog.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html>
@@ -698,7 +522,7 @@ pub mod catalog {
         #[non_exhaustive]
         pub struct Output {
             /// `catalogs`: `catalog_catalog[]`, optional.
-            pub catalogs: ::std::vec::Vec<OutputCatalogs>,
+            pub catalogs: ::std::vec::Vec<crate::entities::CatalogCatalog>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -738,13 +562,14 @@ pub mod catalog {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputCatalogs;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputCatalogs> {
+            type Item = crate::entities::CatalogCatalog;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogCatalog> {
                 output.catalogs
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputCatalogs);
     }
 }
 /// Methods under `document`.
@@ -1556,116 +1381,6 @@ pub mod document {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.document` of `catalog.document.add`: `catalog_document`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputDocument {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `docType`: `string`, optional.
-            pub doc_type: ::std::option::Option<::std::string::String>,
-            /// `docNumber`: `string`, optional.
-            pub doc_number: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `siteId`: `string`, optional.
-            pub site_id: ::std::option::Option<::std::string::String>,
-            /// `responsibleId`: `integer`, optional.
-            pub responsible_id: ::std::option::Option<i64>,
-            /// `createdBy`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `status`: `string`, optional.
-            pub status: ::std::option::Option<::std::string::String>,
-            /// `statusBy`: `integer`, optional.
-            pub status_by: ::std::option::Option<i64>,
-            /// `dateStatus`: `datetime`, optional.
-            pub date_status: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// `dateDocument`: `datetime`, optional.
-            pub date_document: ::std::option::Option<::std::string::String>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `total`: `double`, optional.
-            pub total: ::std::option::Option<f64>,
-            /// `commentary`: `string`, optional.
-            pub commentary: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputDocument {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    doc_type: object.field("docType")?,
-                    doc_number: object.field("docNumber")?,
-                    title: object.field("title")?,
-                    site_id: object.field("siteId")?,
-                    responsible_id: object.field("responsibleId")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    status: object.field("status")?,
-                    status_by: object.field("statusBy")?,
-                    date_status: object.field("dateStatus")?,
-                    date_create: object.field("dateCreate")?,
-                    date_modify: object.field("dateModify")?,
-                    date_document: object.field("dateDocument")?,
-                    currency: object.field("currency")?,
-                    total: object.field("total")?,
-                    commentary: object.field("commentary")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputDocument {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "docType", &self.doc_type)?;
-                crate::support::opt_entry(&mut map, "docNumber", &self.doc_number)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "responsibleId",
-                    &self.responsible_id,
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "status", &self.status)?;
-                crate::support::opt_entry(&mut map, "statusBy", &self.status_by)?;
-                crate::support::opt_entry(&mut map, "dateStatus", &self.date_status)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateDocument",
-                    &self.date_document,
-                )?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(&mut map, "total", &self.total)?;
-                crate::support::opt_entry(&mut map, "commentary", &self.commentary)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.document.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
@@ -1673,7 +1388,7 @@ pub mod document {
         #[non_exhaustive]
         pub struct Output {
             /// `document`: `catalog_document`, optional.
-            pub document: ::std::option::Option<OutputDocument>,
+            pub document: ::std::option::Option<crate::entities::CatalogDocument>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -2327,72 +2042,6 @@ pub mod document {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.documentElement` of `catalog.document.element.add`: `catalog_document_element`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDocumentElement {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `docId`: `integer`, optional.
-                pub doc_id: ::std::option::Option<i64>,
-                /// `elementId`: `integer`, optional.
-                pub element_id: ::std::option::Option<i64>,
-                /// `storeFrom`: `integer`, optional.
-                pub store_from: ::std::option::Option<i64>,
-                /// `storeTo`: `integer`, optional.
-                pub store_to: ::std::option::Option<i64>,
-                /// `amount`: `double`, optional.
-                pub amount: ::std::option::Option<f64>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDocumentElement {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        doc_id: object.field("docId")?,
-                        element_id: object.field("elementId")?,
-                        store_from: object.field("storeFrom")?,
-                        store_to: object.field("storeTo")?,
-                        amount: object.field("amount")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDocumentElement {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "docId", &self.doc_id)?;
-                    crate::support::opt_entry(&mut map, "elementId", &self.element_id)?;
-                    crate::support::opt_entry(&mut map, "storeFrom", &self.store_from)?;
-                    crate::support::opt_entry(&mut map, "storeTo", &self.store_to)?;
-                    crate::support::opt_entry(&mut map, "amount", &self.amount)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.document.element.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-add.html>
@@ -2400,7 +2049,9 @@ pub mod document {
             #[non_exhaustive]
             pub struct Output {
                 /// `documentElement`: `catalog_document_element`, optional.
-                pub document_element: ::std::option::Option<OutputDocumentElement>,
+                pub document_element: ::std::option::Option<
+                    crate::entities::CatalogDocumentElement,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2816,72 +2467,6 @@ pub mod document {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// The object `result.documentElements` of `catalog.document.element.list`: `catalog_document_element[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDocumentElements {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `docId`: `integer`, optional.
-                pub doc_id: ::std::option::Option<i64>,
-                /// `elementId`: `integer`, optional.
-                pub element_id: ::std::option::Option<i64>,
-                /// `storeFrom`: `integer`, optional.
-                pub store_from: ::std::option::Option<i64>,
-                /// `storeTo`: `integer`, optional.
-                pub store_to: ::std::option::Option<i64>,
-                /// `amount`: `double`, optional.
-                pub amount: ::std::option::Option<f64>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDocumentElements {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        doc_id: object.field("docId")?,
-                        element_id: object.field("elementId")?,
-                        store_from: object.field("storeFrom")?,
-                        store_to: object.field("storeTo")?,
-                        amount: object.field("amount")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDocumentElements {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "docId", &self.doc_id)?;
-                    crate::support::opt_entry(&mut map, "elementId", &self.element_id)?;
-                    crate::support::opt_entry(&mut map, "storeFrom", &self.store_from)?;
-                    crate::support::opt_entry(&mut map, "storeTo", &self.store_to)?;
-                    crate::support::opt_entry(&mut map, "amount", &self.amount)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.document.element.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html>
@@ -2889,7 +2474,9 @@ pub mod document {
             #[non_exhaustive]
             pub struct Output {
                 /// `documentElements`: `catalog_document_element[]`, optional.
-                pub document_elements: ::std::vec::Vec<OutputDocumentElements>,
+                pub document_elements: ::std::vec::Vec<
+                    crate::entities::CatalogDocumentElement,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -2929,15 +2516,14 @@ pub mod document {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputDocumentElements;
+                type Item = crate::entities::CatalogDocumentElement;
                 fn into_items(
                     output: Output,
-                ) -> ::std::vec::Vec<OutputDocumentElements> {
+                ) -> ::std::vec::Vec<crate::entities::CatalogDocumentElement> {
                     output.document_elements
                 }
             }
             deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputDocumentElements);
         }
         /// Types of `catalog.document.element.update`.
         ///
@@ -3050,72 +2636,6 @@ pub mod document {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.documentElement` of `catalog.document.element.update`: `catalog_document_element`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDocumentElement {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `docId`: `integer`, optional.
-                pub doc_id: ::std::option::Option<i64>,
-                /// `elementId`: `integer`, optional.
-                pub element_id: ::std::option::Option<i64>,
-                /// `storeFrom`: `integer`, optional.
-                pub store_from: ::std::option::Option<i64>,
-                /// `storeTo`: `integer`, optional.
-                pub store_to: ::std::option::Option<i64>,
-                /// `amount`: `double`, optional.
-                pub amount: ::std::option::Option<f64>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDocumentElement {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        doc_id: object.field("docId")?,
-                        element_id: object.field("elementId")?,
-                        store_from: object.field("storeFrom")?,
-                        store_to: object.field("storeTo")?,
-                        amount: object.field("amount")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDocumentElement {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "docId", &self.doc_id)?;
-                    crate::support::opt_entry(&mut map, "elementId", &self.element_id)?;
-                    crate::support::opt_entry(&mut map, "storeFrom", &self.store_from)?;
-                    crate::support::opt_entry(&mut map, "storeTo", &self.store_to)?;
-                    crate::support::opt_entry(&mut map, "amount", &self.amount)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.document.element.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-update.html>
@@ -3123,7 +2643,9 @@ pub mod document {
             #[non_exhaustive]
             pub struct Output {
                 /// `documentElement`: `catalog_document_element`, optional.
-                pub document_element: ::std::option::Option<OutputDocumentElement>,
+                pub document_element: ::std::option::Option<
+                    crate::entities::CatalogDocumentElement,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -3484,116 +3006,6 @@ pub mod document {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.documents` of `catalog.document.list`: `catalog_document[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputDocuments {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `docType`: `string`, optional.
-            pub doc_type: ::std::option::Option<::std::string::String>,
-            /// `docNumber`: `string`, optional.
-            pub doc_number: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `siteId`: `string`, optional.
-            pub site_id: ::std::option::Option<::std::string::String>,
-            /// `responsibleId`: `integer`, optional.
-            pub responsible_id: ::std::option::Option<i64>,
-            /// `createdBy`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `status`: `string`, optional.
-            pub status: ::std::option::Option<::std::string::String>,
-            /// `statusBy`: `integer`, optional.
-            pub status_by: ::std::option::Option<i64>,
-            /// `dateStatus`: `datetime`, optional.
-            pub date_status: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// `dateDocument`: `datetime`, optional.
-            pub date_document: ::std::option::Option<::std::string::String>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `total`: `double`, optional.
-            pub total: ::std::option::Option<f64>,
-            /// `commentary`: `string`, optional.
-            pub commentary: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputDocuments {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    doc_type: object.field("docType")?,
-                    doc_number: object.field("docNumber")?,
-                    title: object.field("title")?,
-                    site_id: object.field("siteId")?,
-                    responsible_id: object.field("responsibleId")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    status: object.field("status")?,
-                    status_by: object.field("statusBy")?,
-                    date_status: object.field("dateStatus")?,
-                    date_create: object.field("dateCreate")?,
-                    date_modify: object.field("dateModify")?,
-                    date_document: object.field("dateDocument")?,
-                    currency: object.field("currency")?,
-                    total: object.field("total")?,
-                    commentary: object.field("commentary")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputDocuments {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "docType", &self.doc_type)?;
-                crate::support::opt_entry(&mut map, "docNumber", &self.doc_number)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "responsibleId",
-                    &self.responsible_id,
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "status", &self.status)?;
-                crate::support::opt_entry(&mut map, "statusBy", &self.status_by)?;
-                crate::support::opt_entry(&mut map, "dateStatus", &self.date_status)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateDocument",
-                    &self.date_document,
-                )?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(&mut map, "total", &self.total)?;
-                crate::support::opt_entry(&mut map, "commentary", &self.commentary)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.document.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html>
@@ -3601,7 +3013,7 @@ pub mod document {
         #[non_exhaustive]
         pub struct Output {
             /// `documents`: `catalog_document[]`, optional.
-            pub documents: ::std::vec::Vec<OutputDocuments>,
+            pub documents: ::std::vec::Vec<crate::entities::CatalogDocument>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -3641,13 +3053,14 @@ pub mod document {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputDocuments;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputDocuments> {
+            type Item = crate::entities::CatalogDocument;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogDocument> {
                 output.documents
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputDocuments);
     }
     /// Methods under `document::mode`.
     pub mod mode {
@@ -3897,116 +3310,6 @@ pub mod document {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.document` of `catalog.document.update`: `catalog_document`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputDocument {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `docType`: `string`, optional.
-            pub doc_type: ::std::option::Option<::std::string::String>,
-            /// `docNumber`: `string`, optional.
-            pub doc_number: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `siteId`: `string`, optional.
-            pub site_id: ::std::option::Option<::std::string::String>,
-            /// `responsibleId`: `integer`, optional.
-            pub responsible_id: ::std::option::Option<i64>,
-            /// `createdBy`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `status`: `string`, optional.
-            pub status: ::std::option::Option<::std::string::String>,
-            /// `statusBy`: `integer`, optional.
-            pub status_by: ::std::option::Option<i64>,
-            /// `dateStatus`: `datetime`, optional.
-            pub date_status: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// `dateDocument`: `datetime`, optional.
-            pub date_document: ::std::option::Option<::std::string::String>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `total`: `double`, optional.
-            pub total: ::std::option::Option<f64>,
-            /// `commentary`: `string`, optional.
-            pub commentary: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputDocument {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    doc_type: object.field("docType")?,
-                    doc_number: object.field("docNumber")?,
-                    title: object.field("title")?,
-                    site_id: object.field("siteId")?,
-                    responsible_id: object.field("responsibleId")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    status: object.field("status")?,
-                    status_by: object.field("statusBy")?,
-                    date_status: object.field("dateStatus")?,
-                    date_create: object.field("dateCreate")?,
-                    date_modify: object.field("dateModify")?,
-                    date_document: object.field("dateDocument")?,
-                    currency: object.field("currency")?,
-                    total: object.field("total")?,
-                    commentary: object.field("commentary")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputDocument {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "docType", &self.doc_type)?;
-                crate::support::opt_entry(&mut map, "docNumber", &self.doc_number)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "responsibleId",
-                    &self.responsible_id,
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "status", &self.status)?;
-                crate::support::opt_entry(&mut map, "statusBy", &self.status_by)?;
-                crate::support::opt_entry(&mut map, "dateStatus", &self.date_status)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateDocument",
-                    &self.date_document,
-                )?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(&mut map, "total", &self.total)?;
-                crate::support::opt_entry(&mut map, "commentary", &self.commentary)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.document.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html>
@@ -4014,7 +3317,7 @@ pub mod document {
         #[non_exhaustive]
         pub struct Output {
             /// `document`: `catalog_document`, optional.
-            pub document: ::std::option::Option<OutputDocument>,
+            pub document: ::std::option::Option<crate::entities::CatalogDocument>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -4737,48 +4040,6 @@ pub mod enum_ {
     pub mod get_round_types {
         /// Error codes of `catalog.enum.getRoundTypes`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `result.enum` of `catalog.enum.getRoundTypes`: `catalog_enum[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-round-types.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputEnum {
-            /// `id`: `integer | string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputEnum {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputEnum {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.enum.getRoundTypes`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-round-types.html>
@@ -4786,7 +4047,7 @@ pub mod enum_ {
         #[non_exhaustive]
         pub struct Output {
             /// `enum`: `catalog_enum[]`, optional.
-            pub enum_: ::std::vec::Vec<OutputEnum>,
+            pub enum_: ::std::vec::Vec<crate::entities::CatalogEnum>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -4833,48 +4094,6 @@ pub mod enum_ {
     pub mod get_store_document_types {
         /// Error codes of `catalog.enum.getStoreDocumentTypes`; the codes any method can return are in [`crate::SystemError`].
         pub type Error = crate::SystemError;
-        /// The object `result.enum` of `catalog.enum.getStoreDocumentTypes`: `catalog_enum[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-store-document-types.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputEnum {
-            /// `id`: `integer | string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputEnum {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputEnum {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.enum.getStoreDocumentTypes`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-store-document-types.html>
@@ -4882,7 +4101,7 @@ pub mod enum_ {
         #[non_exhaustive]
         pub struct Output {
             /// `enum`: `catalog_enum[]`, optional.
-            pub enum_: ::std::vec::Vec<OutputEnum>,
+            pub enum_: ::std::vec::Vec<crate::entities::CatalogEnum>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5120,52 +4339,6 @@ pub mod extra {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.extra` of `catalog.extra.get`: `catalog_extra`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputExtra {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `percentage`: `double`, optional.
-            pub percentage: ::std::option::Option<f64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputExtra {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    percentage: object.field("percentage")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputExtra {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "percentage", &self.percentage)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.extra.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-get.html>
@@ -5175,7 +4348,7 @@ pub mod extra {
             /// `extra`: `catalog_extra`, optional.
             ///
             /// Rust name `extra_2`: `extra` is the wire name `(the keys not modelled)`.
-            pub extra_2: ::std::option::Option<OutputExtra>,
+            pub extra_2: ::std::option::Option<crate::entities::CatalogExtra>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5410,52 +4583,6 @@ pub mod extra {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.extras` of `catalog.extra.list`: `catalog_extra[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputExtras {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `percentage`: `double`, optional.
-            pub percentage: ::std::option::Option<f64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputExtras {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    percentage: object.field("percentage")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputExtras {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "percentage", &self.percentage)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.extra.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-list.html>
@@ -5463,7 +4590,7 @@ pub mod extra {
         #[non_exhaustive]
         pub struct Output {
             /// `extras`: `catalog_extra[]`, optional.
-            pub extras: ::std::vec::Vec<OutputExtras>,
+            pub extras: ::std::vec::Vec<crate::entities::CatalogExtra>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -5503,13 +4630,14 @@ pub mod extra {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputExtras;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputExtras> {
+            type Item = crate::entities::CatalogExtra;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogExtra> {
                 output.extras
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputExtras);
     }
 }
 /// Methods under `measure`.
@@ -5955,82 +5083,6 @@ pub mod measure {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.measure` of `catalog.measure.add`: `catalog_measure`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputMeasure {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `code`: `integer`, optional.
-            pub code: ::std::option::Option<i64>,
-            /// `isDefault`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_default: ::std::option::Option<bool>,
-            /// `measureTitle`: `string`, optional.
-            pub measure_title: ::std::option::Option<::std::string::String>,
-            /// `symbol`: `string`, optional.
-            pub symbol: ::std::option::Option<::std::string::String>,
-            /// `symbolIntl`: `string`, optional.
-            pub symbol_intl: ::std::option::Option<::std::string::String>,
-            /// `symbolLetterIntl`: `string`, optional.
-            pub symbol_letter_intl: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputMeasure {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    code: object.field("code")?,
-                    is_default: object.field("isDefault")?,
-                    measure_title: object.field("measureTitle")?,
-                    symbol: object.field("symbol")?,
-                    symbol_intl: object.field("symbolIntl")?,
-                    symbol_letter_intl: object.field("symbolLetterIntl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputMeasure {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isDefault",
-                    &self.is_default.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "measureTitle",
-                    &self.measure_title,
-                )?;
-                crate::support::opt_entry(&mut map, "symbol", &self.symbol)?;
-                crate::support::opt_entry(&mut map, "symbolIntl", &self.symbol_intl)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "symbolLetterIntl",
-                    &self.symbol_letter_intl,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.measure.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-add.html>
@@ -6038,7 +5090,7 @@ pub mod measure {
         #[non_exhaustive]
         pub struct Output {
             /// `measure`: `catalog_measure`, optional.
-            pub measure: ::std::option::Option<OutputMeasure>,
+            pub measure: ::std::option::Option<crate::entities::CatalogMeasure>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6137,82 +5189,6 @@ pub mod measure {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.measure` of `catalog.measure.get`: `catalog_measure`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputMeasure {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `code`: `integer`, optional.
-            pub code: ::std::option::Option<i64>,
-            /// `isDefault`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_default: ::std::option::Option<bool>,
-            /// `measureTitle`: `string`, optional.
-            pub measure_title: ::std::option::Option<::std::string::String>,
-            /// `symbol`: `string`, optional.
-            pub symbol: ::std::option::Option<::std::string::String>,
-            /// `symbolIntl`: `string`, optional.
-            pub symbol_intl: ::std::option::Option<::std::string::String>,
-            /// `symbolLetterIntl`: `string`, optional.
-            pub symbol_letter_intl: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputMeasure {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    code: object.field("code")?,
-                    is_default: object.field("isDefault")?,
-                    measure_title: object.field("measureTitle")?,
-                    symbol: object.field("symbol")?,
-                    symbol_intl: object.field("symbolIntl")?,
-                    symbol_letter_intl: object.field("symbolLetterIntl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputMeasure {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isDefault",
-                    &self.is_default.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "measureTitle",
-                    &self.measure_title,
-                )?;
-                crate::support::opt_entry(&mut map, "symbol", &self.symbol)?;
-                crate::support::opt_entry(&mut map, "symbolIntl", &self.symbol_intl)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "symbolLetterIntl",
-                    &self.symbol_letter_intl,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.measure.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-get.html>
@@ -6220,7 +5196,7 @@ pub mod measure {
         #[non_exhaustive]
         pub struct Output {
             /// `measure`: `catalog_measure`, optional.
-            pub measure: ::std::option::Option<OutputMeasure>,
+            pub measure: ::std::option::Option<crate::entities::CatalogMeasure>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6453,82 +5429,6 @@ pub mod measure {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.measure` of `catalog.measure.list`: `catalog_measure[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputMeasure {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `code`: `integer`, optional.
-            pub code: ::std::option::Option<i64>,
-            /// `isDefault`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_default: ::std::option::Option<bool>,
-            /// `measureTitle`: `string`, optional.
-            pub measure_title: ::std::option::Option<::std::string::String>,
-            /// `symbol`: `string`, optional.
-            pub symbol: ::std::option::Option<::std::string::String>,
-            /// `symbolIntl`: `string`, optional.
-            pub symbol_intl: ::std::option::Option<::std::string::String>,
-            /// `symbolLetterIntl`: `string`, optional.
-            pub symbol_letter_intl: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputMeasure {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    code: object.field("code")?,
-                    is_default: object.field("isDefault")?,
-                    measure_title: object.field("measureTitle")?,
-                    symbol: object.field("symbol")?,
-                    symbol_intl: object.field("symbolIntl")?,
-                    symbol_letter_intl: object.field("symbolLetterIntl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputMeasure {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isDefault",
-                    &self.is_default.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "measureTitle",
-                    &self.measure_title,
-                )?;
-                crate::support::opt_entry(&mut map, "symbol", &self.symbol)?;
-                crate::support::opt_entry(&mut map, "symbolIntl", &self.symbol_intl)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "symbolLetterIntl",
-                    &self.symbol_letter_intl,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.measure.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-list.html>
@@ -6536,7 +5436,7 @@ pub mod measure {
         #[non_exhaustive]
         pub struct Output {
             /// `measure`: `catalog_measure[]`, optional.
-            pub measure: ::std::vec::Vec<OutputMeasure>,
+            pub measure: ::std::vec::Vec<crate::entities::CatalogMeasure>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -6576,13 +5476,14 @@ pub mod measure {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputMeasure;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputMeasure> {
+            type Item = crate::entities::CatalogMeasure;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogMeasure> {
                 output.measure
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputMeasure);
     }
     /// Types of `catalog.measure.update`.
     ///
@@ -6735,82 +5636,6 @@ pub mod measure {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.measure` of `catalog.measure.update`: `catalog_measure`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputMeasure {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `code`: `integer`, optional.
-            pub code: ::std::option::Option<i64>,
-            /// `isDefault`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_default: ::std::option::Option<bool>,
-            /// `measureTitle`: `string`, optional.
-            pub measure_title: ::std::option::Option<::std::string::String>,
-            /// `symbol`: `string`, optional.
-            pub symbol: ::std::option::Option<::std::string::String>,
-            /// `symbolIntl`: `string`, optional.
-            pub symbol_intl: ::std::option::Option<::std::string::String>,
-            /// `symbolLetterIntl`: `string`, optional.
-            pub symbol_letter_intl: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputMeasure {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    code: object.field("code")?,
-                    is_default: object.field("isDefault")?,
-                    measure_title: object.field("measureTitle")?,
-                    symbol: object.field("symbol")?,
-                    symbol_intl: object.field("symbolIntl")?,
-                    symbol_letter_intl: object.field("symbolLetterIntl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputMeasure {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isDefault",
-                    &self.is_default.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "measureTitle",
-                    &self.measure_title,
-                )?;
-                crate::support::opt_entry(&mut map, "symbol", &self.symbol)?;
-                crate::support::opt_entry(&mut map, "symbolIntl", &self.symbol_intl)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "symbolLetterIntl",
-                    &self.symbol_letter_intl,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.measure.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-update.html>
@@ -6818,7 +5643,7 @@ pub mod measure {
         #[non_exhaustive]
         pub struct Output {
             /// `measure`: `catalog_measure`, optional.
-            pub measure: ::std::option::Option<OutputMeasure>,
+            pub measure: ::std::option::Option<crate::entities::CatalogMeasure>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -7292,88 +6117,6 @@ pub mod price {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.price` of `catalog.price.add`: `catalog_price`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPrice {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `priceScale`: `double`, optional.
-            pub price_scale: ::std::option::Option<f64>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `quantityFrom`: `double`, optional.
-            pub quantity_from: ::std::option::Option<f64>,
-            /// `quantityTo`: `double`, optional.
-            pub quantity_to: ::std::option::Option<f64>,
-            /// `extraId`: `integer`, optional.
-            pub extra_id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPrice {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    price_scale: object.field("priceScale")?,
-                    currency: object.field("currency")?,
-                    quantity_from: object.field("quantityFrom")?,
-                    quantity_to: object.field("quantityTo")?,
-                    extra_id: object.field("extraId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPrice {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "priceScale", &self.price_scale)?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityFrom",
-                    &self.quantity_from,
-                )?;
-                crate::support::opt_entry(&mut map, "quantityTo", &self.quantity_to)?;
-                crate::support::opt_entry(&mut map, "extraId", &self.extra_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.price.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-add.html>
@@ -7381,7 +6124,7 @@ pub mod price {
         #[non_exhaustive]
         pub struct Output {
             /// `price`: `catalog_price`, optional.
-            pub price: ::std::option::Option<OutputPrice>,
+            pub price: ::std::option::Option<crate::entities::CatalogPrice>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -7474,88 +6217,6 @@ pub mod price {
         }
         string_enum!(Error { N200040300010 = "200040300010", N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// The object `result.price` of `catalog.price.get`: `catalog_price`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPrice {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `priceScale`: `double`, optional.
-            pub price_scale: ::std::option::Option<f64>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `quantityFrom`: `double`, optional.
-            pub quantity_from: ::std::option::Option<f64>,
-            /// `quantityTo`: `double`, optional.
-            pub quantity_to: ::std::option::Option<f64>,
-            /// `extraId`: `integer`, optional.
-            pub extra_id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPrice {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    price_scale: object.field("priceScale")?,
-                    currency: object.field("currency")?,
-                    quantity_from: object.field("quantityFrom")?,
-                    quantity_to: object.field("quantityTo")?,
-                    extra_id: object.field("extraId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPrice {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "priceScale", &self.price_scale)?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityFrom",
-                    &self.quantity_from,
-                )?;
-                crate::support::opt_entry(&mut map, "quantityTo", &self.quantity_to)?;
-                crate::support::opt_entry(&mut map, "extraId", &self.extra_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.price.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get.html>
@@ -7563,7 +6224,7 @@ pub mod price {
         #[non_exhaustive]
         pub struct Output {
             /// `price`: `catalog_price`, optional.
-            pub price: ::std::option::Option<OutputPrice>,
+            pub price: ::std::option::Option<crate::entities::CatalogPrice>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -7796,88 +6457,6 @@ pub mod price {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.prices` of `catalog.price.list`: `catalog_price[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPrices {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `priceScale`: `double`, optional.
-            pub price_scale: ::std::option::Option<f64>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `quantityFrom`: `double`, optional.
-            pub quantity_from: ::std::option::Option<f64>,
-            /// `quantityTo`: `double`, optional.
-            pub quantity_to: ::std::option::Option<f64>,
-            /// `extraId`: `integer`, optional.
-            pub extra_id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPrices {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    price_scale: object.field("priceScale")?,
-                    currency: object.field("currency")?,
-                    quantity_from: object.field("quantityFrom")?,
-                    quantity_to: object.field("quantityTo")?,
-                    extra_id: object.field("extraId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPrices {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "priceScale", &self.price_scale)?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityFrom",
-                    &self.quantity_from,
-                )?;
-                crate::support::opt_entry(&mut map, "quantityTo", &self.quantity_to)?;
-                crate::support::opt_entry(&mut map, "extraId", &self.extra_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.price.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-list.html>
@@ -7885,7 +6464,7 @@ pub mod price {
         #[non_exhaustive]
         pub struct Output {
             /// `prices`: `catalog_price[]`, optional.
-            pub prices: ::std::vec::Vec<OutputPrices>,
+            pub prices: ::std::vec::Vec<crate::entities::CatalogPrice>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -7925,13 +6504,14 @@ pub mod price {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputPrices;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputPrices> {
+            type Item = crate::entities::CatalogPrice;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogPrice> {
                 output.prices
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputPrices);
     }
     /// Types of `catalog.price.modify`.
     ///
@@ -8112,88 +6692,6 @@ pub mod price {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.prices` of `catalog.price.modify`: `catalog_price[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPrices {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `priceScale`: `double`, optional.
-            pub price_scale: ::std::option::Option<f64>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `quantityFrom`: `double`, optional.
-            pub quantity_from: ::std::option::Option<f64>,
-            /// `quantityTo`: `double`, optional.
-            pub quantity_to: ::std::option::Option<f64>,
-            /// `extraId`: `integer`, optional.
-            pub extra_id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPrices {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    price_scale: object.field("priceScale")?,
-                    currency: object.field("currency")?,
-                    quantity_from: object.field("quantityFrom")?,
-                    quantity_to: object.field("quantityTo")?,
-                    extra_id: object.field("extraId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPrices {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "priceScale", &self.price_scale)?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityFrom",
-                    &self.quantity_from,
-                )?;
-                crate::support::opt_entry(&mut map, "quantityTo", &self.quantity_to)?;
-                crate::support::opt_entry(&mut map, "extraId", &self.extra_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.price.modify`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html>
@@ -8201,7 +6699,7 @@ pub mod price {
         #[non_exhaustive]
         pub struct Output {
             /// `prices`: `catalog_price[]`, optional.
-            pub prices: ::std::vec::Vec<OutputPrices>,
+            pub prices: ::std::vec::Vec<crate::entities::CatalogPrice>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -8317,88 +6815,6 @@ pub mod price {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.price` of `catalog.price.update`: `catalog_price`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPrice {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `priceScale`: `double`, optional.
-            pub price_scale: ::std::option::Option<f64>,
-            /// `currency`: `string`, optional.
-            pub currency: ::std::option::Option<::std::string::String>,
-            /// `quantityFrom`: `double`, optional.
-            pub quantity_from: ::std::option::Option<f64>,
-            /// `quantityTo`: `double`, optional.
-            pub quantity_to: ::std::option::Option<f64>,
-            /// `extraId`: `integer`, optional.
-            pub extra_id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPrice {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    price_scale: object.field("priceScale")?,
-                    currency: object.field("currency")?,
-                    quantity_from: object.field("quantityFrom")?,
-                    quantity_to: object.field("quantityTo")?,
-                    extra_id: object.field("extraId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPrice {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "priceScale", &self.price_scale)?;
-                crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityFrom",
-                    &self.quantity_from,
-                )?;
-                crate::support::opt_entry(&mut map, "quantityTo", &self.quantity_to)?;
-                crate::support::opt_entry(&mut map, "extraId", &self.extra_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.price.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-update.html>
@@ -8406,7 +6822,7 @@ pub mod price {
         #[non_exhaustive]
         pub struct Output {
             /// `price`: `catalog_price`, optional.
-            pub price: ::std::option::Option<OutputPrice>,
+            pub price: ::std::option::Option<crate::entities::CatalogPrice>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -8856,82 +7272,6 @@ pub mod price_type {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.priceType` of `catalog.priceType.add`: `catalog_price_type`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceType {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `base`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub base: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceType {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    base: object.field("base")?,
-                    sort: object.field("sort")?,
-                    xml_id: object.field("xmlId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceType {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "base",
-                    &self.base.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceType.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-add.html>
@@ -8939,7 +7279,7 @@ pub mod price_type {
         #[non_exhaustive]
         pub struct Output {
             /// `priceType`: `catalog_price_type`, optional.
-            pub price_type: ::std::option::Option<OutputPriceType>,
+            pub price_type: ::std::option::Option<crate::entities::CatalogPriceType>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -9040,82 +7380,6 @@ pub mod price_type {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.priceType` of `catalog.priceType.get`: `catalog_price_type`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceType {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `base`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub base: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceType {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    base: object.field("base")?,
-                    sort: object.field("sort")?,
-                    xml_id: object.field("xmlId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceType {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "base",
-                    &self.base.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceType.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-get.html>
@@ -9123,7 +7387,7 @@ pub mod price_type {
         #[non_exhaustive]
         pub struct Output {
             /// `priceType`: `catalog_price_type`, optional.
-            pub price_type: ::std::option::Option<OutputPriceType>,
+            pub price_type: ::std::option::Option<crate::entities::CatalogPriceType>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -9356,82 +7620,6 @@ pub mod price_type {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.priceTypes` of `catalog.priceType.list`: `catalog_price_type[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceTypes {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `base`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub base: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceTypes {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    base: object.field("base")?,
-                    sort: object.field("sort")?,
-                    xml_id: object.field("xmlId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceTypes {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "base",
-                    &self.base.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceType.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-list.html>
@@ -9439,7 +7627,7 @@ pub mod price_type {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypes`: `catalog_price_type[]`, optional.
-            pub price_types: ::std::vec::Vec<OutputPriceTypes>,
+            pub price_types: ::std::vec::Vec<crate::entities::CatalogPriceType>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -9479,13 +7667,14 @@ pub mod price_type {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputPriceTypes;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputPriceTypes> {
+            type Item = crate::entities::CatalogPriceType;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogPriceType> {
                 output.price_types
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputPriceTypes);
     }
     /// Types of `catalog.priceType.update`.
     ///
@@ -9591,82 +7780,6 @@ pub mod price_type {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.priceType` of `catalog.priceType.update`: `catalog_price_type`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceType {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `base`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub base: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceType {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    base: object.field("base")?,
-                    sort: object.field("sort")?,
-                    xml_id: object.field("xmlId")?,
-                    timestamp_x: object.field("timestampX")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceType {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "base",
-                    &self.base.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceType.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-update.html>
@@ -9674,7 +7787,7 @@ pub mod price_type {
         #[non_exhaustive]
         pub struct Output {
             /// `priceType`: `catalog_price_type`, optional.
-            pub price_type: ::std::option::Option<OutputPriceType>,
+            pub price_type: ::std::option::Option<crate::entities::CatalogPriceType>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -10007,66 +8120,6 @@ pub mod price_type_group {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.priceTypeGroup` of `catalog.priceTypeGroup.add`: `catalog_price_type_group`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceTypeGroup {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `groupId`: `integer`, optional.
-            pub group_id: ::std::option::Option<i64>,
-            /// `access`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub access: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceTypeGroup {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    group_id: object.field("groupId")?,
-                    access: object.field("access")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceTypeGroup {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "access",
-                    &self.access.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceTypeGroup.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-add.html>
@@ -10074,7 +8127,9 @@ pub mod price_type_group {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeGroup`: `catalog_price_type_group`, optional.
-            pub price_type_group: ::std::option::Option<OutputPriceTypeGroup>,
+            pub price_type_group: ::std::option::Option<
+                crate::entities::CatalogPriceTypeGroup,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -10336,66 +8391,6 @@ pub mod price_type_group {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.priceTypeGroups` of `catalog.priceTypeGroup.list`: `catalog_price_type_group[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceTypeGroups {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `groupId`: `integer`, optional.
-            pub group_id: ::std::option::Option<i64>,
-            /// `access`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub access: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceTypeGroups {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    group_id: object.field("groupId")?,
-                    access: object.field("access")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceTypeGroups {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "access",
-                    &self.access.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceTypeGroup.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-list.html>
@@ -10403,7 +8398,9 @@ pub mod price_type_group {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeGroups`: `catalog_price_type_group[]`, optional.
-            pub price_type_groups: ::std::vec::Vec<OutputPriceTypeGroups>,
+            pub price_type_groups: ::std::vec::Vec<
+                crate::entities::CatalogPriceTypeGroup,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -10443,13 +8440,14 @@ pub mod price_type_group {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputPriceTypeGroups;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputPriceTypeGroups> {
+            type Item = crate::entities::CatalogPriceTypeGroup;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogPriceTypeGroup> {
                 output.price_type_groups
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputPriceTypeGroups);
     }
 }
 /// Methods under `price_type_lang`.
@@ -10882,60 +8880,6 @@ pub mod price_type_lang {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.priceTypeLang` of `catalog.priceTypeLang.add`: `catalog_price_type_lang`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceTypeLang {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `lang`: `string`, optional.
-            pub lang: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceTypeLang {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    name: object.field("name")?,
-                    lang: object.field("lang")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceTypeLang {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceTypeLang.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-add.html>
@@ -10943,7 +8887,9 @@ pub mod price_type_lang {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeLang`: `catalog_price_type_lang`, optional.
-            pub price_type_lang: ::std::option::Option<OutputPriceTypeLang>,
+            pub price_type_lang: ::std::option::Option<
+                crate::entities::CatalogPriceTypeLang,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -11046,60 +8992,6 @@ pub mod price_type_lang {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.priceTypeLang` of `catalog.priceTypeLang.get`: `catalog_price_type_lang`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceTypeLang {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `lang`: `string`, optional.
-            pub lang: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceTypeLang {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    name: object.field("name")?,
-                    lang: object.field("lang")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceTypeLang {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceTypeLang.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get.html>
@@ -11107,7 +8999,9 @@ pub mod price_type_lang {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeLang`: `catalog_price_type_lang`, optional.
-            pub price_type_lang: ::std::option::Option<OutputPriceTypeLang>,
+            pub price_type_lang: ::std::option::Option<
+                crate::entities::CatalogPriceTypeLang,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -11234,58 +9128,6 @@ pub mod price_type_lang {
         }
         string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
         error_code!(Error);
-        /// The object `result.languages` of `catalog.priceTypeLang.getLanguages`: `catalog_language[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-languages.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputLanguages {
-            /// `lid`: `string`, optional.
-            pub lid: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputLanguages {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    lid: object.field("lid")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputLanguages {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceTypeLang.getLanguages`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-get-languages.html>
@@ -11293,7 +9135,7 @@ pub mod price_type_lang {
         #[non_exhaustive]
         pub struct Output {
             /// `languages`: `catalog_language[]`, optional.
-            pub languages: ::std::vec::Vec<OutputLanguages>,
+            pub languages: ::std::vec::Vec<crate::entities::CatalogLanguage>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -11333,13 +9175,14 @@ pub mod price_type_lang {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::GetLanguages {
-            type Item = OutputLanguages;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputLanguages> {
+            type Item = crate::entities::CatalogLanguage;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogLanguage> {
                 output.languages
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputLanguages);
     }
     /// Types of `catalog.priceTypeLang.list`.
     ///
@@ -11468,60 +9311,6 @@ pub mod price_type_lang {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.priceTypeLangs` of `catalog.priceTypeLang.list`: `catalog_price_type_lang[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceTypeLangs {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `lang`: `string`, optional.
-            pub lang: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceTypeLangs {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    name: object.field("name")?,
-                    lang: object.field("lang")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceTypeLangs {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceTypeLang.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-list.html>
@@ -11529,7 +9318,7 @@ pub mod price_type_lang {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeLangs`: `catalog_price_type_lang[]`, optional.
-            pub price_type_langs: ::std::vec::Vec<OutputPriceTypeLangs>,
+            pub price_type_langs: ::std::vec::Vec<crate::entities::CatalogPriceTypeLang>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -11569,13 +9358,14 @@ pub mod price_type_lang {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputPriceTypeLangs;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputPriceTypeLangs> {
+            type Item = crate::entities::CatalogPriceTypeLang;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogPriceTypeLang> {
                 output.price_type_langs
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputPriceTypeLangs);
     }
     /// Types of `catalog.priceTypeLang.update`.
     ///
@@ -11687,60 +9477,6 @@ pub mod price_type_lang {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.priceTypeLang` of `catalog.priceTypeLang.update`: `catalog_price_type_lang`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPriceTypeLang {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `lang`: `string`, optional.
-            pub lang: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPriceTypeLang {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    name: object.field("name")?,
-                    lang: object.field("lang")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPriceTypeLang {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.priceTypeLang.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-update.html>
@@ -11748,7 +9484,9 @@ pub mod price_type_lang {
         #[non_exhaustive]
         pub struct Output {
             /// `priceTypeLang`: `catalog_price_type_lang`, optional.
-            pub price_type_lang: ::std::option::Option<OutputPriceTypeLang>,
+            pub price_type_lang: ::std::option::Option<
+                crate::entities::CatalogPriceTypeLang,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -12810,391 +10548,6 @@ pub mod product {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// Allowed values of `result.element.previewTextType` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementPreviewTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementPreviewTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.element.detailTextType` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementDetailTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementDetailTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.element.subscribe` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementSubscribe {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementSubscribe { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.element.quantityTrace` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementQuantityTrace {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementQuantityTrace { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.element.recurSchemeType` in `catalog.product.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementRecurSchemeType {
-            /// `H`
-            H,
-            /// `D`
-            D,
-            /// `W`
-            W,
-            /// `M`
-            M,
-            /// `Q`
-            Q,
-            /// `S`
-            S,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputElementRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q", S
-            = "S", Y = "Y" }
-        );
-        /// The object `result.element` of `catalog.product.add`: `catalog_product`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputElement {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `available`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub available: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `barcodeMulti`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub barcode_multi: ::std::option::Option<bool>,
-            /// `bundle`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub bundle: ::std::option::Option<bool>,
-            /// `canBuyZero`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub can_buy_zero: ::std::option::Option<bool>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateActiveFrom`: `datetime`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
-            /// `dateActiveTo`: `datetime`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `measure`: `integer`, optional.
-            pub measure: ::std::option::Option<i64>,
-            /// `previewText`: `string`, optional.
-            pub preview_text: ::std::option::Option<::std::string::String>,
-            /// `detailText`: `string`, optional.
-            pub detail_text: ::std::option::Option<::std::string::String>,
-            /// `previewPicture`: `object`, optional.
-            pub preview_picture: ::serde_json::Value,
-            /// `detailPicture`: `object`, optional.
-            pub detail_picture: ::serde_json::Value,
-            /// `previewTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub preview_text_type: ::std::option::Option<OutputElementPreviewTextType>,
-            /// `detailTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub detail_text_type: ::std::option::Option<OutputElementDetailTextType>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `subscribe`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub subscribe: ::std::option::Option<OutputElementSubscribe>,
-            /// `vatId`: `integer`, optional.
-            pub vat_id: ::std::option::Option<i64>,
-            /// `vatIncluded`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub vat_included: ::std::option::Option<bool>,
-            /// `height`: `double`, optional.
-            pub height: ::std::option::Option<f64>,
-            /// `length`: `double`, optional.
-            pub length: ::std::option::Option<f64>,
-            /// `weight`: `double`, optional.
-            pub weight: ::std::option::Option<f64>,
-            /// `width`: `double`, optional.
-            pub width: ::std::option::Option<f64>,
-            /// `quantityTrace`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub quantity_trace: ::std::option::Option<OutputElementQuantityTrace>,
-            /// `type`: `integer`, optional.
-            ///
-            /// Values: `1`.
-            pub type_: ::std::option::Option<i64>,
-            /// `purchasingCurrency`: `string`, optional.
-            pub purchasing_currency: ::std::option::Option<::std::string::String>,
-            /// `purchasingPrice`: `double`, optional.
-            pub purchasing_price: ::std::option::Option<f64>,
-            /// `quantity`: `double`, optional.
-            pub quantity: ::std::option::Option<f64>,
-            /// `quantityReserved`: `double`, optional.
-            pub quantity_reserved: ::std::option::Option<f64>,
-            /// `recurSchemeLength`: `integer`, optional.
-            pub recur_scheme_length: ::std::option::Option<i64>,
-            /// `recurSchemeType`: `string`, optional.
-            ///
-            /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-            pub recur_scheme_type: ::std::option::Option<OutputElementRecurSchemeType>,
-            /// `trialPriceId`: `integer`, optional.
-            pub trial_price_id: ::std::option::Option<i64>,
-            /// `withoutOrder`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub without_order: ::std::option::Option<bool>,
-            /// `propertyN`: `object | array`, optional.
-            pub property_n: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputElement {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    available: object.field("available")?,
-                    code: object.field("code")?,
-                    xml_id: object.field("xmlId")?,
-                    barcode_multi: object.field("barcodeMulti")?,
-                    bundle: object.field("bundle")?,
-                    can_buy_zero: object.field("canBuyZero")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_active_from: object.field("dateActiveFrom")?,
-                    date_active_to: object.field("dateActiveTo")?,
-                    date_create: object.field("dateCreate")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    measure: object.field("measure")?,
-                    preview_text: object.field("previewText")?,
-                    detail_text: object.field("detailText")?,
-                    preview_picture: object.field("previewPicture")?,
-                    detail_picture: object.field("detailPicture")?,
-                    preview_text_type: object.field("previewTextType")?,
-                    detail_text_type: object.field("detailTextType")?,
-                    sort: object.field("sort")?,
-                    subscribe: object.field("subscribe")?,
-                    vat_id: object.field("vatId")?,
-                    vat_included: object.field("vatIncluded")?,
-                    height: object.field("height")?,
-                    length: object.field("length")?,
-                    weight: object.field("weight")?,
-                    width: object.field("width")?,
-                    quantity_trace: object.field("quantityTrace")?,
-                    type_: object.field("type")?,
-                    purchasing_currency: object.field("purchasingCurrency")?,
-                    purchasing_price: object.field("purchasingPrice")?,
-                    quantity: object.field("quantity")?,
-                    quantity_reserved: object.field("quantityReserved")?,
-                    recur_scheme_length: object.field("recurSchemeLength")?,
-                    recur_scheme_type: object.field("recurSchemeType")?,
-                    trial_price_id: object.field("trialPriceId")?,
-                    without_order: object.field("withoutOrder")?,
-                    property_n: object.field("propertyN")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputElement {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "available",
-                    &self.available.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "barcodeMulti",
-                    &self.barcode_multi.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "bundle",
-                    &self.bundle.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "canBuyZero",
-                    &self.can_buy_zero.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveFrom",
-                    &self.date_active_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveTo",
-                    &self.date_active_to,
-                )?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-                crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-                map.serialize_entry("previewPicture", &self.preview_picture)?;
-                map.serialize_entry("detailPicture", &self.detail_picture)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "previewTextType",
-                    &self.preview_text_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "detailTextType",
-                    &self.detail_text_type,
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "vatIncluded",
-                    &self.vat_included.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "height", &self.height)?;
-                crate::support::opt_entry(&mut map, "length", &self.length)?;
-                crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                crate::support::opt_entry(&mut map, "width", &self.width)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityTrace",
-                    &self.quantity_trace,
-                )?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingCurrency",
-                    &self.purchasing_currency,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingPrice",
-                    &self.purchasing_price,
-                )?;
-                crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityReserved",
-                    &self.quantity_reserved,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeLength",
-                    &self.recur_scheme_length,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeType",
-                    &self.recur_scheme_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "trialPriceId",
-                    &self.trial_price_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withoutOrder",
-                    &self.without_order.map(crate::support::yes_no),
-                )?;
-                map.serialize_entry("propertyN", &self.property_n)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.product.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -13202,7 +10555,7 @@ pub mod product {
         #[non_exhaustive]
         pub struct Output {
             /// `element`: `catalog_product`, optional.
-            pub element: ::std::option::Option<OutputElement>,
+            pub element: ::std::option::Option<crate::entities::CatalogProduct>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -13385,391 +10738,6 @@ pub mod product {
             N200040300010 = "200040300010", N100 = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// Allowed values of `result.product.previewTextType` in `catalog.product.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPreviewTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductPreviewTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.product.detailTextType` in `catalog.product.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductDetailTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductDetailTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.product.subscribe` in `catalog.product.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductSubscribe {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductSubscribe { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.product.quantityTrace` in `catalog.product.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductQuantityTrace {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductQuantityTrace { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.product.recurSchemeType` in `catalog.product.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductRecurSchemeType {
-            /// `H`
-            H,
-            /// `D`
-            D,
-            /// `W`
-            W,
-            /// `M`
-            M,
-            /// `Q`
-            Q,
-            /// `S`
-            S,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q", S
-            = "S", Y = "Y" }
-        );
-        /// The object `result.product` of `catalog.product.get`: `catalog_product`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProduct {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `available`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub available: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `barcodeMulti`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub barcode_multi: ::std::option::Option<bool>,
-            /// `bundle`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub bundle: ::std::option::Option<bool>,
-            /// `canBuyZero`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub can_buy_zero: ::std::option::Option<bool>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateActiveFrom`: `datetime`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
-            /// `dateActiveTo`: `datetime`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `measure`: `integer`, optional.
-            pub measure: ::std::option::Option<i64>,
-            /// `previewText`: `string`, optional.
-            pub preview_text: ::std::option::Option<::std::string::String>,
-            /// `detailText`: `string`, optional.
-            pub detail_text: ::std::option::Option<::std::string::String>,
-            /// `previewPicture`: `object`, optional.
-            pub preview_picture: ::serde_json::Value,
-            /// `detailPicture`: `object`, optional.
-            pub detail_picture: ::serde_json::Value,
-            /// `previewTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub preview_text_type: ::std::option::Option<OutputProductPreviewTextType>,
-            /// `detailTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub detail_text_type: ::std::option::Option<OutputProductDetailTextType>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `subscribe`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub subscribe: ::std::option::Option<OutputProductSubscribe>,
-            /// `vatId`: `integer`, optional.
-            pub vat_id: ::std::option::Option<i64>,
-            /// `vatIncluded`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub vat_included: ::std::option::Option<bool>,
-            /// `height`: `double`, optional.
-            pub height: ::std::option::Option<f64>,
-            /// `length`: `double`, optional.
-            pub length: ::std::option::Option<f64>,
-            /// `weight`: `double`, optional.
-            pub weight: ::std::option::Option<f64>,
-            /// `width`: `double`, optional.
-            pub width: ::std::option::Option<f64>,
-            /// `quantityTrace`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub quantity_trace: ::std::option::Option<OutputProductQuantityTrace>,
-            /// `type`: `integer`, optional.
-            ///
-            /// Values: `1`.
-            pub type_: ::std::option::Option<i64>,
-            /// `purchasingCurrency`: `string`, optional.
-            pub purchasing_currency: ::std::option::Option<::std::string::String>,
-            /// `purchasingPrice`: `double`, optional.
-            pub purchasing_price: ::std::option::Option<f64>,
-            /// `quantity`: `double`, optional.
-            pub quantity: ::std::option::Option<f64>,
-            /// `quantityReserved`: `double`, optional.
-            pub quantity_reserved: ::std::option::Option<f64>,
-            /// `recurSchemeLength`: `integer`, optional.
-            pub recur_scheme_length: ::std::option::Option<i64>,
-            /// `recurSchemeType`: `string`, optional.
-            ///
-            /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-            pub recur_scheme_type: ::std::option::Option<OutputProductRecurSchemeType>,
-            /// `trialPriceId`: `integer`, optional.
-            pub trial_price_id: ::std::option::Option<i64>,
-            /// `withoutOrder`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub without_order: ::std::option::Option<bool>,
-            /// `propertyN`: `object | array`, optional.
-            pub property_n: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProduct {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    available: object.field("available")?,
-                    code: object.field("code")?,
-                    xml_id: object.field("xmlId")?,
-                    barcode_multi: object.field("barcodeMulti")?,
-                    bundle: object.field("bundle")?,
-                    can_buy_zero: object.field("canBuyZero")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_active_from: object.field("dateActiveFrom")?,
-                    date_active_to: object.field("dateActiveTo")?,
-                    date_create: object.field("dateCreate")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    measure: object.field("measure")?,
-                    preview_text: object.field("previewText")?,
-                    detail_text: object.field("detailText")?,
-                    preview_picture: object.field("previewPicture")?,
-                    detail_picture: object.field("detailPicture")?,
-                    preview_text_type: object.field("previewTextType")?,
-                    detail_text_type: object.field("detailTextType")?,
-                    sort: object.field("sort")?,
-                    subscribe: object.field("subscribe")?,
-                    vat_id: object.field("vatId")?,
-                    vat_included: object.field("vatIncluded")?,
-                    height: object.field("height")?,
-                    length: object.field("length")?,
-                    weight: object.field("weight")?,
-                    width: object.field("width")?,
-                    quantity_trace: object.field("quantityTrace")?,
-                    type_: object.field("type")?,
-                    purchasing_currency: object.field("purchasingCurrency")?,
-                    purchasing_price: object.field("purchasingPrice")?,
-                    quantity: object.field("quantity")?,
-                    quantity_reserved: object.field("quantityReserved")?,
-                    recur_scheme_length: object.field("recurSchemeLength")?,
-                    recur_scheme_type: object.field("recurSchemeType")?,
-                    trial_price_id: object.field("trialPriceId")?,
-                    without_order: object.field("withoutOrder")?,
-                    property_n: object.field("propertyN")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProduct {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "available",
-                    &self.available.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "barcodeMulti",
-                    &self.barcode_multi.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "bundle",
-                    &self.bundle.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "canBuyZero",
-                    &self.can_buy_zero.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveFrom",
-                    &self.date_active_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveTo",
-                    &self.date_active_to,
-                )?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-                crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-                map.serialize_entry("previewPicture", &self.preview_picture)?;
-                map.serialize_entry("detailPicture", &self.detail_picture)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "previewTextType",
-                    &self.preview_text_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "detailTextType",
-                    &self.detail_text_type,
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "vatIncluded",
-                    &self.vat_included.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "height", &self.height)?;
-                crate::support::opt_entry(&mut map, "length", &self.length)?;
-                crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                crate::support::opt_entry(&mut map, "width", &self.width)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityTrace",
-                    &self.quantity_trace,
-                )?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingCurrency",
-                    &self.purchasing_currency,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingPrice",
-                    &self.purchasing_price,
-                )?;
-                crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityReserved",
-                    &self.quantity_reserved,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeLength",
-                    &self.recur_scheme_length,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeType",
-                    &self.recur_scheme_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "trialPriceId",
-                    &self.trial_price_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withoutOrder",
-                    &self.without_order.map(crate::support::yes_no),
-                )?;
-                map.serialize_entry("propertyN", &self.property_n)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.product.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html>
@@ -13777,7 +10745,7 @@ pub mod product {
         #[non_exhaustive]
         pub struct Output {
             /// `product`: `catalog_product`, optional.
-            pub product: ::std::option::Option<OutputProduct>,
+            pub product: ::std::option::Option<crate::entities::CatalogProduct>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -14053,391 +11021,6 @@ pub mod product {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// Allowed values of `result.products.previewTextType` in `catalog.product.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductsPreviewTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductsPreviewTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.products.detailTextType` in `catalog.product.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductsDetailTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductsDetailTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.products.subscribe` in `catalog.product.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductsSubscribe {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductsSubscribe { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.products.quantityTrace` in `catalog.product.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductsQuantityTrace {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputProductsQuantityTrace { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.products.recurSchemeType` in `catalog.product.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductsRecurSchemeType {
-            /// `H`
-            H,
-            /// `D`
-            D,
-            /// `W`
-            W,
-            /// `M`
-            M,
-            /// `Q`
-            Q,
-            /// `S`
-            S,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductsRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q",
-            S = "S", Y = "Y" }
-        );
-        /// The object `result.products` of `catalog.product.list`: `catalog_product[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProducts {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `available`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub available: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `barcodeMulti`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub barcode_multi: ::std::option::Option<bool>,
-            /// `bundle`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub bundle: ::std::option::Option<bool>,
-            /// `canBuyZero`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub can_buy_zero: ::std::option::Option<bool>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateActiveFrom`: `datetime`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
-            /// `dateActiveTo`: `datetime`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `measure`: `integer`, optional.
-            pub measure: ::std::option::Option<i64>,
-            /// `previewText`: `string`, optional.
-            pub preview_text: ::std::option::Option<::std::string::String>,
-            /// `detailText`: `string`, optional.
-            pub detail_text: ::std::option::Option<::std::string::String>,
-            /// `previewPicture`: `object`, optional.
-            pub preview_picture: ::serde_json::Value,
-            /// `detailPicture`: `object`, optional.
-            pub detail_picture: ::serde_json::Value,
-            /// `previewTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub preview_text_type: ::std::option::Option<OutputProductsPreviewTextType>,
-            /// `detailTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub detail_text_type: ::std::option::Option<OutputProductsDetailTextType>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `subscribe`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub subscribe: ::std::option::Option<OutputProductsSubscribe>,
-            /// `vatId`: `integer`, optional.
-            pub vat_id: ::std::option::Option<i64>,
-            /// `vatIncluded`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub vat_included: ::std::option::Option<bool>,
-            /// `height`: `double`, optional.
-            pub height: ::std::option::Option<f64>,
-            /// `length`: `double`, optional.
-            pub length: ::std::option::Option<f64>,
-            /// `weight`: `double`, optional.
-            pub weight: ::std::option::Option<f64>,
-            /// `width`: `double`, optional.
-            pub width: ::std::option::Option<f64>,
-            /// `quantityTrace`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub quantity_trace: ::std::option::Option<OutputProductsQuantityTrace>,
-            /// `type`: `integer`, optional.
-            ///
-            /// Values: `1`.
-            pub type_: ::std::option::Option<i64>,
-            /// `purchasingCurrency`: `string`, optional.
-            pub purchasing_currency: ::std::option::Option<::std::string::String>,
-            /// `purchasingPrice`: `double`, optional.
-            pub purchasing_price: ::std::option::Option<f64>,
-            /// `quantity`: `double`, optional.
-            pub quantity: ::std::option::Option<f64>,
-            /// `quantityReserved`: `double`, optional.
-            pub quantity_reserved: ::std::option::Option<f64>,
-            /// `recurSchemeLength`: `integer`, optional.
-            pub recur_scheme_length: ::std::option::Option<i64>,
-            /// `recurSchemeType`: `string`, optional.
-            ///
-            /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-            pub recur_scheme_type: ::std::option::Option<OutputProductsRecurSchemeType>,
-            /// `trialPriceId`: `integer`, optional.
-            pub trial_price_id: ::std::option::Option<i64>,
-            /// `withoutOrder`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub without_order: ::std::option::Option<bool>,
-            /// `propertyN`: `object | array`, optional.
-            pub property_n: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProducts {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    available: object.field("available")?,
-                    code: object.field("code")?,
-                    xml_id: object.field("xmlId")?,
-                    barcode_multi: object.field("barcodeMulti")?,
-                    bundle: object.field("bundle")?,
-                    can_buy_zero: object.field("canBuyZero")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_active_from: object.field("dateActiveFrom")?,
-                    date_active_to: object.field("dateActiveTo")?,
-                    date_create: object.field("dateCreate")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    measure: object.field("measure")?,
-                    preview_text: object.field("previewText")?,
-                    detail_text: object.field("detailText")?,
-                    preview_picture: object.field("previewPicture")?,
-                    detail_picture: object.field("detailPicture")?,
-                    preview_text_type: object.field("previewTextType")?,
-                    detail_text_type: object.field("detailTextType")?,
-                    sort: object.field("sort")?,
-                    subscribe: object.field("subscribe")?,
-                    vat_id: object.field("vatId")?,
-                    vat_included: object.field("vatIncluded")?,
-                    height: object.field("height")?,
-                    length: object.field("length")?,
-                    weight: object.field("weight")?,
-                    width: object.field("width")?,
-                    quantity_trace: object.field("quantityTrace")?,
-                    type_: object.field("type")?,
-                    purchasing_currency: object.field("purchasingCurrency")?,
-                    purchasing_price: object.field("purchasingPrice")?,
-                    quantity: object.field("quantity")?,
-                    quantity_reserved: object.field("quantityReserved")?,
-                    recur_scheme_length: object.field("recurSchemeLength")?,
-                    recur_scheme_type: object.field("recurSchemeType")?,
-                    trial_price_id: object.field("trialPriceId")?,
-                    without_order: object.field("withoutOrder")?,
-                    property_n: object.field("propertyN")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProducts {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "available",
-                    &self.available.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "barcodeMulti",
-                    &self.barcode_multi.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "bundle",
-                    &self.bundle.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "canBuyZero",
-                    &self.can_buy_zero.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveFrom",
-                    &self.date_active_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveTo",
-                    &self.date_active_to,
-                )?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-                crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-                map.serialize_entry("previewPicture", &self.preview_picture)?;
-                map.serialize_entry("detailPicture", &self.detail_picture)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "previewTextType",
-                    &self.preview_text_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "detailTextType",
-                    &self.detail_text_type,
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "vatIncluded",
-                    &self.vat_included.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "height", &self.height)?;
-                crate::support::opt_entry(&mut map, "length", &self.length)?;
-                crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                crate::support::opt_entry(&mut map, "width", &self.width)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityTrace",
-                    &self.quantity_trace,
-                )?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingCurrency",
-                    &self.purchasing_currency,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingPrice",
-                    &self.purchasing_price,
-                )?;
-                crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityReserved",
-                    &self.quantity_reserved,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeLength",
-                    &self.recur_scheme_length,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeType",
-                    &self.recur_scheme_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "trialPriceId",
-                    &self.trial_price_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withoutOrder",
-                    &self.without_order.map(crate::support::yes_no),
-                )?;
-                map.serialize_entry("propertyN", &self.property_n)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.product.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
@@ -14445,7 +11028,7 @@ pub mod product {
         #[non_exhaustive]
         pub struct Output {
             /// `products`: `catalog_product[]`, optional.
-            pub products: ::std::vec::Vec<OutputProducts>,
+            pub products: ::std::vec::Vec<crate::entities::CatalogProduct>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -14485,13 +11068,14 @@ pub mod product {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputProducts;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputProducts> {
+            type Item = crate::entities::CatalogProduct;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogProduct> {
                 output.products
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputProducts);
     }
     /// Methods under `product::offer`.
     pub mod offer {
@@ -15609,411 +12193,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// Allowed values of `result.offer.previewTextType` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offer.detailTextType` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offer.subscribe` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferSubscribe { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offer.quantityTrace` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferQuantityTrace {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferQuantityTrace { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offer.recurSchemeType` in `catalog.product.offer.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferRecurSchemeType {
-                /// `H`
-                H,
-                /// `D`
-                D,
-                /// `W`
-                W,
-                /// `M`
-                M,
-                /// `Q`
-                Q,
-                /// `S`
-                S,
-                /// `Y`
-                Y,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputOfferRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q",
-                S = "S", Y = "Y" }
-            );
-            /// The object `result.offer` of `catalog.product.offer.add`: `catalog_product_offer`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputOffer {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `barcodeMulti`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub barcode_multi: ::std::option::Option<bool>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<OutputOfferPreviewTextType>,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputOfferDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputOfferSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `quantityTrace`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub quantity_trace: ::std::option::Option<OutputOfferQuantityTrace>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `4`, `5`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `quantityReserved`: `double`, optional.
-                pub quantity_reserved: ::std::option::Option<f64>,
-                /// `recurSchemeLength`: `integer`, optional.
-                pub recur_scheme_length: ::std::option::Option<i64>,
-                /// `recurSchemeType`: `string`, optional.
-                ///
-                /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-                pub recur_scheme_type: ::std::option::Option<OutputOfferRecurSchemeType>,
-                /// `trialPriceId`: `integer`, optional.
-                pub trial_price_id: ::std::option::Option<i64>,
-                /// `withoutOrder`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub without_order: ::std::option::Option<bool>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputOffer {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        barcode_multi: object.field("barcodeMulti")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        quantity_trace: object.field("quantityTrace")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        quantity_reserved: object.field("quantityReserved")?,
-                        recur_scheme_length: object.field("recurSchemeLength")?,
-                        recur_scheme_type: object.field("recurSchemeType")?,
-                        trial_price_id: object.field("trialPriceId")?,
-                        without_order: object.field("withoutOrder")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputOffer {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "barcodeMulti",
-                        &self.barcode_multi.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityTrace",
-                        &self.quantity_trace,
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityReserved",
-                        &self.quantity_reserved,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeLength",
-                        &self.recur_scheme_length,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeType",
-                        &self.recur_scheme_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "trialPriceId",
-                        &self.trial_price_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "withoutOrder",
-                        &self.without_order.map(crate::support::yes_no),
-                    )?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.offer.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -16021,7 +12200,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `offer`: `catalog_product_offer`, optional.
-                pub offer: ::std::option::Option<OutputOffer>,
+                pub offer: ::std::option::Option<crate::entities::CatalogProductOffer>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -16223,411 +12402,6 @@ pub mod product {
                 N200040300010 = "200040300010", N100 = "100", N0 = "0" }
             );
             error_code!(Error);
-            /// Allowed values of `result.offer.previewTextType` in `catalog.product.offer.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offer.detailTextType` in `catalog.product.offer.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offer.subscribe` in `catalog.product.offer.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferSubscribe { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offer.quantityTrace` in `catalog.product.offer.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferQuantityTrace {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferQuantityTrace { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offer.recurSchemeType` in `catalog.product.offer.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferRecurSchemeType {
-                /// `H`
-                H,
-                /// `D`
-                D,
-                /// `W`
-                W,
-                /// `M`
-                M,
-                /// `Q`
-                Q,
-                /// `S`
-                S,
-                /// `Y`
-                Y,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputOfferRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q",
-                S = "S", Y = "Y" }
-            );
-            /// The object `result.offer` of `catalog.product.offer.get`: `catalog_product_offer`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputOffer {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `barcodeMulti`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub barcode_multi: ::std::option::Option<bool>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<OutputOfferPreviewTextType>,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputOfferDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputOfferSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `quantityTrace`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub quantity_trace: ::std::option::Option<OutputOfferQuantityTrace>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `4`, `5`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `quantityReserved`: `double`, optional.
-                pub quantity_reserved: ::std::option::Option<f64>,
-                /// `recurSchemeLength`: `integer`, optional.
-                pub recur_scheme_length: ::std::option::Option<i64>,
-                /// `recurSchemeType`: `string`, optional.
-                ///
-                /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-                pub recur_scheme_type: ::std::option::Option<OutputOfferRecurSchemeType>,
-                /// `trialPriceId`: `integer`, optional.
-                pub trial_price_id: ::std::option::Option<i64>,
-                /// `withoutOrder`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub without_order: ::std::option::Option<bool>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputOffer {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        barcode_multi: object.field("barcodeMulti")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        quantity_trace: object.field("quantityTrace")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        quantity_reserved: object.field("quantityReserved")?,
-                        recur_scheme_length: object.field("recurSchemeLength")?,
-                        recur_scheme_type: object.field("recurSchemeType")?,
-                        trial_price_id: object.field("trialPriceId")?,
-                        without_order: object.field("withoutOrder")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputOffer {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "barcodeMulti",
-                        &self.barcode_multi.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityTrace",
-                        &self.quantity_trace,
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityReserved",
-                        &self.quantity_reserved,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeLength",
-                        &self.recur_scheme_length,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeType",
-                        &self.recur_scheme_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "trialPriceId",
-                        &self.trial_price_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "withoutOrder",
-                        &self.without_order.map(crate::support::yes_no),
-                    )?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.offer.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html>
@@ -16635,7 +12409,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `offer`: `catalog_product_offer`, optional.
-                pub offer: ::std::option::Option<OutputOffer>,
+                pub offer: ::std::option::Option<crate::entities::CatalogProductOffer>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -16913,415 +12687,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// Allowed values of `result.offers.previewTextType` in `catalog.product.offer.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOffersPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOffersPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offers.detailTextType` in `catalog.product.offer.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOffersDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOffersDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offers.subscribe` in `catalog.product.offer.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOffersSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOffersSubscribe { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offers.quantityTrace` in `catalog.product.offer.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOffersQuantityTrace {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOffersQuantityTrace { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offers.recurSchemeType` in `catalog.product.offer.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOffersRecurSchemeType {
-                /// `H`
-                H,
-                /// `D`
-                D,
-                /// `W`
-                W,
-                /// `M`
-                M,
-                /// `Q`
-                Q,
-                /// `S`
-                S,
-                /// `Y`
-                Y,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputOffersRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q =
-                "Q", S = "S", Y = "Y" }
-            );
-            /// The object `result.offers` of `catalog.product.offer.list`: `catalog_product_offer[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputOffers {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `barcodeMulti`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub barcode_multi: ::std::option::Option<bool>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<
-                    OutputOffersPreviewTextType,
-                >,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputOffersDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputOffersSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `quantityTrace`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub quantity_trace: ::std::option::Option<OutputOffersQuantityTrace>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `4`, `5`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `quantityReserved`: `double`, optional.
-                pub quantity_reserved: ::std::option::Option<f64>,
-                /// `recurSchemeLength`: `integer`, optional.
-                pub recur_scheme_length: ::std::option::Option<i64>,
-                /// `recurSchemeType`: `string`, optional.
-                ///
-                /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-                pub recur_scheme_type: ::std::option::Option<
-                    OutputOffersRecurSchemeType,
-                >,
-                /// `trialPriceId`: `integer`, optional.
-                pub trial_price_id: ::std::option::Option<i64>,
-                /// `withoutOrder`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub without_order: ::std::option::Option<bool>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputOffers {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        barcode_multi: object.field("barcodeMulti")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        quantity_trace: object.field("quantityTrace")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        quantity_reserved: object.field("quantityReserved")?,
-                        recur_scheme_length: object.field("recurSchemeLength")?,
-                        recur_scheme_type: object.field("recurSchemeType")?,
-                        trial_price_id: object.field("trialPriceId")?,
-                        without_order: object.field("withoutOrder")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputOffers {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "barcodeMulti",
-                        &self.barcode_multi.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityTrace",
-                        &self.quantity_trace,
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityReserved",
-                        &self.quantity_reserved,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeLength",
-                        &self.recur_scheme_length,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeType",
-                        &self.recur_scheme_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "trialPriceId",
-                        &self.trial_price_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "withoutOrder",
-                        &self.without_order.map(crate::support::yes_no),
-                    )?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.offer.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
@@ -17329,7 +12694,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `offers`: `catalog_product_offer[]`, optional.
-                pub offers: ::std::vec::Vec<OutputOffers>,
+                pub offers: ::std::vec::Vec<crate::entities::CatalogProductOffer>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -17369,13 +12734,14 @@ pub mod product {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputOffers;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputOffers> {
+                type Item = crate::entities::CatalogProductOffer;
+                fn into_items(
+                    output: Output,
+                ) -> ::std::vec::Vec<crate::entities::CatalogProductOffer> {
                     output.offers
                 }
             }
             deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputOffers);
         }
         /// Types of `catalog.product.offer.update`.
         ///
@@ -18126,411 +13492,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// Allowed values of `result.offer.previewTextType` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offer.detailTextType` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.offer.subscribe` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferSubscribe { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offer.quantityTrace` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferQuantityTrace {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputOfferQuantityTrace { Y = "Y", N = "N", D = "D" });
-            /// Allowed values of `result.offer.recurSchemeType` in `catalog.product.offer.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputOfferRecurSchemeType {
-                /// `H`
-                H,
-                /// `D`
-                D,
-                /// `W`
-                W,
-                /// `M`
-                M,
-                /// `Q`
-                Q,
-                /// `S`
-                S,
-                /// `Y`
-                Y,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputOfferRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q",
-                S = "S", Y = "Y" }
-            );
-            /// The object `result.offer` of `catalog.product.offer.update`: `catalog_product_offer`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputOffer {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `barcodeMulti`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub barcode_multi: ::std::option::Option<bool>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<OutputOfferPreviewTextType>,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputOfferDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputOfferSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `quantityTrace`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub quantity_trace: ::std::option::Option<OutputOfferQuantityTrace>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `4`, `5`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `quantityReserved`: `double`, optional.
-                pub quantity_reserved: ::std::option::Option<f64>,
-                /// `recurSchemeLength`: `integer`, optional.
-                pub recur_scheme_length: ::std::option::Option<i64>,
-                /// `recurSchemeType`: `string`, optional.
-                ///
-                /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-                pub recur_scheme_type: ::std::option::Option<OutputOfferRecurSchemeType>,
-                /// `trialPriceId`: `integer`, optional.
-                pub trial_price_id: ::std::option::Option<i64>,
-                /// `withoutOrder`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub without_order: ::std::option::Option<bool>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputOffer {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        barcode_multi: object.field("barcodeMulti")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        quantity_trace: object.field("quantityTrace")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        quantity_reserved: object.field("quantityReserved")?,
-                        recur_scheme_length: object.field("recurSchemeLength")?,
-                        recur_scheme_type: object.field("recurSchemeType")?,
-                        trial_price_id: object.field("trialPriceId")?,
-                        without_order: object.field("withoutOrder")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputOffer {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "barcodeMulti",
-                        &self.barcode_multi.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityTrace",
-                        &self.quantity_trace,
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "quantityReserved",
-                        &self.quantity_reserved,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeLength",
-                        &self.recur_scheme_length,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "recurSchemeType",
-                        &self.recur_scheme_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "trialPriceId",
-                        &self.trial_price_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "withoutOrder",
-                        &self.without_order.map(crate::support::yes_no),
-                    )?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.offer.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-update.html>
@@ -18538,7 +13499,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `offer`: `catalog_product_offer`, optional.
-                pub offer: ::std::option::Option<OutputOffer>,
+                pub offer: ::std::option::Option<crate::entities::CatalogProductOffer>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -19382,244 +14343,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// Allowed values of `result.service.previewTextType` in `catalog.product.service.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServicePreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServicePreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.service.detailTextType` in `catalog.product.service.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServiceDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServiceDetailTextType { Text = "text", Html = "html" });
-            /// The object `result.service` of `catalog.product.service.add`: `catalog_product_service`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputService {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<
-                    OutputServicePreviewTextType,
-                >,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputServiceDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `7`.
-                pub type_: ::std::option::Option<i64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputService {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        type_: object.field("type")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputService {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.service.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
@@ -19627,7 +14350,9 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `service`: `catalog_product_service`, optional.
-                pub service: ::std::option::Option<OutputService>,
+                pub service: ::std::option::Option<
+                    crate::entities::CatalogProductService,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -19829,244 +14554,6 @@ pub mod product {
                 N200040300010 = "200040300010", N100 = "100", N0 = "0" }
             );
             error_code!(Error);
-            /// Allowed values of `result.service.previewTextType` in `catalog.product.service.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServicePreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServicePreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.service.detailTextType` in `catalog.product.service.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServiceDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServiceDetailTextType { Text = "text", Html = "html" });
-            /// The object `result.service` of `catalog.product.service.get`: `catalog_product_service`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputService {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<
-                    OutputServicePreviewTextType,
-                >,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputServiceDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `7`.
-                pub type_: ::std::option::Option<i64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputService {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        type_: object.field("type")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputService {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.service.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html>
@@ -20074,7 +14561,9 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `service`: `catalog_product_service`, optional.
-                pub service: ::std::option::Option<OutputService>,
+                pub service: ::std::option::Option<
+                    crate::entities::CatalogProductService,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -20352,246 +14841,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// Allowed values of `result.services.previewTextType` in `catalog.product.service.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServicesPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServicesPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.services.detailTextType` in `catalog.product.service.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServicesDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServicesDetailTextType { Text = "text", Html = "html" });
-            /// The object `result.services` of `catalog.product.service.list`: `catalog_product_service[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputServices {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<
-                    OutputServicesPreviewTextType,
-                >,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<
-                    OutputServicesDetailTextType,
-                >,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `7`.
-                pub type_: ::std::option::Option<i64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputServices {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        type_: object.field("type")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputServices {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.service.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
@@ -20599,7 +14848,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `services`: `catalog_product_service[]`, optional.
-                pub services: ::std::vec::Vec<OutputServices>,
+                pub services: ::std::vec::Vec<crate::entities::CatalogProductService>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -20639,13 +14888,14 @@ pub mod product {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputServices;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputServices> {
+                type Item = crate::entities::CatalogProductService;
+                fn into_items(
+                    output: Output,
+                ) -> ::std::vec::Vec<crate::entities::CatalogProductService> {
                     output.services
                 }
             }
             deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputServices);
         }
         /// Types of `catalog.product.service.update`.
         ///
@@ -21082,244 +15332,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// Allowed values of `result.service.previewTextType` in `catalog.product.service.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServicePreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServicePreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.service.detailTextType` in `catalog.product.service.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputServiceDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputServiceDetailTextType { Text = "text", Html = "html" });
-            /// The object `result.service` of `catalog.product.service.update`: `catalog_product_service`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputService {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<
-                    OutputServicePreviewTextType,
-                >,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputServiceDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `7`.
-                pub type_: ::std::option::Option<i64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputService {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        type_: object.field("type")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputService {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.service.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-update.html>
@@ -21327,7 +15339,9 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `service`: `catalog_product_service`, optional.
-                pub service: ::std::option::Option<OutputService>,
+                pub service: ::std::option::Option<
+                    crate::entities::CatalogProductService,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -22306,308 +16320,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// Allowed values of `result.sku.previewTextType` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.sku.detailTextType` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.sku.subscribe` in `catalog.product.sku.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuSubscribe { Y = "Y", N = "N", D = "D" });
-            /// The object `result.sku` of `catalog.product.sku.add`: `catalog_product_sku`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputSku {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<OutputSkuPreviewTextType>,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputSkuDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputSkuSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `3`, `6`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputSku {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputSku {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.sku.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
@@ -22615,7 +16327,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `sku`: `catalog_product_sku`, optional.
-                pub sku: ::std::option::Option<OutputSku>,
+                pub sku: ::std::option::Option<crate::entities::CatalogProductSku>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -22817,308 +16529,6 @@ pub mod product {
                 N200040300010 = "200040300010", N100 = "100", N0 = "0" }
             );
             error_code!(Error);
-            /// Allowed values of `result.sku.previewTextType` in `catalog.product.sku.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.sku.detailTextType` in `catalog.product.sku.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.sku.subscribe` in `catalog.product.sku.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuSubscribe { Y = "Y", N = "N", D = "D" });
-            /// The object `result.sku` of `catalog.product.sku.get`: `catalog_product_sku`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputSku {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<OutputSkuPreviewTextType>,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputSkuDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputSkuSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `3`, `6`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputSku {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputSku {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.sku.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html>
@@ -23126,7 +16536,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `sku`: `catalog_product_sku`, optional.
-                pub sku: ::std::option::Option<OutputSku>,
+                pub sku: ::std::option::Option<crate::entities::CatalogProductSku>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -23404,308 +16814,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// Allowed values of `result.units.previewTextType` in `catalog.product.sku.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputUnitsPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputUnitsPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.units.detailTextType` in `catalog.product.sku.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputUnitsDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputUnitsDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.units.subscribe` in `catalog.product.sku.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputUnitsSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputUnitsSubscribe { Y = "Y", N = "N", D = "D" });
-            /// The object `result.units` of `catalog.product.sku.list`: `catalog_product_sku[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputUnits {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<OutputUnitsPreviewTextType>,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputUnitsDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputUnitsSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `3`, `6`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputUnits {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputUnits {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.sku.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
@@ -23713,7 +16821,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `units`: `catalog_product_sku[]`, optional.
-                pub units: ::std::vec::Vec<OutputUnits>,
+                pub units: ::std::vec::Vec<crate::entities::CatalogProductSku>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -23753,13 +16861,14 @@ pub mod product {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputUnits;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputUnits> {
+                type Item = crate::entities::CatalogProductSku;
+                fn into_items(
+                    output: Output,
+                ) -> ::std::vec::Vec<crate::entities::CatalogProductSku> {
                     output.units
                 }
             }
             deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputUnits);
         }
         /// Types of `catalog.product.sku.update`.
         ///
@@ -24331,308 +17440,6 @@ pub mod product {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// Allowed values of `result.sku.previewTextType` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuPreviewTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuPreviewTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.sku.detailTextType` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuDetailTextType {
-                /// `text`
-                Text,
-                /// `html`
-                Html,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuDetailTextType { Text = "text", Html = "html" });
-            /// Allowed values of `result.sku.subscribe` in `catalog.product.sku.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputSkuSubscribe {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `D`
-                D,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputSkuSubscribe { Y = "Y", N = "N", D = "D" });
-            /// The object `result.sku` of `catalog.product.sku.update`: `catalog_product_sku`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputSku {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `iblockId`: `integer`, optional.
-                pub iblock_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `available`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub available: ::std::option::Option<bool>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `bundle`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub bundle: ::std::option::Option<bool>,
-                /// `canBuyZero`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_buy_zero: ::std::option::Option<bool>,
-                /// `createdBy`: `user.id`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `modifiedBy`: `user.id`, optional.
-                pub modified_by: ::std::option::Option<i64>,
-                /// `dateActiveFrom`: `datetime`, optional.
-                pub date_active_from: ::std::option::Option<::std::string::String>,
-                /// `dateActiveTo`: `datetime`, optional.
-                pub date_active_to: ::std::option::Option<::std::string::String>,
-                /// `dateCreate`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `iblockSectionId`: `integer`, optional.
-                pub iblock_section_id: ::std::option::Option<i64>,
-                /// `measure`: `integer`, optional.
-                pub measure: ::std::option::Option<i64>,
-                /// `previewText`: `string`, optional.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `detailText`: `string`, optional.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `previewPicture`: `object`, optional.
-                pub preview_picture: ::serde_json::Value,
-                /// `detailPicture`: `object`, optional.
-                pub detail_picture: ::serde_json::Value,
-                /// `previewTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub preview_text_type: ::std::option::Option<OutputSkuPreviewTextType>,
-                /// `detailTextType`: `string`, optional.
-                ///
-                /// Values: `text`, `html`.
-                pub detail_text_type: ::std::option::Option<OutputSkuDetailTextType>,
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `subscribe`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `D`.
-                pub subscribe: ::std::option::Option<OutputSkuSubscribe>,
-                /// `vatId`: `integer`, optional.
-                pub vat_id: ::std::option::Option<i64>,
-                /// `vatIncluded`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub vat_included: ::std::option::Option<bool>,
-                /// `height`: `double`, optional.
-                pub height: ::std::option::Option<f64>,
-                /// `length`: `double`, optional.
-                pub length: ::std::option::Option<f64>,
-                /// `weight`: `double`, optional.
-                pub weight: ::std::option::Option<f64>,
-                /// `width`: `double`, optional.
-                pub width: ::std::option::Option<f64>,
-                /// `type`: `integer`, optional.
-                ///
-                /// Values: `3`, `6`.
-                pub type_: ::std::option::Option<i64>,
-                /// `purchasingCurrency`: `string`, optional.
-                pub purchasing_currency: ::std::option::Option<::std::string::String>,
-                /// `purchasingPrice`: `double`, optional.
-                pub purchasing_price: ::std::option::Option<f64>,
-                /// `quantity`: `double`, optional.
-                pub quantity: ::std::option::Option<f64>,
-                /// `propertyN`: `object | array`, optional.
-                pub property_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputSku {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        iblock_id: object.field("iblockId")?,
-                        name: object.field("name")?,
-                        active: object.field("active")?,
-                        available: object.field("available")?,
-                        code: object.field("code")?,
-                        xml_id: object.field("xmlId")?,
-                        bundle: object.field("bundle")?,
-                        can_buy_zero: object.field("canBuyZero")?,
-                        created_by: object.field("createdBy")?,
-                        modified_by: object.field("modifiedBy")?,
-                        date_active_from: object.field("dateActiveFrom")?,
-                        date_active_to: object.field("dateActiveTo")?,
-                        date_create: object.field("dateCreate")?,
-                        timestamp_x: object.field("timestampX")?,
-                        iblock_section_id: object.field("iblockSectionId")?,
-                        measure: object.field("measure")?,
-                        preview_text: object.field("previewText")?,
-                        detail_text: object.field("detailText")?,
-                        preview_picture: object.field("previewPicture")?,
-                        detail_picture: object.field("detailPicture")?,
-                        preview_text_type: object.field("previewTextType")?,
-                        detail_text_type: object.field("detailTextType")?,
-                        sort: object.field("sort")?,
-                        subscribe: object.field("subscribe")?,
-                        vat_id: object.field("vatId")?,
-                        vat_included: object.field("vatIncluded")?,
-                        height: object.field("height")?,
-                        length: object.field("length")?,
-                        weight: object.field("weight")?,
-                        width: object.field("width")?,
-                        type_: object.field("type")?,
-                        purchasing_currency: object.field("purchasingCurrency")?,
-                        purchasing_price: object.field("purchasingPrice")?,
-                        quantity: object.field("quantity")?,
-                        property_n: object.field("propertyN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputSku {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "active",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "available",
-                        &self.available.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "bundle",
-                        &self.bundle.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "canBuyZero",
-                        &self.can_buy_zero.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "modifiedBy",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveFrom",
-                        &self.date_active_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateActiveTo",
-                        &self.date_active_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "dateCreate",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "iblockSectionId",
-                        &self.iblock_section_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewText",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailText",
-                        &self.detail_text,
-                    )?;
-                    map.serialize_entry("previewPicture", &self.preview_picture)?;
-                    map.serialize_entry("detailPicture", &self.detail_picture)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "previewTextType",
-                        &self.preview_text_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detailTextType",
-                        &self.detail_text_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                    crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "vatIncluded",
-                        &self.vat_included.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::opt_entry(&mut map, "length", &self.length)?;
-                    crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingCurrency",
-                        &self.purchasing_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "purchasingPrice",
-                        &self.purchasing_price,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                    map.serialize_entry("propertyN", &self.property_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.product.sku.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-update.html>
@@ -24640,7 +17447,7 @@ pub mod product {
             #[non_exhaustive]
             pub struct Output {
                 /// `sku`: `catalog_product_sku`, optional.
-                pub sku: ::std::option::Option<OutputSku>,
+                pub sku: ::std::option::Option<crate::entities::CatalogProductSku>,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -25334,391 +18141,6 @@ pub mod product {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// Allowed values of `result.element.previewTextType` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementPreviewTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementPreviewTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.element.detailTextType` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementDetailTextType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementDetailTextType { Text = "text", Html = "html" });
-        /// Allowed values of `result.element.subscribe` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementSubscribe {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementSubscribe { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.element.quantityTrace` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementQuantityTrace {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `D`
-            D,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputElementQuantityTrace { Y = "Y", N = "N", D = "D" });
-        /// Allowed values of `result.element.recurSchemeType` in `catalog.product.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputElementRecurSchemeType {
-            /// `H`
-            H,
-            /// `D`
-            D,
-            /// `W`
-            W,
-            /// `M`
-            M,
-            /// `Q`
-            Q,
-            /// `S`
-            S,
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputElementRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q", S
-            = "S", Y = "Y" }
-        );
-        /// The object `result.element` of `catalog.product.update`: `catalog_product`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputElement {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `available`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub available: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `barcodeMulti`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub barcode_multi: ::std::option::Option<bool>,
-            /// `bundle`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub bundle: ::std::option::Option<bool>,
-            /// `canBuyZero`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub can_buy_zero: ::std::option::Option<bool>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateActiveFrom`: `datetime`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
-            /// `dateActiveTo`: `datetime`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `measure`: `integer`, optional.
-            pub measure: ::std::option::Option<i64>,
-            /// `previewText`: `string`, optional.
-            pub preview_text: ::std::option::Option<::std::string::String>,
-            /// `detailText`: `string`, optional.
-            pub detail_text: ::std::option::Option<::std::string::String>,
-            /// `previewPicture`: `object`, optional.
-            pub preview_picture: ::serde_json::Value,
-            /// `detailPicture`: `object`, optional.
-            pub detail_picture: ::serde_json::Value,
-            /// `previewTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub preview_text_type: ::std::option::Option<OutputElementPreviewTextType>,
-            /// `detailTextType`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub detail_text_type: ::std::option::Option<OutputElementDetailTextType>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `subscribe`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub subscribe: ::std::option::Option<OutputElementSubscribe>,
-            /// `vatId`: `integer`, optional.
-            pub vat_id: ::std::option::Option<i64>,
-            /// `vatIncluded`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub vat_included: ::std::option::Option<bool>,
-            /// `height`: `double`, optional.
-            pub height: ::std::option::Option<f64>,
-            /// `length`: `double`, optional.
-            pub length: ::std::option::Option<f64>,
-            /// `weight`: `double`, optional.
-            pub weight: ::std::option::Option<f64>,
-            /// `width`: `double`, optional.
-            pub width: ::std::option::Option<f64>,
-            /// `quantityTrace`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `D`.
-            pub quantity_trace: ::std::option::Option<OutputElementQuantityTrace>,
-            /// `type`: `integer`, optional.
-            ///
-            /// Values: `1`.
-            pub type_: ::std::option::Option<i64>,
-            /// `purchasingCurrency`: `string`, optional.
-            pub purchasing_currency: ::std::option::Option<::std::string::String>,
-            /// `purchasingPrice`: `double`, optional.
-            pub purchasing_price: ::std::option::Option<f64>,
-            /// `quantity`: `double`, optional.
-            pub quantity: ::std::option::Option<f64>,
-            /// `quantityReserved`: `double`, optional.
-            pub quantity_reserved: ::std::option::Option<f64>,
-            /// `recurSchemeLength`: `integer`, optional.
-            pub recur_scheme_length: ::std::option::Option<i64>,
-            /// `recurSchemeType`: `string`, optional.
-            ///
-            /// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
-            pub recur_scheme_type: ::std::option::Option<OutputElementRecurSchemeType>,
-            /// `trialPriceId`: `integer`, optional.
-            pub trial_price_id: ::std::option::Option<i64>,
-            /// `withoutOrder`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub without_order: ::std::option::Option<bool>,
-            /// `propertyN`: `object | array`, optional.
-            pub property_n: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputElement {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    available: object.field("available")?,
-                    code: object.field("code")?,
-                    xml_id: object.field("xmlId")?,
-                    barcode_multi: object.field("barcodeMulti")?,
-                    bundle: object.field("bundle")?,
-                    can_buy_zero: object.field("canBuyZero")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_active_from: object.field("dateActiveFrom")?,
-                    date_active_to: object.field("dateActiveTo")?,
-                    date_create: object.field("dateCreate")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    measure: object.field("measure")?,
-                    preview_text: object.field("previewText")?,
-                    detail_text: object.field("detailText")?,
-                    preview_picture: object.field("previewPicture")?,
-                    detail_picture: object.field("detailPicture")?,
-                    preview_text_type: object.field("previewTextType")?,
-                    detail_text_type: object.field("detailTextType")?,
-                    sort: object.field("sort")?,
-                    subscribe: object.field("subscribe")?,
-                    vat_id: object.field("vatId")?,
-                    vat_included: object.field("vatIncluded")?,
-                    height: object.field("height")?,
-                    length: object.field("length")?,
-                    weight: object.field("weight")?,
-                    width: object.field("width")?,
-                    quantity_trace: object.field("quantityTrace")?,
-                    type_: object.field("type")?,
-                    purchasing_currency: object.field("purchasingCurrency")?,
-                    purchasing_price: object.field("purchasingPrice")?,
-                    quantity: object.field("quantity")?,
-                    quantity_reserved: object.field("quantityReserved")?,
-                    recur_scheme_length: object.field("recurSchemeLength")?,
-                    recur_scheme_type: object.field("recurSchemeType")?,
-                    trial_price_id: object.field("trialPriceId")?,
-                    without_order: object.field("withoutOrder")?,
-                    property_n: object.field("propertyN")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputElement {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "available",
-                    &self.available.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "barcodeMulti",
-                    &self.barcode_multi.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "bundle",
-                    &self.bundle.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "canBuyZero",
-                    &self.can_buy_zero.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveFrom",
-                    &self.date_active_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dateActiveTo",
-                    &self.date_active_to,
-                )?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-                crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-                crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-                map.serialize_entry("previewPicture", &self.preview_picture)?;
-                map.serialize_entry("detailPicture", &self.detail_picture)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "previewTextType",
-                    &self.preview_text_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "detailTextType",
-                    &self.detail_text_type,
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-                crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "vatIncluded",
-                    &self.vat_included.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "height", &self.height)?;
-                crate::support::opt_entry(&mut map, "length", &self.length)?;
-                crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-                crate::support::opt_entry(&mut map, "width", &self.width)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityTrace",
-                    &self.quantity_trace,
-                )?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingCurrency",
-                    &self.purchasing_currency,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "purchasingPrice",
-                    &self.purchasing_price,
-                )?;
-                crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityReserved",
-                    &self.quantity_reserved,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeLength",
-                    &self.recur_scheme_length,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "recurSchemeType",
-                    &self.recur_scheme_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "trialPriceId",
-                    &self.trial_price_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withoutOrder",
-                    &self.without_order.map(crate::support::yes_no),
-                )?;
-                map.serialize_entry("propertyN", &self.property_n)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.product.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
@@ -25726,7 +18148,7 @@ pub mod product {
         #[non_exhaustive]
         pub struct Output {
             /// `element`: `catalog_product`, optional.
-            pub element: ::std::option::Option<OutputElement>,
+            pub element: ::std::option::Option<crate::entities::CatalogProduct>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -26107,68 +18529,6 @@ pub mod product_image {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.productImage` of `catalog.productImage.add`: `catalog_product_image`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductImage {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `detailUrl`: `string`, optional.
-            pub detail_url: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductImage {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    product_id: object.field("productId")?,
-                    type_: object.field("type")?,
-                    create_time: object.field("createTime")?,
-                    download_url: object.field("downloadUrl")?,
-                    detail_url: object.field("detailUrl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductImage {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productImage.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-add.html>
@@ -26176,7 +18536,9 @@ pub mod product_image {
         #[non_exhaustive]
         pub struct Output {
             /// `productImage`: `catalog_product_image`, optional.
-            pub product_image: ::std::option::Option<OutputProductImage>,
+            pub product_image: ::std::option::Option<
+                crate::entities::CatalogProductImage,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -26269,68 +18631,6 @@ pub mod product_image {
         }
         string_enum!(Error { N200040300010 = "200040300010", N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// The object `result.productImage` of `catalog.productImage.get`: `catalog_product_image`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductImage {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `detailUrl`: `string`, optional.
-            pub detail_url: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductImage {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    product_id: object.field("productId")?,
-                    type_: object.field("type")?,
-                    create_time: object.field("createTime")?,
-                    download_url: object.field("downloadUrl")?,
-                    detail_url: object.field("detailUrl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductImage {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productImage.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-get.html>
@@ -26338,7 +18638,9 @@ pub mod product_image {
         #[non_exhaustive]
         pub struct Output {
             /// `productImage`: `catalog_product_image`, optional.
-            pub product_image: ::std::option::Option<OutputProductImage>,
+            pub product_image: ::std::option::Option<
+                crate::entities::CatalogProductImage,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -26467,68 +18769,6 @@ pub mod product_image {
         }
         string_enum!(Error { N200040300010 = "200040300010", N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// The object `result.productImages` of `catalog.productImage.list`: `catalog_product_image[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductImages {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `createTime`: `datetime`, optional.
-            pub create_time: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `detailUrl`: `string`, optional.
-            pub detail_url: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductImages {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    product_id: object.field("productId")?,
-                    type_: object.field("type")?,
-                    create_time: object.field("createTime")?,
-                    download_url: object.field("downloadUrl")?,
-                    detail_url: object.field("detailUrl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductImages {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productImage.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-list.html>
@@ -26536,7 +18776,7 @@ pub mod product_image {
         #[non_exhaustive]
         pub struct Output {
             /// `productImages`: `catalog_product_image[]`, optional.
-            pub product_images: ::std::vec::Vec<OutputProductImages>,
+            pub product_images: ::std::vec::Vec<crate::entities::CatalogProductImage>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -26576,13 +18816,14 @@ pub mod product_image {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputProductImages;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputProductImages> {
+            type Item = crate::entities::CatalogProductImage;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogProductImage> {
                 output.product_images
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputProductImages);
     }
 }
 /// Methods under `product_property`.
@@ -27276,201 +19517,6 @@ pub mod product_property {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// Allowed values of `result.productProperty.propertyType` in `catalog.productProperty.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPropertyPropertyType {
-            /// `N`
-            N,
-            /// `S`
-            S,
-            /// `L`
-            L,
-            /// `F`
-            F,
-            /// `E`
-            E,
-            /// `G`
-            G,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductPropertyPropertyType { N = "N", S = "S", L = "L", F = "F", E =
-            "E", G = "G" }
-        );
-        /// The object `result.productProperty` of `catalog.productProperty.add`: `catalog_product_property`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductProperty {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `defaultValue`: `text`, optional.
-            pub default_value: ::std::option::Option<::std::string::String>,
-            /// `propertyType`: `string`, optional.
-            ///
-            /// Values: `N`, `S`, `L`, `F`, `E`, `G`.
-            pub property_type: ::std::option::Option<OutputProductPropertyPropertyType>,
-            /// `userType`: `string`, optional.
-            pub user_type: ::std::option::Option<::std::string::String>,
-            /// `rowCount`: `integer`, optional.
-            pub row_count: ::std::option::Option<i64>,
-            /// `colCount`: `integer`, optional.
-            pub col_count: ::std::option::Option<i64>,
-            /// `listType`: `char`, optional.
-            pub list_type: ::std::option::Option<::std::string::String>,
-            /// `multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `fileType`: `string`, optional.
-            pub file_type: ::std::option::Option<::std::string::String>,
-            /// `multipleCnt`: `integer`, optional.
-            pub multiple_cnt: ::std::option::Option<i64>,
-            /// `linkIblockId`: `integer`, optional.
-            pub link_iblock_id: ::std::option::Option<i64>,
-            /// `withDescription`: `char`, optional.
-            pub with_description: ::std::option::Option<::std::string::String>,
-            /// `searchable`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub searchable: ::std::option::Option<bool>,
-            /// `filtrable`: `char`, optional.
-            pub filtrable: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `hint`: `string`, optional.
-            pub hint: ::std::option::Option<::std::string::String>,
-            /// `userTypeSettings`: `object`, optional.
-            pub user_type_settings: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductProperty {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    sort: object.field("sort")?,
-                    code: object.field("code")?,
-                    default_value: object.field("defaultValue")?,
-                    property_type: object.field("propertyType")?,
-                    user_type: object.field("userType")?,
-                    row_count: object.field("rowCount")?,
-                    col_count: object.field("colCount")?,
-                    list_type: object.field("listType")?,
-                    multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
-                    file_type: object.field("fileType")?,
-                    multiple_cnt: object.field("multipleCnt")?,
-                    link_iblock_id: object.field("linkIblockId")?,
-                    with_description: object.field("withDescription")?,
-                    searchable: object.field("searchable")?,
-                    filtrable: object.field("filtrable")?,
-                    is_required: object.field("isRequired")?,
-                    hint: object.field("hint")?,
-                    user_type_settings: object.field("userTypeSettings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductProperty {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "defaultValue",
-                    &self.default_value,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "propertyType",
-                    &self.property_type,
-                )?;
-                crate::support::opt_entry(&mut map, "userType", &self.user_type)?;
-                crate::support::opt_entry(&mut map, "rowCount", &self.row_count)?;
-                crate::support::opt_entry(&mut map, "colCount", &self.col_count)?;
-                crate::support::opt_entry(&mut map, "listType", &self.list_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "fileType", &self.file_type)?;
-                crate::support::opt_entry(&mut map, "multipleCnt", &self.multiple_cnt)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "linkIblockId",
-                    &self.link_iblock_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withDescription",
-                    &self.with_description,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "searchable",
-                    &self.searchable.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "filtrable", &self.filtrable)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isRequired",
-                    &self.is_required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "hint", &self.hint)?;
-                map.serialize_entry("userTypeSettings", &self.user_type_settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productProperty.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html>
@@ -27478,7 +19524,9 @@ pub mod product_property {
         #[non_exhaustive]
         pub struct Output {
             /// `productProperty`: `catalog_product_property`, optional.
-            pub product_property: ::std::option::Option<OutputProductProperty>,
+            pub product_property: ::std::option::Option<
+                crate::entities::CatalogProductProperty,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -27567,201 +19615,6 @@ pub mod product_property {
         }
         string_enum!(Error { N0 = "0" });
         error_code!(Error);
-        /// Allowed values of `result.productProperty.propertyType` in `catalog.productProperty.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPropertyPropertyType {
-            /// `N`
-            N,
-            /// `S`
-            S,
-            /// `L`
-            L,
-            /// `F`
-            F,
-            /// `E`
-            E,
-            /// `G`
-            G,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductPropertyPropertyType { N = "N", S = "S", L = "L", F = "F", E =
-            "E", G = "G" }
-        );
-        /// The object `result.productProperty` of `catalog.productProperty.get`: `catalog_product_property`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductProperty {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `defaultValue`: `text`, optional.
-            pub default_value: ::std::option::Option<::std::string::String>,
-            /// `propertyType`: `string`, optional.
-            ///
-            /// Values: `N`, `S`, `L`, `F`, `E`, `G`.
-            pub property_type: ::std::option::Option<OutputProductPropertyPropertyType>,
-            /// `userType`: `string`, optional.
-            pub user_type: ::std::option::Option<::std::string::String>,
-            /// `rowCount`: `integer`, optional.
-            pub row_count: ::std::option::Option<i64>,
-            /// `colCount`: `integer`, optional.
-            pub col_count: ::std::option::Option<i64>,
-            /// `listType`: `char`, optional.
-            pub list_type: ::std::option::Option<::std::string::String>,
-            /// `multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `fileType`: `string`, optional.
-            pub file_type: ::std::option::Option<::std::string::String>,
-            /// `multipleCnt`: `integer`, optional.
-            pub multiple_cnt: ::std::option::Option<i64>,
-            /// `linkIblockId`: `integer`, optional.
-            pub link_iblock_id: ::std::option::Option<i64>,
-            /// `withDescription`: `char`, optional.
-            pub with_description: ::std::option::Option<::std::string::String>,
-            /// `searchable`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub searchable: ::std::option::Option<bool>,
-            /// `filtrable`: `char`, optional.
-            pub filtrable: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `hint`: `string`, optional.
-            pub hint: ::std::option::Option<::std::string::String>,
-            /// `userTypeSettings`: `object`, optional.
-            pub user_type_settings: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductProperty {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    sort: object.field("sort")?,
-                    code: object.field("code")?,
-                    default_value: object.field("defaultValue")?,
-                    property_type: object.field("propertyType")?,
-                    user_type: object.field("userType")?,
-                    row_count: object.field("rowCount")?,
-                    col_count: object.field("colCount")?,
-                    list_type: object.field("listType")?,
-                    multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
-                    file_type: object.field("fileType")?,
-                    multiple_cnt: object.field("multipleCnt")?,
-                    link_iblock_id: object.field("linkIblockId")?,
-                    with_description: object.field("withDescription")?,
-                    searchable: object.field("searchable")?,
-                    filtrable: object.field("filtrable")?,
-                    is_required: object.field("isRequired")?,
-                    hint: object.field("hint")?,
-                    user_type_settings: object.field("userTypeSettings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductProperty {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "defaultValue",
-                    &self.default_value,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "propertyType",
-                    &self.property_type,
-                )?;
-                crate::support::opt_entry(&mut map, "userType", &self.user_type)?;
-                crate::support::opt_entry(&mut map, "rowCount", &self.row_count)?;
-                crate::support::opt_entry(&mut map, "colCount", &self.col_count)?;
-                crate::support::opt_entry(&mut map, "listType", &self.list_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "fileType", &self.file_type)?;
-                crate::support::opt_entry(&mut map, "multipleCnt", &self.multiple_cnt)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "linkIblockId",
-                    &self.link_iblock_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withDescription",
-                    &self.with_description,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "searchable",
-                    &self.searchable.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "filtrable", &self.filtrable)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isRequired",
-                    &self.is_required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "hint", &self.hint)?;
-                map.serialize_entry("userTypeSettings", &self.user_type_settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productProperty.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get.html>
@@ -27769,7 +19622,9 @@ pub mod product_property {
         #[non_exhaustive]
         pub struct Output {
             /// `productProperty`: `catalog_product_property`, optional.
-            pub product_property: ::std::option::Option<OutputProductProperty>,
+            pub product_property: ::std::option::Option<
+                crate::entities::CatalogProductProperty,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -28004,203 +19859,6 @@ pub mod product_property {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// Allowed values of `result.productProperties.propertyType` in `catalog.productProperty.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPropertiesPropertyType {
-            /// `N`
-            N,
-            /// `S`
-            S,
-            /// `L`
-            L,
-            /// `F`
-            F,
-            /// `E`
-            E,
-            /// `G`
-            G,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductPropertiesPropertyType { N = "N", S = "S", L = "L", F = "F", E =
-            "E", G = "G" }
-        );
-        /// The object `result.productProperties` of `catalog.productProperty.list`: `catalog_product_property[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductProperties {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `defaultValue`: `text`, optional.
-            pub default_value: ::std::option::Option<::std::string::String>,
-            /// `propertyType`: `string`, optional.
-            ///
-            /// Values: `N`, `S`, `L`, `F`, `E`, `G`.
-            pub property_type: ::std::option::Option<
-                OutputProductPropertiesPropertyType,
-            >,
-            /// `userType`: `string`, optional.
-            pub user_type: ::std::option::Option<::std::string::String>,
-            /// `rowCount`: `integer`, optional.
-            pub row_count: ::std::option::Option<i64>,
-            /// `colCount`: `integer`, optional.
-            pub col_count: ::std::option::Option<i64>,
-            /// `listType`: `char`, optional.
-            pub list_type: ::std::option::Option<::std::string::String>,
-            /// `multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `fileType`: `string`, optional.
-            pub file_type: ::std::option::Option<::std::string::String>,
-            /// `multipleCnt`: `integer`, optional.
-            pub multiple_cnt: ::std::option::Option<i64>,
-            /// `linkIblockId`: `integer`, optional.
-            pub link_iblock_id: ::std::option::Option<i64>,
-            /// `withDescription`: `char`, optional.
-            pub with_description: ::std::option::Option<::std::string::String>,
-            /// `searchable`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub searchable: ::std::option::Option<bool>,
-            /// `filtrable`: `char`, optional.
-            pub filtrable: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `hint`: `string`, optional.
-            pub hint: ::std::option::Option<::std::string::String>,
-            /// `userTypeSettings`: `object`, optional.
-            pub user_type_settings: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductProperties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    sort: object.field("sort")?,
-                    code: object.field("code")?,
-                    default_value: object.field("defaultValue")?,
-                    property_type: object.field("propertyType")?,
-                    user_type: object.field("userType")?,
-                    row_count: object.field("rowCount")?,
-                    col_count: object.field("colCount")?,
-                    list_type: object.field("listType")?,
-                    multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
-                    file_type: object.field("fileType")?,
-                    multiple_cnt: object.field("multipleCnt")?,
-                    link_iblock_id: object.field("linkIblockId")?,
-                    with_description: object.field("withDescription")?,
-                    searchable: object.field("searchable")?,
-                    filtrable: object.field("filtrable")?,
-                    is_required: object.field("isRequired")?,
-                    hint: object.field("hint")?,
-                    user_type_settings: object.field("userTypeSettings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductProperties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "defaultValue",
-                    &self.default_value,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "propertyType",
-                    &self.property_type,
-                )?;
-                crate::support::opt_entry(&mut map, "userType", &self.user_type)?;
-                crate::support::opt_entry(&mut map, "rowCount", &self.row_count)?;
-                crate::support::opt_entry(&mut map, "colCount", &self.col_count)?;
-                crate::support::opt_entry(&mut map, "listType", &self.list_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "fileType", &self.file_type)?;
-                crate::support::opt_entry(&mut map, "multipleCnt", &self.multiple_cnt)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "linkIblockId",
-                    &self.link_iblock_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withDescription",
-                    &self.with_description,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "searchable",
-                    &self.searchable.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "filtrable", &self.filtrable)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isRequired",
-                    &self.is_required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "hint", &self.hint)?;
-                map.serialize_entry("userTypeSettings", &self.user_type_settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productProperty.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-list.html>
@@ -28208,7 +19866,9 @@ pub mod product_property {
         #[non_exhaustive]
         pub struct Output {
             /// `productProperties`: `catalog_product_property[]`, optional.
-            pub product_properties: ::std::vec::Vec<OutputProductProperties>,
+            pub product_properties: ::std::vec::Vec<
+                crate::entities::CatalogProductProperty,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -28248,13 +19908,14 @@ pub mod product_property {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputProductProperties;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputProductProperties> {
+            type Item = crate::entities::CatalogProductProperty;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogProductProperty> {
                 output.product_properties
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputProductProperties);
     }
     /// Types of `catalog.productProperty.update`.
     ///
@@ -28634,201 +20295,6 @@ pub mod product_property {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// Allowed values of `result.productProperty.propertyType` in `catalog.productProperty.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPropertyPropertyType {
-            /// `N`
-            N,
-            /// `S`
-            S,
-            /// `L`
-            L,
-            /// `F`
-            F,
-            /// `E`
-            E,
-            /// `G`
-            G,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductPropertyPropertyType { N = "N", S = "S", L = "L", F = "F", E =
-            "E", G = "G" }
-        );
-        /// The object `result.productProperty` of `catalog.productProperty.update`: `catalog_product_property`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductProperty {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `defaultValue`: `text`, optional.
-            pub default_value: ::std::option::Option<::std::string::String>,
-            /// `propertyType`: `string`, optional.
-            ///
-            /// Values: `N`, `S`, `L`, `F`, `E`, `G`.
-            pub property_type: ::std::option::Option<OutputProductPropertyPropertyType>,
-            /// `userType`: `string`, optional.
-            pub user_type: ::std::option::Option<::std::string::String>,
-            /// `rowCount`: `integer`, optional.
-            pub row_count: ::std::option::Option<i64>,
-            /// `colCount`: `integer`, optional.
-            pub col_count: ::std::option::Option<i64>,
-            /// `listType`: `char`, optional.
-            pub list_type: ::std::option::Option<::std::string::String>,
-            /// `multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `fileType`: `string`, optional.
-            pub file_type: ::std::option::Option<::std::string::String>,
-            /// `multipleCnt`: `integer`, optional.
-            pub multiple_cnt: ::std::option::Option<i64>,
-            /// `linkIblockId`: `integer`, optional.
-            pub link_iblock_id: ::std::option::Option<i64>,
-            /// `withDescription`: `char`, optional.
-            pub with_description: ::std::option::Option<::std::string::String>,
-            /// `searchable`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub searchable: ::std::option::Option<bool>,
-            /// `filtrable`: `char`, optional.
-            pub filtrable: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `hint`: `string`, optional.
-            pub hint: ::std::option::Option<::std::string::String>,
-            /// `userTypeSettings`: `object`, optional.
-            pub user_type_settings: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductProperty {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    timestamp_x: object.field("timestampX")?,
-                    iblock_id: object.field("iblockId")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    sort: object.field("sort")?,
-                    code: object.field("code")?,
-                    default_value: object.field("defaultValue")?,
-                    property_type: object.field("propertyType")?,
-                    user_type: object.field("userType")?,
-                    row_count: object.field("rowCount")?,
-                    col_count: object.field("colCount")?,
-                    list_type: object.field("listType")?,
-                    multiple: object.field("multiple")?,
-                    xml_id: object.field("xmlId")?,
-                    file_type: object.field("fileType")?,
-                    multiple_cnt: object.field("multipleCnt")?,
-                    link_iblock_id: object.field("linkIblockId")?,
-                    with_description: object.field("withDescription")?,
-                    searchable: object.field("searchable")?,
-                    filtrable: object.field("filtrable")?,
-                    is_required: object.field("isRequired")?,
-                    hint: object.field("hint")?,
-                    user_type_settings: object.field("userTypeSettings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductProperty {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "defaultValue",
-                    &self.default_value,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "propertyType",
-                    &self.property_type,
-                )?;
-                crate::support::opt_entry(&mut map, "userType", &self.user_type)?;
-                crate::support::opt_entry(&mut map, "rowCount", &self.row_count)?;
-                crate::support::opt_entry(&mut map, "colCount", &self.col_count)?;
-                crate::support::opt_entry(&mut map, "listType", &self.list_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "fileType", &self.file_type)?;
-                crate::support::opt_entry(&mut map, "multipleCnt", &self.multiple_cnt)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "linkIblockId",
-                    &self.link_iblock_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "withDescription",
-                    &self.with_description,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "searchable",
-                    &self.searchable.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "filtrable", &self.filtrable)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isRequired",
-                    &self.is_required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "hint", &self.hint)?;
-                map.serialize_entry("userTypeSettings", &self.user_type_settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productProperty.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-update.html>
@@ -28836,7 +20302,9 @@ pub mod product_property {
         #[non_exhaustive]
         pub struct Output {
             /// `productProperty`: `catalog_product_property`, optional.
-            pub product_property: ::std::option::Option<OutputProductProperty>,
+            pub product_property: ::std::option::Option<
+                crate::entities::CatalogProductProperty,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -29289,70 +20757,6 @@ pub mod product_property_enum {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.productPropertyEnum` of `catalog.productPropertyEnum.add`: `catalog_product_property_enum`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyEnum {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `value`: `string`, optional.
-            pub value: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `def`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub def: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyEnum {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    value: object.field("value")?,
-                    xml_id: object.field("xmlId")?,
-                    def: object.field("def")?,
-                    sort: object.field("sort")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyEnum {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "value", &self.value)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "def",
-                    &self.def.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyEnum.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-add.html>
@@ -29360,7 +20764,9 @@ pub mod product_property_enum {
         #[non_exhaustive]
         pub struct Output {
             /// `productPropertyEnum`: `catalog_product_property_enum`, optional.
-            pub product_property_enum: ::std::option::Option<OutputProductPropertyEnum>,
+            pub product_property_enum: ::std::option::Option<
+                crate::entities::CatalogProductPropertyEnum,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -29449,70 +20855,6 @@ pub mod product_property_enum {
         }
         string_enum!(Error { N0 = "0", N100 = "100" });
         error_code!(Error);
-        /// The object `result.productPropertyEnum` of `catalog.productPropertyEnum.get`: `catalog_product_property_enum`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyEnum {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `value`: `string`, optional.
-            pub value: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `def`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub def: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyEnum {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    value: object.field("value")?,
-                    xml_id: object.field("xmlId")?,
-                    def: object.field("def")?,
-                    sort: object.field("sort")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyEnum {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "value", &self.value)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "def",
-                    &self.def.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyEnum.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-get.html>
@@ -29520,7 +20862,9 @@ pub mod product_property_enum {
         #[non_exhaustive]
         pub struct Output {
             /// `productPropertyEnum`: `catalog_product_property_enum`, optional.
-            pub product_property_enum: ::std::option::Option<OutputProductPropertyEnum>,
+            pub product_property_enum: ::std::option::Option<
+                crate::entities::CatalogProductPropertyEnum,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -29755,70 +21099,6 @@ pub mod product_property_enum {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.productPropertyEnums` of `catalog.productPropertyEnum.list`: `catalog_product_property_enum[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyEnums {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `value`: `string`, optional.
-            pub value: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `def`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub def: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyEnums {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    value: object.field("value")?,
-                    xml_id: object.field("xmlId")?,
-                    def: object.field("def")?,
-                    sort: object.field("sort")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyEnums {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "value", &self.value)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "def",
-                    &self.def.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyEnum.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-list.html>
@@ -29826,7 +21106,9 @@ pub mod product_property_enum {
         #[non_exhaustive]
         pub struct Output {
             /// `productPropertyEnums`: `catalog_product_property_enum[]`, optional.
-            pub product_property_enums: ::std::vec::Vec<OutputProductPropertyEnums>,
+            pub product_property_enums: ::std::vec::Vec<
+                crate::entities::CatalogProductPropertyEnum,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -29869,15 +21151,14 @@ pub mod product_property_enum {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputProductPropertyEnums;
+            type Item = crate::entities::CatalogProductPropertyEnum;
             fn into_items(
                 output: Output,
-            ) -> ::std::vec::Vec<OutputProductPropertyEnums> {
+            ) -> ::std::vec::Vec<crate::entities::CatalogProductPropertyEnum> {
                 output.product_property_enums
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputProductPropertyEnums);
     }
     /// Types of `catalog.productPropertyEnum.update`.
     ///
@@ -29977,70 +21258,6 @@ pub mod product_property_enum {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.productPropertyEnum` of `catalog.productPropertyEnum.update`: `catalog_product_property_enum`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyEnum {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `value`: `string`, optional.
-            pub value: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `def`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub def: ::std::option::Option<bool>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyEnum {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    value: object.field("value")?,
-                    xml_id: object.field("xmlId")?,
-                    def: object.field("def")?,
-                    sort: object.field("sort")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyEnum {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "value", &self.value)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "def",
-                    &self.def.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyEnum.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-update.html>
@@ -30048,7 +21265,9 @@ pub mod product_property_enum {
         #[non_exhaustive]
         pub struct Output {
             /// `productPropertyEnum`: `catalog_product_property_enum`, optional.
-            pub product_property_enum: ::std::option::Option<OutputProductPropertyEnum>,
+            pub product_property_enum: ::std::option::Option<
+                crate::entities::CatalogProductPropertyEnum,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -30488,66 +21707,6 @@ pub mod product_property_feature {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.productPropertyFeature` of `catalog.productPropertyFeature.add`: `catalog_product_property_features`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyFeature {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `moduleId`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `featureId`: `string`, optional.
-            pub feature_id: ::std::option::Option<::std::string::String>,
-            /// `isEnabled`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_enabled: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyFeature {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    module_id: object.field("moduleId")?,
-                    feature_id: object.field("featureId")?,
-                    is_enabled: object.field("isEnabled")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyFeature {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "featureId", &self.feature_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isEnabled",
-                    &self.is_enabled.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyFeature.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-add.html>
@@ -30556,7 +21715,7 @@ pub mod product_property_feature {
         pub struct Output {
             /// `productPropertyFeature`: `catalog_product_property_features`, optional.
             pub product_property_feature: ::std::option::Option<
-                OutputProductPropertyFeature,
+                crate::entities::CatalogProductPropertyFeatures,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -30619,66 +21778,6 @@ pub mod product_property_feature {
         }
         string_enum!(Error { N0 = "0", N100 = "100" });
         error_code!(Error);
-        /// The object `result.productPropertyFeature` of `catalog.productPropertyFeature.get`: `catalog_product_property_features`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyFeature {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `moduleId`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `featureId`: `string`, optional.
-            pub feature_id: ::std::option::Option<::std::string::String>,
-            /// `isEnabled`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_enabled: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyFeature {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    module_id: object.field("moduleId")?,
-                    feature_id: object.field("featureId")?,
-                    is_enabled: object.field("isEnabled")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyFeature {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "featureId", &self.feature_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isEnabled",
-                    &self.is_enabled.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyFeature.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-get.html>
@@ -30687,7 +21786,7 @@ pub mod product_property_feature {
         pub struct Output {
             /// `productPropertyFeature`: `catalog_product_property_features`, optional.
             pub product_property_feature: ::std::option::Option<
-                OutputProductPropertyFeature,
+                crate::entities::CatalogProductPropertyFeatures,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -30991,66 +22090,6 @@ pub mod product_property_feature {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.productPropertyFeatures` of `catalog.productPropertyFeature.list`: `catalog_product_property_features[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyFeatures {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `moduleId`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `featureId`: `string`, optional.
-            pub feature_id: ::std::option::Option<::std::string::String>,
-            /// `isEnabled`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_enabled: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyFeatures {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    module_id: object.field("moduleId")?,
-                    feature_id: object.field("featureId")?,
-                    is_enabled: object.field("isEnabled")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyFeatures {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "featureId", &self.feature_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isEnabled",
-                    &self.is_enabled.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyFeature.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-list.html>
@@ -31059,7 +22098,7 @@ pub mod product_property_feature {
         pub struct Output {
             /// `productPropertyFeatures`: `catalog_product_property_features[]`, optional.
             pub product_property_features: ::std::vec::Vec<
-                OutputProductPropertyFeatures,
+                crate::entities::CatalogProductPropertyFeatures,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -31103,15 +22142,14 @@ pub mod product_property_feature {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputProductPropertyFeatures;
+            type Item = crate::entities::CatalogProductPropertyFeatures;
             fn into_items(
                 output: Output,
-            ) -> ::std::vec::Vec<OutputProductPropertyFeatures> {
+            ) -> ::std::vec::Vec<crate::entities::CatalogProductPropertyFeatures> {
                 output.product_property_features
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputProductPropertyFeatures);
     }
     /// Types of `catalog.productPropertyFeature.update`.
     ///
@@ -31194,66 +22232,6 @@ pub mod product_property_feature {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.productPropertyFeature` of `catalog.productPropertyFeature.update`: `catalog_product_property_features`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertyFeature {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `moduleId`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `featureId`: `string`, optional.
-            pub feature_id: ::std::option::Option<::std::string::String>,
-            /// `isEnabled`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_enabled: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertyFeature {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    property_id: object.field("propertyId")?,
-                    module_id: object.field("moduleId")?,
-                    feature_id: object.field("featureId")?,
-                    is_enabled: object.field("isEnabled")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertyFeature {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "featureId", &self.feature_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isEnabled",
-                    &self.is_enabled.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertyFeature.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-update.html>
@@ -31262,7 +22240,7 @@ pub mod product_property_feature {
         pub struct Output {
             /// `productPropertyFeature`: `catalog_product_property_features`, optional.
             pub product_property_feature: ::std::option::Option<
-                OutputProductPropertyFeature,
+                crate::entities::CatalogProductPropertyFeatures,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -31519,100 +22497,6 @@ pub mod product_property_section {
         }
         string_enum!(Error { N0 = "0", N100 = "100" });
         error_code!(Error);
-        /// Allowed values of `result.productPropertySection.displayType` in `catalog.productPropertySection.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPropertySectionDisplayType {
-            /// `F`
-            F,
-            /// `K`
-            K,
-            /// `P`
-            P,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductPropertySectionDisplayType { F = "F", K = "K", P = "P" }
-        );
-        /// The object `result.productPropertySection` of `catalog.productPropertySection.get`: `catalog_product_property_section`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertySection {
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `sectionId`: `integer`, optional.
-            pub section_id: ::std::option::Option<i64>,
-            /// `smartFilter`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub smart_filter: ::std::option::Option<bool>,
-            /// `displayType`: `char`, optional.
-            ///
-            /// Values: `F`, `K`, `P`.
-            pub display_type: ::std::option::Option<
-                OutputProductPropertySectionDisplayType,
-            >,
-            /// `displayExpanded`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub display_expanded: ::std::option::Option<bool>,
-            /// `filterHint`: `string`, optional.
-            pub filter_hint: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertySection {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    iblock_id: object.field("iblockId")?,
-                    property_id: object.field("propertyId")?,
-                    section_id: object.field("sectionId")?,
-                    smart_filter: object.field("smartFilter")?,
-                    display_type: object.field("displayType")?,
-                    display_expanded: object.field("displayExpanded")?,
-                    filter_hint: object.field("filterHint")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertySection {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "sectionId", &self.section_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "smartFilter",
-                    &self.smart_filter.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "displayType", &self.display_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "displayExpanded",
-                    &self.display_expanded.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "filterHint", &self.filter_hint)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertySection.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-get.html>
@@ -31621,7 +22505,7 @@ pub mod product_property_section {
         pub struct Output {
             /// `productPropertySection`: `catalog_product_property_section`, optional.
             pub product_property_section: ::std::option::Option<
-                OutputProductPropertySection,
+                crate::entities::CatalogProductPropertySection,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -31794,100 +22678,6 @@ pub mod product_property_section {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// Allowed values of `result.productPropertySections.displayType` in `catalog.productPropertySection.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPropertySectionsDisplayType {
-            /// `F`
-            F,
-            /// `K`
-            K,
-            /// `P`
-            P,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductPropertySectionsDisplayType { F = "F", K = "K", P = "P" }
-        );
-        /// The object `result.productPropertySections` of `catalog.productPropertySection.list`: `catalog_product_property_section[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertySections {
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `sectionId`: `integer`, optional.
-            pub section_id: ::std::option::Option<i64>,
-            /// `smartFilter`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub smart_filter: ::std::option::Option<bool>,
-            /// `displayType`: `char`, optional.
-            ///
-            /// Values: `F`, `K`, `P`.
-            pub display_type: ::std::option::Option<
-                OutputProductPropertySectionsDisplayType,
-            >,
-            /// `displayExpanded`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub display_expanded: ::std::option::Option<bool>,
-            /// `filterHint`: `string`, optional.
-            pub filter_hint: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertySections {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    iblock_id: object.field("iblockId")?,
-                    property_id: object.field("propertyId")?,
-                    section_id: object.field("sectionId")?,
-                    smart_filter: object.field("smartFilter")?,
-                    display_type: object.field("displayType")?,
-                    display_expanded: object.field("displayExpanded")?,
-                    filter_hint: object.field("filterHint")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertySections {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "sectionId", &self.section_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "smartFilter",
-                    &self.smart_filter.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "displayType", &self.display_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "displayExpanded",
-                    &self.display_expanded.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "filterHint", &self.filter_hint)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertySection.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-list.html>
@@ -31896,7 +22686,7 @@ pub mod product_property_section {
         pub struct Output {
             /// `productPropertySections`: `catalog_product_property_section[]`, optional.
             pub product_property_sections: ::std::vec::Vec<
-                OutputProductPropertySections,
+                crate::entities::CatalogProductPropertySection,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -31940,15 +22730,14 @@ pub mod product_property_section {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputProductPropertySections;
+            type Item = crate::entities::CatalogProductPropertySection;
             fn into_items(
                 output: Output,
-            ) -> ::std::vec::Vec<OutputProductPropertySections> {
+            ) -> ::std::vec::Vec<crate::entities::CatalogProductPropertySection> {
                 output.product_property_sections
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputProductPropertySections);
     }
     /// Types of `catalog.productPropertySection.set`.
     ///
@@ -32083,100 +22872,6 @@ pub mod product_property_section {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// Allowed values of `result.productPropertySection.displayType` in `catalog.productPropertySection.set`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputProductPropertySectionDisplayType {
-            /// `F`
-            F,
-            /// `K`
-            K,
-            /// `P`
-            P,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputProductPropertySectionDisplayType { F = "F", K = "K", P = "P" }
-        );
-        /// The object `result.productPropertySection` of `catalog.productPropertySection.set`: `catalog_product_property_section`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-set.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputProductPropertySection {
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `propertyId`: `integer`, optional.
-            pub property_id: ::std::option::Option<i64>,
-            /// `sectionId`: `integer`, optional.
-            pub section_id: ::std::option::Option<i64>,
-            /// `smartFilter`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub smart_filter: ::std::option::Option<bool>,
-            /// `displayType`: `char`, optional.
-            ///
-            /// Values: `F`, `K`, `P`.
-            pub display_type: ::std::option::Option<
-                OutputProductPropertySectionDisplayType,
-            >,
-            /// `displayExpanded`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub display_expanded: ::std::option::Option<bool>,
-            /// `filterHint`: `string`, optional.
-            pub filter_hint: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputProductPropertySection {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    iblock_id: object.field("iblockId")?,
-                    property_id: object.field("propertyId")?,
-                    section_id: object.field("sectionId")?,
-                    smart_filter: object.field("smartFilter")?,
-                    display_type: object.field("displayType")?,
-                    display_expanded: object.field("displayExpanded")?,
-                    filter_hint: object.field("filterHint")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputProductPropertySection {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-                crate::support::opt_entry(&mut map, "sectionId", &self.section_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "smartFilter",
-                    &self.smart_filter.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "displayType", &self.display_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "displayExpanded",
-                    &self.display_expanded.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "filterHint", &self.filter_hint)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.productPropertySection.set`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-set.html>
@@ -32185,7 +22880,7 @@ pub mod product_property_section {
         pub struct Output {
             /// `productPropertySection`: `catalog_product_property_section`, optional.
             pub product_property_section: ::std::option::Option<
-                OutputProductPropertySection,
+                crate::entities::CatalogProductPropertySection,
             >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
@@ -32423,62 +23118,6 @@ pub mod ratio {
         }
         string_enum!(Error { N200040300010 = "200040300010", N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// The object `result.ratio` of `catalog.ratio.get`: `catalog_ratio`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRatio {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `ratio`: `double`, optional.
-            pub ratio: ::std::option::Option<f64>,
-            /// `isDefault`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_default: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRatio {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    ratio: object.field("ratio")?,
-                    is_default: object.field("isDefault")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRatio {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(&mut map, "ratio", &self.ratio)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isDefault",
-                    &self.is_default.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.ratio.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-get.html>
@@ -32486,7 +23125,7 @@ pub mod ratio {
         #[non_exhaustive]
         pub struct Output {
             /// `ratio`: `catalog_ratio`, optional.
-            pub ratio: ::std::option::Option<OutputRatio>,
+            pub ratio: ::std::option::Option<crate::entities::CatalogRatio>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -32719,62 +23358,6 @@ pub mod ratio {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.ratios` of `catalog.ratio.list`: `catalog_ratio[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRatios {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `ratio`: `double`, optional.
-            pub ratio: ::std::option::Option<f64>,
-            /// `isDefault`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_default: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRatios {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    ratio: object.field("ratio")?,
-                    is_default: object.field("isDefault")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRatios {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(&mut map, "ratio", &self.ratio)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "isDefault",
-                    &self.is_default.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.ratio.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-list.html>
@@ -32782,7 +23365,7 @@ pub mod ratio {
         #[non_exhaustive]
         pub struct Output {
             /// `ratios`: `catalog_ratio[]`, optional.
-            pub ratios: ::std::vec::Vec<OutputRatios>,
+            pub ratios: ::std::vec::Vec<crate::entities::CatalogRatio>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -32822,13 +23405,14 @@ pub mod ratio {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputRatios;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputRatios> {
+            type Item = crate::entities::CatalogRatio;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogRatio> {
                 output.ratios
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputRatios);
     }
 }
 /// Methods under `rounding_rule`.
@@ -33222,86 +23806,6 @@ pub mod rounding_rule {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.roundingRule` of `catalog.roundingRule.add`: `catalog_rounding_rule`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRoundingRule {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `roundType`: `integer`, optional.
-            ///
-            /// Values: `1`, `2`, `4`.
-            pub round_type: ::std::option::Option<i64>,
-            /// `roundPrecision`: `double`, optional.
-            pub round_precision: ::std::option::Option<f64>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRoundingRule {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    round_type: object.field("roundType")?,
-                    round_precision: object.field("roundPrecision")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    date_modify: object.field("dateModify")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRoundingRule {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "roundType", &self.round_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "roundPrecision",
-                    &self.round_precision,
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.roundingRule.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-add.html>
@@ -33309,7 +23813,9 @@ pub mod rounding_rule {
         #[non_exhaustive]
         pub struct Output {
             /// `roundingRule`: `catalog_rounding_rule`, optional.
-            pub rounding_rule: ::std::option::Option<OutputRoundingRule>,
+            pub rounding_rule: ::std::option::Option<
+                crate::entities::CatalogRoundingRule,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -33412,86 +23918,6 @@ pub mod rounding_rule {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.roundingRule` of `catalog.roundingRule.get`: `catalog_rounding_rule`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRoundingRule {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `roundType`: `integer`, optional.
-            ///
-            /// Values: `1`, `2`, `4`.
-            pub round_type: ::std::option::Option<i64>,
-            /// `roundPrecision`: `double`, optional.
-            pub round_precision: ::std::option::Option<f64>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRoundingRule {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    round_type: object.field("roundType")?,
-                    round_precision: object.field("roundPrecision")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    date_modify: object.field("dateModify")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRoundingRule {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "roundType", &self.round_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "roundPrecision",
-                    &self.round_precision,
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.roundingRule.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-get.html>
@@ -33499,7 +23925,9 @@ pub mod rounding_rule {
         #[non_exhaustive]
         pub struct Output {
             /// `roundingRule`: `catalog_rounding_rule`, optional.
-            pub rounding_rule: ::std::option::Option<OutputRoundingRule>,
+            pub rounding_rule: ::std::option::Option<
+                crate::entities::CatalogRoundingRule,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -33736,86 +24164,6 @@ pub mod rounding_rule {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.roundingRules` of `catalog.roundingRule.list`: `catalog_rounding_rule[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRoundingRules {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `roundType`: `integer`, optional.
-            ///
-            /// Values: `1`, `2`, `4`.
-            pub round_type: ::std::option::Option<i64>,
-            /// `roundPrecision`: `double`, optional.
-            pub round_precision: ::std::option::Option<f64>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRoundingRules {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    round_type: object.field("roundType")?,
-                    round_precision: object.field("roundPrecision")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    date_modify: object.field("dateModify")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRoundingRules {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "roundType", &self.round_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "roundPrecision",
-                    &self.round_precision,
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.roundingRule.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-list.html>
@@ -33823,7 +24171,7 @@ pub mod rounding_rule {
         #[non_exhaustive]
         pub struct Output {
             /// `roundingRules`: `catalog_rounding_rule[]`, optional.
-            pub rounding_rules: ::std::vec::Vec<OutputRoundingRules>,
+            pub rounding_rules: ::std::vec::Vec<crate::entities::CatalogRoundingRule>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -33863,13 +24211,14 @@ pub mod rounding_rule {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputRoundingRules;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputRoundingRules> {
+            type Item = crate::entities::CatalogRoundingRule;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogRoundingRule> {
                 output.rounding_rules
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputRoundingRules);
     }
     /// Types of `catalog.roundingRule.update`.
     ///
@@ -33958,86 +24307,6 @@ pub mod rounding_rule {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.roundingRule` of `catalog.roundingRule.update`: `catalog_rounding_rule`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRoundingRule {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `catalogGroupId`: `integer`, optional.
-            pub catalog_group_id: ::std::option::Option<i64>,
-            /// `price`: `double`, optional.
-            pub price: ::std::option::Option<f64>,
-            /// `roundType`: `integer`, optional.
-            ///
-            /// Values: `1`, `2`, `4`.
-            pub round_type: ::std::option::Option<i64>,
-            /// `roundPrecision`: `double`, optional.
-            pub round_precision: ::std::option::Option<f64>,
-            /// `createdBy`: `user.id`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRoundingRule {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    catalog_group_id: object.field("catalogGroupId")?,
-                    price: object.field("price")?,
-                    round_type: object.field("roundType")?,
-                    round_precision: object.field("roundPrecision")?,
-                    created_by: object.field("createdBy")?,
-                    modified_by: object.field("modifiedBy")?,
-                    date_create: object.field("dateCreate")?,
-                    date_modify: object.field("dateModify")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRoundingRule {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "catalogGroupId",
-                    &self.catalog_group_id,
-                )?;
-                crate::support::opt_entry(&mut map, "price", &self.price)?;
-                crate::support::opt_entry(&mut map, "roundType", &self.round_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "roundPrecision",
-                    &self.round_precision,
-                )?;
-                crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.roundingRule.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-update.html>
@@ -34045,7 +24314,9 @@ pub mod rounding_rule {
         #[non_exhaustive]
         pub struct Output {
             /// `roundingRule`: `catalog_rounding_rule`, optional.
-            pub rounding_rule: ::std::option::Option<OutputRoundingRule>,
+            pub rounding_rule: ::std::option::Option<
+                crate::entities::CatalogRoundingRule,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -34577,94 +24848,6 @@ pub mod section {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.section` of `catalog.section.add`: `catalog_section`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputSection {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `descriptionType`: `string`, optional.
-            pub description_type: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputSection {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    name: object.field("name")?,
-                    xml_id: object.field("xmlId")?,
-                    code: object.field("code")?,
-                    sort: object.field("sort")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    description_type: object.field("descriptionType")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputSection {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "descriptionType",
-                    &self.description_type,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.section.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-add.html>
@@ -34672,7 +24855,7 @@ pub mod section {
         #[non_exhaustive]
         pub struct Output {
             /// `section`: `catalog_section`, optional.
-            pub section: ::std::option::Option<OutputSection>,
+            pub section: ::std::option::Option<crate::entities::CatalogSection>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -34773,94 +24956,6 @@ pub mod section {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.section` of `catalog.section.get`: `catalog_section`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputSection {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `descriptionType`: `string`, optional.
-            pub description_type: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputSection {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    name: object.field("name")?,
-                    xml_id: object.field("xmlId")?,
-                    code: object.field("code")?,
-                    sort: object.field("sort")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    description_type: object.field("descriptionType")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputSection {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "descriptionType",
-                    &self.description_type,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.section.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-get.html>
@@ -34868,7 +24963,7 @@ pub mod section {
         #[non_exhaustive]
         pub struct Output {
             /// `section`: `catalog_section`, optional.
-            pub section: ::std::option::Option<OutputSection>,
+            pub section: ::std::option::Option<crate::entities::CatalogSection>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -35099,94 +25194,6 @@ pub mod section {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.section` of `catalog.section.list`: `catalog_section[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputSection {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `descriptionType`: `string`, optional.
-            pub description_type: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputSection {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    name: object.field("name")?,
-                    xml_id: object.field("xmlId")?,
-                    code: object.field("code")?,
-                    sort: object.field("sort")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    description_type: object.field("descriptionType")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputSection {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "descriptionType",
-                    &self.description_type,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.section.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-list.html>
@@ -35194,7 +25201,7 @@ pub mod section {
         #[non_exhaustive]
         pub struct Output {
             /// `section`: `catalog_section[]`, optional.
-            pub section: ::std::vec::Vec<OutputSection>,
+            pub section: ::std::vec::Vec<crate::entities::CatalogSection>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -35234,13 +25241,14 @@ pub mod section {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputSection;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputSection> {
+            type Item = crate::entities::CatalogSection;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogSection> {
                 output.section
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputSection);
     }
     /// Types of `catalog.section.update`.
     ///
@@ -35421,94 +25429,6 @@ pub mod section {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.section` of `catalog.section.update`: `catalog_section`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputSection {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `iblockId`: `integer`, optional.
-            pub iblock_id: ::std::option::Option<i64>,
-            /// `iblockSectionId`: `integer`, optional.
-            pub iblock_section_id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `descriptionType`: `string`, optional.
-            pub description_type: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputSection {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    iblock_id: object.field("iblockId")?,
-                    iblock_section_id: object.field("iblockSectionId")?,
-                    name: object.field("name")?,
-                    xml_id: object.field("xmlId")?,
-                    code: object.field("code")?,
-                    sort: object.field("sort")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    description_type: object.field("descriptionType")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputSection {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "iblockSectionId",
-                    &self.iblock_section_id,
-                )?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "descriptionType",
-                    &self.description_type,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.section.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-update.html>
@@ -35516,7 +25436,7 @@ pub mod section {
         #[non_exhaustive]
         pub struct Output {
             /// `section`: `catalog_section`, optional.
-            pub section: ::std::option::Option<OutputSection>,
+            pub section: ::std::option::Option<crate::entities::CatalogSection>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -36144,128 +26064,6 @@ pub mod store {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.store` of `catalog.store.add`: `catalog_store`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputStore {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `address`: `string`, optional.
-            pub address: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `gpsN`: `double`, optional.
-            pub gps_n: ::std::option::Option<f64>,
-            /// `gpsS`: `double`, optional.
-            pub gps_s: ::std::option::Option<f64>,
-            /// `imageId`: `object`, optional.
-            pub image_id: ::serde_json::Value,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `userId`: `user.id`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `phone`: `string`, optional.
-            pub phone: ::std::option::Option<::std::string::String>,
-            /// `schedule`: `string`, optional.
-            pub schedule: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `email`: `string`, optional.
-            pub email: ::std::option::Option<::std::string::String>,
-            /// `issuingCenter`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub issuing_center: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputStore {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    address: object.field("address")?,
-                    title: object.field("title")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    gps_n: object.field("gpsN")?,
-                    gps_s: object.field("gpsS")?,
-                    image_id: object.field("imageId")?,
-                    date_modify: object.field("dateModify")?,
-                    date_create: object.field("dateCreate")?,
-                    user_id: object.field("userId")?,
-                    modified_by: object.field("modifiedBy")?,
-                    phone: object.field("phone")?,
-                    schedule: object.field("schedule")?,
-                    xml_id: object.field("xmlId")?,
-                    sort: object.field("sort")?,
-                    email: object.field("email")?,
-                    issuing_center: object.field("issuingCenter")?,
-                    code: object.field("code")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputStore {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "address", &self.address)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "gpsN", &self.gps_n)?;
-                crate::support::opt_entry(&mut map, "gpsS", &self.gps_s)?;
-                map.serialize_entry("imageId", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-                crate::support::opt_entry(&mut map, "schedule", &self.schedule)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "email", &self.email)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "issuingCenter",
-                    &self.issuing_center.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.store.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html>
@@ -36273,7 +26071,7 @@ pub mod store {
         #[non_exhaustive]
         pub struct Output {
             /// `store`: `catalog_store`, optional.
-            pub store: ::std::option::Option<OutputStore>,
+            pub store: ::std::option::Option<crate::entities::CatalogStore>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -36372,128 +26170,6 @@ pub mod store {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.store` of `catalog.store.get`: `catalog_store`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputStore {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `address`: `string`, optional.
-            pub address: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `gpsN`: `double`, optional.
-            pub gps_n: ::std::option::Option<f64>,
-            /// `gpsS`: `double`, optional.
-            pub gps_s: ::std::option::Option<f64>,
-            /// `imageId`: `object`, optional.
-            pub image_id: ::serde_json::Value,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `userId`: `user.id`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `phone`: `string`, optional.
-            pub phone: ::std::option::Option<::std::string::String>,
-            /// `schedule`: `string`, optional.
-            pub schedule: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `email`: `string`, optional.
-            pub email: ::std::option::Option<::std::string::String>,
-            /// `issuingCenter`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub issuing_center: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputStore {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    address: object.field("address")?,
-                    title: object.field("title")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    gps_n: object.field("gpsN")?,
-                    gps_s: object.field("gpsS")?,
-                    image_id: object.field("imageId")?,
-                    date_modify: object.field("dateModify")?,
-                    date_create: object.field("dateCreate")?,
-                    user_id: object.field("userId")?,
-                    modified_by: object.field("modifiedBy")?,
-                    phone: object.field("phone")?,
-                    schedule: object.field("schedule")?,
-                    xml_id: object.field("xmlId")?,
-                    sort: object.field("sort")?,
-                    email: object.field("email")?,
-                    issuing_center: object.field("issuingCenter")?,
-                    code: object.field("code")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputStore {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "address", &self.address)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "gpsN", &self.gps_n)?;
-                crate::support::opt_entry(&mut map, "gpsS", &self.gps_s)?;
-                map.serialize_entry("imageId", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-                crate::support::opt_entry(&mut map, "schedule", &self.schedule)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "email", &self.email)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "issuingCenter",
-                    &self.issuing_center.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.store.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-get.html>
@@ -36501,7 +26177,7 @@ pub mod store {
         #[non_exhaustive]
         pub struct Output {
             /// `store`: `catalog_store`, optional.
-            pub store: ::std::option::Option<OutputStore>,
+            pub store: ::std::option::Option<crate::entities::CatalogStore>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -36734,128 +26410,6 @@ pub mod store {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.stores` of `catalog.store.list`: `catalog_store[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputStores {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `address`: `string`, optional.
-            pub address: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `gpsN`: `double`, optional.
-            pub gps_n: ::std::option::Option<f64>,
-            /// `gpsS`: `double`, optional.
-            pub gps_s: ::std::option::Option<f64>,
-            /// `imageId`: `object`, optional.
-            pub image_id: ::serde_json::Value,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `userId`: `user.id`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `phone`: `string`, optional.
-            pub phone: ::std::option::Option<::std::string::String>,
-            /// `schedule`: `string`, optional.
-            pub schedule: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `email`: `string`, optional.
-            pub email: ::std::option::Option<::std::string::String>,
-            /// `issuingCenter`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub issuing_center: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputStores {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    address: object.field("address")?,
-                    title: object.field("title")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    gps_n: object.field("gpsN")?,
-                    gps_s: object.field("gpsS")?,
-                    image_id: object.field("imageId")?,
-                    date_modify: object.field("dateModify")?,
-                    date_create: object.field("dateCreate")?,
-                    user_id: object.field("userId")?,
-                    modified_by: object.field("modifiedBy")?,
-                    phone: object.field("phone")?,
-                    schedule: object.field("schedule")?,
-                    xml_id: object.field("xmlId")?,
-                    sort: object.field("sort")?,
-                    email: object.field("email")?,
-                    issuing_center: object.field("issuingCenter")?,
-                    code: object.field("code")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputStores {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "address", &self.address)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "gpsN", &self.gps_n)?;
-                crate::support::opt_entry(&mut map, "gpsS", &self.gps_s)?;
-                map.serialize_entry("imageId", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-                crate::support::opt_entry(&mut map, "schedule", &self.schedule)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "email", &self.email)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "issuingCenter",
-                    &self.issuing_center.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.store.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html>
@@ -36863,7 +26417,7 @@ pub mod store {
         #[non_exhaustive]
         pub struct Output {
             /// `stores`: `catalog_store[]`, optional.
-            pub stores: ::std::vec::Vec<OutputStores>,
+            pub stores: ::std::vec::Vec<crate::entities::CatalogStore>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -36903,13 +26457,14 @@ pub mod store {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputStores;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputStores> {
+            type Item = crate::entities::CatalogStore;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogStore> {
                 output.stores
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputStores);
     }
     /// Types of `catalog.store.update`.
     ///
@@ -37199,128 +26754,6 @@ pub mod store {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.store` of `catalog.store.update`: `catalog_store`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputStore {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `address`: `string`, optional.
-            pub address: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `gpsN`: `double`, optional.
-            pub gps_n: ::std::option::Option<f64>,
-            /// `gpsS`: `double`, optional.
-            pub gps_s: ::std::option::Option<f64>,
-            /// `imageId`: `object`, optional.
-            pub image_id: ::serde_json::Value,
-            /// `dateModify`: `datetime`, optional.
-            pub date_modify: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `userId`: `user.id`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `modifiedBy`: `user.id`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `phone`: `string`, optional.
-            pub phone: ::std::option::Option<::std::string::String>,
-            /// `schedule`: `string`, optional.
-            pub schedule: ::std::option::Option<::std::string::String>,
-            /// `xmlId`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `email`: `string`, optional.
-            pub email: ::std::option::Option<::std::string::String>,
-            /// `issuingCenter`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub issuing_center: ::std::option::Option<bool>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputStore {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    address: object.field("address")?,
-                    title: object.field("title")?,
-                    active: object.field("active")?,
-                    description: object.field("description")?,
-                    gps_n: object.field("gpsN")?,
-                    gps_s: object.field("gpsS")?,
-                    image_id: object.field("imageId")?,
-                    date_modify: object.field("dateModify")?,
-                    date_create: object.field("dateCreate")?,
-                    user_id: object.field("userId")?,
-                    modified_by: object.field("modifiedBy")?,
-                    phone: object.field("phone")?,
-                    schedule: object.field("schedule")?,
-                    xml_id: object.field("xmlId")?,
-                    sort: object.field("sort")?,
-                    email: object.field("email")?,
-                    issuing_center: object.field("issuingCenter")?,
-                    code: object.field("code")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputStore {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "address", &self.address)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "gpsN", &self.gps_n)?;
-                crate::support::opt_entry(&mut map, "gpsS", &self.gps_s)?;
-                map.serialize_entry("imageId", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-                crate::support::opt_entry(&mut map, "schedule", &self.schedule)?;
-                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "email", &self.email)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "issuingCenter",
-                    &self.issuing_center.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.store.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-update.html>
@@ -37328,7 +26761,7 @@ pub mod store {
         #[non_exhaustive]
         pub struct Output {
             /// `store`: `catalog_store`, optional.
-            pub store: ::std::option::Option<OutputStore>,
+            pub store: ::std::option::Option<crate::entities::CatalogStore>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -37563,64 +26996,6 @@ pub mod storeproduct {
         }
         string_enum!(Error { N200040300010 = "200040300010", N100 = "100", N0 = "0" });
         error_code!(Error);
-        /// The object `result.storeProduct` of `catalog.storeproduct.get`: `catalog_storeproduct`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputStoreProduct {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `storeId`: `integer`, optional.
-            pub store_id: ::std::option::Option<i64>,
-            /// `amount`: `double`, optional.
-            pub amount: ::std::option::Option<f64>,
-            /// `quantityReserved`: `double`, optional.
-            pub quantity_reserved: ::std::option::Option<f64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputStoreProduct {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    store_id: object.field("storeId")?,
-                    amount: object.field("amount")?,
-                    quantity_reserved: object.field("quantityReserved")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputStoreProduct {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(&mut map, "storeId", &self.store_id)?;
-                crate::support::opt_entry(&mut map, "amount", &self.amount)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityReserved",
-                    &self.quantity_reserved,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.storeproduct.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-get.html>
@@ -37628,7 +27003,9 @@ pub mod storeproduct {
         #[non_exhaustive]
         pub struct Output {
             /// `storeProduct`: `catalog_storeproduct`, optional.
-            pub store_product: ::std::option::Option<OutputStoreProduct>,
+            pub store_product: ::std::option::Option<
+                crate::entities::CatalogStoreproduct,
+            >,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -37865,64 +27242,6 @@ pub mod storeproduct {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.storeProducts` of `catalog.storeproduct.list`: `catalog_storeproduct[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputStoreProducts {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `productId`: `integer`, optional.
-            pub product_id: ::std::option::Option<i64>,
-            /// `storeId`: `integer`, optional.
-            pub store_id: ::std::option::Option<i64>,
-            /// `amount`: `double`, optional.
-            pub amount: ::std::option::Option<f64>,
-            /// `quantityReserved`: `double`, optional.
-            pub quantity_reserved: ::std::option::Option<f64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputStoreProducts {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    product_id: object.field("productId")?,
-                    store_id: object.field("storeId")?,
-                    amount: object.field("amount")?,
-                    quantity_reserved: object.field("quantityReserved")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputStoreProducts {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-                crate::support::opt_entry(&mut map, "storeId", &self.store_id)?;
-                crate::support::opt_entry(&mut map, "amount", &self.amount)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "quantityReserved",
-                    &self.quantity_reserved,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.storeproduct.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-list.html>
@@ -37930,7 +27249,7 @@ pub mod storeproduct {
         #[non_exhaustive]
         pub struct Output {
             /// `storeProducts`: `catalog_storeproduct[]`, optional.
-            pub store_products: ::std::vec::Vec<OutputStoreProducts>,
+            pub store_products: ::std::vec::Vec<crate::entities::CatalogStoreproduct>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -37970,13 +27289,14 @@ pub mod storeproduct {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputStoreProducts;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputStoreProducts> {
+            type Item = crate::entities::CatalogStoreproduct;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogStoreproduct> {
                 output.store_products
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputStoreProducts);
     }
 }
 /// Methods under `userfield`.
@@ -38245,60 +27565,6 @@ pub mod userfield {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Order);
-            /// The object `result.documents` of `catalog.userfield.document.list`: `catalog_userfield_document[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDocuments {
-                /// `documentId`: `integer`, optional.
-                pub document_id: ::std::option::Option<i64>,
-                /// `documentType`: `string`, optional.
-                pub document_type: ::std::option::Option<::std::string::String>,
-                /// `fieldN`: `any`, optional.
-                pub field_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDocuments {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        document_id: object.field("documentId")?,
-                        document_type: object.field("documentType")?,
-                        field_n: object.field("fieldN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDocuments {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentId",
-                        &self.document_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentType",
-                        &self.document_type,
-                    )?;
-                    map.serialize_entry("fieldN", &self.field_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.userfield.document.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
@@ -38306,7 +27572,9 @@ pub mod userfield {
             #[non_exhaustive]
             pub struct Output {
                 /// `documents`: `catalog_userfield_document[]`, optional.
-                pub documents: ::std::vec::Vec<OutputDocuments>,
+                pub documents: ::std::vec::Vec<
+                    crate::entities::CatalogUserfieldDocument,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -38346,13 +27614,14 @@ pub mod userfield {
                 type ErrorCode = Error;
             }
             impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputDocuments;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputDocuments> {
+                type Item = crate::entities::CatalogUserfieldDocument;
+                fn into_items(
+                    output: Output,
+                ) -> ::std::vec::Vec<crate::entities::CatalogUserfieldDocument> {
                     output.documents
                 }
             }
             deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputDocuments);
         }
         /// Types of `catalog.userfield.document.update`.
         ///
@@ -38425,60 +27694,6 @@ pub mod userfield {
             }
             #[cfg(feature = "deserialize-params")]
             deserialize_via_from_value!(Fields);
-            /// The object `result.document` of `catalog.userfield.document.update`: `catalog_userfield_document`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDocument {
-                /// `documentId`: `integer`, optional.
-                pub document_id: ::std::option::Option<i64>,
-                /// `documentType`: `string`, optional.
-                pub document_type: ::std::option::Option<::std::string::String>,
-                /// `fieldN`: `any`, optional.
-                pub field_n: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDocument {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        document_id: object.field("documentId")?,
-                        document_type: object.field("documentType")?,
-                        field_n: object.field("fieldN")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDocument {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentId",
-                        &self.document_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentType",
-                        &self.document_type,
-                    )?;
-                    map.serialize_entry("fieldN", &self.field_n)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The object `result` of `catalog.userfield.document.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-update.html>
@@ -38486,7 +27701,9 @@ pub mod userfield {
             #[non_exhaustive]
             pub struct Output {
                 /// `document`: `catalog_userfield_document`, optional.
-                pub document: ::std::option::Option<OutputDocument>,
+                pub document: ::std::option::Option<
+                    crate::entities::CatalogUserfieldDocument,
+                >,
                 /// The keys of the object that the docs do not describe, as sent:
                 /// nothing the server sends is dropped.
                 pub extra: ::std::collections::BTreeMap<
@@ -38932,70 +28149,6 @@ pub mod vat {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.vat` of `catalog.vat.add`: `catalog_vat`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputVat {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `rate`: `double`, optional.
-            pub rate: ::std::option::Option<f64>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputVat {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    rate: object.field("rate")?,
-                    sort: object.field("sort")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputVat {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.vat.add`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-add.html>
@@ -39003,7 +28156,7 @@ pub mod vat {
         #[non_exhaustive]
         pub struct Output {
             /// `vat`: `catalog_vat`, optional.
-            pub vat: ::std::option::Option<OutputVat>,
+            pub vat: ::std::option::Option<crate::entities::CatalogVat>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -39102,70 +28255,6 @@ pub mod vat {
             = "100", N0 = "0" }
         );
         error_code!(Error);
-        /// The object `result.vat` of `catalog.vat.get`: `catalog_vat`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputVat {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `rate`: `double`, optional.
-            pub rate: ::std::option::Option<f64>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputVat {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    rate: object.field("rate")?,
-                    sort: object.field("sort")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputVat {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.vat.get`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get.html>
@@ -39173,7 +28262,7 @@ pub mod vat {
         #[non_exhaustive]
         pub struct Output {
             /// `vat`: `catalog_vat`, optional.
-            pub vat: ::std::option::Option<OutputVat>,
+            pub vat: ::std::option::Option<crate::entities::CatalogVat>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -39406,70 +28495,6 @@ pub mod vat {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Order);
-        /// The object `result.vat` of `catalog.vat.list`: `catalog_vat[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputVat {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `rate`: `double`, optional.
-            pub rate: ::std::option::Option<f64>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputVat {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    rate: object.field("rate")?,
-                    sort: object.field("sort")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputVat {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.vat.list`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-list.html>
@@ -39477,7 +28502,7 @@ pub mod vat {
         #[non_exhaustive]
         pub struct Output {
             /// `vat`: `catalog_vat[]`, optional.
-            pub vat: ::std::vec::Vec<OutputVat>,
+            pub vat: ::std::vec::Vec<crate::entities::CatalogVat>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<
@@ -39517,13 +28542,14 @@ pub mod vat {
             type ErrorCode = Error;
         }
         impl ::bitrix24_runtime::Paged for super::List {
-            type Item = OutputVat;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputVat> {
+            type Item = crate::entities::CatalogVat;
+            fn into_items(
+                output: Output,
+            ) -> ::std::vec::Vec<crate::entities::CatalogVat> {
                 output.vat
             }
         }
         deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputVat);
     }
     /// Types of `catalog.vat.update`.
     ///
@@ -39624,70 +28650,6 @@ pub mod vat {
         }
         #[cfg(feature = "deserialize-params")]
         deserialize_via_from_value!(Fields);
-        /// The object `result.vat` of `catalog.vat.update`: `catalog_vat`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputVat {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `rate`: `double`, optional.
-            pub rate: ::std::option::Option<f64>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `timestampX`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputVat {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.field("name")?,
-                    active: object.field("active")?,
-                    rate: object.field("rate")?,
-                    sort: object.field("sort")?,
-                    timestamp_x: object.field("timestampX")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputVat {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "active",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
         /// The object `result` of `catalog.vat.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-update.html>
@@ -39695,7 +28657,7 @@ pub mod vat {
         #[non_exhaustive]
         pub struct Output {
             /// `vat`: `catalog_vat`, optional.
-            pub vat: ::std::option::Option<OutputVat>,
+            pub vat: ::std::option::Option<crate::entities::CatalogVat>,
             /// The keys of the object that the docs do not describe, as sent:
             /// nothing the server sends is dropped.
             pub extra: ::std::collections::BTreeMap<

@@ -28,6 +28,7 @@ pub struct ReadmeDoctests;
 mod macros;
 #[allow(dead_code)]
 mod support;
+pub mod entities;
 pub use support::List;
 /// Error codes any method can return.
 ///

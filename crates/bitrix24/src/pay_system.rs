@@ -1322,64 +1322,8 @@ pub mod sale {
                 }
                 string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
                 error_code!(Error);
-                /// The object `result` of `sale.paysystem.handler.list`: `sale_paysystem_handler[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Item {
-                    /// `ID`: `string`, optional.
-                    pub id: ::std::option::Option<::std::string::String>,
-                    /// `NAME`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `CODE`: `string`, optional.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `SORT`: `string`, optional.
-                    pub sort: ::std::option::Option<::std::string::String>,
-                    /// `SETTINGS`: `object`, optional.
-                    pub settings: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Item {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["ID", "NAME", "CODE", "SORT", "SETTINGS"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("ID")?,
-                            name: object.field("NAME")?,
-                            code: object.field("CODE")?,
-                            sort: object.field("SORT")?,
-                            settings: object.field("SETTINGS")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Item {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                        crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                        map.serialize_entry("SETTINGS", &self.settings)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
                 /// The `result` of the call: `sale_paysystem_handler[]`.
-                pub type Output = crate::List<Item>;
+                pub type Output = crate::List<crate::entities::SalePaysystemHandler>;
                 impl ::bitrix24_runtime::Method for super::List {
                     const NAME: &'static str = "sale.paysystem.handler.list";
                     const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1387,7 +1331,6 @@ pub mod sale {
                     type Output = Output;
                     type ErrorCode = Error;
                 }
-                deserialize_via_from_value!(Item);
             }
             /// Types of `sale.paysystem.handler.update`.
             ///
@@ -1538,219 +1481,8 @@ pub mod sale {
                 "ACCESS_DENIED" }
             );
             error_code!(Error);
-            /// Allowed values of `result.ENCODING` in `sale.paysystem.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemEncoding {
-                /// `windows-1251`
-                Windows1251,
-                /// `utf-8`
-                Utf8,
-                /// `iso-8859-1`
-                Iso88591,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ItemEncoding { Windows1251 = "windows-1251", Utf8 = "utf-8", Iso88591 =
-                "iso-8859-1" }
-            );
-            /// Allowed values of `result.IS_CASH` in `sale.paysystem.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemIsCash {
-                /// `N`
-                N,
-                /// `Y`
-                Y,
-                /// `A`
-                A,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemIsCash { N = "N", Y = "Y", A = "A" });
-            /// The object `result` of `sale.paysystem.list`: `sale_paysystem[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `ID`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `DESCRIPTION`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `XML_ID`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `PERSON_TYPE_ID`: `integer`, optional.
-                pub person_type_id: ::std::option::Option<i64>,
-                /// `ACTION_FILE`: `string`, optional.
-                pub action_file: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `ENTITY_REGISTRY_TYPE`: `string`, optional.
-                pub entity_registry_type: ::std::option::Option<::std::string::String>,
-                /// `NEW_WINDOW`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub new_window: ::std::option::Option<bool>,
-                /// `ALLOW_EDIT_PAYMENT`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub allow_edit_payment: ::std::option::Option<bool>,
-                /// `AUTO_CHANGE_1C`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub auto_change_1_c: ::std::option::Option<bool>,
-                /// `CAN_PRINT_CHECK`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub can_print_check: ::std::option::Option<bool>,
-                /// `ENCODING`: `string`, optional.
-                ///
-                /// Values: `windows-1251`, `utf-8`, `iso-8859-1`.
-                pub encoding: ::std::option::Option<ItemEncoding>,
-                /// `IS_CASH`: `string`, optional.
-                ///
-                /// Values: `N`, `Y`, `A`.
-                pub is_cash: ::std::option::Option<ItemIsCash>,
-                /// `PSA_NAME`: `string`, optional.
-                pub psa_name: ::std::option::Option<::std::string::String>,
-                /// `PS_MODE`: `string`, optional.
-                pub ps_mode: ::std::option::Option<::std::string::String>,
-                /// `SORT`: `string`, optional.
-                pub sort: ::std::option::Option<::std::string::String>,
-                /// `TARIFF`: `string`, optional.
-                pub tariff: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "NAME",
-                                "DESCRIPTION",
-                                "XML_ID",
-                                "PERSON_TYPE_ID",
-                                "ACTION_FILE",
-                                "ACTIVE",
-                                "ENTITY_REGISTRY_TYPE",
-                                "NEW_WINDOW",
-                                "ALLOW_EDIT_PAYMENT",
-                                "AUTO_CHANGE_1C",
-                                "CAN_PRINT_CHECK",
-                                "ENCODING",
-                                "IS_CASH",
-                                "PSA_NAME",
-                                "PS_MODE",
-                                "SORT",
-                                "TARIFF",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        name: object.field("NAME")?,
-                        description: object.field("DESCRIPTION")?,
-                        xml_id: object.field("XML_ID")?,
-                        person_type_id: object.field("PERSON_TYPE_ID")?,
-                        action_file: object.field("ACTION_FILE")?,
-                        active: object.field("ACTIVE")?,
-                        entity_registry_type: object.field("ENTITY_REGISTRY_TYPE")?,
-                        new_window: object.field("NEW_WINDOW")?,
-                        allow_edit_payment: object.field("ALLOW_EDIT_PAYMENT")?,
-                        auto_change_1_c: object.field("AUTO_CHANGE_1C")?,
-                        can_print_check: object.field("CAN_PRINT_CHECK")?,
-                        encoding: object.field("ENCODING")?,
-                        is_cash: object.field("IS_CASH")?,
-                        psa_name: object.field("PSA_NAME")?,
-                        ps_mode: object.field("PS_MODE")?,
-                        sort: object.field("SORT")?,
-                        tariff: object.field("TARIFF")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DESCRIPTION",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PERSON_TYPE_ID",
-                        &self.person_type_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACTION_FILE",
-                        &self.action_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACTIVE",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ENTITY_REGISTRY_TYPE",
-                        &self.entity_registry_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "NEW_WINDOW",
-                        &self.new_window.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ALLOW_EDIT_PAYMENT",
-                        &self.allow_edit_payment.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AUTO_CHANGE_1C",
-                        &self.auto_change_1_c.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CAN_PRINT_CHECK",
-                        &self.can_print_check.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "ENCODING", &self.encoding)?;
-                    crate::support::opt_entry(&mut map, "IS_CASH", &self.is_cash)?;
-                    crate::support::opt_entry(&mut map, "PSA_NAME", &self.psa_name)?;
-                    crate::support::opt_entry(&mut map, "PS_MODE", &self.ps_mode)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "TARIFF", &self.tariff)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
             /// The `result` of the call: `sale_paysystem[]`.
-            pub type Output = crate::List<Item>;
+            pub type Output = crate::List<crate::entities::SalePaysystem>;
             impl ::bitrix24_runtime::Method for super::List {
                 const NAME: &'static str = "sale.paysystem.list";
                 const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1758,7 +1490,6 @@ pub mod sale {
                 type Output = Output;
                 type ErrorCode = Error;
             }
-            deserialize_via_from_value!(Item);
         }
         /// Methods under `sale::paysystem::pay`.
         pub mod pay {

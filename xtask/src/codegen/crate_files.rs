@@ -146,6 +146,8 @@ pub fn lib_rs(
         #[allow(dead_code)]
         mod support;
 
+        pub mod entities;
+
         pub use support::List;
 
         #system_errors

@@ -69,9 +69,19 @@ fn is_yes_no(f: &Field) -> bool {
         }
 }
 
+/// Shared entity types: entity name (`crm.company`) → Rust type name.
+pub type EntityNames = BTreeMap<String, String>;
+
 /// Type names used in a method's module, and the items defining them.
 struct Defs<'a> {
     spec: &'a MethodSpec,
+    /// The shared entity types results may use.
+    entities: &'a EntityNames,
+    /// The entity being defined, when this builds one (it does not use
+    /// itself).
+    defining: Option<&'a str>,
+    /// The doc of the next struct defined, instead of the usual one.
+    root_doc: Option<Vec<String>>,
     names: BTreeMap<String, String>,
     items: Vec<TokenStream>,
     /// Fields of result structs, for `Paged`.
@@ -117,12 +127,15 @@ pub(super) fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
     (namespace, camel_ident(last), snake_ident(last))
 }
 
-/// Generates one method.
-pub fn method(spec: &MethodSpec) -> Result<MethodItems> {
+/// Generates one method; its results use the shared `entities`.
+pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> {
     let (namespace, type_name, module) = place(spec);
     let module_ident = format_ident!("{}", module);
     let mut defs = Defs {
         spec,
+        entities,
+        defining: None,
+        root_doc: None,
         names: BTreeMap::new(),
         items: Vec::new(),
         result_fields: BTreeMap::new(),
@@ -545,16 +558,30 @@ impl Defs<'_> {
     }
 
     fn struct_def(&mut self, f: &Field, name: &str, path: &str, side: Side) -> Result<Ty> {
+        if side == Side::Result {
+            if let Some(entity) = f.entity.as_deref() {
+                if self.defining != Some(entity) {
+                    if let Some(rust) = self.entities.get(entity) {
+                        return Ok(Ty::Entity(rust.clone()));
+                    }
+                }
+            }
+        }
         self.claim(name, &format!("the object `{path}`"))?;
+        let own_doc = self.root_doc.take();
         let fields = self.fields(&f.fields, name, path, side)?;
-        let mut doc = vec![format!(
-            "The object {} of {}: {}.",
-            docs::code(path),
-            docs::code(&self.spec.method),
-            docs::code(&f.ty.to_string())
-        )];
-        doc.push(String::new());
-        doc.push(format!("Docs: <{}>", self.spec.url));
+        let doc = own_doc.unwrap_or_else(|| {
+            vec![
+                format!(
+                    "The object {} of {}: {}.",
+                    docs::code(path),
+                    docs::code(&self.spec.method),
+                    docs::code(&f.ty.to_string())
+                ),
+                String::new(),
+                format!("Docs: <{}>", self.spec.url),
+            ]
+        });
         let ident = format_ident!("{}", name);
         let item = match side {
             Side::Params => params_struct(&ident, &doc, &fields, None, false),
@@ -566,7 +593,12 @@ impl Defs<'_> {
                         .map(|f| (f.ident.clone(), f.ty.clone()))
                         .collect(),
                 );
-                result_struct(&ident, &doc, &fields, path == "result")
+                result_struct(
+                    &ident,
+                    &doc,
+                    &fields,
+                    path == "result" && self.defining.is_none(),
+                )
             }
         };
         self.items.push(item);
@@ -608,6 +640,69 @@ impl Defs<'_> {
         let described = docs::code(&result.ty.to_string());
         Ok(Output::alias(ty, &described))
     }
+}
+
+/// The items of one shared entity type: the struct named `rust` and the
+/// types nested in it, `Deserialize` included. `users` are the methods
+/// whose results hold it, for its doc comment.
+pub fn entity(
+    name: &str,
+    rust: &str,
+    field: &Field,
+    url: &str,
+    users: &[String],
+    entities: &EntityNames,
+) -> Result<Vec<TokenStream>> {
+    let spec = MethodSpec {
+        method: name.to_string(),
+        version: RestVersion::V2,
+        scopes: Vec::new(),
+        url: url.to_string(),
+        deprecated: false,
+        paged: false,
+        params: Vec::new(),
+        result: None,
+        errors: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    // The struct's own doc: the entity, where it comes from, who returns it.
+    let shown: Vec<&str> = users.iter().take(8).map(String::as_str).collect();
+    let more = users.len().saturating_sub(shown.len());
+    let mut doc = vec![
+        format!(
+            "The entity {}, one type wherever a result holds it.",
+            docs::code(name)
+        ),
+        String::new(),
+        format!(
+            "In the results of {}{}.",
+            docs::code_list(shown),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ),
+    ];
+    doc.push(String::new());
+    doc.push(format!("Docs: <{url}>"));
+    let mut defs = Defs {
+        spec: &spec,
+        entities,
+        defining: Some(name),
+        root_doc: Some(doc),
+        names: BTreeMap::new(),
+        items: Vec::new(),
+        result_fields: BTreeMap::new(),
+        needs_de: std::collections::BTreeSet::new(),
+    };
+    let mut object = field.clone();
+    object.ty = Type::Object;
+    defs.struct_def(&object, rust, name, Side::Result)?;
+    let mut items = defs.items;
+    let ident = format_ident!("{}", rust);
+    items.push(quote!(deserialize_via_from_value!(#ident);));
+    Ok(items)
 }
 
 /// The result type of a method and the alias item naming it.

@@ -33,6 +33,11 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
     sorted.sort_by(|a, b| {
         (a.folder(), &a.method, a.version).cmp(&(b.folder(), &b.method, b.version))
     });
+    let shared = collect_entities(&sorted);
+    let names: items::EntityNames = shared
+        .iter()
+        .map(|(name, e)| (name.clone(), e.rust.clone()))
+        .collect();
     let mut groups: BTreeMap<String, Vec<&MethodSpec>> = BTreeMap::new();
     for spec in sorted {
         groups
@@ -44,7 +49,7 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
     // (token streams are not `Send`), all scopes in parallel.
     let rendered: Vec<(String, ScopeFile)> = groups
         .par_iter()
-        .map(|(ident, specs)| (ident.clone(), scope_file(ident, specs)))
+        .map(|(ident, specs)| (ident.clone(), scope_file(ident, specs, &names)))
         .collect();
     let mut files = BTreeMap::new();
     let mut scopes: BTreeMap<String, usize> = BTreeMap::new();
@@ -65,6 +70,10 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
             errors.join("\n")
         );
     }
+    files.insert(
+        PathBuf::from("src/entities.rs"),
+        entities_file(&shared, &names)?,
+    );
     let scope_list: Vec<(String, usize)> = scopes.into_iter().collect();
     let seeds = crate_files::has_seed_methods(specs);
     files.insert(
@@ -111,7 +120,7 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
 /// cannot become Rust.
 type ScopeFile = Result<(usize, String), Vec<String>>;
 
-fn scope_file(ident: &str, specs: &[&MethodSpec]) -> ScopeFile {
+fn scope_file(ident: &str, specs: &[&MethodSpec], entities: &items::EntityNames) -> ScopeFile {
     let mut scope = Scope::default();
     let mut errors = Vec::new();
     for spec in specs {
@@ -120,7 +129,7 @@ fn scope_file(ident: &str, specs: &[&MethodSpec]) -> ScopeFile {
             scope.folders.push(folder);
         }
         scope.methods += 1;
-        let placed = items::method(spec).and_then(|m| scope.root.add(m));
+        let placed = items::method(spec, entities).and_then(|m| scope.root.add(m));
         if let Err(e) = placed {
             errors.push(format!("{}: {e:#}", spec.rel_path()));
         }
@@ -140,6 +149,113 @@ fn scope_file(ident: &str, specs: &[&MethodSpec]) -> ScopeFile {
     render(quote!(#attrs #body), &path)
         .map(|text| (scope.methods, text))
         .map_err(|e| vec![format!("{path}: {e:#}")])
+}
+
+/// A shared entity type: its definition (the first place a result holds
+/// it, in spec order), its Rust name, the scope features whose results hold
+/// it (directly or inside another entity) and those methods.
+struct SharedEntity {
+    field: crate::spec::Field,
+    rust: String,
+    url: String,
+    scopes: std::collections::BTreeSet<String>,
+    users: Vec<String>,
+}
+
+/// Every entity the results of `specs` hold, by entity name.
+fn collect_entities(specs: &[&MethodSpec]) -> BTreeMap<String, SharedEntity> {
+    fn walk(
+        f: &crate::spec::Field,
+        spec: &MethodSpec,
+        scope: &str,
+        out: &mut BTreeMap<String, SharedEntity>,
+        depth: usize,
+    ) {
+        if depth > 16 {
+            return;
+        }
+        if let Some(name) = f.entity.as_deref().filter(|_| !f.fields.is_empty()) {
+            let e = out.entry(name.to_string()).or_insert_with(|| SharedEntity {
+                field: f.clone(),
+                rust: String::new(),
+                url: spec.url.clone(),
+                scopes: Default::default(),
+                users: Vec::new(),
+            });
+            e.scopes.insert(scope.to_string());
+            if !e.users.contains(&spec.method) {
+                e.users.push(spec.method.clone());
+            }
+        }
+        for sub in &f.fields {
+            walk(sub, spec, scope, out, depth + 1);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for spec in specs {
+        if let Some(r) = &spec.result {
+            walk(r, spec, &scope_ident(&spec.folder()), &mut out, 0);
+        }
+    }
+    let mut taken: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, e) in out.iter_mut() {
+        let base = crate::naming::camel_ident(name);
+        let rust = (1..)
+            .map(|i| {
+                if i == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}{i}")
+                }
+            })
+            .find(|n| !taken.contains_key(n))
+            .unwrap_or(base);
+        taken.insert(rust.clone(), "");
+        e.rust = rust;
+    }
+    out
+}
+
+/// `src/entities.rs`: one public module per entity, behind the features of
+/// the scopes whose results hold it, and its type re-exported.
+fn entities_file(
+    shared: &BTreeMap<String, SharedEntity>,
+    names: &items::EntityNames,
+) -> Result<String> {
+    let mut body = Vec::new();
+    let mut errors = Vec::new();
+    for (name, e) in shared {
+        let items = match items::entity(name, &e.rust, &e.field, &e.url, &e.users, names) {
+            Ok(items) => items,
+            Err(err) => {
+                errors.push(format!("entity `{name}`: {err:#}"));
+                continue;
+            }
+        };
+        let feats = e.scopes.iter().map(|f| quote!(feature = #f));
+        let cfg = quote!(#[cfg(any(#(#feats),*))]);
+        let module = format_ident!("{}", snake_ident(&e.rust));
+        let ident = format_ident!("{}", e.rust);
+        let doc = docs::attrs(&[format!("Types of the entity {}.", docs::code(name))]);
+        body.push(quote! {
+            #cfg
+            #doc
+            pub mod #module {
+                #(#items)*
+            }
+            #cfg
+            pub use #module::#ident;
+        });
+    }
+    if !errors.is_empty() {
+        bail!("entities cannot become Rust code:\n{}", errors.join("\n"));
+    }
+    let doc = inner_doc(&[
+        "Entities documented once (a data-types entry or a fields page) and held by the"
+            .to_string(),
+        "results of several methods: one type each, shared by all of them.".to_string(),
+    ]);
+    render(quote!(#doc #(#body)*), "src/entities.rs")
 }
 
 /// `tests/contract.rs`: the docs' examples against the generated types,

@@ -21,6 +21,8 @@ pub enum Ty {
     Value,
     /// A struct or enum generated in the method's module.
     Named(String),
+    /// A shared entity type, `crate::entities::<name>`.
+    Entity(String),
     /// `Vec<T>`
     Vec(Box<Ty>),
     /// `Option<T>`
@@ -45,6 +47,10 @@ impl Ty {
                     Some(p) => quote!(#p::#name),
                     None => quote!(#name),
                 }
+            }
+            Ty::Entity(name) => {
+                let name = format_ident!("{}", name);
+                quote!(crate::entities::#name)
             }
             Ty::Vec(inner) => {
                 let inner = inner.tokens(prefix);
@@ -82,7 +88,7 @@ impl Ty {
                 let inner = inner.output_tokens();
                 quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
             }
-            Ty::Value | Ty::Named(_) => self.tokens(None),
+            Ty::Value | Ty::Named(_) | Ty::Entity(_) => self.tokens(None),
         }
     }
 
