@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bitrix24_runtime::{
     lenient, ApiVersion, Batch, Client, ClientBuilder, Error, ErrorCode, MemoryTokenStore, Method,
-    OAuthApp, Paged, RateLimit, TokenStore, Tokens,
+    OAuthApp, Paged, RateLimit, TokenStore, TokenStoreError, Tokens,
 };
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -332,7 +332,8 @@ async fn operation_time_limit_holds_back_only_that_method() {
         .operating_wait(Duration::from_millis(100))
         .build()
         .unwrap();
-    *s.emu.busy_until.lock().unwrap() = f64::MAX;
+    // Blocked for ten minutes; the 429 body says when the budget resets.
+    *s.emu.busy_until.lock().unwrap() = support::now() + 600.0;
     let e = b24.call(Busy {}).await.unwrap_err();
     assert_eq!(
         (api(&e).code.as_str(), api(&e).status),
@@ -447,10 +448,10 @@ async fn https_only_unless_allowed() {
 fn oauth_client(s: &Server, store: Arc<MemoryTokenStore>) -> Client {
     struct Shared(Arc<MemoryTokenStore>);
     impl TokenStore for Shared {
-        fn load(&self) -> Result<Option<Tokens>, String> {
+        fn load(&self) -> Result<Option<Tokens>, TokenStoreError> {
             self.0.load()
         }
-        fn save(&self, t: &Tokens) -> Result<(), String> {
+        fn save(&self, t: &Tokens) -> Result<(), TokenStoreError> {
             self.0.save(t)
         }
     }
