@@ -971,8 +971,14 @@ async fn read_capped(
     buf.extend_from_slice(&first);
     let mut next = Some(second);
     while let Some(chunk) = next {
-        if (buf.len() + chunk.len()) as u64 > limit {
+        let needed = buf.len() + chunk.len();
+        if needed as u64 > limit {
             return Err(too_large());
+        }
+        if needed > buf.capacity() {
+            // Doubling, but never past the cap: at most `limit` bytes held.
+            let target = needed.max(buf.capacity() * 2).min(limit as usize);
+            buf.reserve_exact(target - buf.len());
         }
         buf.extend_from_slice(&chunk);
         next = resp.chunk().await.map_err(transport)?;
