@@ -36,9 +36,9 @@ impl RateLimit {
     /// The slowest rate accepted: one request an hour.
     pub const MIN_RATE: f64 = 1.0 / 3600.0;
     /// The fastest rate accepted.
-    pub const MAX_RATE: f64 = 1_000_000.0;
+    pub const MAX_RATE: f64 = 1e9;
     /// The largest burst accepted.
-    pub const MAX_BURST: f64 = 1_000_000.0;
+    pub const MAX_BURST: f64 = 1e9;
 
     /// `Err` naming what is out of range.
     pub(crate) fn check(&self) -> Result<(), String> {
