@@ -103,7 +103,7 @@ struct OAuth {
     current: RwLock<Current>,
     /// One refresh at a time; holds the last failed attempt, so the calls
     /// that waited on it share its outcome.
-    refresh_lock: tokio::sync::Mutex<Option<(u64, Error)>>,
+    refresh_lock: Arc<tokio::sync::Mutex<Option<(u64, Error)>>>,
     /// Refresh attempts finished (success or failure).
     refresh_epoch: AtomicU64,
     /// A refreshed pair the store failed to save; saved again before the
@@ -331,7 +331,7 @@ impl ClientBuilder {
                         tokens,
                         generation: 0,
                     }),
-                    refresh_lock: tokio::sync::Mutex::new(None),
+                    refresh_lock: Arc::new(tokio::sync::Mutex::new(None)),
                     refresh_epoch: AtomicU64::new(0),
                     unsaved: Mutex::new(None),
                     has_unsaved: AtomicBool::new(false),
@@ -661,7 +661,15 @@ impl Client {
                 );
                 tokio::time::sleep(wait).await;
             }
-            inner.bucket.acquire().await;
+            match deadline {
+                // A retry waits for its slot only if it comes in time.
+                Some(d) => {
+                    if !inner.bucket.acquire_before(d).await {
+                        return Err(deadline_error(sent));
+                    }
+                }
+                None => inner.bucket.acquire().await,
+            }
             let now = Instant::now();
             let deadline = *deadline.get_or_insert(now + cfg.deadline);
             let remaining = deadline.saturating_duration_since(now);
@@ -823,8 +831,13 @@ impl Client {
     /// and every call whose request went out before an attempt finished
     /// takes that attempt's outcome, success or failure, instead of
     /// trying again itself.
+    ///
+    /// The attempt runs as a task of its own that holds the refresh lock
+    /// until it is done: a caller that gives up (its future dropped, e.g. by
+    /// a timeout of its own) cannot cut a refresh short after the server
+    /// rotated the pair, which would lose the only live refresh token.
     async fn refresh(&self, oauth: &OAuth, seen_generation: u64, seen_epoch: u64) -> Result<()> {
-        let mut last_failure = oauth.refresh_lock.lock().await;
+        let last_failure = oauth.refresh_lock.clone().lock_owned().await;
         if oauth.read().generation != seen_generation {
             return Ok(()); // refreshed since this call's request went out
         }
@@ -834,25 +847,38 @@ impl Client {
                 return Err(e.clone());
             }
         }
-        let span = tracing::info_span!("bitrix24.refresh");
-        let outcome = self.refresh_once(oauth).instrument(span).await;
-        let epoch = oauth.refresh_epoch.fetch_add(1, Ordering::SeqCst) + 1;
-        match outcome {
-            Ok(None) => {
-                *last_failure = None;
-                tracing::info!("tokens refreshed");
-                Ok(())
+        let client = self.clone();
+        let task = tokio::spawn(
+            async move {
+                let mut last_failure = last_failure;
+                let Auth::OAuth(oauth) = &client.inner.auth else {
+                    return Ok(());
+                };
+                let outcome = client.refresh_once(oauth).await;
+                let epoch = oauth.refresh_epoch.fetch_add(1, Ordering::SeqCst) + 1;
+                match outcome {
+                    Ok(None) => {
+                        *last_failure = None;
+                        tracing::info!("tokens refreshed");
+                        Ok(())
+                    }
+                    Ok(Some(save_error)) => {
+                        *last_failure = None;
+                        Err(save_error)
+                    }
+                    Err(e) => {
+                        let e = e.masked(&client.secrets());
+                        tracing::warn!(error = %e, "token refresh failed");
+                        *last_failure = Some((epoch, e.clone()));
+                        Err(e)
+                    }
+                }
             }
-            Ok(Some(save_error)) => {
-                *last_failure = None;
-                Err(save_error)
-            }
-            Err(e) => {
-                let e = e.masked(&self.secrets());
-                tracing::warn!(error = %e, "token refresh failed");
-                *last_failure = Some((epoch, e.clone()));
-                Err(e)
-            }
+            .instrument(tracing::info_span!("bitrix24.refresh")),
+        );
+        match task.await {
+            Ok(outcome) => outcome,
+            Err(e) => Err(Error::Config(format!("the token refresh task failed: {e}"))),
         }
     }
 

@@ -119,6 +119,20 @@ impl LeakyBucket {
         }
     }
 
+    /// Waits for a slot if it comes before `deadline`; `false` (at once)
+    /// if it would not. The slot stays taken either way, which only makes
+    /// the pacing a little more careful.
+    pub async fn acquire_before(&self, deadline: tokio::time::Instant) -> bool {
+        let wait = self.reserve();
+        if tokio::time::Instant::now() + wait > deadline {
+            return false;
+        }
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        true
+    }
+
     /// The portal said the bucket is full: believe it.
     pub fn mark_full(&self) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());

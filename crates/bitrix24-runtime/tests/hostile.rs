@@ -680,6 +680,53 @@ async fn a_failed_save_keeps_the_new_pair_and_retries_the_save() {
     assert_eq!(s.emu.refreshes.load(Ordering::SeqCst), 2);
 }
 
+#[tokio::test]
+async fn a_caller_giving_up_mid_refresh_does_not_lose_the_new_pair() {
+    // The token endpoint takes 300 ms; the caller gives up after 50 ms.
+    let s = start(Config {
+        refresh_delay: Duration::from_millis(300),
+        ..Config::default()
+    })
+    .await;
+    let (acc, refr) = s.tokens();
+    let store = Arc::new(Flaky {
+        inner: MemoryTokenStore::new(Tokens::new(acc, refr, s.client_endpoint())),
+        fail: AtomicUsize::new(0),
+        saves: AtomicUsize::new(0),
+    });
+    let b24 = oauth(&s, FlakyStore(store.clone()));
+    s.expire_access_token();
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), b24.call(UserCurrent {})).await;
+    assert!(gave_up.is_err(), "{gave_up:?}");
+    // The refresh went on without the caller: the rotated pair is in use
+    // and saved, and the next call needs no second refresh.
+    b24.call(UserCurrent {}).await.unwrap();
+    assert_eq!(s.emu.refreshes.load(Ordering::SeqCst), 1);
+    let (acc, refr) = s.tokens();
+    let saved = store.inner.get().unwrap();
+    assert_eq!(
+        (saved.access_token.expose(), saved.refresh_token.expose()),
+        (acc.as_str(), refr.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_retry_does_not_queue_past_the_deadline() {
+    // Every answer is a 502: a read is retried. The client paces at one
+    // request per 10 s, so the first retry's slot lies past the deadline.
+    let s = hostile(|_, _| async { (StatusCode::BAD_GATEWAY, "<html>").into_response() }).await;
+    let b24 = client(&s.webhook())
+        .rate_limit(RateLimit::new(0.1, 1.0))
+        .deadline(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    let e = b24.call(Get {}).await.unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(matches!(e, Error::Deadline { attempts: 1, .. }), "{e:?}");
+    assert_eq!(s.count(), 1);
+}
+
 // ---------------------------------------------------------------- batch
 
 #[tokio::test]

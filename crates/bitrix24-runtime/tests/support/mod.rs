@@ -634,8 +634,8 @@ async fn refresh(emu: &Emu, query: &str) -> Response {
     while emu.requests.load(Ordering::SeqCst) < emu.cfg.refresh_gate {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    tokio::time::sleep(emu.cfg.refresh_delay).await;
     if let Some((status, code)) = emu.cfg.refresh_error {
+        tokio::time::sleep(emu.cfg.refresh_delay).await;
         return v2_error(status, code, "refresh refused");
     }
     if get("grant_type") != "refresh_token"
@@ -644,14 +644,20 @@ async fn refresh(emu: &Emu, query: &str) -> Response {
     {
         return v2_error(400, "invalid_client", "Invalid client");
     }
-    let mut t = emu.tokens.lock().unwrap();
-    if get("refresh_token") != t.1 {
-        return v2_error(400, "invalid_grant", "Invalid refresh token");
-    }
-    emu.refreshes.fetch_add(1, Ordering::SeqCst);
-    let seq = emu.token_seq.fetch_add(1, Ordering::SeqCst);
-    emu.old_access.lock().unwrap().push(t.0.clone());
-    *t = (format!("acc-SECRET-{seq}"), format!("ref-SECRET-{seq}"));
+    let t = {
+        let mut t = emu.tokens.lock().unwrap();
+        if get("refresh_token") != t.1 {
+            return v2_error(400, "invalid_grant", "Invalid refresh token");
+        }
+        emu.refreshes.fetch_add(1, Ordering::SeqCst);
+        let seq = emu.token_seq.fetch_add(1, Ordering::SeqCst);
+        emu.old_access.lock().unwrap().push(t.0.clone());
+        *t = (format!("acc-SECRET-{seq}"), format!("ref-SECRET-{seq}"));
+        t.clone()
+    };
+    // Rotated before the answer goes out, as a real server commits it: a
+    // client that stops listening now has lost the only live pair.
+    tokio::time::sleep(emu.cfg.refresh_delay).await;
     reply(
         200,
         json!({
