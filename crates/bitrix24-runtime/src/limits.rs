@@ -115,6 +115,10 @@ impl LeakyBucket {
     pub async fn acquire(&self) {
         let wait = self.reserve();
         if !wait.is_zero() {
+            tracing::trace!(
+                wait_ms = wait.as_millis() as u64,
+                "waiting for the rate limit"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -128,6 +132,10 @@ impl LeakyBucket {
             return false;
         }
         if !wait.is_zero() {
+            tracing::trace!(
+                wait_ms = wait.as_millis() as u64,
+                "waiting for the rate limit"
+            );
             tokio::time::sleep(wait).await;
         }
         true

@@ -254,6 +254,39 @@ async fn redirects_are_never_followed() {
 }
 
 #[tokio::test]
+async fn an_oauth_call_redirected_keeps_its_token() {
+    let other = hostile(|_, _| async { json_reply(200, json!({"result": "stolen"})) }).await;
+    for status in [
+        StatusCode::TEMPORARY_REDIRECT,
+        StatusCode::PERMANENT_REDIRECT,
+    ] {
+        let to = format!("{}/rest/user.current.json", other.base);
+        let portal = hostile(move |_, _| {
+            let to = to.clone();
+            async move { (status, [(axum::http::header::LOCATION, to)]).into_response() }
+        })
+        .await;
+        let app = OAuthApp::new(support::CLIENT_ID, support::CLIENT_SECRET);
+        let store = MemoryTokenStore::new(Tokens::new(
+            "acc-SECRET-1",
+            "ref-SECRET-1",
+            format!("{}/rest/", portal.base),
+        ));
+        let b24 = Client::builder()
+            .oauth(app, store)
+            .allow_http(true)
+            .build()
+            .unwrap();
+        let e = b24.call(UserCurrent {}).await.unwrap_err();
+        assert!(matches!(e, Error::Redirect { .. }), "{e:?}");
+        assert_clean_error(&e);
+        // The token went only where it belongs.
+        assert!(portal.seen()[0].body.contains("acc-SECRET-1"));
+    }
+    assert_eq!(other.count(), 0, "{:?}", other.seen());
+}
+
+#[tokio::test]
 async fn a_redirecting_token_endpoint_gets_no_secret_further() {
     let other = hostile(|_, _| async { json_reply(200, json!({})) }).await;
     let to = format!("{}/oauth/token/", other.base);
