@@ -2,10 +2,13 @@
 //! else): fixture pages we wrote, and the whole corpus's `html/` when it is
 //! there (skipped with the reason printed otherwise). A full fetch, a
 //! resumed fetch, and servers that fail some requests.
+//!
+//! Every fault is decided by the path and how often that path has been
+//! asked for, never by timing or by how concurrent requests interleave, so
+//! each test gives the same result on every run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,12 +28,29 @@ struct Site {
     extra: BTreeMap<String, String>,
     /// Answer 503 to the first N requests of every path.
     fail_first: usize,
-    /// Answer 503 to every Nth request overall (0: never).
-    fail_every: usize,
+    /// Answer 503 to the first [`planned_failures`]`(path, fail_up_to)`
+    /// requests of each path (0: never): a fixed schedule per page and
+    /// attempt, whatever order the requests arrive in.
+    fail_up_to: usize,
     /// Paths that always get 500.
     broken: BTreeSet<String>,
+    /// Paths that always get 503 (a retryable status that never clears).
+    unavailable: BTreeSet<String>,
     hits: Mutex<BTreeMap<String, usize>>,
-    total: AtomicUsize,
+}
+
+/// How many times `path` fails before it is served: 0 to `up_to`, from a
+/// hash of the path (FNV-1a, so the same on every run and machine).
+fn planned_failures(path: &str, up_to: usize) -> usize {
+    if up_to == 0 {
+        return 0;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % (up_to as u64 + 1)) as usize
 }
 
 impl Site {
@@ -62,11 +82,13 @@ async fn handle(State(site): State<Arc<Site>>, uri: Uri) -> Response {
         *n += 1;
         *n
     };
-    let total = site.total.fetch_add(1, Ordering::SeqCst) + 1;
     if site.broken.contains(&path) {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    if n <= site.fail_first || (site.fail_every > 0 && total % site.fail_every == 0) {
+    if site.unavailable.contains(&path)
+        || n <= site.fail_first
+        || n <= planned_failures(&path, site.fail_up_to)
+    {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     if let Some(body) = site.extra.get(&path) {
@@ -182,6 +204,43 @@ async fn fixture_broken_page_fails_naming_the_url_and_resumes() {
     assert!(!cache.path().join("a.html").exists());
 }
 
+/// A page that answers 503 to every try (a retryable status that never
+/// clears): the fetch gives up after the retry budget, and the error names
+/// that page's URL, the status and the number of tries; the other pages are
+/// cached for the next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixture_page_failing_every_try_ends_in_an_error_naming_it() {
+    let site = Arc::new(Site {
+        root: fixture_root(),
+        unavailable: ["sub/b.html".to_string()].into_iter().collect(),
+        ..Site::default()
+    });
+    let base = serve(site.clone()).await;
+    let cache = tempfile::tempdir().expect("tempdir");
+    let opts = options(&base, cache.path());
+    assert_eq!(opts.retries, 4, "the default retry budget");
+    let err = fetch_pages_async(&opts)
+        .await
+        .expect_err("sub/b.html never answers");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.starts_with("1 docs page(s) could not be fetched"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!(
+            "GET {base}sub/b.html: HTTP 503 Service Unavailable (after 5 tries)"
+        )),
+        "{msg}"
+    );
+    assert!(!msg.contains("a.html"), "{msg}");
+    // Bounded: the first try and 4 retries, no more.
+    assert_eq!(site.hits("sub/b.html"), 5);
+    assert!(cache.path().join("a.html").is_file());
+    assert!(cache.path().join("index.html").is_file());
+    assert!(!cache.path().join("sub/b.html").exists());
+}
+
 fn corpus_html() -> Option<PathBuf> {
     let root = xtask::docs_root().join("html");
     if root.is_dir() {
@@ -196,9 +255,11 @@ fn corpus_html() -> Option<PathBuf> {
 }
 
 /// The corpus served over loopback, with a `sitemap.xml` listing every page
-/// as a published site's has, and a server that fails every 7th request:
-/// the fetched pages give the same specs as the local folder; a second run
-/// fetches nothing.
+/// as a published site's has, and a server where every path fails its first
+/// k requests with 503, k from 0 to the retry budget less one try (fixed per
+/// path by a hash, see [`planned_failures`]): the fetched pages give the
+/// same specs as the local folder, each page took exactly k + 1 requests,
+/// and a second run fetches nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corpus_over_http_gives_the_same_specs() {
     let Some(root) = corpus_html() else { return };
@@ -226,7 +287,7 @@ async fn corpus_over_http_gives_the_same_specs() {
         )]
         .into_iter()
         .collect(),
-        fail_every: 7,
+        fail_up_to: 4,
         ..Site::default()
     });
     let app = Router::new().fallback(handle).with_state(site.clone());
@@ -236,6 +297,8 @@ async fn corpus_over_http_gives_the_same_specs() {
 
     let cache = tempfile::tempdir().expect("tempdir");
     let opts = options(&base, cache.path());
+    // k <= 4 failures, so the 5th and last try of the budget always succeeds.
+    assert_eq!(opts.retries as usize, site.fail_up_to);
     let (pages, report) = fetch_pages_async(&opts).await.expect("fetch corpus");
     println!(
         "http fetch: {} pages ({} fetched, {} retries, {} missing)",
@@ -245,7 +308,30 @@ async fn corpus_over_http_gives_the_same_specs() {
         report.missing.len()
     );
     assert_eq!(pages.len(), local.len());
-    assert!(report.retries > 0);
+    // Every page was asked for exactly k + 1 times: retried while it
+    // failed, never after it was served.
+    let planned: Vec<usize> = local
+        .iter()
+        .map(|p| planned_failures(&p.rel, site.fail_up_to))
+        .collect();
+    let off: Vec<String> = local
+        .iter()
+        .zip(&planned)
+        .filter(|(p, k)| site.hits(&p.rel) != **k + 1)
+        .map(|(p, k)| {
+            format!(
+                "{}: {} hits, {k} planned failures",
+                p.rel,
+                site.hits(&p.rel)
+            )
+        })
+        .collect();
+    assert!(off.is_empty(), "{:?}", &off[..off.len().min(10)]);
+    assert_eq!(report.retries, planned.iter().sum::<usize>());
+    assert!(
+        planned.iter().any(|k| *k == site.fail_up_to),
+        "some page uses its last try"
+    );
 
     let hidden = ProgressBar::hidden();
     let from_http = spec_tree(&extract_pages(&pages, &hidden));
@@ -267,8 +353,11 @@ async fn corpus_over_http_gives_the_same_specs() {
         from_local.len()
     );
 
+    let before: Vec<usize> = local.iter().map(|p| site.hits(&p.rel)).collect();
     let (again, report) = fetch_pages_async(&opts).await.expect("resume");
     assert_eq!(again.len(), local.len());
     assert_eq!(report.fetched, 0, "a resumed fetch fetches no page again");
     assert_eq!(report.cached, local.len());
+    let after: Vec<usize> = local.iter().map(|p| site.hits(&p.rel)).collect();
+    assert_eq!(before, after, "no cached page is requested again");
 }

@@ -5,6 +5,8 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::TokenStoreError;
+
 /// A string that must not leak: `Debug` and `Display` print `***`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -87,12 +89,18 @@ impl Tokens {
 /// writes each new pair after a refresh, before using it.
 ///
 /// Saving must be durable before it returns: the old refresh token is dead
-/// once the server has rotated it.
+/// once the server has rotated it. When `save` fails, the client keeps the
+/// new pair in memory (it never sends the dead refresh token again), the
+/// call that refreshed fails with [`Error::TokenStore`](crate::Error::TokenStore),
+/// and the save is tried again before each later request until it succeeds.
+///
+/// Errors are any error type (`TokenStoreError::new(e)`), an
+/// [`std::io::Error`] or a message (`"...".into()`).
 pub trait TokenStore: Send + Sync {
     /// The stored pair, if any.
-    fn load(&self) -> Result<Option<Tokens>, String>;
+    fn load(&self) -> Result<Option<Tokens>, TokenStoreError>;
     /// Replaces the stored pair.
-    fn save(&self, tokens: &Tokens) -> Result<(), String>;
+    fn save(&self, tokens: &Tokens) -> Result<(), TokenStoreError>;
 }
 
 /// A [`TokenStore`] that keeps the pair in memory only.
@@ -112,11 +120,11 @@ impl MemoryTokenStore {
 }
 
 impl TokenStore for MemoryTokenStore {
-    fn load(&self) -> Result<Option<Tokens>, String> {
+    fn load(&self) -> Result<Option<Tokens>, TokenStoreError> {
         Ok(self.get())
     }
 
-    fn save(&self, tokens: &Tokens) -> Result<(), String> {
+    fn save(&self, tokens: &Tokens) -> Result<(), TokenStoreError> {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(tokens.clone());
         Ok(())
     }
@@ -184,7 +192,7 @@ mod tests {
     #[test]
     fn memory_store_round_trip() {
         let s = MemoryTokenStore::default();
-        assert_eq!(s.load(), Ok(None));
+        assert_eq!(s.load().unwrap(), None);
         let t = Tokens::new("a", "r", "https://p.example/rest/");
         s.save(&t).unwrap();
         assert_eq!(s.get(), Some(t));

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -9,6 +10,7 @@ use serde_json::Value;
 use crate::client::{params_of, Call, Client};
 use crate::envelope::{self, api_error, Meta, Time};
 use crate::error::{Error, Result};
+use crate::mask::Secrets;
 use crate::{lenient, ApiVersion, Method};
 
 /// Commands the portal runs in one `batch` request, at most.
@@ -16,11 +18,13 @@ pub const MAX_COMMANDS: usize = 50;
 
 /// A set of calls to send through `batch`.
 ///
-/// Calls run in the order they were pushed. A command may use an earlier
-/// command's result through `$result[key][field]...` in a string param, or
-/// through [`Batch::push_linked`] for params of any type; a chain of such
-/// references always lands in one request. Independent calls are packed 50
-/// to a request.
+/// Calls run in the order they were pushed. A command uses an earlier
+/// command's result through [`Batch::push_linked`] with a
+/// [`Handle::reference`]; a chain of such references always lands in one
+/// request. Only those links are sent as live `$result[...]` references:
+/// a parameter's own text is always escaped, and text the portal would
+/// take for a reference is refused ([`Error::Encode`]). Independent calls
+/// are packed 50 to a request.
 ///
 /// ```no_run
 /// # async fn run(b24: bitrix24_runtime::Client,
@@ -115,91 +119,174 @@ fn param_path(p: &str) -> Vec<&str> {
     }
 }
 
-fn set_path(root: &mut Value, path: &[&str], value: Value) {
+/// Removes the value at `path`, if there is one.
+fn remove_path(root: &mut Value, path: &[&str]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut cur = root;
-    for seg in path {
-        if !cur.is_object() {
-            *cur = Value::Object(Default::default());
+    for seg in parents {
+        match cur {
+            Value::Object(m) => match m.get_mut(*seg) {
+                Some(v) => cur = v,
+                None => return,
+            },
+            _ => return,
         }
-        let Value::Object(map) = cur else { return };
-        cur = map.entry(seg.to_string()).or_insert(Value::Null);
     }
-    *cur = value;
+    if let Value::Object(m) = cur {
+        m.remove(*last);
+    }
 }
 
-/// Drops `null`s: an absent param, not an empty one.
-fn strip_nulls(v: &mut Value) {
+/// `true` if `text` holds something the portal would read as a reference
+/// to another command's result: `$result[`, `$result_error[`, ...
+fn looks_like_reference(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(at) = rest.find("$result") {
+        rest = &rest[at + "$result".len()..];
+        let tail = rest.trim_start_matches(|c: char| c.is_ascii_lowercase() || c == '_');
+        if tail.starts_with('[') {
+            return true;
+        }
+    }
+    false
+}
+
+/// A reference as [`Handle::reference`] builds it: `$result[key]` and
+/// bracketed segments of `[A-Za-z0-9_.-]`; the referenced key.
+fn reference_key(text: &str) -> Option<&str> {
+    let mut rest = text.strip_prefix("$result")?;
+    let mut key = None;
+    while !rest.is_empty() {
+        let inner = rest.strip_prefix('[')?;
+        let end = inner.find(']')?;
+        let seg = &inner[..end];
+        let ok = !seg.is_empty()
+            && seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !ok {
+            return None;
+        }
+        key.get_or_insert(seg);
+        rest = &inner[end + 1..];
+    }
+    key
+}
+
+/// Percent-encoding for query strings (`application/x-www-form-urlencoded`,
+/// as PHP's `urlencode`): unreserved characters as they are, space as `+`.
+fn form_encode(s: &str, out: &mut String) {
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+}
+
+/// Appends `key=value` pairs for `v` at `key` in PHP notation
+/// (`fields[TITLE]=x`, `ids[0]=1`). PHP cannot read an empty array, an
+/// empty object or `null` back from a query string; they are sent as
+/// `key=`, which PHP reads as an empty string (what Bitrix24 treats as
+/// "empty"), rather than dropped. User text is always percent-encoded,
+/// and text the portal would take for a `$result[...]` reference is
+/// refused.
+fn encode_value(method: &str, key: &str, v: &Value, out: &mut Vec<String>) -> Result<()> {
+    let mut pair = |value: &str| {
+        let mut s = String::with_capacity(key.len() + value.len() + 1);
+        s.push_str(key);
+        s.push('=');
+        form_encode(value, &mut s);
+        out.push(s);
+    };
     match v {
+        Value::Null => pair(""),
+        Value::Bool(b) => pair(if *b { "true" } else { "false" }),
+        Value::Number(n) => pair(&n.to_string()),
+        Value::String(text) => {
+            if looks_like_reference(text) || looks_like_reference(key) {
+                return Err(Error::Encode {
+                    method: method.to_owned(),
+                    message: "a parameter holds text like `$result[...]`, which the portal would \
+                              read as a batch reference; call this method directly, or link \
+                              results with Batch::push_linked"
+                        .into(),
+                });
+            }
+            pair(text)
+        }
+        Value::Array(a) if a.is_empty() => pair(""),
+        Value::Object(m) if m.is_empty() => pair(""),
+        Value::Array(a) => {
+            for (i, item) in a.iter().enumerate() {
+                encode_value(method, &format!("{key}[{i}]"), item, out)?;
+            }
+        }
         Value::Object(m) => {
-            m.retain(|_, v| !v.is_null());
-            m.values_mut().for_each(strip_nulls);
-        }
-        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
-        _ => {}
-    }
-}
-
-/// Keys referenced as `$result[key]` in any string of `v`.
-fn referenced_keys(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => {
-            let mut rest = s.as_str();
-            while let Some(at) = rest.find("$result[") {
-                rest = &rest[at + 8..];
-                if let Some(end) = rest.find(']') {
-                    out.push(rest[..end].to_owned());
-                }
-            }
-        }
-        Value::Object(m) => m.values().for_each(|v| referenced_keys(v, out)),
-        Value::Array(a) => a.iter().for_each(|v| referenced_keys(v, out)),
-        _ => {}
-    }
-}
-
-/// Writes `$result[...]` references back unescaped, so the portal finds them
-/// whether it substitutes before or after decoding the query.
-fn unescape_references(qs: &str) -> String {
-    const START: &str = "%24result%5B";
-    let mut out = String::with_capacity(qs.len());
-    let mut rest = qs;
-    while let Some(at) = rest.find(START) {
-        out.push_str(&rest[..at]);
-        out.push_str("$result");
-        rest = &rest[at + START.len() - 3..];
-        // rest starts at "%5B"; copy bracket groups of plain characters.
-        while let Some(inner) = rest.strip_prefix("%5B") {
-            let end = inner
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
-                .unwrap_or(inner.len());
-            match inner[end..].strip_prefix("%5D") {
-                Some(after) => {
-                    out.push('[');
-                    out.push_str(&inner[..end]);
-                    out.push(']');
-                    rest = after;
-                }
-                None => break,
+            for (k, item) in m {
+                let mut sub = String::with_capacity(key.len() + k.len() + 2);
+                sub.push_str(key);
+                sub.push('[');
+                form_encode(k, &mut sub);
+                sub.push(']');
+                encode_value(method, &sub, item, out)?;
             }
         }
     }
-    out.push_str(rest);
-    out
+    Ok(())
 }
 
-/// `method?query` for one command.
-pub(crate) fn command_line(name: &str, params: &Value) -> Result<String> {
-    let mut p = params.clone();
-    strip_nulls(&mut p);
-    let qs = serde_qs::to_string(&p).map_err(|e| Error::Encode {
-        method: name.to_owned(),
-        message: e.to_string(),
-    })?;
-    let qs = unescape_references(&qs);
-    Ok(if qs.is_empty() {
+/// `method?query` for one command: the params as a PHP query string, then
+/// each link as `path=$result[...]`, unescaped so the portal finds it.
+pub(crate) fn command_line(
+    name: &str,
+    params: &Value,
+    links: &[(String, String)],
+) -> Result<String> {
+    let mut params = params.clone();
+    for (path, _) in links {
+        remove_path(&mut params, &param_path(path));
+    }
+    let mut pairs = Vec::new();
+    match &params {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let mut key = String::new();
+                form_encode(k, &mut key);
+                encode_value(name, &key, v, &mut pairs)?;
+            }
+        }
+        Value::Null => {}
+        _ => {
+            return Err(Error::Encode {
+                method: name.to_owned(),
+                message: "params must serialize to a JSON object".into(),
+            })
+        }
+    }
+    for (path, reference) in links {
+        let segs = param_path(path);
+        let mut key = String::new();
+        for (i, seg) in segs.iter().enumerate() {
+            if i > 0 {
+                key.push('[');
+            }
+            form_encode(seg, &mut key);
+            if i > 0 {
+                key.push(']');
+            }
+        }
+        pairs.push(format!("{key}={reference}"));
+    }
+    Ok(if pairs.is_empty() {
         name.to_owned()
     } else {
-        format!("{name}?{qs}")
+        format!("{name}?{}", pairs.join("&"))
     })
 }
 
@@ -263,15 +350,12 @@ impl Batch {
                 M::NAME
             )));
         }
-        let mut params = params_of(&method)?;
-        for (path, value) in links {
-            set_path(
-                &mut params,
-                &param_path(path.as_ref()),
-                Value::String(value.into()),
-            );
-        }
-        self.push_value(key.into(), Call::of::<M>(), &params)
+        let params = params_of(&method)?;
+        let links: Vec<(String, String)> = links
+            .into_iter()
+            .map(|(p, v)| (p.as_ref().to_owned(), v.into()))
+            .collect();
+        self.push_with_links(key.into(), Call::of::<M>(), &params, links)
     }
 
     pub(crate) fn push_value<M>(
@@ -280,14 +364,32 @@ impl Batch {
         call: Call<'static>,
         params: &Value,
     ) -> Result<Handle<M>> {
+        self.push_with_links(key, call, params, Vec::new())
+    }
+
+    fn push_with_links<M>(
+        &mut self,
+        key: String,
+        call: Call<'static>,
+        params: &Value,
+        links: Vec<(String, String)>,
+    ) -> Result<Handle<M>> {
         check_key(&key)?;
         if self.cmds.iter().any(|c| c.key == key) {
             return Err(Error::Config(format!("batch key {key:?} used twice")));
         }
-        let mut refs = Vec::new();
-        referenced_keys(params, &mut refs);
         let mut deps = Vec::new();
-        for r in refs {
+        for (path, reference) in &links {
+            let bad_path = path.is_empty()
+                || param_path(path)
+                    .iter()
+                    .any(|s| s.is_empty() || s.contains(['=', '&', '#']));
+            let Some(r) = reference_key(reference).filter(|_| !bad_path) else {
+                return Err(Error::Config(format!(
+                    "batch command {key:?}: link {path:?} = {reference:?} is not a parameter \
+                     path and a reference built by Handle::reference"
+                )));
+            };
             let Some(i) = self.cmds.iter().position(|c| c.key == r) else {
                 return Err(Error::Config(format!(
                     "batch command {key:?} references {r:?}, which is not an earlier command"
@@ -295,7 +397,7 @@ impl Batch {
             };
             deps.push(i);
         }
-        let line = command_line(call.name, params)?;
+        let line = command_line(call.name, params, &links)?;
         let index = self.cmds.len();
         self.cmds.push(Cmd {
             key: key.clone(),
@@ -359,6 +461,8 @@ impl Batch {
 pub struct BatchResults {
     outcomes: Vec<Outcome>,
     requests: usize,
+    /// Masked out of decode errors.
+    secrets: Arc<Secrets>,
 }
 
 #[derive(Debug)]
@@ -377,9 +481,10 @@ impl BatchResults {
     /// `result_total` and `result_next`.
     pub fn get_with_meta<M: Method>(&self, handle: &Handle<M>) -> Result<(M::Output, Meta)> {
         match self.outcomes.get(handle.index) {
-            Some(Outcome::Done { result, meta }) => {
-                Ok((envelope::decode_value(M::NAME, result)?, meta.clone()))
-            }
+            Some(Outcome::Done { result, meta }) => Ok((
+                envelope::decode_value(M::NAME, result).map_err(|e| e.masked(&self.secrets))?,
+                meta.clone(),
+            )),
             Some(Outcome::Failed(e)) => Err(e.clone()),
             None => Err(Error::Config(format!(
                 "handle {:?} belongs to another batch",
@@ -424,6 +529,7 @@ impl Client {
                 return BatchResults {
                     outcomes: (0..n).map(|_| Outcome::Failed(e.clone())).collect(),
                     requests: 0,
+                    secrets: self.secrets(),
                 }
             }
         };
@@ -460,7 +566,11 @@ impl Client {
                 })
             })
             .collect();
-        BatchResults { outcomes, requests }
+        BatchResults {
+            outcomes,
+            requests,
+            secrets: self.secrets(),
+        }
     }
 
     async fn run_chunk(&self, batch: &Batch, chunk: &[usize], outcomes: &mut [Option<Outcome>]) {
@@ -505,9 +615,8 @@ impl Client {
                     ),
                     other => (other, None),
                 };
-                outcomes[i] = Some(Outcome::Failed(
-                    api_error(c.call.name, meta.status, code, desc).into(),
-                ));
+                let e = Error::from(api_error(c.call.name, meta.status, code, desc));
+                outcomes[i] = Some(Outcome::Failed(e.masked(&self.secrets())));
             } else if let Some(result) = out.result.remove(&c.key) {
                 let m = Meta {
                     time: out
@@ -564,7 +673,7 @@ mod tests {
         assert_eq!(b.cmds[0].line, "x.get?ID=1&fields[TITLE]=a+b%26c");
         assert_eq!(
             b.cmds[1].line,
-            "x.get?ID=$result[first][ITEMS][0]&fields[TITLE]=a+b%26c"
+            "x.get?fields[TITLE]=a+b%26c&ID=$result[first][ITEMS][0]"
         );
         assert_eq!(b.cmds[1].deps, [0]);
     }
@@ -610,10 +719,67 @@ mod tests {
     fn param_paths() {
         assert_eq!(param_path("fields[COMPANY_ID]"), ["fields", "COMPANY_ID"]);
         assert_eq!(param_path("ID"), ["ID"]);
+        assert_eq!(reference_key("$result[k][0][ID]"), Some("k"));
+        assert_eq!(reference_key("$result[k]"), Some("k"));
+        assert_eq!(reference_key("$result[k][a&b=1]"), None);
+        assert_eq!(reference_key("$result[k"), None);
+        assert_eq!(reference_key("x$result[k]"), None);
+    }
+
+    #[derive(serde::Serialize, Debug)]
+    struct Add {
+        fields: Value,
+    }
+    impl Method for Add {
+        const NAME: &'static str = "x.add";
+        const VERSION: ApiVersion = ApiVersion::V2;
+        const IDEMPOTENT: bool = false;
+        type Output = Value;
+        type ErrorCode = String;
+    }
+
+    #[test]
+    fn user_text_is_never_a_reference() {
+        let mut b = Batch::new();
+        for text in ["$result[first][ID]", "see $result[x]", "$result_error[c0]"] {
+            let e = b
+                .push(Add {
+                    fields: serde_json::json!({ "TITLE": text }),
+                })
+                .unwrap_err();
+            assert!(matches!(e, Error::Encode { .. }), "{e:?}");
+        }
+        // Dollars and brackets that are no reference are sent escaped.
+        b.push(Add {
+            fields: serde_json::json!({"TITLE": "$5 [sale] $result"}),
+        })
+        .unwrap();
         assert_eq!(
-            unescape_references("a=%24result%5Bk%5D%5B0%5D&b=1"),
-            "a=$result[k][0]&b=1"
+            b.cmds[0].line,
+            "x.add?fields[TITLE]=%245+%5Bsale%5D+%24result"
         );
-        assert_eq!(unescape_references("a=%24result%5Bk"), "a=$result%5Bk");
+        // A link must be a reference built by a handle.
+        let h = b.push_keyed("first", get(1)).unwrap();
+        assert!(b.push_linked("l1", get(0), [("ID", "literal")]).is_err());
+        assert!(b
+            .push_linked("l2", get(0), [("ID", format!("{}&x=1", h.reference(&[])))])
+            .is_err());
+        assert!(b
+            .push_linked("l3", get(0), [("ID", h.reference(&["a]&b=[1"]))])
+            .is_err());
+        assert_eq!(b.len(), 2);
+    }
+
+    #[test]
+    fn empty_arrays_objects_and_null_are_sent() {
+        let mut b = Batch::new();
+        b.push(Add {
+            fields: serde_json::json!({"A": [], "B": {}, "C": null, "D": [1, []], "E": false}),
+        })
+        .unwrap();
+        assert_eq!(
+            b.cmds[0].line,
+            "x.add?fields[A]=&fields[B]=&fields[C]=&fields[D][0]=1&fields[D][1]=&fields[E]=false"
+        );
     }
 }

@@ -5,6 +5,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{snippet, ApiError, Error};
 use crate::lenient;
+use crate::mask::Secrets;
 
 /// The `time` block of a response. Every field is optional: self-hosted
 /// portals omit `operating*`, and odd shapes are tolerated rather than fatal.
@@ -84,7 +85,7 @@ pub(crate) fn parse<'a>(
     method: &str,
     status: u16,
     body: &'a [u8],
-    secrets: &[&str],
+    secrets: &Secrets,
 ) -> Result<Success<'a>, Error> {
     let not_envelope = || Error::NotEnvelope {
         method: method.to_owned(),
@@ -110,6 +111,18 @@ pub(crate) fn parse<'a>(
         status,
     };
     Ok(Success { result, meta })
+}
+
+/// The `time` block of an error response (a 429 `OPERATION_TIME_LIMIT`
+/// may carry `operating_reset_at`), if there is a readable one.
+pub(crate) fn error_time(body: &[u8]) -> Option<Time> {
+    #[derive(Deserialize)]
+    struct WithTime<'a> {
+        #[serde(default, borrow)]
+        time: Option<&'a RawValue>,
+    }
+    let raw: WithTime<'_> = serde_json::from_slice(body).ok()?;
+    serde_json::from_str(raw.time?.get()).ok()
 }
 
 fn loose_u64(v: &RawValue) -> Option<u64> {
@@ -217,7 +230,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(
     status: u16,
     body: &[u8],
 ) -> Result<(T, Meta), Error> {
-    let ok = parse(method, status, body, &[])?;
+    let ok = parse(method, status, body, &Secrets::default())?;
     Ok((decode_result(method, ok.result.get())?, ok.meta))
 }
 
@@ -236,6 +249,17 @@ mod tests {
             (t.operating, t.operating_reset_at),
             (Some(3.3), Some(1778747792))
         );
+    }
+
+    #[test]
+    fn error_bodies_may_carry_time() {
+        let body = br#"{"error":"OPERATION_TIME_LIMIT","error_description":"x","time":{"operating_reset_at":"1778747792"}}"#;
+        assert_eq!(
+            error_time(body).and_then(|t| t.operating_reset_at),
+            Some(1778747792)
+        );
+        assert_eq!(error_time(b"<html>"), None);
+        assert_eq!(error_time(br#"{"error":"X"}"#), None);
     }
 
     #[test]

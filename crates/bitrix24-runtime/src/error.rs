@@ -1,8 +1,10 @@
 //! The one error type of the runtime.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::mask::Secrets;
 use crate::{ErrorCode, Method};
 
 /// Error codes the runtime itself reacts to.
@@ -47,6 +49,46 @@ pub enum Error {
         /// The timeout that elapsed.
         after: Duration,
     },
+    /// The call's total deadline passed (all attempts, waits and retries).
+    #[error("{method}: no result within the call's deadline of {after:?} ({attempts} attempt(s))")]
+    Deadline {
+        /// Wire name of the method.
+        method: String,
+        /// The deadline that passed.
+        after: Duration,
+        /// Requests sent for the call.
+        attempts: u32,
+    },
+    /// The server answered with a redirect. Redirects are never followed:
+    /// a redirected POST may become a GET that drops the call, and the
+    /// credentials in the URL or body must not go to another host.
+    #[error("{method}: HTTP {status} redirect to {} not followed", .location.as_deref().unwrap_or("an unnamed location"))]
+    Redirect {
+        /// Wire name of the method.
+        method: String,
+        /// HTTP status of the response (301, 302, 303, 307, 308, ...).
+        status: u16,
+        /// The target's scheme, host and port, without path or query;
+        /// `None` when the response named no (readable) location.
+        location: Option<String>,
+    },
+    /// The response body is larger than the configured cap.
+    #[error("{method}: the response is larger than the {limit}-byte cap")]
+    TooLarge {
+        /// Wire name of the method.
+        method: String,
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// A paged walk cannot make progress (the server ignores the ID filter,
+    /// repeats an offset, or reports an impossible total).
+    #[error("{method}: paging stopped: {message}")]
+    Paging {
+        /// Wire name of the method.
+        method: String,
+        /// What the server did.
+        message: String,
+    },
     /// The body is not a Bitrix24 envelope (HTML from a proxy, truncated JSON, ...).
     #[error("{method}: HTTP {status}: the response is not a Bitrix24 envelope: {snippet:?}")]
     NotEnvelope {
@@ -89,8 +131,66 @@ pub enum Error {
     Config(String),
     /// The [`TokenStore`](crate::TokenStore) failed.
     #[error("token store: {0}")]
-    TokenStore(String),
+    TokenStore(#[source] TokenStoreError),
 }
+
+/// A [`TokenStore`](crate::TokenStore) failure: any error, kept as the
+/// source of [`Error::TokenStore`].
+#[derive(Debug, Clone)]
+pub struct TokenStoreError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl TokenStoreError {
+    /// Wraps the store's own error.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        TokenStoreError(Arc::new(e))
+    }
+
+    /// An error that is only a message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        TokenStoreError(Arc::new(Message(message.into())))
+    }
+}
+
+impl fmt::Display for TokenStoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for TokenStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<String> for TokenStoreError {
+    fn from(s: String) -> Self {
+        TokenStoreError::msg(s)
+    }
+}
+
+impl From<&str> for TokenStoreError {
+    fn from(s: &str) -> Self {
+        TokenStoreError::msg(s)
+    }
+}
+
+impl From<std::io::Error> for TokenStoreError {
+    fn from(e: std::io::Error) -> Self {
+        TokenStoreError::new(e)
+    }
+}
+
+#[derive(Debug)]
+struct Message(String);
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}
 
 /// How many bytes of a non-envelope body [`Error::NotEnvelope`] keeps.
 pub const SNIPPET_LEN: usize = 256;
@@ -157,27 +257,79 @@ impl Error {
     }
 }
 
-/// The first [`SNIPPET_LEN`] bytes of `body` as text, cut on a char boundary,
-/// with every non-empty `secret` replaced by `***`.
-pub(crate) fn snippet(body: &[u8], secrets: &[&str]) -> String {
-    let mut end = body.len().min(SNIPPET_LEN);
-    let text = loop {
-        match std::str::from_utf8(&body[..end]) {
-            Ok(t) => break t.to_owned(),
-            Err(e) if e.valid_up_to() > 0 && e.error_len().is_none() => end = e.valid_up_to(),
-            Err(_) => break String::from_utf8_lossy(&body[..end]).into_owned(),
-        }
-    };
-    mask(text, secrets)
+/// The first [`SNIPPET_LEN`] bytes of `body` as text, cut on a char
+/// boundary, with every secret masked first: the text is masked over the
+/// snippet plus the longest secret, so a secret straddling the cut is
+/// masked whole before anything is cut.
+pub(crate) fn snippet(body: &[u8], secrets: &Secrets) -> String {
+    let window = &body[..body.len().min(SNIPPET_LEN + secrets.longest())];
+    let text = secrets.mask(&String::from_utf8_lossy(window)).into_owned();
+    let mut end = text.len().min(SNIPPET_LEN);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
 }
 
-pub(crate) fn mask(mut text: String, secrets: &[&str]) -> String {
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        if text.contains(s) {
-            text = text.replace(s, "***");
+impl Error {
+    /// This error with every secret in `secrets` masked in every string it
+    /// carries (server-echoed descriptions, codes, validation details,
+    /// snippets, decode messages and paths). The one place errors are masked.
+    pub(crate) fn masked(self, secrets: &Secrets) -> Error {
+        let m = |s: String| secrets.mask_owned(s);
+        match self {
+            Error::Api(mut e) => {
+                e.method = m(e.method);
+                e.code = m(e.code);
+                e.description = m(e.description);
+                for v in &mut e.validation {
+                    secrets.mask_value(v);
+                }
+                Error::Api(e)
+            }
+            Error::NotEnvelope {
+                method,
+                status,
+                snippet,
+            } => Error::NotEnvelope {
+                method: m(method),
+                status,
+                snippet: m(snippet),
+            },
+            Error::Decode {
+                method,
+                path,
+                message,
+            } => Error::Decode {
+                method: m(method),
+                path: m(path),
+                message: m(message),
+            },
+            Error::Encode { method, message } => Error::Encode {
+                method: m(method),
+                message: m(message),
+            },
+            Error::Paging { method, message } => Error::Paging {
+                method: m(method),
+                message: m(message),
+            },
+            Error::Redirect {
+                method,
+                status,
+                location,
+            } => Error::Redirect {
+                method: m(method),
+                status,
+                location: location.map(m),
+            },
+            Error::NotExecuted { method, key } => Error::NotExecuted {
+                method: m(method),
+                key: m(key),
+            },
+            Error::Config(s) => Error::Config(m(s)),
+            other => other,
         }
     }
-    text
 }
 
 #[cfg(test)]
@@ -186,12 +338,45 @@ mod tests {
 
     #[test]
     fn snippet_is_bounded_and_masked() {
+        let secrets = Secrets::from_iter(["secret-code"]);
         let body = format!("<html>secret-code {}</html>", "é".repeat(400));
-        let s = snippet(body.as_bytes(), &["secret-code"]);
+        let s = snippet(body.as_bytes(), &secrets);
         assert!(s.len() <= SNIPPET_LEN);
         assert!(s.starts_with("<html>*** "));
         assert!(!s.contains('\u{fffd}'));
-        assert_eq!(snippet(&[0xff, 0xfe], &[]), "\u{fffd}\u{fffd}");
+        assert_eq!(
+            snippet(&[0xff, 0xfe], &Secrets::default()),
+            "\u{fffd}\u{fffd}"
+        );
+    }
+
+    /// A secret across the cut is masked before the cut, at every offset.
+    #[test]
+    fn secrets_straddling_the_cut_never_leak_a_prefix() {
+        let secret = "whk-SECRET-9f8e7d";
+        let secrets = Secrets::from_iter([secret]);
+        for at in SNIPPET_LEN - secret.len()..=SNIPPET_LEN {
+            let body = format!("{}{secret} tail", "x".repeat(at));
+            let s = snippet(body.as_bytes(), &secrets);
+            assert!(s.len() <= SNIPPET_LEN);
+            for n in 3..=secret.len() {
+                assert!(!s.contains(&secret[..n]), "at {at}: {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn masked_errors_carry_no_secret() {
+        let secrets = Secrets::from_iter(["tok-123456"]);
+        let e = Error::Api(ApiError {
+            method: "m".into(),
+            code: "X tok-123456".into(),
+            description: "echo: auth=tok-123456".into(),
+            status: 400,
+            validation: vec![serde_json::json!({"tok-123456": ["tok-123456"]})],
+        })
+        .masked(&secrets);
+        assert!(!format!("{e} {e:?}").contains("tok-123456"), "{e:?}");
     }
 
     #[test]

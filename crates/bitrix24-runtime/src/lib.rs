@@ -42,14 +42,19 @@ pub mod envelope;
 mod error;
 pub mod lenient;
 mod limits;
+mod mask;
 mod method;
 mod paging;
+pub mod retry;
 
 pub use auth::{MemoryTokenStore, OAuthApp, Secret, TokenStore, Tokens, DEFAULT_TOKEN_URL};
 pub use batch::{Batch, BatchResults, Handle, MAX_COMMANDS};
-pub use client::{Client, ClientBuilder, DEFAULT_USER_AGENT};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
+};
 pub use envelope::{Meta, Time};
-pub use error::{codes, ApiError, Error, Result, SNIPPET_LEN};
+pub use error::{codes, ApiError, Error, Result, TokenStoreError, SNIPPET_LEN};
 pub use limits::RateLimit;
 pub use method::{ApiVersion, ErrorCode, Method, Paged};
-pub use paging::{ItemStream, PAGE_SIZE};
+pub use paging::{ItemStream, MAX_OFFSET, PAGE_SIZE};

@@ -16,6 +16,18 @@ use crate::{lenient, Paged};
 /// Items per page of a Bitrix24 list method.
 pub const PAGE_SIZE: u64 = 50;
 
+/// The largest `start` offset or `total` believed from a server: the
+/// portal's offsets are 32-bit; anything larger stops the walk with
+/// [`Error::Paging`] instead of paging (or allocating) towards it.
+pub const MAX_OFFSET: u64 = i32::MAX as u64;
+
+fn paging_error(method: &str, message: String) -> Error {
+    Error::Paging {
+        method: method.to_owned(),
+        message,
+    }
+}
+
 /// A stream of list items; it ends after the first error.
 pub type ItemStream<T> = BoxStream<'static, Result<T>>;
 
@@ -67,7 +79,31 @@ impl Client {
                 let mut params = params?;
                 object(&mut params).insert("start".into(), start.into());
                 let (items, meta) = client.page::<M>(&params).await?;
-                let next = meta.next.filter(|n| *n > start);
+                if let Some(total) = meta.total.filter(|t| *t > MAX_OFFSET) {
+                    return Err(paging_error(
+                        M::NAME,
+                        format!("`total` = {total} is beyond {MAX_OFFSET}"),
+                    ));
+                }
+                let next = match meta.next {
+                    None => None,
+                    Some(n) if n <= start => {
+                        return Err(paging_error(
+                            M::NAME,
+                            format!("`next` = {n} does not advance past `start` = {start}"),
+                        ))
+                    }
+                    Some(n) if n > MAX_OFFSET || meta.total.is_some_and(|t| n >= t) => {
+                        return Err(paging_error(
+                            M::NAME,
+                            format!(
+                                "`next` = {n} is past the end (total {:?}, at most {MAX_OFFSET})",
+                                meta.total
+                            ),
+                        ))
+                    }
+                    Some(n) => Some(n),
+                };
                 Ok(Some((items, next)))
             }
         });
@@ -116,6 +152,17 @@ impl Client {
                 let next = match last {
                     Some(last) if items.len() as u64 >= PAGE_SIZE => {
                         if let Some(Value::Object(f)) = params.get_mut("filter") {
+                            let prev = f.get(&gt).and_then(|v| lenient::int(v).ok());
+                            if prev.is_some_and(|p| last <= p) {
+                                return Err(paging_error(
+                                    M::NAME,
+                                    format!(
+                                        "the last {id_field} of a page ({last}) is not above the \
+                                         filter's `{gt}` ({}): the server ignores the filter",
+                                        prev.unwrap_or_default()
+                                    ),
+                                ));
+                            }
                             f.insert(gt, last.into());
                         }
                         Some(params)
@@ -132,9 +179,11 @@ impl Client {
     /// pages per request through `batch` once the first page has told the
     /// total.
     pub fn list_batched<M: Paged + 'static>(&self, method: M) -> ItemStream<M::Item> {
+        /// The pages still to fetch: `start` = `next`, `next + step`, ...
+        /// below `total`, computed as needed (never allocated up front).
         enum State {
             First,
-            Rest { starts: Vec<u64>, at: usize },
+            Rest { next: u64, step: u64, total: u64 },
         }
         let client = self.clone();
         let params = params_of(&method);
@@ -148,24 +197,35 @@ impl Client {
                     Some(State::First) => {
                         object(&mut params).insert("start".into(), 0.into());
                         let (items, meta) = client.page::<M>(&params).await?;
-                        let starts = match (meta.next, meta.total) {
+                        let state = match (meta.next, meta.total) {
                             (Some(step), Some(total)) if step > 0 => {
-                                (step..total).step_by(step as usize).collect()
+                                if total > MAX_OFFSET || step > MAX_OFFSET {
+                                    return Err(paging_error(
+                                        M::NAME,
+                                        format!(
+                                            "`total` = {total}, `next` = {step}: beyond {MAX_OFFSET}"
+                                        ),
+                                    ));
+                                }
+                                (step < total).then_some(State::Rest {
+                                    next: step,
+                                    step,
+                                    total,
+                                })
                             }
-                            _ => Vec::new(),
+                            _ => None,
                         };
-                        let state = (!starts.is_empty()).then_some(State::Rest { starts, at: 0 });
                         Ok(Some((items, state)))
                     }
-                    Some(State::Rest { starts, at }) => {
-                        let end = (at + MAX_COMMANDS).min(starts.len());
+                    Some(State::Rest { next, step, total }) => {
                         let mut batch = Batch::new().halt(true);
-                        let mut handles = Vec::with_capacity(end - at);
-                        for (n, start) in starts[at..end].iter().enumerate() {
-                            object(&mut params).insert("start".into(), (*start).into());
-                            let h =
-                                batch.push_value::<M>(format!("p{n}"), Call::of::<M>(), &params)?;
-                            handles.push(h);
+                        let mut handles = Vec::with_capacity(MAX_COMMANDS);
+                        let mut start = next;
+                        while start < total && handles.len() < MAX_COMMANDS {
+                            object(&mut params).insert("start".into(), start.into());
+                            let key = format!("p{}", handles.len());
+                            handles.push(batch.push_value::<M>(key, Call::of::<M>(), &params)?);
+                            start += step;
                         }
                         let results = client.batch(batch).await;
                         let mut items = Vec::new();
@@ -173,7 +233,11 @@ impl Client {
                             let out = results.get(h)?;
                             items.extend(M::into_items(out));
                         }
-                        let state = (end < starts.len()).then_some(State::Rest { starts, at: end });
+                        let state = (start < total).then_some(State::Rest {
+                            next: start,
+                            step,
+                            total,
+                        });
                         Ok(Some((items, state)))
                     }
                 }

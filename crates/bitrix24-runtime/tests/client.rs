@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bitrix24_runtime::{
     lenient, ApiVersion, Batch, Client, ClientBuilder, Error, ErrorCode, MemoryTokenStore, Method,
-    OAuthApp, Paged, RateLimit, TokenStore, Tokens,
+    OAuthApp, Paged, RateLimit, TokenStore, TokenStoreError, Tokens,
 };
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -268,20 +268,24 @@ async fn limits_overload_is_never_retried_query_limit_is_bounded() {
 
 #[tokio::test]
 async fn query_limit_exceeded_from_a_leaky_bucket_is_absorbed() {
+    // A portal draining 50 a second with a burst of 20, and 60 callers at
+    // once: refusals are certain unless the 60 requests arrive spread over
+    // 0.8 s (13 ms each), which no machine is slow enough for.
     let s = start(Config {
-        bucket: Some((200.0, 50.0)),
+        bucket: Some((50.0, 20.0)),
         ..Config::default()
     })
     .await;
     // A client that does not pace itself: the portal refuses, the client
-    // backs off and retries, the caller never sees the error.
+    // backs off and retries, the caller never sees the error. 20 retries of
+    // up to 200 ms leave room for ~200 more requests where 40 are needed.
     let greedy = builder(&s)
         .rate_limit(RateLimit::new(100_000.0, 100_000.0))
         .max_retries(20)
         .backoff(Duration::from_millis(20), Duration::from_millis(200))
         .build()
         .unwrap();
-    let calls = (0..150).map(|n| greedy.call(Echo { n }));
+    let calls = (0..60).map(|n| greedy.call(Echo { n }));
     for r in futures::future::join_all(calls).await {
         r.unwrap();
     }
@@ -304,16 +308,21 @@ async fn pacing_client_never_trips_the_bucket() {
     for r in futures::future::join_all(calls).await {
         r.unwrap();
     }
-    // 50 at once, then 200 at 200/s: about a second.
+    // 45 at once (the burst less the cushion), then 205 at 200/s: at least
+    // 1.025 s by the client's own schedule, however fast the machine.
     assert!(
         t.elapsed() >= Duration::from_millis(900),
         "{:?}",
         t.elapsed()
     );
-    // The client keeps a cushion for network jitter; a stray refusal on a
-    // loaded machine is retried, never seen by the caller.
+    // The client's send times conform to the bucket (proved on a test clock
+    // in `limits::tests`); here the portal counts arrivals, which a loaded
+    // machine can bunch up beyond the client's 25 ms cushion. A stray
+    // refusal is retried, never seen by the caller; the bound only says the
+    // client paced itself at all: a client that does not pace gets at least
+    // 200 refusals from these 250 calls.
     let rejected = s.emu.rejected.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(rejected < 10, "{rejected}");
+    assert!(rejected < 100, "{rejected}");
 }
 
 #[tokio::test]
@@ -323,7 +332,8 @@ async fn operation_time_limit_holds_back_only_that_method() {
         .operating_wait(Duration::from_millis(100))
         .build()
         .unwrap();
-    *s.emu.busy_until.lock().unwrap() = f64::MAX;
+    // Blocked for ten minutes; the 429 body says when the budget resets.
+    *s.emu.busy_until.lock().unwrap() = support::now() + 600.0;
     let e = b24.call(Busy {}).await.unwrap_err();
     assert_eq!(
         (api(&e).code.as_str(), api(&e).status),
@@ -392,13 +402,15 @@ async fn decode_errors_name_method_and_field() {
 #[tokio::test]
 async fn slow_responses_time_out_and_only_safe_calls_repeat() {
     let s = start(Config::default()).await;
+    // Margins no loaded machine misses: a 10 ms answer against a 1 s
+    // timeout, and answers that never come (the emulator sleeps 10 minutes).
     let b24 = builder(&s)
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(1))
         .max_retries(2)
         .build()
         .unwrap();
-    assert!(b24.call(Slow { ms: 50 }).await.unwrap());
-    let e = b24.call(Slow { ms: 1500 }).await.unwrap_err();
+    assert!(b24.call(Slow { ms: 10 }).await.unwrap());
+    let e = b24.call(Slow { ms: 600_000 }).await.unwrap_err();
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     // A read that times out once is repeated and succeeds.
     s.emu
@@ -436,10 +448,10 @@ async fn https_only_unless_allowed() {
 fn oauth_client(s: &Server, store: Arc<MemoryTokenStore>) -> Client {
     struct Shared(Arc<MemoryTokenStore>);
     impl TokenStore for Shared {
-        fn load(&self) -> Result<Option<Tokens>, String> {
+        fn load(&self) -> Result<Option<Tokens>, TokenStoreError> {
             self.0.load()
         }
-        fn save(&self, t: &Tokens) -> Result<(), String> {
+        fn save(&self, t: &Tokens) -> Result<(), TokenStoreError> {
             self.0.save(t)
         }
     }

@@ -9,7 +9,7 @@
 //! path; a page already there is read from disk and not fetched again, so a
 //! fetch that stopped half-way resumes where it stopped. At most
 //! `concurrency` requests run at once; a 5xx, 429 or a transport error is
-//! retried with exponential backoff; a 404 page is left out; a page that
+//! retried with the runtime's jittered exponential backoff; a 404 page is left out; a page that
 //! still fails after the retries makes the whole fetch an error naming its
 //! URL (the pages fetched so far stay cached).
 
@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
+use bitrix24_runtime::retry::Backoff;
 use futures::stream::{self, StreamExt as _};
 use indicatif::ProgressBar;
 
@@ -36,7 +37,9 @@ pub struct FetchOptions {
     pub concurrency: usize,
     /// Retries of a failing request (after the first try).
     pub retries: u32,
-    /// The first backoff; it doubles with every retry.
+    /// The first backoff; it doubles with every retry up to 30 s, with the
+    /// client's jitter (`bitrix24_runtime::retry::Backoff`: each wait is
+    /// between half and all of the step).
     pub backoff: Duration,
     /// Timeout of one request.
     pub timeout: Duration,
@@ -67,6 +70,9 @@ impl FetchOptions {
         }
     }
 }
+
+/// The longest wait between two tries of a page.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// What a fetch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,7 +143,7 @@ pub async fn fetch_pages_async(opts: &FetchOptions) -> Result<(Vec<Page>, FetchR
         client,
         base: base.clone(),
         retries: opts.retries,
-        backoff: opts.backoff,
+        backoff: Backoff::new(opts.backoff, MAX_BACKOFF.max(opts.backoff)),
     };
     fs::create_dir_all(&opts.cache_dir)
         .with_context(|| format!("creating docs cache {}", opts.cache_dir.display()))?;
@@ -235,7 +241,7 @@ struct Fetcher {
     client: reqwest::Client,
     base: String,
     retries: u32,
-    backoff: Duration,
+    backoff: Backoff,
 }
 
 /// A GET's result after retries.
@@ -290,7 +296,7 @@ impl Fetcher {
             if last {
                 bail!("GET {url}: {err} (after {} tries)", attempt + 1);
             }
-            tokio::time::sleep(self.backoff * 2u32.saturating_pow(attempt)).await;
+            tokio::time::sleep(self.backoff.wait(attempt + 1)).await;
             attempt += 1;
         }
     }

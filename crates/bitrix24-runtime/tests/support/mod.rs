@@ -29,6 +29,11 @@ pub struct Config {
     pub items: u64,
     /// Delay of the token endpoint, so concurrent refreshes would overlap.
     pub refresh_delay: Duration,
+    /// The token endpoint answers only once this many portal requests
+    /// have arrived (a barrier: every caller's request went out first).
+    pub refresh_gate: u64,
+    /// The token endpoint fails with this status and code.
+    pub refresh_error: Option<(u16, &'static str)>,
 }
 
 impl Default for Config {
@@ -37,6 +42,8 @@ impl Default for Config {
             bucket: None,
             items: 10_000,
             refresh_delay: Duration::from_millis(50),
+            refresh_gate: 0,
+            refresh_error: None,
         }
     }
 }
@@ -48,6 +55,8 @@ pub struct Emu {
     pub requests: AtomicU64,
     pub rejected: AtomicU64,
     pub refreshes: AtomicU64,
+    /// Requests to the token endpoint, answered or not.
+    pub token_requests: AtomicU64,
     per_method: Mutex<HashMap<String, u64>>,
     pub starts: Mutex<Vec<i64>>,
     pub idempotency_keys: Mutex<Vec<Option<String>>>,
@@ -57,7 +66,7 @@ pub struct Emu {
     token_seq: AtomicU64,
     /// `test.busy` answers OPERATION_TIME_LIMIT until this Unix time.
     pub busy_until: Mutex<f64>,
-    /// `test.flaky` times out (sleeps) this many more times.
+    /// `test.flaky` times out (sleeps 10 minutes) this many more times.
     pub flaky_left: AtomicU64,
 }
 
@@ -116,6 +125,7 @@ pub async fn start(cfg: Config) -> Server {
         requests: AtomicU64::new(0),
         rejected: AtomicU64::new(0),
         refreshes: AtomicU64::new(0),
+        token_requests: AtomicU64::new(0),
         per_method: Mutex::new(HashMap::new()),
         starts: Mutex::new(Vec::new()),
         idempotency_keys: Mutex::new(Vec::new()),
@@ -138,7 +148,7 @@ pub async fn start(cfg: Config) -> Server {
     }
 }
 
-fn now() -> f64 {
+pub fn now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -179,6 +189,10 @@ enum Out {
     Raw {
         status: u16,
         body: &'static str,
+    },
+    /// 429 `OPERATION_TIME_LIMIT` with `operating_reset_at` in its body.
+    Busy {
+        reset_at: f64,
     },
 }
 
@@ -318,6 +332,12 @@ async fn handle(
         ),
         Out::Err { status, code, desc } => v2_error(status, &code, &desc),
         Out::Raw { status, body } => (StatusCode::from_u16(status).unwrap(), body).into_response(),
+        Out::Busy { reset_at } => reply(
+            429,
+            json!({"error": "OPERATION_TIME_LIMIT",
+                "error_description": "Method is blocked due to operation time limit.",
+                "time": time_block(Some(reset_at))}),
+        ),
     }
 }
 
@@ -371,17 +391,15 @@ async fn dispatch(emu: &Emu, name: &str, p: &Value, v3: bool) -> Out {
             let left = emu.flaky_left.load(Ordering::SeqCst);
             if left > 0 {
                 emu.flaky_left.fetch_sub(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_secs(5)).await;
+                // Never answers within any test's timeout.
+                tokio::time::sleep(Duration::from_secs(600)).await;
             }
             ok(json!("done"))
         }
         "test.busy" => {
-            if *emu.busy_until.lock().unwrap() > now() {
-                err(
-                    429,
-                    "OPERATION_TIME_LIMIT",
-                    "Method is blocked due to operation time limit.",
-                )
+            let until = *emu.busy_until.lock().unwrap();
+            if until > now() {
+                Out::Busy { reset_at: until }
             } else {
                 ok(json!("free"))
             }
@@ -584,7 +602,7 @@ async fn batch(emu: &Emu, body: &[u8]) -> Response {
                     break;
                 }
             }
-            Out::Raw { .. } => {
+            Out::Raw { .. } | Out::Busy { .. } => {
                 errors.insert(
                     key,
                     json!({"error": "ERROR_CORE", "error_description": "raw"}),
@@ -612,21 +630,34 @@ async fn batch(emu: &Emu, body: &[u8]) -> Response {
 async fn refresh(emu: &Emu, query: &str) -> Response {
     let q = parse_query(query);
     let get = |k: &str| q.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    tokio::time::sleep(emu.cfg.refresh_delay).await;
+    emu.token_requests.fetch_add(1, Ordering::SeqCst);
+    while emu.requests.load(Ordering::SeqCst) < emu.cfg.refresh_gate {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    if let Some((status, code)) = emu.cfg.refresh_error {
+        tokio::time::sleep(emu.cfg.refresh_delay).await;
+        return v2_error(status, code, "refresh refused");
+    }
     if get("grant_type") != "refresh_token"
         || get("client_id") != CLIENT_ID
         || get("client_secret") != CLIENT_SECRET
     {
         return v2_error(400, "invalid_client", "Invalid client");
     }
-    let mut t = emu.tokens.lock().unwrap();
-    if get("refresh_token") != t.1 {
-        return v2_error(400, "invalid_grant", "Invalid refresh token");
-    }
-    emu.refreshes.fetch_add(1, Ordering::SeqCst);
-    let seq = emu.token_seq.fetch_add(1, Ordering::SeqCst);
-    emu.old_access.lock().unwrap().push(t.0.clone());
-    *t = (format!("acc-SECRET-{seq}"), format!("ref-SECRET-{seq}"));
+    let t = {
+        let mut t = emu.tokens.lock().unwrap();
+        if get("refresh_token") != t.1 {
+            return v2_error(400, "invalid_grant", "Invalid refresh token");
+        }
+        emu.refreshes.fetch_add(1, Ordering::SeqCst);
+        let seq = emu.token_seq.fetch_add(1, Ordering::SeqCst);
+        emu.old_access.lock().unwrap().push(t.0.clone());
+        *t = (format!("acc-SECRET-{seq}"), format!("ref-SECRET-{seq}"));
+        t.clone()
+    };
+    // Rotated before the answer goes out, as a real server commits it: a
+    // client that stops listening now has lost the only live pair.
+    tokio::time::sleep(emu.cfg.refresh_delay).await;
     reply(
         200,
         json!({
