@@ -113,6 +113,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("crm_item_fields", "crm-item-fields.html"),
     ("result_shapes", "result-shapes.html"),
     ("result_keyed_map", "result-keyed-map.html"),
+    ("errors_by_message", "errors-by-message.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -162,6 +163,29 @@ snapshot_tests! {
     crm_item_fields => "crm-item-fields.html",
     result_shapes => "result-shapes.html",
     result_keyed_map => "result-keyed-map.html",
+    errors_by_message => "errors-by-message.html",
+}
+
+#[test]
+fn errors_without_code_keep_their_messages() {
+    let s = spec("errors-by-message.html");
+    let got: Vec<(Option<&str>, Option<&str>)> = s
+        .errors
+        .iter()
+        .map(|e| (e.code.as_deref(), e.message.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                None,
+                Some("The required parameter \"resourceId\" for the method \"calendar.resource.delete\" is not set")
+            ),
+            (None, Some("Access denied")),
+            (Some("NOT_FOUND"), None),
+        ]
+    );
+    assert!(!has_diag(&s, DiagnosticKind::ErrorWithoutCode, "errors"));
 }
 
 #[test]

@@ -282,7 +282,7 @@ pub mod activity {
     ///
     /// Required: `EVENT_TOKEN`, `LOG_MESSAGE`. Optional: none.
     ///
-    /// Result: `boolean` ([`log::Output`]). Errors: `ERROR_EMPTY_LOG_MESSAGE`, `ACCESS_DENIED` ([`log::Error`]).
+    /// Result: `boolean` ([`log::Output`]). Errors: `ERROR_EMPTY_LOG_MESSAGE`, `ACCESS_DENIED`; one error without a code ([`log::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Log {
@@ -762,7 +762,7 @@ pub mod activity {
     pub mod log {
         /// Error codes of `bizproc.activity.log`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `Depends on the business process error` (no status).
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Error {
@@ -5560,7 +5560,7 @@ pub mod workflow {
     ///
     /// Required: `TEMPLATE_ID`, `DOCUMENT_ID`. Optional: `PARAMETERS`.
     ///
-    /// Result: `string` ([`start::Output`]). Errors: `ERROR_WRONG_WORKFLOW_ID`, `ACCESS_DENIED` ([`start::Error`]).
+    /// Result: `string` ([`start::Output`]). Errors: `ERROR_WRONG_WORKFLOW_ID`, `ACCESS_DENIED`; one error without a code ([`start::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Start {

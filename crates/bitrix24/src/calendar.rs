@@ -9,7 +9,7 @@ pub mod accessibility {
     ///
     /// Required: `users`, `from`, `to`. Optional: none.
     ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: 4 errors without a code ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
@@ -70,7 +70,7 @@ pub mod accessibility {
     pub mod get {
         /// Error codes of `calendar.accessibility.get`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "from" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "to" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "users" for the method "calendar.accessibility.get" is not set.` (no status), `Access denied` (no status).
         pub type Error = crate::SystemError;
         /// Allowed values of `result.IMPORTANCE` in `calendar.accessibility.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,7 +240,7 @@ pub mod event {
     ///
     /// Required: `type`, `ownerId`, `from`, `to`, `section`, `name`. Optional: `from_ts`, `to_ts`, `auto_detect_section`, `skip_time`, `timezone_from`, `timezone_to`, `description`, `color`, `text_color`, `accessibility`, `importance`, `private_event`, `rrule`, `is_meeting`, `location`, `remind`, `attendees`, `meeting`, `crm_fields`.
     ///
-    /// Result: `integer` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+    /// Result: `integer` ([`add::Output`]). Errors: 11 errors without a code ([`add::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Add {
@@ -582,7 +582,7 @@ pub mod event {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+    /// Result: `boolean` ([`delete::Output`]). Errors: 2 errors without a code ([`delete::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Delete {
@@ -623,7 +623,7 @@ pub mod event {
     ///
     /// Required: `type`, `ownerId`. Optional: `from`, `to`, `section`.
     ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
@@ -719,7 +719,7 @@ pub mod event {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `object` ([`getbyid::Output`]). Errors: none documented ([`getbyid::Error`]).
+    /// Result: `object` ([`getbyid::Output`]). Errors: 2 errors without a code ([`getbyid::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Getbyid {
@@ -760,7 +760,7 @@ pub mod event {
     ///
     /// Required: `id`, `type`, `ownerId`. Optional: `from`, `to`, `from_ts`, `to_ts`, `section`, `name`, `skip_time`, `timezone_from`, `timezone_to`, `description`, `color`, `text_color`, `accessibility`, `importance`, `private_event`, `recurrence_mode`, `current_date_from`, `rrule`, `is_meeting`, `location`, `remind`, `attendees`, `host`, `meeting`, `crm_fields`.
     ///
-    /// Result: `integer` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+    /// Result: `integer` ([`update::Output`]). Errors: 10 errors without a code ([`update::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Update {
@@ -1160,7 +1160,7 @@ pub mod event {
     pub mod add {
         /// Error codes of `calendar.event.add`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.event.add" is not set` (no status), `The required parameter "ownerId" for the method "calendar.event.add" is not set` (no status), `The required parameter "name" for the method "calendar.event.add" is not set` (no status), `The required parameter "from" for the method "calendar.event.add" is not set` (no status), `The required parameter "to" for the method "calendar.event.add" is not set` (no status), `Invalid value for the parameter "name` (no status), `Invalid value for the parameter "description` (no status), `Access denied` (no status), `You specified an invalid calendar section ID or the user does not have access to it` (no status), `The list of event links to CRM must be an array` (no status), `An error occurred while creating the event` (no status).
         pub type Error = crate::SystemError;
         /// The object `params.rrule` of `calendar.event.add`: `object`.
         ///
@@ -1418,7 +1418,7 @@ pub mod event {
     pub mod delete {
         /// Error codes of `calendar.event.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `Event id not specified` (no status), `An error occurred while deleting the event` (no status).
         pub type Error = crate::SystemError;
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -1436,7 +1436,7 @@ pub mod event {
     pub mod get {
         /// Error codes of `calendar.event.get`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `Required parameter "type" is not specified for method "calendar.event.get` (no status), `Access denied` (no status).
         pub type Error = crate::SystemError;
         /// Allowed values of `result.MEETING_STATUS` in `calendar.event.get`.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -2196,7 +2196,7 @@ pub mod event {
         ///
         /// Required: none. Optional: `type`, `ownerId`, `days`, `forCurrentUser`, `maxEventsCount`, `detailUrl`.
         ///
-        /// Result: `object` ([`nearest::Output`]). Errors: none documented ([`nearest::Error`]).
+        /// Result: `object` ([`nearest::Output`]). Errors: one error without a code ([`nearest::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct Nearest {
@@ -2316,7 +2316,7 @@ pub mod event {
         pub mod nearest {
             /// Error codes of `calendar.event.get.nearest`; the codes any method can return are in [`crate::SystemError`].
             ///
-            /// The docs also list errors without a code: no status.
+            /// The docs also list errors without a code: `Access denied` (no status).
             pub type Error = crate::SystemError;
             /// Allowed values of `result.MEETING_STATUS` in `calendar.event.get.nearest`.
             #[derive(Debug, Clone, PartialEq, Eq)]
@@ -3124,7 +3124,7 @@ pub mod event {
     pub mod getbyid {
         /// Error codes of `calendar.event.getbyid`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.getbyid" is not set` (no status), `Access denied` (no status).
         pub type Error = crate::SystemError;
         /// Allowed values of `result.MEETING_STATUS` in `calendar.event.getbyid`.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -3885,7 +3885,7 @@ pub mod event {
     pub mod update {
         /// Error codes of `calendar.event.update`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.update" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.event.update" is not set.` (no status), `The required parameter "type" for the method "calendar.event.update" is not set.` (no status), `Invalid value for the "name" parameter.` (no status), `Invalid value for the "description" parameter.` (no status), `Access denied.` (no status), `You specified an invalid calendar section ID or the user does not have access to it.` (no status), `An invalid editing type for the recurring event is specified.` (no status), `The event's CRM links list must be an array.` (no status), `An error occurred while changing the event.` (no status).
         pub type Error = crate::SystemError;
         /// Allowed values of `params.recurrence_mode` in `calendar.event.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -4162,7 +4162,7 @@ pub mod meeting {
         ///
         /// Required: `eventId`. Optional: none.
         ///
-        /// Result: `string` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `string` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -4205,7 +4205,7 @@ pub mod meeting {
         ///
         /// Required: `eventId`, `status`. Optional: none.
         ///
-        /// Result: `boolean` ([`set::Output`]). Errors: none documented ([`set::Error`]).
+        /// Result: `boolean` ([`set::Output`]). Errors: 3 errors without a code ([`set::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Set {
@@ -4260,7 +4260,7 @@ pub mod meeting {
         pub mod get {
             /// Error codes of `calendar.meeting.status.get`; the codes any method can return are in [`crate::SystemError`].
             ///
-            /// The docs also list errors without a code: no status.
+            /// The docs also list errors without a code: `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `An error occurred while retrieving the status` (no status).
             pub type Error = crate::SystemError;
             /// Allowed values of `result` in `calendar.meeting.status.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
@@ -4291,7 +4291,7 @@ pub mod meeting {
         pub mod set {
             /// Error codes of `calendar.meeting.status.set`; the codes any method can return are in [`crate::SystemError`].
             ///
-            /// The docs also list errors without a code: no status.
+            /// The docs also list errors without a code: `The required parameter "status" for the method "calendar.meeting.status.set" is not set` (no status), `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `Invalid value for the parameter "status` (no status).
             pub type Error = crate::SystemError;
             /// Allowed values of `params.status` in `calendar.meeting.status.set`.
             #[derive(Debug, Clone, PartialEq, Eq)]
@@ -4327,7 +4327,7 @@ pub mod resource {
     ///
     /// Required: `name`. Optional: none.
     ///
-    /// Result: `integer` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+    /// Result: `integer` ([`add::Output`]). Errors: 3 errors without a code ([`add::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Add {
@@ -4370,7 +4370,7 @@ pub mod resource {
     ///
     /// Required: `resourceId`. Optional: none.
     ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+    /// Result: `boolean` ([`delete::Output`]). Errors: 3 errors without a code ([`delete::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Delete {
@@ -4415,7 +4415,7 @@ pub mod resource {
     ///
     /// No parameters.
     ///
-    /// Result: `array` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+    /// Result: `array` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
     #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct List {}
@@ -4451,7 +4451,7 @@ pub mod resource {
     ///
     /// Required: `resourceId`, `name`. Optional: none.
     ///
-    /// Result: `integer` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+    /// Result: `integer` ([`update::Output`]). Errors: 4 errors without a code ([`update::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Update {
@@ -4504,7 +4504,7 @@ pub mod resource {
     pub mod add {
         /// Error codes of `calendar.resource.add`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "name" for the method "calendar.resource.add" is not set` (no status), `Access denied` (no status), `An error occurred while creating the resource` (no status).
         pub type Error = crate::SystemError;
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
@@ -4524,7 +4524,7 @@ pub mod resource {
         ///
         /// Required: `filter`. Optional: none.
         ///
-        /// Result: `array` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `array` ([`list::Output`]). Errors: 2 errors without a code ([`list::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct List {
@@ -4567,7 +4567,7 @@ pub mod resource {
         pub mod list {
             /// Error codes of `calendar.resource.booking.list`; the codes any method can return are in [`crate::SystemError`].
             ///
-            /// The docs also list errors without a code: no status.
+            /// The docs also list errors without a code: `Access denied` (no status), `The required parameter "filter['resourceTypeIdList']" is not set for the method "calendar.resource.booking.list` (no status).
             pub type Error = crate::SystemError;
             /// The object `params.filter` of `calendar.resource.booking.list`: `object`.
             ///
@@ -4925,7 +4925,7 @@ pub mod resource {
     pub mod delete {
         /// Error codes of `calendar.resource.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.delete" is not set` (no status), `Access denied` (no status), `An error occurred while deleting the resource` (no status).
         pub type Error = crate::SystemError;
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -4943,7 +4943,7 @@ pub mod resource {
     pub mod list {
         /// Error codes of `calendar.resource.list`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `Access denied` (no status).
         pub type Error = crate::SystemError;
         /// The object `result` of `calendar.resource.list`: `array`.
         ///
@@ -5009,7 +5009,7 @@ pub mod resource {
     pub mod update {
         /// Error codes of `calendar.resource.update`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.update" is not set` (no status), `The required parameter "name" for the method "calendar.resource.update" is not set` (no status), `Access denied` (no status), `An error occurred while updating the resource` (no status).
         pub type Error = crate::SystemError;
         /// The `result` of the call: `integer`.
         pub type Output = ::bitrix24_runtime::lenient::Int;
@@ -5030,7 +5030,7 @@ pub mod section {
     ///
     /// Required: `type`, `ownerId`, `name`. Optional: `description`, `color`, `text_color`, `export`.
     ///
-    /// Result: `integer` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+    /// Result: `integer` ([`add::Output`]). Errors: 6 errors without a code ([`add::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Add {
@@ -5140,7 +5140,7 @@ pub mod section {
     ///
     /// Required: `type`, `ownerId`, `id`. Optional: none.
     ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+    /// Result: `boolean` ([`delete::Output`]). Errors: 5 errors without a code ([`delete::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Delete {
@@ -5199,7 +5199,7 @@ pub mod section {
     ///
     /// Required: `type`, `ownerId`. Optional: none.
     ///
-    /// Result: `array` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+    /// Result: `array` ([`get::Output`]). Errors: 3 errors without a code ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
@@ -5252,7 +5252,7 @@ pub mod section {
     ///
     /// Required: `type`, `ownerId`, `id`. Optional: `name`, `description`, `color`, `text_color`, `export`.
     ///
-    /// Result: `integer` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+    /// Result: `integer` ([`update::Output`]). Errors: 7 errors without a code ([`update::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Update {
@@ -5378,7 +5378,7 @@ pub mod section {
     pub mod add {
         /// Error codes of `calendar.section.add`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.add" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.add" is not set.` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while creating the section` (no status).
         pub type Error = crate::SystemError;
         /// Allowed values of `params.type` in `calendar.section.add`.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -5480,7 +5480,7 @@ pub mod section {
     pub mod delete {
         /// Error codes of `calendar.section.delete`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.delete" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.delete" is not set.` (no status), `Section ID is not set.` (no status), `Access denied.` (no status), `An error occurred while deleting the section.` (no status).
         pub type Error = crate::SystemError;
         /// The `result` of the call: `boolean`.
         pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -5498,7 +5498,7 @@ pub mod section {
     pub mod get {
         /// Error codes of `calendar.section.get`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.get" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.get" is not set` (no status), `Access denied` (no status).
         pub type Error = crate::SystemError;
         /// The `result` of the call: `array`.
         pub type Output = crate::List<::serde_json::Value>;
@@ -5516,7 +5516,7 @@ pub mod section {
     pub mod update {
         /// Error codes of `calendar.section.update`; the codes any method can return are in [`crate::SystemError`].
         ///
-        /// The docs also list errors without a code: no status.
+        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.update" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.update" is not set` (no status), `Section ID is not set` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while updating the section` (no status).
         pub type Error = crate::SystemError;
         /// Allowed values of `params.type` in `calendar.section.update`.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -5935,7 +5935,7 @@ pub mod user {
         ///
         /// Required: `settings`. Optional: none.
         ///
-        /// Result: `boolean` ([`set::Output`]). Errors: none documented ([`set::Error`]).
+        /// Result: `boolean` ([`set::Output`]). Errors: one error without a code ([`set::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Set {
@@ -6408,7 +6408,7 @@ pub mod user {
         pub mod set {
             /// Error codes of `calendar.user.settings.set`; the codes any method can return are in [`crate::SystemError`].
             ///
-            /// The docs also list errors without a code: no status.
+            /// The docs also list errors without a code: `The required parameter "settings" for the method "calendar.user.settings.set" is not set` (no status).
             pub type Error = crate::SystemError;
             /// Allowed values of `params.settings.view` in `calendar.user.settings.set`.
             #[derive(Debug, Clone, PartialEq, Eq)]

@@ -212,7 +212,7 @@ pub mod sale {
         ///
         /// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`.
         ///
-        /// Result: `sale_cashbox[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+        /// Result: `sale_cashbox[]` ([`list::Output`]). Errors: `ACCESS_DENIED`; one error without a code ([`list::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
@@ -1422,7 +1422,7 @@ pub mod sale {
         pub mod list {
             /// Error codes of `sale.cashbox.list`; the codes any method can return are in [`crate::SystemError`].
             ///
-            /// The docs also list errors without a code: HTTP 400.
+            /// The docs also list errors without a code: `‘’ (empty error code)` (HTTP 400).
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
             pub enum Error {

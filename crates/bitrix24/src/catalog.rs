@@ -5736,7 +5736,7 @@ pub mod price {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `200040300020`, `100`, `0` ([`delete::Error`]).
+    /// Result: `boolean` ([`delete::Output`]). Errors: `200040300020`, `100`, `0`; one error without a code ([`delete::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Delete {
@@ -5777,7 +5777,7 @@ pub mod price {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `object` ([`get::Output`]). Errors: `200040300010`, `100`, `0` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `200040300010`, `100`, `0`; one error without a code ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
@@ -5990,7 +5990,7 @@ pub mod price {
     ///
     /// Required: `id`, `fields`. Optional: none.
     ///
-    /// Result: `object` ([`update::Output`]). Errors: `200040300020`, `200040300030`, `100`, `0` ([`update::Error`]).
+    /// Result: `object` ([`update::Output`]). Errors: `200040300020`, `200040300030`, `100`, `0`; one error without a code ([`update::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Update {
@@ -18877,7 +18877,7 @@ pub mod product_property {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `0` ([`delete::Error`]).
+    /// Result: `boolean` ([`delete::Output`]). Errors: `0`; one error without a code ([`delete::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Delete {
@@ -18918,7 +18918,7 @@ pub mod product_property {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `object` ([`get::Output`]). Errors: `0` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `0`; one error without a code ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {
@@ -19088,7 +19088,7 @@ pub mod product_property {
     ///
     /// Required: `id`, `fields`. Optional: none.
     ///
-    /// Result: `object` ([`update::Output`]). Errors: `0`, `100` ([`update::Error`]).
+    /// Result: `object` ([`update::Output`]). Errors: `0`, `100`; one error without a code ([`update::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Update {
@@ -26811,7 +26811,7 @@ pub mod storeproduct {
     ///
     /// Required: `id`. Optional: none.
     ///
-    /// Result: `object` ([`get::Output`]). Errors: `200040300010`, `100`, `0` ([`get::Error`]).
+    /// Result: `object` ([`get::Output`]). Errors: `200040300010`, `100`, `0`; one error without a code ([`get::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Get {

@@ -1931,7 +1931,7 @@ pub mod folder {
     ///
     /// Required: `id`, `targetFolderId`. Optional: none.
     ///
-    /// Result: `array` ([`move_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`move_to::Error`]).
+    /// Result: `array` ([`move_to::Output`]). Errors: `ERROR_ARGUMENT`, `DISK_OBJ_22000`, `ERROR_NOT_FOUND`, `ACCESS_DENIED`; one error without a code ([`move_to::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct MoveTo {
@@ -3235,7 +3235,7 @@ pub mod storage {
     ///
     /// Required: `id`, `newName`. Optional: none.
     ///
-    /// Result: `array` ([`rename::Output`]). Errors: `ERROR_NOT_FOUND`, `ACCESS_DENIED` ([`rename::Error`]).
+    /// Result: `array` ([`rename::Output`]). Errors: `ERROR_NOT_FOUND`, `ACCESS_DENIED`; one error without a code ([`rename::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Rename {
@@ -3288,7 +3288,7 @@ pub mod storage {
     ///
     /// Required: `id`, `data`, `fileContent`. Optional: `rights`, `generateUniqueName`.
     ///
-    /// Result: `array` ([`upload_file::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_BASE_SERVICE_22001`, `ERROR_COULD_NOT_SAVE_FILE`, `ACCESS_DENIED` ([`upload_file::Error`]).
+    /// Result: `array` ([`upload_file::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND`, `DISK_BASE_SERVICE_22001`, `ERROR_COULD_NOT_SAVE_FILE`, `ACCESS_DENIED`; one error without a code ([`upload_file::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct UploadFile {

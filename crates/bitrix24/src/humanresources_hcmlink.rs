@@ -1261,7 +1261,7 @@ pub mod humanresources {
             ///
             /// Required: `company`, `data`. Optional: `job`.
             ///
-            /// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`set::Error`]).
+            /// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Set {
@@ -1911,7 +1911,7 @@ pub mod humanresources {
                 ///
                 /// Required: `company`, `data`. Optional: `job`.
                 ///
-                /// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`set::Error`]).
+                /// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Set {

@@ -4091,7 +4091,7 @@ pub mod demos {
     ///
     /// Required: `code`. Optional: none.
     ///
-    /// Result: `boolean` ([`unregister::Output`]). Errors: `MISSING_PARAMS`, `ACCESS_DENIED` ([`unregister::Error`]).
+    /// Result: `boolean` ([`unregister::Output`]). Errors: `MISSING_PARAMS`, `ACCESS_DENIED`; one error without a code ([`unregister::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Unregister {
@@ -14204,7 +14204,7 @@ pub mod repo {
     ///
     /// Required: `code`. Optional: none.
     ///
-    /// Result: `boolean` ([`unregister::Output`]). Errors: `MISSING_PARAMS`, `ERROR_ARGUMENT`, `ACCESS_DENIED`, `insufficient_scope` ([`unregister::Error`]).
+    /// Result: `boolean` ([`unregister::Output`]). Errors: `MISSING_PARAMS`, `ERROR_ARGUMENT`, `ACCESS_DENIED`, `insufficient_scope`; one error without a code ([`unregister::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Unregister {

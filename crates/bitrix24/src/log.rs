@@ -9,7 +9,7 @@ pub mod blogcomment {
     ///
     /// Required: `POST_ID`, `TEXT`. Optional: `FILES`, `USER_ID`.
     ///
-    /// Result: `integer` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+    /// Result: `integer` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Add {
@@ -89,7 +89,7 @@ pub mod blogcomment {
     ///
     /// Required: `COMMENT_ID`. Optional: `USER_ID`.
     ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+    /// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Delete {
@@ -324,7 +324,7 @@ pub mod blogpost {
     ///
     /// Required: `POST_MESSAGE`, `UF_`. Optional: `POST_TITLE`, `DEST`, `SPERM`, `FILES`, `IMPORTANT`, `IMPORTANT_DATE_END`, `SITE_ID`, `USER_ID`, `TAGS`, `BACKGROUND_CODE`, `PARSE_PREVIEW`.
     ///
-    /// Result: `integer` ([`add::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR`, `SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED`, `SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND` ([`add::Error`]).
+    /// Result: `integer` ([`add::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR`, `SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED`, `SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND`; one error without a code ([`add::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Add {
@@ -735,7 +735,7 @@ pub mod blogpost {
     ///
     /// Required: `POST_ID`, `DEST`. Optional: `USER_ID`.
     ///
-    /// Result: `boolean` ([`share::Output`]). Errors: none documented ([`share::Error`]).
+    /// Result: `boolean` ([`share::Output`]). Errors: one error without a code ([`share::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Share {
@@ -802,7 +802,7 @@ pub mod blogpost {
     ///
     /// Required: `POST_ID`, `UF_`. Optional: `POST_MESSAGE`, `POST_TITLE`, `DEST`, `SPERM`, `FILES`, `IMPORTANT`, `IMPORTANT_DATE_END`, `SITE_ID`, `USER_ID`.
     ///
-    /// Result: `integer` ([`update::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR`, `EMPTY_TITLE` ([`update::Error`]).
+    /// Result: `integer` ([`update::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR`, `EMPTY_TITLE`; one error without a code ([`update::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Update {
@@ -1109,7 +1109,7 @@ pub mod blogpost {
         ///
         /// Required: `POST_ID`. Optional: none.
         ///
-        /// Result: `array` ([`important::Output`]). Errors: none documented ([`important::Error`]).
+        /// Result: `array` ([`important::Output`]). Errors: one error without a code ([`important::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Important {

@@ -15,7 +15,7 @@ pub mod sign {
                 ///
                 /// Required: `companyUuid`, `companyCrmId`. Optional: `language`, `limit`, `offset`.
                 ///
-                /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510` ([`list::Error`]).
+                /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; one error without a code ([`list::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct List {
@@ -146,7 +146,7 @@ pub mod sign {
             ///
             /// Required: none. Optional: `uid`, `language`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `INTERNAL_ERROR` ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `INTERNAL_ERROR`; one error without a code ([`get::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct Get {
@@ -212,7 +212,7 @@ pub mod sign {
             ///
             /// Required: `fields`. Optional: `language`.
             ///
-            /// Result: `object` ([`send::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `BAD_REQUEST`, `INTERNAL_ERROR` ([`send::Error`]).
+            /// Result: `object` ([`send::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `BAD_REQUEST`, `INTERNAL_ERROR`; one error without a code ([`send::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Send {
@@ -892,7 +892,7 @@ pub mod sign {
                 ///
                 /// Required: `id`. Optional: none.
                 ///
-                /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `SIGN_HCMLINK_DOCUMENT_NOT_FOUND`, `SIGN_HCMLINK_DOCUMENT_NOT_LINKED`, `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST` ([`get::Error`]).
+                /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `SIGN_HCMLINK_DOCUMENT_NOT_FOUND`, `SIGN_HCMLINK_DOCUMENT_NOT_LINKED`, `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST`; one error without a code ([`get::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {

@@ -9,7 +9,7 @@ pub mod sonet_group {
     ///
     /// Required: `NAME`. Optional: `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `SCRUM_MASTER_ID`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`, `SUBJECT_ID`.
     ///
-    /// Result: `integer` ([`create::Output`]). Errors: `ERROR_IMAGE_ID` ([`create::Error`]).
+    /// Result: `integer` ([`create::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`create::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Create {
@@ -267,7 +267,7 @@ pub mod sonet_group {
     ///
     /// Required: `GROUP_ID`. Optional: none.
     ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+    /// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Delete {
@@ -412,7 +412,7 @@ pub mod sonet_group {
     ///
     /// Required: `GROUP_ID`, `USER_ID`. Optional: none.
     ///
-    /// Result: `boolean` ([`setowner::Output`]). Errors: none documented ([`setowner::Error`]).
+    /// Result: `boolean` ([`setowner::Output`]). Errors: one error without a code ([`setowner::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Setowner {
@@ -465,7 +465,7 @@ pub mod sonet_group {
     ///
     /// Required: `GROUP_ID`. Optional: `NAME`, `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`.
     ///
-    /// Result: `integer` ([`update::Output`]). Errors: `ERROR_IMAGE_ID` ([`update::Error`]).
+    /// Result: `integer` ([`update::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`update::Error`]).
     #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Update {
@@ -757,7 +757,7 @@ pub mod sonet_group {
         ///
         /// Required: `GROUP_ID`, `FEATURE`, `OPERATION`. Optional: none.
         ///
-        /// Result: `boolean` ([`access::Output`]). Errors: none documented ([`access::Error`]).
+        /// Result: `boolean` ([`access::Output`]). Errors: one error without a code ([`access::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Access {
@@ -1274,7 +1274,7 @@ pub mod sonet_group {
         ///
         /// Required: `GROUP_ID`, `USER_ID`. Optional: none.
         ///
-        /// Result: `array` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+        /// Result: `array` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Add {
@@ -1327,7 +1327,7 @@ pub mod sonet_group {
         ///
         /// Required: `GROUP_ID`, `USER_ID`. Optional: none.
         ///
-        /// Result: `array` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+        /// Result: `array` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Delete {
@@ -1380,7 +1380,7 @@ pub mod sonet_group {
         ///
         /// Required: `ID`. Optional: none.
         ///
-        /// Result: `array` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `array` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -1457,7 +1457,7 @@ pub mod sonet_group {
         ///
         /// Required: `GROUP_ID`, `USER_ID`. Optional: `MESSAGE`.
         ///
-        /// Result: `array` ([`invite::Output`]). Errors: none documented ([`invite::Error`]).
+        /// Result: `array` ([`invite::Output`]). Errors: one error without a code ([`invite::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Invite {
@@ -1523,7 +1523,7 @@ pub mod sonet_group {
         ///
         /// Required: `GROUP_ID`. Optional: `MESSAGE`.
         ///
-        /// Result: `boolean` ([`request::Output`]). Errors: none documented ([`request::Error`]).
+        /// Result: `boolean` ([`request::Output`]). Errors: one error without a code ([`request::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Request {
@@ -1581,7 +1581,7 @@ pub mod sonet_group {
         ///
         /// Required: `GROUP_ID`, `USER_ID`, `ROLE`. Optional: none.
         ///
-        /// Result: `array` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+        /// Result: `array` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Update {

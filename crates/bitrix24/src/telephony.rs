@@ -5334,7 +5334,7 @@ pub mod voximplant {
         ///
         /// Required: `USER_ID`. Optional: none.
         ///
-        /// Result: `integer` ([`activate_phone::Output`]). Errors: none documented ([`activate_phone::Error`]).
+        /// Result: `integer` ([`activate_phone::Output`]). Errors: one error without a code ([`activate_phone::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct ActivatePhone {
@@ -5420,7 +5420,7 @@ pub mod voximplant {
         ///
         /// Required: `USER_ID`. Optional: none.
         ///
-        /// Result: `object[]` ([`get::Output`]). Errors: `METHOD_CONFIRM_WAITING`, `METHOD_CONFIRM_DENIED`, `ACCESS_DENIED` ([`get::Error`]).
+        /// Result: `object[]` ([`get::Output`]). Errors: `METHOD_CONFIRM_WAITING`, `METHOD_CONFIRM_DENIED`, `ACCESS_DENIED`; one error without a code ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {

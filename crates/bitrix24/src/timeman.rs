@@ -7,7 +7,7 @@
 ///
 /// Required: none. Optional: `USER_ID`, `TIME`, `REPORT`, `LAT`, `LON`.
 ///
-/// Result: `object` ([`close::Output`]). Errors: `WRONG_DATETIME` ([`close::Error`]).
+/// Result: `object` ([`close::Output`]). Errors: `WRONG_DATETIME`; one error without a code ([`close::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Close {
@@ -103,7 +103,7 @@ deserialize_via_from_value!(Close);
 ///
 /// Required: none. Optional: `USER_ID`, `TIME`, `REPORT`, `LAT`, `LON`.
 ///
-/// Result: `object` ([`open::Output`]). Errors: `WRONG_DATETIME`, `TIME` ([`open::Error`]).
+/// Result: `object` ([`open::Output`]). Errors: `WRONG_DATETIME`, `TIME`; one error without a code ([`open::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Open {
@@ -199,7 +199,7 @@ deserialize_via_from_value!(Open);
 ///
 /// Required: none. Optional: `USER_ID`.
 ///
-/// Result: `object` ([`pause::Output`]). Errors: none documented ([`pause::Error`]).
+/// Result: `object` ([`pause::Output`]). Errors: one error without a code ([`pause::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Pause {
@@ -249,7 +249,7 @@ deserialize_via_from_value!(Pause);
 ///
 /// Required: none. Optional: `USER_ID`.
 ///
-/// Result: `object` ([`settings::Output`]). Errors: none documented ([`settings::Error`]).
+/// Result: `object` ([`settings::Output`]). Errors: one error without a code ([`settings::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Settings {
@@ -299,7 +299,7 @@ deserialize_via_from_value!(Settings);
 ///
 /// Required: none. Optional: `USER_ID`.
 ///
-/// Result: `object` ([`status::Output`]). Errors: none documented ([`status::Error`]).
+/// Result: `object` ([`status::Output`]). Errors: one error without a code ([`status::Error`]).
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Status {

@@ -11,7 +11,7 @@ pub mod user {
         ///
         /// Required: `fields`. Optional: none.
         ///
-        /// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_CORE` ([`add::Error`]).
+        /// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_CORE`; one error without a code ([`add::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Add {
@@ -54,7 +54,7 @@ pub mod user {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `boolean` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+        /// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Delete {
@@ -95,7 +95,7 @@ pub mod user {
         ///
         /// Required: none. Optional: `order`, `filter`.
         ///
-        /// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object[]` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
         ///
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
@@ -167,7 +167,7 @@ pub mod user {
         ///
         /// Required: `id`. Optional: `fields`.
         ///
-        /// Result: `boolean` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+        /// Result: `boolean` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Update {

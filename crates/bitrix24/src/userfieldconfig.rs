@@ -7,7 +7,7 @@
 ///
 /// Required: `moduleId`, `field`. Optional: none.
 ///
-/// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+/// Result: `object` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
@@ -60,7 +60,7 @@ deserialize_via_from_value!(Add);
 ///
 /// Required: `moduleId`, `id`. Optional: none.
 ///
-/// Result: `null` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+/// Result: `null` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Delete {
@@ -113,7 +113,7 @@ deserialize_via_from_value!(Delete);
 ///
 /// Required: `moduleId`, `id`. Optional: none.
 ///
-/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+/// Result: `object` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Get {
@@ -166,7 +166,7 @@ deserialize_via_from_value!(Get);
 ///
 /// Required: `moduleId`. Optional: none.
 ///
-/// Result: `object` ([`get_types::Output`]). Errors: none documented ([`get_types::Error`]).
+/// Result: `object` ([`get_types::Output`]). Errors: one error without a code ([`get_types::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct GetTypes {
@@ -211,7 +211,7 @@ deserialize_via_from_value!(GetTypes);
 ///
 /// Required: `moduleId`. Optional: `select`, `order`, `filter`, `start`.
 ///
-/// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+/// Result: `object` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
 ///
 /// A paged list (`start`, `next`, `total`).
 #[derive(Debug, Clone)]
@@ -298,7 +298,7 @@ deserialize_via_from_value!(List);
 ///
 /// Required: `moduleId`, `id`. Optional: `field`.
 ///
-/// Result: `object` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+/// Result: `object` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {

@@ -245,10 +245,25 @@ fn params_summary(params: &[Field]) -> String {
 
 fn error_summary(spec: &MethodSpec) -> String {
     let codes = unique_codes(spec);
-    if codes.is_empty() {
-        "none documented".to_string()
-    } else {
-        docs::code_list(codes.iter().map(|(c, _)| c.as_str()))
+    let without = spec.errors.len().saturating_sub(
+        spec.errors
+            .iter()
+            .filter(|e| e.code.as_deref().is_some_and(|c| !c.trim().is_empty()))
+            .count(),
+    );
+    let without = match without {
+        0 => String::new(),
+        1 => "one error without a code".to_string(),
+        n => format!("{n} errors without a code"),
+    };
+    match (codes.is_empty(), without.is_empty()) {
+        (true, true) => "none documented".to_string(),
+        (true, false) => without,
+        (false, true) => docs::code_list(codes.iter().map(|(c, _)| c.as_str())),
+        (false, false) => format!(
+            "{}; {without}",
+            docs::code_list(codes.iter().map(|(c, _)| c.as_str()))
+        ),
     }
 }
 
@@ -353,8 +368,13 @@ impl Defs<'_> {
             .iter()
             .filter(|e| e.code.as_deref().is_none_or(|c| c.trim().is_empty()))
             .map(|e| {
-                e.status
-                    .map_or("no status".to_string(), |s| format!("HTTP {s}"))
+                let status = e
+                    .status
+                    .map_or("no status".to_string(), |s| format!("HTTP {s}"));
+                match &e.message {
+                    Some(m) => format!("{} ({status})", docs::code(m)),
+                    None => status,
+                }
             })
             .collect();
         let mut doc = vec![format!(

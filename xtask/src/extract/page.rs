@@ -1200,14 +1200,14 @@ impl<'a> Context<'a> {
                         in_system = text.to_ascii_lowercase().contains("system error");
                     }
                     Block::Table(rows) => {
-                        let Some((code_col, status_col)) = error_columns(rows) else {
+                        let Some((code_col, status_col, message_col)) = error_columns(rows) else {
                             continue;
                         };
                         if !seen.insert(i) {
                             continue;
                         }
                         for row in rows.iter().skip(1) {
-                            let spec = error_row(row, code_col, status_col);
+                            let spec = error_row(row, code_col, status_col, message_col);
                             if in_system {
                                 if spec.code.is_some() && !system.contains(&spec) {
                                     system.push(spec);
@@ -1368,26 +1368,38 @@ fn table_values(rows: &[Vec<Cell>]) -> Vec<String> {
     out
 }
 
-/// The code and status columns of an error table: any table with a `Code`
-/// column inside an error section.
-fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>)> {
-    match classify(rows) {
+/// The code, status and message columns of an error table: any table with
+/// a `Code` column inside an error section. The message column is one whose
+/// header names the server's message ("Error Message", "Message").
+fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>, Option<usize>)> {
+    let (code_col, status_col) = match classify(rows) {
         TableKind::Errors {
             code_col,
             status_col,
-        } => Some((code_col, status_col)),
+        } => (code_col, status_col),
         TableKind::Values => {
             let words = header_words(rows.first()?);
             let code_col = words
                 .iter()
                 .position(|w| w.starts_with("code") || w.starts_with("error code"))?;
-            Some((code_col, words.iter().position(|w| w.contains("status"))))
+            (code_col, words.iter().position(|w| w.contains("status")))
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    let words = header_words(rows.first()?);
+    let message_col = words
+        .iter()
+        .enumerate()
+        .position(|(i, w)| i != code_col && w.contains("message"));
+    Some((code_col, status_col, message_col))
 }
 
-fn error_row(row: &[Cell], code_col: usize, status_col: Option<usize>) -> ErrorSpec {
+fn error_row(
+    row: &[Cell],
+    code_col: usize,
+    status_col: Option<usize>,
+    message_col: Option<usize>,
+) -> ErrorSpec {
     let raw = row
         .get(code_col)
         .and_then(|cell| {
@@ -1408,8 +1420,20 @@ fn error_row(row: &[Cell], code_col: usize, status_col: Option<usize>) -> ErrorS
         || lower.starts_with("empty ")
         || raw == "-"
         || raw == "—";
+    // The literal message the server sends, where the table has a column
+    // for it: code-less rows are told apart by it.
+    let listed_message = message_col
+        .and_then(|i| row.get(i))
+        .map(|c| {
+            c.text()
+                .trim()
+                .trim_matches('`')
+                .trim_matches('"')
+                .to_string()
+        })
+        .filter(|m| !m.is_empty());
     let (code, message) = if empty {
-        (None, None)
+        (None, listed_message)
     } else if raw.contains(char::is_whitespace) {
         // A message in the code column: the server sends an empty `error`.
         (None, Some(raw.to_string()))
