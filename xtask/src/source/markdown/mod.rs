@@ -2,12 +2,14 @@
 //! HTML pages close enough to the docs engine's (`@diplodoc/transform`) that
 //! extraction reads the same specs from both.
 //!
-//! Three steps, one file each: [`include`] expands `{% include %}` and drops
-//! `{% if %}` blocks (text → text); [`yfm`] turns the YFM block constructs
+//! Four steps, one file each: [`include`] expands `{% include %}` and drops
+//! `{% if %}` blocks (text → text); [`refs`] makes reference-style links
+//! inline (text → text); [`yfm`] turns the YFM block constructs
 //! (`#| … |#` tables, `{% list tabs %}`, `{% note %}`, `{% cut %}`) into HTML
 //! and leaves CommonMark to [`render`], which also gives headings their ids.
 
 pub mod include;
+pub mod refs;
 pub mod render;
 pub mod yfm;
 
@@ -78,7 +80,7 @@ pub fn render_file(root: &Path, rel: &str) -> Result<Page> {
 /// includes) to a whole HTML document: `<title>` from the first level-1
 /// heading, the content in `<main class="yfm">`.
 pub fn render_page(root: &Path, rel: &str, text: &str) -> String {
-    let expanded = include::expand(root, rel, text);
+    let expanded = refs::inline_reference_links(&include::expand(root, rel, text));
     let mut ids = render::Ids::default();
     let body = yfm::render_blocks(&expanded, &mut ids);
     let title = render::first_h1_text(&body).unwrap_or_default();
