@@ -5708,13 +5708,13 @@ pub mod order {
         /// `id`: `integer`, required.
         pub id: i64,
         /// `fields`: `object`, required.
-        pub fields: ::serde_json::Value,
+        pub fields: update::Fields,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::convert::Into<::serde_json::Value>,
+            fields: impl ::std::convert::Into<update::Fields>,
         ) -> Self {
             Self {
                 id: id.into(),
@@ -6629,6 +6629,410 @@ pub mod order {
             = "100", N0 = "0" }
         );
         error_code!(Error);
+        /// The object `params.fields` of `sale.order.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
+        #[derive(Debug, Clone, Default)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `price`: `double`, optional.
+            pub price: ::std::option::Option<f64>,
+            /// `discountValue`: `double`, optional.
+            pub discount_value: ::std::option::Option<f64>,
+            /// `statusId`: `string`, optional.
+            pub status_id: ::std::option::Option<::std::string::String>,
+            /// `empStatusId`: `user.id`, optional.
+            pub emp_status_id: ::std::option::Option<i64>,
+            /// `dateInsert`: `datetime`, optional.
+            pub date_insert: ::std::option::Option<::std::string::String>,
+            /// `marked`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub marked: ::std::option::Option<bool>,
+            /// `empMarkedId`: `user.id`, optional.
+            pub emp_marked_id: ::std::option::Option<i64>,
+            /// `reasonMarked`: `string`, optional.
+            pub reason_marked: ::std::option::Option<::std::string::String>,
+            /// `userDescription`: `string`, optional.
+            pub user_description: ::std::option::Option<::std::string::String>,
+            /// `additionalInfo`: `string`, optional.
+            pub additional_info: ::std::option::Option<::std::string::String>,
+            /// `comments`: `string`, optional.
+            pub comments: ::std::option::Option<::std::string::String>,
+            /// `responsibleId`: `user.id`, optional.
+            pub responsible_id: ::std::option::Option<i64>,
+            /// `recurringId`: `integer`, optional.
+            pub recurring_id: ::std::option::Option<i64>,
+            /// `lockedBy`: `user.id`, optional.
+            pub locked_by: ::std::option::Option<i64>,
+            /// `recountFlag`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub recount_flag: ::std::option::Option<bool>,
+            /// `affiliateId`: `integer`, optional.
+            pub affiliate_id: ::std::option::Option<i64>,
+            /// `updated1c`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub updated1c: ::std::option::Option<bool>,
+            /// `orderTopic`: `string`, optional.
+            pub order_topic: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `id1c`: `string`, optional.
+            pub id1c: ::std::option::Option<::std::string::String>,
+            /// `version1c`: `string`, optional.
+            pub version1c: ::std::option::Option<::std::string::String>,
+            /// `externalOrder`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub external_order: ::std::option::Option<bool>,
+            /// `canceled`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub canceled: ::std::option::Option<bool>,
+            /// `empCanceledId`: `user.id`, optional.
+            pub emp_canceled_id: ::std::option::Option<i64>,
+            /// `reasonCanceled`: `string`, optional.
+            pub reason_canceled: ::std::option::Option<::std::string::String>,
+        }
+        impl Fields {
+            /// The object; every parameter is optional.
+            pub fn new() -> Self {
+                Self {
+                    price: ::std::default::Default::default(),
+                    discount_value: ::std::default::Default::default(),
+                    status_id: ::std::default::Default::default(),
+                    emp_status_id: ::std::default::Default::default(),
+                    date_insert: ::std::default::Default::default(),
+                    marked: ::std::default::Default::default(),
+                    emp_marked_id: ::std::default::Default::default(),
+                    reason_marked: ::std::default::Default::default(),
+                    user_description: ::std::default::Default::default(),
+                    additional_info: ::std::default::Default::default(),
+                    comments: ::std::default::Default::default(),
+                    responsible_id: ::std::default::Default::default(),
+                    recurring_id: ::std::default::Default::default(),
+                    locked_by: ::std::default::Default::default(),
+                    recount_flag: ::std::default::Default::default(),
+                    affiliate_id: ::std::default::Default::default(),
+                    updated1c: ::std::default::Default::default(),
+                    order_topic: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    id1c: ::std::default::Default::default(),
+                    version1c: ::std::default::Default::default(),
+                    external_order: ::std::default::Default::default(),
+                    canceled: ::std::default::Default::default(),
+                    emp_canceled_id: ::std::default::Default::default(),
+                    reason_canceled: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `price`.
+            pub fn price(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+                self.price = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `discountValue`.
+            pub fn discount_value(
+                mut self,
+                value: impl ::std::convert::Into<f64>,
+            ) -> Self {
+                self.discount_value = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `statusId`.
+            pub fn status_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.status_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `empStatusId`.
+            pub fn emp_status_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.emp_status_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `dateInsert`.
+            pub fn date_insert(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_insert = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `marked`.
+            pub fn marked(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.marked = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `empMarkedId`.
+            pub fn emp_marked_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.emp_marked_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `reasonMarked`.
+            pub fn reason_marked(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.reason_marked = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `userDescription`.
+            pub fn user_description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.user_description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `additionalInfo`.
+            pub fn additional_info(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.additional_info = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `comments`.
+            pub fn comments(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.comments = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `responsibleId`.
+            pub fn responsible_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.responsible_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `recurringId`.
+            pub fn recurring_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.recurring_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `lockedBy`.
+            pub fn locked_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.locked_by = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `recountFlag`.
+            pub fn recount_flag(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.recount_flag = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `affiliateId`.
+            pub fn affiliate_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.affiliate_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `updated1c`.
+            pub fn updated1c(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.updated1c = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `orderTopic`.
+            pub fn order_topic(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.order_topic = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `xmlId`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `id1c`.
+            pub fn id1c(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id1c = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `version1c`.
+            pub fn version1c(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.version1c = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `externalOrder`.
+            pub fn external_order(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.external_order = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `canceled`.
+            pub fn canceled(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.canceled = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `empCanceledId`.
+            pub fn emp_canceled_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.emp_canceled_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `reasonCanceled`.
+            pub fn reason_canceled(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.reason_canceled = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                crate::support::opt_entry(&mut map, "price", &self.price)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "discountValue",
+                    &self.discount_value,
+                )?;
+                crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
+                crate::support::opt_entry(&mut map, "empStatusId", &self.emp_status_id)?;
+                crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "marked",
+                    &self.marked.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "reasonMarked",
+                    &self.reason_marked,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "userDescription",
+                    &self.user_description,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "additionalInfo",
+                    &self.additional_info,
+                )?;
+                crate::support::opt_entry(&mut map, "comments", &self.comments)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "responsibleId",
+                    &self.responsible_id,
+                )?;
+                crate::support::opt_entry(&mut map, "recurringId", &self.recurring_id)?;
+                crate::support::opt_entry(&mut map, "lockedBy", &self.locked_by)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "recountFlag",
+                    &self.recount_flag.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "affiliateId", &self.affiliate_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "updated1c",
+                    &self.updated1c.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "orderTopic", &self.order_topic)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
+                crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "externalOrder",
+                    &self.external_order.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "canceled",
+                    &self.canceled.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "empCanceledId",
+                    &self.emp_canceled_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "reasonCanceled",
+                    &self.reason_canceled,
+                )?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    price: object.field("price")?,
+                    discount_value: object.field("discountValue")?,
+                    status_id: object.field("statusId")?,
+                    emp_status_id: object.field("empStatusId")?,
+                    date_insert: object.field("dateInsert")?,
+                    marked: object.field("marked")?,
+                    emp_marked_id: object.field("empMarkedId")?,
+                    reason_marked: object.field("reasonMarked")?,
+                    user_description: object.field("userDescription")?,
+                    additional_info: object.field("additionalInfo")?,
+                    comments: object.field("comments")?,
+                    responsible_id: object.field("responsibleId")?,
+                    recurring_id: object.field("recurringId")?,
+                    locked_by: object.field("lockedBy")?,
+                    recount_flag: object.field("recountFlag")?,
+                    affiliate_id: object.field("affiliateId")?,
+                    updated1c: object.field("updated1c")?,
+                    order_topic: object.field("orderTopic")?,
+                    xml_id: object.field("xmlId")?,
+                    id1c: object.field("id1c")?,
+                    version1c: object.field("version1c")?,
+                    external_order: object.field("externalOrder")?,
+                    canceled: object.field("canceled")?,
+                    emp_canceled_id: object.field("empCanceledId")?,
+                    reason_canceled: object.field("reasonCanceled")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The object `result` of `sale.order.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-update.html>
@@ -6947,13 +7351,13 @@ pub mod payment {
         /// `id`: `integer`, required.
         pub id: i64,
         /// `fields`: `object`, required.
-        pub fields: ::serde_json::Value,
+        pub fields: update::Fields,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::convert::Into<::serde_json::Value>,
+            fields: impl ::std::convert::Into<update::Fields>,
         ) -> Self {
             Self {
                 id: id.into(),
@@ -7974,6 +8378,544 @@ pub mod payment {
             = "100", N0 = "0" }
         );
         error_code!(Error);
+        /// The object `params.fields` of `sale.payment.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `paySystemId`: `string`, required.
+            pub pay_system_id: ::std::string::String,
+            /// `paid`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub paid: ::std::option::Option<bool>,
+            /// `datePaid`: `datetime`, optional.
+            pub date_paid: ::std::option::Option<::std::string::String>,
+            /// `empPaidId`: `user.id`, optional.
+            pub emp_paid_id: ::std::option::Option<i64>,
+            /// `psStatus`: `string`, optional.
+            pub ps_status: ::std::option::Option<::std::string::String>,
+            /// `psStatusCode`: `string`, optional.
+            pub ps_status_code: ::std::option::Option<::std::string::String>,
+            /// `psStatusDescription`: `string`, optional.
+            pub ps_status_description: ::std::option::Option<::std::string::String>,
+            /// `psStatusMessage`: `string`, optional.
+            pub ps_status_message: ::std::option::Option<::std::string::String>,
+            /// `psSum`: `double`, optional.
+            pub ps_sum: ::std::option::Option<f64>,
+            /// `psCurrency`: `string`, optional.
+            pub ps_currency: ::std::option::Option<::std::string::String>,
+            /// `psResponseDate`: `datetime`, optional.
+            pub ps_response_date: ::std::option::Option<::std::string::String>,
+            /// `payVoucherNum`: `string`, optional.
+            pub pay_voucher_num: ::std::option::Option<::std::string::String>,
+            /// `payVoucherDate`: `datetime`, optional.
+            pub pay_voucher_date: ::std::option::Option<::std::string::String>,
+            /// `datePayBefore`: `datetime`, optional.
+            pub date_pay_before: ::std::option::Option<::std::string::String>,
+            /// `dateBill`: `datetime`, optional.
+            pub date_bill: ::std::option::Option<::std::string::String>,
+            /// `xmlId`: `string`, optional.
+            pub xml_id: ::std::option::Option<::std::string::String>,
+            /// `sum`: `double`, optional.
+            pub sum: ::std::option::Option<f64>,
+            /// `companyId`: `integer`, optional.
+            pub company_id: ::std::option::Option<i64>,
+            /// `payReturnNum`: `string`, optional.
+            pub pay_return_num: ::std::option::Option<::std::string::String>,
+            /// `priceCod`: `double`, optional.
+            pub price_cod: ::std::option::Option<f64>,
+            /// `payReturnDate`: `date`, optional.
+            pub pay_return_date: ::std::option::Option<::std::string::String>,
+            /// `empReturnId`: `user.id`, optional.
+            pub emp_return_id: ::std::option::Option<i64>,
+            /// `payReturnComment`: `string`, optional.
+            pub pay_return_comment: ::std::option::Option<::std::string::String>,
+            /// `responsibleId`: `user.id`, optional.
+            pub responsible_id: ::std::option::Option<i64>,
+            /// `empResponsibleId`: `user.id`, optional.
+            pub emp_responsible_id: ::std::option::Option<i64>,
+            /// `isReturn`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub is_return: ::std::option::Option<bool>,
+            /// `comments`: `string`, optional.
+            pub comments: ::std::option::Option<::std::string::String>,
+            /// `updated1c`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub updated1c: ::std::option::Option<bool>,
+            /// `id1c`: `string`, optional.
+            pub id1c: ::std::option::Option<::std::string::String>,
+            /// `version1c`: `string`, optional.
+            pub version1c: ::std::option::Option<::std::string::String>,
+            /// `externalPayment`: `string`, optional.
+            pub external_payment: ::std::option::Option<::std::string::String>,
+            /// `psInvoiceId`: `string`, optional.
+            pub ps_invoice_id: ::std::option::Option<::std::string::String>,
+            /// `marked`: `boolean`, optional.
+            ///
+            /// Values: `Y`, `N`.
+            pub marked: ::std::option::Option<bool>,
+            /// `reasonMarked`: `string`, optional.
+            pub reason_marked: ::std::option::Option<::std::string::String>,
+            /// `empMarkedId`: `user.id`, optional.
+            pub emp_marked_id: ::std::option::Option<i64>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `paySystemId`.
+            pub fn new(
+                pay_system_id: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    pay_system_id: pay_system_id.into(),
+                    paid: ::std::default::Default::default(),
+                    date_paid: ::std::default::Default::default(),
+                    emp_paid_id: ::std::default::Default::default(),
+                    ps_status: ::std::default::Default::default(),
+                    ps_status_code: ::std::default::Default::default(),
+                    ps_status_description: ::std::default::Default::default(),
+                    ps_status_message: ::std::default::Default::default(),
+                    ps_sum: ::std::default::Default::default(),
+                    ps_currency: ::std::default::Default::default(),
+                    ps_response_date: ::std::default::Default::default(),
+                    pay_voucher_num: ::std::default::Default::default(),
+                    pay_voucher_date: ::std::default::Default::default(),
+                    date_pay_before: ::std::default::Default::default(),
+                    date_bill: ::std::default::Default::default(),
+                    xml_id: ::std::default::Default::default(),
+                    sum: ::std::default::Default::default(),
+                    company_id: ::std::default::Default::default(),
+                    pay_return_num: ::std::default::Default::default(),
+                    price_cod: ::std::default::Default::default(),
+                    pay_return_date: ::std::default::Default::default(),
+                    emp_return_id: ::std::default::Default::default(),
+                    pay_return_comment: ::std::default::Default::default(),
+                    responsible_id: ::std::default::Default::default(),
+                    emp_responsible_id: ::std::default::Default::default(),
+                    is_return: ::std::default::Default::default(),
+                    comments: ::std::default::Default::default(),
+                    updated1c: ::std::default::Default::default(),
+                    id1c: ::std::default::Default::default(),
+                    version1c: ::std::default::Default::default(),
+                    external_payment: ::std::default::Default::default(),
+                    ps_invoice_id: ::std::default::Default::default(),
+                    marked: ::std::default::Default::default(),
+                    reason_marked: ::std::default::Default::default(),
+                    emp_marked_id: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `paid`.
+            pub fn paid(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.paid = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `datePaid`.
+            pub fn date_paid(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_paid = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `empPaidId`.
+            pub fn emp_paid_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.emp_paid_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psStatus`.
+            pub fn ps_status(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.ps_status = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psStatusCode`.
+            pub fn ps_status_code(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.ps_status_code = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psStatusDescription`.
+            pub fn ps_status_description(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.ps_status_description = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psStatusMessage`.
+            pub fn ps_status_message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.ps_status_message = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psSum`.
+            pub fn ps_sum(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+                self.ps_sum = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psCurrency`.
+            pub fn ps_currency(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.ps_currency = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psResponseDate`.
+            pub fn ps_response_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.ps_response_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `payVoucherNum`.
+            pub fn pay_voucher_num(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.pay_voucher_num = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `payVoucherDate`.
+            pub fn pay_voucher_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.pay_voucher_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `datePayBefore`.
+            pub fn date_pay_before(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_pay_before = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `dateBill`.
+            pub fn date_bill(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.date_bill = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `xmlId`.
+            pub fn xml_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.xml_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `sum`.
+            pub fn sum(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+                self.sum = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `companyId`.
+            pub fn company_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.company_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `payReturnNum`.
+            pub fn pay_return_num(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.pay_return_num = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `priceCod`.
+            pub fn price_cod(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+                self.price_cod = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `payReturnDate`.
+            pub fn pay_return_date(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.pay_return_date = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `empReturnId`.
+            pub fn emp_return_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.emp_return_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `payReturnComment`.
+            pub fn pay_return_comment(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.pay_return_comment = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `responsibleId`.
+            pub fn responsible_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.responsible_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `empResponsibleId`.
+            pub fn emp_responsible_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.emp_responsible_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `isReturn`.
+            pub fn is_return(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.is_return = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `comments`.
+            pub fn comments(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.comments = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `updated1c`.
+            pub fn updated1c(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.updated1c = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `id1c`.
+            pub fn id1c(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.id1c = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `version1c`.
+            pub fn version1c(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.version1c = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `externalPayment`.
+            pub fn external_payment(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.external_payment = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `psInvoiceId`.
+            pub fn ps_invoice_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.ps_invoice_id = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `marked`.
+            pub fn marked(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.marked = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `reasonMarked`.
+            pub fn reason_marked(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.reason_marked = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `empMarkedId`.
+            pub fn emp_marked_id(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.emp_marked_id = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("paySystemId", &self.pay_system_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "paid",
+                    &self.paid.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "datePaid", &self.date_paid)?;
+                crate::support::opt_entry(&mut map, "empPaidId", &self.emp_paid_id)?;
+                crate::support::opt_entry(&mut map, "psStatus", &self.ps_status)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "psStatusCode",
+                    &self.ps_status_code,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "psStatusDescription",
+                    &self.ps_status_description,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "psStatusMessage",
+                    &self.ps_status_message,
+                )?;
+                crate::support::opt_entry(&mut map, "psSum", &self.ps_sum)?;
+                crate::support::opt_entry(&mut map, "psCurrency", &self.ps_currency)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "psResponseDate",
+                    &self.ps_response_date,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "payVoucherNum",
+                    &self.pay_voucher_num,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "payVoucherDate",
+                    &self.pay_voucher_date,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "datePayBefore",
+                    &self.date_pay_before,
+                )?;
+                crate::support::opt_entry(&mut map, "dateBill", &self.date_bill)?;
+                crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+                crate::support::opt_entry(&mut map, "sum", &self.sum)?;
+                crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "payReturnNum",
+                    &self.pay_return_num,
+                )?;
+                crate::support::opt_entry(&mut map, "priceCod", &self.price_cod)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "payReturnDate",
+                    &self.pay_return_date,
+                )?;
+                crate::support::opt_entry(&mut map, "empReturnId", &self.emp_return_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "payReturnComment",
+                    &self.pay_return_comment,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "responsibleId",
+                    &self.responsible_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "empResponsibleId",
+                    &self.emp_responsible_id,
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "isReturn",
+                    &self.is_return.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "comments", &self.comments)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "updated1c",
+                    &self.updated1c.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
+                crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "externalPayment",
+                    &self.external_payment,
+                )?;
+                crate::support::opt_entry(&mut map, "psInvoiceId", &self.ps_invoice_id)?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "marked",
+                    &self.marked.map(crate::support::yes_no),
+                )?;
+                crate::support::opt_entry(
+                    &mut map,
+                    "reasonMarked",
+                    &self.reason_marked,
+                )?;
+                crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    pay_system_id: object.field("paySystemId")?,
+                    paid: object.field("paid")?,
+                    date_paid: object.field("datePaid")?,
+                    emp_paid_id: object.field("empPaidId")?,
+                    ps_status: object.field("psStatus")?,
+                    ps_status_code: object.field("psStatusCode")?,
+                    ps_status_description: object.field("psStatusDescription")?,
+                    ps_status_message: object.field("psStatusMessage")?,
+                    ps_sum: object.field("psSum")?,
+                    ps_currency: object.field("psCurrency")?,
+                    ps_response_date: object.field("psResponseDate")?,
+                    pay_voucher_num: object.field("payVoucherNum")?,
+                    pay_voucher_date: object.field("payVoucherDate")?,
+                    date_pay_before: object.field("datePayBefore")?,
+                    date_bill: object.field("dateBill")?,
+                    xml_id: object.field("xmlId")?,
+                    sum: object.field("sum")?,
+                    company_id: object.field("companyId")?,
+                    pay_return_num: object.field("payReturnNum")?,
+                    price_cod: object.field("priceCod")?,
+                    pay_return_date: object.field("payReturnDate")?,
+                    emp_return_id: object.field("empReturnId")?,
+                    pay_return_comment: object.field("payReturnComment")?,
+                    responsible_id: object.field("responsibleId")?,
+                    emp_responsible_id: object.field("empResponsibleId")?,
+                    is_return: object.field("isReturn")?,
+                    comments: object.field("comments")?,
+                    updated1c: object.field("updated1c")?,
+                    id1c: object.field("id1c")?,
+                    version1c: object.field("version1c")?,
+                    external_payment: object.field("externalPayment")?,
+                    ps_invoice_id: object.field("psInvoiceId")?,
+                    marked: object.field("marked")?,
+                    reason_marked: object.field("reasonMarked")?,
+                    emp_marked_id: object.field("empMarkedId")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The object `result` of `sale.payment.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
@@ -14544,13 +15486,13 @@ pub mod propertygroup {
         /// `id`: `integer`, required.
         pub id: i64,
         /// `fields`: `object`, required.
-        pub fields: ::serde_json::Value,
+        pub fields: update::Fields,
     }
     impl Update {
         /// The call with its required parameters: `id`, `fields`.
         pub fn new(
             id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::convert::Into<::serde_json::Value>,
+            fields: impl ::std::convert::Into<update::Fields>,
         ) -> Self {
             Self {
                 id: id.into(),
@@ -15109,6 +16051,65 @@ pub mod propertygroup {
             N200950000008 = "200950000008", N100 = "100", N0 = "0" }
         );
         error_code!(Error);
+        /// The object `params.fields` of `sale.propertygroup.update`: `object`.
+        ///
+        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct Fields {
+            /// `personTypeId`: `integer`, required.
+            pub person_type_id: i64,
+            /// `name`: `string`, required.
+            pub name: ::std::string::String,
+            /// `sort`: `integer`, optional.
+            pub sort: ::std::option::Option<i64>,
+        }
+        impl Fields {
+            /// The object with its required parameters: `personTypeId`, `name`.
+            pub fn new(
+                person_type_id: impl ::std::convert::Into<i64>,
+                name: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                Self {
+                    person_type_id: person_type_id.into(),
+                    name: name.into(),
+                    sort: ::std::default::Default::default(),
+                }
+            }
+            /// Sets `sort`.
+            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.sort = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ::serde::Serialize for Fields {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                map.serialize_entry("personTypeId", &self.person_type_id)?;
+                map.serialize_entry("name", &self.name)?;
+                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+                map.end()
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        impl crate::support::FromValue for Fields {
+            fn from_value(
+                value: ::serde_json::Value,
+            ) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let mut object = crate::support::Object::new(value)?;
+                ::std::result::Result::Ok(Self {
+                    person_type_id: object.field("personTypeId")?,
+                    name: object.field("name")?,
+                    sort: object.field("sort")?,
+                })
+            }
+        }
+        #[cfg(feature = "deserialize-params")]
+        deserialize_via_from_value!(Fields);
         /// The object `result` of `sale.propertygroup.update`: `object`.
         ///
         /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-update.html>

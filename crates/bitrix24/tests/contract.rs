@@ -5030,7 +5030,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::crm::requisite::Update>,
         decode_params::<bitrix24::crm::requisite::Update>,
         false,
-        false,
+        true,
     ),
     (
         "crm.requisite.userfield.add",
@@ -10382,7 +10382,7 @@ const METHODS: &[(&str, &str, Check, Check, bool, bool)] = &[
         decode_output::<bitrix24::sale::order::Update>,
         decode_params::<bitrix24::sale::order::Update>,
         false,
-        false,
+        true,
     ),
     (
         "sale.payment.add",

@@ -996,7 +996,9 @@ impl<'a> Context<'a> {
             let Block::Heading { level, text, .. } = b else {
                 continue;
             };
-            if *level < 3 {
+            // "## fields Parameter" (`sale.propertygroup.update`) is a
+            // section of its own, as "### FIELDS Parameter" is a subsection.
+            if *level < 2 {
                 continue;
             }
             let lower = text.to_ascii_lowercase();
