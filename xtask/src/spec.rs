@@ -103,6 +103,10 @@ pub struct ErrorSpec {
     /// HTTP status, where given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// The parameter or field the error is about, where the docs key the
+    /// error by field (REST 3.0 "Field | Error description" tables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// The errors any method can return, kept once for all methods.

@@ -114,6 +114,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("result_shapes", "result-shapes.html"),
     ("result_keyed_map", "result-keyed-map.html"),
     ("errors_by_message", "errors-by-message.html"),
+    ("rest3_by_endpoint", "rest3-by-endpoint.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -164,6 +165,34 @@ snapshot_tests! {
     result_shapes => "result-shapes.html",
     result_keyed_map => "result-keyed-map.html",
     errors_by_message => "errors-by-message.html",
+    rest3_by_endpoint => "rest3-by-endpoint.html",
+}
+
+#[test]
+fn rest3_by_endpoint_with_field_errors() {
+    let s = spec("rest3-by-endpoint.html");
+    // No "REST 3.0" note and no "v 3.0" in the title: the endpoint decides.
+    assert_eq!(s.version, RestVersion::V3);
+    let got: Vec<(Option<&str>, Option<&str>, Option<&str>)> = s
+        .errors
+        .iter()
+        .map(|e| (e.code.as_deref(), e.field.as_deref(), e.message.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Some("access_denied"),
+                Some("callId"),
+                Some("No access to Follow-up data")
+            ),
+            (
+                Some("BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION"),
+                None,
+                Some("Insufficient access rights: required scope is missing")
+            ),
+        ]
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ pub mod v3 {
         ///
         /// No parameters.
         ///
-        /// Result: `object` ([`count::Output`]). Errors: none documented ([`count::Error`]).
+        /// Result: `object` ([`count::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`count::Error`]).
         ///
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
@@ -49,7 +49,7 @@ pub mod v3 {
         ///
         /// No parameters.
         ///
-        /// Result: `object` ([`multidepartment::Output`]). Errors: none documented ([`multidepartment::Error`]).
+        /// Result: `object` ([`multidepartment::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`multidepartment::Error`]).
         ///
         /// A paged list (`start`, `next`, `total`).
         #[derive(Debug, Clone, Default)]
@@ -87,7 +87,7 @@ pub mod v3 {
         ///
         /// Required: `name`. Optional: `nodeId`, `select`.
         ///
-        /// Result: `object` ([`search::Output`]). Errors: none documented ([`search::Error`]).
+        /// Result: `object` ([`search::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`search::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Search {
@@ -159,7 +159,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `object` ([`subordinates::Output`]). Errors: none documented ([`subordinates::Error`]).
+        /// Result: `object` ([`subordinates::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`subordinates::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Subordinates {
@@ -199,7 +199,19 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
         pub mod count {
             /// Error codes of `humanresources.employee.count`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `humanresources.employee.count`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
@@ -256,7 +268,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -322,7 +334,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -380,7 +392,31 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
             pub mod get {
                 /// Error codes of `humanresources.employee.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `humanresources.employee.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
@@ -435,7 +471,23 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
             pub mod list {
                 /// Error codes of `humanresources.employee.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `humanresources.employee.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
@@ -491,7 +543,19 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
         pub mod multidepartment {
             /// Error codes of `humanresources.employee.multidepartment`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result.employees.departments` of `humanresources.employee.multidepartment`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
@@ -648,7 +712,31 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
         pub mod search {
             /// Error codes of `humanresources.employee.search`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                BitrixRestV3ExceptionUnknowndtopropertyexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                BitrixRestV3ExceptionInvalidselectexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionUnknowndtopropertyexception =
+                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                BitrixRestV3ExceptionInvalidselectexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `humanresources.employee.search`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
@@ -702,7 +790,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
         pub mod subordinates {
             /// Error codes of `humanresources.employee.subordinates`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result.departments` of `humanresources.employee.subordinates`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
@@ -818,7 +922,7 @@ pub mod v3 {
         ///
         /// Required: `type`, `name`, `parentId`. Optional: `description`, `colorName`, `userIds`, `moveUsersToNode`, `createChat`, `bindingChatIds`, `createChannel`, `bindingChannelIds`, `createCollab`, `bindingCollabIds`, `settings`.
         ///
-        /// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`add::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Add {
@@ -1066,7 +1170,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `select`.
         ///
-        /// Result: `object` ([`children::Output`]). Errors: none documented ([`children::Error`]).
+        /// Result: `object` ([`children::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`children::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Children {
@@ -1128,7 +1232,7 @@ pub mod v3 {
         ///
         /// No parameters.
         ///
-        /// Result: `object` ([`count::Output`]). Errors: none documented ([`count::Error`]).
+        /// Result: `object` ([`count::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`count::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct Count {}
@@ -1164,7 +1268,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `name`, `description`, `colorName`.
         ///
-        /// Result: `object` ([`edit::Output`]). Errors: none documented ([`edit::Error`]).
+        /// Result: `object` ([`edit::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`edit::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Edit {
@@ -1250,7 +1354,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `select`.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -1312,7 +1416,7 @@ pub mod v3 {
         ///
         /// Required: `type`. Optional: `select`, `pagination`.
         ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`list::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct List {
@@ -1389,7 +1493,7 @@ pub mod v3 {
         ///
         /// Required: `id`, `parentId`. Optional: none.
         ///
-        /// Result: `object` ([`move_::Output`]). Errors: none documented ([`move_::Error`]).
+        /// Result: `object` ([`move_::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`move_::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Move {
@@ -1442,7 +1546,7 @@ pub mod v3 {
         ///
         /// Required: `type`, `name`. Optional: `parentId`, `pagination`.
         ///
-        /// Result: `object` ([`search::Output`]). Errors: none documented ([`search::Error`]).
+        /// Result: `object` ([`search::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`search::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Search {
@@ -1519,7 +1623,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
         pub mod add {
             /// Error codes of `humanresources.node.add`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+            );
+            error_code!(Error);
             /// Allowed values of `params.type` in `humanresources.node.add`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2031,7 +2155,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
         pub mod children {
             /// Error codes of `humanresources.node.children`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `humanresources.node.children`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
@@ -2088,7 +2232,7 @@ pub mod v3 {
             ///
             /// Required: `nodeId`, `communicationType`. Optional: `createDefault`, `ids`, `removeIds`, `withChildren`.
             ///
-            /// Result: `object` ([`edit::Output`]). Errors: none documented ([`edit::Error`]).
+            /// Result: `object` ([`edit::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`edit::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Edit {
@@ -2215,7 +2359,7 @@ pub mod v3 {
             ///
             /// Required: `id`. Optional: none.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct List {
@@ -2255,7 +2399,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
             pub mod edit {
                 /// Error codes of `humanresources.node.communication.edit`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                    BitrixRestV3ExceptionEntitynotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionEntitynotfoundexception =
+                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// Allowed values of `params.communicationType` in `humanresources.node.communication.edit`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -2327,7 +2491,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
             pub mod list {
                 /// Error codes of `humanresources.node.communication.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                    BitrixRestV3ExceptionEntitynotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionEntitynotfoundexception =
+                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// Allowed values of `result.chats.type` in `humanresources.node.communication.list`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -2756,7 +2940,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
         pub mod count {
             /// Error codes of `humanresources.node.count`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `humanresources.node.count`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
@@ -2818,7 +3018,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
         pub mod edit {
             /// Error codes of `humanresources.node.edit`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+            );
+            error_code!(Error);
             /// Allowed values of `params.colorName` in `humanresources.node.edit`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -2971,7 +3191,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -3037,7 +3257,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -3095,7 +3315,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
             pub mod get {
                 /// Error codes of `humanresources.node.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                    BitrixRestV3ExceptionInsufficientscopeexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionInsufficientscopeexception =
+                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `humanresources.node.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
@@ -3150,7 +3398,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
             pub mod list {
                 /// Error codes of `humanresources.node.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                    BitrixRestV3ExceptionInsufficientscopeexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionInsufficientscopeexception =
+                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `humanresources.node.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
@@ -3206,7 +3474,39 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
         pub mod get {
             /// Error codes of `humanresources.node.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                BitrixRestV3ExceptionUnknowndtopropertyexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                BitrixRestV3ExceptionInvalidselectexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+                BitrixRestV3ExceptionUnknowndtopropertyexception =
+                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                BitrixRestV3ExceptionInvalidselectexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `humanresources.node.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -3260,7 +3560,39 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
         pub mod list {
             /// Error codes of `humanresources.node.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                BitrixRestV3ExceptionUnknowndtopropertyexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                BitrixRestV3ExceptionInvalidselectexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+                BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionUnknowndtopropertyexception =
+                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                BitrixRestV3ExceptionInvalidselectexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+            );
+            error_code!(Error);
             /// Allowed values of `params.type` in `humanresources.node.list`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -3329,7 +3661,7 @@ pub mod v3 {
             ///
             /// Required: `nodeId`, `userIds`, `role`. Optional: none.
             ///
-            /// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+            /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Add {
@@ -3395,7 +3727,7 @@ pub mod v3 {
             ///
             /// Required: `nodeId`, `userIds`. Optional: `role`.
             ///
-            /// Result: `object` ([`move_::Output`]). Errors: none documented ([`move_::Error`]).
+            /// Result: `object` ([`move_::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`move_::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Move {
@@ -3468,7 +3800,7 @@ pub mod v3 {
             ///
             /// Required: `nodeId`, `userIds`. Optional: none.
             ///
-            /// Result: `object` ([`remove::Output`]). Errors: none documented ([`remove::Error`]).
+            /// Result: `object` ([`remove::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`remove::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Remove {
@@ -3526,7 +3858,7 @@ pub mod v3 {
             ///
             /// Required: `nodeId`, `userIds`. Optional: none.
             ///
-            /// Result: `object` ([`set::Output`]). Errors: none documented ([`set::Error`]).
+            /// Result: `object` ([`set::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`set::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Set {
@@ -3578,7 +3910,31 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
             pub mod add {
                 /// Error codes of `humanresources.node.member.add`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                    BitrixRestV3ExceptionInsufficientscopeexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                    BitrixRestV3ExceptionEntitynotfoundexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionInsufficientscopeexception =
+                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+                    BitrixRestV3ExceptionEntitynotfoundexception =
+                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// Allowed values of `params.role` in `humanresources.node.member.add`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -3653,7 +4009,7 @@ pub mod v3 {
                 ///
                 /// Required: `name`. Optional: `select`.
                 ///
-                /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION` ([`get::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {
@@ -3720,7 +4076,7 @@ pub mod v3 {
                 ///
                 /// Required: none. Optional: `select`.
                 ///
-                /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
@@ -3779,7 +4135,32 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
                 pub mod get {
                     /// Error codes of `humanresources.node.member.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                        BitrixRestV3ExceptionValidationRequestvalidationexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionValidationRequestvalidationexception
+                        =
+                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `humanresources.node.member.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
@@ -3834,7 +4215,23 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
                 pub mod list {
                     /// Error codes of `humanresources.node.member.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `humanresources.node.member.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
@@ -3890,7 +4287,31 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
             pub mod move_ {
                 /// Error codes of `humanresources.node.member.move`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                    BitrixRestV3ExceptionInsufficientscopeexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                    BitrixRestV3ExceptionEntitynotfoundexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionInsufficientscopeexception =
+                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+                    BitrixRestV3ExceptionEntitynotfoundexception =
+                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// Allowed values of `params.role` in `humanresources.node.member.move`.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 #[non_exhaustive]
@@ -3962,7 +4383,31 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
             pub mod remove {
                 /// Error codes of `humanresources.node.member.remove`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                    BitrixRestV3ExceptionInsufficientscopeexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                    BitrixRestV3ExceptionEntitynotfoundexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionInsufficientscopeexception =
+                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+                    BitrixRestV3ExceptionEntitynotfoundexception =
+                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `humanresources.node.member.remove`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
@@ -4029,7 +4474,31 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
             pub mod set {
                 /// Error codes of `humanresources.node.member.set`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                    BitrixRestV3ExceptionInsufficientscopeexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                    BitrixRestV3ExceptionEntitynotfoundexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionInsufficientscopeexception =
+                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+                    BitrixRestV3ExceptionEntitynotfoundexception =
+                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `params.userIds` of `humanresources.node.member.set`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
@@ -4261,7 +4730,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
         pub mod move_ {
             /// Error codes of `humanresources.node.move`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `humanresources.node.move`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
@@ -4388,7 +4877,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
         pub mod search {
             /// Error codes of `humanresources.node.search`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+                BitrixRestV3ExceptionInsufficientscopeexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInsufficientscopeexception =
+                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+            );
+            error_code!(Error);
             /// Allowed values of `params.type` in `humanresources.node.search`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]

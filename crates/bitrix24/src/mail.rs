@@ -11,7 +11,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `select`.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -73,7 +73,7 @@ pub mod v3 {
         ///
         /// Required: none. Optional: `name`, `email`, `pagination`.
         ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
@@ -152,7 +152,7 @@ pub mod v3 {
         ///
         /// Required: none. Optional: `pagination`.
         ///
-        /// Result: `object` ([`senders::Output`]). Errors: none documented ([`senders::Error`]).
+        /// Result: `object` ([`senders::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`senders::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct Senders {
@@ -207,7 +207,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -273,7 +273,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -331,7 +331,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
             pub mod get {
                 /// Error codes of `mail.mailbox.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `mail.mailbox.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
@@ -386,7 +414,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
             pub mod list {
                 /// Error codes of `mail.mailbox.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `mail.mailbox.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
@@ -442,7 +490,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
         pub mod get {
             /// Error codes of `mail.mailbox.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.mailbox.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
@@ -496,7 +564,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
         pub mod list {
             /// Error codes of `mail.mailbox.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.mailbox.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
@@ -570,7 +654,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
         pub mod senders {
             /// Error codes of `mail.mailbox.senders`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.mailbox.senders`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
@@ -640,7 +740,7 @@ pub mod v3 {
         ///
         /// Required: `messageId`, `dateFrom`, `dateTo`. Optional: `name`, `description`.
         ///
-        /// Result: `object` ([`createcalendarevent::Output`]). Errors: none documented ([`createcalendarevent::Error`]).
+        /// Result: `object` ([`createcalendarevent::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createcalendarevent::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Createcalendarevent {
@@ -725,7 +825,7 @@ pub mod v3 {
         ///
         /// Required: `messageId`. Optional: none.
         ///
-        /// Result: `object` ([`createchat::Output`]). Errors: none documented ([`createchat::Error`]).
+        /// Result: `object` ([`createchat::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createchat::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Createchat {
@@ -770,7 +870,7 @@ pub mod v3 {
         ///
         /// Required: `messageId`. Optional: none.
         ///
-        /// Result: `boolean` ([`createcrmactivity::Output`]). Errors: none documented ([`createcrmactivity::Error`]).
+        /// Result: `boolean` ([`createcrmactivity::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createcrmactivity::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Createcrmactivity {
@@ -815,7 +915,7 @@ pub mod v3 {
         ///
         /// Required: `messageId`. Optional: `title`.
         ///
-        /// Result: `object` ([`createfeedpost::Output`]). Errors: none documented ([`createfeedpost::Error`]).
+        /// Result: `object` ([`createfeedpost::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createfeedpost::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Createfeedpost {
@@ -873,7 +973,7 @@ pub mod v3 {
         ///
         /// Required: `messageId`. Optional: `title`, `responsibleId`, `description`.
         ///
-        /// Result: `object` ([`createtask::Output`]). Errors: none documented ([`createtask::Error`]).
+        /// Result: `object` ([`createtask::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createtask::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Createtask {
@@ -961,7 +1061,7 @@ pub mod v3 {
         ///
         /// Required: `forwardMessageId`, `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
         ///
-        /// Result: `object` ([`forward::Output`]). Errors: none documented ([`forward::Error`]).
+        /// Result: `object` ([`forward::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`forward::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Forward {
@@ -1068,7 +1168,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `select`.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -1130,7 +1230,7 @@ pub mod v3 {
         ///
         /// Required: none. Optional: `mailboxId`, `searchQuery`, `dateFrom`, `dateTo`, `isSeen`, `hasAttachments`, `folder`, `pagination`.
         ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`list::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
@@ -1272,7 +1372,7 @@ pub mod v3 {
         ///
         /// Required: `messageIds`, `action`. Optional: `folder`.
         ///
-        /// Result: `object` ([`movetofolder::Output`]). Errors: none documented ([`movetofolder::Error`]).
+        /// Result: `object` ([`movetofolder::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`movetofolder::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Movetofolder {
@@ -1343,7 +1443,7 @@ pub mod v3 {
         ///
         /// Required: `messageId`. Optional: none.
         ///
-        /// Result: `boolean` ([`removecrmactivity::Output`]). Errors: none documented ([`removecrmactivity::Error`]).
+        /// Result: `boolean` ([`removecrmactivity::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`removecrmactivity::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Removecrmactivity {
@@ -1388,7 +1488,7 @@ pub mod v3 {
         ///
         /// Required: `replyToMessageId`, `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
         ///
-        /// Result: `object` ([`reply::Output`]). Errors: none documented ([`reply::Error`]).
+        /// Result: `object` ([`reply::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`reply::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Reply {
@@ -1495,7 +1595,7 @@ pub mod v3 {
         ///
         /// Required: `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
         ///
-        /// Result: `object` ([`send::Output`]). Errors: none documented ([`send::Error`]).
+        /// Result: `object` ([`send::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`send::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Send {
@@ -1596,7 +1696,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `limit`.
         ///
-        /// Result: `array` ([`thread::Output`]). Errors: none documented ([`thread::Error`]).
+        /// Result: `array` ([`thread::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`thread::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Thread {
@@ -1650,7 +1750,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
         pub mod createcalendarevent {
             /// Error codes of `mail.message.createcalendarevent`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.createcalendarevent`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
@@ -1712,7 +1828,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
         pub mod createchat {
             /// Error codes of `mail.message.createchat`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.createchat`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
@@ -1778,7 +1910,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
         pub mod createcrmactivity {
             /// Error codes of `mail.message.createcrmactivity`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The `result` of the call: `boolean`.
             pub type Output = ::bitrix24_runtime::lenient::Bool;
             impl ::bitrix24_runtime::Method for super::Createcrmactivity {
@@ -1794,7 +1942,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
         pub mod createfeedpost {
             /// Error codes of `mail.message.createfeedpost`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.createfeedpost`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
@@ -1856,7 +2020,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
         pub mod createtask {
             /// Error codes of `mail.message.createtask`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.createtask`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
@@ -1921,7 +2101,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -1987,7 +2167,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -2045,7 +2225,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
             pub mod get {
                 /// Error codes of `mail.message.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `mail.message.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
@@ -2100,7 +2308,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
             pub mod list {
                 /// Error codes of `mail.message.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `mail.message.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
@@ -2156,7 +2384,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
         pub mod forward {
             /// Error codes of `mail.message.forward`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.forward`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
@@ -2214,7 +2458,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
         pub mod get {
             /// Error codes of `mail.message.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
@@ -2268,7 +2532,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
         pub mod list {
             /// Error codes of `mail.message.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+                BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
@@ -2401,7 +2685,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
         pub mod movetofolder {
             /// Error codes of `mail.message.movetofolder`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.movetofolder`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
@@ -2467,7 +2767,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
         pub mod removecrmactivity {
             /// Error codes of `mail.message.removecrmactivity`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The `result` of the call: `boolean`.
             pub type Output = ::bitrix24_runtime::lenient::Bool;
             impl ::bitrix24_runtime::Method for super::Removecrmactivity {
@@ -2483,7 +2799,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
         pub mod reply {
             /// Error codes of `mail.message.reply`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.reply`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
@@ -2541,7 +2873,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
         pub mod send {
             /// Error codes of `mail.message.send`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.message.send`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
@@ -2599,7 +2947,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
         pub mod thread {
             /// Error codes of `mail.message.thread`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The `result` of the call: `array`.
             pub type Output = crate::List<::serde_json::Value>;
             impl ::bitrix24_runtime::Method for super::Thread {
@@ -2619,7 +2987,7 @@ pub mod v3 {
         ///
         /// Required: none. Optional: `query`, `pagination`.
         ///
-        /// Result: `object` ([`listcontacts::Output`]). Errors: none documented ([`listcontacts::Error`]).
+        /// Result: `object` ([`listcontacts::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`listcontacts::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct Listcontacts {
@@ -2685,7 +3053,7 @@ pub mod v3 {
         ///
         /// Required: `query`. Optional: `pagination`.
         ///
-        /// Result: `object` ([`listemployees::Output`]). Errors: none documented ([`listemployees::Error`]).
+        /// Result: `object` ([`listemployees::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`listemployees::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Listemployees {
@@ -2745,7 +3113,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -2811,7 +3179,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -2869,7 +3237,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
             pub mod get {
                 /// Error codes of `mail.recipient.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `mail.recipient.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
@@ -2924,7 +3320,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
             pub mod list {
                 /// Error codes of `mail.recipient.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `mail.recipient.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
@@ -2980,7 +3396,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
         pub mod listcontacts {
             /// Error codes of `mail.recipient.listcontacts`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.recipient.listcontacts`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
@@ -3046,7 +3478,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
         pub mod listemployees {
             /// Error codes of `mail.recipient.listemployees`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+                BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `mail.recipient.listemployees`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>

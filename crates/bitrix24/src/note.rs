@@ -11,7 +11,7 @@ pub mod v3 {
         ///
         /// Required: `fields`. Optional: none.
         ///
-        /// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`add::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Add {
@@ -54,7 +54,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `object` ([`archive::Output`]). Errors: none documented ([`archive::Error`]).
+        /// Result: `object` ([`archive::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`archive::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Archive {
@@ -95,7 +95,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `object` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+        /// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `NOTE_COLLECTION_UNDER_IMPORT` ([`delete::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Delete {
@@ -136,7 +136,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -177,7 +177,7 @@ pub mod v3 {
         ///
         /// Required: none. Optional: `pagination`.
         ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
@@ -230,7 +230,7 @@ pub mod v3 {
         ///
         /// Required: `id`, `fields`. Optional: none.
         ///
-        /// Result: `object` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+        /// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`update::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Update {
@@ -282,7 +282,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
         pub mod add {
             /// Error codes of `note.collection.add`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationDtovalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionValidationDtovalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `params.fields` of `note.collection.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
@@ -442,7 +462,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
         pub mod archive {
             /// Error codes of `note.collection.archive`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `note.collection.archive`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
@@ -496,7 +536,30 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
         pub mod delete {
             /// Error codes of `note.collection.delete`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// `NOTE_COLLECTION_UNDER_IMPORT`
+                NoteCollectionUnderImport,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+                NoteCollectionUnderImport = "NOTE_COLLECTION_UNDER_IMPORT" }
+            );
+            error_code!(Error);
             /// The object `result` of `note.collection.delete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
@@ -553,7 +616,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -619,7 +682,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -677,7 +740,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
             pub mod get {
                 /// Error codes of `note.collection.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `note.collection.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
@@ -732,7 +823,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
             pub mod list {
                 /// Error codes of `note.collection.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `note.collection.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
@@ -788,7 +899,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
         pub mod get {
             /// Error codes of `note.collection.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// Allowed values of `result.policyLevel` in `note.collection.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -913,7 +1040,19 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
         pub mod list {
             /// Error codes of `note.collection.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `params.pagination.afterCursor` of `note.collection.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
@@ -1157,7 +1296,31 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
         pub mod update {
             /// Error codes of `note.collection.update`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationDtovalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionValidationDtovalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `params.fields` of `note.collection.update`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
@@ -1306,7 +1469,7 @@ pub mod v3 {
         ///
         /// Required: `fields`. Optional: none.
         ///
-        /// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `NOTE_MARKDOWN_TOO_LARGE`, `NOTE_INVALID_PARENT`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Add {
@@ -1349,7 +1512,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `object` ([`archive::Output`]). Errors: none documented ([`archive::Error`]).
+        /// Result: `object` ([`archive::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`archive::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Archive {
@@ -1390,7 +1553,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `object` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+        /// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`delete::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Delete {
@@ -1431,7 +1594,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -1472,7 +1635,7 @@ pub mod v3 {
         ///
         /// Required: `id`, `fields`. Optional: `overwrite`.
         ///
-        /// Result: `object` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+        /// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `NOTE_EMPTY_UPDATE`, `NOTE_MARKDOWN_TOO_LARGE`, `NOTE_DOCUMENT_HAS_UNSAVED_CHANGES`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`update::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Update {
@@ -1534,7 +1697,36 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
         pub mod add {
             /// Error codes of `note.document.add`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationDtovalidationexception,
+                /// `NOTE_MARKDOWN_TOO_LARGE`
+                NoteMarkdownTooLarge,
+                /// `NOTE_INVALID_PARENT`
+                NoteInvalidParent,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionValidationDtovalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+                NoteMarkdownTooLarge = "NOTE_MARKDOWN_TOO_LARGE", NoteInvalidParent =
+                "NOTE_INVALID_PARENT", BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `params.fields` of `note.document.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
@@ -1723,7 +1915,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
         pub mod archive {
             /// Error codes of `note.document.archive`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `note.document.archive`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
@@ -1777,7 +1989,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
         pub mod delete {
             /// Error codes of `note.document.delete`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `note.document.delete`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
@@ -1834,7 +2066,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -1900,7 +2132,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -1958,7 +2190,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
             pub mod get {
                 /// Error codes of `note.document.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `note.document.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
@@ -2013,7 +2273,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
             pub mod list {
                 /// Error codes of `note.document.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `note.document.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
@@ -2069,7 +2349,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
         pub mod get {
             /// Error codes of `note.document.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `note.document.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
@@ -2186,7 +2486,7 @@ pub mod v3 {
             ///
             /// Required: `query`. Optional: `pagination`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `NOTE_SEARCH_QUERY_TOO_SHORT`, `NOTE_SEARCH_QUERY_TOO_LONG`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct List {
@@ -2248,7 +2548,7 @@ pub mod v3 {
                 ///
                 /// Required: `name`. Optional: `select`.
                 ///
-                /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {
@@ -2315,7 +2615,7 @@ pub mod v3 {
                 ///
                 /// Required: none. Optional: `select`.
                 ///
-                /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
@@ -2374,7 +2674,35 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
                 pub mod get {
                     /// Error codes of `note.document.search.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                        BitrixRestV3ExceptionValidationRequestvalidationexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                        BitrixRestV3ExceptionValidationRequestvalidationexception =
+                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `note.document.search.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
@@ -2429,7 +2757,27 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
                 pub mod list {
                     /// Error codes of `note.document.search.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `note.document.search.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
@@ -2485,7 +2833,29 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
             pub mod list {
                 /// Error codes of `note.document.search.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `NOTE_SEARCH_QUERY_TOO_SHORT`
+                    NoteSearchQueryTooShort,
+                    /// `NOTE_SEARCH_QUERY_TOO_LONG`
+                    NoteSearchQueryTooLong,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    NoteSearchQueryTooShort = "NOTE_SEARCH_QUERY_TOO_SHORT",
+                    NoteSearchQueryTooLong = "NOTE_SEARCH_QUERY_TOO_LONG",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `params.pagination` of `note.document.search.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
@@ -2649,7 +3019,7 @@ pub mod v3 {
             ///
             /// Required: `collectionId`. Optional: none.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct List {
@@ -2696,7 +3066,7 @@ pub mod v3 {
                 ///
                 /// Required: `name`. Optional: `select`.
                 ///
-                /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {
@@ -2763,7 +3133,7 @@ pub mod v3 {
                 ///
                 /// Required: none. Optional: `select`.
                 ///
-                /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
@@ -2822,7 +3192,35 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
                 pub mod get {
                     /// Error codes of `note.document.tree.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                        BitrixRestV3ExceptionValidationRequestvalidationexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                        BitrixRestV3ExceptionValidationRequestvalidationexception =
+                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `note.document.tree.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
@@ -2877,7 +3275,27 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
                 pub mod list {
                     /// Error codes of `note.document.tree.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `note.document.tree.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
@@ -2933,7 +3351,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
             pub mod list {
                 /// Error codes of `note.document.tree.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                    BitrixRestV3ExceptionEntitynotfoundexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionEntitynotfoundexception =
+                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `note.document.tree.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
@@ -3042,7 +3480,40 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
         pub mod update {
             /// Error codes of `note.document.update`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationDtovalidationexception,
+                /// `NOTE_EMPTY_UPDATE`
+                NoteEmptyUpdate,
+                /// `NOTE_MARKDOWN_TOO_LARGE`
+                NoteMarkdownTooLarge,
+                /// `NOTE_DOCUMENT_HAS_UNSAVED_CHANGES`
+                NoteDocumentHasUnsavedChanges,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionValidationDtovalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+                NoteEmptyUpdate = "NOTE_EMPTY_UPDATE", NoteMarkdownTooLarge =
+                "NOTE_MARKDOWN_TOO_LARGE", NoteDocumentHasUnsavedChanges =
+                "NOTE_DOCUMENT_HAS_UNSAVED_CHANGES",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// Allowed values of `params.fields.markdown` in `note.document.update`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]
@@ -3243,7 +3714,7 @@ pub mod v3 {
         ///
         /// Required: `documentId`, `fileName`, `fileContent`. Optional: none.
         ///
-        /// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `NOTE_FILE_TOO_LARGE`, `NOTE_FILE_TYPE_NOT_ALLOWED`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Add {
@@ -3302,7 +3773,7 @@ pub mod v3 {
         ///
         /// Required: `id`, `documentId`. Optional: none.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -3354,7 +3825,32 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
         pub mod add {
             /// Error codes of `note.file.add`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `NOTE_FILE_TOO_LARGE`
+                NoteFileTooLarge,
+                /// `NOTE_FILE_TYPE_NOT_ALLOWED`
+                NoteFileTypeNotAllowed,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                NoteFileTooLarge = "NOTE_FILE_TOO_LARGE", NoteFileTypeNotAllowed =
+                "NOTE_FILE_TYPE_NOT_ALLOWED", BitrixRestV3ExceptionAccessdeniedexception
+                = "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `note.file.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
@@ -3460,7 +3956,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -3526,7 +4022,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -3584,7 +4080,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
             pub mod get {
                 /// Error codes of `note.file.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `note.file.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
@@ -3639,7 +4163,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
             pub mod list {
                 /// Error codes of `note.file.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `note.file.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
@@ -3695,7 +4239,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
         pub mod get {
             /// Error codes of `note.file.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+            );
+            error_code!(Error);
             /// Allowed values of `result.assetType` in `note.file.get`.
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[non_exhaustive]

@@ -11,7 +11,7 @@ pub mod v3 {
         ///
         /// Required: `fields`. Optional: none.
         ///
-        /// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`add::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Add {
@@ -54,7 +54,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: none.
         ///
-        /// Result: `boolean` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+        /// Result: `boolean` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`delete::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Delete {
@@ -95,7 +95,7 @@ pub mod v3 {
         ///
         /// Required: `id`. Optional: `select`.
         ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION` ([`get::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Get {
@@ -157,7 +157,7 @@ pub mod v3 {
         ///
         /// Required: none. Optional: `select`, `filter`, `order`, `pagination`.
         ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
         #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
         pub struct List {
@@ -255,7 +255,7 @@ pub mod v3 {
         ///
         /// Required: `id`, `fields`. Optional: none.
         ///
-        /// Result: `boolean` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+        /// Result: `boolean` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`update::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Update {
@@ -310,7 +310,7 @@ pub mod v3 {
             ///
             /// Required: `id`. Optional: none.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -353,7 +353,7 @@ pub mod v3 {
                 ///
                 /// Required: `name`. Optional: `select`.
                 ///
-                /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {
@@ -420,7 +420,7 @@ pub mod v3 {
                 ///
                 /// Required: none. Optional: `select`.
                 ///
-                /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
@@ -479,7 +479,35 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
                 pub mod get {
                     /// Error codes of `tasks.task.access.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                        BitrixRestV3ExceptionValidationRequestvalidationexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                        BitrixRestV3ExceptionValidationRequestvalidationexception =
+                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `tasks.task.access.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
@@ -534,7 +562,27 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
                 pub mod list {
                     /// Error codes of `tasks.task.access.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `tasks.task.access.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
@@ -590,7 +638,19 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
             pub mod get {
                 /// Error codes of `tasks.task.access.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `tasks.task.access.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
@@ -969,7 +1029,19 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
         pub mod add {
             /// Error codes of `tasks.task.add`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `params.fields` of `tasks.task.add`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
@@ -1083,7 +1155,7 @@ pub mod v3 {
                 ///
                 /// Required: `fields`. Optional: none.
                 ///
-                /// Result: `object` ([`send::Output`]). Errors: none documented ([`send::Error`]).
+                /// Result: `object` ([`send::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`send::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Send {
@@ -1129,7 +1201,7 @@ pub mod v3 {
                     ///
                     /// Required: `name`. Optional: `select`.
                     ///
-                    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+                    /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
                     #[derive(Debug, Clone)]
                     #[non_exhaustive]
                     pub struct Get {
@@ -1196,7 +1268,7 @@ pub mod v3 {
                     ///
                     /// Required: none. Optional: `select`.
                     ///
-                    /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+                    /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
                     #[derive(Debug, Clone, Default)]
                     #[non_exhaustive]
                     pub struct List {
@@ -1255,7 +1327,35 @@ pub mod v3 {
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
                     pub mod get {
                         /// Error codes of `tasks.task.chat.message.field.get`; the codes any method can return are in [`crate::SystemError`].
-                        pub type Error = crate::SystemError;
+                        #[derive(Debug, Clone, PartialEq, Eq)]
+                        #[non_exhaustive]
+                        pub enum Error {
+                            /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                            BitrixRestV3ExceptionAccessdeniedexception,
+                            /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                            BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                            /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                            BitrixRestV3ExceptionValidationRequestvalidationexception,
+                            /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                            BitrixRestV3ExceptionUnknowndtopropertyexception,
+                            /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                            BitrixRestV3ExceptionInvalidselectexception,
+                            /// A value this version of the crate does not know, kept as sent.
+                            Unknown(::std::string::String),
+                        }
+                        string_enum!(
+                            Error { BitrixRestV3ExceptionAccessdeniedexception =
+                            "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                            BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                            "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                            BitrixRestV3ExceptionValidationRequestvalidationexception =
+                            "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                            BitrixRestV3ExceptionUnknowndtopropertyexception =
+                            "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                            BitrixRestV3ExceptionInvalidselectexception =
+                            "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                        );
+                        error_code!(Error);
                         /// The object `result` of `tasks.task.chat.message.field.get`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
@@ -1310,7 +1410,27 @@ pub mod v3 {
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
                     pub mod list {
                         /// Error codes of `tasks.task.chat.message.field.list`; the codes any method can return are in [`crate::SystemError`].
-                        pub type Error = crate::SystemError;
+                        #[derive(Debug, Clone, PartialEq, Eq)]
+                        #[non_exhaustive]
+                        pub enum Error {
+                            /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                            BitrixRestV3ExceptionAccessdeniedexception,
+                            /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                            BitrixRestV3ExceptionUnknowndtopropertyexception,
+                            /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                            BitrixRestV3ExceptionInvalidselectexception,
+                            /// A value this version of the crate does not know, kept as sent.
+                            Unknown(::std::string::String),
+                        }
+                        string_enum!(
+                            Error { BitrixRestV3ExceptionAccessdeniedexception =
+                            "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                            BitrixRestV3ExceptionUnknowndtopropertyexception =
+                            "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                            BitrixRestV3ExceptionInvalidselectexception =
+                            "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                        );
+                        error_code!(Error);
                         /// The object `result` of `tasks.task.chat.message.field.list`: `object`.
                         ///
                         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
@@ -1366,7 +1486,24 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
                 pub mod send {
                     /// Error codes of `tasks.task.chat.message.send`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                        BitrixRestV3ExceptionValidationRequestvalidationexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionValidationRequestvalidationexception
+                        =
+                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                        BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `params.fields` of `tasks.task.chat.message.send`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
@@ -1473,7 +1610,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
         pub mod delete {
             /// Error codes of `tasks.task.delete`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The `result` of the call: `boolean`.
             pub type Output = ::bitrix24_runtime::lenient::Bool;
             impl ::bitrix24_runtime::Method for super::Delete {
@@ -1492,7 +1645,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -1558,7 +1711,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -1616,7 +1769,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
             pub mod get {
                 /// Error codes of `tasks.task.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `tasks.task.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
@@ -1671,7 +1852,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
             pub mod list {
                 /// Error codes of `tasks.task.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `tasks.task.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
@@ -1730,7 +1931,7 @@ pub mod v3 {
             ///
             /// Required: `taskId`, `fileIds`. Optional: none.
             ///
-            /// Result: `boolean` ([`attach::Output`]). Errors: none documented ([`attach::Error`]).
+            /// Result: `boolean` ([`attach::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`attach::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Attach {
@@ -1787,7 +1988,19 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-attach.html>
             pub mod attach {
                 /// Error codes of `tasks.task.file.attach`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The `result` of the call: `boolean`.
                 pub type Output = ::bitrix24_runtime::lenient::Bool;
                 impl ::bitrix24_runtime::Method for super::Attach {
@@ -1806,7 +2019,7 @@ pub mod v3 {
                 ///
                 /// Required: `name`. Optional: `select`.
                 ///
-                /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
                 #[derive(Debug, Clone)]
                 #[non_exhaustive]
                 pub struct Get {
@@ -1873,7 +2086,7 @@ pub mod v3 {
                 ///
                 /// Required: none. Optional: `select`.
                 ///
-                /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
                 #[derive(Debug, Clone, Default)]
                 #[non_exhaustive]
                 pub struct List {
@@ -1932,7 +2145,35 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
                 pub mod get {
                     /// Error codes of `tasks.task.file.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                        BitrixRestV3ExceptionValidationRequestvalidationexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                        BitrixRestV3ExceptionValidationRequestvalidationexception =
+                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `tasks.task.file.field.get`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
@@ -1987,7 +2228,27 @@ pub mod v3 {
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
                 pub mod list {
                     /// Error codes of `tasks.task.file.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    pub type Error = crate::SystemError;
+                    #[derive(Debug, Clone, PartialEq, Eq)]
+                    #[non_exhaustive]
+                    pub enum Error {
+                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                        BitrixRestV3ExceptionAccessdeniedexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                        BitrixRestV3ExceptionUnknowndtopropertyexception,
+                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                        BitrixRestV3ExceptionInvalidselectexception,
+                        /// A value this version of the crate does not know, kept as sent.
+                        Unknown(::std::string::String),
+                    }
+                    string_enum!(
+                        Error { BitrixRestV3ExceptionAccessdeniedexception =
+                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                        BitrixRestV3ExceptionUnknowndtopropertyexception =
+                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                        BitrixRestV3ExceptionInvalidselectexception =
+                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                    );
+                    error_code!(Error);
                     /// The object `result` of `tasks.task.file.field.list`: `object`.
                     ///
                     /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
@@ -2044,7 +2305,27 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
         pub mod get {
             /// Error codes of `tasks.task.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+                BitrixRestV3ExceptionEntitynotfoundexception,
+                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                BitrixRestV3ExceptionUnknowndtopropertyexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionEntitynotfoundexception =
+                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+                BitrixRestV3ExceptionUnknowndtopropertyexception =
+                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `result` of `tasks.task.get`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -2098,7 +2379,31 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
         pub mod list {
             /// Error codes of `tasks.task.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`
+                BitrixRestV3ExceptionInvalidorderexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionInvalidorderexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION",
+                BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `params.filter` of `tasks.task.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
@@ -2265,7 +2570,7 @@ pub mod v3 {
             ///
             /// Required: `fields`. Optional: none.
             ///
-            /// Result: `object` ([`add::Output`]). Errors: none documented ([`add::Error`]).
+            /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`add::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Add {
@@ -2308,7 +2613,7 @@ pub mod v3 {
             ///
             /// Required: `fields`. Optional: none.
             ///
-            /// Result: `object` ([`addfromchatmessage::Output`]). Errors: none documented ([`addfromchatmessage::Error`]).
+            /// Result: `object` ([`addfromchatmessage::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`addfromchatmessage::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Addfromchatmessage {
@@ -2353,7 +2658,7 @@ pub mod v3 {
             ///
             /// Required: `id`. Optional: none.
             ///
-            /// Result: `object` ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+            /// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`delete::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Delete {
@@ -2394,7 +2699,7 @@ pub mod v3 {
             ///
             /// Required: `filter`. Optional: `order`, `select`, `pagination`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct List {
@@ -2486,7 +2791,7 @@ pub mod v3 {
             ///
             /// Required: `id`, `fields`. Optional: none.
             ///
-            /// Result: `object` ([`update::Output`]). Errors: none documented ([`update::Error`]).
+            /// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`update::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Update {
@@ -2538,7 +2843,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
             pub mod add {
                 /// Error codes of `tasks.task.result.add`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationDtovalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationDtovalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `params.fields` of `tasks.task.result.add`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
@@ -2791,7 +3116,31 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
             pub mod addfromchatmessage {
                 /// Error codes of `tasks.task.result.addfromchatmessage`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationDtovalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationDtovalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `params.fields` of `tasks.task.result.addfromchatmessage`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -2888,7 +3237,23 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
             pub mod delete {
                 /// Error codes of `tasks.task.result.delete`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `tasks.task.result.delete`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
@@ -2943,7 +3308,47 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
             pub mod list {
                 /// Error codes of `tasks.task.result.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestfiltervalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
+                    BitrixRestV3ExceptionInvalidfilterexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION`
+                    BitrixRestV3ExceptionUnknownfilteroperatorexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                    BitrixRestV3ExceptionInvalidpaginationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`
+                    BitrixRestV3ExceptionInvalidorderexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestfiltervalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionInvalidfilterexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
+                    BitrixRestV3ExceptionUnknownfilteroperatorexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION",
+                    BitrixRestV3ExceptionInvalidpaginationexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidorderexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `params.order` of `tasks.task.result.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
@@ -3110,7 +3515,31 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
             pub mod update {
                 /// Error codes of `tasks.task.result.update`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationDtovalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionValidationDtovalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `params.fields` of `tasks.task.result.update`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -3208,7 +3637,23 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
         pub mod update {
             /// Error codes of `tasks.task.update`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+            );
+            error_code!(Error);
             /// The `result` of the call: `boolean`.
             pub type Output = ::bitrix24_runtime::lenient::Bool;
             impl ::bitrix24_runtime::Method for super::Update {

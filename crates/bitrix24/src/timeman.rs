@@ -3743,7 +3743,7 @@ pub mod v3 {
         ///
         /// Required: `filter`. Optional: `select`, `order`, `pagination`.
         ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct List {
@@ -3835,7 +3835,7 @@ pub mod v3 {
             ///
             /// Required: `name`. Optional: `select`.
             ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
             #[derive(Debug, Clone)]
             #[non_exhaustive]
             pub struct Get {
@@ -3901,7 +3901,7 @@ pub mod v3 {
             ///
             /// Required: none. Optional: `select`.
             ///
-            /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
             #[derive(Debug, Clone, Default)]
             #[non_exhaustive]
             pub struct List {
@@ -3959,7 +3959,35 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
             pub mod get {
                 /// Error codes of `timeman.record.field.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                    BitrixRestV3ExceptionValidationRequestvalidationexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
+                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+                    BitrixRestV3ExceptionValidationRequestvalidationexception =
+                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `timeman.record.field.get`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
@@ -4014,7 +4042,27 @@ pub mod v3 {
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
             pub mod list {
                 /// Error codes of `timeman.record.field.list`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
+                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[non_exhaustive]
+                pub enum Error {
+                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                    BitrixRestV3ExceptionAccessdeniedexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+                    BitrixRestV3ExceptionUnknowndtopropertyexception,
+                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+                    BitrixRestV3ExceptionInvalidselectexception,
+                    /// A value this version of the crate does not know, kept as sent.
+                    Unknown(::std::string::String),
+                }
+                string_enum!(
+                    Error { BitrixRestV3ExceptionAccessdeniedexception =
+                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                    BitrixRestV3ExceptionUnknowndtopropertyexception =
+                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+                    BitrixRestV3ExceptionInvalidselectexception =
+                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+                );
+                error_code!(Error);
                 /// The object `result` of `timeman.record.field.list`: `object`.
                 ///
                 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
@@ -4070,7 +4118,31 @@ pub mod v3 {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
         pub mod list {
             /// Error codes of `timeman.record.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+                BitrixRestV3ExceptionAccessdeniedexception,
+                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+                BitrixRestV3ExceptionValidationRequestvalidationexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
+                BitrixRestV3ExceptionInvalidfilterexception,
+                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+                BitrixRestV3ExceptionInvalidpaginationexception,
+                /// A value this version of the crate does not know, kept as sent.
+                Unknown(::std::string::String),
+            }
+            string_enum!(
+                Error { BitrixRestV3ExceptionAccessdeniedexception =
+                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+                BitrixRestV3ExceptionValidationRequestvalidationexception =
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                BitrixRestV3ExceptionInvalidfilterexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
+                BitrixRestV3ExceptionInvalidpaginationexception =
+                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+            );
+            error_code!(Error);
             /// The object `params.filter` of `timeman.record.list`: `object`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>

@@ -1196,10 +1196,66 @@ impl<'a> Context<'a> {
         let mut seen = BTreeSet::new();
         for range in ranges {
             let mut in_system = false;
+            // REST 3.0: "Error Code: `CODE`", then a table of the fields it
+            // concerns and the message for each.
+            let mut v3_code: Option<String> = None;
             for i in range {
                 match &self.blocks()[i] {
                     Block::Heading { text, .. } => {
                         in_system = text.to_ascii_lowercase().contains("system error");
+                        v3_code = None;
+                    }
+                    Block::Para(line)
+                        if line.text.to_ascii_lowercase().starts_with("error code")
+                            && !line.codes.is_empty() =>
+                    {
+                        let code = line.codes[0].trim().to_string();
+                        let spec = ErrorSpec {
+                            code: Some(code.clone()),
+                            message: None,
+                            status: None,
+                            field: None,
+                        };
+                        if !method_errors.contains(&spec) {
+                            method_errors.push(spec);
+                        }
+                        v3_code = Some(code);
+                    }
+                    Block::Table(rows)
+                        if v3_code.is_some()
+                            && header_words(rows.first().map_or(&[][..], Vec::as_slice))
+                                .first()
+                                .is_some_and(|w| w.starts_with("field")) =>
+                    {
+                        let code = v3_code.take();
+                        let bare = ErrorSpec {
+                            code: code.clone(),
+                            message: None,
+                            status: None,
+                            field: None,
+                        };
+                        for row in rows.iter().skip(1) {
+                            let cell_text = |j: usize| {
+                                row.get(j).and_then(|c| {
+                                    let first = c.lines.first()?;
+                                    let t = first.leading_code.clone().unwrap_or_else(|| c.text());
+                                    let t = t.trim().trim_matches('`').trim().to_string();
+                                    (!t.is_empty() && t != "-" && t != "—").then_some(t)
+                                })
+                            };
+                            let spec = ErrorSpec {
+                                code: code.clone(),
+                                message: cell_text(1),
+                                status: None,
+                                field: cell_text(0),
+                            };
+                            if spec != bare {
+                                method_errors.retain(|e| *e != bare);
+                            }
+                            if !method_errors.contains(&spec) {
+                                method_errors.push(spec);
+                            }
+                        }
                     }
                     Block::Table(rows) => {
                         let Some((code_col, status_col, message_col)) = error_columns(rows) else {
@@ -1451,5 +1507,6 @@ fn error_row(
         code,
         message,
         status,
+        field: None,
     }
 }
