@@ -2,7 +2,7 @@
 
 //! Entities documented once (a data-types entry or a fields page) and held by the
 //! results of several methods: one type each, shared by all of them.
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_catalog`.
 pub mod catalog_catalog {
     /// The entity `catalog_catalog`, one type wherever a result holds it.
@@ -89,9 +89,9 @@ pub mod catalog_catalog {
     }
     deserialize_via_from_value!(CatalogCatalog);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_catalog::CatalogCatalog;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_document`.
 pub mod catalog_document {
     /// The entity `catalog_document`, one type wherever a result holds it.
@@ -200,9 +200,9 @@ pub mod catalog_document {
     }
     deserialize_via_from_value!(CatalogDocument);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_document::CatalogDocument;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_document_element`.
 pub mod catalog_document_element {
     /// The entity `catalog_document_element`, one type wherever a result holds it.
@@ -275,9 +275,9 @@ pub mod catalog_document_element {
     }
     deserialize_via_from_value!(CatalogDocumentElement);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_document_element::CatalogDocumentElement;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_enum`.
 pub mod catalog_enum {
     /// The entity `catalog_enum`, one type wherever a result holds it.
@@ -326,9 +326,9 @@ pub mod catalog_enum {
     }
     deserialize_via_from_value!(CatalogEnum);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_enum::CatalogEnum;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_extra`.
 pub mod catalog_extra {
     /// The entity `catalog_extra`, one type wherever a result holds it.
@@ -381,9 +381,9 @@ pub mod catalog_extra {
     }
     deserialize_via_from_value!(CatalogExtra);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_extra::CatalogExtra;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_language`.
 pub mod catalog_language {
     /// The entity `catalog_language`, one type wherever a result holds it.
@@ -442,9 +442,9 @@ pub mod catalog_language {
     }
     deserialize_via_from_value!(CatalogLanguage);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_language::CatalogLanguage;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_measure`.
 pub mod catalog_measure {
     /// The entity `catalog_measure`, one type wherever a result holds it.
@@ -523,9 +523,9 @@ pub mod catalog_measure {
     }
     deserialize_via_from_value!(CatalogMeasure);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_measure::CatalogMeasure;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_price`.
 pub mod catalog_price {
     /// The entity `catalog_price`, one type wherever a result holds it.
@@ -610,9 +610,9 @@ pub mod catalog_price {
     }
     deserialize_via_from_value!(CatalogPrice);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_price::CatalogPrice;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_price_type`.
 pub mod catalog_price_type {
     /// The entity `catalog_price_type`, one type wherever a result holds it.
@@ -695,9 +695,9 @@ pub mod catalog_price_type {
     }
     deserialize_via_from_value!(CatalogPriceType);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_price_type::CatalogPriceType;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_price_type_group`.
 pub mod catalog_price_type_group {
     /// The entity `catalog_price_type_group`, one type wherever a result holds it.
@@ -764,9 +764,9 @@ pub mod catalog_price_type_group {
     }
     deserialize_via_from_value!(CatalogPriceTypeGroup);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_price_type_group::CatalogPriceTypeGroup;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_price_type_lang`.
 pub mod catalog_price_type_lang {
     /// The entity `catalog_price_type_lang`, one type wherever a result holds it.
@@ -827,9 +827,9 @@ pub mod catalog_price_type_lang {
     }
     deserialize_via_from_value!(CatalogPriceTypeLang);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_price_type_lang::CatalogPriceTypeLang;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product`.
 pub mod catalog_product {
     /// Allowed values of `catalog_product.previewTextType` in `catalog_product`.
@@ -1209,9 +1209,9 @@ pub mod catalog_product {
     }
     deserialize_via_from_value!(CatalogProduct);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product::CatalogProduct;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_image`.
 pub mod catalog_product_image {
     /// The entity `catalog_product_image`, one type wherever a result holds it.
@@ -1280,9 +1280,9 @@ pub mod catalog_product_image {
     }
     deserialize_via_from_value!(CatalogProductImage);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_image::CatalogProductImage;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_offer`.
 pub mod catalog_product_offer {
     /// Allowed values of `catalog_product_offer.previewTextType` in `catalog_product_offer`.
@@ -1662,9 +1662,9 @@ pub mod catalog_product_offer {
     }
     deserialize_via_from_value!(CatalogProductOffer);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_offer::CatalogProductOffer;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_property`.
 pub mod catalog_product_property {
     /// Allowed values of `catalog_product_property.propertyType` in `catalog_product_property`.
@@ -1854,9 +1854,9 @@ pub mod catalog_product_property {
     }
     deserialize_via_from_value!(CatalogProductProperty);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_property::CatalogProductProperty;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_property_enum`.
 pub mod catalog_product_property_enum {
     /// The entity `catalog_product_property_enum`, one type wherever a result holds it.
@@ -1927,9 +1927,9 @@ pub mod catalog_product_property_enum {
     }
     deserialize_via_from_value!(CatalogProductPropertyEnum);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_property_enum::CatalogProductPropertyEnum;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_property_features`.
 pub mod catalog_product_property_features {
     /// The entity `catalog_product_property_features`, one type wherever a result holds it.
@@ -1996,9 +1996,9 @@ pub mod catalog_product_property_features {
     }
     deserialize_via_from_value!(CatalogProductPropertyFeatures);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_property_features::CatalogProductPropertyFeatures;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_property_section`.
 pub mod catalog_product_property_section {
     /// Allowed values of `catalog_product_property_section.displayType` in `catalog_product_property_section`.
@@ -2097,9 +2097,9 @@ pub mod catalog_product_property_section {
     }
     deserialize_via_from_value!(CatalogProductPropertySection);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_property_section::CatalogProductPropertySection;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_service`.
 pub mod catalog_product_service {
     /// Allowed values of `catalog_product_service.previewTextType` in `catalog_product_service`.
@@ -2320,9 +2320,9 @@ pub mod catalog_product_service {
     }
     deserialize_via_from_value!(CatalogProductService);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_service::CatalogProductService;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_sku`.
 pub mod catalog_product_sku {
     /// Allowed values of `catalog_product_sku.previewTextType` in `catalog_product_sku`.
@@ -2607,9 +2607,9 @@ pub mod catalog_product_sku {
     }
     deserialize_via_from_value!(CatalogProductSku);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_product_sku::CatalogProductSku;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_ratio`.
 pub mod catalog_ratio {
     /// The entity `catalog_ratio`, one type wherever a result holds it.
@@ -2672,9 +2672,9 @@ pub mod catalog_ratio {
     }
     deserialize_via_from_value!(CatalogRatio);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_ratio::CatalogRatio;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_rounding_rule`.
 pub mod catalog_rounding_rule {
     /// The entity `catalog_rounding_rule`, one type wherever a result holds it.
@@ -2761,9 +2761,9 @@ pub mod catalog_rounding_rule {
     }
     deserialize_via_from_value!(CatalogRoundingRule);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_rounding_rule::CatalogRoundingRule;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_section`.
 pub mod catalog_section {
     /// The entity `catalog_section`, one type wherever a result holds it.
@@ -2858,9 +2858,9 @@ pub mod catalog_section {
     }
     deserialize_via_from_value!(CatalogSection);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_section::CatalogSection;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_store`.
 pub mod catalog_store {
     /// The entity `catalog_store`, one type wherever a result holds it.
@@ -2989,9 +2989,9 @@ pub mod catalog_store {
     }
     deserialize_via_from_value!(CatalogStore);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_store::CatalogStore;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_storeproduct`.
 pub mod catalog_storeproduct {
     /// The entity `catalog_storeproduct`, one type wherever a result holds it.
@@ -3056,9 +3056,9 @@ pub mod catalog_storeproduct {
     }
     deserialize_via_from_value!(CatalogStoreproduct);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_storeproduct::CatalogStoreproduct;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_userfield_document`.
 pub mod catalog_userfield_document {
     /// The entity `catalog_userfield_document`, one type wherever a result holds it.
@@ -3111,9 +3111,9 @@ pub mod catalog_userfield_document {
     }
     deserialize_via_from_value!(CatalogUserfieldDocument);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_userfield_document::CatalogUserfieldDocument;
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 /// Types of the entity `catalog_vat`.
 pub mod catalog_vat {
     /// The entity `catalog_vat`, one type wherever a result holds it.
@@ -3184,9 +3184,9 @@ pub mod catalog_vat {
     }
     deserialize_via_from_value!(CatalogVat);
 }
-#[cfg(any(feature = "catalog"))]
+#[cfg(feature = "catalog")]
 pub use catalog_vat::CatalogVat;
-#[cfg(any(feature = "imbot"))]
+#[cfg(feature = "imbot")]
 /// Types of the entity `chat_bots.outdated.chats.fields`.
 pub mod chat_bots_outdated_chats_fields {
     /// The object `chat_bots.outdated.chats.fields.restrictions` of `chat_bots.outdated.chats.fields`: `object`.
@@ -3736,9 +3736,9 @@ pub mod chat_bots_outdated_chats_fields {
     }
     deserialize_via_from_value!(ChatBotsOutdatedChatsFields);
 }
-#[cfg(any(feature = "imbot"))]
+#[cfg(feature = "imbot")]
 pub use chat_bots_outdated_chats_fields::ChatBotsOutdatedChatsFields;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm.activity`.
 pub mod crm_activity {
     /// The entity `crm.activity`, one type wherever a result holds it.
@@ -3987,9 +3987,9 @@ pub mod crm_activity {
     }
     deserialize_via_from_value!(CrmActivity);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_activity::CrmActivity;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm.company`.
 pub mod crm_company {
     /// Allowed values of `crm.company.UTM_MEDIUM` in `crm.company`.
@@ -4243,9 +4243,9 @@ pub mod crm_company {
     }
     deserialize_via_from_value!(CrmCompany);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_company::CrmCompany;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm.timeline.comment`.
 pub mod crm_timeline_comment {
     /// The entity `crm.timeline.comment`, one type wherever a result holds it.
@@ -4314,9 +4314,9 @@ pub mod crm_timeline_comment {
     }
     deserialize_via_from_value!(CrmTimelineComment);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_timeline_comment::CrmTimelineComment;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm.universal.object_fields`.
 pub mod crm_universal_object_fields {
     /// The entity `crm.universal.object_fields`, one type wherever a result holds it.
@@ -4447,9 +4447,9 @@ pub mod crm_universal_object_fields {
     }
     deserialize_via_from_value!(CrmUniversalObjectFields);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_universal_object_fields::CrmUniversalObjectFields;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm.userfield.enumeration`.
 pub mod crm_userfield_enumeration {
     /// The entity `crm.userfield.enumeration`, one type wherever a result holds it.
@@ -4510,9 +4510,9 @@ pub mod crm_userfield_enumeration {
     }
     deserialize_via_from_value!(CrmUserfieldEnumeration);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_userfield_enumeration::CrmUserfieldEnumeration;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm_activity_binding`.
 pub mod crm_activity_binding {
     /// The entity `crm_activity_binding`, one type wherever a result holds it.
@@ -4561,9 +4561,9 @@ pub mod crm_activity_binding {
     }
     deserialize_via_from_value!(CrmActivityBinding);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_activity_binding::CrmActivityBinding;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm_currency`.
 pub mod crm_currency {
     /// The object `crm_currency.LANG` of `crm_currency`: `object`.
@@ -4734,9 +4734,9 @@ pub mod crm_currency {
     }
     deserialize_via_from_value!(CrmCurrency);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_currency::CrmCurrency;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm_item_product_row`.
 pub mod crm_item_product_row {
     /// The entity `crm_item_product_row`, one type wherever a result holds it.
@@ -4887,9 +4887,9 @@ pub mod crm_item_product_row {
     }
     deserialize_via_from_value!(CrmItemProductRow);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_item_product_row::CrmItemProductRow;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm_multifield`.
 pub mod crm_multifield {
     /// The entity `crm_multifield`, one type wherever a result holds it.
@@ -4946,9 +4946,9 @@ pub mod crm_multifield {
     }
     deserialize_via_from_value!(CrmMultifield);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_multifield::CrmMultifield;
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 /// Types of the entity `crm_orderentity`.
 pub mod crm_orderentity {
     /// The entity `crm_orderentity`, one type wherever a result holds it.
@@ -5001,9 +5001,9 @@ pub mod crm_orderentity {
     }
     deserialize_via_from_value!(CrmOrderentity);
 }
-#[cfg(any(feature = "crm"))]
+#[cfg(feature = "crm")]
 pub use crm_orderentity::CrmOrderentity;
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 /// Types of the entity `landing.page.additional_fields`.
 pub mod landing_page_additional_fields {
     /// Allowed values of `landing.page.additional_fields.THEMEFONTS_SIZE` in `landing.page.additional_fields`.
@@ -5215,9 +5215,9 @@ pub mod landing_page_additional_fields {
     }
     deserialize_via_from_value!(LandingPageAdditionalFields);
 }
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 pub use landing_page_additional_fields::LandingPageAdditionalFields;
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 /// Types of the entity `landing.page.fields`.
 pub mod landing_page_fields {
     /// The entity `landing.page.fields`, one type wherever a result holds it.
@@ -5354,9 +5354,9 @@ pub mod landing_page_fields {
     }
     deserialize_via_from_value!(LandingPageFields);
 }
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 pub use landing_page_fields::LandingPageFields;
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 /// Types of the entity `landing.site.additional_fields`.
 pub mod landing_site_additional_fields {
     /// Allowed values of `landing.site.additional_fields.THEMEFONTS_SIZE` in `landing.site.additional_fields`.
@@ -5564,9 +5564,9 @@ pub mod landing_site_additional_fields {
     }
     deserialize_via_from_value!(LandingSiteAdditionalFields);
 }
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 pub use landing_site_additional_fields::LandingSiteAdditionalFields;
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 /// Types of the entity `landing.template.fields`.
 pub mod landing_template_fields {
     /// The entity `landing.template.fields`, one type wherever a result holds it.
@@ -5657,9 +5657,9 @@ pub mod landing_template_fields {
     }
     deserialize_via_from_value!(LandingTemplateFields);
 }
-#[cfg(any(feature = "landing"))]
+#[cfg(feature = "landing")]
 pub use landing_template_fields::LandingTemplateFields;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_basket_item`.
 pub mod sale_basket_item {
     /// The object `sale_basket_item.properties` of `sale_basket_item`: `sale_basket_item_property[]`.
@@ -5962,9 +5962,9 @@ pub mod sale_basket_item {
     }
     deserialize_via_from_value!(SaleBasketItem);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_basket_item::SaleBasketItem;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_basket_item_property`.
 pub mod sale_basket_item_property {
     /// The entity `sale_basket_item_property`, one type wherever a result holds it.
@@ -6033,9 +6033,9 @@ pub mod sale_basket_item_property {
     }
     deserialize_via_from_value!(SaleBasketItemProperty);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_basket_item_property::SaleBasketItemProperty;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_business_value_person_domain`.
 pub mod sale_business_value_person_domain {
     /// The entity `sale_business_value_person_domain`, one type wherever a result holds it.
@@ -6084,9 +6084,9 @@ pub mod sale_business_value_person_domain {
     }
     deserialize_via_from_value!(SaleBusinessValuePersonDomain);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_business_value_person_domain::SaleBusinessValuePersonDomain;
-#[cfg(any(feature = "delivery"))]
+#[cfg(feature = "delivery")]
 /// Types of the entity `sale_delivery_extra_service`.
 pub mod sale_delivery_extra_service {
     /// Allowed values of `sale_delivery_extra_service.TYPE` in `sale_delivery_extra_service`.
@@ -6234,9 +6234,9 @@ pub mod sale_delivery_extra_service {
     }
     deserialize_via_from_value!(SaleDeliveryExtraService);
 }
-#[cfg(any(feature = "delivery"))]
+#[cfg(feature = "delivery")]
 pub use sale_delivery_extra_service::SaleDeliveryExtraService;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_delivery_handler`.
 pub mod sale_delivery_handler {
     /// Allowed values of `sale_delivery_handler.SETTINGS.CONFIG.TYPE` in `sale_delivery_handler`.
@@ -6497,9 +6497,9 @@ pub mod sale_delivery_handler {
     }
     deserialize_via_from_value!(SaleDeliveryHandler);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_delivery_handler::SaleDeliveryHandler;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_delivery_service`.
 pub mod sale_delivery_service {
     /// The entity `sale_delivery_service`, one type wherever a result holds it.
@@ -6574,9 +6574,9 @@ pub mod sale_delivery_service {
     }
     deserialize_via_from_value!(SaleDeliveryService);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_delivery_service::SaleDeliveryService;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_lang`.
 pub mod sale_lang {
     /// The entity `sale_lang`, one type wherever a result holds it.
@@ -6635,9 +6635,9 @@ pub mod sale_lang {
     }
     deserialize_via_from_value!(SaleLang);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_lang::SaleLang;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order`.
 pub mod sale_order {
     /// The object `sale_order.basketItems.properties` of `sale_order`: `sale_basket_item_property[]`.
@@ -8308,9 +8308,9 @@ pub mod sale_order {
     }
     deserialize_via_from_value!(SaleOrder);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order::SaleOrder;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_payment`.
 pub mod sale_order_payment {
     /// The entity `sale_order_payment`, one type wherever a result holds it.
@@ -8601,9 +8601,9 @@ pub mod sale_order_payment {
     }
     deserialize_via_from_value!(SaleOrderPayment);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_payment::SaleOrderPayment;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_property`.
 pub mod sale_order_property {
     /// Allowed values of `sale_order_property.type` in `sale_order_property`.
@@ -8886,9 +8886,9 @@ pub mod sale_order_property {
     }
     deserialize_via_from_value!(SaleOrderProperty);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_property::SaleOrderProperty;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_property_group`.
 pub mod sale_order_property_group {
     /// The entity `sale_order_property_group`, one type wherever a result holds it.
@@ -8945,9 +8945,9 @@ pub mod sale_order_property_group {
     }
     deserialize_via_from_value!(SaleOrderPropertyGroup);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_property_group::SaleOrderPropertyGroup;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_property_relation`.
 pub mod sale_order_property_relation {
     /// The entity `sale_order_property_relation`, one type wherever a result holds it.
@@ -9000,9 +9000,9 @@ pub mod sale_order_property_relation {
     }
     deserialize_via_from_value!(SaleOrderPropertyRelation);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_property_relation::SaleOrderPropertyRelation;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_property_value`.
 pub mod sale_order_property_value {
     /// The entity `sale_order_property_value`, one type wherever a result holds it.
@@ -9075,9 +9075,9 @@ pub mod sale_order_property_value {
     }
     deserialize_via_from_value!(SaleOrderPropertyValue);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_property_value::SaleOrderPropertyValue;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_property_variant`.
 pub mod sale_order_property_variant {
     /// The entity `sale_order_property_variant`, one type wherever a result holds it.
@@ -9142,9 +9142,9 @@ pub mod sale_order_property_variant {
     }
     deserialize_via_from_value!(SaleOrderPropertyVariant);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_property_variant::SaleOrderPropertyVariant;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_shipment`.
 pub mod sale_order_shipment {
     /// The object `sale_order_shipment.shipmentItems` of `sale_order_shipment`: `sale_order_shipment_item[]`.
@@ -9529,9 +9529,9 @@ pub mod sale_order_shipment {
     }
     deserialize_via_from_value!(SaleOrderShipment);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_shipment::SaleOrderShipment;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_shipment_item`.
 pub mod sale_order_shipment_item {
     /// The entity `sale_order_shipment_item`, one type wherever a result holds it.
@@ -9608,9 +9608,9 @@ pub mod sale_order_shipment_item {
     }
     deserialize_via_from_value!(SaleOrderShipmentItem);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_shipment_item::SaleOrderShipmentItem;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_trade_binding`.
 pub mod sale_order_trade_binding {
     /// The entity `sale_order_trade_binding`, one type wherever a result holds it.
@@ -9691,9 +9691,9 @@ pub mod sale_order_trade_binding {
     }
     deserialize_via_from_value!(SaleOrderTradeBinding);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_trade_binding::SaleOrderTradeBinding;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_order_trade_platform`.
 pub mod sale_order_trade_platform {
     /// The entity `sale_order_trade_platform`, one type wherever a result holds it.
@@ -9781,9 +9781,9 @@ pub mod sale_order_trade_platform {
     }
     deserialize_via_from_value!(SaleOrderTradePlatform);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_order_trade_platform::SaleOrderTradePlatform;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_payment_item_basket`.
 pub mod sale_payment_item_basket {
     /// The entity `sale_payment_item_basket`, one type wherever a result holds it.
@@ -9848,9 +9848,9 @@ pub mod sale_payment_item_basket {
     }
     deserialize_via_from_value!(SalePaymentItemBasket);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_payment_item_basket::SalePaymentItemBasket;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_payment_item_shipment`.
 pub mod sale_payment_item_shipment {
     /// The entity `sale_payment_item_shipment`, one type wherever a result holds it.
@@ -9911,9 +9911,9 @@ pub mod sale_payment_item_shipment {
     }
     deserialize_via_from_value!(SalePaymentItemShipment);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_payment_item_shipment::SalePaymentItemShipment;
-#[cfg(any(feature = "pay_system"))]
+#[cfg(feature = "pay_system")]
 /// Types of the entity `sale_paysystem`.
 pub mod sale_paysystem {
     /// Allowed values of `sale_paysystem.ENCODING` in `sale_paysystem`.
@@ -10095,9 +10095,9 @@ pub mod sale_paysystem {
     }
     deserialize_via_from_value!(SalePaysystem);
 }
-#[cfg(any(feature = "pay_system"))]
+#[cfg(feature = "pay_system")]
 pub use sale_paysystem::SalePaysystem;
-#[cfg(any(feature = "pay_system"))]
+#[cfg(feature = "pay_system")]
 /// Types of the entity `sale_paysystem_handler`.
 pub mod sale_paysystem_handler {
     /// The entity `sale_paysystem_handler`, one type wherever a result holds it.
@@ -10158,9 +10158,9 @@ pub mod sale_paysystem_handler {
     }
     deserialize_via_from_value!(SalePaysystemHandler);
 }
-#[cfg(any(feature = "pay_system"))]
+#[cfg(feature = "pay_system")]
 pub use sale_paysystem_handler::SalePaysystemHandler;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_person_type`.
 pub mod sale_person_type {
     /// The entity `sale_person_type`, one type wherever a result holds it.
@@ -10231,9 +10231,9 @@ pub mod sale_person_type {
     }
     deserialize_via_from_value!(SalePersonType);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_person_type::SalePersonType;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_shipment_property_value`.
 pub mod sale_shipment_property_value {
     /// The entity `sale_shipment_property_value`, one type wherever a result holds it.
@@ -10310,9 +10310,9 @@ pub mod sale_shipment_property_value {
     }
     deserialize_via_from_value!(SaleShipmentPropertyValue);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_shipment_property_value::SaleShipmentPropertyValue;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_status`.
 pub mod sale_status {
     /// The entity `sale_status`, one type wherever a result holds it.
@@ -10383,9 +10383,9 @@ pub mod sale_status {
     }
     deserialize_via_from_value!(SaleStatus);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_status::SaleStatus;
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 /// Types of the entity `sale_status_lang`.
 pub mod sale_status_lang {
     /// The entity `sale_status_lang`, one type wherever a result holds it.
@@ -10442,9 +10442,9 @@ pub mod sale_status_lang {
     }
     deserialize_via_from_value!(SaleStatusLang);
 }
-#[cfg(any(feature = "sale"))]
+#[cfg(feature = "sale")]
 pub use sale_status_lang::SaleStatusLang;
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 /// Types of the entity `tasks.fields`.
 pub mod tasks_fields {
     /// Allowed values of `tasks.fields.mark` in `tasks.fields`.
@@ -11750,5 +11750,5 @@ pub mod tasks_fields {
     }
     deserialize_via_from_value!(TasksFields);
 }
-#[cfg(any(feature = "task"))]
+#[cfg(feature = "task")]
 pub use tasks_fields::TasksFields;

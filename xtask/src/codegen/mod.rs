@@ -232,8 +232,11 @@ fn entities_file(
                 continue;
             }
         };
-        let feats = e.scopes.iter().map(|f| quote!(feature = #f));
-        let cfg = quote!(#[cfg(any(#(#feats),*))]);
+        let feats: Vec<TokenStream> = e.scopes.iter().map(|f| quote!(feature = #f)).collect();
+        let cfg = match feats.as_slice() {
+            [one] => quote!(#[cfg(#one)]),
+            many => quote!(#[cfg(any(#(#many),*))]),
+        };
         let module = format_ident!("{}", snake_ident(&e.rust));
         let ident = format_ident!("{}", e.rust);
         let doc = docs::attrs(&[format!("Types of the entity {}.", docs::code(name))]);
