@@ -903,3 +903,60 @@ fn unreadable_page_is_an_error_naming_it() {
     let msg = format!("{err:#}");
     assert!(msg.contains(&bad.display().to_string()), "{msg}");
 }
+
+/// Pages that link to each other: a method whose result is described by a
+/// link to a fields page, a fields page whose answer is a descriptor map,
+/// and a data-types entry named as a type.
+fn linked_pages() -> Vec<Page> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/linked");
+    [
+        "crm-thing-fields.html",
+        "crm-thing-get.html",
+        "data-types.html",
+    ]
+    .iter()
+    .map(|f| Page {
+        rel: format!("api-reference/crm/{f}"),
+        html: fs::read_to_string(dir.join(f)).expect("linked fixture"),
+    })
+    .collect()
+}
+
+#[test]
+fn entities_are_linked_across_pages() {
+    let ex = regen::extract_pages(&linked_pages(), &ProgressBar::hidden());
+    let get = ex
+        .specs
+        .iter()
+        .find(|s| s.method == "crm.thing.get")
+        .expect("crm.thing.get");
+    let result = get.result.as_ref().expect("result");
+    // The result takes the entity's fields and types from the fields page,
+    // not from the example (which would make `ID` a number and nothing more).
+    assert_eq!(result.entity.as_deref(), Some("crm.thing"));
+    assert_eq!(names(&result.fields), ["ID", "TITLE", "ROWS"]);
+    assert!(!has_diag(
+        get,
+        DiagnosticKind::ResultFromExample,
+        "result.fields"
+    ));
+    // A type naming a data-types entry takes that entry's fields.
+    let rows = &result.fields[2];
+    assert_eq!(rows.entity.as_deref(), Some("crm_thing_row"));
+    assert_eq!(names(&rows.fields), ["PRICE", "STATUS_ID"]);
+
+    // The fields page answers with a map of descriptors.
+    let fields = ex
+        .specs
+        .iter()
+        .find(|s| s.method == "crm.thing.fields")
+        .expect("crm.thing.fields");
+    let result = fields.result.as_ref().expect("result");
+    assert_eq!(names(&result.fields), ["<field>"]);
+    assert_eq!(result.fields[0].pattern.as_deref(), Some("*"));
+    assert_eq!(
+        names(&result.fields[0].fields),
+        ["type", "isRequired", "isReadOnly", "title"]
+    );
+    assert!(has_diag(fields, DiagnosticKind::DescriptorMap, "result"));
+}
