@@ -115,6 +115,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("result_keyed_map", "result-keyed-map.html"),
     ("errors_by_message", "errors-by-message.html"),
     ("rest3_by_endpoint", "rest3-by-endpoint.html"),
+    ("status_in_code_column", "status-in-code-column.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -166,6 +167,25 @@ snapshot_tests! {
     result_keyed_map => "result-keyed-map.html",
     errors_by_message => "errors-by-message.html",
     rest3_by_endpoint => "rest3-by-endpoint.html",
+    status_in_code_column => "status-in-code-column.html",
+}
+
+#[test]
+fn backticked_title_and_statuses_in_the_code_column() {
+    let s = spec("status-in-code-column.html");
+    assert_eq!(s.method, "crm.status.get");
+    let got: Vec<(Option<&str>, Option<u16>, Option<&str>)> = s
+        .errors
+        .iter()
+        .map(|e| (e.code.as_deref(), e.status, e.message.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (None, Some(400), Some("Access denied.")),
+            (None, Some(400), Some("Status is not found.")),
+        ]
+    );
 }
 
 #[test]

@@ -1688,7 +1688,7 @@ pub mod integration {
         ///
         /// Required: `chatId`, `IM_MESSAGE_VOTE_DATA`. Optional: `templateId`.
         ///
-        /// Result: `object` ([`send::Output`]). Errors: `403`, `400` ([`send::Error`]).
+        /// Result: `object` ([`send::Output`]). Errors: 7 errors without a code ([`send::Error`]).
         #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct Send {
@@ -1753,18 +1753,9 @@ pub mod integration {
         /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
         pub mod send {
             /// Error codes of `vote.Integration.Im.send`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `403`
-                N403,
-                /// `400`
-                N400,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { N403 = "403", N400 = "400" });
-            error_code!(Error);
+            ///
+            /// The docs also list errors without a code: `Creating a survey is not available` (HTTP 403), `Please enter a question and answer options` (HTTP 400), `Maximum number of questions: 1` (HTTP 400), `Minimum number of answers: 2` (HTTP 400), `Maximum number of answers: 10` (HTTP 400), `Failed to save survey data. Please try again` (HTTP 400), `Insufficient rights to create a survey` (HTTP 403).
+            pub type Error = crate::SystemError;
             /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS.ANSWERS` of `vote.Integration.Im.send`: `array`.
             ///
             /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>

@@ -1264,8 +1264,26 @@ impl<'a> Context<'a> {
                         if !seen.insert(i) {
                             continue;
                         }
+                        // A Code column that holds only HTTP statuses (older
+                        // CRM pages: `400` | `Access denied.`) holds the
+                        // status; the literal message sits beside it.
+                        let statuses_only = status_col.is_none()
+                            && rows.len() > 1
+                            && rows.iter().skip(1).all(|r| {
+                                r.get(code_col)
+                                    .and_then(|c| c.lines.first())
+                                    .map(|l| {
+                                        l.leading_code.clone().unwrap_or_else(|| l.text.clone())
+                                    })
+                                    .and_then(|t| t.trim().parse::<u16>().ok())
+                                    .is_some_and(|n| (400..600).contains(&n))
+                            });
                         for row in rows.iter().skip(1) {
-                            let spec = error_row(row, code_col, status_col, message_col);
+                            let spec = if statuses_only {
+                                status_row(row, code_col)
+                            } else {
+                                error_row(row, code_col, status_col, message_col)
+                            };
                             if in_system {
                                 if spec.code.is_some() && !system.contains(&spec) {
                                     system.push(spec);
@@ -1450,6 +1468,28 @@ fn error_columns(rows: &[Vec<Cell>]) -> Option<(usize, Option<usize>, Option<usi
         .enumerate()
         .position(|(i, w)| i != code_col && w.contains("message"));
     Some((code_col, status_col, message_col))
+}
+
+/// A row whose Code column holds an HTTP status: the status, and the
+/// message of the next column when it is written as a literal (in code).
+fn status_row(row: &[Cell], status_col: usize) -> ErrorSpec {
+    let status = row
+        .get(status_col)
+        .and_then(|c| c.lines.first())
+        .map(|l| l.leading_code.clone().unwrap_or_else(|| l.text.clone()))
+        .and_then(|t| t.trim().parse::<u16>().ok());
+    let message = row.get(status_col + 1).and_then(|c| {
+        let first = c.lines.first()?;
+        let code = first.leading_code.as_ref()?;
+        (c.lines.len() == 1 && first.text.trim().trim_matches('`') == code.trim())
+            .then(|| code.trim().to_string())
+    });
+    ErrorSpec {
+        code: None,
+        message,
+        status,
+        field: None,
+    }
 }
 
 fn error_row(
